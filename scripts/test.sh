@@ -1,0 +1,100 @@
+#!/usr/bin/env bash
+# The one command that runs every test of the repository on a fresh machine of this kind.
+# It installs what the tests need (npm tools, PostgreSQL if missing), starts a throw-away
+# PostgreSQL server, runs all .NET test projects (SQLite and PostgreSQL, fault tests included),
+# synthesizes the CDK app, gates cfn-lint (warnings included) and our own preflight on every
+# template, runs the Lambda hook's Node tests, and ends with one "N passed, N failed" line.
+set -uo pipefail
+
+root=$(cd "$(dirname "$0")/.." && pwd)
+cd "$root"
+
+export DOTNET_CLI_TELEMETRY_OPTOUT=1 DOTNET_NOLOGO=1 DOTNET_SKIP_FIRST_TIME_EXPERIENCE=1
+export JSII_SILENCE_WARNING_UNTESTED_NODE_VERSION=1 JSII_SILENCE_WARNING_DEPRECATED_NODE_VERSION=1
+export PAYMENTS_REPO_ROOT="$root"
+
+passed=0
+failed=0
+failures=()
+results=$(mktemp -d /tmp/payments-test.XXXXXX)
+
+step() { echo; echo "==> $*"; }
+record() { # record NAME EXIT_CODE
+  if [ "$2" -eq 0 ]; then passed=$((passed + 1)); else failed=$((failed + 1)); failures+=("$1"); fi
+}
+
+pgdir=$(mktemp -d /tmp/payments-pg.XXXXXX)
+cleanup() { "$root/scripts/pg.sh" stop "$pgdir" || true; rm -rf "$pgdir"; }
+trap cleanup EXIT
+
+step "tools: npm packages (aws-cdk CLI, s3rver)"
+if ! npm ci --no-audit --no-fund --loglevel=error; then
+  echo "npm ci failed"; exit 1
+fi
+
+step "PostgreSQL: throw-away server"
+if ! PAYMENTS_TEST_POSTGRES=$("$root/scripts/pg.sh" start "$pgdir"); then
+  echo "could not start PostgreSQL"; cat "$pgdir/server.log" 2>/dev/null; exit 1
+fi
+export PAYMENTS_TEST_POSTGRES
+echo "PostgreSQL at $PAYMENTS_TEST_POSTGRES"
+
+step "build"
+if ! dotnet build Payments.slnx -c Release -nologo -clp:ErrorsOnly; then
+  echo "build failed"; exit 1
+fi
+
+step ".NET tests"
+dotnet test Payments.slnx -c Release --no-build -nologo \
+  --logger "trx" --results-directory "$results/trx" 2>&1 | tee "$results/dotnet-test.log"
+dotnet_rc=${PIPESTATUS[0]}
+# Count individual test cases from the result files so the summary line is exact.
+read -r t_passed t_failed < <(python3 - "$results/trx" <<'PY'
+import glob, sys, xml.etree.ElementTree as ET
+p = f = 0
+for path in glob.glob(sys.argv[1] + "/*.trx"):
+    c = ET.parse(path).getroot().find("{*}ResultSummary/{*}Counters")
+    if c is not None:
+        p += int(c.get("passed", 0)); f += int(c.get("failed", 0)) + int(c.get("error", 0)) + int(c.get("timeout", 0))
+print(p, f)
+PY
+)
+passed=$((passed + ${t_passed:-0}))
+failed=$((failed + ${t_failed:-0}))
+if [ "$dotnet_rc" -ne 0 ] && [ "${t_failed:-0}" -eq 0 ]; then record "dotnet test (exit $dotnet_rc)" 1; fi
+[ "${t_failed:-0}" -gt 0 ] && failures+=("${t_failed} .NET test(s)")
+
+step "synthesize every environment (cdk synth)"
+rm -rf cdk.out
+npx cdk synth --quiet -o cdk.out > "$results/synth.log" 2>&1
+synth_rc=$?
+[ $synth_rc -ne 0 ] && tail -50 "$results/synth.log"
+record "cdk synth" $synth_rc
+
+if [ $synth_rc -eq 0 ]; then
+  mapfile -t templates < <(find cdk.out -name '*.template.json' | sort)
+  echo "${#templates[@]} templates"
+
+  step "cfn-lint, gated on warnings"
+  cfn-lint --format parseable --non-zero-exit-code warning -- "${templates[@]}"
+  record "cfn-lint" $?
+
+  step "preflight over cdk.out"
+  dotnet run --project src/Payments.Preflight -c Release --no-build -- check cdk.out
+  record "preflight" $?
+fi
+
+if compgen -G "src/Payments.Platform/Lambda/*/*.test.js" > /dev/null || compgen -G "src/Payments.Platform/Lambda/*.test.js" > /dev/null; then
+  step "Lambda code: node --test"
+  node --test src/Payments.Platform/Lambda/ 2>&1 | tee "$results/node.log"
+  node_rc=${PIPESTATUS[0]}
+  n_pass=$(grep -E '^# pass' "$results/node.log" | awk '{print $3}')
+  n_fail=$(grep -E '^# fail' "$results/node.log" | awk '{print $3}')
+  passed=$((passed + ${n_pass:-0})); failed=$((failed + ${n_fail:-0}))
+  if [ "$node_rc" -ne 0 ] && [ "${n_fail:-0}" -eq 0 ]; then record "node --test (exit $node_rc)" 1; fi
+fi
+
+echo
+if [ ${#failures[@]} -gt 0 ]; then printf 'FAILED: %s\n' "${failures[@]}"; fi
+echo "$passed passed, $failed failed"
+[ "$failed" -eq 0 ]

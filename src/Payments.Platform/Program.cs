@@ -1,0 +1,4 @@
+using Amazon.CDK;
+
+var app = new App();
+app.Synth();
