@@ -1,0 +1,113 @@
+using System.Collections.Concurrent;
+using System.Diagnostics;
+using Payments.FaultTests.Infrastructure;
+
+namespace Payments.FaultTests;
+
+/// <summary>
+/// issue 6 item 3 (PostgreSQL): the database is stopped and started again under load. The service
+/// keeps running and recovers by itself, readiness is 503 during the outage and 200 after it,
+/// every error in between is a typed 503, and nothing acknowledged is lost.
+/// </summary>
+[Collection(FaultTestGroup.Name)]
+public sealed class DatabaseRestartTests
+{
+    private const int Clients = 8;
+    private static readonly TimeSpan Outage = TimeSpan.FromSeconds(3);
+    private static readonly TimeSpan RecoveryLimit = TimeSpan.FromSeconds(30);
+
+    [Fact]
+    public async Task Postgres_restart_mid_load_is_survived_without_restarting_the_service()
+    {
+        await using var database = await PrivatePostgres.StartAsync();
+        // Not the shared server: this test owns its server because it stops it.
+        await using var service = await ServiceUnderTest.CreateOnServerAsync(database);
+        var process = await service.StartAsync();
+        var client = service.ClientFor(service.MerchantA, TimeSpan.FromSeconds(20));
+        var probe = service.AnonymousClient(TimeSpan.FromSeconds(3));
+        var clock = Stopwatch.StartNew();
+        var seed = Environment.TickCount;
+        var readiness = new ConcurrentQueue<(TimeSpan At, int Status)>();
+        using var stop = new CancellationTokenSource(TimeSpan.FromSeconds(90));
+
+        var prober = Task.Run(async () =>
+        {
+            while (!stop.IsCancellationRequested)
+            {
+                try
+                {
+                    using var response = await probe.GetAsync(new Uri("/healthz/ready", UriKind.Relative), stop.Token);
+                    readiness.Enqueue((clock.Elapsed, (int)response.StatusCode));
+                }
+                catch (HttpRequestException)
+                {
+                    readiness.Enqueue((clock.Elapsed, 0));
+                }
+                catch (OperationCanceledException)
+                {
+                    readiness.Enqueue((clock.Elapsed, -1));
+                }
+
+                await Task.Delay(50);
+            }
+        });
+
+        var stopLoad = false;
+        var load = CreateLoad.RunAsync(
+            client, Clients, maxRequestsPerClient: 5_000, maxDuration: TimeSpan.FromSeconds(60),
+            stopSending: () => Volatile.Read(ref stopLoad), keyPrefix: $"pgrestart-{seed}", seed, clock,
+            pauseAfterFailure: TimeSpan.FromMilliseconds(50));
+
+        await Task.Delay(1_000);
+        var outageStart = clock.Elapsed;
+        await database.StopAsync();
+        await Task.Delay(Outage);
+        var outageEnd = clock.Elapsed;
+        await database.StartAgainAsync();
+        var databaseBack = clock.Elapsed;
+
+        // Recovery: readiness 200 again and new payments acknowledged, without touching the process.
+        TimeSpan? recoveredAt = null;
+        while (clock.Elapsed - databaseBack < RecoveryLimit)
+        {
+            var recent = readiness.LastOrDefault();
+            if (recent.At > databaseBack && recent.Status == 200)
+            {
+                recoveredAt = recent.At;
+                break;
+            }
+
+            await Task.Delay(100);
+        }
+
+        await Task.Delay(1_000);
+        Volatile.Write(ref stopLoad, true);
+        var attempts = await load;
+        await stop.CancelAsync();
+        await prober;
+
+        Assert.False(process.HasExited, "the service process died during the database outage:\n" + process.RecentOutput());
+        Assert.True(recoveredAt is not null, $"readiness not 200 within {RecoveryLimit} after PostgreSQL came back: "
+            + string.Join(", ", readiness.Where(r => r.At > databaseBack).Take(20).Select(r => $"{r.At.TotalMilliseconds:F0}ms {r.Status}")));
+        var duringOutage = readiness.Where(r => r.At > outageStart + TimeSpan.FromMilliseconds(500) && r.At < outageEnd).ToList();
+        Assert.True(duringOutage.Count > 0 && duringOutage.All(r => r.Status == 503),
+            "readiness during the outage (expected 503 throughout): " + string.Join(", ", duringOutage.Select(r => $"{r.At.TotalMilliseconds:F0}ms {r.Status}")));
+
+        var untyped = attempts.Where(a => !a.Acknowledged
+            && (a.Response is null || a.Response.Status != 503 || Api.WhyNotTypedError(a.Response) is not null)).ToList();
+        Assert.True(untyped.Count == 0, $"{untyped.Count} failures were not typed 503s:\n" + string.Join("\n", untyped.Take(20)));
+        Assert.True(attempts.Any(a => a.Response?.Status == 503), "no request hit the outage; the test proved nothing");
+        Assert.True(attempts.Any(a => a.Acknowledged && a.Started > databaseBack), "no payment was created after PostgreSQL came back");
+
+        var lost = await Invariants.AcknowledgedPaymentsSurviveAsync(client, attempts);
+        Assert.True(lost.Count == 0, "acknowledged payments lost:\n" + string.Join("\n", lost.Take(20)));
+        var retried = await Invariants.RetryUnansweredAsync(client, attempts, TimeSpan.FromSeconds(60));
+        Assert.True(retried.Count == 0, "retries failed:\n" + string.Join("\n", retried.Take(20)));
+        var (duplicates, payments) = await Invariants.ExactlyOnePaymentPerKeyAsync(client, attempts);
+        Assert.True(duplicates.Count == 0, string.Join("\n", duplicates.Take(20)));
+        var ledger = await Invariants.BalanceMatchesPaymentsAsync(client, payments);
+        Assert.True(ledger.Count == 0, string.Join("\n", ledger));
+        var journal = await StoreChecks.JournalImbalancesAsync(service);
+        Assert.True(journal.Count == 0, string.Join("\n", journal));
+    }
+}

@@ -1,0 +1,7 @@
+namespace Payments.FaultTests.Infrastructure;
+
+public enum StoreKind
+{
+    Sqlite,
+    Postgres,
+}

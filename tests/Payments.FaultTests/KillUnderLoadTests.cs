@@ -1,0 +1,64 @@
+using System.Diagnostics;
+using Payments.FaultTests.Infrastructure;
+
+namespace Payments.FaultTests;
+
+/// <summary>
+/// issue 6 item 1: 16 clients create payments; the service is killed with SIGKILL at a random moment
+/// and started again over the same store. Nothing acknowledged is lost or changed, a retry of an
+/// unanswered key creates its payment at most once, and the ledger balances.
+/// </summary>
+[Collection(FaultTestGroup.Name)]
+public sealed class KillUnderLoadTests(PostgresFixture postgres)
+{
+    private const int Clients = 16;
+
+    [Theory]
+    [InlineData(StoreKind.Postgres)]
+    [InlineData(StoreKind.Sqlite)]
+    public async Task Kill_9_under_load_loses_nothing_acknowledged_and_creates_each_key_at_most_once(StoreKind store)
+    {
+        await using var service = await ServiceUnderTest.CreateAsync(store, postgres);
+        await service.StartAsync();
+        var client = service.ClientFor(service.MerchantA);
+        var seed = Environment.TickCount;
+#pragma warning disable CA5394 // Test timing, not security.
+        var killAfter = TimeSpan.FromMilliseconds(new Random(seed).Next(400, 2_500));
+#pragma warning restore CA5394
+        var clock = Stopwatch.StartNew();
+        var killed = false;
+
+        var load = CreateLoad.RunAsync(
+            client, Clients, maxRequestsPerClient: 2_000, maxDuration: TimeSpan.FromSeconds(20),
+            stopSending: () => Volatile.Read(ref killed), keyPrefix: $"kill-{seed}", seed, clock);
+        await Task.Delay(killAfter);
+        await service.Running.KillHardAsync();
+        Volatile.Write(ref killed, true);
+        var killedAt = clock.Elapsed;
+        var attempts = await load;
+
+        var context = $"(seed {seed}, killed after {killAfter.TotalMilliseconds:F0} ms, {attempts.Count} requests, "
+            + $"{attempts.Count(a => a.Acknowledged)} acknowledged)";
+        Assert.True(attempts.Any(a => a.Acknowledged), "the load never got a payment created before the kill " + context);
+        // Before the kill every request must succeed; after it only transport failures are acceptable.
+        var wrongBeforeKill = attempts.Where(a => a.Finished < killedAt && !a.Acknowledged && a.Response is not null).ToList();
+        Assert.True(wrongBeforeKill.Count == 0, "non-2xx answers under load: " + string.Join("\n", wrongBeforeKill.Take(10)) + context);
+
+        await service.StartAsync();
+
+        var lost = await Invariants.AcknowledgedPaymentsSurviveAsync(client, attempts);
+        Assert.True(lost.Count == 0, $"acknowledged payments lost or changed {context}:\n" + string.Join("\n", lost.Take(20)));
+
+        var retried = await Invariants.RetryUnansweredAsync(client, attempts, TimeSpan.FromSeconds(60));
+        Assert.True(retried.Count == 0, $"retries failed {context}:\n" + string.Join("\n", retried.Take(20)));
+
+        var (duplicates, payments) = await Invariants.ExactlyOnePaymentPerKeyAsync(client, attempts);
+        Assert.True(duplicates.Count == 0, $"keys not created exactly once {context}:\n" + string.Join("\n", duplicates.Take(20)));
+
+        var ledger = await Invariants.BalanceMatchesPaymentsAsync(client, payments);
+        Assert.True(ledger.Count == 0, $"ledger does not match {context}:\n" + string.Join("\n", ledger));
+
+        var journal = await StoreChecks.JournalImbalancesAsync(service);
+        Assert.True(journal.Count == 0, $"journal does not balance {context}:\n" + string.Join("\n", journal));
+    }
+}
