@@ -124,6 +124,8 @@ def measured(command: list[str], env: dict, service_pid: int | None, postmaster:
             "service": 100 * service / capacity,
             "postgres": 100 * pg / capacity,
             "machine_busy": 100 * busy,
+            # Anything else running meanwhile (the machine is shared): busy minus the three parties.
+            "other": max(0.0, 100 * busy - 100 * (loadgen + service + pg) / capacity),
         },
         "output": output,
     }
@@ -272,7 +274,7 @@ def median_of(runs: list[dict]) -> dict:
         "rps": med("rps"), "rps_all": [round(r["rps"]) for r in runs],
         "p50_ms": med("p50_ms"), "p99_ms": med("p99_ms"),
         "failed": sum(r["failed"] for r in runs),
-        "cpu": {k: med("cpu_pct_of_machine", k) for k in ("loadgen", "service", "postgres", "machine_busy")},
+        "cpu": {k: med("cpu_pct_of_machine", k) for k in ("loadgen", "service", "postgres", "machine_busy", "other")},
     }
 
 
@@ -302,7 +304,7 @@ def machine_details() -> dict:
 
 
 def cpu_cell(cpu: dict) -> str:
-    return f"{cpu['loadgen']:.0f} / {cpu['service']:.0f} / {cpu['postgres']:.0f} ({cpu['machine_busy']:.0f} busy)"
+    return f"{cpu['loadgen']:.0f} / {cpu['service']:.0f} / {cpu['postgres']:.0f} (busy {cpu['machine_busy']:.0f}, other {cpu['other']:.0f})"
 
 
 def bound_by(cpu: dict, tool: str) -> str:
@@ -324,7 +326,9 @@ def render(results: dict) -> str:
              f"Each cell is the **median of {results['settings']['runs']} runs of {results['settings']['duration_s']} s** "
              "(runs alternate pgbench and wrk on the same server). CPU columns: share of the whole machine "
              "(all cores x wall time) used by load generator / service / PostgreSQL, from `/proc/<pid>/stat` deltas "
-             "(PostgreSQL = postmaster + backends, exited backends included); `busy` = 100 - idle from `/proc/stat`.", ""]
+             "(PostgreSQL = postmaster + backends, exited backends included); `busy` = 100 - idle from `/proc/stat`; "
+             "`other` = busy minus the three (kernel softirq time not charged to a process, and anything else running "
+             "on the shared machine at the time).", ""]
     pg = results.get("postgres")
     if pg:
         lines += ["## API vs pgbench, same transaction, same PostgreSQL", "",
