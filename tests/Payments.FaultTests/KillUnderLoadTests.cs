@@ -39,7 +39,8 @@ public sealed class KillUnderLoadTests(PostgresFixture postgres)
 
         var context = $"(seed {seed}, killed after {killAfter.TotalMilliseconds:F0} ms, {attempts.Count} requests, "
             + $"{attempts.Count(a => a.Acknowledged)} acknowledged)";
-        Assert.True(attempts.Any(a => a.Acknowledged), "the load never got a payment created before the kill " + context);
+        Assert.True(attempts.Any(a => a.Acknowledged), "the load never got a payment created before the kill " + context
+            + "\n" + string.Join("\n", attempts.Take(5)) + "\n" + service.Running.RecentOutput());
         // Before the kill every request must succeed; after it only transport failures are acceptable.
         var wrongBeforeKill = attempts.Where(a => a.Finished < killedAt && !a.Acknowledged && a.Response is not null).ToList();
         Assert.True(wrongBeforeKill.Count == 0, "non-2xx answers under load: " + string.Join("\n", wrongBeforeKill.Take(10)) + context);

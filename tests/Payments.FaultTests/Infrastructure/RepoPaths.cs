@@ -16,7 +16,10 @@ internal static class RepoPaths
     {
         get
         {
-            var path = Path.Combine(Root, "src", "Payments.Api", "bin", ServiceConfiguration, "net10.0", "Payments.Api.dll");
+            // PAYMENTS_FAULT_SERVICE_DLL runs the fault tests against another build of the service (an older release, a container's copy).
+            var path = Environment.GetEnvironmentVariable("PAYMENTS_FAULT_SERVICE_DLL") is { Length: > 0 } other
+                ? other
+                : Path.Combine(Root, "src", "Payments.Api", "bin", ServiceConfiguration, "net10.0", "Payments.Api.dll");
             if (!File.Exists(path))
             {
                 throw new FileNotFoundException(

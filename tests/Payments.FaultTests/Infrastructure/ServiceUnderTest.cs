@@ -156,20 +156,23 @@ internal sealed class ServiceUnderTest : IAsyncDisposable
         // The base address follows the current process, which changes port after a restart.
         var client = new HttpClient(new FollowServiceHandler(this, handler), disposeHandler: true)
         {
+            BaseAddress = FollowServiceHandler.Placeholder,
             Timeout = timeout ?? TimeSpan.FromSeconds(15),
         };
         _clients.Add(client);
         return client;
     }
 
-    /// <summary>Points relative request URIs at whichever service process runs now.</summary>
+    /// <summary>Points requests at whichever service process runs now (its port changes on restart).</summary>
     private sealed class FollowServiceHandler(ServiceUnderTest owner, HttpMessageHandler inner) : DelegatingHandler(inner)
     {
+        public static readonly Uri Placeholder = new("http://service-under-test.invalid/");
+
         protected override Task<HttpResponseMessage> SendAsync(HttpRequestMessage request, CancellationToken cancellationToken)
         {
-            if (request.RequestUri is { IsAbsoluteUri: false } relative)
+            if (request.RequestUri is { } uri && uri.Host == Placeholder.Host)
             {
-                request.RequestUri = new Uri(owner.Running.BaseAddress, relative);
+                request.RequestUri = new Uri(owner.Running.BaseAddress, uri.PathAndQuery);
             }
 
             return base.SendAsync(request, cancellationToken);
