@@ -1,0 +1,27 @@
+using System.Data.Common;
+using Npgsql;
+
+namespace Payments.Api.Storage;
+
+/// <summary>PostgreSQL connections from one pooled <see cref="NpgsqlDataSource"/> per process.</summary>
+public sealed class PostgresConnectionFactory : IConnectionFactory, IAsyncDisposable, IDisposable
+{
+    public PostgresConnectionFactory(string connectionString)
+    {
+        ArgumentException.ThrowIfNullOrWhiteSpace(connectionString);
+        var builder = new NpgsqlDataSourceBuilder(connectionString);
+        builder.ConnectionStringBuilder.ApplicationName ??= "payments-api";
+        DataSource = builder.Build();
+    }
+
+    public StoreKind Kind => StoreKind.Postgres;
+
+    public NpgsqlDataSource DataSource { get; }
+
+    public async ValueTask<DbConnection> OpenAsync(CancellationToken cancellationToken) =>
+        await DataSource.OpenConnectionAsync(cancellationToken);
+
+    public ValueTask DisposeAsync() => DataSource.DisposeAsync();
+
+    public void Dispose() => DataSource.Dispose();
+}

@@ -1,0 +1,74 @@
+using System.Data.Common;
+using Microsoft.Data.Sqlite;
+
+namespace Payments.Api.Storage;
+
+/// <summary>
+/// SQLite connections on one database file in WAL mode. SQLite allows one writer at a time, so
+/// writers in this process queue on <see cref="WriteGate"/> instead of spinning in SQLite's busy
+/// handler; the busy timeout still covers writers in other processes (the admin command).
+/// </summary>
+public sealed class SqliteConnectionFactory : IConnectionFactory, IDisposable
+{
+    public const string DefaultConnectionString = "Data Source=data/payments.db";
+
+    // synchronous=NORMAL in WAL mode: a commit survives a process crash; only an OS crash or power
+    // loss can lose the last commits. That is the laptop trade-off; production runs PostgreSQL.
+    private const string PerConnectionPragmas =
+        "PRAGMA busy_timeout = 5000; PRAGMA synchronous = NORMAL; PRAGMA foreign_keys = ON;";
+
+    private readonly string connectionString;
+
+    public SqliteConnectionFactory(string? connectionString)
+    {
+        var builder = new SqliteConnectionStringBuilder(
+            string.IsNullOrWhiteSpace(connectionString) ? DefaultConnectionString : connectionString)
+        {
+            Mode = SqliteOpenMode.ReadWriteCreate,
+            Pooling = true,
+        };
+        if (builder.DataSource != ":memory:" && !builder.DataSource.StartsWith("file:", StringComparison.Ordinal))
+        {
+            var fullPath = Path.GetFullPath(builder.DataSource);
+            Directory.CreateDirectory(Path.GetDirectoryName(fullPath)!);
+            builder.DataSource = fullPath;
+        }
+
+        this.connectionString = builder.ConnectionString;
+        DatabasePath = builder.DataSource;
+
+        // journal_mode is stored in the database file, so setting it once is enough.
+        using var connection = new SqliteConnection(this.connectionString);
+        connection.Open();
+        using var command = connection.CreateCommand();
+        command.CommandText = "PRAGMA journal_mode = WAL;";
+        command.ExecuteNonQuery();
+    }
+
+    public StoreKind Kind => StoreKind.Sqlite;
+
+    public string DatabasePath { get; }
+
+    /// <summary>Serialises write transactions within this process.</summary>
+    public SemaphoreSlim WriteGate { get; } = new(1, 1);
+
+    public async ValueTask<DbConnection> OpenAsync(CancellationToken cancellationToken)
+    {
+        var connection = new SqliteConnection(connectionString);
+        try
+        {
+            await connection.OpenAsync(cancellationToken);
+            using var command = connection.CreateCommand();
+            command.CommandText = PerConnectionPragmas;
+            await command.ExecuteNonQueryAsync(cancellationToken);
+            return connection;
+        }
+        catch
+        {
+            await connection.DisposeAsync();
+            throw;
+        }
+    }
+
+    public void Dispose() => WriteGate.Dispose();
+}

@@ -1,0 +1,79 @@
+using Microsoft.AspNetCore.Hosting;
+using Microsoft.AspNetCore.Mvc.Testing;
+using Payments.Api.Storage;
+
+namespace Payments.Api.Tests.Infrastructure;
+
+/// <summary>
+/// The service over a fresh database of the given store: a new SQLite file or a new PostgreSQL
+/// database with a random name. One factory per test class keeps classes isolated.
+/// </summary>
+public sealed class PaymentsApiFactory : WebApplicationFactory<Program>
+{
+    private readonly string? sqliteDirectory;
+    private readonly Dictionary<string, string?> settings;
+
+    private PaymentsApiFactory(StoreKind store, string connectionString, string? sqliteDirectory, IDictionary<string, string?>? extra)
+    {
+        Store = store;
+        ConnectionString = connectionString;
+        this.sqliteDirectory = sqliteDirectory;
+        settings = new Dictionary<string, string?>
+        {
+            ["Payments:Store"] = store.ToString(),
+            ["ConnectionStrings:Payments"] = connectionString,
+        };
+        if (extra is not null)
+        {
+            foreach (var (key, value) in extra)
+            {
+                settings[key] = value;
+            }
+        }
+    }
+
+    public StoreKind Store { get; }
+
+    public string ConnectionString { get; }
+
+    public static async Task<PaymentsApiFactory> CreateAsync(StoreKind store, IDictionary<string, string?>? settings = null)
+    {
+        if (store == StoreKind.Postgres)
+        {
+            return new PaymentsApiFactory(store, await PostgresServer.CreateDatabaseAsync(), null, settings);
+        }
+
+        var directory = Path.Combine(Path.GetTempPath(), "payments-api-tests", Guid.NewGuid().ToString("N"));
+        Directory.CreateDirectory(directory);
+        return new PaymentsApiFactory(store, $"Data Source={Path.Combine(directory, "payments.db")}", directory, settings);
+    }
+
+    protected override void ConfigureWebHost(IWebHostBuilder builder)
+    {
+        builder.UseEnvironment("Testing");
+        foreach (var (key, value) in settings)
+        {
+            builder.UseSetting(key, value);
+        }
+    }
+
+    public override async ValueTask DisposeAsync()
+    {
+        await base.DisposeAsync();
+        if (Store == StoreKind.Postgres)
+        {
+            await PostgresServer.DropDatabaseAsync(ConnectionString);
+        }
+        else if (sqliteDirectory is not null)
+        {
+            Microsoft.Data.Sqlite.SqliteConnection.ClearAllPools();
+            try
+            {
+                Directory.Delete(sqliteDirectory, recursive: true);
+            }
+            catch (IOException)
+            {
+            }
+        }
+    }
+}
