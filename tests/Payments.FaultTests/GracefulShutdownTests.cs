@@ -13,6 +13,7 @@ namespace Payments.FaultTests;
 public sealed class GracefulShutdownTests(PostgresFixture postgres)
 {
     private const int Clients = 16;
+    private const int DrainDelaySeconds = 2;
 
     /// <summary>ServiceContract.ShutdownTimeoutSeconds — the contract the platform's stop timeout is built on.</summary>
     private static readonly TimeSpan ShutdownTimeout = TimeSpan.FromSeconds(20);
@@ -23,7 +24,9 @@ public sealed class GracefulShutdownTests(PostgresFixture postgres)
     public async Task Sigterm_under_load_turns_readiness_503_first_and_finishes_every_request(StoreKind store)
     {
         await using var service = await ServiceUnderTest.CreateAsync(store, postgres);
-        await service.StartAsync();
+        // The drain delay is how long the service keeps serving after readiness turns 503, so the
+        // load balancer (here: the prober and the clients) can notice and stop routing to it.
+        await service.StartAsync(new Dictionary<string, string> { ["Payments__Shutdown__DrainDelaySeconds"] = DrainDelaySeconds.ToString(System.Globalization.CultureInfo.InvariantCulture) });
         var client = service.ClientFor(service.MerchantA);
         var probe = service.AnonymousClient(TimeSpan.FromSeconds(2));
         var clock = Stopwatch.StartNew();

@@ -48,6 +48,14 @@ internal static class RepoPaths
             }
         }
 
+        // Built with a private --artifacts-path: the checkout the project was built from.
+        var builtFrom = typeof(RepoPaths).Assembly.GetCustomAttributes<AssemblyMetadataAttribute>()
+            .FirstOrDefault(a => a.Key == "RepositoryRoot")?.Value;
+        if (!string.IsNullOrEmpty(builtFrom) && File.Exists(Path.Combine(builtFrom, "Payments.slnx")))
+        {
+            return builtFrom;
+        }
+
         throw new InvalidOperationException($"cannot find Payments.slnx above {AppContext.BaseDirectory}; set PAYMENTS_REPO_ROOT");
     }
 }
