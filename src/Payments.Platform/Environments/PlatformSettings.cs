@@ -1,0 +1,81 @@
+using Amazon.CDK;
+
+namespace Payments.Platform.Environments;
+
+/// <summary>
+/// Deployment-target settings that are not part of the environment table: where to deploy, which
+/// image, optional certificates. Read from CDK context first, then the CDK CLI's environment variables.
+/// </summary>
+public sealed record PlatformSettings
+{
+    public string? Account { get; init; }
+    public string? Region { get; init; }
+    public IReadOnlyList<string>? AvailabilityZones { get; init; }
+
+    /// <summary>Subset of environments to synthesize; empty means all three.</summary>
+    public IReadOnlyList<string>? Environments { get; init; }
+
+    public bool VpcInterfaceEndpoints { get; init; }
+    public string? ImageTag { get; init; }
+    public IReadOnlyDictionary<string, string> CertificateArns { get; init; } = new Dictionary<string, string>();
+
+    /// <summary>
+    /// Fixed asset hash for the service image so synth never needs a Docker engine; <c>null</c>
+    /// lets the CDK hash the build context.
+    /// </summary>
+    public string? ImageAssetHash { get; init; }
+
+    public string? CertificateArn(string environment) =>
+        CertificateArns.TryGetValue(environment, out var arn) && !string.IsNullOrWhiteSpace(arn) ? arn : null;
+
+    /// <summary>
+    /// Context keys: <c>account</c>, <c>region</c>, <c>availabilityZones</c> (comma-separated),
+    /// <c>environments</c> (comma-separated), <c>vpcInterfaceEndpoints</c> (true/false),
+    /// <c>imageTag</c>, <c>imageAssetHash</c>, <c>certificateArn:&lt;env&gt;</c>.
+    /// </summary>
+    public static PlatformSettings FromContext(Func<string, string?> context, Func<string, string?> environmentVariable)
+    {
+        ArgumentNullException.ThrowIfNull(context);
+        ArgumentNullException.ThrowIfNull(environmentVariable);
+        var certificates = new Dictionary<string, string>(StringComparer.Ordinal);
+        foreach (var name in EnvironmentTable.Names)
+        {
+            if (NonEmpty(context($"certificateArn:{name}")) is { } arn)
+            {
+                certificates[name] = arn;
+            }
+        }
+        var endpoints = NonEmpty(context("vpcInterfaceEndpoints"));
+        if (endpoints is not null && !bool.TryParse(endpoints, out _))
+        {
+            throw new ArgumentException($"vpcInterfaceEndpoints must be true or false, got '{endpoints}'");
+        }
+        var account = NonEmpty(context("account")) ?? NonEmpty(environmentVariable("CDK_DEFAULT_ACCOUNT"));
+        if (account is not null && (account.Length != 12 || !account.All(char.IsAsciiDigit)))
+        {
+            throw new ArgumentException($"account must be a 12-digit AWS account id, got '{account}'");
+        }
+        return new PlatformSettings
+        {
+            Account = account,
+            Region = NonEmpty(context("region")) ?? NonEmpty(environmentVariable("CDK_DEFAULT_REGION")),
+            AvailabilityZones = List(context("availabilityZones")),
+            Environments = List(context("environments")),
+            VpcInterfaceEndpoints = endpoints is not null && bool.Parse(endpoints),
+            ImageTag = NonEmpty(context("imageTag")),
+            ImageAssetHash = NonEmpty(context("imageAssetHash")) ?? NonEmpty(environmentVariable("PAYMENTS_IMAGE_ASSET_HASH")),
+            CertificateArns = certificates,
+        };
+    }
+
+    public static PlatformSettings FromApp(App app)
+    {
+        ArgumentNullException.ThrowIfNull(app);
+        return FromContext(key => app.Node.TryGetContext(key)?.ToString(), System.Environment.GetEnvironmentVariable);
+    }
+
+    private static string? NonEmpty(string? value) => string.IsNullOrWhiteSpace(value) ? null : value.Trim();
+
+    private static List<string>? List(string? value) =>
+        NonEmpty(value)?.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries).ToList();
+}

@@ -1,0 +1,47 @@
+using Amazon.CDK;
+using Payments.Platform.Environments;
+using Payments.Platform.Stacks;
+
+namespace Payments.Platform;
+
+/// <summary>One environment's stage and its platform stack.</summary>
+public sealed record EnvironmentStage(EnvironmentConfig Config, Stage Stage, PlatformStack Platform);
+
+/// <summary>Composes the whole app; Program.cs and the tests both go through here so they synthesize the same thing.</summary>
+public static class PaymentsApp
+{
+    public static IReadOnlyList<EnvironmentStage> Compose(App app, PlatformSettings settings)
+    {
+        ArgumentNullException.ThrowIfNull(app);
+        ArgumentNullException.ThrowIfNull(settings);
+        var stages = new List<EnvironmentStage>();
+        foreach (var config in EnvironmentTable.Build(settings))
+        {
+            var environment = new Amazon.CDK.Environment { Account = config.Account, Region = config.Region };
+            if (config.Account is not null)
+            {
+                // The AZs are configuration; answering the CDK's availability-zones lookup with them keeps
+                // synth offline (no credentials) and consistent with the explicit AZ list of the VPC.
+                var key = $"availability-zones:account={config.Account}:region={config.Region}";
+                if (app.Node.TryGetContext(key) is null)
+                {
+                    app.Node.SetContext(key, config.AvailabilityZones.ToArray());
+                }
+            }
+            var stage = new Stage(app, config.Name, new StageProps { Env = environment, StageName = config.Name });
+            var platform = new PlatformStack(stage, "Platform", new PlatformStackProps
+            {
+                Config = config,
+                Settings = settings,
+                StackName = $"{config.Prefix}-platform",
+                Description = $"Payments platform ({config.Name}): network, data, services, edge, observability",
+                Env = environment,
+                TerminationProtection = config.IsProduction,
+            });
+            Tags.Of(stage).Add("payments:environment", config.Name);
+            Tags.Of(stage).Add("payments:system", "payments");
+            stages.Add(new EnvironmentStage(config, stage, platform));
+        }
+        return stages;
+    }
+}
