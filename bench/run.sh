@@ -10,7 +10,13 @@
 #   bench/run.sh --runs 5 --duration 20
 #   bench/run.sh --quick         # 1 run x 3 s, smoke test only: prints, does not rewrite the docs
 #   bench/run.sh --api-only      # skip the preflight and synth harnesses
+#   bench/run.sh --artifacts DIR # build the service into DIR (dotnet --artifacts-path), not src/*/bin
+#   bench/run.sh --no-build      # use the service already built (PAYMENTS_BENCH_SERVICE_DLL or src/*/bin)
 # Not part of the test suite: it saturates the machine for several minutes.
+# Tools it needs are Debian packages and are installed when missing (apt-get update first):
+# wrk (HTTP load with a Lua script: a unique Idempotency-Key per request), pgbench + psql
+# (postgresql-client), the PostgreSQL server (scripts/pg.sh), hyperfine (the preflight/synth harnesses).
+# Debian's "bombardier" package is NOT the HTTP load tester (it is a curses game), so it is not used.
 set -euo pipefail
 
 root=$(cd "$(dirname "$0")/.." && pwd)
@@ -21,32 +27,62 @@ export PAYMENTS_REPO_ROOT="$root"
 api_args=()
 others=1
 quick=0
+build=1
+artifacts=""
 while [ $# -gt 0 ]; do
   case "$1" in
     --quick) quick=1; api_args+=(--runs 1 --duration 3 --warmup 2 --docs ""); shift ;;
     --api-only) others=0; shift ;;
+    --no-build) build=0; shift ;;
+    --artifacts) artifacts="$2"; shift 2 ;;
     --runs|--duration|--concurrency|--sqlite-concurrency|--warmup) api_args+=("$1" "$2"); shift 2 ;;
     --skip-sqlite|--skip-postgres) api_args+=("$1"); shift ;;
-    -h|--help) sed -n '2,15p' "$0"; exit 0 ;;
+    -h|--help) sed -n '2,20p' "$0"; exit 0 ;;
     *) echo "unknown option $1 (see --help)" >&2; exit 2 ;;
   esac
 done
 
-need_apt() { # need_apt COMMAND PACKAGE
-  command -v "$1" >/dev/null 2>&1 && return 0
-  echo "bench: installing $2 (apt-get)" >&2
+# ---- tools: install what is missing, with one apt-get update first
+missing=()
+need() { command -v "$1" >/dev/null 2>&1 || missing+=("$2"); }
+need wrk wrk
+need pgbench postgresql-client
+need psql postgresql-client
+need hyperfine hyperfine
+need python3 python3
+ls /usr/lib/postgresql/*/bin/postgres >/dev/null 2>&1 || missing+=(postgresql)
+if [ ${#missing[@]} -gt 0 ]; then
+  # shellcheck disable=SC2207
+  missing=($(printf '%s\n' "${missing[@]}" | sort -u))
+  sudo=""
+  if [ "$(id -u)" != 0 ]; then
+    command -v sudo >/dev/null 2>&1 || { echo "bench: missing ${missing[*]} and not root (no sudo): install them first" >&2; exit 1; }
+    sudo="sudo"
+  fi
+  echo "bench: installing ${missing[*]} (apt-get)" >&2
   export DEBIAN_FRONTEND=noninteractive
-  apt-get install -y -qq "$2" >/dev/null 2>&1 || { apt-get update -qq && apt-get install -y -qq "$2" >/dev/null; }
-}
-need_apt wrk wrk
-need_apt pgbench postgresql-client
-need_apt psql postgresql-client
-command -v python3 >/dev/null || need_apt python3 python3
+  $sudo apt-get update -qq
+  $sudo apt-get install -y -qq "${missing[@]}" >/dev/null
+fi
+for tool in wrk pgbench psql python3; do
+  command -v "$tool" >/dev/null 2>&1 || { echo "bench: $tool is still missing after apt-get" >&2; exit 1; }
+done
 
-echo "==> build the service (Release)"
-dotnet build src/Payments.Api -c Release -nologo -clp:ErrorsOnly -v quiet
+# ---- the service under test
+if [ "$build" -eq 1 ]; then
+  echo "==> build the service (Release)"
+  if [ -n "$artifacts" ]; then
+    dotnet build src/Payments.Api -c Release -nologo -clp:ErrorsOnly -v quiet --artifacts-path "$artifacts"
+    export PAYMENTS_BENCH_SERVICE_DLL="$artifacts/bin/Payments.Api/release/Payments.Api.dll"
+  else
+    dotnet build src/Payments.Api -c Release -nologo -clp:ErrorsOnly -v quiet
+  fi
+fi
+dll=${PAYMENTS_BENCH_SERVICE_DLL:-$root/src/Payments.Api/bin/Release/net10.0/Payments.Api.dll}
+[ -f "$dll" ] || { echo "bench: the service is not built at $dll (drop --no-build, or set PAYMENTS_BENCH_SERVICE_DLL)" >&2; exit 1; }
+export PAYMENTS_BENCH_SERVICE_DLL="$dll"
 
-echo "==> API vs pgbench, SQLite mode"
+echo "==> API vs pgbench, SQLite mode (service: $dll)"
 python3 bench/api/bench.py "${api_args[@]}"
 
 if [ "$others" -eq 1 ]; then

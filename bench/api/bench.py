@@ -38,7 +38,8 @@ sys.path.insert(0, HERE)
 import pgbench_script  # noqa: E402  (local module next to this file)
 
 CLK_TCK = os.sysconf("SC_CLK_TCK")
-SERVICE_DLL = os.path.join(ROOT, "src", "Payments.Api", "bin", "Release", "net10.0", "Payments.Api.dll")
+# bench/run.sh sets PAYMENTS_BENCH_SERVICE_DLL (a private --artifacts-path build); default: the normal Release output.
+SERVICE_DLL = os.environ.get("PAYMENTS_BENCH_SERVICE_DLL") or os.path.join(ROOT, "src", "Payments.Api", "bin", "Release", "net10.0", "Payments.Api.dll")
 LUA = os.path.join(HERE, "create-payment.lua")
 BEGIN_MARK = "<!-- bench:api:begin (written by bench/run.sh; edit bench/api/bench.py instead) -->"
 END_MARK = "<!-- bench:api:end -->"
