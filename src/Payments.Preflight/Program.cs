@@ -1,1 +1,1 @@
-Console.WriteLine("preflight");
+return Payments.Preflight.Cli.Run(args, Console.Out, Console.Error);

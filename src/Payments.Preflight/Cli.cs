@@ -1,0 +1,204 @@
+using Payments.Preflight.Output;
+using Payments.Preflight.Rules;
+
+namespace Payments.Preflight;
+
+/// <summary>The command line: `preflight check PATH... [options]`, `preflight rules`, `preflight docs DIR`.</summary>
+internal static class Cli
+{
+    public const int UsageExitCode = 2;
+
+    private const string Usage = """
+        usage: preflight check PATH... [--format text|json|sarif] [--include PREFIX[,PREFIX]] [--ignore PREFIX[,PREFIX]]
+                                       [--environment NAME] [--today YYYY-MM-DD] [--output FILE]
+               preflight rules            list the rules
+               preflight docs DIR         write docs/rules/<ID>.md pages
+
+        PATH is a CloudFormation template (JSON or YAML), a directory, a glob (quote it), or a CDK cloud
+        assembly (cdk.out, nested stage assemblies included).
+        Exit code: bit flags 2 = error, 4 = warning, 8 = info findings; 0 = clean. Usage errors exit 2.
+        """;
+
+    public static int Run(string[] args, TextWriter stdout, TextWriter stderr)
+    {
+        if (args.Length == 0 || args[0] is "-h" or "--help" or "help")
+        {
+            (args.Length == 0 ? stderr : stdout).WriteLine(Usage);
+            return args.Length == 0 ? UsageExitCode : 0;
+        }
+
+        return args[0] switch
+        {
+            "check" => Check(args[1..], stdout, stderr),
+            "rules" => ListRules(stdout),
+            "docs" when args.Length == 2 => WriteDocs(args[1], stdout),
+            "--version" => Print(stdout, typeof(Cli).Assembly.GetName().Version?.ToString(3) ?? "1.0.0"),
+            _ => UsageError(stderr, $"unknown command '{args[0]}'"),
+        };
+    }
+
+    private static int Print(TextWriter writer, string text)
+    {
+        writer.WriteLine(text);
+        return 0;
+    }
+
+    private static int UsageError(TextWriter stderr, string message)
+    {
+        stderr.WriteLine($"preflight: {message}");
+        stderr.WriteLine(Usage);
+        return UsageExitCode;
+    }
+
+    private static int Check(string[] args, TextWriter stdout, TextWriter stderr)
+    {
+        var paths = new List<string>();
+        var include = new List<string>();
+        var ignore = new List<string>();
+        var format = OutputFormat.Text;
+        string? environment = null;
+        string? outputFile = null;
+        DateOnly? today = null;
+        for (var i = 0; i < args.Length; i++)
+        {
+            var arg = args[i];
+            if (!arg.StartsWith("--", StringComparison.Ordinal) || arg == "--")
+            {
+                if (arg == "--")
+                {
+                    paths.AddRange(args[(i + 1)..]);
+                    break;
+                }
+
+                paths.Add(arg);
+                continue;
+            }
+
+            var equals = arg.IndexOf('=', StringComparison.Ordinal);
+            var name = equals > 0 ? arg[..equals] : arg;
+            string? value = equals > 0 ? arg[(equals + 1)..] : null;
+            if (name is "--format" or "--include" or "--ignore" or "--environment" or "--today" or "--output" && value is null)
+            {
+                if (i + 1 >= args.Length)
+                {
+                    return UsageError(stderr, $"{name} needs a value");
+                }
+
+                value = args[++i];
+            }
+
+            switch (name)
+            {
+                case "--format":
+                    switch (value!.ToLowerInvariant())
+                    {
+                        case "text": format = OutputFormat.Text; break;
+                        case "json": format = OutputFormat.Json; break;
+                        case "sarif": format = OutputFormat.Sarif; break;
+                        default: return UsageError(stderr, $"unknown format '{value}' (text, json or sarif)");
+                    }
+
+                    break;
+                case "--include":
+                    include.AddRange(SplitPrefixes(value!));
+                    break;
+                case "--ignore":
+                    ignore.AddRange(SplitPrefixes(value!));
+                    break;
+                case "--environment":
+                    if (string.IsNullOrWhiteSpace(value))
+                    {
+                        return UsageError(stderr, "--environment needs a name");
+                    }
+
+                    environment = value;
+                    break;
+                case "--today":
+                    if (!DateOnly.TryParseExact(value, "yyyy-MM-dd", System.Globalization.CultureInfo.InvariantCulture, System.Globalization.DateTimeStyles.None, out var parsed))
+                    {
+                        return UsageError(stderr, $"--today must be YYYY-MM-DD, not '{value}'");
+                    }
+
+                    today = parsed;
+                    break;
+                case "--output":
+                    outputFile = value;
+                    break;
+                default:
+                    return UsageError(stderr, $"unknown option '{arg}'");
+            }
+        }
+
+        if (paths.Count == 0)
+        {
+            return UsageError(stderr, "check needs at least one PATH");
+        }
+
+        var missing = paths.Where(p => !Loading.TemplateDiscovery.IsGlob(p) && !File.Exists(p) && !Directory.Exists(p)).ToList();
+        if (missing.Count > 0)
+        {
+            return UsageError(stderr, $"no such file or directory: {string.Join(", ", missing)}");
+        }
+
+        var known = RuleCatalog.AllDescriptors.Select(d => d.Id).ToList();
+        var unknownPrefix = include.Concat(ignore).FirstOrDefault(p => !known.Any(id => id.StartsWith(p, StringComparison.OrdinalIgnoreCase)));
+        if (unknownPrefix is not null)
+        {
+            return UsageError(stderr, $"'{unknownPrefix}' matches no rule ID (see `preflight rules`)");
+        }
+
+        var report = PreflightEngine.Check(paths, new PreflightOptions { Environment = environment, Include = include, Ignore = ignore, Today = today });
+        var text = ReportWriter.Write(report, format);
+        if (outputFile is null)
+        {
+            stdout.Write(text);
+        }
+        else
+        {
+            File.WriteAllText(outputFile, text);
+        }
+
+        return ExitCode(report);
+    }
+
+    public static int ExitCode(PreflightReport report)
+    {
+        var code = 0;
+        foreach (var finding in report.Findings)
+        {
+            code |= finding.Severity switch
+            {
+                Severity.Error => 2,
+                Severity.Warning => 4,
+                _ => 8,
+            };
+        }
+
+        return code;
+    }
+
+    private static string[] SplitPrefixes(string value) =>
+        value.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries);
+
+    private static int ListRules(TextWriter stdout)
+    {
+        foreach (var descriptor in RuleCatalog.AllDescriptors)
+        {
+            stdout.WriteLine($"{descriptor.Id}  {ReportWriter.SeverityName(descriptor.Severity),-7}  {descriptor.Title}");
+        }
+
+        return 0;
+    }
+
+    private static int WriteDocs(string directory, TextWriter stdout)
+    {
+        Directory.CreateDirectory(directory);
+        foreach (var descriptor in RuleCatalog.AllDescriptors)
+        {
+            File.WriteAllText(Path.Combine(directory, $"{descriptor.Id}.md"), RuleDocs.Page(descriptor));
+        }
+
+        stdout.WriteLine($"wrote {RuleCatalog.AllDescriptors.Count()} rule pages to {directory}");
+        return 0;
+    }
+}

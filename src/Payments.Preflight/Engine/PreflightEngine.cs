@@ -1,0 +1,119 @@
+using Payments.Preflight.Engine;
+using Payments.Preflight.Loading;
+using Payments.Preflight.Model;
+using Payments.Preflight.Rules;
+
+namespace Payments.Preflight;
+
+/// <summary>The library entry point: the platform's synth and the CLI both call <see cref="Check"/>.</summary>
+public static class PreflightEngine
+{
+    public static PreflightReport Check(IEnumerable<string> paths, PreflightOptions? options = null)
+    {
+        ArgumentNullException.ThrowIfNull(paths);
+        options ??= new PreflightOptions();
+        var problems = new List<Finding>();
+        var sources = TemplateDiscovery.Discover(paths, problems);
+        var perTemplate = new List<Finding>[sources.Count];
+        var rules = RuleCatalog.Rules.Where(r => IsSelected(r.Descriptor.Id, options)).ToArray();
+        var today = options.Today ?? DateOnly.FromDateTime(DateTime.UtcNow);
+        if (sources.Count >= 8)
+        {
+            Parallel.For(0, sources.Count, i => perTemplate[i] = CheckOne(sources[i], rules, options, today));
+        }
+        else
+        {
+            for (var i = 0; i < sources.Count; i++)
+            {
+                perTemplate[i] = CheckOne(sources[i], rules, options, today);
+            }
+        }
+
+        var findings = problems.Where(f => IsSelected(f.RuleId, options)).Concat(perTemplate.SelectMany(f => f)).ToList();
+        return new PreflightReport(findings, sources.Count);
+    }
+
+    internal static bool IsSelected(string ruleId, PreflightOptions options) =>
+        (options.Include.Count == 0 || options.Include.Any(prefix => ruleId.StartsWith(prefix, StringComparison.OrdinalIgnoreCase)))
+        && !options.Ignore.Any(prefix => ruleId.StartsWith(prefix, StringComparison.OrdinalIgnoreCase));
+
+    /// <summary>Checks a template already in memory (tests, and callers that synthesize in-process).</summary>
+    internal static List<Finding> CheckText(string path, string text, PreflightOptions? options = null, string? stackName = null)
+    {
+        options ??= new PreflightOptions();
+        var rules = RuleCatalog.Rules.Where(r => IsSelected(r.Descriptor.Id, options)).ToArray();
+        var today = options.Today ?? DateOnly.FromDateTime(DateTime.UtcNow);
+        Template template;
+        try
+        {
+            var root = TemplateLoader.Parse(path, System.Text.Encoding.UTF8.GetBytes(text));
+            template = root is MappingNode map
+                ? new Template(path, map, stackName, new Dictionary<string, string>())
+                : throw new TemplateLoadException(RuleIds.ParseError, "a template must be a mapping (an object) at the top level", root.Line);
+        }
+        catch (TemplateLoadException exception)
+        {
+            return [.. new[] { LoadFinding(path, exception) }.Where(f => IsSelected(f.RuleId, options))];
+        }
+
+        return RunRules(template, rules, options, today);
+    }
+
+    private static List<Finding> CheckOne(TemplateSource source, Rule[] rules, PreflightOptions options, DateOnly today)
+    {
+        Template template;
+        try
+        {
+            template = TemplateLoader.Load(source);
+        }
+        catch (TemplateLoadException exception)
+        {
+            var finding = LoadFinding(source.Path, exception);
+            return IsSelected(finding.RuleId, options) ? [finding] : [];
+        }
+        catch (Exception exception) when (exception is IOException or UnauthorizedAccessException)
+        {
+            return IsSelected(RuleIds.ParseError, options) ? [new Finding(RuleIds.ParseError, Severity.Error, source.Path, null, null, null, $"cannot read the file: {exception.Message}")] : [];
+        }
+
+        return RunRules(template, rules, options, today);
+    }
+
+    private static Finding LoadFinding(string path, TemplateLoadException exception) =>
+        new(exception.RuleId, Severity.Error, path, null, null, exception.Line, exception.Message);
+
+    private static List<Finding> RunRules(Template template, Rule[] rules, PreflightOptions options, DateOnly today)
+    {
+        var raw = new List<Finding>();
+        var environment = EnvironmentInfo.Detect(options.Environment, template.StackTags, template.StackName, template.Path);
+        var context = new RuleContext(template, environment, today, raw);
+        foreach (var rule in rules)
+        {
+            context.CurrentRule = rule.Descriptor;
+            try
+            {
+                rule.Check(context);
+            }
+#pragma warning disable CA1031 // A rule bug on one odd template must become a finding, not end the whole run.
+            catch (Exception exception)
+#pragma warning restore CA1031
+            {
+                raw.Add(new Finding(RuleIds.RuleFailure, Severity.Error, template.Path, null, null, null, $"rule {rule.Descriptor.Id} failed on this template ({exception.GetType().Name}: {exception.Message}); please report it"));
+            }
+        }
+
+        var suppressions = Suppressions.Read(template);
+        var result = new List<Finding>(raw.Count + suppressions.Problems.Count);
+        foreach (var finding in raw)
+        {
+            if (!suppressions.IsSuppressed(finding) && IsSelected(finding.RuleId, options))
+            {
+                result.Add(finding);
+            }
+        }
+
+        result.AddRange(suppressions.Problems.Where(f => IsSelected(f.RuleId, options)));
+        result.Sort(static (a, b) => (a.Line ?? 0).CompareTo(b.Line ?? 0) is var byLine && byLine != 0 ? byLine : string.CompareOrdinal(a.RuleId, b.RuleId));
+        return result;
+    }
+}

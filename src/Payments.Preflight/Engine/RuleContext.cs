@@ -1,0 +1,43 @@
+using Payments.Preflight.Model;
+using Payments.Preflight.Rules;
+
+namespace Payments.Preflight.Engine;
+
+/// <summary>What a rule sees while it checks one template, and where it reports.</summary>
+internal sealed class RuleContext
+{
+    private readonly List<Finding> findings;
+
+    public RuleContext(Template template, EnvironmentInfo environment, DateOnly today, List<Finding> findings)
+    {
+        Template = template;
+        Environment = environment;
+        Today = today;
+        this.findings = findings;
+        Resolve = new Resolver(template, useParameterDefaults: true);
+        Literal = new Resolver(template, useParameterDefaults: false);
+    }
+
+    public Template Template { get; }
+
+    public EnvironmentInfo Environment { get; }
+
+    public DateOnly Today { get; }
+
+    /// <summary>Resolves with parameter defaults.</summary>
+    public Resolver Resolve { get; }
+
+    /// <summary>Resolves only what is fixed in the template (parameters stay unknown).</summary>
+    public Resolver Literal { get; }
+
+    public RuleDescriptor? CurrentRule { get; set; }
+
+    public void Report(Resource resource, string? propertyPath, Node? node, string message)
+    {
+        var path = propertyPath is null ? resource.BodyPath : $"{resource.BodyPath}/{propertyPath}";
+        findings.Add(new Finding(CurrentRule!.Id, CurrentRule.Severity, Template.Path, resource.LogicalId, path, node?.Line ?? resource.Line, message));
+    }
+
+    public void ReportTemplate(string? path, Node? node, string message) =>
+        findings.Add(new Finding(CurrentRule!.Id, CurrentRule.Severity, Template.Path, null, path, node?.Line, message));
+}

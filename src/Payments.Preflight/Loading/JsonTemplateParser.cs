@@ -1,0 +1,121 @@
+using System.Text.Json;
+using Payments.Preflight.Model;
+
+namespace Payments.Preflight.Loading;
+
+/// <summary>
+/// Parses JSON into our node tree with line numbers: JsonDocument keeps no positions, so the reader's
+/// byte offsets are mapped to lines through a precomputed table of newline offsets.
+/// </summary>
+internal static class JsonTemplateParser
+{
+    public static Node Parse(byte[] bytes)
+    {
+        var start = bytes.Length >= 3 && bytes[0] == 0xEF && bytes[1] == 0xBB && bytes[2] == 0xBF ? 3 : 0;
+        var lines = new LineTable(bytes);
+        var reader = new Utf8JsonReader(bytes.AsSpan(start), new JsonReaderOptions
+        {
+            MaxDepth = LoadLimits.MaxDepth + 2,
+            CommentHandling = JsonCommentHandling.Skip,
+            AllowTrailingCommas = false,
+        });
+        try
+        {
+            if (!reader.Read())
+            {
+                throw new TemplateLoadException(RuleIds.ParseError, "the file is empty", 1);
+            }
+
+            var root = ReadValue(ref reader, lines, start, 0);
+            if (reader.Read())
+            {
+                throw new TemplateLoadException(RuleIds.ParseError, "unexpected content after the top-level JSON value", lines.LineOf(start + (int)reader.TokenStartIndex));
+            }
+
+            return root;
+        }
+        catch (JsonException exception)
+        {
+            var line = exception.LineNumber is { } zeroBased ? (int)zeroBased + 1 : (int?)null;
+            var message = exception.Message;
+            var cut = message.IndexOf(" LineNumber:", StringComparison.Ordinal);
+            throw new TemplateLoadException(RuleIds.ParseError, $"invalid JSON: {(cut > 0 ? message[..cut] : message)}", line);
+        }
+    }
+
+    private static Node ReadValue(ref Utf8JsonReader reader, LineTable lines, int start, int depth)
+    {
+        var line = lines.LineOf(start + (int)reader.TokenStartIndex);
+        if (depth > LoadLimits.MaxDepth)
+        {
+            throw new TemplateLoadException(RuleIds.TemplateLimits, $"the template nests deeper than {LoadLimits.MaxDepth} levels", line);
+        }
+
+        switch (reader.TokenType)
+        {
+            case JsonTokenType.StartObject:
+                var entries = new List<KeyValuePair<string, Node>>();
+                var keyLines = new Dictionary<string, int>(StringComparer.Ordinal);
+                while (reader.Read() && reader.TokenType != JsonTokenType.EndObject)
+                {
+                    var key = reader.GetString() ?? string.Empty;
+                    keyLines[key] = lines.LineOf(start + (int)reader.TokenStartIndex);
+                    reader.Read();
+                    entries.Add(new(key, ReadValue(ref reader, lines, start, depth + 1)));
+                }
+
+                return new MappingNode(entries, keyLines, line);
+            case JsonTokenType.StartArray:
+                var items = new List<Node>();
+                while (reader.Read() && reader.TokenType != JsonTokenType.EndArray)
+                {
+                    items.Add(ReadValue(ref reader, lines, start, depth + 1));
+                }
+
+                return new SequenceNode(items, line);
+            case JsonTokenType.String:
+                return new ScalarNode(reader.GetString() ?? string.Empty, ScalarKind.String, line);
+            case JsonTokenType.Number:
+                return new ScalarNode(System.Text.Encoding.UTF8.GetString(reader.ValueSpan), ScalarKind.Number, line);
+            case JsonTokenType.True:
+                return new ScalarNode("true", ScalarKind.Boolean, line);
+            case JsonTokenType.False:
+                return new ScalarNode("false", ScalarKind.Boolean, line);
+            case JsonTokenType.Null:
+                return new ScalarNode(string.Empty, ScalarKind.Null, line);
+            default:
+                throw new TemplateLoadException(RuleIds.ParseError, $"unexpected JSON token {reader.TokenType}", line);
+        }
+    }
+
+    private sealed class LineTable
+    {
+        private readonly int[] newlineOffsets;
+
+        public LineTable(byte[] bytes)
+        {
+            var offsets = new List<int>();
+            var span = bytes.AsSpan();
+            var position = 0;
+            while (true)
+            {
+                var next = span[position..].IndexOf((byte)'\n');
+                if (next < 0)
+                {
+                    break;
+                }
+
+                offsets.Add(position + next);
+                position += next + 1;
+            }
+
+            newlineOffsets = [.. offsets];
+        }
+
+        public int LineOf(int offset)
+        {
+            var index = Array.BinarySearch(newlineOffsets, offset);
+            return (index < 0 ? ~index : index) + 1;
+        }
+    }
+}

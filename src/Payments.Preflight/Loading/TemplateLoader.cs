@@ -1,0 +1,62 @@
+using System.Text;
+using Payments.Preflight.Model;
+
+namespace Payments.Preflight.Loading;
+
+/// <summary>Reads one template file into a <see cref="Template"/>, or explains why it cannot.</summary>
+internal static class TemplateLoader
+{
+    public static Template Load(TemplateSource source)
+    {
+        var info = new FileInfo(source.Path);
+        if (info.Length > LoadLimits.MaxFileBytes)
+        {
+            throw new TemplateLoadException(RuleIds.TemplateLimits, $"the file is {info.Length:N0} bytes, more than the {LoadLimits.MaxFileBytes:N0} preflight reads (CloudFormation accepts at most 1 MB)", null);
+        }
+
+        var bytes = File.ReadAllBytes(source.Path);
+        var root = Parse(source.Path, bytes);
+        if (root is not MappingNode map)
+        {
+            throw new TemplateLoadException(RuleIds.ParseError, "a template must be a mapping (an object) at the top level", root.Line);
+        }
+
+        return new Template(source.Path, map, source.StackName, source.StackTags);
+    }
+
+    public static Node Parse(string path, byte[] bytes)
+    {
+        var extension = Path.GetExtension(path);
+        if (extension.Equals(".json", StringComparison.OrdinalIgnoreCase) || (!extension.Equals(".yaml", StringComparison.OrdinalIgnoreCase) && !extension.Equals(".yml", StringComparison.OrdinalIgnoreCase) && StartsWithBrace(bytes)))
+        {
+            return JsonTemplateParser.Parse(bytes);
+        }
+
+        string text;
+        try
+        {
+            text = new UTF8Encoding(false, true).GetString(bytes);
+        }
+        catch (DecoderFallbackException)
+        {
+            throw new TemplateLoadException(RuleIds.ParseError, "the file is not UTF-8 text", null);
+        }
+
+        return YamlTemplateParser.Parse(text.TrimStart('\uFEFF'));
+    }
+
+    private static bool StartsWithBrace(byte[] bytes)
+    {
+        foreach (var b in bytes)
+        {
+            if (b is (byte)' ' or (byte)'\t' or (byte)'\r' or (byte)'\n' or 0xEF or 0xBB or 0xBF)
+            {
+                continue;
+            }
+
+            return b == (byte)'{';
+        }
+
+        return false;
+    }
+}

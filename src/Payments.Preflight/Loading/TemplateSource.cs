@@ -1,0 +1,224 @@
+using System.Text.Json;
+using System.Text.RegularExpressions;
+
+namespace Payments.Preflight.Loading;
+
+/// <summary>A template file to check, with the stack context a cloud assembly gives it.</summary>
+internal sealed record TemplateSource(string Path, string? StackName, IReadOnlyDictionary<string, string> StackTags);
+
+/// <summary>Turns the paths a user gives (files, directories, globs, cdk.out) into template files.</summary>
+internal static partial class TemplateDiscovery
+{
+    private static readonly IReadOnlyDictionary<string, string> NoTags = new Dictionary<string, string>();
+    private static readonly string[] TemplateExtensions = [".json", ".yaml", ".yml", ".template"];
+
+    public static List<TemplateSource> Discover(IEnumerable<string> paths, List<Finding> problems)
+    {
+        var sources = new List<TemplateSource>();
+        var seen = new HashSet<string>(StringComparer.Ordinal);
+        foreach (var path in paths)
+        {
+            if (IsGlob(path))
+            {
+                var matches = ExpandGlob(path);
+                if (matches.Count == 0)
+                {
+                    problems.Add(new Finding(RuleIds.InputNotFound, Severity.Error, path, null, null, null, $"the pattern '{path}' matches no file"));
+                }
+
+                foreach (var match in matches)
+                {
+                    AddPath(match, sources, seen, problems);
+                }
+            }
+            else
+            {
+                AddPath(path, sources, seen, problems);
+            }
+        }
+
+        return sources;
+    }
+
+    public static bool IsGlob(string path) => path.IndexOfAny(['*', '?']) >= 0;
+
+    private static void AddPath(string path, List<TemplateSource> sources, HashSet<string> seen, List<Finding> problems)
+    {
+        if (File.Exists(path))
+        {
+            if (Path.GetFileName(path) == "manifest.json" && LooksLikeAssemblyManifest(path))
+            {
+                AddAssembly(Path.GetDirectoryName(path) ?? ".", sources, seen, problems, 0);
+            }
+            else if (seen.Add(Path.GetFullPath(path)))
+            {
+                sources.Add(new TemplateSource(path, null, NoTags));
+            }
+        }
+        else if (Directory.Exists(path))
+        {
+            if (File.Exists(Path.Combine(path, "manifest.json")))
+            {
+                AddAssembly(path, sources, seen, problems, 0);
+                return;
+            }
+
+            foreach (var file in Directory.EnumerateFiles(path, "*", SearchOption.AllDirectories).Order(StringComparer.Ordinal))
+            {
+                if (TemplateExtensions.Contains(Path.GetExtension(file), StringComparer.OrdinalIgnoreCase)
+                    && !file.Contains($"{Path.DirectorySeparatorChar}node_modules{Path.DirectorySeparatorChar}", StringComparison.Ordinal)
+                    && seen.Add(Path.GetFullPath(file)))
+                {
+                    sources.Add(new TemplateSource(file, null, NoTags));
+                }
+            }
+        }
+        else
+        {
+            problems.Add(new Finding(RuleIds.InputNotFound, Severity.Error, path, null, null, null, $"'{path}' is neither a file nor a directory"));
+        }
+    }
+
+    private static bool LooksLikeAssemblyManifest(string path)
+    {
+        try
+        {
+            using var document = JsonDocument.Parse(File.ReadAllBytes(path));
+            return document.RootElement.ValueKind == JsonValueKind.Object && document.RootElement.TryGetProperty("artifacts", out _);
+        }
+        catch (JsonException)
+        {
+            return false;
+        }
+    }
+
+    /// <summary>Reads a cloud assembly: stack artifacts give templates, nested assemblies (stages) recurse.</summary>
+    private static void AddAssembly(string directory, List<TemplateSource> sources, HashSet<string> seen, List<Finding> problems, int depth)
+    {
+        var manifestPath = Path.Combine(directory, "manifest.json");
+        if (depth > 16)
+        {
+            problems.Add(new Finding(RuleIds.TemplateLimits, Severity.Error, manifestPath, null, null, null, "cloud assemblies nest more than 16 levels deep"));
+            return;
+        }
+
+        JsonDocument document;
+        try
+        {
+            document = JsonDocument.Parse(File.ReadAllBytes(manifestPath));
+        }
+        catch (Exception exception) when (exception is JsonException or IOException or UnauthorizedAccessException)
+        {
+            problems.Add(new Finding(RuleIds.ParseError, Severity.Error, manifestPath, null, null, (exception as JsonException)?.LineNumber + 1 is long l ? (int)l : null, $"cannot read the cloud assembly manifest: {exception.Message}"));
+            return;
+        }
+
+        using (document)
+        {
+            if (!document.RootElement.TryGetProperty("artifacts", out var artifacts) || artifacts.ValueKind != JsonValueKind.Object)
+            {
+                return;
+            }
+
+            foreach (var artifact in artifacts.EnumerateObject())
+            {
+                if (artifact.Value.ValueKind != JsonValueKind.Object
+                    || !artifact.Value.TryGetProperty("type", out var type)
+                    || !artifact.Value.TryGetProperty("properties", out var properties)
+                    || properties.ValueKind != JsonValueKind.Object)
+                {
+                    continue;
+                }
+
+                switch (type.GetString())
+                {
+                    case "aws:cloudformation:stack" when properties.TryGetProperty("templateFile", out var templateFile) && templateFile.ValueKind == JsonValueKind.String:
+                        var templatePath = Path.Combine(directory, templateFile.GetString()!);
+                        if (!seen.Add(Path.GetFullPath(templatePath)))
+                        {
+                            continue;
+                        }
+
+                        if (!File.Exists(templatePath))
+                        {
+                            problems.Add(new Finding(RuleIds.InputNotFound, Severity.Error, manifestPath, null, $"artifacts/{artifact.Name}/properties/templateFile", null, $"the manifest names template '{templateFile.GetString()}' but the file does not exist"));
+                            continue;
+                        }
+
+                        var stackName = properties.TryGetProperty("stackName", out var name) && name.ValueKind == JsonValueKind.String ? name.GetString() : artifact.Name;
+                        var tags = new Dictionary<string, string>(StringComparer.OrdinalIgnoreCase);
+                        if (properties.TryGetProperty("tags", out var tagObject) && tagObject.ValueKind == JsonValueKind.Object)
+                        {
+                            foreach (var tag in tagObject.EnumerateObject())
+                            {
+                                if (tag.Value.ValueKind == JsonValueKind.String)
+                                {
+                                    tags[tag.Name] = tag.Value.GetString()!;
+                                }
+                            }
+                        }
+
+                        sources.Add(new TemplateSource(templatePath, stackName, tags));
+                        break;
+                    case "cdk:cloud-assembly" when properties.TryGetProperty("directoryName", out var nested) && nested.ValueKind == JsonValueKind.String:
+                        var nestedDirectory = Path.Combine(directory, nested.GetString()!);
+                        if (File.Exists(Path.Combine(nestedDirectory, "manifest.json")))
+                        {
+                            AddAssembly(nestedDirectory, sources, seen, problems, depth + 1);
+                        }
+
+                        break;
+                }
+            }
+        }
+    }
+
+    /// <summary>Expands `*`, `?` and `**` relative to the longest directory prefix without wildcards.</summary>
+    private static List<string> ExpandGlob(string pattern)
+    {
+        var normalized = pattern.Replace('\\', '/');
+        var segments = normalized.Split('/');
+        var firstWild = Array.FindIndex(segments, s => IsGlob(s));
+        var baseDirectory = firstWild == 0 ? "." : string.Join('/', segments[..firstWild]);
+        if (baseDirectory.Length == 0)
+        {
+            baseDirectory = "/";
+        }
+
+        if (!Directory.Exists(baseDirectory))
+        {
+            return [];
+        }
+
+        var regex = new Regex("^" + GlobToRegex(string.Join('/', segments[firstWild..])) + "$", RegexOptions.CultureInvariant, TimeSpan.FromSeconds(1));
+        return [.. Directory.EnumerateFiles(baseDirectory, "*", SearchOption.AllDirectories)
+            .Where(file => regex.IsMatch(Path.GetRelativePath(baseDirectory, file).Replace('\\', '/')))
+            .Order(StringComparer.Ordinal)];
+    }
+
+    private static string GlobToRegex(string glob)
+    {
+        var builder = new System.Text.StringBuilder();
+        for (var i = 0; i < glob.Length; i++)
+        {
+            var c = glob[i];
+            if (c == '*' && i + 1 < glob.Length && glob[i + 1] == '*')
+            {
+                var slash = i + 2 < glob.Length && glob[i + 2] == '/';
+                builder.Append(slash ? "(?:.*/)?" : ".*");
+                i += slash ? 2 : 1;
+            }
+            else
+            {
+                builder.Append(c switch
+                {
+                    '*' => "[^/]*",
+                    '?' => "[^/]",
+                    _ => Regex.Escape(c.ToString()),
+                });
+            }
+        }
+
+        return builder.ToString();
+    }
+}

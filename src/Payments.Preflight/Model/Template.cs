@@ -1,0 +1,76 @@
+namespace Payments.Preflight.Model;
+
+/// <summary>A loaded CloudFormation template with the context it was found in.</summary>
+internal sealed class Template
+{
+    public Template(string path, MappingNode root, string? stackName, IReadOnlyDictionary<string, string> stackTags)
+    {
+        Path = path;
+        Root = root;
+        StackName = stackName;
+        StackTags = stackTags;
+        Parameters = root["Parameters"] as MappingNode;
+        Conditions = root["Conditions"] as MappingNode;
+        var resources = new Dictionary<string, Resource>(StringComparer.Ordinal);
+        if (root["Resources"] is MappingNode resourceMap)
+        {
+            foreach (var (logicalId, node) in resourceMap.Entries)
+            {
+                if (node is MappingNode body && body["Type"] is ScalarNode type)
+                {
+                    resources[logicalId] = new Resource(logicalId, type.Value, body, resourceMap.KeyLine(logicalId));
+                }
+            }
+        }
+
+        Resources = resources;
+    }
+
+    public string Path { get; }
+
+    public MappingNode Root { get; }
+
+    public string? StackName { get; }
+
+    public IReadOnlyDictionary<string, string> StackTags { get; }
+
+    public MappingNode? Parameters { get; }
+
+    public MappingNode? Conditions { get; }
+
+    public IReadOnlyDictionary<string, Resource> Resources { get; }
+
+    public IEnumerable<Resource> OfType(string type) => Resources.Values.Where(r => string.Equals(r.Type, type, StringComparison.Ordinal));
+}
+
+internal sealed class Resource
+{
+    public Resource(string logicalId, string type, MappingNode body, int line)
+    {
+        LogicalId = logicalId;
+        Type = type;
+        Body = body;
+        Line = line;
+        Properties = body["Properties"] as MappingNode;
+    }
+
+    public string LogicalId { get; }
+
+    public string Type { get; }
+
+    public MappingNode Body { get; }
+
+    public MappingNode? Properties { get; }
+
+    public int Line { get; }
+
+    public Node? Property(string name) => Properties?[name];
+
+    public string? DeletionPolicy => (Body["DeletionPolicy"] as ScalarNode)?.Value;
+
+    public string? UpdateReplacePolicy => (Body["UpdateReplacePolicy"] as ScalarNode)?.Value;
+
+    public string PropertyPath(string name) => $"Resources/{LogicalId}/Properties/{name}";
+
+    public string BodyPath => $"Resources/{LogicalId}";
+}

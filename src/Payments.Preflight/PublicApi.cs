@@ -1,0 +1,41 @@
+namespace Payments.Preflight;
+
+public enum Severity
+{
+    Error,
+    Warning,
+    Info,
+}
+
+/// <summary>One problem found in one template. Line is 1-based where known.</summary>
+public sealed record Finding(string RuleId, Severity Severity, string Template, string? Resource, string? Path, int? Line, string Message);
+
+public sealed class PreflightReport
+{
+    public PreflightReport(IReadOnlyList<Finding> findings, int templates)
+    {
+        Findings = findings;
+        Templates = templates;
+    }
+
+    public IReadOnlyList<Finding> Findings { get; }
+
+    public int Templates { get; }
+
+    public bool HasErrors => Findings.Any(f => f.Severity == Severity.Error);
+}
+
+public sealed class PreflightOptions
+{
+    /// <summary>Environment name (e.g. dev, prod); overrides what is detected from stack tags and names.</summary>
+    public string? Environment { get; init; }
+
+    /// <summary>Only rules whose ID starts with one of these prefixes run (empty: all).</summary>
+    public IReadOnlyList<string> Include { get; init; } = [];
+
+    /// <summary>Rules whose ID starts with one of these prefixes are skipped.</summary>
+    public IReadOnlyList<string> Ignore { get; init; } = [];
+
+    /// <summary>The date the lifecycle data is compared with; defaults to today (UTC).</summary>
+    public DateOnly? Today { get; init; }
+}

@@ -1,0 +1,18 @@
+using Payments.Preflight.Rules.Ecs;
+using Payments.Preflight.Rules.Structure;
+
+namespace Payments.Preflight.Rules;
+
+/// <summary>All rules, and the descriptors of the findings the engine itself raises.</summary>
+internal static class RuleCatalog
+{
+    public static IReadOnlyList<Rule> Rules { get; } =
+    [
+        new TemplateStructure(),
+        new CodeDeployServiceController(),
+    ];
+
+    public static IReadOnlyList<RuleDescriptor> EngineDescriptors { get; } = EngineFindings.Descriptors;
+
+    public static IEnumerable<RuleDescriptor> AllDescriptors => EngineDescriptors.Concat(Rules.Select(r => r.Descriptor));
+}

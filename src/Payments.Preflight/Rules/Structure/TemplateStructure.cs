@@ -1,0 +1,83 @@
+using Payments.Preflight.Engine;
+using Payments.Preflight.Model;
+
+namespace Payments.Preflight.Rules.Structure;
+
+/// <summary>Shape errors CloudFormation rejects in validation; also guards the other rules against wrong types.</summary>
+internal sealed class TemplateStructure : Rule
+{
+    private static readonly HashSet<string> DeletionPolicies = new(StringComparer.Ordinal) { "Delete", "Retain", "Snapshot", "RetainExceptOnCreate" };
+
+    public override RuleDescriptor Descriptor { get; } = new(
+        RuleIds.TemplateStructure, Severity.Error, "Template structure is invalid",
+        "A section or resource has the wrong shape: Resources missing or not a mapping, a resource without a Type string, Properties or Metadata that is not a mapping, or an unknown DeletionPolicy. CloudFormation fails validation before creating anything.",
+        "Give the template a Resources mapping, and every resource a `Type` string and a `Properties` mapping; DeletionPolicy is Delete, Retain, Snapshot or RetainExceptOnCreate.",
+        "000",
+        """
+        Resources:
+          Bucket:
+            Properties: {}
+        """,
+        """
+        Resources:
+          Bucket:
+            Type: AWS::S3::Bucket
+            Properties: {}
+        """);
+
+    public override void Check(RuleContext context)
+    {
+        var root = context.Template.Root;
+        switch (root["Resources"])
+        {
+            case null:
+                context.ReportTemplate("Resources", root, "the template has no Resources section; CloudFormation requires at least one resource");
+                return;
+            case not MappingNode:
+                context.ReportTemplate("Resources", root["Resources"], "Resources must be a mapping of logical IDs to resources");
+                return;
+        }
+
+        foreach (var section in new[] { "Parameters", "Conditions", "Outputs", "Mappings", "Metadata" })
+        {
+            if (root[section] is { } node and not MappingNode && !(node is ScalarNode { Kind: ScalarKind.Null }))
+            {
+                context.ReportTemplate(section, node, $"{section} must be a mapping");
+            }
+        }
+
+        var resources = (MappingNode)root["Resources"]!;
+        foreach (var (logicalId, node) in resources.Entries)
+        {
+            var path = $"Resources/{logicalId}";
+            if (node is not MappingNode body)
+            {
+                context.ReportTemplate(path, node, $"resource {logicalId} must be a mapping with a Type");
+                continue;
+            }
+
+            if (body["Type"] is not ScalarNode { Kind: ScalarKind.String } type || type.Value.Length == 0)
+            {
+                context.ReportTemplate($"{path}/Type", body["Type"] ?? body, $"resource {logicalId} has no Type string");
+                continue;
+            }
+
+            var resource = context.Template.Resources[logicalId];
+            foreach (var key in new[] { "Properties", "Metadata" })
+            {
+                if (body[key] is { } value and not MappingNode && !(value is ScalarNode { Kind: ScalarKind.Null }))
+                {
+                    context.Report(resource, key, value, $"{key} of {logicalId} must be a mapping");
+                }
+            }
+
+            foreach (var key in new[] { "DeletionPolicy", "UpdateReplacePolicy" })
+            {
+                if (body[key] is ScalarNode policy && !DeletionPolicies.Contains(policy.Value))
+                {
+                    context.Report(resource, key, policy, $"{key} '{policy.Value}' of {logicalId} is not one of Delete, Retain, Snapshot, RetainExceptOnCreate");
+                }
+            }
+        }
+    }
+}

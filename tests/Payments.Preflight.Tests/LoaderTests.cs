@@ -1,0 +1,81 @@
+using Payments.Preflight.Loading;
+using Payments.Preflight.Model;
+
+namespace Payments.Preflight.Tests;
+
+public sealed class LoaderTests
+{
+    [Fact]
+    public void Json_nodes_carry_their_lines()
+    {
+        var json = "{\n  \"Resources\": {\n    \"Bucket\": {\n      \"Type\": \"AWS::S3::Bucket\",\n      \"Properties\": {\n        \"BucketName\": \"x\"\n      }\n    }\n  }\n}\n";
+        var root = Assert.IsType<MappingNode>(TemplateLoader.Parse("t.json", System.Text.Encoding.UTF8.GetBytes(json)));
+        var resources = Assert.IsType<MappingNode>(root["Resources"]);
+        Assert.Equal(3, resources.KeyLine("Bucket"));
+        var bucket = Assert.IsType<MappingNode>(resources["Bucket"]);
+        var properties = Assert.IsType<MappingNode>(bucket["Properties"]);
+        Assert.Equal(6, properties["BucketName"]!.Line);
+    }
+
+    [Fact]
+    public void Yaml_short_form_tags_become_long_form()
+    {
+        const string yaml = """
+            Resources:
+              Role:
+                Type: AWS::IAM::Role
+                Properties:
+                  RoleName: !Sub "${AWS::StackName}-role"
+                  Path: !Ref PathParameter
+                  Arn: !GetAtt Other.Outputs.Arn
+                  Joined: !Join [ "-", [ a, !Ref B ] ]
+                  Conditional: !If [ IsProd, 1, !Ref AWS::NoValue ]
+            """;
+        var root = Assert.IsType<MappingNode>(TemplateLoader.Parse("t.yaml", System.Text.Encoding.UTF8.GetBytes(yaml)));
+        var properties = (MappingNode)((MappingNode)((MappingNode)root["Resources"]!)["Role"]!)["Properties"]!;
+        Assert.Equal("Fn::Sub", ((MappingNode)properties["RoleName"]!).IntrinsicName);
+        Assert.Equal("Ref", ((MappingNode)properties["Path"]!).IntrinsicName);
+        var getAtt = (MappingNode)properties["Arn"]!;
+        var parts = Assert.IsType<SequenceNode>(getAtt["Fn::GetAtt"]);
+        Assert.Equal(["Other", "Outputs.Arn"], parts.Items.Cast<ScalarNode>().Select(s => s.Value));
+        Assert.Equal("Fn::Join", ((MappingNode)properties["Joined"]!).IntrinsicName);
+        Assert.Equal("Fn::If", ((MappingNode)properties["Conditional"]!).IntrinsicName);
+        Assert.Equal(9, properties["Conditional"]!.Line);
+    }
+
+    [Fact]
+    public void Truncated_json_is_a_finding_with_a_line()
+    {
+        var findings = TestTemplates.Check("{\n  \"Resources\": {\n    \"A\": {\n", path: "t.json");
+        var finding = Assert.Single(findings);
+        Assert.Equal("PF001", finding.RuleId);
+        Assert.NotNull(finding.Line);
+    }
+
+    [Fact]
+    public void Yaml_alias_bomb_is_a_finding()
+    {
+        var rows = new List<string> { "a: &a [x, x, x, x, x, x, x, x, x, x]" };
+        for (var level = 1; level < 9; level++)
+        {
+            var previous = (char)('a' + level - 1);
+            var current = (char)('a' + level);
+            rows.Add($"{current}: &{current} [{string.Join(", ", Enumerable.Repeat($"*{previous}", 10))}]");
+        }
+
+        var finding = Assert.Single(TestTemplates.Check(string.Join('\n', rows)));
+        Assert.Equal("PF002", finding.RuleId);
+    }
+
+    [Theory]
+    [InlineData("t.json")]
+    [InlineData("t.yaml")]
+    public void Deep_nesting_is_a_finding(string path)
+    {
+        var text = path.EndsWith(".json", StringComparison.Ordinal)
+            ? string.Concat(Enumerable.Repeat("{\"a\":", 5000)) + "1" + new string('}', 5000)
+            : string.Concat(Enumerable.Repeat("[", 5000)) + new string(']', 5000);
+        var finding = Assert.Single(TestTemplates.Check(text, path: path));
+        Assert.Equal("PF002", finding.RuleId);
+    }
+}
