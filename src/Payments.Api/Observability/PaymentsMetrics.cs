@@ -1,0 +1,63 @@
+using System.Diagnostics;
+using System.Diagnostics.Metrics;
+
+namespace Payments.Api.Observability;
+
+/// <summary>
+/// The service's own metrics (meter <see cref="MeterName"/>) and trace source. Resolve it from DI
+/// (singleton) and call the methods; tags never carry card data or free text.
+/// </summary>
+public sealed class PaymentsMetrics
+{
+    public const string MeterName = "Payments.Api";
+
+    /// <summary>Activity source for the service's own spans (the relay's export batches).</summary>
+    public static readonly ActivitySource ActivitySource = new(MeterName);
+
+    private readonly Counter<long> paymentsCreated;
+    private readonly Counter<long> paymentsDeclined;
+    private readonly Counter<long> idempotencyReplays;
+    private readonly Counter<long> eventsExported;
+    private readonly Counter<long> exportFailures;
+    private readonly Histogram<double> exportLag;
+
+    public PaymentsMetrics(IMeterFactory meterFactory)
+    {
+        ArgumentNullException.ThrowIfNull(meterFactory);
+        var meter = meterFactory.Create(MeterName);
+        paymentsCreated = meter.CreateCounter<long>(
+            "payments.payments.created", unit: "{payment}", description: "Payments created, by resulting status and currency.");
+        paymentsDeclined = meter.CreateCounter<long>(
+            "payments.payments.declined", unit: "{payment}", description: "Payments declined by the acquirer, by decline code.");
+        idempotencyReplays = meter.CreateCounter<long>(
+            "payments.idempotency.replays", unit: "{request}", description: "Requests answered from a stored idempotent response.");
+        eventsExported = meter.CreateCounter<long>(
+            "payments.transaction_log.exported", unit: "{event}", description: "Transaction-log events written to the sink.");
+        exportFailures = meter.CreateCounter<long>(
+            "payments.transaction_log.export_failures", unit: "{batch}", description: "Relay iterations that failed (sink or store error) and will be retried.");
+        exportLag = meter.CreateHistogram<double>(
+            "payments.transaction_log.export_lag", unit: "s", description: "Time from an event's commit-time timestamp to its export.");
+    }
+
+    /// <param name="status">The created payment's status (<c>succeeded</c>, <c>requires_capture</c>, <c>failed</c>).</param>
+    /// <param name="currency">Lowercase ISO 4217 code.</param>
+    public void PaymentCreated(string status, string currency) =>
+        paymentsCreated.Add(1, new KeyValuePair<string, object?>("status", status), new KeyValuePair<string, object?>("currency", currency));
+
+    /// <param name="code">The error code, e.g. <c>card_declined</c> or <c>expired_card</c>.</param>
+    /// <param name="declineCode">The decline code when there is one, e.g. <c>insufficient_funds</c>.</param>
+    public void PaymentDeclined(string code, string? declineCode) =>
+        paymentsDeclined.Add(1, new KeyValuePair<string, object?>("code", code), new KeyValuePair<string, object?>("decline_code", declineCode ?? "none"));
+
+    /// <param name="route">The route template (never the raw path with ids), e.g. <c>/v1/payments</c>.</param>
+    public void IdempotencyReplayed(string route) =>
+        idempotencyReplays.Add(1, new KeyValuePair<string, object?>("route", route));
+
+    internal void EventsExported(int count, string sink) =>
+        eventsExported.Add(count, new KeyValuePair<string, object?>("sink", sink));
+
+    internal void ExportFailed(string sink) =>
+        exportFailures.Add(1, new KeyValuePair<string, object?>("sink", sink));
+
+    internal void ExportLag(TimeSpan lag) => exportLag.Record(Math.Max(0, lag.TotalSeconds));
+}
