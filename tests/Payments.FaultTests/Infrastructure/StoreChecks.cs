@@ -6,12 +6,12 @@ namespace Payments.FaultTests.Infrastructure;
 
 /// <summary>
 /// Checks made directly in the service's store, below the API: the double-entry journal must sum
-/// to zero per currency whatever the API says (docs/api.md documents the schema).
+/// to zero per currency whatever the API says (table ledger_entries of migration 0001).
 /// </summary>
 internal static class StoreChecks
 {
     private const string JournalSumsSql =
-        "SELECT currency, SUM(amount) AS total, COUNT(*) AS entries FROM journal_entries GROUP BY currency ORDER BY currency";
+        "SELECT currency, SUM(amount) AS total, COUNT(*) AS entries FROM ledger_entries GROUP BY currency ORDER BY currency";
 
     public static async Task<List<string>> JournalImbalancesAsync(ServiceUnderTest service)
     {
