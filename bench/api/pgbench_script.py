@@ -11,14 +11,44 @@ from __future__ import annotations
 
 import re
 
-# (pattern on the parameter name, SQL expression). pgbench variables: :uid is unique per
-# transaction (random 63-bit), :amount random, :merchant/:key_hash/:response/:request_hash come from -D.
+# A payment object as the API answers it (~480 bytes): the outbox payload and the stored idempotent
+# response are of this size, so pgbench writes as many bytes as the service does.
+PAYMENT_JSON = ('{"id":"pay_pgb","object":"payment","status":"succeeded","amount":1999,"amount_capturable":0,'
+                '"amount_captured":1999,"amount_refunded":0,"currency":"usd","card":{"brand":"visa","last4":"4242",'
+                '"exp_month":12,"exp_year":2030},"description":"bench","metadata":{},"created":1795000000,'
+                '"livemode":false,"failure_code":null,"failure_message":null,"padding":"' + "x" * 120 + '"}')
+
+# With -M prepared every :variable becomes an untyped $n, so each carries a cast (else "-$3" is ambiguous).
+# (pattern on the parameter name, SQL expression). pgbench variables: :uid is unique per transaction
+# (random 63-bit), :amount random, :merchant comes from -D. Everything else is a constant of the right
+# type and size. A name not listed stops the benchmark (it never guesses silently).
 PARAMETER_RULES: list[tuple[str, str]] = [
-    (r"^(idempotency_?key|key)$", "('pgb-' || :client_id || '-' || :uid)"),
-    (r"^(payment_?id|id)$", "('pay_pgb' || :uid)"),
-    (r"^merchant(_?id)?$", ":merchant"),
-    (r"^amount$", ":amount"),
+    (r"^(idempotency_?key|key)$", "('pgb-' || :client_id::int || '-' || :uid::bigint)"),
+    (r"^(payment_?id|id|object_?id)$", "('pay_pgb' || :uid::bigint)"),
+    (r"^(event_?id)$", "('evt_pgb' || :uid::bigint)"),
+    (r"^(refund_?id)$", "('re_pgb' || :uid::bigint)"),
+    (r"^merchant(_?id)?$", "(:merchant::text)"),
+    (r"^(amount|amount_?captured)$", "(:amount::bigint)"),
+    (r"^amount_?(capturable|refunded)$", "0"),
     (r"^currency$", "'usd'"),
+    (r"^status$", "'succeeded'"),
+    (r"^card_?brand$", "'visa'"),
+    (r"^card_?last4$", "'4242'"),
+    (r"^card_?exp_?month$", "12"),
+    (r"^card_?exp_?year$", "2030"),
+    (r"^(card_?)?fingerprint$", "md5(:uid::text)"),
+    (r"^description$", "'bench'"),
+    (r"^metadata$", "'{}'"),
+    (r"^(failure_?code|decline_?code|failure_?message|reason)$", "NULL"),
+    (r"^(created|created_?at|now)$", "extract(epoch from now())::bigint"),
+    (r"^event_?type$", "'payment.captured'"),
+    # Colons become '=' (same size): pgbench would read ':name' inside a literal as one of its variables.
+    (r"^(payload|response_?body|body)$", "'" + PAYMENT_JSON.replace(":", "=").replace("'", "''") + "'"),
+    (r"^request_?method$", "'POST'"),
+    (r"^request_?path$", "'/v1/payments'"),
+    (r"^request_?hash$", "encode(sha256(:uid::text::bytea), 'hex')"),
+    (r"^(response_?)?status_?code$|^response_?status$", "201"),
+    (r"^(key_?hash)$", "encode(sha256('bench'::bytea), 'hex')"),
 ]
 
 # What the harness checks after the run: how many rows each side wrote (sanity, not a result).
