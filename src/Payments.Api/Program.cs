@@ -1,28 +1,63 @@
+using Payments.Api;
 using Payments.Api.Hosting;
+using Payments.Api.Http;
+using Payments.Api.Merchants;
+using Payments.Api.Payments;
 using Payments.Api.Storage;
+using Payments.Api.TransactionLog;
 
-var builder = WebApplication.CreateBuilder(args);
-builder.Services.AddPaymentsStorage(builder.Configuration);
+var admin = AdminCommand.TryParse(args, out var hostArgs);
+var builder = WebApplication.CreateBuilder(hostArgs);
+builder.WebHost.ConfigureKestrel(kestrel =>
+{
+    kestrel.AddServerHeader = false;
+    // The API enforces its own 64 KB limit with a typed 413; this only stops absurd uploads early.
+    kestrel.Limits.MaxRequestBodySize = 1024 * 1024;
+});
+builder.AddGracefulShutdown();
+// builder.AddPaymentsObservability();  (ops: JSON logs, OpenTelemetry — wired when published)
+builder.AddPaymentsApi();
+builder.AddTransactionLog();
+if (admin is not null)
+{
+    builder.Logging.ClearProviders();
+    builder.Logging.AddConsole(options => options.LogToStandardErrorThreshold = LogLevel.Trace);
+}
 
 var app = builder.Build();
-
-await app.Services.GetRequiredService<MigrationRunner>().MigrateAsync(CancellationToken.None);
-
-app.MapGet(ServiceContract.LivenessPath, () => Results.Ok(new { status = "live" }));
-app.MapGet(ServiceContract.ReadinessPath, async (MigrationRunner migrations, CancellationToken cancellationToken) =>
+if (admin is not null)
 {
+    return await admin.RunAsync(app.Services, Console.Out, Console.Error);
+}
+
+await app.Services.InitializePaymentsAsync(CancellationToken.None);
+
+app.UseGracefulShutdown();
+app.UsePaymentsErrors();
+
+app.MapGet(ServiceContract.LivenessPath, () => Results.Ok(new { status = "live" })).ExcludeFromDescription();
+app.MapGet(ServiceContract.ReadinessPath, async (MigrationRunner migrations, ShutdownState shutdown, CancellationToken cancellationToken) =>
+{
+    if (shutdown.IsDraining)
+    {
+        return Results.Json(new { status = "draining" }, statusCode: StatusCodes.Status503ServiceUnavailable);
+    }
+
     try
     {
         return await migrations.IsUpToDateAsync(cancellationToken)
             ? Results.Ok(new { status = "ready" })
             : Results.Json(new { status = "migrations_pending" }, statusCode: StatusCodes.Status503ServiceUnavailable);
     }
-    catch (Exception exception) when (exception is System.Data.Common.DbException or TimeoutException)
+    catch (Exception exception) when (exception is System.Data.Common.DbException or TimeoutException or InvalidOperationException)
     {
         return Results.Json(new { status = "store_unreachable" }, statusCode: StatusCodes.Status503ServiceUnavailable);
     }
-});
+}).ExcludeFromDescription();
+app.MapOpenApi("/openapi/{documentName}.json");
+app.MapPaymentsApi();
 
 await app.RunAsync();
+return 0;
 
 public partial class Program;

@@ -7,6 +7,13 @@ CREATE TABLE merchants (
   created_at  timestamptz NOT NULL DEFAULT now()
 );
 
+-- Installation secrets generated on first start (e.g. the card fingerprint key), so they survive
+-- restarts and are shared by every instance on the same database.
+CREATE TABLE settings (
+  name  text PRIMARY KEY,
+  value text NOT NULL
+);
+
 CREATE TABLE api_keys (
   key_hash    text PRIMARY KEY,            -- hex SHA-256 of the secret key; the key itself is never stored
   merchant_id text NOT NULL REFERENCES merchants (id),

@@ -5,6 +5,13 @@ CREATE TABLE merchants (
   created_at  TEXT NOT NULL DEFAULT (strftime('%Y-%m-%dT%H:%M:%fZ', 'now'))
 );
 
+-- Installation secrets generated on first start (e.g. the card fingerprint key), so they survive
+-- restarts and are shared by every instance on the same database.
+CREATE TABLE settings (
+  name  TEXT PRIMARY KEY,
+  value TEXT NOT NULL
+);
+
 CREATE TABLE api_keys (
   key_hash    TEXT PRIMARY KEY,
   merchant_id TEXT NOT NULL REFERENCES merchants (id),

@@ -1,0 +1,75 @@
+using System.Text.Json;
+
+namespace Payments.Api.Http;
+
+/// <summary>
+/// Every failure leaves as the API's error object. Typed <see cref="ApiException"/>s carry their
+/// status; framework rejections of malformed HTTP (bad headers, oversized bodies) stay 4xx; only a
+/// genuine fault of ours is a 500 <c>api_error</c>, logged with the request id.
+/// </summary>
+public static partial class ErrorHandling
+{
+    public static IApplicationBuilder UsePaymentsErrors(this IApplicationBuilder app)
+    {
+        app.Use(async (context, next) =>
+        {
+            try
+            {
+                await next(context);
+            }
+            catch (ApiException exception) when (!context.Response.HasStarted)
+            {
+                await WriteAsync(context, exception.StatusCode, exception.Error);
+            }
+            catch (BadHttpRequestException exception) when (!context.Response.HasStarted)
+            {
+                var status = exception.StatusCode is >= 400 and < 500 ? exception.StatusCode : StatusCodes.Status400BadRequest;
+                var code = status == StatusCodes.Status413PayloadTooLarge ? "request_too_large" : "invalid_request";
+                await WriteAsync(context, status, new ErrorBody(ErrorTypes.InvalidRequest, code, exception.Message));
+            }
+            catch (OperationCanceledException) when (context.RequestAborted.IsCancellationRequested)
+            {
+                // The client went away; there is nobody to answer.
+            }
+            catch (Exception exception) when (!context.Response.HasStarted)
+            {
+                var logger = context.RequestServices.GetRequiredService<ILoggerFactory>().CreateLogger("Payments.Api.Errors");
+                LogUnhandled(logger, exception, context.Request.Method, context.Request.Path.Value ?? string.Empty, context.TraceIdentifier);
+                await WriteAsync(context, StatusCodes.Status500InternalServerError, new ErrorBody(
+                    ErrorTypes.Api, "api_error", $"An internal error occurred (request {context.TraceIdentifier})."));
+            }
+        });
+
+        // Responses the framework ends without a body (405 for a wrong method, 404 outside /v1) get the error shape too.
+        app.UseStatusCodePages(async statusContext =>
+        {
+            var context = statusContext.HttpContext;
+            var status = context.Response.StatusCode;
+            var error = status switch
+            {
+                StatusCodes.Status404NotFound => new ErrorBody(ErrorTypes.InvalidRequest, "resource_missing", $"Unrecognized request URL ({context.Request.Method}: {context.Request.Path})."),
+                StatusCodes.Status405MethodNotAllowed => new ErrorBody(ErrorTypes.InvalidRequest, "method_not_allowed", $"{context.Request.Method} is not allowed on {context.Request.Path}."),
+                >= 400 and < 500 => new ErrorBody(ErrorTypes.InvalidRequest, "invalid_request", $"The request was rejected ({status})."),
+                _ => new ErrorBody(ErrorTypes.Api, "api_error", $"An internal error occurred (request {context.TraceIdentifier})."),
+            };
+            await WriteAsync(context, status, error);
+        });
+        return app;
+    }
+
+    private static async Task WriteAsync(HttpContext context, int status, ErrorBody error)
+    {
+        context.Response.Clear();
+        context.Response.StatusCode = status;
+        context.Response.ContentType = "application/json";
+        if (status == StatusCodes.Status401Unauthorized)
+        {
+            context.Response.Headers.WWWAuthenticate = "Bearer";
+        }
+
+        await context.Response.Body.WriteAsync(JsonSerializer.SerializeToUtf8Bytes(new ErrorEnvelope(error), PaymentsJson.Context.ErrorEnvelope));
+    }
+
+    [LoggerMessage(Level = LogLevel.Error, Message = "Unhandled error on {Method} {Path} (request {RequestId})")]
+    private static partial void LogUnhandled(ILogger logger, Exception exception, string method, string path, string requestId);
+}

@@ -1,0 +1,105 @@
+using System.Collections.Concurrent;
+using System.Security.Cryptography;
+using System.Text;
+using Payments.Api.Http;
+using Payments.Api.Storage;
+
+namespace Payments.Api.Merchants;
+
+/// <summary>
+/// Merchants and their secret keys. Keys are high-entropy random strings, so a single SHA-256 is the
+/// right hash (no salt or stretching needed, unlike passwords); only the hash is stored.
+/// </summary>
+public sealed class MerchantStore(IConnectionFactory connections, ReadQueries reads, TimeProvider time)
+{
+    private static readonly TimeSpan CacheLifetime = TimeSpan.FromSeconds(60);
+    private const int MaxCachedKeys = 10_000;
+
+    private readonly ConcurrentDictionary<string, (string MerchantId, DateTimeOffset Expires)> cache = new(StringComparer.Ordinal);
+
+    public static string NewSecretKey() => Ids.New("sk_", 40);
+
+    public static string HashKey(string secretKey) =>
+        Convert.ToHexStringLower(SHA256.HashData(Encoding.UTF8.GetBytes(secretKey)));
+
+    /// <summary>The merchant owning <paramref name="secretKey"/>, or null. Positive answers are cached for a minute.</summary>
+    public async ValueTask<string?> AuthenticateAsync(string secretKey, CancellationToken cancellationToken)
+    {
+        var hash = HashKey(secretKey);
+        var now = time.GetUtcNow();
+        if (cache.TryGetValue(hash, out var cached) && cached.Expires > now)
+        {
+            return cached.MerchantId;
+        }
+
+        var rows = await reads.QueryAsync(new Statement("SELECT merchant_id FROM api_keys WHERE key_hash = @key_hash", true).Add("key_hash", hash), cancellationToken);
+        if (rows.Count == 0)
+        {
+            cache.TryRemove(hash, out _);
+            return null;
+        }
+
+        var merchantId = (string)rows[0][0]!;
+        if (cache.Count >= MaxCachedKeys)
+        {
+            cache.Clear();
+        }
+
+        cache[hash] = (merchantId, now + CacheLifetime);
+        return merchantId;
+    }
+
+    /// <summary>Creates the merchant when missing and adds <paramref name="secretKey"/> to it (no-op if already there).</summary>
+    public async Task EnsureMerchantWithKeyAsync(string merchantId, string secretKey, CancellationToken cancellationToken)
+    {
+        var insertMerchant = connections.Kind == StoreKind.Postgres
+            ? "INSERT INTO merchants (id) VALUES (@id) ON CONFLICT (id) DO NOTHING"
+            : "INSERT OR IGNORE INTO merchants (id) VALUES (@id)";
+        var insertKey = connections.Kind == StoreKind.Postgres
+            ? "INSERT INTO api_keys (key_hash, merchant_id, key_prefix) VALUES (@key_hash, @merchant_id, @key_prefix) ON CONFLICT (key_hash) DO NOTHING"
+            : "INSERT OR IGNORE INTO api_keys (key_hash, merchant_id, key_prefix) VALUES (@key_hash, @merchant_id, @key_prefix)";
+        await using var connection = await connections.OpenAsync(cancellationToken);
+        await using var transaction = await connection.BeginTransactionAsync(cancellationToken);
+        await using (var command = connection.CreateCommand())
+        {
+            command.Transaction = transaction;
+            command.CommandText = insertMerchant;
+            Db.AddParameter(command, "id", merchantId);
+            await command.ExecuteNonQueryAsync(cancellationToken);
+        }
+
+        await using (var command = connection.CreateCommand())
+        {
+            command.Transaction = transaction;
+            command.CommandText = "SELECT merchant_id FROM api_keys WHERE key_hash = @key_hash";
+            Db.AddParameter(command, "key_hash", HashKey(secretKey));
+            if (await command.ExecuteScalarAsync(cancellationToken) is string owner && owner != merchantId)
+            {
+                throw new InvalidOperationException($"the configured key of merchant {merchantId} already belongs to merchant {owner}");
+            }
+        }
+
+        await using (var command = connection.CreateCommand())
+        {
+            command.Transaction = transaction;
+            command.CommandText = insertKey;
+            Db.AddParameter(command, "key_hash", HashKey(secretKey));
+            Db.AddParameter(command, "merchant_id", merchantId);
+            Db.AddParameter(command, "key_prefix", secretKey[..Math.Min(7, secretKey.Length)]);
+            await command.ExecuteNonQueryAsync(cancellationToken);
+        }
+
+        await transaction.CommitAsync(cancellationToken);
+    }
+
+    /// <summary>Creates the merchant when missing and returns a new secret key for it.</summary>
+    public async Task<string> CreateKeyAsync(string merchantId, CancellationToken cancellationToken)
+    {
+        var key = NewSecretKey();
+        await EnsureMerchantWithKeyAsync(merchantId, key, cancellationToken);
+        return key;
+    }
+
+    public static bool IsValidMerchantId(string id) =>
+        id.Length is >= 3 and <= 64 && id.All(c => char.IsAsciiLetterOrDigit(c) || c is '_' or '-');
+}

@@ -1,0 +1,47 @@
+using Payments.Api.Acquiring;
+using Payments.Api.Http;
+using Payments.Api.Idempotency;
+using Payments.Api.Merchants;
+using Payments.Api.Payments;
+using Payments.Api.Storage;
+
+namespace Payments.Api;
+
+public static class PaymentsServiceCollectionExtensions
+{
+    /// <summary>The payments API's own services (storage, merchants, payments, idempotency).</summary>
+    public static IHostApplicationBuilder AddPaymentsApi(this IHostApplicationBuilder builder)
+    {
+        ArgumentNullException.ThrowIfNull(builder);
+        var services = builder.Services;
+        services.AddPaymentsStorage(builder.Configuration);
+        services.AddSingleton(TimeProvider.System);
+        services.AddSingleton<WriteSessionFactory>();
+        services.AddSingleton<ReadQueries>();
+        services.AddSingleton<MerchantStore>();
+        services.AddSingleton<CardFingerprinter>();
+        services.AddSingleton<InFlightKeys>();
+        services.AddSingleton<IAcquirer, SimulatedAcquirer>();
+        services.AddSingleton<PaymentService>();
+        services.AddSingleton<MerchantAuthenticationFilter>();
+        services.AddOptions<RateLimitOptions>().Bind(builder.Configuration.GetSection("Payments:RateLimit"))
+            .Validate(o => o.PermitsPerSecond >= 0 && o.Burst >= 0, "Payments:RateLimit values must not be negative").ValidateOnStart();
+        services.AddOptions<IdempotencyOptions>().Bind(builder.Configuration.GetSection("Payments:Idempotency"))
+            .Validate(o => o.RetentionHours >= 24, "Payments:Idempotency:RetentionHours must be at least 24").ValidateOnStart();
+        services.AddHostedService<IdempotencyKeySweeper>();
+        services.ConfigureHttpJsonOptions(options => options.SerializerOptions.TypeInfoResolverChain.Insert(0, PaymentsJson.Context));
+        services.AddOpenApi();
+
+        // Merchants in configuration are validated before anything starts.
+        MerchantBootstrap.Read(builder.Configuration);
+        return builder;
+    }
+
+    /// <summary>Start-up work before the host serves: migrations, secrets, configured merchants.</summary>
+    public static async Task InitializePaymentsAsync(this IServiceProvider services, CancellationToken cancellationToken)
+    {
+        await services.GetRequiredService<MigrationRunner>().MigrateAsync(cancellationToken);
+        await services.GetRequiredService<CardFingerprinter>().InitializeAsync(cancellationToken);
+        await MerchantBootstrap.RunAsync(services, cancellationToken);
+    }
+}

@@ -1,0 +1,31 @@
+namespace Payments.Api.Storage;
+
+/// <summary>Runs a read-only statement on its own pooled connection (no transaction).</summary>
+public sealed class ReadQueries(IConnectionFactory connections)
+{
+    public async Task<IReadOnlyList<object?[]>> QueryAsync(Statement statement, CancellationToken cancellationToken)
+    {
+        await using var connection = await connections.OpenAsync(cancellationToken);
+        await using var command = connection.CreateCommand();
+        command.CommandText = statement.Sql;
+        foreach (var (name, value) in statement.Parameters)
+        {
+            Db.AddParameter(command, name, value);
+        }
+
+        var rows = new List<object?[]>();
+        await using var reader = await command.ExecuteReaderAsync(cancellationToken);
+        while (await reader.ReadAsync(cancellationToken))
+        {
+            var row = new object?[reader.FieldCount];
+            for (var i = 0; i < row.Length; i++)
+            {
+                row[i] = reader.IsDBNull(i) ? null : reader.GetValue(i);
+            }
+
+            rows.Add(row);
+        }
+
+        return rows;
+    }
+}

@@ -1,0 +1,271 @@
+using System.Data.Common;
+using Microsoft.Data.Sqlite;
+using Npgsql;
+
+namespace Payments.Api.Storage;
+
+/// <summary>
+/// One write transaction, shaped for few round trips: <see cref="RunAsync"/> sends its statements
+/// (with the BEGIN in front the first time) in one round trip; <see cref="CommitAsync"/> sends the
+/// final statements with the COMMIT behind them in one more. On PostgreSQL that is one
+/// <see cref="NpgsqlBatch"/> each; on SQLite the statements run in-process under the writer gate.
+/// Disposing without committing rolls back.
+/// </summary>
+public abstract class WriteSession : IAsyncDisposable
+{
+    public abstract StoreKind Kind { get; }
+
+    public abstract Task<IReadOnlyList<StatementResult>> RunAsync(IReadOnlyList<Statement> statements, CancellationToken cancellationToken);
+
+    public abstract Task<IReadOnlyList<StatementResult>> CommitAsync(IReadOnlyList<Statement> statements, CancellationToken cancellationToken);
+
+    public abstract ValueTask DisposeAsync();
+
+    protected static object?[] ReadRow(DbDataReader reader)
+    {
+        var row = new object?[reader.FieldCount];
+        for (var i = 0; i < row.Length; i++)
+        {
+            row[i] = reader.IsDBNull(i) ? null : reader.GetValue(i);
+        }
+
+        return row;
+    }
+}
+
+public sealed class WriteSessionFactory(IConnectionFactory connections, IServiceProvider services)
+{
+    public async ValueTask<WriteSession> BeginAsync(CancellationToken cancellationToken)
+    {
+        if (connections.Kind == StoreKind.Postgres)
+        {
+            var dataSource = services.GetRequiredService<PostgresConnectionFactory>().DataSource;
+            return new PostgresWriteSession(await dataSource.OpenConnectionAsync(cancellationToken));
+        }
+
+        var sqlite = services.GetRequiredService<SqliteConnectionFactory>();
+        var connection = (SqliteConnection)await sqlite.OpenAsync(cancellationToken);
+        return new SqliteWriteSession(connection, sqlite.WriteGate);
+    }
+}
+
+public sealed class PostgresWriteSession(NpgsqlConnection connection) : WriteSession
+{
+    private bool begun;
+    private bool finished;
+
+    public override StoreKind Kind => StoreKind.Postgres;
+
+    public override Task<IReadOnlyList<StatementResult>> RunAsync(IReadOnlyList<Statement> statements, CancellationToken cancellationToken) =>
+        ExecuteAsync(statements, commit: false, cancellationToken);
+
+    public override Task<IReadOnlyList<StatementResult>> CommitAsync(IReadOnlyList<Statement> statements, CancellationToken cancellationToken) =>
+        ExecuteAsync(statements, commit: true, cancellationToken);
+
+    private async Task<IReadOnlyList<StatementResult>> ExecuteAsync(IReadOnlyList<Statement> statements, bool commit, CancellationToken cancellationToken)
+    {
+        ObjectDisposedException.ThrowIf(finished, this);
+        await using var batch = new NpgsqlBatch(connection);
+        var offset = 0;
+        if (!begun)
+        {
+            batch.BatchCommands.Add(new NpgsqlBatchCommand("BEGIN"));
+            offset = 1;
+            begun = true;
+        }
+
+        foreach (var statement in statements)
+        {
+            var command = new NpgsqlBatchCommand(statement.Sql);
+            foreach (var (name, value) in statement.Parameters)
+            {
+                command.Parameters.Add(new NpgsqlParameter(name, value ?? DBNull.Value));
+            }
+
+            batch.BatchCommands.Add(command);
+        }
+
+        if (commit)
+        {
+            batch.BatchCommands.Add(new NpgsqlBatchCommand("COMMIT"));
+        }
+
+        var results = new StatementResult[statements.Count];
+        await using (var reader = await batch.ExecuteReaderAsync(cancellationToken))
+        {
+            var hasResult = true;
+            for (var i = 0; i < statements.Count; i++)
+            {
+                results[i] = new StatementResult();
+                if (!statements[i].ReturnsRows)
+                {
+                    continue;
+                }
+
+                while (hasResult && reader.FieldCount == 0)
+                {
+                    hasResult = await reader.NextResultAsync(cancellationToken);
+                }
+
+                var rows = new List<object?[]>();
+                while (hasResult && await reader.ReadAsync(cancellationToken))
+                {
+                    rows.Add(ReadRow(reader));
+                }
+
+                results[i].Rows = rows;
+                hasResult = hasResult && await reader.NextResultAsync(cancellationToken);
+            }
+
+            while (hasResult)
+            {
+                hasResult = await reader.NextResultAsync(cancellationToken);
+            }
+        }
+
+        for (var i = 0; i < statements.Count; i++)
+        {
+            results[i].RecordsAffected = batch.BatchCommands[i + offset].RecordsAffected;
+        }
+
+        if (commit)
+        {
+            finished = true;
+        }
+
+        return results;
+    }
+
+    public override async ValueTask DisposeAsync()
+    {
+        try
+        {
+            if (begun && !finished)
+            {
+                finished = true;
+                await using var rollback = new NpgsqlCommand("ROLLBACK", connection);
+                await rollback.ExecuteNonQueryAsync(CancellationToken.None);
+            }
+        }
+        catch (Exception exception) when (exception is NpgsqlException or InvalidOperationException)
+        {
+            // A broken connection rolls back on its own; it is not returned to the pool healthy.
+        }
+        finally
+        {
+            await connection.DisposeAsync();
+        }
+    }
+}
+
+public sealed class SqliteWriteSession(SqliteConnection connection, SemaphoreSlim writeGate) : WriteSession
+{
+    private bool holdsGate;
+    private bool begun;
+    private bool finished;
+
+    public override StoreKind Kind => StoreKind.Sqlite;
+
+    public override async Task<IReadOnlyList<StatementResult>> RunAsync(IReadOnlyList<Statement> statements, CancellationToken cancellationToken)
+    {
+        await BeginAsync(cancellationToken);
+        var results = new StatementResult[statements.Count];
+        for (var i = 0; i < statements.Count; i++)
+        {
+            results[i] = await ExecuteAsync(statements[i], cancellationToken);
+        }
+
+        return results;
+    }
+
+    public override async Task<IReadOnlyList<StatementResult>> CommitAsync(IReadOnlyList<Statement> statements, CancellationToken cancellationToken)
+    {
+        var results = await RunAsync(statements, cancellationToken);
+        await using (var commit = connection.CreateCommand())
+        {
+            commit.CommandText = "COMMIT";
+            await commit.ExecuteNonQueryAsync(CancellationToken.None);
+        }
+
+        finished = true;
+        ReleaseGate();
+        return results;
+    }
+
+    private async Task BeginAsync(CancellationToken cancellationToken)
+    {
+        ObjectDisposedException.ThrowIf(finished, this);
+        if (begun)
+        {
+            return;
+        }
+
+        await writeGate.WaitAsync(cancellationToken);
+        holdsGate = true;
+        await using var begin = connection.CreateCommand();
+        begin.CommandText = "BEGIN IMMEDIATE";
+        await begin.ExecuteNonQueryAsync(cancellationToken);
+        begun = true;
+    }
+
+    private async Task<StatementResult> ExecuteAsync(Statement statement, CancellationToken cancellationToken)
+    {
+        await using var command = connection.CreateCommand();
+        command.CommandText = statement.Sql;
+        foreach (var (name, value) in statement.Parameters)
+        {
+            command.Parameters.AddWithValue(name, value ?? DBNull.Value);
+        }
+
+        var result = new StatementResult();
+        if (!statement.ReturnsRows)
+        {
+            result.RecordsAffected = await command.ExecuteNonQueryAsync(cancellationToken);
+            return result;
+        }
+
+        var rows = new List<object?[]>();
+        await using (var reader = await command.ExecuteReaderAsync(cancellationToken))
+        {
+            while (await reader.ReadAsync(cancellationToken))
+            {
+                rows.Add(ReadRow(reader));
+            }
+        }
+
+        result.Rows = rows;
+        return result;
+    }
+
+    private void ReleaseGate()
+    {
+        if (holdsGate)
+        {
+            holdsGate = false;
+            writeGate.Release();
+        }
+    }
+
+    public override async ValueTask DisposeAsync()
+    {
+        try
+        {
+            if (begun && !finished)
+            {
+                finished = true;
+                await using var rollback = connection.CreateCommand();
+                rollback.CommandText = "ROLLBACK";
+                await rollback.ExecuteNonQueryAsync(CancellationToken.None);
+            }
+        }
+        catch (SqliteException)
+        {
+            // No transaction left to roll back (SQLite already rolled it back on the error).
+        }
+        finally
+        {
+            ReleaseGate();
+            await connection.DisposeAsync();
+        }
+    }
+}
