@@ -10,6 +10,14 @@ internal static class RuleCatalog
     [
         new TemplateStructure(),
         new CodeDeployServiceController(),
+        new CodeDeployServiceDeploymentConfig(),
+        new CodeDeployServiceHealthyPercent(),
+        new CodeDeployServiceLoadBalancers(),
+        new CodeDeployTargetGroupsReachable(),
+        new HealthCheckPortConsistency(),
+        new ContainerHealthCheckPort(),
+        new FargateCpuMemory(),
+        new HealthCheckGracePeriod(),
     ];
 
     public static IReadOnlyList<RuleDescriptor> EngineDescriptors { get; } = EngineFindings.Descriptors;

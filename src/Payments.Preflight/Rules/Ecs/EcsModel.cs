@@ -42,3 +42,37 @@ internal static class EcsModel
         return type is "CODE_DEPLOY" or "EXTERNAL" ? type : null;
     }
 }
+
+internal static class EcsTaskModel
+{
+    public static Resource? TaskDefinitionOf(RuleContext context, Resource service) =>
+        context.Resolve.ResourceOf(service.Property("TaskDefinition")) is { Type: "AWS::ECS::TaskDefinition" } task ? task : null;
+
+    public static IEnumerable<MappingNode> Containers(Resource task) =>
+        Resolver.Items(task.Property("ContainerDefinitions")).OfType<MappingNode>();
+
+    public static MappingNode? Container(RuleContext context, Resource task, string name) =>
+        Containers(task).FirstOrDefault(c => string.Equals(context.Resolve.String(c["Name"]), name, StringComparison.Ordinal));
+
+    /// <summary>The container ports a container maps; null when any mapping is unresolvable (unknown).</summary>
+    public static HashSet<long>? ContainerPorts(RuleContext context, MappingNode container)
+    {
+        var ports = new HashSet<long>();
+        if (container["PortMappings"] is { } mappings and not SequenceNode)
+        {
+            return null;
+        }
+
+        foreach (var mapping in Resolver.Items(container["PortMappings"]))
+        {
+            if (mapping is not MappingNode map || context.Resolve.Integer(map["ContainerPort"]) is not { } port)
+            {
+                return null;
+            }
+
+            ports.Add(port);
+        }
+
+        return ports;
+    }
+}
