@@ -15,6 +15,11 @@ internal enum Auth
 /// One generated request and the answers the contract allows for it. <see cref="ExpectedType"/>
 /// null means any contract error type; <see cref="IsBad"/> false marks the valid boundary cases
 /// that must succeed (they show the corpus is not refusing everything).
+/// <see cref="ExpectContinue"/> sends <c>Expect: 100-continue</c>, as a careful client does with a big
+/// body: the server can refuse it (413) before the body is sent, instead of the client writing
+/// megabytes into a connection the server has already closed. <see cref="RejectedByHttpServer"/>
+/// marks requests Kestrel itself refuses before any application code runs (a NUL byte in the path:
+/// a bare 400 with an empty body, which no application can change) — still never a 5xx.
 /// </summary>
 internal sealed record BadInputCase(
     string Category,
@@ -28,7 +33,9 @@ internal sealed record BadInputCase(
     Auth Auth = Auth.MerchantA,
     string? AuthorizationHeader = null,
     string? IdempotencyKey = null,
-    bool Chunked = false)
+    bool Chunked = false,
+    bool ExpectContinue = false,
+    bool RejectedByHttpServer = false)
 {
     public bool IsBad => ExpectedStatuses.All(s => s >= 400);
 
@@ -207,7 +214,7 @@ internal static class BadInputCorpus
             var body = ValidBody(year);
             body["description"] = new string('x', size);
             cases.Add(new BadInputCase("huge", $"{size / 1024} KB body", HttpMethod.Post, "/v1/payments",
-                Encoding.UTF8.GetBytes(body.ToJsonString()), Json, TooLarge, "invalid_request_error"));
+                Encoding.UTF8.GetBytes(body.ToJsonString()), Json, TooLarge, "invalid_request_error", ExpectContinue: size > 64 * 1024 * 2));
         }
 
         var chunkedBody = ValidBody(year);
@@ -315,11 +322,13 @@ internal static class BadInputCorpus
         var ids = new[] { "pay_doesnotexist", "pay_" + new string('9', 300), "pay_%00", "..%2F..%2Fetc", "%C3%A9t%C3%A9", "pay_'%20OR%201=1--", "re_abc", "0" };
         foreach (var id in ids)
         {
-            cases.Add(new BadInputCase("unknown id", $"GET {Shorten(id)}", HttpMethod.Get, $"/v1/payments/{id}", null, null, [404, 400], "invalid_request_error"));
+            var kestrel = id.Contains("%00", StringComparison.Ordinal);
+            cases.Add(new BadInputCase("unknown id", $"GET {Shorten(id)}", HttpMethod.Get, $"/v1/payments/{id}", null, null, [404, 400], "invalid_request_error",
+                RejectedByHttpServer: kestrel));
             cases.Add(new BadInputCase("unknown id", $"capture {Shorten(id)}", HttpMethod.Post, $"/v1/payments/{id}/capture",
-                Encoding.UTF8.GetBytes("{}"), Json, [404, 400], "invalid_request_error"));
+                Encoding.UTF8.GetBytes("{}"), Json, [404, 400], "invalid_request_error", RejectedByHttpServer: kestrel));
             cases.Add(new BadInputCase("unknown id", $"refund {Shorten(id)}", HttpMethod.Post, $"/v1/payments/{id}/refunds",
-                Encoding.UTF8.GetBytes("{}"), Json, [404, 400], "invalid_request_error"));
+                Encoding.UTF8.GetBytes("{}"), Json, [404, 400], "invalid_request_error", RejectedByHttpServer: kestrel));
         }
 
         cases.Add(new BadInputCase("unknown route", "/v1/nope", HttpMethod.Get, "/v1/nope", null, null, NotFound, "invalid_request_error"));
