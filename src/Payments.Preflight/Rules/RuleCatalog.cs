@@ -1,4 +1,8 @@
+using Payments.Preflight.Rules.Databases;
 using Payments.Preflight.Rules.Ecs;
+using Payments.Preflight.Rules.Iam;
+using Payments.Preflight.Rules.Lambda;
+using Payments.Preflight.Rules.Logs;
 using Payments.Preflight.Rules.Structure;
 
 namespace Payments.Preflight.Rules;
@@ -18,6 +22,18 @@ internal static class RuleCatalog
         new ContainerHealthCheckPort(),
         new FargateCpuMemory(),
         new HealthCheckGracePeriod(),
+        new ManagedPolicyExists(),
+        new ServicePrincipalExists(),
+        new DbEngineVersionOffered(),
+        new DbEngineVersionDeprecated(),
+        new DbParameterRange(),
+        new DbLogStatementAll(),
+        new LogGroupKmsKeyPolicy(),
+        new LogRetentionValue(),
+        new LambdaInlineRuntime(),
+        new LambdaInlineHandler(),
+        new LambdaRuntimeBlocked(),
+        new LambdaRuntimeDeprecated(),
     ];
 
     public static IReadOnlyList<RuleDescriptor> EngineDescriptors { get; } = EngineFindings.Descriptors;

@@ -1,0 +1,84 @@
+using Payments.Preflight.Data;
+using Payments.Preflight.Engine;
+using Payments.Preflight.Model;
+
+namespace Payments.Preflight.Rules.Databases;
+
+internal enum VersionStatus { Current, Deprecated, NotOffered, Unknown }
+
+/// <summary>Classifies an RDS/Aurora engine version against the dated data, shared by PF301 and PF302.</summary>
+internal static class EngineVersionModel
+{
+    public static IEnumerable<(Resource Resource, string Engine, string Version, Node VersionNode, VersionStatus Status, string? Suggestion)> Versions(RuleContext context)
+    {
+        foreach (var resource in context.Template.Resources.Values)
+        {
+            var table = resource.Type switch
+            {
+                "AWS::RDS::DBInstance" when resource.Property("DBClusterIdentifier") is null => PreflightData.Rds.Instance,
+                "AWS::RDS::DBCluster" => PreflightData.Rds.Cluster,
+                _ => null,
+            };
+            if (table is null || resource.Property("EngineVersion") is not { } versionNode)
+            {
+                continue;
+            }
+
+            var engine = context.Resolve.String(resource.Property("Engine"))?.ToLowerInvariant();
+            var version = context.Resolve.String(versionNode);
+            if (engine is null || version is null || !table.TryGetValue(engine, out var versions))
+            {
+                continue;
+            }
+
+            var status = Classify(versions, version);
+            yield return (resource, engine, version, versionNode, status, status is VersionStatus.Current ? null : Suggest(versions, version));
+        }
+    }
+
+    private static VersionStatus Classify(EngineVersions versions, string version)
+    {
+        if (versions.Current.Contains(version, StringComparer.Ordinal))
+        {
+            return VersionStatus.Current;
+        }
+
+        if (versions.Deprecated.Contains(version))
+        {
+            return VersionStatus.Deprecated;
+        }
+
+        // A major version alone ("15", "8.0") lets RDS pick the default minor: fine if any minor of it is current.
+        return versions.Current.Any(v => v.StartsWith(version + ".", StringComparison.Ordinal)) ? VersionStatus.Current : VersionStatus.NotOffered;
+    }
+
+    /// <summary>The newest current version of the same major version, else the newest overall.</summary>
+    private static string? Suggest(EngineVersions versions, string version)
+    {
+        var major = version.Split('.')[0];
+        var sameMajor = versions.Current.Where(v => v.Split('.')[0] == major).ToList();
+        var candidates = sameMajor.Count > 0 ? sameMajor : [.. versions.Current];
+        return candidates.OrderBy(v => v, VersionComparer.Instance).LastOrDefault();
+    }
+
+    private sealed class VersionComparer : IComparer<string>
+    {
+        public static VersionComparer Instance { get; } = new();
+
+        public int Compare(string? x, string? y)
+        {
+            var a = (x ?? string.Empty).Split('.', '-', '_');
+            var b = (y ?? string.Empty).Split('.', '-', '_');
+            for (var i = 0; i < Math.Min(a.Length, b.Length); i++)
+            {
+                var result = long.TryParse(a[i], out var na) && long.TryParse(b[i], out var nb) ? na.CompareTo(nb) : string.CompareOrdinal(a[i], b[i]);
+                if (result != 0)
+                {
+                    return result;
+                }
+            }
+
+            return a.Length.CompareTo(b.Length);
+        }
+    }
+}

@@ -1,0 +1,88 @@
+using System.Text.RegularExpressions;
+using Payments.Preflight.Data;
+using Payments.Preflight.Engine;
+using Payments.Preflight.Model;
+
+namespace Payments.Preflight.Rules.Iam;
+
+internal sealed partial class ManagedPolicyExists : Rule
+{
+    private static readonly string[] PolicyHolders = ["AWS::IAM::Role", "AWS::IAM::User", "AWS::IAM::Group"];
+
+    public override RuleDescriptor Descriptor { get; } = new(
+        RuleIds.ManagedPolicyExists, Severity.Error,
+        "AWS managed policy ARNs must name policies that exist",
+        "AWS retires and renames managed policies (e.g. AWSCodePipelineFullAccess became AWSCodePipeline_FullAccess). Attaching one that does not exist fails the role: \"Policy arn:aws:iam::aws:policy/… does not exist or is not attachable\".",
+        "Use a current AWS managed policy (Data/managed-policies.json lists them, with their path such as service-role/), or better a least-privilege inline policy.",
+        "001",
+        """
+        Resources:
+          PipelineRole:
+            Type: AWS::IAM::Role
+            Properties:
+              AssumeRolePolicyDocument:
+                Statement:
+                  - Effect: Allow
+                    Principal: { Service: codepipeline.amazonaws.com }
+                    Action: sts:AssumeRole
+              ManagedPolicyArns:
+                - arn:aws:iam::aws:policy/AWSCodePipelineFullAccess
+        """,
+        """
+        Resources:
+          PipelineRole:
+            Type: AWS::IAM::Role
+            Properties:
+              AssumeRolePolicyDocument:
+                Statement:
+                  - Effect: Allow
+                    Principal: { Service: codepipeline.amazonaws.com }
+                    Action: sts:AssumeRole
+              ManagedPolicyArns:
+                - !Sub arn:${AWS::Partition}:iam::aws:policy/AWSCodePipeline_FullAccess
+        """);
+
+    public override void Check(RuleContext context)
+    {
+        foreach (var resource in context.Template.Resources.Values.Where(r => PolicyHolders.Contains(r.Type)))
+        {
+            var arns = Resolver.Items(resource.Property("ManagedPolicyArns"));
+            for (var i = 0; i < arns.Count; i++)
+            {
+                if (context.Resolve.String(arns[i]) is not { } arn || AwsManagedArn().Match(arn) is not { Success: true } match)
+                {
+                    continue;
+                }
+
+                var name = match.Groups["name"].Value;
+                if (PreflightData.ManagedPolicies.Contains(name))
+                {
+                    continue;
+                }
+
+                var baseName = name[(name.LastIndexOf('/') + 1)..];
+                var samePolicyOtherPath = PreflightData.ManagedPolicies.FirstOrDefault(p => p.EndsWith("/" + baseName, StringComparison.Ordinal) || p == baseName);
+                var hint = samePolicyOtherPath is not null
+                    ? $" It exists as arn:aws:iam::aws:policy/{samePolicyOtherPath} (mind the path)."
+                    : Similar(baseName) is { } similar ? $" Did you mean {similar}?" : " Use a current managed policy or an inline policy.";
+                context.Report(resource, $"Properties/ManagedPolicyArns/{i}", arns[i],
+                    $"AWS managed policy '{name}' does not exist (data of {PreflightData.Retrieved("managed-policies.json")}); attaching it fails the deploy.{hint}");
+            }
+        }
+    }
+
+    private static string? Similar(string name)
+    {
+        var normalized = Normalize(name);
+        return PreflightData.ManagedPolicies.Select(p => (Policy: p, Base: p[(p.LastIndexOf('/') + 1)..]))
+            .Where(p => Normalize(p.Base) == normalized || (normalized.Length > 8 && Normalize(p.Base).StartsWith(normalized, StringComparison.Ordinal)))
+            .Select(p => p.Policy)
+            .Order(StringComparer.Ordinal)
+            .FirstOrDefault();
+    }
+
+    private static string Normalize(string name) => name.Replace("_", string.Empty, StringComparison.Ordinal).ToUpperInvariant();
+
+    [GeneratedRegex(@"^arn:aws(?:-cn|-us-gov)?:iam::aws:policy/(?<name>.+)$")]
+    private static partial Regex AwsManagedArn();
+}
