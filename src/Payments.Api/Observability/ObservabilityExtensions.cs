@@ -1,0 +1,84 @@
+using Microsoft.Extensions.DependencyInjection.Extensions;
+using OpenTelemetry;
+using OpenTelemetry.Metrics;
+using OpenTelemetry.Resources;
+using OpenTelemetry.Trace;
+
+namespace Payments.Api.Observability;
+
+public static class ObservabilityExtensions
+{
+    /// <summary>The OpenTelemetry service name (resource attribute <c>service.name</c>) unless <c>OTEL_SERVICE_NAME</c> says otherwise.</summary>
+    public const string ServiceName = "payments-api";
+
+    /// <summary>The standard OpenTelemetry variable; the OTLP exporter is on only when it is set.</summary>
+    public const string OtlpEndpointVariable = "OTEL_EXPORTER_OTLP_ENDPOINT";
+
+    /// <summary>
+    /// Structured logs and telemetry: JSON console logs (one object per line, UTC timestamps,
+    /// scopes on, so every line inside a request carries its <c>RequestId</c>, <c>TraceId</c> and
+    /// <c>SpanId</c>); OpenTelemetry metrics (ASP.NET Core, HttpClient, runtime,
+    /// <see cref="PaymentsMetrics.MeterName"/>) and traces (ASP.NET Core, HttpClient, the relay);
+    /// the OTLP exporter only when <c>OTEL_EXPORTER_OTLP_ENDPOINT</c> is set. Registers
+    /// <see cref="PaymentsMetrics"/> as a singleton.
+    /// </summary>
+    public static IHostApplicationBuilder AddPaymentsObservability(this IHostApplicationBuilder builder)
+    {
+        ArgumentNullException.ThrowIfNull(builder);
+
+        builder.Logging.AddJsonConsole(options =>
+        {
+            options.IncludeScopes = true;
+            options.UseUtcTimestamp = true;
+            options.TimestampFormat = "yyyy-MM-dd'T'HH:mm:ss.fff'Z' ";
+            options.JsonWriterOptions = new System.Text.Json.JsonWriterOptions { Indented = false };
+        });
+        builder.Logging.Configure(options =>
+            options.ActivityTrackingOptions = ActivityTrackingOptions.TraceId | ActivityTrackingOptions.SpanId | ActivityTrackingOptions.ParentId);
+
+        builder.Services.AddMetrics();
+        builder.Services.TryAddSingleton<PaymentsMetrics>();
+
+        var version = typeof(ObservabilityExtensions).Assembly.GetName().Version?.ToString() ?? "unknown";
+        var telemetry = builder.Services.AddOpenTelemetry()
+            .ConfigureResource(resource => resource.AddService(ServiceName, serviceVersion: version))
+            .WithMetrics(metrics => metrics
+                .AddAspNetCoreInstrumentation()
+                .AddHttpClientInstrumentation()
+                .AddRuntimeInstrumentation()
+                .AddMeter(PaymentsMetrics.MeterName))
+            .WithTracing(tracing => tracing
+                .AddAspNetCoreInstrumentation(options =>
+                    options.Filter = context => !context.Request.Path.StartsWithSegments("/healthz", StringComparison.OrdinalIgnoreCase))
+                .AddHttpClientInstrumentation()
+                .AddSource(PaymentsMetrics.MeterName));
+
+        if (IsOtlpEnabled(builder.Configuration))
+        {
+            // Endpoint, protocol, headers and intervals come from the standard OTEL_* variables.
+            telemetry.UseOtlpExporter();
+        }
+
+        return builder;
+    }
+
+    /// <summary>
+    /// Adds a <c>Request-Id</c> response header (the id in every log line of the request) so a
+    /// client can quote it in a support ticket.
+    /// </summary>
+    public static IApplicationBuilder UseRequestIdHeader(this IApplicationBuilder app)
+    {
+        ArgumentNullException.ThrowIfNull(app);
+        return app.Use((context, next) =>
+        {
+            context.Response.Headers["Request-Id"] = context.TraceIdentifier;
+            return next(context);
+        });
+    }
+
+    public static bool IsOtlpEnabled(IConfiguration configuration)
+    {
+        ArgumentNullException.ThrowIfNull(configuration);
+        return !string.IsNullOrWhiteSpace(configuration[OtlpEndpointVariable]);
+    }
+}
