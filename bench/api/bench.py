@@ -403,6 +403,7 @@ def main() -> int:
     parser.add_argument("--skip-sqlite", action="store_true")
     parser.add_argument("--skip-postgres", action="store_true")
     parser.add_argument("--docs", default=os.path.join(ROOT, "docs", "benchmarks.md"), help="file to write; '' = do not write")
+    parser.add_argument("--api-md", default=os.path.join(ROOT, "docs", "api.md"), help="where the create-payment SQL is documented")
     parser.add_argument("--results-dir", default=os.path.join(tempfile.gettempdir(), "payments-bench"))
     args = parser.parse_args()
 
@@ -413,6 +414,9 @@ def main() -> int:
         return 2
     os.makedirs(args.results_dir, exist_ok=True)
     work = tempfile.mkdtemp(prefix="run-", dir=args.results_dir)
+    # mkdtemp makes it 0700; PostgreSQL runs as the postgres user (we are root) and must reach pgdata inside.
+    os.chmod(args.results_dir, 0o755)
+    os.chmod(work, 0o755)
     results = {"machine": machine_details(), "settings": {
         "runs": args.runs, "duration_s": args.duration, "concurrency": concurrency, "sqlite_concurrency": sqlite_concurrency}, "notes": []}
     log(f"machine: {results['machine']}")
@@ -427,7 +431,7 @@ def main() -> int:
             connection = pg.create_database("bench")
             service = Service(service_env("Postgres", connection, merchant, api_key), work, os.path.join(work, "service-postgres.log"))
             log(f"service (PostgreSQL store) at {service.url}, pid {service.process.pid}")
-            script_path, defines = pgbench_script.generate(os.path.join(ROOT, "docs", "api.md"), pg, "bench", merchant, api_key,
+            script_path, defines = pgbench_script.generate(args.api_md, pg, "bench", merchant, api_key,
                                                            os.path.join(HERE, "create-payment.pgbench.sql"))
             log(f"pgbench script: {script_path}")
             log("warm-up")
