@@ -1,4 +1,5 @@
 using Amazon.CDK;
+using Payments.Platform.Aspects;
 using Payments.Platform.Environments;
 using Payments.Platform.Stacks;
 
@@ -38,6 +39,8 @@ public static class PaymentsApp
                 Env = environment,
                 TerminationProtection = config.IsProduction,
             });
+            Amazon.CDK.Aspects.Of(stage).Add(new NodeRuntimeFloor());
+            Amazon.CDK.Aspects.Of(stage).Add(new ProviderDependencyCleanup());
             Tags.Of(stage).Add("payments:environment", config.Name);
             Tags.Of(stage).Add("payments:system", "payments");
             stages.Add(new EnvironmentStage(config, stage, platform));

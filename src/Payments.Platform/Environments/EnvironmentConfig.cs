@@ -41,6 +41,15 @@ public sealed record EnvironmentConfig
     public required int ApiDesiredCount { get; init; }
     public required int ApiMaxCount { get; init; }
 
+    /// <summary>Weight of FARGATE_SPOT next to on-demand FARGATE (base 1) for api tasks; 0 keeps the api on-demand only.</summary>
+    public required int ApiSpotWeight { get; init; }
+
+    /// <summary>Target of the requests-per-target scaling policy, per task per minute.</summary>
+    public int ApiRequestsPerTargetPerMinute { get; init; } = 1000;
+
+    /// <summary>The relay tolerates interruption (it resumes from its cursor), so it may run on spot.</summary>
+    public required bool WorkerOnSpot { get; init; }
+
     public int WorkerCpu { get; init; } = 256;
     public int WorkerMemoryMiB { get; init; } = 512;
 
@@ -50,6 +59,9 @@ public sealed record EnvironmentConfig
     /// <summary>RDS instance class without the <c>db.</c> prefix, e.g. <c>t3.micro</c>.</summary>
     public required string DatabaseInstanceClass { get; init; }
     public required int DatabaseAllocatedStorageGiB { get; init; }
+
+    /// <summary>Memory of <see cref="DatabaseInstanceClass"/>; sizes the connection alarm (RDS derives max_connections from it).</summary>
+    public required int DatabaseMemoryGiB { get; init; }
     public required int DatabaseBackupRetentionDays { get; init; }
     public required bool DatabaseMultiAz { get; init; }
     public required bool DatabaseDeletionProtection { get; init; }
@@ -60,7 +72,20 @@ public sealed record EnvironmentConfig
     public required int TransactionLogGlacierAfterDays { get; init; }
     public required int TransactionLogExpireAfterDays { get; init; }
 
-    public required RetentionDays LogRetention { get; init; }
+    /// <summary>Retention of every log group and of the ALB access logs, in days.</summary>
+    public required int LogRetentionDays { get; init; }
+
+    public RetentionDays LogRetention => LogRetentionDays switch
+    {
+        7 => RetentionDays.ONE_WEEK,
+        14 => RetentionDays.TWO_WEEKS,
+        30 => RetentionDays.ONE_MONTH,
+        90 => RetentionDays.THREE_MONTHS,
+        180 => RetentionDays.SIX_MONTHS,
+        365 => RetentionDays.ONE_YEAR,
+        731 => RetentionDays.TWO_YEARS,
+        _ => throw new InvalidOperationException($"log retention of {LogRetentionDays} days is not a CloudWatch Logs retention value"),
+    };
 
     /// <summary>VPC interface endpoints cost per AZ-hour; NAT covers the traffic unless this is turned on.</summary>
     public bool VpcInterfaceEndpoints { get; init; }

@@ -19,11 +19,18 @@ public sealed record PlatformSettings
     public string? ImageTag { get; init; }
     public IReadOnlyDictionary<string, string> CertificateArns { get; init; } = new Dictionary<string, string>();
 
+    /// <summary>Default <see cref="ImageAssetHash"/>: the bootstrap image every environment starts from.</summary>
+    public const string DefaultImageAssetHash = "payments-api-bootstrap-v1";
+
     /// <summary>
-    /// Fixed asset hash for the service image so synth never needs a Docker engine; <c>null</c>
-    /// lets the CDK hash the build context.
+    /// Source hash (and tag in the CDK asset repository) of the service image built from the
+    /// Dockerfile. Fixed, so synth never reads the checkout or needs Docker, and the api task
+    /// definition does not change between synths; bump it to rebuild the bootstrap image.
     /// </summary>
-    public string? ImageAssetHash { get; init; }
+    public string ImageAssetHash { get; init; } = DefaultImageAssetHash;
+
+    /// <summary>Checkout root: the Docker build context of the service image.</summary>
+    public string RepositoryRoot { get; init; } = FindRepositoryRoot();
 
     public string? CertificateArn(string environment) =>
         CertificateArns.TryGetValue(environment, out var arn) && !string.IsNullOrWhiteSpace(arn) ? arn : null;
@@ -63,8 +70,9 @@ public sealed record PlatformSettings
             Environments = List(context("environments")),
             VpcInterfaceEndpoints = endpoints is not null && bool.Parse(endpoints),
             ImageTag = NonEmpty(context("imageTag")),
-            ImageAssetHash = NonEmpty(context("imageAssetHash")) ?? NonEmpty(environmentVariable("PAYMENTS_IMAGE_ASSET_HASH")),
+            ImageAssetHash = NonEmpty(context("imageAssetHash")) ?? NonEmpty(environmentVariable("PAYMENTS_IMAGE_ASSET_HASH")) ?? DefaultImageAssetHash,
             CertificateArns = certificates,
+            RepositoryRoot = NonEmpty(context("repositoryRoot")) ?? FindRepositoryRoot(),
         };
     }
 
@@ -72,6 +80,22 @@ public sealed record PlatformSettings
     {
         ArgumentNullException.ThrowIfNull(app);
         return FromContext(key => app.Node.TryGetContext(key)?.ToString(), System.Environment.GetEnvironmentVariable);
+    }
+
+    /// <summary>The nearest directory holding <c>Payments.slnx</c> above the working directory or the binaries.</summary>
+    public static string FindRepositoryRoot()
+    {
+        foreach (var start in new[] { Directory.GetCurrentDirectory(), AppContext.BaseDirectory })
+        {
+            for (var dir = new DirectoryInfo(start); dir is not null; dir = dir.Parent)
+            {
+                if (File.Exists(Path.Combine(dir.FullName, "Payments.slnx")))
+                {
+                    return dir.FullName;
+                }
+            }
+        }
+        throw new InvalidOperationException($"no Payments.slnx above '{Directory.GetCurrentDirectory()}'; pass -c repositoryRoot=<checkout>");
     }
 
     private static string? NonEmpty(string? value) => string.IsNullOrWhiteSpace(value) ? null : value.Trim();

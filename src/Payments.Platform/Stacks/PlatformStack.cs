@@ -1,7 +1,9 @@
 using Amazon.CDK;
 using Constructs;
+using Payments.Api.Hosting;
 using Payments.Platform.Constructs;
 using Payments.Platform.Environments;
+using Payments.Platform.Seams;
 
 namespace Payments.Platform.Stacks;
 
@@ -17,12 +19,95 @@ public sealed class PlatformStack : Stack
     public EnvironmentConfig Config { get; }
     public EncryptionKeys Keys { get; }
     public Network Network { get; }
+    public Alerting Alerting { get; }
+    public ImageRepository Images { get; }
+    public TransactionLogBucket TransactionLog { get; }
+    public Database Database { get; }
+    public Edge Edge { get; }
+    public Services Services { get; }
+    public Monitoring Monitoring { get; }
+    public ApiDeploymentSeam Seam { get; }
 
     public PlatformStack(Construct scope, string id, PlatformStackProps props) : base(scope, id, props)
     {
         ArgumentNullException.ThrowIfNull(props);
         Config = props.Config;
         Keys = new EncryptionKeys(this, "Keys", new EncryptionKeysProps { Environment = Config });
-        Network = new Network(this, "Network", new NetworkProps { Environment = Config, Key = Keys.Key });
+        var key = Keys.Key;
+        Network = new Network(this, "Network", new NetworkProps { Environment = Config, Key = key });
+        Alerting = new Alerting(this, "Alerting", new AlertingProps { Environment = Config, Key = key });
+        Images = new ImageRepository(this, "Images", new ImageRepositoryProps { Environment = Config, Key = key });
+        TransactionLog = new TransactionLogBucket(this, "TransactionLog", new TransactionLogBucketProps { Environment = Config, Key = key });
+        Database = new Database(this, "Database", new DatabaseProps { Environment = Config, Vpc = Network.Vpc, Key = key });
+        Edge = new Edge(this, "Edge", new EdgeProps { Environment = Config, Vpc = Network.Vpc });
+        Services = new Services(this, "Services", new ServicesProps
+        {
+            Environment = Config,
+            Settings = props.Settings,
+            Vpc = Network.Vpc,
+            Key = key,
+            Edge = Edge,
+            Database = Database,
+            Images = Images,
+            TransactionLog = TransactionLog,
+        });
+        Monitoring = new Monitoring(this, "Monitoring", new MonitoringProps
+        {
+            Environment = Config,
+            Alerting = Alerting,
+            Edge = Edge,
+            Services = Services,
+            Database = Database,
+            Network = Network,
+            Images = Images,
+        });
+
+        Seam = new ApiDeploymentSeam
+        {
+            Environment = Config,
+            Stack = this,
+            Cluster = Services.Cluster,
+            Service = Services.Api,
+            ServiceName = $"{Config.Prefix}-api",
+            BlueTargetGroup = Edge.BlueTargetGroup,
+            GreenTargetGroup = Edge.GreenTargetGroup,
+            ProdListener = Edge.ProdListener,
+            TestListener = Edge.TestListener,
+            TestListenerPort = Config.TestListenerPort,
+            TestListenerUrl = $"{(Edge.Https ? "https" : "http")}://{Edge.LoadBalancer.LoadBalancerDnsName}:{Config.TestListenerPort}",
+            ProdUrl = Edge.ProdUrl,
+            Repository = Images.Repository,
+            RollbackAlarms = Monitoring.RollbackAlarms,
+            OperationsTopic = Alerting.Operations,
+            SecurityTopic = Alerting.Security,
+            Key = key,
+            Vpc = Network.Vpc,
+            PrivateSubnets = new Amazon.CDK.AWS.EC2.SubnetSelection { SubnetGroupName = Network.PrivateTier },
+            TaskDefinitionFamily = Services.ApiTaskDefinition.Family,
+            ContainerName = Services.ApiContainerName,
+            ContainerPort = ServiceContract.HttpPort,
+            ExecutionRole = Services.ApiExecutionRole,
+            TaskRole = Services.ApiTaskRole,
+            TaskDefinition = Services.ApiTaskDefinition,
+        };
+
+        Output("AlbDnsName", Edge.LoadBalancer.LoadBalancerDnsName, "Load balancer DNS name");
+        Output("ApiUrl", Edge.ProdUrl, "Production URL of the api");
+        Output("TestListenerUrl", Seam.TestListenerUrl, "CodeDeploy test listener (VPC only)");
+        Output("ClusterName", Services.Cluster.ClusterName, "ECS cluster");
+        Output("ApiServiceName", Services.Api.ServiceName, "api service (CODE_DEPLOY)");
+        Output("WorkerServiceName", Services.Worker.ServiceName, "worker service (transaction-log relay)");
+        Output("DatabaseEndpoint", Database.Instance.DbInstanceEndpointAddress, "PostgreSQL endpoint");
+        Output("DatabasePort", Database.Instance.DbInstanceEndpointPort, "PostgreSQL port");
+        Output("DatabaseSecretArn", Database.Secret.SecretArn, "Generated database credentials");
+        Output("TransactionLogBucketName", TransactionLog.Bucket.BucketName, "Transaction-log bucket");
+        Output("VpcId", Network.Vpc.VpcId, "VPC");
+        Output("EcrRepositoryUri", Images.Repository.RepositoryUri, "ECR repository of the service image");
+        Output("OperationsTopicArn", Alerting.Operations.TopicArn, "Operations alerts");
+        Output("SecurityTopicArn", Alerting.Security.TopicArn, "Security alerts");
+        Output("DashboardName", $"{Config.Prefix}", "CloudWatch dashboard");
     }
+
+    private void Output(string id, string value, string description) =>
+        new CfnOutput(this, id, new CfnOutputProps { Value = value, Description = description });
 }

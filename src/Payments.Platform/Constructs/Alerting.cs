@@ -1,0 +1,37 @@
+using Amazon.CDK.AWS.KMS;
+using Amazon.CDK.AWS.SNS;
+using Constructs;
+using Payments.Platform.Environments;
+
+namespace Payments.Platform.Constructs;
+
+public sealed record AlertingProps
+{
+    public required EnvironmentConfig Environment { get; init; }
+    public required IKey Key { get; init; }
+}
+
+/// <summary>One KMS-encrypted, TLS-only SNS topic per audience.</summary>
+public sealed class Alerting : Construct
+{
+    /// <summary>Service health: alarms on the load balancer, services and database; deployments.</summary>
+    public Topic Operations { get; }
+
+    /// <summary>Security signals: rejected traffic spikes, critical image findings.</summary>
+    public Topic Security { get; }
+
+    public Alerting(Construct scope, string id, AlertingProps props) : base(scope, id)
+    {
+        ArgumentNullException.ThrowIfNull(props);
+        Operations = Create("Operations", $"{props.Environment.Prefix}-operations", "Payments operations", props.Key);
+        Security = Create("Security", $"{props.Environment.Prefix}-security", "Payments security", props.Key);
+    }
+
+    private Topic Create(string id, string name, string displayName, IKey key) => new(this, id, new TopicProps
+    {
+        TopicName = name,
+        DisplayName = displayName,
+        MasterKey = key,
+        EnforceSSL = true,
+    });
+}

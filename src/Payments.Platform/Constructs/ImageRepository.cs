@@ -1,0 +1,59 @@
+using Amazon.CDK;
+using Amazon.CDK.AWS.ECR;
+using Amazon.CDK.AWS.KMS;
+using Constructs;
+using Payments.Platform.Environments;
+
+namespace Payments.Platform.Constructs;
+
+public sealed record ImageRepositoryProps
+{
+    public required EnvironmentConfig Environment { get; init; }
+    public required IKey Key { get; init; }
+}
+
+/// <summary>
+/// The environment's image repository, created here: seeds 001 and 003 looked an ECR repository up
+/// (not found) or created one by hand (already exists on the next deploy).
+/// </summary>
+public sealed class ImageRepository : Construct
+{
+    public const int KeepTaggedImages = 10;
+    public const int UntaggedExpiryDays = 7;
+
+    public Repository Repository { get; }
+
+    public ImageRepository(Construct scope, string id, ImageRepositoryProps props) : base(scope, id)
+    {
+        ArgumentNullException.ThrowIfNull(props);
+        var env = props.Environment;
+        Repository = new Repository(this, "Resource", new RepositoryProps
+        {
+            RepositoryName = $"{env.Prefix}/api",
+            ImageScanOnPush = true,
+            ImageTagMutability = TagMutability.IMMUTABLE,
+            Encryption = RepositoryEncryption.KMS,
+            EncryptionKey = props.Key,
+            EmptyOnDelete = env.DestroyOnDelete,
+            RemovalPolicy = env.DestroyOnDelete ? RemovalPolicy.DESTROY : RemovalPolicy.RETAIN,
+            LifecycleRules =
+            [
+                new LifecycleRule
+                {
+                    RulePriority = 1,
+                    Description = $"Expire untagged images after {UntaggedExpiryDays} days",
+                    TagStatus = TagStatus.UNTAGGED,
+                    MaxImageAge = Duration.Days(UntaggedExpiryDays),
+                },
+                new LifecycleRule
+                {
+                    RulePriority = 2,
+                    Description = $"Keep the last {KeepTaggedImages} tagged images",
+                    TagStatus = TagStatus.TAGGED,
+                    TagPatternList = ["*"],
+                    MaxImageCount = KeepTaggedImages,
+                },
+            ],
+        });
+    }
+}
