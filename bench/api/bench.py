@@ -43,6 +43,8 @@ SERVICE_DLL = os.environ.get("PAYMENTS_BENCH_SERVICE_DLL") or os.path.join(ROOT,
 LUA = os.path.join(HERE, "create-payment.lua")
 BEGIN_MARK = "<!-- bench:api:begin (written by bench/run.sh; edit bench/api/bench.py instead) -->"
 END_MARK = "<!-- bench:api:end -->"
+MACHINE_BEGIN = "<!-- bench:machine:begin (written by bench/run.sh; edit bench/api/bench.py instead) -->"
+MACHINE_END = "<!-- bench:machine:end -->"
 
 
 def log(message: str) -> None:
@@ -317,13 +319,15 @@ def bound_by(cpu: dict, tool: str) -> str:
 
 def render(results: dict) -> str:
     m = results["machine"]
-    lines = [BEGIN_MARK, "", "## Machine", "",
+    lines = [MACHINE_BEGIN, "", "## Machine", "",
              f"- {m['nproc']} vCPU `{m['cpu_model']}`, {m['memory_gib']} GiB RAM, Linux {m['kernel']}",
              f"- .NET SDK {m['dotnet']}, PostgreSQL {m['postgres']} (throw-away server from `scripts/pg.sh`, fsync on), {m['wrk']}",
              f"- measured {m['date_utc']} at commit `{m['commit']}`; everything (load generator, service, database) shares these {m['nproc']} cores",
              "", "## How to run", "", "```", "bench/run.sh            # everything: API vs pgbench, SQLite, then bench/preflight and bench/synth if present",
              f"bench/run.sh --runs {results['settings']['runs']} --duration {results['settings']['duration_s']}   # the settings used below",
              "bench/run.sh --quick    # 1 x 3 s smoke run, does not rewrite this file", "```", "",
+             "Every harness shares these cores with whatever else runs: each table says how busy the machine was "
+             "and how much of it went to processes outside the measurement (`other`).", "", MACHINE_END, "@@SPLIT@@", BEGIN_MARK, "", "## Payments API: create-payment vs pgbench, and SQLite mode", "",
              f"Each cell is the **median of {results['settings']['runs']} runs of {results['settings']['duration_s']} s** "
              "(runs alternate pgbench and wrk on the same server). CPU columns: share of the whole machine "
              "(all cores x wall time) used by load generator / service / PostgreSQL, from `/proc/<pid>/stat` deltas "
@@ -332,7 +336,7 @@ def render(results: dict) -> str:
              "on the shared machine at the time).", ""]
     pg = results.get("postgres")
     if pg:
-        lines += ["## API vs pgbench, same transaction, same PostgreSQL", "",
+        lines += ["### API vs pgbench, same transaction, same PostgreSQL", "",
                   "pgbench runs the statements create-payment executes (generated from the SQL block in "
                   "`docs/api.md` by `bench/api/pgbench_script.py`, on the schema the service migrated; script: "
                   "`bench/api/create-payment.pgbench.sql` as generated); wrk posts `POST /v1/payments` with a unique "
@@ -362,7 +366,7 @@ def render(results: dict) -> str:
         _ = ratio
     sq = results.get("sqlite")
     if sq:
-        lines += ["## SQLite mode (embedded store, WAL)", "",
+        lines += ["### SQLite mode (embedded store, WAL)", "",
                   "| c | API creates/s | p50 / p99 ms | failed | CPU % wrk / svc | machine busy % |", "|---:|---:|---:|---:|---:|---:|"]
         for c in results["settings"]["sqlite_concurrency"]:
             s = sq[str(c)]
@@ -377,16 +381,30 @@ def render(results: dict) -> str:
     return "\n".join(lines)
 
 
-def write_docs(path: str, section: str) -> None:
-    text = open(path).read() if os.path.exists(path) else "# Benchmarks\n"
-    if BEGIN_MARK.split(" (")[0] in text and END_MARK in text:
-        start = text.index(BEGIN_MARK.split(" (")[0])
-        end = text.index(END_MARK) + len(END_MARK)
-        text = text[:start] + section + text[end:]
+def replace_section(text: str, begin: str, end: str, section: str, after: str | None) -> str:
+    """Replaces the text between the markers; a missing section goes after the marker `after` (or the intro)."""
+    begin_key = begin.split(" (")[0]
+    if begin_key in text and end in text:
+        start = text.index(begin_key)
+        stop = text.index(end) + len(end)
+        return text[:start] + section + text[stop:]
+    if after is not None and after in text:
+        at = text.index(after) + len(after)
     else:
-        # Directly under the title, above the other engineers' sections.
-        first_newline = text.index("\n") + 1 if text.startswith("# ") else 0
-        text = text[:first_newline] + "\n" + section + "\n" + text[first_newline:]
+        # Under the title and its intro paragraph, above every harness's section.
+        first_marker = text.find("<!-- bench:")
+        at = first_marker if first_marker >= 0 else len(text)
+        return text[:at] + section + "\n\n" + text[at:]
+    return text[:at] + "\n\n" + section + text[at:]
+
+
+def write_docs(path: str, rendered: str) -> None:
+    """Rewrites only the machine header and the API section; other harnesses' sections stay as they are."""
+    machine, api = rendered.split("@@SPLIT@@")
+    machine, api = machine.strip("\n"), api.strip("\n")
+    text = open(path).read() if os.path.exists(path) else "# Benchmarks\n\n"
+    text = replace_section(text, MACHINE_BEGIN, MACHINE_END, machine, None)
+    text = replace_section(text, BEGIN_MARK, END_MARK, api, MACHINE_END)
     with open(path, "w") as f:
         f.write(text)
 
@@ -481,7 +499,7 @@ def main() -> int:
     with open(os.path.join(args.results_dir, "api-latest.json"), "w") as f:
         json.dump(results, f, indent=1, default=str)
     section = render(results)
-    print(section)
+    print(section.replace("@@SPLIT@@", "\n"))
     if args.docs:
         write_docs(args.docs, section)
         log(f"wrote {args.docs}")
