@@ -21,7 +21,7 @@ public sealed class RuleExampleTests
     public void Failing_example_is_reported(string ruleId)
     {
         var descriptor = RuleCatalog.AllDescriptors.Single(d => d.Id == ruleId);
-        var findings = TestTemplates.Check(descriptor.FailingExample, environment: "dev");
+        var findings = TestTemplates.Check(descriptor.FailingExample, environment: descriptor.ExampleEnvironment);
         var finding = Assert.Single(findings, f => f.RuleId == ruleId);
         Assert.Equal(descriptor.Severity, finding.Severity);
         Assert.False(string.IsNullOrWhiteSpace(finding.Message));
@@ -32,7 +32,7 @@ public sealed class RuleExampleTests
     public void Passing_example_is_clean(string ruleId)
     {
         var descriptor = RuleCatalog.AllDescriptors.Single(d => d.Id == ruleId);
-        var findings = TestTemplates.Check(descriptor.PassingExample, environment: "dev");
+        var findings = TestTemplates.Check(descriptor.PassingExample, environment: descriptor.ExampleEnvironment);
         Assert.DoesNotContain(findings, f => f.RuleId == ruleId);
     }
 }

@@ -7,6 +7,7 @@ namespace Payments.Preflight.Rules;
 /// <param name="Seed">The failure report (shared/seeds) behind the rule, e.g. "002".</param>
 /// <param name="FailingExample">A minimal YAML template the rule reports; also a test case.</param>
 /// <param name="PassingExample">The same template fixed; also a test case.</param>
+/// <param name="ExampleEnvironment">The --environment the examples are checked with.</param>
 internal sealed record RuleDescriptor(
     string Id,
     Severity Severity,
@@ -15,7 +16,8 @@ internal sealed record RuleDescriptor(
     string Fix,
     string Seed,
     string FailingExample,
-    string PassingExample)
+    string PassingExample,
+    string ExampleEnvironment = "dev")
 {
     public string HelpUri => $"https://github.com/payments/payments/blob/main/docs/rules/{Id}.md";
 }

@@ -1,6 +1,12 @@
+using Payments.Preflight.Rules.Cost;
 using Payments.Preflight.Rules.Databases;
+using Payments.Preflight.Rules.Dependencies;
 using Payments.Preflight.Rules.Ecs;
 using Payments.Preflight.Rules.Iam;
+using Payments.Preflight.Rules.Lifecycle;
+using Payments.Preflight.Rules.Network;
+using Payments.Preflight.Rules.Pipelines;
+using Payments.Preflight.Rules.Storage;
 using Payments.Preflight.Rules.Lambda;
 using Payments.Preflight.Rules.Logs;
 using Payments.Preflight.Rules.Structure;
@@ -34,6 +40,21 @@ internal static class RuleCatalog
         new LambdaInlineHandler(),
         new LambdaRuntimeBlocked(),
         new LambdaRuntimeDeprecated(),
+        new BucketDeleteFails(),
+        new RepositoryDeleteFails(),
+        new FixedPhysicalName(),
+        new RetainedFixedName(),
+        new UndeletableInNonProduction(),
+        new MustExistFirst(),
+        new GitHubVersion1Source(),
+        new CodeCommitSource(),
+        new FlowLogDestination(),
+        new LifecycleRuleWithoutAction(),
+        new LifecycleRuleWithoutFilter(),
+        new HttpsListenerCertificate(),
+        new ProductionHttpListenerRedirect(),
+        new NatGatewayOutsideProduction(),
+        new InterfaceEndpointOutsideProduction(),
     ];
 
     public static IReadOnlyList<RuleDescriptor> EngineDescriptors { get; } = EngineFindings.Descriptors;

@@ -14,6 +14,7 @@ internal static class RuleDocs
         builder.AppendLine("## Fix").AppendLine().AppendLine(descriptor.Fix).AppendLine();
         if (descriptor.FailingExample.Length > 0)
         {
+            builder.Append("The examples are checked by the test suite with `--environment ").Append(descriptor.ExampleEnvironment).AppendLine("`.").AppendLine();
             builder.AppendLine("## Failing example").AppendLine().AppendLine("```yaml").Append(descriptor.FailingExample.TrimEnd()).AppendLine().AppendLine("```").AppendLine();
         }
 

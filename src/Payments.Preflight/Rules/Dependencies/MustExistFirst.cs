@@ -1,0 +1,237 @@
+using System.Text.RegularExpressions;
+using Payments.Preflight.Engine;
+using Payments.Preflight.Model;
+
+namespace Payments.Preflight.Rules.Dependencies;
+
+internal sealed partial class MustExistFirst : Rule
+{
+    public override RuleDescriptor Descriptor { get; } = new(
+        RuleIds.MustExistFirst, Severity.Warning,
+        "Must exist before deploy",
+        "The template uses things it does not create: secrets by name or ARN (`{{resolve:secretsmanager:…}}`, container secrets), SSM parameters (`{{resolve:ssm:…}}`, `AWS::SSM::Parameter::Value` parameters), container images in ECR (including a repository this same stack creates, which is empty when the service starts), and ACM certificates. If one is missing the deploy fails after minutes (ECS services hang in CREATE_IN_PROGRESS). Preflight lists them together as a \"must exist first\" checklist.",
+        "Create each listed item before deploying (or create it in the stack), or point at one that exists. CDK asset images and the CDK bootstrap version parameter are handled by `cdk deploy` and not listed.",
+        "000",
+        """
+        Resources:
+          Task:
+            Type: AWS::ECS::TaskDefinition
+            Properties:
+              ContainerDefinitions:
+                - Name: api
+                  Image: nginx:alpine
+                  Environment:
+                    - Name: DB_PASSWORD
+                      Value: "{{resolve:secretsmanager:db-connection:SecretString:password}}"
+        """,
+        """
+        Resources:
+          Secret:
+            Type: AWS::SecretsManager::Secret
+            Properties:
+              GenerateSecretString: { PasswordLength: 32 }
+          Task:
+            Type: AWS::ECS::TaskDefinition
+            Properties:
+              ContainerDefinitions:
+                - Name: api
+                  Image: nginx:alpine
+                  Secrets:
+                    - Name: DB_PASSWORD
+                      ValueFrom: !Ref Secret
+        """);
+
+    public override void Check(RuleContext context)
+    {
+        var reported = new HashSet<(string, string)>();
+        void Report(Resource resource, string path, Node node, string item, string message)
+        {
+            if (reported.Add((resource.LogicalId, item)))
+            {
+                context.Report(resource, path, node, message);
+            }
+        }
+
+        CheckParameters(context);
+        foreach (var resource in context.Template.Resources.Values)
+        {
+            if (resource.Properties is null)
+            {
+                continue;
+            }
+
+            foreach (var (path, scalar) in Scalars(resource.Properties, "Properties", 0))
+            {
+                foreach (Match match in DynamicReference().Matches(scalar.Value))
+                {
+                    var service = match.Groups["service"].Value;
+                    var name = match.Groups["name"].Value;
+                    var kind = service.StartsWith("ssm", StringComparison.Ordinal) ? "SSM parameter" : "secret";
+                    Report(resource, path, scalar, $"{kind}:{name}", $"{kind} '{name}' (dynamic reference {{{{resolve:{service}:…}}}}) must exist before deploy");
+                }
+
+                if (SecretArn().Match(scalar.Value) is { Success: true } secret)
+                {
+                    Report(resource, path, scalar, $"secret:{secret.Groups["name"].Value}", $"secret '{secret.Groups["name"].Value}' ({scalar.Value}) must exist before deploy");
+                }
+                else if (ParameterArn().Match(scalar.Value) is { Success: true } parameter)
+                {
+                    Report(resource, path, scalar, $"ssm:{parameter.Groups["name"].Value}", $"SSM parameter '/{parameter.Groups["name"].Value}' must exist before deploy");
+                }
+                else if (CertificateArn().IsMatch(scalar.Value))
+                {
+                    Report(resource, path, scalar, $"acm:{scalar.Value}", $"ACM certificate {scalar.Value} must exist (issued, in this region) before deploy");
+                }
+            }
+
+            if (resource.Type == "AWS::ECS::TaskDefinition")
+            {
+                var containers = Resolver.Items(resource.Property("ContainerDefinitions"));
+                for (var i = 0; i < containers.Count; i++)
+                {
+                    if (containers[i] is MappingNode container && container["Image"] is { } image && ImageRequirement(context, image) is { } requirement)
+                    {
+                        Report(resource, $"Properties/ContainerDefinitions/{i}/Image", image, $"image:{requirement}", requirement);
+                    }
+                }
+            }
+        }
+    }
+
+    private static void CheckParameters(RuleContext context)
+    {
+        if (context.Template.Parameters is null)
+        {
+            return;
+        }
+
+        foreach (var (name, node) in context.Template.Parameters.Entries)
+        {
+            if (node is MappingNode parameter
+                && (parameter["Type"] as ScalarNode)?.Value.StartsWith("AWS::SSM::Parameter::Value", StringComparison.Ordinal) == true
+                && parameter["Default"] is ScalarNode { Kind: not ScalarKind.Null } defaultValue
+                && !defaultValue.Value.StartsWith("/cdk-bootstrap/", StringComparison.Ordinal)
+                && !defaultValue.Value.StartsWith("/aws/service/", StringComparison.Ordinal))
+            {
+                context.ReportTemplate($"Parameters/{name}/Default", defaultValue, $"SSM parameter '{defaultValue.Value}' (default of parameter {name}) must exist before deploy");
+            }
+        }
+    }
+
+    /// <summary>What must exist for a container image, or null when the image is public, a CDK asset, or unknown.</summary>
+    private static string? ImageRequirement(RuleContext context, Node image)
+    {
+        if (ReferencedRepository(context, image) is { } repository)
+        {
+            return $"an image in ECR repository {repository.LogicalId}, which this stack creates empty: push it before the service starts (or deploy the service with a public image first)";
+        }
+
+        var literal = context.Resolve.String(image) ?? LiteralText(image);
+        if (literal is null || EcrImage().Match(literal) is not { Success: true } match)
+        {
+            return null;
+        }
+
+        var repositoryName = match.Groups["repository"].Value;
+        if (repositoryName.StartsWith("cdk-", StringComparison.Ordinal) && repositoryName.Contains("-container-assets-", StringComparison.Ordinal))
+        {
+            return null;
+        }
+
+        return $"ECR image {repositoryName}:{(match.Groups["tag"].Success ? match.Groups["tag"].Value : "latest")} must be pushed before deploy";
+    }
+
+    private static Resource? ReferencedRepository(RuleContext context, Node image)
+    {
+        foreach (var node in Descendants(image, 0))
+        {
+            if (context.Resolve.ResourceOf(node) is { Type: "AWS::ECR::Repository" } repository)
+            {
+                return repository;
+            }
+        }
+
+        return null;
+    }
+
+    private static string? LiteralText(Node node) => node switch
+    {
+        MappingNode { IntrinsicName: "Fn::Join" } join when join["Fn::Join"] is SequenceNode { Items.Count: 2 } args && args.Items[1] is SequenceNode parts
+            => string.Join((args.Items[0] as ScalarNode)?.Value ?? string.Empty, parts.Items.Select(p => (p as ScalarNode)?.Value ?? "X")),
+        MappingNode { IntrinsicName: "Fn::Sub" } sub when sub["Fn::Sub"] is ScalarNode text => text.Value,
+        _ => null,
+    };
+
+    private static IEnumerable<Node> Descendants(Node node, int depth)
+    {
+        yield return node;
+        if (depth > 64)
+        {
+            yield break;
+        }
+
+        var children = node switch
+        {
+            MappingNode map => map.Entries.Select(e => e.Value),
+            SequenceNode list => list.Items,
+            _ => [],
+        };
+        foreach (var child in children)
+        {
+            foreach (var descendant in Descendants(child, depth + 1))
+            {
+                yield return descendant;
+            }
+        }
+    }
+
+    internal static IEnumerable<(string Path, ScalarNode Scalar)> Scalars(Node node, string path, int depth)
+    {
+        if (depth > 64)
+        {
+            yield break;
+        }
+
+        switch (node)
+        {
+            case ScalarNode { Kind: ScalarKind.String } scalar:
+                yield return (path, scalar);
+                break;
+            case MappingNode map:
+                foreach (var (key, value) in map.Entries)
+                {
+                    foreach (var item in Scalars(value, $"{path}/{key}", depth + 1))
+                    {
+                        yield return item;
+                    }
+                }
+
+                break;
+            case SequenceNode list:
+                for (var i = 0; i < list.Items.Count; i++)
+                {
+                    foreach (var item in Scalars(list.Items[i], $"{path}/{i}", depth + 1))
+                    {
+                        yield return item;
+                    }
+                }
+
+                break;
+        }
+    }
+
+    [GeneratedRegex(@"\{\{resolve:(?<service>secretsmanager|ssm-secure|ssm):(?<name>[^:}]+)")]
+    private static partial Regex DynamicReference();
+
+    [GeneratedRegex(@"^arn:aws[a-z-]*:secretsmanager:[a-z0-9-]+:\d{12}:secret:(?<name>[^:]+)")]
+    private static partial Regex SecretArn();
+
+    [GeneratedRegex(@"^arn:aws[a-z-]*:ssm:[a-z0-9-]+:\d{12}:parameter/(?<name>.+)$")]
+    private static partial Regex ParameterArn();
+
+    [GeneratedRegex(@"^arn:aws[a-z-]*:acm:[a-z0-9-]+:\d{12}:certificate/[0-9a-f-]+$")]
+    private static partial Regex CertificateArn();
+
+    [GeneratedRegex(@"^[^/]+\.dkr\.ecr\.[^/]+/(?<repository>[^:@]+)(?::(?<tag>[^@]+))?(?:@.+)?$")]
+    private static partial Regex EcrImage();
+}
