@@ -30,7 +30,7 @@ public static class ObservabilityExtensions
         {
             options.IncludeScopes = true;
             options.UseUtcTimestamp = true;
-            options.TimestampFormat = "yyyy-MM-dd'T'HH:mm:ss.fff'Z' ";
+            options.TimestampFormat = "yyyy-MM-dd'T'HH:mm:ss.fff'Z'";
             options.JsonWriterOptions = new System.Text.Json.JsonWriterOptions { Indented = false };
         });
         builder.Logging.Configure(options =>
