@@ -16,7 +16,7 @@ public static class PaymentsApi
 
         v1.MapPost("/payments", CreateAsync)
             .WithName("CreatePayment")
-            .Accepts<CreatePaymentRequest>("application/json")
+            .AcceptsJsonBody<CreatePaymentRequest>()
             .Produces<PaymentResource>(StatusCodes.Status201Created)
             .Produces<ErrorEnvelope>(StatusCodes.Status402PaymentRequired)
             .Produces<ErrorEnvelope>(StatusCodes.Status400BadRequest)
@@ -30,7 +30,7 @@ public static class PaymentsApi
             .Produces<ErrorEnvelope>(StatusCodes.Status404NotFound);
         v1.MapPost("/payments/{id}/capture", CaptureAsync)
             .WithName("CapturePayment")
-            .Accepts<CapturePaymentRequest>("application/json")
+            .AcceptsJsonBody<CapturePaymentRequest>()
             .Produces<PaymentResource>()
             .Produces<ErrorEnvelope>(StatusCodes.Status400BadRequest)
             .Produces<ErrorEnvelope>(StatusCodes.Status404NotFound);
@@ -41,7 +41,7 @@ public static class PaymentsApi
             .Produces<ErrorEnvelope>(StatusCodes.Status404NotFound);
         v1.MapPost("/payments/{id}/refunds", RefundAsync)
             .WithName("CreateRefund")
-            .Accepts<CreateRefundRequest>("application/json")
+            .AcceptsJsonBody<CreateRefundRequest>()
             .Produces<RefundResource>(StatusCodes.Status201Created)
             .Produces<ErrorEnvelope>(StatusCodes.Status400BadRequest)
             .Produces<ErrorEnvelope>(StatusCodes.Status404NotFound);
@@ -59,6 +59,25 @@ public static class PaymentsApi
             .ExcludeFromDescription();
         return v1;
     }
+
+    /// <summary>
+    /// Documents the JSON body without <c>Accepts</c> metadata: that metadata makes routing reject
+    /// other content types before our handler runs, and the request would then fall through to the
+    /// 404 fallback instead of getting the typed 415 (or, for an empty body, being served).
+    /// </summary>
+    private static RouteHandlerBuilder AcceptsJsonBody<T>(this RouteHandlerBuilder builder) =>
+        builder.AddOpenApiOperationTransformer(async (operation, context, cancellationToken) =>
+        {
+            var schema = await context.GetOrCreateSchemaAsync(typeof(T), null, cancellationToken);
+            operation.RequestBody = new Microsoft.OpenApi.OpenApiRequestBody
+            {
+                Required = typeof(T) == typeof(CreatePaymentRequest),
+                Content = new Dictionary<string, Microsoft.OpenApi.OpenApiMediaType>
+                {
+                    ["application/json"] = new() { Schema = schema },
+                },
+            };
+        });
 
     private static async Task<IResult> CreateAsync(HttpContext context, PaymentService payments, TimeProvider time)
     {
