@@ -13,7 +13,7 @@ namespace Payments.FaultTests;
 public sealed class GracefulShutdownTests(PostgresFixture postgres)
 {
     private const int Clients = 16;
-    private const int DrainDelaySeconds = 2;
+    private const int DrainDelaySeconds = 3;
 
     /// <summary>ServiceContract.ShutdownTimeoutSeconds — the contract the platform's stop timeout is built on.</summary>
     private static readonly TimeSpan ShutdownTimeout = TimeSpan.FromSeconds(20);
