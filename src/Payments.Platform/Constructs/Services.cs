@@ -62,6 +62,7 @@ public sealed class Services : Construct
     public LogGroup WorkerLogGroup { get; }
     public Secret CardFingerprintKey { get; }
     public ScalableTaskCount ApiScaling { get; }
+    public ContainerDefinition ApiContainer { get; }
     public ContainerImage Image { get; }
 
     public Services(Construct scope, string id, ServicesProps props) : base(scope, id)
@@ -142,7 +143,7 @@ public sealed class Services : Construct
         {
             ["Payments__CardFingerprintKey"] = EcsSecret.FromSecretsManager(CardFingerprintKey),
         };
-        AddContainer(ApiTaskDefinition, ApiContainerName, ServiceContract.ApiRole, ApiLogGroup, common, apiSecrets, withPort: true);
+        ApiContainer = AddContainer(ApiTaskDefinition, ApiContainerName, ServiceContract.ApiRole, ApiLogGroup, common, apiSecrets, withPort: true);
 
         Api = new FargateService(this, "Api", new FargateServiceProps
         {
@@ -175,6 +176,13 @@ public sealed class Services : Construct
                 ["TargetGroupArn"] = props.Edge.BlueTargetGroup.TargetGroupArn,
             },
         });
+        // The service names the task-definition FAMILY, not a revision: ECS takes the latest ACTIVE
+        // revision at creation, and CloudFormation never sees the property change afterwards, so an
+        // infrastructure change to the container only registers a new revision (picked up by the next
+        // CodeDeploy release) instead of failing with "Unable to update task definition on services
+        // with a CODE_DEPLOY deployment controller".
+        cfnApi.TaskDefinition = ApiTaskDefinition.Family;
+        cfnApi.AddDependency((CfnResource)ApiTaskDefinition.Node.DefaultChild!);
         // A target group must belong to a load balancer before a service can register into it.
         // Only the service resource depends on them: a construct-level dependency would also reach the
         // scaling policies below, which already reference the listeners (cfn-lint W3005).
@@ -232,9 +240,10 @@ public sealed class Services : Construct
             Cluster = Cluster,
             TaskDefinition = WorkerTaskDefinition,
             DesiredCount = env.WorkerDesiredCount,
-            // One relay at a time: stop the old task before starting the new one.
-            MinHealthyPercent = 0,
-            MaxHealthyPercent = 100,
+            // The relay exports under a PostgreSQL advisory lock, so old and new tasks may overlap:
+            // rolling without a gap keeps exporting during a deploy.
+            MinHealthyPercent = 100,
+            MaxHealthyPercent = 200,
             CircuitBreaker = new DeploymentCircuitBreaker { Enable = true, Rollback = true },
             SecurityGroups = [WorkerSecurityGroup],
             VpcSubnets = new SubnetSelection { SubnetGroupName = Network.PrivateTier },
@@ -259,7 +268,7 @@ public sealed class Services : Construct
         ["Payments__Database__Password"] = EcsSecret.FromSecretsManager(database.Secret, "password"),
     };
 
-    private void AddContainer(
+    private ContainerDefinition AddContainer(
         FargateTaskDefinition taskDefinition,
         string name,
         string role,
@@ -268,7 +277,7 @@ public sealed class Services : Construct
         Dictionary<string, EcsSecret> secrets,
         bool withPort)
     {
-        taskDefinition.AddContainer(name, new ContainerDefinitionOptions
+        return taskDefinition.AddContainer(name, new ContainerDefinitionOptions
         {
             ContainerName = name,
             Image = Image,

@@ -67,6 +67,20 @@ public sealed record ApiDeploymentSeam
     public required IRole ExecutionRole { get; init; }
     public required IRole TaskRole { get; init; }
 
-    /// <summary>The live task definition; CloudFormation must never change it after creation (CODE_DEPLOY).</summary>
+    /// <summary>
+    /// The api task definition. The service references its FAMILY (L1 <c>TaskDefinition</c>), so a
+    /// change here registers a new revision without CloudFormation touching the CODE_DEPLOY service.
+    /// </summary>
     public required TaskDefinition TaskDefinition { get; init; }
+
+    /// <summary>The api container (add delivery-owned secrets with <c>AddSecret</c>; it grants the execution role).</summary>
+    public required ContainerDefinition Container { get; init; }
+
+    public required IApplicationLoadBalancer LoadBalancer { get; init; }
+
+    /// <summary>
+    /// The ALB's security group. Test-listener ingress from the VPC CIDR and each NAT EIP (/32) is
+    /// already in place; add nothing broader.
+    /// </summary>
+    public required ISecurityGroup LoadBalancerSecurityGroup { get; init; }
 }

@@ -89,6 +89,9 @@ public sealed class PlatformStack : Stack
             ExecutionRole = Services.ApiExecutionRole,
             TaskRole = Services.ApiTaskRole,
             TaskDefinition = Services.ApiTaskDefinition,
+            Container = Services.ApiContainer,
+            LoadBalancer = Edge.LoadBalancer,
+            LoadBalancerSecurityGroup = Edge.SecurityGroup,
         };
 
         Output("AlbDnsName", Edge.LoadBalancer.LoadBalancerDnsName, "Load balancer DNS name");
