@@ -1,0 +1,199 @@
+using System.Globalization;
+using System.Net;
+using Payments.Api.Idempotency;
+using Payments.Api.Storage;
+using Payments.Api.Tests.Infrastructure;
+
+namespace Payments.Api.Tests.Idempotency;
+
+public abstract class IdempotencyTests(ApiFixture fixture) : ApiTestBase(fixture)
+{
+    [Fact]
+    public async Task Same_key_and_request_replays_the_first_response_with_the_replayed_header()
+    {
+        var key = NewKey();
+        var body = PaymentBody(3100);
+
+        var first = await PostAsync(A, "/v1/payments", body, key);
+        var second = await PostAsync(A, "/v1/payments", body, key);
+
+        Assert.Equal(HttpStatusCode.Created, first.Status);
+        Assert.False(first.Headers.Contains("Idempotent-Replayed"));
+        Assert.Equal(HttpStatusCode.Created, second.Status);
+        Assert.Equal(first.Body, second.Body);
+        Assert.Equal("true", Assert.Single(second.Headers.GetValues("Idempotent-Replayed")));
+        Assert.Equal(1, await CountAsync("SELECT COUNT(*) FROM payments WHERE amount = 3100"));
+    }
+
+    [Fact]
+    public async Task Same_key_with_a_different_body_or_path_is_an_idempotency_error()
+    {
+        var key = NewKey();
+        var created = await PostAsync(A, "/v1/payments", PaymentBody(3200), key);
+        var id = created.Json.GetProperty("id").GetString();
+
+        var otherBody = await PostAsync(A, "/v1/payments", PaymentBody(3201), key);
+        var otherPath = await PostAsync(A, $"/v1/payments/{id}/refunds", null, key);
+
+        Assert.Equal(HttpStatusCode.BadRequest, otherBody.Status);
+        Assert.Equal("idempotency_error", otherBody.ErrorType);
+        Assert.Equal(HttpStatusCode.BadRequest, otherPath.Status);
+        Assert.Equal("idempotency_error", otherPath.ErrorType);
+        Assert.Equal(0, (await GetAsync(A, $"/v1/payments/{id}")).Json.GetProperty("amount_refunded").GetInt64());
+    }
+
+    [Fact]
+    public async Task Forty_concurrent_requests_with_one_key_create_exactly_one_payment()
+    {
+        var key = NewKey();
+        var body = PaymentBody(3300);
+
+        var replies = await Task.WhenAll(Enumerable.Range(0, 40).Select(_ => Task.Run(() => PostAsync(A, "/v1/payments", body, key))));
+
+        Assert.Equal(1, await CountAsync("SELECT COUNT(*) FROM payments WHERE amount = 3300"));
+        var created = replies.Where(r => r.Status == HttpStatusCode.Created).ToList();
+        Assert.NotEmpty(created);
+        Assert.Single(created.Select(r => r.Json.GetProperty("id").GetString()).Distinct());
+        Assert.All(replies.Where(r => r.Status != HttpStatusCode.Created), r =>
+        {
+            Assert.Equal(HttpStatusCode.Conflict, r.Status);
+            Assert.Equal("idempotency_error", r.ErrorType);
+            Assert.Equal("idempotency_key_in_use", r.ErrorCode);
+        });
+        Assert.Single(created, r => !r.Headers.Contains("Idempotent-Replayed"));
+    }
+
+    [Fact]
+    public async Task A_key_in_flight_is_409_idempotency_key_in_use()
+    {
+        var key = NewKey();
+        var inFlight = Fixture.Factory.Services.GetRequiredService<InFlightKeys>();
+        Assert.True(inFlight.TryEnter(ApiFixture.MerchantAId, key));
+        try
+        {
+            var reply = await PostAsync(A, "/v1/payments", PaymentBody(3400), key);
+
+            Assert.Equal(HttpStatusCode.Conflict, reply.Status);
+            Assert.Equal("idempotency_key_in_use", reply.ErrorCode);
+        }
+        finally
+        {
+            inFlight.Exit(ApiFixture.MerchantAId, key);
+        }
+
+        Assert.Equal(HttpStatusCode.Created, (await PostAsync(A, "/v1/payments", PaymentBody(3400), key)).Status);
+    }
+
+    [Fact]
+    public async Task Requests_that_fail_validation_are_not_stored()
+    {
+        var key = NewKey();
+
+        var invalid = await PostAsync(A, "/v1/payments", PaymentBody(0), key);
+        var valid = await PostAsync(A, "/v1/payments", PaymentBody(3500), key);
+
+        Assert.Equal(HttpStatusCode.BadRequest, invalid.Status);
+        Assert.Equal(HttpStatusCode.Created, valid.Status);
+        Assert.False(valid.Headers.Contains("Idempotent-Replayed"));
+    }
+
+    [Fact]
+    public async Task A_decline_is_replayed_as_the_same_402()
+    {
+        var key = NewKey();
+        var body = PaymentBody(3600, number: "4000000000000002");
+
+        var first = await PostAsync(A, "/v1/payments", body, key);
+        var second = await PostAsync(A, "/v1/payments", body, key);
+
+        Assert.Equal(HttpStatusCode.PaymentRequired, first.Status);
+        Assert.Equal(HttpStatusCode.PaymentRequired, second.Status);
+        Assert.Equal(first.Body, second.Body);
+        Assert.Equal(1, await CountAsync("SELECT COUNT(*) FROM payments WHERE amount = 3600"));
+    }
+
+    [Fact]
+    public async Task Capture_and_refund_replays_do_not_move_money_twice()
+    {
+        var id = (await CreatePaymentAsync(capture: false, amount: 3700)).GetProperty("id").GetString();
+        var captureKey = NewKey();
+        var refundKey = NewKey();
+
+        var capture1 = await PostAsync(A, $"/v1/payments/{id}/capture", """{"amount": 3000}""", captureKey);
+        var capture2 = await PostAsync(A, $"/v1/payments/{id}/capture", """{"amount": 3000}""", captureKey);
+        var refund1 = await PostAsync(A, $"/v1/payments/{id}/refunds", """{"amount": 1000}""", refundKey);
+        var refund2 = await PostAsync(A, $"/v1/payments/{id}/refunds", """{"amount": 1000}""", refundKey);
+
+        Assert.Equal(HttpStatusCode.OK, capture2.Status);
+        Assert.Equal(capture1.Body, capture2.Body);
+        Assert.Equal(HttpStatusCode.Created, refund2.Status);
+        Assert.Equal(refund1.Body, refund2.Body);
+        Assert.Equal(1000, (await GetAsync(A, $"/v1/payments/{id}")).Json.GetProperty("amount_refunded").GetInt64());
+    }
+
+    [Theory]
+    [InlineData(256)]
+    [InlineData(5000)]
+    public async Task Keys_longer_than_255_characters_are_rejected(int length)
+    {
+        var reply = await PostAsync(A, "/v1/payments", PaymentBody(3800), new string('k', length));
+
+        Assert.Equal(HttpStatusCode.BadRequest, reply.Status);
+        Assert.Equal("invalid_request_error", reply.ErrorType);
+        Assert.Equal("Idempotency-Key", reply.ErrorParam);
+    }
+
+    [Fact]
+    public async Task A_255_character_key_is_accepted()
+    {
+        var reply = await PostAsync(A, "/v1/payments", PaymentBody(3900), new string('k', 200) + Guid.NewGuid().ToString("N")[..24] + new string('z', 31));
+
+        Assert.Equal(HttpStatusCode.Created, reply.Status);
+    }
+
+    [Fact]
+    public async Task Keys_older_than_24_hours_are_swept_and_younger_ones_kept()
+    {
+        var oldKey = NewKey();
+        var youngKey = NewKey();
+        await PostAsync(A, "/v1/payments", PaymentBody(4000), oldKey);
+        await PostAsync(A, "/v1/payments", PaymentBody(4001), youngKey);
+        var aged = Fixture.Store == StoreKind.Postgres
+            ? "UPDATE idempotency_keys SET created_at = now() - interval '25 hours' WHERE idempotency_key = @key"
+            : "UPDATE idempotency_keys SET created_at = strftime('%Y-%m-%dT%H:%M:%fZ', 'now', '-25 hours') WHERE idempotency_key = @key";
+        await ExecuteAsync(aged, oldKey);
+        var nearlyAged = Fixture.Store == StoreKind.Postgres
+            ? "UPDATE idempotency_keys SET created_at = now() - interval '23 hours' WHERE idempotency_key = @key"
+            : "UPDATE idempotency_keys SET created_at = strftime('%Y-%m-%dT%H:%M:%fZ', 'now', '-23 hours') WHERE idempotency_key = @key";
+        await ExecuteAsync(nearlyAged, youngKey);
+
+        var swept = await Fixture.Factory.Services.GetServices<IHostedService>().OfType<IdempotencyKeySweeper>().Single().SweepOnceAsync(CancellationToken.None);
+
+        Assert.True(swept >= 1);
+        Assert.Equal(0, await CountAsync($"SELECT COUNT(*) FROM idempotency_keys WHERE idempotency_key = '{oldKey}'"));
+        Assert.Equal(1, await CountAsync($"SELECT COUNT(*) FROM idempotency_keys WHERE idempotency_key = '{youngKey}'"));
+    }
+
+    private static string NewKey() => "key-" + Guid.NewGuid().ToString("N");
+
+    private async Task<long> CountAsync(string sql)
+    {
+        await using var connection = await Fixture.Factory.Services.GetRequiredService<IConnectionFactory>().OpenAsync(CancellationToken.None);
+        await using var command = connection.CreateCommand();
+        command.CommandText = sql;
+        return Convert.ToInt64(await command.ExecuteScalarAsync(), CultureInfo.InvariantCulture);
+    }
+
+    private async Task ExecuteAsync(string sql, string key)
+    {
+        await using var connection = await Fixture.Factory.Services.GetRequiredService<IConnectionFactory>().OpenAsync(CancellationToken.None);
+        await using var command = connection.CreateCommand();
+        command.CommandText = sql;
+        Db.AddParameter(command, "key", key);
+        Assert.Equal(1, await command.ExecuteNonQueryAsync());
+    }
+}
+
+public sealed class IdempotencyTestsSqlite(SqliteApiFixture fixture) : IdempotencyTests(fixture), IClassFixture<SqliteApiFixture>;
+
+public sealed class IdempotencyTestsPostgres(PostgresApiFixture fixture) : IdempotencyTests(fixture), IClassFixture<PostgresApiFixture>;
