@@ -1,0 +1,462 @@
+namespace Payments.Preflight.Tests.Rules;
+
+/// <summary>
+/// Per-rule tables beyond the documented examples: each case is a minimal template, the rule it targets and
+/// how many findings of that rule it must produce (0 = compliant, not applicable, or unknown).
+/// </summary>
+public sealed class RuleTableTests
+{
+    public static TheoryData<string, string, string, int, string?> Cases() => new()
+    {
+        // PF101: literal service name matching, unknown service names never reported.
+        { "PF101 literal ServiceName matches a rolling service", "PF101", """
+            Resources:
+              Service: { Type: AWS::ECS::Service, Properties: { ServiceName: api } }
+              Group: { Type: AWS::CodeDeploy::DeploymentGroup, Properties: { ECSServices: [ { ClusterName: c, ServiceName: api } ] } }
+            """, 1, null },
+        { "PF101 service name from an imported value is unknown", "PF101", """
+            Resources:
+              Service: { Type: AWS::ECS::Service, Properties: { ServiceName: api } }
+              Group: { Type: AWS::CodeDeploy::DeploymentGroup, Properties: { ECSServices: [ { ClusterName: c, ServiceName: !ImportValue other } ] } }
+            """, 0, null },
+        { "PF101 controller from a parameter is unknown", "PF101", """
+            Parameters: { Controller: { Type: String } }
+            Resources:
+              Service: { Type: AWS::ECS::Service, Properties: { DeploymentController: { Type: !Ref Controller } } }
+              Group: { Type: AWS::CodeDeploy::DeploymentGroup, Properties: { ECSServices: [ { ClusterName: c, ServiceName: !GetAtt Service.Name } ] } }
+            """, 0, null },
+        { "PF101 controller from a parameter default ECS", "PF101", """
+            Parameters: { Controller: { Type: String, Default: ECS } }
+            Resources:
+              Service: { Type: AWS::ECS::Service, Properties: { DeploymentController: { Type: !Ref Controller } } }
+              Group: { Type: AWS::CodeDeploy::DeploymentGroup, Properties: { ECSServices: [ { ClusterName: c, ServiceName: !GetAtt Service.Name } ] } }
+            """, 1, null },
+        // PF102
+        { "PF102 EXTERNAL controller with alarms", "PF102", """
+            Resources:
+              Service: { Type: AWS::ECS::Service, Properties: { DeploymentController: { Type: EXTERNAL }, DeploymentConfiguration: { Alarms: { Enable: true, Rollback: true, AlarmNames: [ a ] } } } }
+            """, 1, null },
+        { "PF102 disabled circuit breaker is accepted", "PF102", """
+            Resources:
+              Service: { Type: AWS::ECS::Service, Properties: { DeploymentController: { Type: CODE_DEPLOY }, DeploymentConfiguration: { DeploymentCircuitBreaker: { Enable: false, Rollback: false } } } }
+            """, 0, null },
+        { "PF102 rolling service may use the circuit breaker", "PF102", """
+            Resources:
+              Service: { Type: AWS::ECS::Service, Properties: { DeploymentConfiguration: { DeploymentCircuitBreaker: { Enable: true, Rollback: true } } } }
+            """, 0, null },
+        // PF103
+        { "PF103 both percents reported", "PF103", """
+            Resources:
+              Service: { Type: AWS::ECS::Service, Properties: { DeploymentController: { Type: CODE_DEPLOY }, DeploymentConfiguration: { MinimumHealthyPercent: 50, MaximumPercent: 200 } } }
+            """, 2, null },
+        { "PF103 rolling service percents are meaningful", "PF103", """
+            Resources:
+              Service: { Type: AWS::ECS::Service, Properties: { DeploymentConfiguration: { MinimumHealthyPercent: 50, MaximumPercent: 200 } } }
+            """, 0, null },
+        // PF104
+        { "PF104 empty LoadBalancers list", "PF104", """
+            Resources:
+              Service: { Type: AWS::ECS::Service, Properties: { DeploymentController: { Type: CODE_DEPLOY }, LoadBalancers: [] } }
+            """, 1, null },
+        // PF105
+        { "PF105 green reachable through a listener rule", "PF105", """
+            Resources:
+              Blue: { Type: AWS::ElasticLoadBalancingV2::TargetGroup, Properties: { Port: 80 } }
+              Green: { Type: AWS::ElasticLoadBalancingV2::TargetGroup, Properties: { Port: 80 } }
+              Prod: { Type: AWS::ElasticLoadBalancingV2::Listener, Properties: { Port: 80, Protocol: HTTP, DefaultActions: [ { Type: forward, TargetGroupArn: !Ref Blue } ] } }
+              Test: { Type: AWS::ElasticLoadBalancingV2::Listener, Properties: { Port: 9000, Protocol: HTTP, DefaultActions: [ { Type: fixed-response, FixedResponseConfig: { StatusCode: "404" } } ] } }
+              TestRule: { Type: AWS::ElasticLoadBalancingV2::ListenerRule, Properties: { ListenerArn: !Ref Test, Priority: 1, Conditions: [], Actions: [ { Type: forward, TargetGroupArn: !Ref Green } ] } }
+              Group:
+                Type: AWS::CodeDeploy::DeploymentGroup
+                Properties:
+                  LoadBalancerInfo:
+                    TargetGroupPairInfoList:
+                      - TargetGroups: [ { Name: !GetAtt Blue.TargetGroupName }, { Name: !GetAtt Green.TargetGroupName } ]
+                        ProdTrafficRoute: { ListenerArns: [ !Ref Prod ] }
+                        TestTrafficRoute: { ListenerArns: [ !Ref Test ] }
+            """, 0, null },
+        { "PF105 imported listener is unknown", "PF105", """
+            Resources:
+              Blue: { Type: AWS::ElasticLoadBalancingV2::TargetGroup, Properties: { Port: 80 } }
+              Green: { Type: AWS::ElasticLoadBalancingV2::TargetGroup, Properties: { Port: 80 } }
+              Group:
+                Type: AWS::CodeDeploy::DeploymentGroup
+                Properties:
+                  LoadBalancerInfo:
+                    TargetGroupPairInfoList:
+                      - TargetGroups: [ { Name: !GetAtt Blue.TargetGroupName }, { Name: !GetAtt Green.TargetGroupName } ]
+                        ProdTrafficRoute: { ListenerArns: [ !ImportValue prod-listener ] }
+            """, 0, null },
+        // PF106
+        { "PF106 container name not in the task", "PF106", """
+            Resources:
+              Task: { Type: AWS::ECS::TaskDefinition, Properties: { ContainerDefinitions: [ { Name: web, Image: x, PortMappings: [ { ContainerPort: 8080 } ] } ] } }
+              Service: { Type: AWS::ECS::Service, Properties: { TaskDefinition: !Ref Task, LoadBalancers: [ { ContainerName: api, ContainerPort: 8080, TargetGroupArn: arn } ] } }
+            """, 1, null },
+        { "PF106 container port not mapped", "PF106", """
+            Resources:
+              Task: { Type: AWS::ECS::TaskDefinition, Properties: { ContainerDefinitions: [ { Name: api, Image: x, PortMappings: [ { ContainerPort: 80 } ] } ] } }
+              Service: { Type: AWS::ECS::Service, Properties: { TaskDefinition: !Ref Task, LoadBalancers: [ { ContainerName: api, ContainerPort: 3000, TargetGroupArn: arn } ] } }
+            """, 1, null },
+        { "PF106 port from an unresolvable parameter is unknown", "PF106", """
+            Parameters: { Port: { Type: Number } }
+            Resources:
+              Task: { Type: AWS::ECS::TaskDefinition, Properties: { ContainerDefinitions: [ { Name: api, Image: x, PortMappings: [ { ContainerPort: !Ref Port } ] } ] } }
+              Service: { Type: AWS::ECS::Service, Properties: { TaskDefinition: !Ref Task, LoadBalancers: [ { ContainerName: api, ContainerPort: 3000, TargetGroupArn: arn } ] } }
+            """, 0, null },
+        // PF107
+        { "PF107 127.0.0.1 with a wrong port", "PF107", """
+            Resources:
+              Task: { Type: AWS::ECS::TaskDefinition, Properties: { ContainerDefinitions: [ { Name: api, Image: x, PortMappings: [ { ContainerPort: 8080 } ], HealthCheck: { Command: [ CMD, wget, -q, "http://127.0.0.1:80/healthz" ] } } ] } }
+            """, 1, null },
+        { "PF107 matching port", "PF107", """
+            Resources:
+              Task: { Type: AWS::ECS::TaskDefinition, Properties: { ContainerDefinitions: [ { Name: api, Image: x, PortMappings: [ { ContainerPort: 8080 } ], HealthCheck: { Command: [ CMD-SHELL, "curl -f http://localhost:8080/healthz/live || exit 1" ] } } ] } }
+            """, 0, null },
+        { "PF107 command without a URL is not applicable", "PF107", """
+            Resources:
+              Task: { Type: AWS::ECS::TaskDefinition, Properties: { ContainerDefinitions: [ { Name: api, Image: x, PortMappings: [ { ContainerPort: 8080 } ], HealthCheck: { Command: [ CMD, /app/healthcheck ] } } ] } }
+            """, 0, null },
+        // PF108
+        { "PF108 vCPU/GB notation accepted", "PF108", """
+            Resources:
+              Task: { Type: AWS::ECS::TaskDefinition, Properties: { RequiresCompatibilities: [ FARGATE ], Cpu: 1 vCPU, Memory: 2 GB } }
+            """, 0, null },
+        { "PF108 unsupported CPU", "PF108", """
+            Resources:
+              Task: { Type: AWS::ECS::TaskDefinition, Properties: { RequiresCompatibilities: [ FARGATE ], Cpu: "300", Memory: "1024" } }
+            """, 1, null },
+        { "PF108 seed 000 original 1024/2048 is valid", "PF108", """
+            Resources:
+              Task: { Type: AWS::ECS::TaskDefinition, Properties: { RequiresCompatibilities: [ FARGATE ], Cpu: 1024, Memory: 2048 } }
+            """, 0, null },
+        { "PF108 EC2 tasks are not applicable", "PF108", """
+            Resources:
+              Task: { Type: AWS::ECS::TaskDefinition, Properties: { RequiresCompatibilities: [ EC2 ], Cpu: "300", Memory: "77" } }
+            """, 0, null },
+        { "PF108 missing task size on Fargate", "PF108", """
+            Resources:
+              Task: { Type: AWS::ECS::TaskDefinition, Properties: { RequiresCompatibilities: [ FARGATE ] } }
+            """, 1, null },
+        // PF109
+        { "PF109 service without load balancers is not applicable", "PF109", """
+            Resources:
+              Service: { Type: AWS::ECS::Service, Properties: { DesiredCount: 1 } }
+            """, 0, null },
+        // PF201
+        { "PF201 Join with partition", "PF201", """
+            Resources:
+              Role: { Type: AWS::IAM::Role, Properties: { ManagedPolicyArns: [ !Join [ "", [ "arn:", !Ref AWS::Partition, ":iam::aws:policy/AWSCodePipelineServiceRole" ] ] ] } }
+            """, 1, null },
+        { "PF201 missing service-role/ path", "PF201", """
+            Resources:
+              Role: { Type: AWS::IAM::Role, Properties: { ManagedPolicyArns: [ "arn:aws:iam::aws:policy/AmazonECSTaskExecutionRolePolicy" ] } }
+            """, 1, null },
+        { "PF201 customer managed policy is not checked", "PF201", """
+            Resources:
+              Role: { Type: AWS::IAM::Role, Properties: { ManagedPolicyArns: [ "arn:aws:iam::123456789012:policy/mine", !Ref Policy ] } }
+              Policy: { Type: AWS::IAM::ManagedPolicy, Properties: { PolicyDocument: { Statement: [] } } }
+            """, 0, null },
+        { "PF201 current policy with path", "PF201", """
+            Resources:
+              Role: { Type: AWS::IAM::Role, Properties: { ManagedPolicyArns: [ "arn:aws:iam::aws:policy/service-role/AmazonECSTaskExecutionRolePolicy" ] } }
+            """, 0, null },
+        // PF202
+        { "PF202 regional logs principal is real", "PF202", """
+            Resources:
+              Role: { Type: AWS::IAM::Role, Properties: { AssumeRolePolicyDocument: { Statement: [ { Effect: Allow, Action: sts:AssumeRole, Principal: { Service: [ logs.eu-west-1.amazonaws.com, states.amazonaws.com ] } } ] } } }
+            """, 0, null },
+        { "PF202 task role trusting ecs.amazonaws.com", "PF202", """
+            Resources:
+              Role: { Type: AWS::IAM::Role, Properties: { AssumeRolePolicyDocument: { Statement: [ { Effect: Allow, Action: sts:AssumeRole, Principal: { Service: ecs.amazonaws.com } } ] } } }
+              Task: { Type: AWS::ECS::TaskDefinition, Properties: { TaskRoleArn: !GetAtt Role.Arn } }
+            """, 1, null },
+        { "PF202 lambda role trusting lambda", "PF202", """
+            Resources:
+              Role: { Type: AWS::IAM::Role, Properties: { AssumeRolePolicyDocument: { Statement: [ { Effect: Allow, Action: sts:AssumeRole, Principal: { Service: !Sub "lambda.${AWS::URLSuffix}" } } ] } } }
+              Function: { Type: AWS::Lambda::Function, Properties: { Role: !GetAtt Role.Arn, Runtime: python3.13, Handler: index.handler, Code: { ZipFile: "def handler(e, c): pass" } } }
+            """, 0, null },
+        { "PF202 principal from a parameter is unknown", "PF202", """
+            Parameters: { Principal: { Type: String } }
+            Resources:
+              Role: { Type: AWS::IAM::Role, Properties: { AssumeRolePolicyDocument: { Statement: [ { Effect: Allow, Action: sts:AssumeRole, Principal: { Service: !Ref Principal } } ] } } }
+            """, 0, null },
+        // PF301/PF302
+        { "PF301 Aurora cluster unknown version", "PF301", """
+            Resources:
+              Cluster: { Type: AWS::RDS::DBCluster, Properties: { Engine: aurora-postgresql, EngineVersion: "15.99" } }
+            """, 1, null },
+        { "PF301 major version only", "PF301", """
+            Resources:
+              Db: { Type: AWS::RDS::DBInstance, Properties: { Engine: postgres, EngineVersion: "16" } }
+            """, 0, null },
+        { "PF301 cluster member instance takes the cluster's version", "PF301", """
+            Resources:
+              Db: { Type: AWS::RDS::DBInstance, Properties: { Engine: aurora-postgresql, EngineVersion: "1.0", DBClusterIdentifier: !Ref Cluster } }
+              Cluster: { Type: AWS::RDS::DBCluster, Properties: { Engine: aurora-postgresql } }
+            """, 0, null },
+        { "PF302 version from parameter default", "PF302", """
+            Parameters: { Version: { Type: String, Default: "15.4" } }
+            Resources:
+              Db: { Type: AWS::RDS::DBInstance, Properties: { Engine: postgres, EngineVersion: !Ref Version } }
+            """, 1, null },
+        { "PF302 current version", "PF302", """
+            Resources:
+              Db: { Type: AWS::RDS::DBInstance, Properties: { Engine: postgres, EngineVersion: "17.7" } }
+            """, 0, null },
+        // PF303/PF304
+        { "PF303 enum value outside the list", "PF303", """
+            Resources:
+              Params: { Type: AWS::RDS::DBParameterGroup, Properties: { Family: postgres17, Description: d, Parameters: { log_statement: everything, rds.force_ssl: "2" } } }
+            """, 2, null },
+        { "PF303 mysql family", "PF303", """
+            Resources:
+              Params: { Type: AWS::RDS::DBClusterParameterGroup, Properties: { Family: aurora-mysql8.0, Description: d, Parameters: { max_connections: "0", binlog_format: ROW } } }
+            """, 1, null },
+        { "PF303 unknown parameter names are not checked", "PF303", """
+            Resources:
+              Params: { Type: AWS::RDS::DBParameterGroup, Properties: { Family: postgres17, Description: d, Parameters: { some_extension.setting: "-5" } } }
+            """, 0, null },
+        { "PF304 on cluster parameter group", "PF304", """
+            Resources:
+              Params: { Type: AWS::RDS::DBClusterParameterGroup, Properties: { Family: aurora-postgresql16, Description: d, Parameters: { log_statement: ALL } } }
+            """, 1, null },
+        // PF401
+        { "PF401 key without a policy", "PF401", """
+            Resources:
+              Key: { Type: AWS::KMS::Key, Properties: {} }
+              Logs: { Type: AWS::Logs::LogGroup, Properties: { KmsKeyId: !GetAtt Key.Arn } }
+            """, 1, null },
+        { "PF401 principal built with Join (CDK style)", "PF401", """
+            Resources:
+              Key:
+                Type: AWS::KMS::Key
+                Properties:
+                  KeyPolicy:
+                    Statement:
+                      - { Effect: Allow, Principal: { Service: !Join [ "", [ "logs.", !Ref AWS::Region, ".amazonaws.com" ] ] }, Action: "kms:*", Resource: "*" }
+              Logs: { Type: AWS::Logs::LogGroup, Properties: { KmsKeyId: !GetAtt Key.Arn } }
+            """, 0, null },
+        { "PF401 imported key is unknown", "PF401", """
+            Resources:
+              Logs: { Type: AWS::Logs::LogGroup, Properties: { KmsKeyId: !ImportValue key-arn } }
+            """, 0, null },
+        // PF402
+        { "PF402 retention 0", "PF402", """
+            Resources:
+              Logs: { Type: AWS::Logs::LogGroup, Properties: { RetentionInDays: 0 } }
+            """, 1, null },
+        { "PF402 no retention (forever) is fine", "PF402", """
+            Resources:
+              Logs: { Type: AWS::Logs::LogGroup, Properties: {} }
+            """, 0, null },
+        // PF501/PF502
+        { "PF502 node ESM export", "PF502", """
+            Resources:
+              F: { Type: AWS::Lambda::Function, Properties: { Runtime: nodejs22.x, Handler: index.main, Code: { ZipFile: "export const main = async () => 1;" } } }
+            """, 0, null },
+        { "PF502 node function not exported", "PF502", """
+            Resources:
+              F: { Type: AWS::Lambda::Function, Properties: { Runtime: nodejs22.x, Handler: index.handler, Code: { ZipFile: "exports.onEvent = async () => 1;" } } }
+            """, 1, null },
+        { "PF502 code from Join with tokens still checked", "PF502", """
+            Resources:
+              F: { Type: AWS::Lambda::Function, Properties: { Runtime: python3.13, Handler: index.handler, Code: { ZipFile: !Join [ "", [ "import os\nTABLE='", !Ref T, "'\ndef handler(event, context):\n    return TABLE\n" ] ] } } }
+              T: { Type: AWS::DynamoDB::Table, Properties: {} }
+            """, 0, null },
+        { "PF502 packaged code is not applicable", "PF502", """
+            Resources:
+              F: { Type: AWS::Lambda::Function, Properties: { Runtime: nodejs22.x, Handler: app.handler, Code: { S3Bucket: b, S3Key: k } } }
+            """, 0, null },
+        { "PF501 SAM InlineCode with go runtime", "PF501", """
+            Resources:
+              F: { Type: AWS::Serverless::Function, Properties: { Runtime: provided.al2023, Handler: bootstrap, InlineCode: "x" } }
+            """, 1, null },
+        // PF503/PF504 by date
+        { "PF503 python3.9 blocked", "PF503", """
+            Resources:
+              F: { Type: AWS::Lambda::Function, Properties: { Runtime: python3.9, Handler: index.handler, Code: { S3Bucket: b, S3Key: k } } }
+            """, 1, null },
+        { "PF503 CDK provider function", "PF503", """
+            Resources:
+              CustomS3AutoDeleteObjectsCustomResourceProviderHandler9D90184F: { Type: AWS::Lambda::Function, Properties: { Runtime: nodejs20.x, Handler: index.handler, Code: { S3Bucket: b, S3Key: k } } }
+            """, 1, null },
+        { "PF503 unknown runtime string is not reported", "PF503", """
+            Resources:
+              F: { Type: AWS::Lambda::Function, Properties: { Runtime: nodejs99.x, Handler: index.handler, Code: { S3Bucket: b, S3Key: k } } }
+            """, 0, null },
+        // PF601/PF602
+        { "PF601 bucket written by a bucket deployment", "PF601", """
+            Resources:
+              Site: { Type: AWS::S3::Bucket, DeletionPolicy: Delete }
+              Deploy: { Type: Custom::CDKBucketDeployment, Properties: { DestinationBucketName: !Ref Site } }
+            """, 1, null },
+        { "PF601 retained versioned bucket", "PF601", """
+            Resources:
+              Bucket: { Type: AWS::S3::Bucket, DeletionPolicy: Retain, Properties: { VersioningConfiguration: { Status: Enabled } } }
+            """, 0, null },
+        { "PF601 default policy is Delete", "PF601", """
+            Resources:
+              Bucket: { Type: AWS::S3::Bucket, Properties: { VersioningConfiguration: { Status: Enabled } } }
+            """, 1, null },
+        { "PF602 retained repository", "PF602", """
+            Resources:
+              Repo: { Type: AWS::ECR::Repository, DeletionPolicy: Retain }
+            """, 0, null },
+        // PF603/PF604
+        { "PF603 name with environment", "PF603", """
+            Resources:
+              Logs: { Type: AWS::Logs::LogGroup, Properties: { LogGroupName: /payments/dev/api } }
+            """, 0, null },
+        { "PF603 name with stack name is dynamic", "PF603", """
+            Resources:
+              Logs: { Type: AWS::Logs::LogGroup, Properties: { LogGroupName: !Sub "/payments/${AWS::StackName}/api" } }
+            """, 0, null },
+        { "PF603 name from parameter default is still per deployment", "PF603", """
+            Parameters: { Name: { Type: String, Default: payments } }
+            Resources:
+              Repo: { Type: AWS::ECR::Repository, Properties: { RepositoryName: !Ref Name, EmptyOnDelete: true } }
+            """, 0, null },
+        { "PF603 fixed bucket name", "PF603", """
+            Resources:
+              Bucket: { Type: AWS::S3::Bucket, DeletionPolicy: Retain, Properties: { BucketName: payments-artifacts } }
+            """, 1, null },
+        { "PF604 RetainExceptOnCreate with fixed name", "PF604", """
+            Resources:
+              Table: { Type: AWS::DynamoDB::Table, DeletionPolicy: RetainExceptOnCreate, Properties: { TableName: payments-prod-ledger } }
+            """, 1, null },
+        // PF605 environment sources
+        { "PF605 production is not reported", "PF605", """
+            Resources:
+              Db: { Type: AWS::RDS::DBInstance, DeletionPolicy: Retain, Properties: { DeletionProtection: true } }
+            """, 0, "prod" },
+        { "PF605 unknown environment is not reported", "PF605", """
+            Resources:
+              Db: { Type: AWS::RDS::DBInstance, DeletionPolicy: Retain, Properties: { DeletionProtection: true } }
+            """, 0, "" },
+        { "PF605 retain and protection both reported", "PF605", """
+            Resources:
+              Db: { Type: AWS::RDS::DBInstance, DeletionPolicy: Retain, Properties: { DeletionProtection: true } }
+              Lb: { Type: AWS::ElasticLoadBalancingV2::LoadBalancer, Properties: { LoadBalancerAttributes: [ { Key: deletion_protection.enabled, Value: "true" } ] } }
+            """, 3, "staging" },
+        // PF701
+        { "PF701 ssm dynamic reference and ECR image", "PF701", """
+            Resources:
+              Task:
+                Type: AWS::ECS::TaskDefinition
+                Properties:
+                  ContainerDefinitions:
+                    - Name: api
+                      Image: 123456789012.dkr.ecr.eu-west-1.amazonaws.com/payment-api:1.2.3
+                      Environment: [ { Name: URL, Value: "{{resolve:ssm:/payments/url}}" } ]
+            """, 2, null },
+        { "PF701 image from a repository of the same stack", "PF701", """
+            Resources:
+              Repo: { Type: AWS::ECR::Repository, Properties: { EmptyOnDelete: true } }
+              Task:
+                Type: AWS::ECS::TaskDefinition
+                Properties:
+                  ContainerDefinitions:
+                    - Name: api
+                      Image: !Join [ "", [ !GetAtt Repo.RepositoryUri, ":latest" ] ]
+            """, 1, null },
+        { "PF701 CDK asset image and bootstrap parameter are not listed", "PF701", """
+            Parameters:
+              BootstrapVersion: { Type: "AWS::SSM::Parameter::Value<String>", Default: /cdk-bootstrap/hnb659fds/version }
+            Resources:
+              Task:
+                Type: AWS::ECS::TaskDefinition
+                Properties:
+                  ContainerDefinitions:
+                    - Name: api
+                      Image: !Sub "${AWS::AccountId}.dkr.ecr.${AWS::Region}.${AWS::URLSuffix}/cdk-hnb659fds-container-assets-${AWS::AccountId}-${AWS::Region}:abc123"
+            """, 0, null },
+        { "PF701 SSM parameter type default and certificate ARN", "PF701", """
+            Parameters:
+              Ami: { Type: "AWS::SSM::Parameter::Value<String>", Default: /payments/ami }
+            Resources:
+              Listener: { Type: AWS::ElasticLoadBalancingV2::Listener, Properties: { Protocol: HTTPS, Certificates: [ { CertificateArn: "arn:aws:acm:eu-west-1:123456789012:certificate/0a1b2c3d-1111-2222-3333-444455556666" } ] } }
+            """, 2, null },
+        // PF801/PF802
+        { "PF801 webhook", "PF801", """
+            Resources:
+              Hook: { Type: AWS::CodePipeline::Webhook, Properties: { Authentication: GITHUB_HMAC } }
+            """, 1, null },
+        { "PF802 CodeCommit source action", "PF802", """
+            Resources:
+              Pipeline: { Type: AWS::CodePipeline::Pipeline, Properties: { Stages: [ { Name: Source, Actions: [ { Name: S, ActionTypeId: { Category: Source, Owner: AWS, Provider: CodeCommit, Version: "1" } } ] } ] } }
+            """, 1, null },
+        // PF803
+        { "PF803 s3 with log group name", "PF803", """
+            Resources:
+              Bucket: { Type: AWS::S3::Bucket, DeletionPolicy: Retain }
+              Flow: { Type: AWS::EC2::FlowLog, Properties: { LogDestinationType: s3, LogDestination: !GetAtt Bucket.Arn, LogGroupName: flows } }
+            """, 1, null },
+        { "PF803 s3 destination pointing at a log group", "PF803", """
+            Resources:
+              Logs: { Type: AWS::Logs::LogGroup }
+              Flow: { Type: AWS::EC2::FlowLog, Properties: { LogDestinationType: s3, LogDestination: !GetAtt Logs.Arn } }
+            """, 1, null },
+        { "PF803 log group name with role", "PF803", """
+            Resources:
+              Flow: { Type: AWS::EC2::FlowLog, Properties: { LogGroupName: flows, DeliverLogsPermissionArn: arn:aws:iam::123456789012:role/r } }
+            """, 0, null },
+        // PF804/PF805
+        { "PF804 rule with only a filter and status", "PF804", """
+            Resources:
+              Bucket: { Type: AWS::S3::Bucket, DeletionPolicy: Retain, Properties: { LifecycleConfiguration: { Rules: [ { Status: Enabled, TagFilters: [ { Key: a, Value: b } ] }, { Status: Enabled, Prefix: x, AbortIncompleteMultipartUpload: { DaysAfterInitiation: 1 } } ] } } }
+            """, 1, null },
+        { "PF805 empty prefix states the whole bucket", "PF805", """
+            Resources:
+              Bucket: { Type: AWS::S3::Bucket, DeletionPolicy: Retain, Properties: { LifecycleConfiguration: { Rules: [ { Status: Enabled, Prefix: "", ExpirationInDays: 1 } ] } } }
+            """, 0, null },
+        // PF806/PF807
+        { "PF806 TLS listener", "PF806", """
+            Resources:
+              L: { Type: AWS::ElasticLoadBalancingV2::Listener, Properties: { Protocol: TLS, Port: 443 } }
+            """, 1, null },
+        { "PF807 internal load balancer is not reported", "PF807", """
+            Resources:
+              Lb: { Type: AWS::ElasticLoadBalancingV2::LoadBalancer, Properties: { Scheme: internal } }
+              L: { Type: AWS::ElasticLoadBalancingV2::Listener, Properties: { LoadBalancerArn: !Ref Lb, Protocol: HTTP, Port: 80, DefaultActions: [ { Type: forward, TargetGroupArn: arn } ] } }
+            """, 0, "prod" },
+        { "PF807 dev is not reported", "PF807", """
+            Resources:
+              Lb: { Type: AWS::ElasticLoadBalancingV2::LoadBalancer, Properties: { Scheme: internet-facing } }
+              L: { Type: AWS::ElasticLoadBalancingV2::Listener, Properties: { LoadBalancerArn: !Ref Lb, Protocol: HTTP, Port: 80, DefaultActions: [ { Type: forward, TargetGroupArn: arn } ] } }
+            """, 0, "dev" },
+        // PF901/PF902
+        { "PF901 production NAT is not reported", "PF901", """
+            Resources:
+              Nat: { Type: AWS::EC2::NatGateway, Properties: { SubnetId: s } }
+            """, 0, "production" },
+        { "PF901 three NAT gateways in dev", "PF901", """
+            Resources:
+              Nat1: { Type: AWS::EC2::NatGateway, Properties: { SubnetId: s } }
+              Nat2: { Type: AWS::EC2::NatGateway, Properties: { SubnetId: s } }
+              Nat3: { Type: AWS::EC2::NatGateway, Properties: { SubnetId: s } }
+            """, 3, "dev" },
+        { "PF902 interface endpoint in pr environment", "PF902", """
+            Resources:
+              E: { Type: AWS::EC2::VPCEndpoint, Properties: { VpcEndpointType: Interface, ServiceName: com.amazonaws.eu-west-1.logs, SubnetIds: [ a, b, c ] } }
+            """, 1, "pr4918" },
+        // PF003
+        { "PF003 resources as a list", "PF003", """
+            Resources: [ a, b ]
+            """, 1, null },
+        { "PF003 unknown deletion policy", "PF003", """
+            Resources:
+              B: { Type: AWS::S3::Bucket, DeletionPolicy: Keep }
+            """, 1, null },
+    };
+
+    [Theory]
+    [MemberData(nameof(Cases))]
+    public void Rule_reports_expected_number_of_findings(string name, string ruleId, string yaml, int expected, string? environment)
+    {
+        var findings = TestTemplates.Check(yaml, environment: environment is null ? "dev" : environment.Length == 0 ? null : environment)
+            .Where(f => f.RuleId == ruleId).ToList();
+        Assert.True(expected == findings.Count, $"{name}: expected {expected} {ruleId} finding(s), got {findings.Count}: {string.Join(" | ", findings.Select(f => f.Message))}");
+        Assert.All(findings, f => Assert.NotNull(f.Line));
+    }
+}
