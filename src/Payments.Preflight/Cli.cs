@@ -11,12 +11,14 @@ internal static class Cli
     private const string Usage = """
         usage: preflight check PATH... [--format text|json|sarif] [--include PREFIX[,PREFIX]] [--ignore PREFIX[,PREFIX]]
                                        [--environment NAME] [--today YYYY-MM-DD] [--output FILE]
+                                       [--non-zero-exit-code error|warning|info|none]
                preflight rules            list the rules
                preflight docs DIR         write docs/rules/<ID>.md pages
 
         PATH is a CloudFormation template (JSON or YAML), a directory, a glob (quote it), or a CDK cloud
         assembly (cdk.out, nested stage assemblies included).
         Exit code: bit flags 2 = error, 4 = warning, 8 = info findings; 0 = clean. Usage errors exit 2.
+        --non-zero-exit-code (as cfn-lint): the lowest severity that sets its bit (default info).
         """;
 
     public static int Run(string[] args, TextWriter stdout, TextWriter stderr)
@@ -59,6 +61,8 @@ internal static class Cli
         string? environment = null;
         string? outputFile = null;
         DateOnly? today = null;
+        var exitThreshold = Severity.Info;
+        var exitNever = false;
         for (var i = 0; i < args.Length; i++)
         {
             var arg = args[i];
@@ -77,7 +81,7 @@ internal static class Cli
             var equals = arg.IndexOf('=', StringComparison.Ordinal);
             var name = equals > 0 ? arg[..equals] : arg;
             string? value = equals > 0 ? arg[(equals + 1)..] : null;
-            if (name is "--format" or "--include" or "--ignore" or "--environment" or "--today" or "--output" && value is null)
+            if (name is "--format" or "--include" or "--ignore" or "--environment" or "--today" or "--output" or "--non-zero-exit-code" && value is null)
             {
                 if (i + 1 >= args.Length)
                 {
@@ -124,6 +128,17 @@ internal static class Cli
                 case "--output":
                     outputFile = value;
                     break;
+                case "--non-zero-exit-code":
+                    switch (value!.ToLowerInvariant())
+                    {
+                        case "error": exitThreshold = Severity.Error; break;
+                        case "warning": exitThreshold = Severity.Warning; break;
+                        case "info" or "informational": exitThreshold = Severity.Info; break;
+                        case "none": exitNever = true; break;
+                        default: return UsageError(stderr, $"--non-zero-exit-code must be error, warning, info or none, not '{value}'");
+                    }
+
+                    break;
                 default:
                     return UsageError(stderr, $"unknown option '{arg}'");
             }
@@ -158,13 +173,14 @@ internal static class Cli
             File.WriteAllText(outputFile, text);
         }
 
-        return ExitCode(report);
+        return exitNever ? 0 : ExitCode(report, exitThreshold);
     }
 
-    public static int ExitCode(PreflightReport report)
+    /// <summary>Bit flags of the severities found, counting only those at least as severe as the threshold.</summary>
+    public static int ExitCode(PreflightReport report, Severity threshold = Severity.Info)
     {
         var code = 0;
-        foreach (var finding in report.Findings)
+        foreach (var finding in report.Findings.Where(f => f.Severity <= threshold))
         {
             code |= finding.Severity switch
             {

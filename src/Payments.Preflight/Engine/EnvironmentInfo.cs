@@ -5,7 +5,7 @@ namespace Payments.Preflight.Engine;
 /// <summary>Which environment a stack deploys to, when that can be told; null means unknown.</summary>
 internal sealed partial record EnvironmentInfo(string? Name, bool? IsProduction, string Source)
 {
-    private static readonly string[] EnvironmentTagKeys = ["Environment", "Env", "Stage", "environment", "env", "stage"];
+    private static readonly string[] EnvironmentTagKeys = ["Environment", "Env", "Stage"];
 
     public static EnvironmentInfo Unknown { get; } = new(null, null, "unknown");
 
@@ -41,9 +41,11 @@ internal sealed partial record EnvironmentInfo(string? Name, bool? IsProduction,
             return new(optionEnvironment, Classify(optionEnvironment), "--environment");
         }
 
-        foreach (var key in EnvironmentTagKeys)
+        // "Environment", "env", "stage", and namespaced keys such as "payments:environment" or "app/stage".
+        foreach (var (key, value) in stackTags.OrderBy(t => t.Key, StringComparer.Ordinal))
         {
-            if (stackTags.TryGetValue(key, out var value) && Classify(value) is { } production)
+            var lastSegment = key[(key.LastIndexOfAny([':', '/', '.']) + 1)..];
+            if (EnvironmentTagKeys.Contains(lastSegment, StringComparer.OrdinalIgnoreCase) && Classify(value) is { } production)
             {
                 return new(value, production, $"stack tag {key}");
             }

@@ -138,7 +138,7 @@ internal sealed partial class MustExistFirst : Rule
             return null;
         }
 
-        return $"ECR image {repositoryName}:{(match.Groups["tag"].Success ? match.Groups["tag"].Value : "latest")} must be pushed before deploy";
+        return $"ECR image {literal} must be pushed before deploy";
     }
 
     private static Resource? ReferencedRepository(RuleContext context, Node image)
@@ -154,11 +154,15 @@ internal sealed partial class MustExistFirst : Rule
         return null;
     }
 
-    private static string? LiteralText(Node node) => node switch
+    /// <summary>Renders a value as Sub-style text, with ${Name} for what only deploy time knows, so its literal shape can be matched.</summary>
+    private static string? LiteralText(Node node, int depth = 0) => depth > 16 ? null : node switch
     {
-        MappingNode { IntrinsicName: "Fn::Join" } join when join["Fn::Join"] is SequenceNode { Items.Count: 2 } args && args.Items[1] is SequenceNode parts
-            => string.Join((args.Items[0] as ScalarNode)?.Value ?? string.Empty, parts.Items.Select(p => (p as ScalarNode)?.Value ?? "X")),
+        ScalarNode scalar => scalar.Value,
+        MappingNode { IntrinsicName: "Ref" } reference => $"${{{(reference["Ref"] as ScalarNode)?.Value}}}",
         MappingNode { IntrinsicName: "Fn::Sub" } sub when sub["Fn::Sub"] is ScalarNode text => text.Value,
+        MappingNode { IntrinsicName: "Fn::Sub" } sub when sub["Fn::Sub"] is SequenceNode { Items.Count: > 0 } args && args.Items[0] is ScalarNode text => text.Value,
+        MappingNode { IntrinsicName: "Fn::Join" } join when join["Fn::Join"] is SequenceNode { Items.Count: 2 } args && args.Items[1] is SequenceNode parts
+            => string.Join((args.Items[0] as ScalarNode)?.Value ?? string.Empty, parts.Items.Select(p => LiteralText(p, depth + 1) ?? "${?}")),
         _ => null,
     };
 

@@ -11,6 +11,8 @@ internal static class LifecycleRules
         "NoncurrentVersionTransition", "NoncurrentVersionTransitions", "Transition", "Transitions", "AbortIncompleteMultipartUpload",
     ];
 
+    public static readonly string[] CurrentObjectActions = ["ExpirationDate", "ExpirationInDays", "Transition", "Transitions"];
+
     public static readonly string[] Filters = ["Prefix", "TagFilters", "ObjectSizeGreaterThan", "ObjectSizeLessThan"];
 
     public static IEnumerable<(Resource Bucket, string Path, MappingNode Rule)> Rules(RuleContext context)
