@@ -138,6 +138,7 @@ public sealed class DatabaseRestartTests
             problems.AddRange(duplicates.Take(20));
             problems.AddRange(await Invariants.BalanceMatchesPaymentsAsync(client, payments));
             problems.AddRange(await StoreChecks.JournalImbalancesAsync(service));
+            problems.AddRange(await StoreChecks.OutboxAndJournalMismatchesAsync(service));
         }
 
         Assert.True(problems.Count == 0, summary + "\n" + string.Join("\n", problems));

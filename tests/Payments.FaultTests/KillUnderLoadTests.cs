@@ -61,5 +61,8 @@ public sealed class KillUnderLoadTests(PostgresFixture postgres)
 
         var journal = await StoreChecks.JournalImbalancesAsync(service);
         Assert.True(journal.Count == 0, $"journal does not balance {context}:\n" + string.Join("\n", journal));
+
+        var rows = await StoreChecks.OutboxAndJournalMismatchesAsync(service);
+        Assert.True(rows.Count == 0, $"outbox/journal rows disagree with the payments after the crash {context}:\n" + string.Join("\n", rows));
     }
 }
