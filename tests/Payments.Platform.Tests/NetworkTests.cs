@@ -11,14 +11,32 @@ public sealed class NetworkTests(SynthesizedEnvironments app)
     [MemberData(nameof(Environments))]
     public void Every_environment_spans_three_availability_zones_in_every_subnet_tier(string env)
     {
-        var subnets = app.Platform[env].FindResources("AWS::EC2::Subnet");
-        var zones = subnets.Values
-            .Select(subnet => (string)((IDictionary<string, object>)((IDictionary<string, object>)subnet)["Properties"])["AvailabilityZone"])
-            .Distinct()
-            .Order()
-            .ToList();
-        Assert.Equal(["eu-west-1a", "eu-west-1b", "eu-west-1c"], zones);
+        var subnets = app.Resources(env, "AWS::EC2::Subnet");
         Assert.Equal(9, subnets.Count);
+        foreach (var tier in new[] { "public", "private", "data" })
+        {
+            var zones = subnets
+                .Where(s => s.Resource.Props()["Tags"].Items().Any(t => t["Key"].Str() == "aws-cdk:subnet-name" && t["Value"].Str() == tier))
+                .Select(s => s.Resource.Props()["AvailabilityZone"].Str())
+                .Order()
+                .ToList();
+            Assert.Equal(["eu-west-1a", "eu-west-1b", "eu-west-1c"], zones);
+        }
+    }
+
+    [Theory]
+    [MemberData(nameof(Environments))]
+    public void Subnet_tiers_are_public_private_with_egress_and_isolated(string env)
+    {
+        var subnets = app.Resources(env, "AWS::EC2::Subnet");
+        string TypeOf(string tier) => subnets
+            .Select(s => s.Resource.Props()["Tags"].Items().ToList())
+            .Where(tags => tags.Any(t => t["Key"].Str() == "aws-cdk:subnet-name" && t["Value"].Str() == tier))
+            .Select(tags => tags.Single(t => t["Key"].Str() == "aws-cdk:subnet-type")["Value"].Str())
+            .Distinct()
+            .Single();
+        Assert.Equal(("Public", "Private", "Isolated"), (TypeOf("public"), TypeOf("private"), TypeOf("data")));
+        Assert.All(subnets, s => Assert.False(s.Resource.Props()["MapPublicIpOnLaunch"]?.GetValue<bool>() ?? false));
     }
 
     [Theory]
@@ -27,4 +45,57 @@ public sealed class NetworkTests(SynthesizedEnvironments app)
     [InlineData("prod", 3)]
     public void Nat_gateways_follow_the_table(string env, int expected) =>
         app.Platform[env].ResourceCountIs("AWS::EC2::NatGateway", expected);
+
+    [Theory]
+    [MemberData(nameof(Environments))]
+    public void The_vpc_is_created_here_with_the_environment_in_its_name(string env) =>
+        app.Platform[env].HasResourceProperties("AWS::EC2::VPC", new Dictionary<string, object>
+        {
+            ["Tags"] = Match.ArrayWith([new Dictionary<string, object> { ["Key"] = "Name", ["Value"] = $"payments-{env}-vpc" }]),
+        });
+
+    [Theory]
+    [MemberData(nameof(Environments))]
+    public void Flow_logs_capture_all_traffic_into_an_encrypted_log_group(string env)
+    {
+        var flowLog = app.One(env, "AWS::EC2::FlowLog");
+        Assert.Equal("ALL", flowLog.Props()["TrafficType"].Str());
+        Assert.Equal("cloud-watch-logs", flowLog.Props()["LogDestinationType"].Str());
+        Assert.Contains("NetworkFlowLogs", flowLog.Props()["LogGroupName"].Text(), StringComparison.Ordinal);
+        Assert.Contains("NetworkFlowLogRole", flowLog.Props()["DeliverLogsPermissionArn"].Text(), StringComparison.Ordinal);
+        var group = app.One(env, "AWS::Logs::LogGroup", g => g.Props()["LogGroupName"].Str() == $"/payments/{env}/vpc-flow-logs");
+        Assert.Equal(app.KeyArnReference(env), group.Props()["KmsKeyId"].Text());
+    }
+
+    [Theory]
+    [MemberData(nameof(Environments))]
+    public void There_are_no_vpc_endpoints_unless_turned_on(string env) =>
+        app.Platform[env].ResourceCountIs("AWS::EC2::VPCEndpoint", 0);
+
+    [Fact]
+    public void Vpc_endpoints_appear_when_the_flag_is_on()
+    {
+        var (stages, _) = SynthesizedEnvironments.Synthesize(new Dictionary<string, object> { ["environments"] = "dev", ["vpcInterfaceEndpoints"] = "true" });
+        var template = SynthesizedEnvironments.ToJson(Template.FromStack(stages.Single().Platform));
+        var endpoints = SynthesizedEnvironments.ResourcesOf(template, "AWS::EC2::VPCEndpoint");
+        Assert.Equal(7, endpoints.Count);
+        Assert.Single(endpoints, e => e.Resource.Props()["VpcEndpointType"]?.Str() == "Gateway");
+    }
+
+    [Fact]
+    public void Without_an_account_the_stacks_still_span_three_zones()
+    {
+        var (stages, settings) = SynthesizedEnvironments.Synthesize(new Dictionary<string, object> { ["environments"] = "staging" }, withAccount: false);
+        Assert.Null(settings.Account);
+        var template = SynthesizedEnvironments.ToJson(Template.FromStack(stages.Single().Platform));
+        var zones = SynthesizedEnvironments.ResourcesOf(template, "AWS::EC2::Subnet").Select(s => s.Resource.Props()["AvailabilityZone"].Str()).Distinct().Order();
+        Assert.Equal(["eu-west-1a", "eu-west-1b", "eu-west-1c"], zones);
+    }
+
+    [Theory]
+    [MemberData(nameof(Environments))]
+    public void The_flow_log_role_is_assumed_by_the_flow_logs_service(string env) =>
+        Assert.Contains(app.Resources(env, "AWS::IAM::Role"), r =>
+            r.Resource.Props()["RoleName"]?.Text() == $"\"payments-{env}-vpc-flow-logs\""
+            && r.Resource.Props()["AssumeRolePolicyDocument"].Text().Contains("vpc-flow-logs.amazonaws.com", StringComparison.Ordinal));
 }

@@ -1,3 +1,5 @@
+using System.Text.Json;
+using System.Text.Json.Nodes;
 using Amazon.CDK;
 using Amazon.CDK.Assertions;
 using Payments.Platform;
@@ -15,31 +17,79 @@ public sealed class SynthesizedEnvironments
     public const string TestAccount = "111111111111";
     public const string TestRegion = "eu-west-1";
 
+    public static readonly string[] EnvironmentNames = ["dev", "staging", "prod"];
+
     public IReadOnlyList<EnvironmentStage> Stages { get; }
     public IReadOnlyDictionary<string, Template> Platform { get; }
+    public IReadOnlyDictionary<string, JsonObject> PlatformJson { get; }
+    public PlatformSettings Settings { get; }
 
     public SynthesizedEnvironments()
     {
-        var app = new App(new AppProps { Context = new Dictionary<string, object> { ["imageAssetHash"] = "test" } });
-        Settings = PlatformSettings.FromContext(
+        (Stages, Settings) = Synthesize(new Dictionary<string, object>());
+        Platform = Stages.ToDictionary(stage => stage.Config.Name, stage => Template.FromStack(stage.Platform));
+        PlatformJson = Platform.ToDictionary(pair => pair.Key, pair => ToJson(pair.Value));
+    }
+
+    /// <summary>A separate app for tests that need other context (certificate, endpoints, no account).</summary>
+    public static (IReadOnlyList<EnvironmentStage> Stages, PlatformSettings Settings) Synthesize(
+        IDictionary<string, object> context, bool withAccount = true)
+    {
+        var app = new App(new AppProps { Context = context });
+        var settings = PlatformSettings.FromContext(
             key => app.Node.TryGetContext(key)?.ToString(),
             name => name switch
             {
-                "CDK_DEFAULT_ACCOUNT" => TestAccount,
+                "CDK_DEFAULT_ACCOUNT" when withAccount => TestAccount,
                 "CDK_DEFAULT_REGION" => TestRegion,
                 _ => null,
             });
-        Stages = PaymentsApp.Compose(app, Settings);
-        Platform = Stages.ToDictionary(stage => stage.Config.Name, stage => Template.FromStack(stage.Platform));
+        return (PaymentsApp.Compose(app, settings), settings);
     }
 
-    public PlatformSettings Settings { get; }
+    public static JsonObject ToJson(Template template) =>
+        JsonNode.Parse(JsonSerializer.Serialize(template.ToJSON()))!.AsObject();
+
+    /// <summary>The logical id of the environment's KMS key.</summary>
+    public string KeyId(string env) => Resources(env, "AWS::KMS::Key").Single().Id;
+
+    /// <summary><c>{"Fn::GetAtt":["&lt;key&gt;","Arn"]}</c> as compact JSON.</summary>
+    public string KeyArnReference(string env) => $"{{\"Fn::GetAtt\":[\"{KeyId(env)}\",\"Arn\"]}}";
 
     public EnvironmentStage Stage(string name) => Stages.Single(stage => stage.Config.Name == name);
+
+    /// <summary>(logical id, resource) of every resource of <paramref name="type"/> in an environment's platform stack.</summary>
+    public IReadOnlyList<(string Id, JsonObject Resource)> Resources(string env, string type) => ResourcesOf(PlatformJson[env], type);
+
+    public static IReadOnlyList<(string Id, JsonObject Resource)> ResourcesOf(JsonObject template, string type) =>
+        [.. template["Resources"]!.AsObject()
+            .Where(pair => pair.Value!["Type"]!.GetValue<string>() == type)
+            .Select(pair => (pair.Key, pair.Value!.AsObject()))];
+
+    public JsonObject One(string env, string type, Func<JsonObject, bool>? where = null)
+    {
+        var matches = Resources(env, type).Where(r => where is null || where(r.Resource)).ToList();
+        Assert.True(matches.Count == 1, $"{env}: expected one {type}, found {matches.Count}");
+        return matches[0].Resource;
+    }
 }
 
 [CollectionDefinition(Name)]
 public sealed class SynthesizedApp : ICollectionFixture<SynthesizedEnvironments>
 {
     public const string Name = "synthesized app";
+}
+
+public static class Json
+{
+    public static JsonNode Props(this JsonObject resource) => resource["Properties"]!;
+
+    public static string Str(this JsonNode? node) => node!.GetValue<string>();
+
+    public static int Number(this JsonNode? node) => node!.GetValue<int>();
+
+    public static IEnumerable<JsonNode> Items(this JsonNode? node) => node?.AsArray().Select(item => item!) ?? [];
+
+    /// <summary>The whole node as compact JSON, for "contains" checks over intrinsic functions.</summary>
+    public static string Text(this JsonNode? node) => node?.ToJsonString() ?? "null";
 }

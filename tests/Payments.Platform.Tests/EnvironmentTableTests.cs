@@ -1,0 +1,163 @@
+using Amazon.CDK.AWS.Logs;
+using Payments.Platform.Environments;
+
+namespace Payments.Platform.Tests;
+
+public sealed class EnvironmentTableTests
+{
+    private static readonly PlatformSettings Defaults = PlatformSettings.FromContext(_ => null, _ => null);
+
+    private static EnvironmentConfig Row(string name) => EnvironmentTable.Build(Defaults).Single(env => env.Name == name);
+
+    [Fact]
+    public void The_table_has_dev_staging_and_prod_in_order() =>
+        Assert.Equal(["dev", "staging", "prod"], EnvironmentTable.Build(Defaults).Select(env => env.Name));
+
+    [Theory]
+    [InlineData("dev", 1, 256, 512, 1, 2)]
+    [InlineData("staging", 2, 512, 1024, 2, 4)]
+    [InlineData("prod", 3, 1024, 2048, 3, 12)]
+    public void Compute_rows_match_the_issue(string name, int nat, int cpu, int memory, int desired, int max)
+    {
+        var env = Row(name);
+        Assert.Equal((nat, cpu, memory, desired, max), (env.NatGateways, env.ApiCpu, env.ApiMemoryMiB, env.ApiDesiredCount, env.ApiMaxCount));
+    }
+
+    [Theory]
+    [InlineData("dev", "t3.micro", 20, 7, false, false)]
+    [InlineData("staging", "t3.small", 50, 14, false, false)]
+    [InlineData("prod", "r6g.large", 100, 30, true, true)]
+    public void Database_rows_match_the_issue(string name, string instanceClass, int storage, int backups, bool multiAz, bool deletionProtection)
+    {
+        var env = Row(name);
+        Assert.Equal(
+            (instanceClass, storage, backups, multiAz, deletionProtection),
+            (env.DatabaseInstanceClass, env.DatabaseAllocatedStorageGiB, env.DatabaseBackupRetentionDays, env.DatabaseMultiAz, env.DatabaseDeletionProtection));
+    }
+
+    [Theory]
+    [InlineData("dev", 30, 90, 365, 7)]
+    [InlineData("staging", 60, 180, 730, 30)]
+    [InlineData("prod", 90, 365, 2557, 365)]
+    public void Retention_rows_match_the_issue(string name, int ia, int glacier, int expire, int logDays)
+    {
+        var env = Row(name);
+        Assert.Equal(
+            (ia, glacier, expire, logDays),
+            (env.TransactionLogInfrequentAccessAfterDays, env.TransactionLogGlacierAfterDays, env.TransactionLogExpireAfterDays, env.LogRetentionDays));
+    }
+
+    [Fact]
+    public void Log_retention_maps_to_cloudwatch_values()
+    {
+        Assert.Equal(RetentionDays.ONE_WEEK, Row("dev").LogRetention);
+        Assert.Equal(RetentionDays.ONE_MONTH, Row("staging").LogRetention);
+        Assert.Equal(RetentionDays.ONE_YEAR, Row("prod").LogRetention);
+    }
+
+    [Theory]
+    [InlineData("dev", DataRemoval.DestroyEverything)]
+    [InlineData("staging", DataRemoval.DestroyEverything)]
+    [InlineData("prod", DataRemoval.RetainDataSnapshotDatabase)]
+    public void Removal_rows_match_the_issue(string name, DataRemoval removal) => Assert.Equal(removal, Row(name).Removal);
+
+    [Fact]
+    public void Only_prod_is_production() =>
+        Assert.Equal(["prod"], EnvironmentTable.Build(Defaults).Where(env => env.IsProduction).Select(env => env.Name));
+
+    [Fact]
+    public void Defaults_give_an_explicit_region_and_three_zones_without_any_lookup()
+    {
+        foreach (var env in EnvironmentTable.Build(Defaults))
+        {
+            Assert.Equal(EnvironmentTable.DefaultRegion, env.Region);
+            Assert.Equal(["eu-west-1a", "eu-west-1b", "eu-west-1c"], env.AvailabilityZones);
+            Assert.Null(env.Account);
+        }
+    }
+
+    [Fact]
+    public void Context_wins_over_cdk_environment_variables()
+    {
+        var settings = PlatformSettings.FromContext(
+            key => key switch { "account" => "222222222222", "region" => "us-west-2", _ => null },
+            name => name switch { "CDK_DEFAULT_ACCOUNT" => "333333333333", "CDK_DEFAULT_REGION" => "eu-central-1", _ => null });
+        Assert.Equal(("222222222222", "us-west-2"), (settings.Account, settings.Region));
+        Assert.All(EnvironmentTable.Build(settings), env => Assert.Equal(["us-west-2a", "us-west-2b", "us-west-2c"], env.AvailabilityZones));
+    }
+
+    [Fact]
+    public void Cdk_environment_variables_are_used_without_context()
+    {
+        var settings = PlatformSettings.FromContext(_ => null, name => name switch { "CDK_DEFAULT_ACCOUNT" => "333333333333", "CDK_DEFAULT_REGION" => "eu-central-1", _ => null });
+        Assert.Equal(("333333333333", "eu-central-1"), (settings.Account, settings.Region));
+    }
+
+    [Fact]
+    public void Availability_zones_are_configurable()
+    {
+        var settings = PlatformSettings.FromContext(key => key switch { "region" => "eu-west-1", "availabilityZones" => "eu-west-1b, eu-west-1c,eu-west-1a", _ => null }, _ => null);
+        Assert.All(EnvironmentTable.Build(settings), env => Assert.Equal(["eu-west-1b", "eu-west-1c", "eu-west-1a"], env.AvailabilityZones));
+    }
+
+    [Theory]
+    [InlineData("eu-west-1a,eu-west-1b")]
+    [InlineData("eu-west-1a,eu-west-1b,eu-west-1c,eu-west-1d")]
+    public void Anything_but_three_zones_is_rejected_with_the_bad_value(string zones)
+    {
+        var settings = PlatformSettings.FromContext(key => key == "availabilityZones" ? zones : null, _ => null);
+        var error = Assert.Throws<ArgumentException>(() => EnvironmentTable.Build(settings));
+        Assert.Contains(zones, error.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void Zones_outside_the_region_are_rejected()
+    {
+        var settings = PlatformSettings.FromContext(key => key switch { "region" => "eu-west-1", "availabilityZones" => "us-east-1a,us-east-1b,us-east-1c", _ => null }, _ => null);
+        Assert.Contains("us-east-1a", Assert.Throws<ArgumentException>(() => EnvironmentTable.Build(settings)).Message, StringComparison.Ordinal);
+    }
+
+    [Theory]
+    [InlineData("12345")]
+    [InlineData("12345678901x")]
+    public void A_malformed_account_is_rejected(string account) =>
+        Assert.Contains(account, Assert.Throws<ArgumentException>(() => PlatformSettings.FromContext(key => key == "account" ? account : null, _ => null)).Message, StringComparison.Ordinal);
+
+    [Fact]
+    public void A_subset_of_environments_can_be_synthesized()
+    {
+        var settings = PlatformSettings.FromContext(key => key == "environments" ? "dev,prod" : null, _ => null);
+        Assert.Equal(["dev", "prod"], EnvironmentTable.Build(settings).Select(env => env.Name));
+    }
+
+    [Fact]
+    public void An_unknown_environment_is_rejected() =>
+        Assert.Contains("qa", Assert.Throws<ArgumentException>(() =>
+            EnvironmentTable.Build(PlatformSettings.FromContext(key => key == "environments" ? "dev,qa" : null, _ => null))).Message, StringComparison.Ordinal);
+
+    [Fact]
+    public void Vpc_endpoints_flag_must_be_a_boolean() =>
+        Assert.Contains("maybe", Assert.Throws<ArgumentException>(() =>
+            PlatformSettings.FromContext(key => key == "vpcInterfaceEndpoints" ? "maybe" : null, _ => null)).Message, StringComparison.Ordinal);
+
+    [Fact]
+    public void Certificates_are_per_environment()
+    {
+        var settings = PlatformSettings.FromContext(key => key == "certificateArn:prod" ? "arn:aws:acm:eu-west-1:111111111111:certificate/abc" : null, _ => null);
+        var table = EnvironmentTable.Build(settings);
+        Assert.Null(table.Single(env => env.Name == "dev").CertificateArn);
+        Assert.Equal("arn:aws:acm:eu-west-1:111111111111:certificate/abc", table.Single(env => env.Name == "prod").CertificateArn);
+    }
+
+    [Fact]
+    public void The_image_asset_hash_is_fixed_unless_configured()
+    {
+        Assert.Equal(PlatformSettings.DefaultImageAssetHash, Defaults.ImageAssetHash);
+        Assert.Equal("v2", PlatformSettings.FromContext(_ => null, name => name == "PAYMENTS_IMAGE_ASSET_HASH" ? "v2" : null).ImageAssetHash);
+        Assert.Equal("v3", PlatformSettings.FromContext(key => key == "imageAssetHash" ? "v3" : null, name => name == "PAYMENTS_IMAGE_ASSET_HASH" ? "v2" : null).ImageAssetHash);
+    }
+
+    [Fact]
+    public void Every_physical_name_prefix_carries_the_environment() =>
+        Assert.All(EnvironmentTable.Build(Defaults), env => Assert.Equal($"payments-{env.Name}", env.Prefix));
+}
