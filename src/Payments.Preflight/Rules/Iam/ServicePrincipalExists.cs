@@ -43,6 +43,7 @@ internal sealed partial class ServicePrincipalExists : Rule
         {
             var trusted = new List<string>();
             var allKnown = true;
+            var anyInvalid = false;
             var statements = Statements(role.Property("AssumeRolePolicyDocument"));
             foreach (var statement in statements)
             {
@@ -62,6 +63,7 @@ internal sealed partial class ServicePrincipalExists : Rule
                     trusted.Add(name);
                     if (!IsKnown(name))
                     {
+                        anyInvalid = true;
                         var hint = PreflightData.PrincipalMistakes.TryGetValue(name, out var correct) ? $" Use {correct}." : " Check the service's documentation for its principal.";
                         context.Report(role, "Properties/AssumeRolePolicyDocument", node,
                             $"'{name}' is not a service principal; creating role {role.LogicalId} fails with \"Invalid principal in policy\".{hint}");
@@ -69,7 +71,7 @@ internal sealed partial class ServicePrincipalExists : Rule
                 }
             }
 
-            if (!allKnown || statements.Count == 0 || !roleUses.TryGetValue(role.LogicalId, out var uses))
+            if (!allKnown || anyInvalid || statements.Count == 0 || !roleUses.TryGetValue(role.LogicalId, out var uses))
             {
                 continue;
             }

@@ -8,6 +8,19 @@ internal sealed class TemplateStructure : Rule
 {
     private static readonly HashSet<string> DeletionPolicies = new(StringComparer.Ordinal) { "Delete", "Retain", "Snapshot", "RetainExceptOnCreate" };
 
+    /// <summary>Properties whose shape other rules rely on: a wrong type fails CloudFormation's schema validation.</summary>
+    private static readonly HashSet<string> ListProperties = new(StringComparer.Ordinal)
+    {
+        "LoadBalancers", "ContainerDefinitions", "PortMappings", "ManagedPolicyArns", "RequiresCompatibilities", "SubnetIds", "Subnets",
+        "SecurityGroupIds", "SecurityGroups", "Stages", "Actions", "DefaultActions", "Certificates", "ECSServices", "Rules",
+    };
+
+    private static readonly HashSet<string> MapProperties = new(StringComparer.Ordinal)
+    {
+        "DeploymentController", "DeploymentConfiguration", "LoadBalancerInfo", "AssumeRolePolicyDocument", "KeyPolicy",
+        "VersioningConfiguration", "LifecycleConfiguration", "HealthCheck", "NetworkConfiguration", "ArtifactStore", "ActionTypeId",
+    };
+
     public override RuleDescriptor Descriptor { get; } = new(
         RuleIds.TemplateStructure, Severity.Error, "Template structure is invalid",
         "A section or resource has the wrong shape: Resources missing or not a mapping, a resource without a Type string, Properties or Metadata that is not a mapping, or an unknown DeletionPolicy. CloudFormation fails validation before creating anything.",
@@ -71,12 +84,57 @@ internal sealed class TemplateStructure : Rule
                 }
             }
 
+            if (body["Properties"] is MappingNode properties)
+            {
+                CheckShapes(context, resource, properties, "Properties", 0);
+            }
+
             foreach (var key in new[] { "DeletionPolicy", "UpdateReplacePolicy" })
             {
                 if (body[key] is ScalarNode policy && !DeletionPolicies.Contains(policy.Value))
                 {
                     context.Report(resource, key, policy, $"{key} '{policy.Value}' of {logicalId} is not one of Delete, Retain, Snapshot, RetainExceptOnCreate");
                 }
+            }
+        }
+    }
+
+    /// <summary>Walks the properties and reports well-known lists given as scalars/maps and objects given as scalars/lists.</summary>
+    private static void CheckShapes(RuleContext context, Resource resource, MappingNode map, string path, int depth)
+    {
+        if (depth > 12 || map.IntrinsicName is not null)
+        {
+            return;
+        }
+
+        foreach (var (key, value) in map.Entries)
+        {
+            var valuePath = $"{path}/{key}";
+            var isIntrinsic = value is MappingNode { IntrinsicName: not null };
+            if (!isIntrinsic && ListProperties.Contains(key) && value is not SequenceNode)
+            {
+                context.Report(resource, valuePath, value, $"{key} of {resource.LogicalId} must be a list; CloudFormation rejects the template (\"expected type: JSONArray\").");
+            }
+            else if (!isIntrinsic && MapProperties.Contains(key) && value is not MappingNode)
+            {
+                context.Report(resource, valuePath, value, $"{key} of {resource.LogicalId} must be a mapping; CloudFormation rejects the template (\"expected type: JSONObject\").");
+            }
+
+            switch (value)
+            {
+                case MappingNode child:
+                    CheckShapes(context, resource, child, valuePath, depth + 1);
+                    break;
+                case SequenceNode list:
+                    for (var i = 0; i < list.Items.Count; i++)
+                    {
+                        if (list.Items[i] is MappingNode item)
+                        {
+                            CheckShapes(context, resource, item, $"{valuePath}/{i}", depth + 1);
+                        }
+                    }
+
+                    break;
             }
         }
     }
