@@ -64,12 +64,14 @@ public sealed class MerchantAuthenticationFilter : IEndpointFilter, IDisposable
 
         if (string.IsNullOrEmpty(key) || key.Length > 200)
         {
+            http.Response.Headers.WWWAuthenticate = "Bearer";
             return Unauthorized("No valid API key provided. Send 'Authorization: Bearer <secret key>'.");
         }
 
         var merchantId = await merchants.AuthenticateAsync(key, http.RequestAborted);
         if (merchantId is null)
         {
+            http.Response.Headers.WWWAuthenticate = "Bearer";
             return Unauthorized("Invalid API key provided.");
         }
 

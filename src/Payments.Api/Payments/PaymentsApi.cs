@@ -12,7 +12,10 @@ public static class PaymentsApi
     /// <summary>Maps every <c>/v1</c> route; authentication and rate limiting apply to the whole group.</summary>
     public static RouteGroupBuilder MapPaymentsApi(this IEndpointRouteBuilder routes)
     {
-        var v1 = routes.MapGroup("/v1").AddEndpointFilter<MerchantAuthenticationFilter>().WithTags("payments");
+        // One filter instance for all routes: AddEndpointFilter<T>() would construct it (and its
+        // rate limiter) on every request, so no bucket would ever fill.
+        var filter = routes.ServiceProvider.GetRequiredService<MerchantAuthenticationFilter>();
+        var v1 = routes.MapGroup("/v1").AddEndpointFilter(filter).WithTags("payments");
 
         v1.MapPost("/payments", CreateAsync)
             .WithName("CreatePayment")

@@ -1,0 +1,107 @@
+using System.Globalization;
+using System.Net;
+using System.Net.Http.Headers;
+using Payments.Api.Merchants;
+using Payments.Api.Storage;
+using Payments.Api.Tests.Infrastructure;
+
+namespace Payments.Api.Tests.Merchants;
+
+public abstract class AuthenticationTests(ApiFixture fixture) : ApiTestBase(fixture)
+{
+    public static TheoryData<string, string> Routes() => new()
+    {
+        { "POST", "/v1/payments" },
+        { "GET", "/v1/payments" },
+        { "GET", "/v1/payments/pay_x" },
+        { "POST", "/v1/payments/pay_x/capture" },
+        { "POST", "/v1/payments/pay_x/cancel" },
+        { "POST", "/v1/payments/pay_x/refunds" },
+        { "GET", "/v1/payments/pay_x/refunds" },
+        { "GET", "/v1/balance" },
+        { "GET", "/v1/unknown" },
+    };
+
+    [Theory]
+    [MemberData(nameof(Routes))]
+    public async Task Every_v1_route_needs_a_valid_bearer_key(string method, string path)
+    {
+        foreach (var authorization in new[] { null, "Bearer", "Bearer sk_test_wrong_key_0000", "Basic " + Convert.ToBase64String("sk:x"u8), ApiFixture.MerchantAKey })
+        {
+            using var request = new HttpRequestMessage(new HttpMethod(method), new Uri(path, UriKind.Relative));
+            if (authorization is not null)
+            {
+                request.Headers.TryAddWithoutValidation("Authorization", authorization);
+            }
+
+            if (method == "POST")
+            {
+                request.Content = new StringContent("{}", MediaTypeHeaderValue.Parse("application/json"));
+            }
+
+            using var response = await Fixture.Anonymous.SendAsync(request);
+            var reply = await Reply.ReadAsync(response);
+
+            Assert.Equal(HttpStatusCode.Unauthorized, reply.Status);
+            Assert.Equal("authentication_error", reply.ErrorType);
+            Assert.Contains("Bearer", response.Headers.WwwAuthenticate.ToString(), StringComparison.Ordinal);
+        }
+    }
+
+    [Fact]
+    public async Task Keys_are_stored_only_as_sha256_hashes()
+    {
+        await using var connection = await Fixture.Factory.Services.GetRequiredService<IConnectionFactory>().OpenAsync(CancellationToken.None);
+        await using var command = connection.CreateCommand();
+        command.CommandText = "SELECT key_hash FROM api_keys WHERE merchant_id = @m";
+        Db.AddParameter(command, "m", ApiFixture.MerchantAId);
+        var hash = (string?)await command.ExecuteScalarAsync();
+
+        Assert.Equal(MerchantStore.HashKey(ApiFixture.MerchantAKey), hash);
+        Assert.Matches("^[0-9a-f]{64}$", hash!);
+        await using var search = connection.CreateCommand();
+        search.CommandText = $"SELECT COUNT(*) FROM api_keys WHERE key_hash = '{ApiFixture.MerchantAKey}' OR key_prefix = '{ApiFixture.MerchantAKey}'";
+        Assert.Equal(0L, Convert.ToInt64(await search.ExecuteScalarAsync(), CultureInfo.InvariantCulture));
+    }
+
+    [Fact]
+    public async Task Admin_command_creates_a_merchant_and_prints_a_working_key()
+    {
+        var admin = AdminCommand.TryParse(["merchants", "create", "--id", "acct_admin_made"], out var hostArgs);
+        Assert.NotNull(admin);
+        Assert.Empty(hostArgs);
+        using var output = new StringWriter();
+        using var diagnostics = new StringWriter();
+
+        var exit = await admin.RunAsync(Fixture.Factory.Services, output, diagnostics);
+
+        Assert.Equal(0, exit);
+        var key = output.ToString().Trim();
+        Assert.Matches("^sk_[0-9A-Za-z]{40}$", key);
+        Assert.Contains("acct_admin_made", diagnostics.ToString(), StringComparison.Ordinal);
+        using var client = Fixture.ClientWithKey(key);
+        var payment = await CreatePaymentAsync(client);
+        Assert.Equal(HttpStatusCode.NotFound, (await GetAsync(A, "/v1/payments/" + payment.GetProperty("id").GetString())).Status);
+    }
+
+    [Theory]
+    [InlineData("merchants")]
+    [InlineData("merchants delete")]
+    [InlineData("merchants create --id a")]
+    [InlineData("merchants create --id acct/x")]
+    public void Admin_command_rejects_bad_usage(string commandLine)
+    {
+        Assert.Throws<ArgumentException>(() => AdminCommand.TryParse(commandLine.Split(' '), out _));
+    }
+
+    [Fact]
+    public void Without_the_admin_verb_the_arguments_go_to_the_host()
+    {
+        Assert.Null(AdminCommand.TryParse(["--urls", "http://127.0.0.1:1"], out var hostArgs));
+        Assert.Equal(["--urls", "http://127.0.0.1:1"], hostArgs);
+    }
+}
+
+public sealed class AuthenticationTestsSqlite(SqliteApiFixture fixture) : AuthenticationTests(fixture), IClassFixture<SqliteApiFixture>;
+
+public sealed class AuthenticationTestsPostgres(PostgresApiFixture fixture) : AuthenticationTests(fixture), IClassFixture<PostgresApiFixture>;
