@@ -1,0 +1,81 @@
+using Amazon.CDK;
+using Payments.Platform.Aspects;
+using Payments.Platform.Seams;
+
+namespace Payments.Platform.Delivery;
+
+/// <summary>What <see cref="DeliveryComposition.Add"/> created: one blue/green deployment per environment and the pipeline.</summary>
+public sealed record DeliveryResult(IReadOnlyDictionary<string, BlueGreenDeployment> Deployments, PipelineStack Pipeline);
+
+/// <summary>
+/// The one call that wires delivery into the app, after the platform stages exist:
+/// <c>DeliveryComposition.Add(app, stages.Select(s => s.Platform.Seam).ToList())</c>.
+/// </summary>
+public static class DeliveryComposition
+{
+    public const string PipelineStackId = "Delivery";
+    public const string PipelineStackName = "payments-delivery";
+
+    public static DeliveryResult Add(App app, IReadOnlyList<ApiDeploymentSeam> seams, DeliverySettings? settings = null)
+    {
+        ArgumentNullException.ThrowIfNull(app);
+        ArgumentNullException.ThrowIfNull(seams);
+        if (seams.Count == 0)
+        {
+            throw new ArgumentException("delivery needs at least one environment seam");
+        }
+        settings ??= DeliverySettings.FromContext(key => app.Node.TryGetContext(key)?.ToString());
+
+        var deployments = new Dictionary<string, BlueGreenDeployment>(StringComparer.Ordinal);
+        var targets = new List<DeliveryTarget>();
+        foreach (var seam in seams)
+        {
+            var env = seam.Environment;
+            var delivery = DeliveryTable.For(env.Name);
+            // Inside the platform stack, next to the service: the smoke merchant's secret must exist before the
+            // task definition that references it, and nothing crosses a stack boundary.
+            deployments[env.Name] = new BlueGreenDeployment(seam.Stack, "BlueGreen", new BlueGreenDeploymentProps
+            {
+                Delivery = delivery,
+                TestListenerPort = seam.TestListenerPort,
+                LogRetention = env.LogRetention,
+                RemovalPolicy = env.DestroyOnDelete ? RemovalPolicy.DESTROY : RemovalPolicy.RETAIN,
+                Targets = new BlueGreenServiceTargets
+                {
+                    Service = seam.Service,
+                    Container = seam.Container,
+                    BlueTargetGroup = seam.BlueTargetGroup,
+                    GreenTargetGroup = seam.GreenTargetGroup,
+                    ProdListener = seam.ProdListener,
+                    TestListener = seam.TestListener,
+                    TestListenerUrl = seam.TestListenerUrl,
+                    RollbackAlarms = seam.RollbackAlarms,
+                    Vpc = seam.Vpc,
+                    Key = seam.Key,
+                },
+            });
+            targets.Add(new DeliveryTarget
+            {
+                Delivery = delivery,
+                StageName = Stage.Of(seam.Stack)?.StageName ?? env.Name,
+                RepositoryName = $"{env.Prefix}/api",
+                TaskFamily = seam.TaskDefinitionFamily,
+                ContainerName = seam.ContainerName,
+            });
+        }
+
+        var first = seams[0].Environment;
+        var pipeline = new PipelineStack(app, PipelineStackId, new PipelineStackProps
+        {
+            StackName = PipelineStackName,
+            Description = "Payments release pipeline: build, scan, image, then dev -> staging -> approval -> prod through CodeDeploy blue/green",
+            Env = new Amazon.CDK.Environment { Account = first.Account, Region = first.Region },
+            Settings = settings,
+            Targets = targets,
+        });
+        Tags.Of(pipeline).Add("payments:system", "payments");
+        Tags.Of(pipeline).Add("payments:component", "delivery");
+        Amazon.CDK.Aspects.Of(pipeline).Add(new NodeRuntimeFloor());
+        return new DeliveryResult(deployments, pipeline);
+    }
+}

@@ -1,0 +1,22 @@
+namespace Payments.Platform.Delivery;
+
+/// <summary>
+/// One environment as the pipeline sees it: names only, so the pipeline stack never holds a cross-stack
+/// (or cross-stage) reference into the platform stacks it deploys.
+/// </summary>
+public sealed record DeliveryTarget
+{
+    public required DeliveryEnvironment Delivery { get; init; }
+
+    /// <summary>The CDK stage (construct path prefix) whose stacks the infra action deploys, e.g. <c>dev</c>.</summary>
+    public required string StageName { get; init; }
+
+    /// <summary>ECR repository the image is pushed to, e.g. <c>payments-dev/api</c>.</summary>
+    public required string RepositoryName { get; init; }
+
+    /// <summary>Task-definition family of the api service; the release is rendered from its latest ACTIVE revision.</summary>
+    public required string TaskFamily { get; init; }
+
+    /// <summary>The api container that the load balancer targets.</summary>
+    public required string ContainerName { get; init; }
+}
