@@ -1,3 +1,4 @@
+using Payments.Api.Storage;
 using System.Text.Json;
 
 namespace Payments.Api.Http;
@@ -26,6 +27,14 @@ public static partial class ErrorHandling
                 var status = exception.StatusCode is >= 400 and < 500 ? exception.StatusCode : StatusCodes.Status400BadRequest;
                 var code = status == StatusCodes.Status413PayloadTooLarge ? "request_too_large" : "invalid_request";
                 await WriteAsync(context, status, new ErrorBody(ErrorTypes.InvalidRequest, code, exception.Message));
+            }
+            catch (Exception exception) when (!context.Response.HasStarted && StoreFailures.IsTransient(exception))
+            {
+                // An outage or overload of the store is not our bug: say so, and that a retry is safe.
+                var logger = context.RequestServices.GetRequiredService<ILoggerFactory>().CreateLogger("Payments.Api.Errors");
+                LogStoreUnavailable(logger, exception.GetType().Name, context.Request.Method, context.Request.Path.Value ?? string.Empty, context.TraceIdentifier);
+                await WriteAsync(context, StatusCodes.Status503ServiceUnavailable, new ErrorBody(
+                    ErrorTypes.Api, "store_unavailable", "The payment store is temporarily unavailable; retry with the same Idempotency-Key."));
             }
             catch (OperationCanceledException) when (context.RequestAborted.IsCancellationRequested)
             {
@@ -66,9 +75,16 @@ public static partial class ErrorHandling
         {
             context.Response.Headers.WWWAuthenticate = "Bearer";
         }
+        else if (status is StatusCodes.Status503ServiceUnavailable or StatusCodes.Status429TooManyRequests)
+        {
+            context.Response.Headers.RetryAfter = "1";
+        }
 
         await context.Response.Body.WriteAsync(JsonSerializer.SerializeToUtf8Bytes(new ErrorEnvelope(error), PaymentsJson.Context.ErrorEnvelope));
     }
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Store unavailable ({Exception}) on {Method} {Path} (request {RequestId})")]
+    private static partial void LogStoreUnavailable(ILogger logger, string exception, string method, string path, string requestId);
 
     [LoggerMessage(Level = LogLevel.Error, Message = "Unhandled error on {Method} {Path} (request {RequestId})")]
     private static partial void LogUnhandled(ILogger logger, Exception exception, string method, string path, string requestId);

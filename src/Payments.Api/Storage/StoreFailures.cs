@@ -1,0 +1,37 @@
+using System.Net.Sockets;
+using Microsoft.Data.Sqlite;
+using Npgsql;
+
+namespace Payments.Api.Storage;
+
+/// <summary>Which store errors are outages or overload (retry later) rather than bugs.</summary>
+public static class StoreFailures
+{
+    private const int SqliteBusy = 5;
+    private const int SqliteLocked = 6;
+
+    public static bool IsTransient(Exception? exception)
+    {
+        for (var current = exception; current is not null; current = current.InnerException)
+        {
+            switch (current)
+            {
+                case PostgresException postgres:
+                    // 08: connection exceptions; 57P01-03: shutdown / cannot connect now; 53: insufficient
+                    // resources (too many connections); 40001/40P01: serialization failure / deadlock.
+                    return postgres.SqlState.StartsWith("08", StringComparison.Ordinal)
+                        || postgres.SqlState.StartsWith("53", StringComparison.Ordinal)
+                        || postgres.SqlState is "57P01" or "57P02" or "57P03" or "40001" or "40P01"
+                        || postgres.IsTransient;
+                case NpgsqlException npgsql when npgsql.IsTransient:
+                    return true;
+                case SqliteException sqlite when sqlite.SqliteErrorCode is SqliteBusy or SqliteLocked:
+                    return true;
+                case TimeoutException or SocketException or IOException:
+                    return true;
+            }
+        }
+
+        return false;
+    }
+}
