@@ -1,0 +1,167 @@
+using System.Text.Json;
+
+namespace Payments.Preflight.Tests;
+
+public sealed class CliTests : IDisposable
+{
+    private const string Failing = """
+        Resources:
+          Logs:
+            Type: AWS::Logs::LogGroup
+            Properties:
+              RetentionInDays: 45
+          Repository:
+            Type: AWS::ECR::Repository
+            DeletionPolicy: Delete
+          Nat:
+            Type: AWS::EC2::NatGateway
+            Properties: { SubnetId: s }
+        """;
+
+    private static readonly string[] SeverityNames = ["error", "warning", "info"];
+    private static readonly string[] SarifLevels = ["error", "warning", "note"];
+
+    private readonly string directory = Directory.CreateTempSubdirectory("preflight-cli-").FullName;
+
+    public void Dispose() => Directory.Delete(directory, recursive: true);
+
+    [Fact]
+    public void Exit_code_has_a_bit_per_severity()
+    {
+        var path = Write("stack-dev.yaml", Failing);
+        Assert.Equal(2 | 4 | 8, Run("check", path).Exit);
+        Assert.Equal(4 | 8, Run("check", path, "--ignore", "PF402").Exit);
+        Assert.Equal(8, Run("check", path, "--include", "PF9").Exit);
+        Assert.Equal(0, Run("check", path, "--include", "PF9", "--environment", "prod").Exit);
+        Assert.Equal(2, Run("check", path, "--non-zero-exit-code", "error").Exit);
+        Assert.Equal(2 | 4, Run("check", path, "--non-zero-exit-code", "warning").Exit);
+        Assert.Equal(0, Run("check", path, "--non-zero-exit-code", "none").Exit);
+    }
+
+    [Fact]
+    public void Clean_template_exits_zero()
+    {
+        var path = Write("clean.yaml", "Resources:\n  Topic:\n    Type: AWS::SNS::Topic\n");
+        var (exit, output, _) = Run("check", path);
+        Assert.Equal(0, exit);
+        Assert.Contains("0 error(s)", output, StringComparison.Ordinal);
+    }
+
+    [Theory]
+    [InlineData("")]
+    [InlineData("lint")]
+    [InlineData("check")]
+    [InlineData("check --format xml x.yaml")]
+    [InlineData("check /definitely/not/here.yaml")]
+    [InlineData("check x.yaml --include")]
+    [InlineData("check x.yaml --include ZZ")]
+    [InlineData("check x.yaml --today 23.11.2026")]
+    [InlineData("check x.yaml --bogus")]
+    public void Usage_errors_exit_2_with_a_message(string commandLine)
+    {
+        Write("x.yaml", "Resources: {}\n");
+        var adjusted = commandLine.Split(' ', StringSplitOptions.RemoveEmptyEntries).Select(a => a == "x.yaml" ? Path.Combine(directory, a) : a).ToArray();
+        var (exit, output, error) = Run(adjusted);
+        Assert.Equal(2, exit);
+        Assert.Empty(output);
+        Assert.Contains("usage: preflight check", error, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void Json_output_has_the_documented_shape()
+    {
+        var path = Write("stack-dev.yaml", Failing);
+        var (_, output, _) = Run("check", path, "--format", "json");
+        using var document = JsonDocument.Parse(output);
+        Assert.Equal(1, document.RootElement.GetProperty("templates").GetInt32());
+        var findings = document.RootElement.GetProperty("findings").EnumerateArray().ToList();
+        Assert.NotEmpty(findings);
+        foreach (var finding in findings)
+        {
+            Assert.Equal(["ruleId", "severity", "template", "resource", "path", "line", "message"], finding.EnumerateObject().Select(p => p.Name));
+            Assert.Contains(finding.GetProperty("severity").GetString(), SeverityNames);
+        }
+
+        var retention = findings.Single(f => f.GetProperty("ruleId").GetString() == "PF402");
+        Assert.Equal("Logs", retention.GetProperty("resource").GetString());
+        Assert.Equal("Resources/Logs/Properties/RetentionInDays", retention.GetProperty("path").GetString());
+        Assert.Equal(5, retention.GetProperty("line").GetInt32());
+    }
+
+    [Fact]
+    public void Sarif_output_is_sarif_2_1_0_with_rules_and_locations()
+    {
+        var path = Write("stack-dev.yaml", Failing);
+        var (_, output, _) = Run("check", path, "--format", "sarif");
+        using var document = JsonDocument.Parse(output);
+        Assert.Equal("2.1.0", document.RootElement.GetProperty("version").GetString());
+        var run = document.RootElement.GetProperty("runs")[0];
+        var rules = run.GetProperty("tool").GetProperty("driver").GetProperty("rules").EnumerateArray().ToList();
+        Assert.Contains(rules, r => r.GetProperty("id").GetString() == "PF402");
+        foreach (var result in run.GetProperty("results").EnumerateArray())
+        {
+            var index = result.GetProperty("ruleIndex").GetInt32();
+            Assert.Equal(rules[index].GetProperty("id").GetString(), result.GetProperty("ruleId").GetString());
+            Assert.Contains(result.GetProperty("level").GetString(), SarifLevels);
+            var location = result.GetProperty("locations")[0].GetProperty("physicalLocation");
+            Assert.EndsWith("stack-dev.yaml", location.GetProperty("artifactLocation").GetProperty("uri").GetString(), StringComparison.Ordinal);
+            Assert.True(location.GetProperty("region").GetProperty("startLine").GetInt32() >= 1);
+        }
+    }
+
+    [Fact]
+    public void Text_output_lists_must_exist_items_in_one_section()
+    {
+        var path = Write("stack.yaml", """
+            Resources:
+              Task:
+                Type: AWS::ECS::TaskDefinition
+                Properties:
+                  ContainerDefinitions:
+                    - Name: api
+                      Image: 123456789012.dkr.ecr.eu-west-1.amazonaws.com/payments:1.0
+                      Environment: [ { Name: A, Value: "{{resolve:secretsmanager:payments/db}}" } ]
+            """);
+        var (exit, output, _) = Run("check", path);
+        Assert.Equal(4, exit);
+        Assert.Contains("Must exist before deploy (2, PF701 warnings):", output, StringComparison.Ordinal);
+        Assert.Contains("secret 'payments/db'", output, StringComparison.Ordinal);
+        Assert.Contains("payments:1.0", output, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void Globs_and_output_file_work()
+    {
+        Write("a-dev.yaml", Failing);
+        Write("b.json", "{\"Resources\": {\"T\": {\"Type\": \"AWS::SNS::Topic\"}}}");
+        var outputFile = Path.Combine(directory, "report.json");
+        var (exit, output, _) = Run("check", Path.Combine(directory, "*.yaml"), Path.Combine(directory, "**", "*.json"), "--format=json", "--output", outputFile);
+        Assert.Equal(14, exit);
+        Assert.Empty(output);
+        using var document = JsonDocument.Parse(File.ReadAllText(outputFile));
+        Assert.Equal(2, document.RootElement.GetProperty("templates").GetInt32());
+    }
+
+    [Fact]
+    public void Rules_command_lists_every_rule()
+    {
+        var (exit, output, _) = Run("rules");
+        Assert.Equal(0, exit);
+        Assert.Equal(Payments.Preflight.Rules.RuleCatalog.AllDescriptors.Count(), output.Split('\n', StringSplitOptions.RemoveEmptyEntries).Length);
+    }
+
+    private string Write(string name, string text)
+    {
+        var path = Path.Combine(directory, name);
+        File.WriteAllText(path, text);
+        return path;
+    }
+
+    private static (int Exit, string Output, string Error) Run(params string[] args)
+    {
+        using var output = new StringWriter();
+        using var error = new StringWriter();
+        var exit = Cli.Run(args, output, error);
+        return (exit, output.ToString(), error.ToString());
+    }
+}

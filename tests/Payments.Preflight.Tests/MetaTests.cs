@@ -1,0 +1,88 @@
+using System.Runtime.CompilerServices;
+using System.Text.RegularExpressions;
+using Payments.Preflight.Rules;
+
+namespace Payments.Preflight.Tests;
+
+public sealed partial class MetaTests
+{
+    [Fact]
+    public void Rule_ids_are_unique_and_well_formed()
+    {
+        var ids = RuleCatalog.AllDescriptors.Select(d => d.Id).ToList();
+        Assert.Equal(ids.Count, ids.Distinct().Count());
+        Assert.All(ids, id => Assert.Matches(RuleIdPattern(), id));
+    }
+
+    [Fact]
+    public void Every_rule_id_constant_has_a_descriptor()
+    {
+        var constants = typeof(RuleIds).GetFields().Select(f => (string)f.GetValue(null)!).ToHashSet();
+        var described = RuleCatalog.AllDescriptors.Select(d => d.Id).ToHashSet();
+        Assert.Empty(constants.Except(described));
+        Assert.Empty(described.Except(constants));
+    }
+
+    [Fact]
+    public void Every_rule_is_documented_and_the_page_is_current()
+    {
+        var docs = Path.Combine(RepositoryRoot(), "docs", "rules");
+        foreach (var descriptor in RuleCatalog.AllDescriptors)
+        {
+            var page = Path.Combine(docs, $"{descriptor.Id}.md");
+            Assert.True(File.Exists(page), $"{descriptor.Id} has no docs/rules page; run `preflight docs docs/rules`");
+            Assert.Equal(RuleDocs.Page(descriptor), File.ReadAllText(page));
+        }
+    }
+
+    [Fact]
+    public void Every_rule_has_title_description_fix_seed_and_examples()
+    {
+        foreach (var descriptor in RuleCatalog.Rules.Select(r => r.Descriptor))
+        {
+            Assert.False(string.IsNullOrWhiteSpace(descriptor.Title), descriptor.Id);
+            Assert.True(descriptor.Description.Length > 60, $"{descriptor.Id}: say what fails at deploy");
+            Assert.False(string.IsNullOrWhiteSpace(descriptor.Fix), descriptor.Id);
+            Assert.Matches(SeedPattern(), descriptor.Seed);
+            Assert.NotEmpty(descriptor.FailingExample);
+            Assert.NotEmpty(descriptor.PassingExample);
+        }
+    }
+
+    [Fact]
+    public void Every_seed_is_traced_by_some_rule()
+    {
+        var seeds = Directory.EnumerateFiles(Path.Combine(RepositoryRoot(), "..", "shared", "seeds"), "*.txt").Select(f => Path.GetFileName(f)[..3]).ToList();
+        Assert.NotEmpty(seeds);
+        var traced = RuleCatalog.Rules.Select(r => r.Descriptor.Seed).ToHashSet();
+        Assert.All(seeds, seed => Assert.Contains(seed, traced));
+    }
+
+    [Fact]
+    public void One_rule_per_file_named_after_the_class()
+    {
+        var rulesDirectory = Path.Combine(RepositoryRoot(), "src", "Payments.Preflight", "Rules");
+        foreach (var rule in RuleCatalog.Rules)
+        {
+            var category = rule.GetType().Namespace!.Split('.').Last();
+            Assert.True(File.Exists(Path.Combine(rulesDirectory, category, rule.GetType().Name + ".cs")), $"{rule.GetType().Name} should live in Rules/{category}/{rule.GetType().Name}.cs");
+        }
+    }
+
+    [Fact]
+    public void Data_files_are_dated()
+    {
+        foreach (var file in new[] { "lambda-runtimes.json", "managed-policies.json", "service-principals.json", "rds-engine-versions.json", "fargate-cpu-memory.json", "log-retention.json", "prices.json", "db-parameters.json", "stateful-resources.json", "iam-service-prefixes.json" })
+        {
+            Assert.Matches(@"^\d{4}-\d{2}-\d{2}$", Payments.Preflight.Data.PreflightData.Retrieved(file));
+        }
+    }
+
+    private static string RepositoryRoot([CallerFilePath] string path = "") => Path.GetFullPath(Path.Combine(Path.GetDirectoryName(path)!, "..", ".."));
+
+    [GeneratedRegex(@"^PF\d{3}$")]
+    private static partial Regex RuleIdPattern();
+
+    [GeneratedRegex(@"^\d{3}$")]
+    private static partial Regex SeedPattern();
+}
