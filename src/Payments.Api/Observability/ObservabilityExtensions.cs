@@ -40,8 +40,16 @@ public static class ObservabilityExtensions
         builder.Services.TryAddSingleton<PaymentsMetrics>();
 
         var version = typeof(ObservabilityExtensions).Assembly.GetName().Version?.ToString() ?? "unknown";
+        var serviceNameFromEnvironment = !string.IsNullOrWhiteSpace(builder.Configuration["OTEL_SERVICE_NAME"]);
         var telemetry = builder.Services.AddOpenTelemetry()
-            .ConfigureResource(resource => resource.AddService(ServiceName, serviceVersion: version))
+            .ConfigureResource(resource =>
+            {
+                // An explicit service name would override OTEL_SERVICE_NAME, so add it only as the default.
+                if (!serviceNameFromEnvironment)
+                {
+                    resource.AddService(ServiceName, serviceVersion: version);
+                }
+            })
             .WithMetrics(metrics => metrics
                 .AddAspNetCoreInstrumentation()
                 .AddHttpClientInstrumentation()

@@ -126,10 +126,12 @@ public sealed class TelemetryTests
         Assert.Equal(enabled, ObservabilityExtensions.IsOtlpEnabled(configuration));
     }
 
-    [Fact]
-    public async Task With_an_otlp_endpoint_traces_and_metrics_reach_the_collector()
+    [Theory]
+    [InlineData(null, "payments-api")]
+    [InlineData("payments-worker-eu", "payments-worker-eu")]
+    public async Task With_an_otlp_endpoint_traces_and_metrics_reach_the_collector_under_the_service_name(string? serviceName, string expectedName)
     {
-        var received = new ConcurrentQueue<(string Path, string ContentType, int Bytes)>();
+        var received = new ConcurrentQueue<(string Path, string ContentType, byte[] Body)>();
         var collectorBuilder = WebApplication.CreateSlimBuilder();
         collectorBuilder.WebHost.UseUrls("http://127.0.0.1:0");
         await using var collector = collectorBuilder.Build();
@@ -137,7 +139,7 @@ public sealed class TelemetryTests
         {
             using var body = new MemoryStream();
             await request.Body.CopyToAsync(body);
-            received.Enqueue((request.Path, request.ContentType ?? string.Empty, (int)body.Length));
+            received.Enqueue((request.Path, request.ContentType ?? string.Empty, body.ToArray()));
             return Results.Ok();
         });
         await collector.StartAsync();
@@ -149,6 +151,7 @@ public sealed class TelemetryTests
         {
             ["OTEL_EXPORTER_OTLP_ENDPOINT"] = collectorUrl,
             ["OTEL_EXPORTER_OTLP_PROTOCOL"] = "http/protobuf",
+            ["OTEL_SERVICE_NAME"] = serviceName,
         });
         builder.Logging.ClearProviders();
         builder.AddPaymentsObservability();
@@ -168,7 +171,10 @@ public sealed class TelemetryTests
         await app.StopAsync();
         await app.DisposeAsync();
 
-        Assert.Contains(received, r => r.Path == "/v1/traces" && r.ContentType == "application/x-protobuf" && r.Bytes > 0);
-        Assert.Contains(received, r => r.Path == "/v1/metrics" && r.Bytes > 0);
+        // OTLP protobuf carries resource attribute values as plain UTF-8 strings.
+        var name = System.Text.Encoding.UTF8.GetBytes(expectedName);
+        Assert.Contains(received, r => r.Path == "/v1/traces" && r.ContentType == "application/x-protobuf" && r.Body.AsSpan().IndexOf(name) >= 0);
+        Assert.Contains(received, r => r.Path == "/v1/metrics" && r.Body.AsSpan().IndexOf(name) >= 0);
+        Assert.Contains(received, r => r.Path == "/v1/metrics" && r.Body.AsSpan().IndexOf("payments.payments.created"u8) >= 0);
     }
 }
