@@ -1,0 +1,201 @@
+using System.Text.Json.Nodes;
+using Amazon.CDK.Assertions;
+using Payments.Api.Hosting;
+using Payments.Platform.Delivery;
+
+namespace Payments.Platform.Tests.Delivery;
+
+public sealed class PipelineStackTests(DeliveredApp app) : IClassFixture<DeliveredApp>
+{
+    private static JsonObject PipelineResource(Template template) => TemplateJson.Single(template, "AWS::CodePipeline::Pipeline")["Properties"]!.AsObject();
+
+    private static List<JsonObject> Stages(Template template) => PipelineResource(template)["Stages"]!.AsArray().Select(s => s!.AsObject()).ToList();
+
+    private static JsonObject Action(Template template, string stage, string action) =>
+        Stages(template).Single(s => (string?)s["Name"] == stage)["Actions"]!.AsArray().Select(a => a!.AsObject()).Single(a => (string?)a["Name"] == action);
+
+    [Fact]
+    public void The_pipeline_is_V2_queued_and_does_not_mutate_itself()
+    {
+        var pipeline = PipelineResource(app.Pipeline);
+        Assert.Equal("V2", (string?)pipeline["PipelineType"]);
+        Assert.Equal("QUEUED", (string?)pipeline["ExecutionMode"]);
+        Assert.False(pipeline["RestartExecutionOnUpdate"] is JsonValue restart && (bool)restart);
+    }
+
+    [Fact]
+    public void Stages_promote_dev_then_staging_then_an_approval_then_prod()
+    {
+        Assert.Equal(["Source", "Build", "Deploy-dev", "Deploy-staging", "Approve-prod", "Deploy-prod"], Stages(app.Pipeline).Select(s => (string)s["Name"]!).ToList());
+        var approval = Action(app.Pipeline, "Approve-prod", "Approve-prod");
+        Assert.Equal("Approval", (string?)approval["ActionTypeId"]!["Category"]);
+        Assert.NotNull(approval["Configuration"]!["NotificationArn"]);
+    }
+
+    [Fact]
+    public void Test_and_scan_run_in_parallel_before_the_image_build()
+    {
+        var build = Stages(app.Pipeline).Single(s => (string?)s["Name"] == "Build")["Actions"]!.AsArray();
+        var runOrder = build.ToDictionary(a => (string)a!["Name"]!, a => (int)a!["RunOrder"]!);
+        Assert.Equal(new Dictionary<string, int> { ["Test"] = 1, ["VulnerabilityScan"] = 1, ["Image"] = 2 }, runOrder);
+        var outputs = build.Single(a => (string?)a!["Name"] == "Image")!["OutputArtifacts"]!.AsArray().Select(o => (string)o!["Name"]!).ToList();
+        Assert.Equal(["release_dev", "release_staging", "release_prod"], outputs);
+    }
+
+    [Theory]
+    [InlineData("dev")]
+    [InlineData("staging")]
+    [InlineData("prod")]
+    public void Each_environment_deploys_infrastructure_then_blue_green_through_CodeDeploy(string env)
+    {
+        var infra = Action(app.Pipeline, $"Deploy-{env}", "Infrastructure");
+        Assert.Equal(1, (int)infra["RunOrder"]!);
+        Assert.Equal(["source", "synth"], infra["InputArtifacts"]!.AsArray().Select(a => (string)a!["Name"]!).ToList());
+        Assert.Contains($"\"value\":\"{env}\"", infra["Configuration"]!["EnvironmentVariables"]!.ToString(), StringComparison.Ordinal);
+
+        var deploy = Action(app.Pipeline, $"Deploy-{env}", "BlueGreen");
+        Assert.Equal(2, (int)deploy["RunOrder"]!);
+        Assert.Equal("CodeDeployToECS", (string?)deploy["ActionTypeId"]!["Provider"]);
+        var configuration = deploy["Configuration"]!;
+        Assert.Equal($"payments-{env}", (string?)configuration["ApplicationName"]);
+        Assert.Equal($"payments-{env}-api", (string?)configuration["DeploymentGroupName"]);
+        Assert.Equal($"release_{env}", (string?)configuration["TaskDefinitionTemplateArtifact"]);
+        Assert.Equal("taskdef.json", (string?)configuration["TaskDefinitionTemplatePath"]);
+        Assert.Equal($"release_{env}", (string?)configuration["AppSpecTemplateArtifact"]);
+        Assert.Equal("appspec.yaml", (string?)configuration["AppSpecTemplatePath"]);
+        Assert.Equal($"release_{env}", (string?)configuration["Image1ArtifactName"]);
+        Assert.Equal("IMAGE1_NAME", (string?)configuration["Image1ContainerName"]);
+    }
+
+    [Fact]
+    public void The_default_source_is_a_versioned_S3_key_started_by_EventBridge_without_polling()
+    {
+        var source = Action(app.Pipeline, "Source", "S3");
+        Assert.Equal("S3", (string?)source["ActionTypeId"]!["Provider"]);
+        Assert.Equal(DeliverySettings.DefaultSourceObjectKey, (string?)source["Configuration"]!["S3ObjectKey"]);
+        Assert.Equal("false", source["Configuration"]!["PollForSourceChanges"]!.ToString().ToLowerInvariant());
+        app.Pipeline.HasResourceProperties("AWS::S3::Bucket", Match.ObjectLike(new Dictionary<string, object>
+        {
+            ["VersioningConfiguration"] = new Dictionary<string, object> { ["Status"] = "Enabled" },
+        }));
+        app.Pipeline.HasResourceProperties("AWS::Events::Rule", Match.ObjectLike(new Dictionary<string, object>
+        {
+            ["EventPattern"] = Match.ObjectLike(new Dictionary<string, object>
+            {
+                ["source"] = new[] { "aws.s3" },
+                ["detail-type"] = new[] { "Object Created" },
+                ["detail"] = Match.ObjectLike(new Dictionary<string, object>
+                {
+                    ["object"] = new Dictionary<string, object> { ["key"] = new[] { DeliverySettings.DefaultSourceObjectKey } },
+                }),
+            }),
+            ["Targets"] = Match.ArrayWith([Match.ObjectLike(new Dictionary<string, object> { ["Arn"] = Match.AnyValue(), ["RoleArn"] = Match.AnyValue() })]),
+        }));
+    }
+
+    [Fact]
+    public void The_GitHub_source_goes_through_the_CodeStar_connection_and_tags_images_with_the_commit()
+    {
+        var source = Action(app.GitHubPipeline, "Source", "GitHub");
+        Assert.Equal("CodeStarSourceConnection", (string?)source["ActionTypeId"]!["Provider"]);
+        Assert.Equal(DeliveredApp.ConnectionArn, (string?)source["Configuration"]!["ConnectionArn"]);
+        Assert.Equal("example-org/payments", (string?)source["Configuration"]!["FullRepositoryId"]);
+        Assert.Equal("release", (string?)source["Configuration"]!["BranchName"]);
+        Assert.Contains("#{Source.CommitId}", Action(app.GitHubPipeline, "Build", "Image")["Configuration"]!["EnvironmentVariables"]!.ToString(), StringComparison.Ordinal);
+        app.GitHubPipeline.ResourceCountIs("AWS::S3::Bucket", 1);
+    }
+
+    [Fact]
+    public void No_OAuth_tokens_webhooks_or_CodeCommit_anywhere()
+    {
+        foreach (var template in new[] { app.Pipeline, app.GitHubPipeline })
+        {
+            var json = TemplateJson.Of(template).ToJsonString();
+            template.ResourceCountIs("AWS::CodePipeline::Webhook", 0);
+            template.ResourceCountIs("AWS::CodeCommit::Repository", 0);
+            Assert.DoesNotContain("OAuthToken", json, StringComparison.Ordinal);
+            Assert.DoesNotContain("CodeCommit", json, StringComparison.Ordinal);
+            Assert.DoesNotContain("\"Provider\":\"GitHub\"", json, StringComparison.Ordinal);
+        }
+    }
+
+    [Fact]
+    public void Artifact_and_source_buckets_are_KMS_encrypted_TLS_only_and_private()
+    {
+        var buckets = TemplateJson.Resources(app.Pipeline, "AWS::S3::Bucket");
+        Assert.Equal(2, buckets.Count);
+        foreach (var (_, bucket) in buckets)
+        {
+            var properties = bucket["Properties"]!;
+            var encryption = properties["BucketEncryption"]!["ServerSideEncryptionConfiguration"]![0]!;
+            Assert.Equal("aws:kms", (string?)encryption["ServerSideEncryptionByDefault"]!["SSEAlgorithm"]);
+            Assert.NotNull(encryption["ServerSideEncryptionByDefault"]!["KMSMasterKeyID"]);
+            var block = properties["PublicAccessBlockConfiguration"]!.AsObject();
+            Assert.All(new[] { "BlockPublicAcls", "BlockPublicPolicy", "IgnorePublicAcls", "RestrictPublicBuckets" }, k => Assert.True((bool)block[k]!));
+        }
+        var policies = TemplateJson.Resources(app.Pipeline, "AWS::S3::BucketPolicy");
+        Assert.Equal(2, policies.Count);
+        foreach (var (_, policy) in policies)
+        {
+            var denyInsecure = policy["Properties"]!["PolicyDocument"]!["Statement"]!.AsArray()
+                .Single(s => (string?)s!["Effect"] == "Deny" && s["Condition"]?["Bool"]?["aws:SecureTransport"]?.ToString() == "false");
+            Assert.Equal("s3:*", (string?)denyInsecure!["Action"]);
+        }
+        app.Pipeline.HasResourceProperties("AWS::KMS::Key", Match.ObjectLike(new Dictionary<string, object> { ["EnableKeyRotation"] = true }));
+    }
+
+    [Fact]
+    public void Build_projects_use_the_repository_buildspecs_with_caches_and_encrypted_logs()
+    {
+        var projects = TemplateJson.Resources(app.Pipeline, "AWS::CodeBuild::Project").Select(p => p.Resource["Properties"]!).ToList();
+        var bySpec = projects.ToDictionary(p => (string)p["Source"]!["BuildSpec"]!);
+        Assert.Equal(["buildspecs/image.yml", "buildspecs/infra.yml", "buildspecs/scan.yml", "buildspecs/test.yml"], bySpec.Keys.Order().ToList());
+        foreach (var spec in bySpec.Keys)
+        {
+            Assert.True(File.Exists(Path.Combine(NodeScript.RepositoryRoot(), spec)), spec);
+            var project = bySpec[spec];
+            Assert.NotNull(project["EncryptionKey"]);
+            Assert.NotNull(project["LogsConfig"]!["CloudWatchLogs"]!["GroupName"]);
+            Assert.Equal("aws/codebuild/standard:7.0", (string?)project["Environment"]!["Image"]);
+        }
+        Assert.Equal("S3", (string?)bySpec["buildspecs/test.yml"]["Cache"]!["Type"]);
+        Assert.Equal("LOCAL", (string?)bySpec["buildspecs/image.yml"]["Cache"]!["Type"]);
+        Assert.True((bool)bySpec["buildspecs/image.yml"]["Environment"]!["PrivilegedMode"]!);
+        Assert.False((bool)bySpec["buildspecs/test.yml"]["Environment"]!["PrivilegedMode"]!);
+    }
+
+    [Fact]
+    public void The_image_build_knows_each_environment_repository_family_hook_and_the_service_contract_port()
+    {
+        var image = TemplateJson.Resources(app.Pipeline, "AWS::CodeBuild::Project")
+            .Select(p => p.Resource["Properties"]!)
+            .Single(p => (string?)p["Source"]!["BuildSpec"] == "buildspecs/image.yml");
+        var variables = image["Environment"]!["EnvironmentVariables"]!.AsArray()
+            .Where(v => v!["Value"] is JsonValue)
+            .ToDictionary(v => (string)v!["Name"]!, v => v!["Value"]!.ToString());
+        Assert.Equal("dev staging prod", variables["ENVIRONMENTS"]);
+        Assert.Equal("api", variables["CONTAINER_NAME"]);
+        Assert.Equal(ServiceContract.HttpPort.ToString(System.Globalization.CultureInfo.InvariantCulture), variables["CONTAINER_PORT"]);
+        foreach (var env in new[] { "dev", "staging", "prod" })
+        {
+            var suffix = env.ToUpperInvariant();
+            Assert.Equal($"payments-{env}/api", variables[$"ECR_REPOSITORY_{suffix}"]);
+            Assert.Equal($"payments-{env}-api", variables[$"TASK_FAMILY_{suffix}"]);
+            Assert.Equal($"payments-{env}-pre-traffic-hook", variables[$"HOOK_FUNCTION_{suffix}"]);
+        }
+    }
+
+    [Theory]
+    [InlineData("dev")]
+    [InlineData("staging")]
+    [InlineData("prod")]
+    public void The_names_the_pipeline_relies_on_exist_in_each_platform_stack(string env)
+    {
+        var platform = app.Platform[env];
+        platform.HasResourceProperties("AWS::ECR::Repository", Match.ObjectLike(new Dictionary<string, object> { ["RepositoryName"] = $"payments-{env}/api" }));
+        platform.HasResourceProperties("AWS::ECS::TaskDefinition", Match.ObjectLike(new Dictionary<string, object> { ["Family"] = $"payments-{env}-api" }));
+        platform.HasResourceProperties("AWS::CodeDeploy::Application", Match.ObjectLike(new Dictionary<string, object> { ["ApplicationName"] = $"payments-{env}", ["ComputePlatform"] = "ECS" }));
+        platform.HasResourceProperties("AWS::CodeDeploy::DeploymentGroup", Match.ObjectLike(new Dictionary<string, object> { ["DeploymentGroupName"] = $"payments-{env}-api" }));
+        platform.HasResourceProperties("AWS::Lambda::Function", Match.ObjectLike(new Dictionary<string, object> { ["FunctionName"] = $"payments-{env}-pre-traffic-hook" }));
+    }
+}
