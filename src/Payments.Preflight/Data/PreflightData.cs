@@ -41,11 +41,14 @@ internal static class PreflightData
     /// <summary>Parameter ranges by family kind ("postgres", "mysql") and parameter name.</summary>
     public static IReadOnlyDictionary<string, IReadOnlyDictionary<string, ParameterRange>> DbParameters => DbParametersLazy.Value;
 
-    public static string Retrieved(string file)
+    private static readonly System.Collections.Concurrent.ConcurrentDictionary<string, string> RetrievedDates = new(StringComparer.Ordinal);
+
+    /// <summary>The date a data file's facts were taken (cached: messages quote it for every finding).</summary>
+    public static string Retrieved(string file) => RetrievedDates.GetOrAdd(file, static name =>
     {
-        using var document = Open(file);
+        using var document = Open(name);
         return document.RootElement.GetProperty("retrieved").GetString() ?? "unknown";
-    }
+    });
 
     internal static JsonDocument Open(string file)
     {

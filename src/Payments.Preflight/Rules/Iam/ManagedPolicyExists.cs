@@ -71,7 +71,11 @@ internal sealed partial class ManagedPolicyExists : Rule
         }
     }
 
-    private static string? Similar(string name)
+    private static readonly System.Collections.Concurrent.ConcurrentDictionary<string, string?> SimilarCache = new(StringComparer.Ordinal);
+
+    private static string? Similar(string name) => SimilarCache.GetOrAdd(name, FindSimilar);
+
+    private static string? FindSimilar(string name)
     {
         var normalized = Normalize(name);
         return PreflightData.ManagedPolicies.Select(p => (Policy: p, Base: p[(p.LastIndexOf('/') + 1)..]))
