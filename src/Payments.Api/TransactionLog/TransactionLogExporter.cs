@@ -133,7 +133,7 @@ public sealed partial class TransactionLogExporter
         metrics.EventsExported(accepted.Count, sinkKind);
         metrics.ExportLag(time.GetUtcNow() - batch.Events[^1].CreatedAt);
         LogExported(logger, accepted.Count, batch.FirstSeq, batch.LastSeq, sink.Destination);
-        return new ExportStep(accepted.Count, batch.LastSeq, blocked, MoreAvailable: !blocked ? rows.Count == batchSize : true);
+        return new ExportStep(accepted.Count, batch.LastSeq, blocked, MoreAvailable: blocked || rows.Count == batchSize);
     }
 
     /// <summary>
