@@ -14,6 +14,10 @@ builder.WebHost.ConfigureKestrel(kestrel =>
     // The API enforces its own 64 KB limit with a typed 413; this only stops absurd uploads early.
     kestrel.Limits.MaxRequestBodySize = 1024 * 1024;
 });
+// Defaults in code: appsettings.json is read from the content root (the working directory), which
+// is not the app directory when started as `dotnet path/Payments.Api.dll`. Per-request framework
+// logs cost more than the request itself under load.
+builder.Logging.AddFilter("Microsoft.AspNetCore", LogLevel.Warning);
 builder.AddGracefulShutdown();
 // builder.AddPaymentsObservability();  (ops: JSON logs, OpenTelemetry — wired when published)
 builder.AddPaymentsApi();
