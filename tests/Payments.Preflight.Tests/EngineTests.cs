@@ -1,0 +1,193 @@
+using Payments.Preflight.Engine;
+
+namespace Payments.Preflight.Tests;
+
+public sealed class EngineTests : IDisposable
+{
+    private const string RetainedDatabase = """
+        {"Resources": {"Db": {"Type": "AWS::RDS::DBInstance", "DeletionPolicy": "Retain",
+          "Properties": {"Engine": "postgres", "EngineVersion": "17.7", "DBInstanceClass": "db.t4g.micro", "AllocatedStorage": "20"}}}}
+        """;
+
+    private readonly string directory = Directory.CreateTempSubdirectory("preflight-engine-").FullName;
+
+    public void Dispose() => Directory.Delete(directory, recursive: true);
+
+    [Fact]
+    public void Cloud_assembly_with_nested_stage_assemblies_is_followed_with_stack_tags()
+    {
+        Write("cdk.out/manifest.json", """
+            {"version": "38.0.0", "artifacts": {
+              "assembly-dev": {"type": "cdk:cloud-assembly", "properties": {"directoryName": "assembly-dev"}},
+              "Top": {"type": "aws:cloudformation:stack", "properties": {"templateFile": "Top.template.json"}},
+              "Tree": {"type": "cdk:tree", "properties": {"file": "tree.json"}}}}
+            """);
+        Write("cdk.out/Top.template.json", "{\"Resources\": {\"T\": {\"Type\": \"AWS::SNS::Topic\"}}}");
+        Write("cdk.out/assembly-dev/manifest.json", """
+            {"version": "38.0.0", "artifacts": {
+              "devData": {"type": "aws:cloudformation:stack", "properties": {"templateFile": "devData.template.json", "stackName": "payments-data",
+                 "tags": {"payments:environment": "dev"}}},
+              "assembly-dev-inner": {"type": "cdk:cloud-assembly", "properties": {"directoryName": "inner"}}}}
+            """);
+        Write("cdk.out/assembly-dev/devData.template.json", RetainedDatabase);
+        Write("cdk.out/assembly-dev/inner/manifest.json", """
+            {"artifacts": {"Inner": {"type": "aws:cloudformation:stack", "properties": {"templateFile": "Inner.template.json"}}}}
+            """);
+        Write("cdk.out/assembly-dev/inner/Inner.template.json", "Resources:\n  Q:\n    Type: AWS::SQS::Queue\n");
+
+        var report = PreflightEngine.Check([Path.Combine(directory, "cdk.out")], new PreflightOptions { Today = TestTemplates.Today });
+
+        Assert.Equal(3, report.Templates);
+        var retained = Assert.Single(report.Findings, f => f.RuleId == "PF605");
+        Assert.EndsWith("devData.template.json", retained.Template, StringComparison.Ordinal);
+        Assert.Contains("stack tag payments:environment", retained.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void Missing_template_in_a_manifest_is_a_finding()
+    {
+        Write("out/manifest.json", "{\"artifacts\": {\"S\": {\"type\": \"aws:cloudformation:stack\", \"properties\": {\"templateFile\": \"gone.json\"}}}}");
+        var finding = Assert.Single(PreflightEngine.Check([Path.Combine(directory, "out")]).Findings);
+        Assert.Equal("PF005", finding.RuleId);
+    }
+
+    [Fact]
+    public void Missing_path_and_empty_glob_are_findings_in_the_library()
+    {
+        var report = PreflightEngine.Check([Path.Combine(directory, "nothing.yaml"), Path.Combine(directory, "*.none")]);
+        Assert.Equal(2, report.Findings.Count(f => f.RuleId == "PF005"));
+        Assert.True(report.HasErrors);
+    }
+
+    [Fact]
+    public void Include_and_ignore_select_by_prefix()
+    {
+        var path = Write("db-dev.json", RetainedDatabase);
+        Assert.NotEmpty(PreflightEngine.Check([path], new PreflightOptions { Include = ["PF6"] }).Findings);
+        Assert.Empty(PreflightEngine.Check([path], new PreflightOptions { Ignore = ["pf60"] }).Findings);
+        Assert.Empty(PreflightEngine.Check([path], new PreflightOptions { Include = ["PF1"] }).Findings);
+    }
+
+    [Fact]
+    public void Environment_option_overrides_the_stack_name()
+    {
+        var path = Write("db-dev.json", RetainedDatabase);
+        Assert.NotEmpty(PreflightEngine.Check([path]).Findings);
+        Assert.Empty(PreflightEngine.Check([path], new PreflightOptions { Environment = "production" }).Findings);
+    }
+
+    [Fact]
+    public void Suppression_with_a_reason_removes_the_finding()
+    {
+        const string template = """
+            Resources:
+              Repo:
+                Type: AWS::ECR::Repository
+                Metadata:
+                  preflight:
+                    suppress:
+                      - id: PF603
+                        reason: one repository shared by all environments, created by the platform account
+                Properties:
+                  RepositoryName: payments
+                  EmptyOnDelete: true
+              Other:
+                Type: AWS::ECR::Repository
+                Properties:
+                  RepositoryName: payments-tools
+                  EmptyOnDelete: true
+            """;
+        var findings = TestTemplates.Check(template);
+        var remaining = Assert.Single(findings);
+        Assert.Equal(("PF603", "Other"), (remaining.RuleId, remaining.Resource));
+    }
+
+    [Fact]
+    public void Template_level_suppression_applies_to_every_resource()
+    {
+        const string template = """
+            Metadata:
+              preflight:
+                suppress:
+                  - { id: PF6, reason: "throw-away demo stack, deleted by hand" }
+            Resources:
+              Repo: { Type: AWS::ECR::Repository, Properties: { RepositoryName: demo } }
+            """;
+        Assert.Empty(TestTemplates.Check(template));
+    }
+
+    [Theory]
+    [InlineData("- id: PF603\n")]
+    [InlineData("- { id: PF603, reason: ok }\n")]
+    [InlineData("- reason: because this is a shared repository\n")]
+    public void Suppression_without_id_or_reason_is_reported_and_not_applied(string entry)
+    {
+        var template = $"""
+            Resources:
+              Repo:
+                Type: AWS::ECR::Repository
+                Metadata:
+                  preflight:
+                    suppress:
+                      {entry}
+                Properties:
+                  RepositoryName: payments
+                  EmptyOnDelete: true
+            """;
+        var findings = TestTemplates.Check(template);
+        Assert.Contains(findings, f => f.RuleId == "PF004" && f.Severity == Severity.Error);
+        Assert.Contains(findings, f => f.RuleId == "PF603");
+    }
+
+    [Theory]
+    [InlineData("PaymentsDevStack", false)]
+    [InlineData("payments-prod-platform", true)]
+    [InlineData("pr4918-payments", false)]
+    [InlineData("Payments", null)]
+    [InlineData("ProductCatalog", null)]
+    [InlineData("stagingPlatform292D69C5", false)]
+    public void Environment_is_classified_from_names(string name, bool? production) =>
+        Assert.Equal(production, EnvironmentInfo.Detect(null, new Dictionary<string, string>(), name, "x.json").IsProduction);
+
+    [Fact]
+    public void Resolver_resolves_sub_join_select_pseudo_parameters_and_defaults()
+    {
+        const string template = """
+            Parameters:
+              Env: { Type: String, Default: dev }
+              NoDefault: { Type: String }
+            Resources:
+              R:
+                Type: AWS::SNS::Topic
+                Properties:
+                  A: !Sub "arn:${AWS::Partition}:s3:::payments-${Env}"
+                  B: !Join [ "-", [ a, !Ref Env, !Select [ 1, [ x, y ] ] ] ]
+                  C: !Sub [ "${Name}.${AWS::URLSuffix}", { Name: logs } ]
+                  D: !Sub "${NoDefault}"
+                  E: !Sub "${AWS::Region}"
+                  F: !Sub "${!Literal}"
+                  G: !GetAtt R.TopicName
+            """;
+        var root = (Payments.Preflight.Model.MappingNode)Payments.Preflight.Loading.TemplateLoader.Parse("t.yaml", System.Text.Encoding.UTF8.GetBytes(template));
+        var model = new Payments.Preflight.Model.Template("t.yaml", root, null, new Dictionary<string, string>());
+        var resolver = new Resolver(model, useParameterDefaults: true);
+        var properties = model.Resources["R"].Properties!;
+        Assert.Equal("arn:aws:s3:::payments-dev", resolver.String(properties["A"]));
+        Assert.Equal("a-dev-y", resolver.String(properties["B"]));
+        Assert.Equal("logs.amazonaws.com", resolver.String(properties["C"]));
+        Assert.Null(resolver.String(properties["D"]));
+        Assert.Null(resolver.String(properties["E"]));
+        Assert.Equal("${Literal}", resolver.String(properties["F"]));
+        Assert.Null(resolver.String(properties["G"]));
+        Assert.Equal("R", resolver.ResourceTarget(properties["G"]));
+        Assert.Null(new Resolver(model, useParameterDefaults: false).String(properties["A"]));
+    }
+
+    private string Write(string relative, string text)
+    {
+        var path = Path.Combine(directory, relative);
+        Directory.CreateDirectory(Path.GetDirectoryName(path)!);
+        File.WriteAllText(path, text);
+        return path;
+    }
+}
