@@ -53,7 +53,7 @@ public sealed class ServiceProcessTests : IDisposable
         start.Environment["Payments__Merchants__0__ApiKey"] = apiKey;
         start.Environment["Payments__TransactionLog__Directory"] = logDirectory;
         start.Environment["Payments__TransactionLog__PollIntervalMs"] = "100";
-        start.Environment["Payments__Shutdown__DrainDelaySeconds"] = "2";
+        start.Environment["Payments__Shutdown__DrainDelaySeconds"] = "4";
         start.Environment.Remove("OTEL_EXPORTER_OTLP_ENDPOINT");
 
         using var process = Process.Start(start) ?? throw new InvalidOperationException("cannot start the service");
@@ -89,12 +89,12 @@ public sealed class ServiceProcessTests : IDisposable
 
             var sigterm = Stopwatch.StartNew();
             await WaitForAsync(async () => (await TryGetStatusAsync(client, "/healthz/ready")) == HttpStatusCode.ServiceUnavailable, process, output);
-            Assert.True(sigterm.Elapsed < TimeSpan.FromSeconds(2), $"readiness turned 503 only after {sigterm.Elapsed}");
+            Assert.True(sigterm.Elapsed < TimeSpan.FromSeconds(4), $"readiness turned 503 only after {sigterm.Elapsed}");
             Assert.Equal(HttpStatusCode.OK, await TryGetStatusAsync(client, "/healthz/live"));
 
             using var exitTimeout = new CancellationTokenSource(TimeSpan.FromSeconds(ServiceContract.ShutdownTimeoutSeconds + 5));
             await process.WaitForExitAsync(exitTimeout.Token);
-            Assert.True(sigterm.Elapsed >= TimeSpan.FromSeconds(2), $"exited after {sigterm.Elapsed}, before the drain delay");
+            Assert.True(sigterm.Elapsed >= TimeSpan.FromSeconds(3.5), $"exited after {sigterm.Elapsed}, before the 4 s drain delay");
             Assert.Equal(0, process.ExitCode);
 
             string log;
