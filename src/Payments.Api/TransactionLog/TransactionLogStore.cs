@@ -157,14 +157,20 @@ public sealed class TransactionLogStore
         return true;
     }
 
-    /// <summary>Rows that appeared inside a recorded gap and were not exported yet (should never happen).</summary>
+    /// <summary>
+    /// Rows that appeared inside a gap recorded in the last 7 days and were not exported yet (should
+    /// never happen). The window keeps the check cheap as gaps accumulate; a transaction cannot stay
+    /// open that long unnoticed.
+    /// </summary>
     public async Task<List<TransactionLogEvent>> ReadLateRowsAsync(DbConnection connection, int limit, CancellationToken cancellationToken)
     {
         await using var command = connection.CreateCommand();
         command.CommandText =
             "SELECT t.seq, t.event_id, t.merchant_id, t.event_type, t.object_id, t.payload, t.created_at " +
             "FROM transaction_log_relay_gaps g JOIN transaction_log t ON t.seq BETWEEN g.from_seq AND g.to_seq " +
-            "WHERE g.relay = @relay AND NOT EXISTS (SELECT 1 FROM transaction_log_relay_late_exports l WHERE l.relay = g.relay AND l.seq = t.seq) " +
+            "WHERE g.relay = @relay AND g.skipped_at > " +
+            (Kind == StoreKind.Postgres ? "now() - interval '7 days' " : "strftime('%Y-%m-%dT%H:%M:%fZ', 'now', '-7 days') ") +
+            "AND NOT EXISTS (SELECT 1 FROM transaction_log_relay_late_exports l WHERE l.relay = g.relay AND l.seq = t.seq) " +
             "ORDER BY t.seq LIMIT @limit";
         Db.AddParameter(command, "relay", RelayName);
         Db.AddParameter(command, "limit", limit);
