@@ -2,6 +2,7 @@ using Payments.Api;
 using Payments.Api.Hosting;
 using Payments.Api.Http;
 using Payments.Api.Merchants;
+using Payments.Api.Observability;
 using Payments.Api.Payments;
 using Payments.Api.Storage;
 using Payments.Api.TransactionLog;
@@ -19,7 +20,7 @@ builder.WebHost.ConfigureKestrel(kestrel =>
 // logs cost more than the request itself under load.
 builder.Logging.AddFilter("Microsoft.AspNetCore", LogLevel.Warning);
 builder.AddGracefulShutdown();
-// builder.AddPaymentsObservability();  (ops: JSON logs, OpenTelemetry — wired when published)
+builder.AddPaymentsObservability();
 builder.AddPaymentsApi();
 builder.AddTransactionLog();
 if (admin is not null)
@@ -37,6 +38,7 @@ if (admin is not null)
 await app.Services.InitializePaymentsAsync(CancellationToken.None);
 
 app.UseGracefulShutdown();
+app.UseRequestIdHeader();
 app.UsePaymentsErrors();
 
 app.MapGet(ServiceContract.LivenessPath, () => Results.Ok(new { status = "live" })).ExcludeFromDescription();
@@ -58,8 +60,11 @@ app.MapGet(ServiceContract.ReadinessPath, async (MigrationRunner migrations, Shu
         return Results.Json(new { status = "store_unreachable" }, statusCode: StatusCodes.Status503ServiceUnavailable);
     }
 }).ExcludeFromDescription();
-app.MapOpenApi("/openapi/{documentName}.json");
-app.MapPaymentsApi();
+if (ProcessRoles.FromConfiguration(app.Configuration).ServesHttpApi())
+{
+    app.MapOpenApi("/openapi/{documentName}.json");
+    app.MapPaymentsApi();
+}
 
 await app.RunAsync();
 return 0;

@@ -6,6 +6,7 @@ using Payments.Api.Acquiring;
 using Payments.Api.Http;
 using Payments.Api.Idempotency;
 using Payments.Api.Ledger;
+using Payments.Api.Observability;
 using Payments.Api.Storage;
 
 namespace Payments.Api.Payments;
@@ -21,6 +22,7 @@ public sealed class PaymentService(
     IAcquirer acquirer,
     CardFingerprinter fingerprinter,
     InFlightKeys inFlight,
+    PaymentsMetrics metrics,
     TimeProvider time)
 {
     public const int MaxListLimit = 100;
@@ -28,7 +30,7 @@ public sealed class PaymentService(
     public async Task<ApiResult> CreateAsync(string merchantId, NewPayment payment, IdempotencyRequest? idempotency, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(payment);
-        return await WithIdempotencyAsync(merchantId, idempotency, async session =>
+        return await WithIdempotencyAsync(merchantId, idempotency, "/v1/payments", async session =>
         {
             var authorization = await acquirer.AuthorizeAsync(payment.Card, payment.Amount, payment.Currency, cancellationToken);
             var paymentId = Ids.New("pay_");
@@ -89,18 +91,22 @@ public sealed class PaymentService(
 
             if (authorization.Approved)
             {
-                return new Outcome(statements, new ApiResult(StatusCodes.Status201Created, paymentJson));
+                return new Outcome(statements, new ApiResult(StatusCodes.Status201Created, paymentJson), () => metrics.PaymentCreated(status, payment.Currency));
             }
 
             var error = PaymentsJson.ErrorBytes(new ErrorBody(
                 ErrorTypes.Card, authorization.FailureCode ?? "card_declined", authorization.Message ?? "Your card was declined.",
                 DeclineCode: authorization.DeclineCode, PaymentId: paymentId));
-            return new Outcome(statements, new ApiResult(StatusCodes.Status402PaymentRequired, error));
+            return new Outcome(statements, new ApiResult(StatusCodes.Status402PaymentRequired, error), () =>
+            {
+                metrics.PaymentCreated(status, payment.Currency);
+                metrics.PaymentDeclined(authorization.FailureCode ?? "card_declined", authorization.DeclineCode);
+            });
         }, cancellationToken);
     }
 
     public async Task<ApiResult> CaptureAsync(string merchantId, string paymentId, long? amount, IdempotencyRequest? idempotency, CancellationToken cancellationToken) =>
-        await WithIdempotencyAsync(merchantId, idempotency, async session =>
+        await WithIdempotencyAsync(merchantId, idempotency, "/v1/payments/{id}/capture", async session =>
         {
             var payment = await LockPaymentAsync(session, merchantId, paymentId, cancellationToken);
             if (payment.Status != "requires_capture")
@@ -135,7 +141,7 @@ public sealed class PaymentService(
         }, cancellationToken);
 
     public async Task<ApiResult> CancelAsync(string merchantId, string paymentId, IdempotencyRequest? idempotency, CancellationToken cancellationToken) =>
-        await WithIdempotencyAsync(merchantId, idempotency, async session =>
+        await WithIdempotencyAsync(merchantId, idempotency, "/v1/payments/{id}/cancel", async session =>
         {
             var payment = await LockPaymentAsync(session, merchantId, paymentId, cancellationToken);
             if (payment.Status != "requires_capture")
@@ -156,7 +162,7 @@ public sealed class PaymentService(
         }, cancellationToken);
 
     public async Task<ApiResult> RefundAsync(string merchantId, string paymentId, long? amount, string? reason, IdempotencyRequest? idempotency, CancellationToken cancellationToken) =>
-        await WithIdempotencyAsync(merchantId, idempotency, async session =>
+        await WithIdempotencyAsync(merchantId, idempotency, "/v1/payments/{id}/refunds", async session =>
         {
             var payment = await LockPaymentAsync(session, merchantId, paymentId, cancellationToken);
             if (payment.Status != "succeeded")
@@ -268,7 +274,8 @@ public sealed class PaymentService(
         return new BalanceResource("balance", currencies);
     }
 
-    private sealed record Outcome(List<Statement> Statements, ApiResult Result);
+    /// <param name="Committed">Runs once the transaction has committed (metrics).</param>
+    private sealed record Outcome(List<Statement> Statements, ApiResult Result, Action? Committed = null);
 
     /// <summary>
     /// Runs <paramref name="work"/> in one transaction. With an idempotency key the key is claimed
@@ -276,7 +283,7 @@ public sealed class PaymentService(
     /// finished earlier request is replayed, and the new response is stored by the same COMMIT that
     /// stores the work. Requests rejected with an <see cref="ApiException"/> store nothing.
     /// </summary>
-    private async Task<ApiResult> WithIdempotencyAsync(string merchantId, IdempotencyRequest? idempotency, Func<WriteSession, Task<Outcome>> work, CancellationToken cancellationToken)
+    private async Task<ApiResult> WithIdempotencyAsync(string merchantId, IdempotencyRequest? idempotency, string route, Func<WriteSession, Task<Outcome>> work, CancellationToken cancellationToken)
     {
         if (idempotency is not null && !inFlight.TryEnter(merchantId, idempotency.Key))
         {
@@ -291,6 +298,7 @@ public sealed class PaymentService(
                 var replay = await ClaimAsync(session, merchantId, idempotency, cancellationToken);
                 if (replay is not null)
                 {
+                    metrics.IdempotencyReplayed(route);
                     return replay;
                 }
             }
@@ -319,6 +327,7 @@ public sealed class PaymentService(
                 throw KeyInUse();
             }
 
+            outcome.Committed?.Invoke();
             return outcome.Result;
         }
         finally

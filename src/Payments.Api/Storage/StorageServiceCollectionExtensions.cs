@@ -10,6 +10,11 @@ public static class StorageServiceCollectionExtensions
     {
         var storeName = configuration["Payments:Store"];
         var connectionString = configuration.GetConnectionString("Payments");
+        if (string.IsNullOrWhiteSpace(connectionString) && !string.IsNullOrWhiteSpace(configuration["Payments:Database:Host"]))
+        {
+            connectionString = FromDatabaseSection(configuration.GetSection("Payments:Database"));
+            storeName ??= "Postgres";
+        }
         StoreKind kind;
         if (string.IsNullOrWhiteSpace(storeName) || storeName.Equals("sqlite", StringComparison.OrdinalIgnoreCase))
         {
@@ -42,5 +47,31 @@ public static class StorageServiceCollectionExtensions
             : sp.GetRequiredService<SqliteConnectionFactory>());
         services.AddSingleton<MigrationRunner>();
         return services;
+    }
+
+    /// <summary>
+    /// The platform hands the database over as separate secrets (<c>Payments:Database:Host</c>,
+    /// <c>Port</c>, <c>Name</c>, <c>Username</c>, <c>Password</c>); TLS is required (the parameter group
+    /// forces SSL). Building it here avoids splicing secrets into a string in the task definition.
+    /// </summary>
+    public static string FromDatabaseSection(IConfigurationSection database)
+    {
+        ArgumentNullException.ThrowIfNull(database);
+        var builder = new Npgsql.NpgsqlConnectionStringBuilder
+        {
+            Host = database["Host"],
+            Database = database["Name"] ?? "payments",
+            Username = database["Username"],
+            Password = database["Password"],
+            SslMode = Npgsql.SslMode.Require,
+        };
+        if (database["Port"] is { Length: > 0 } port)
+        {
+            builder.Port = int.TryParse(port, System.Globalization.NumberStyles.None, System.Globalization.CultureInfo.InvariantCulture, out var number) && number is > 0 and < 65536
+                ? number
+                : throw new InvalidOperationException($"Payments:Database:Port must be a TCP port, not '{port}'");
+        }
+
+        return builder.ConnectionString;
     }
 }

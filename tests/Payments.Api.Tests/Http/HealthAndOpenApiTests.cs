@@ -64,3 +64,28 @@ public sealed class ReadinessDrainingTests
         }
     }
 }
+
+/// <summary>The worker role runs the relay only: health endpoints answer, the payments API does not exist.</summary>
+public sealed class WorkerRoleTests
+{
+    [Fact]
+    public async Task Worker_role_serves_health_but_not_the_api()
+    {
+        var fixture = new WorkerRoleFixture();
+        await fixture.InitializeAsync();
+        try
+        {
+            Assert.Equal(HttpStatusCode.OK, (await fixture.Anonymous.GetAsync(new Uri(ServiceContract.ReadinessPath, UriKind.Relative))).StatusCode);
+            Assert.Equal(HttpStatusCode.NotFound, (await fixture.MerchantA.GetAsync(new Uri("/v1/balance", UriKind.Relative))).StatusCode);
+        }
+        finally
+        {
+            await fixture.DisposeAsync();
+        }
+    }
+
+    private sealed class WorkerRoleFixture() : ApiFixture(Api.Storage.StoreKind.Sqlite)
+    {
+        protected override void Configure(IDictionary<string, string?> settings) => settings["role"] = "worker";
+    }
+}

@@ -22,6 +22,7 @@ public sealed class PaymentsApiFactory : WebApplicationFactory<Program>
         {
             ["Payments:Store"] = store.ToString(),
             ["ConnectionStrings:Payments"] = connectionString,
+            ["Payments:Shutdown:DrainDelaySeconds"] = "0",
         };
         if (extra is not null)
         {

@@ -1,0 +1,53 @@
+using Microsoft.Extensions.Configuration;
+using Npgsql;
+using Payments.Api.Storage;
+
+namespace Payments.Api.Tests.Storage;
+
+public sealed class StoreConfigurationTests
+{
+    private static IConfiguration Configuration(params (string Key, string Value)[] values) =>
+        new ConfigurationBuilder().AddInMemoryCollection(values.Select(v => new KeyValuePair<string, string?>(v.Key, v.Value))).Build();
+
+    [Fact]
+    public void Platform_database_secrets_become_a_tls_postgres_connection()
+    {
+        var configuration = Configuration(
+            ("Payments:Database:Host", "db.internal"), ("Payments:Database:Port", "5433"), ("Payments:Database:Name", "payments"),
+            ("Payments:Database:Username", "app"), ("Payments:Database:Password", "p;w=d"));
+        var services = new ServiceCollection().AddPaymentsStorage(configuration).BuildServiceProvider();
+
+        var factory = services.GetRequiredService<PostgresConnectionFactory>();
+        var settings = new NpgsqlConnectionStringBuilder(factory.DataSource.ConnectionString);
+
+        Assert.Equal(StoreKind.Postgres, services.GetRequiredService<IConnectionFactory>().Kind);
+        Assert.Equal("db.internal", settings.Host);
+        Assert.Equal(5433, settings.Port);
+        Assert.Equal("payments", settings.Database);
+        Assert.Equal("app", settings.Username);
+        Assert.Equal(SslMode.Require, settings.SslMode);
+    }
+
+    [Theory]
+    [InlineData("Mongo", null)]
+    [InlineData("Postgres", null)]
+    public void Invalid_store_settings_stop_start_up_with_the_key_named(string store, string? connectionString)
+    {
+        var values = new List<(string, string)> { ("Payments:Store", store) };
+        if (connectionString is not null)
+        {
+            values.Add(("ConnectionStrings:Payments", connectionString));
+        }
+
+        var error = Assert.Throws<InvalidOperationException>(() => new ServiceCollection().AddPaymentsStorage(Configuration([.. values])));
+        Assert.Contains("Payments:Store", error.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void A_bad_database_port_is_rejected()
+    {
+        var configuration = Configuration(("Payments:Database:Host", "db"), ("Payments:Database:Port", "http"));
+
+        Assert.Throws<InvalidOperationException>(() => new ServiceCollection().AddPaymentsStorage(configuration));
+    }
+}
