@@ -31,7 +31,12 @@ public static class ObservabilityExtensions
             options.IncludeScopes = true;
             options.UseUtcTimestamp = true;
             options.TimestampFormat = "yyyy-MM-dd'T'HH:mm:ss.fff'Z'";
-            options.JsonWriterOptions = new System.Text.Json.JsonWriterOptions { Indented = false };
+            // Log lines are read by log tooling, never rendered as HTML: keep '>', '+', non-ASCII readable.
+            options.JsonWriterOptions = new System.Text.Json.JsonWriterOptions
+            {
+                Indented = false,
+                Encoder = System.Text.Encodings.Web.JavaScriptEncoder.UnsafeRelaxedJsonEscaping,
+            };
         });
         builder.Logging.Configure(options =>
             options.ActivityTrackingOptions = ActivityTrackingOptions.TraceId | ActivityTrackingOptions.SpanId | ActivityTrackingOptions.ParentId);

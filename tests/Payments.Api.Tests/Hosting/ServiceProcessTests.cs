@@ -1,3 +1,4 @@
+using System.Collections.Concurrent;
 using System.Diagnostics;
 using System.Net;
 using System.Net.Http.Headers;
@@ -57,7 +58,19 @@ public sealed class ServiceProcessTests : IDisposable
         start.Environment.Remove("OTEL_EXPORTER_OTLP_ENDPOINT");
 
         using var process = Process.Start(start) ?? throw new InvalidOperationException("cannot start the service");
-        process.OutputDataReceived += (_, e) => { lock (output) { output.AppendLine(e.Data); } };
+        var stdout = new ConcurrentQueue<string>();
+        process.OutputDataReceived += (_, e) =>
+        {
+            if (e.Data is not null)
+            {
+                stdout.Enqueue(e.Data);
+            }
+
+            lock (output)
+            {
+                output.AppendLine(e.Data);
+            }
+        };
         process.ErrorDataReceived += (_, e) => { lock (output) { output.AppendLine(e.Data); } };
         process.BeginOutputReadLine();
         process.BeginErrorReadLine();
@@ -104,6 +117,16 @@ public sealed class ServiceProcessTests : IDisposable
             }
 
             Assert.Contains("Transaction-log relay stopped", log, StringComparison.Ordinal);
+
+            // Structured logs: every stdout line is one JSON object with a level and a message.
+            Assert.NotEmpty(stdout);
+            foreach (var line in stdout.Where(l => l.Length > 0))
+            {
+                using var entry = JsonDocument.Parse(line);
+                Assert.True(entry.RootElement.TryGetProperty("LogLevel", out _), line);
+                Assert.True(entry.RootElement.TryGetProperty("Message", out _), line);
+            }
+
             Assert.DoesNotContain(CardNumber, log, StringComparison.Ordinal);
             foreach (var file in Directory.GetFiles(logDirectory))
             {
