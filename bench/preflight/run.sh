@@ -26,6 +26,16 @@ echo "==> publishing preflight (ReadyToRun) into $work/bin"
 dotnet publish src/Payments.Preflight -c Release -r linux-x64 --self-contained false -p:PublishReadyToRun=true \
   --artifacts-path "$work/artifacts" -o "$work/bin" -v quiet -nologo >/dev/null
 preflight="$work/bin/Payments.Preflight"
+# Native AOT needs the ILCompiler package from NuGet and a C toolchain; when it cannot be built the
+# ReadyToRun app is the headline.
+aot=""
+echo "==> publishing preflight (Native AOT) into $work/aot"
+if dotnet publish src/Payments.Preflight -c Release -r linux-x64 -p:PublishAot=true \
+     --artifacts-path "$work/aot-artifacts" -o "$work/aot" -v quiet -nologo >"$work/aot.log" 2>&1; then
+  aot="$work/aot/Payments.Preflight"
+else
+  echo "    Native AOT publish failed (see $work/aot.log); measuring ReadyToRun only"
+fi
 dotnet build src/Payments.Preflight -c Release -v quiet -nologo >/dev/null
 
 cdk_out=${CDK_OUT:-}
@@ -75,12 +85,14 @@ hf() { local name=$1; shift; hyperfine --style basic -N -i "$@" --export-json "$
 echo "==> platform templates"
 # shellcheck disable=SC2086
 hf cdk-preflight --runs $((runs * 2)) --warmup 2 "$preflight check $cdk_target --format json"
+[ -n "$aot" ] && hf cdk-preflight-aot --runs $((runs * 2)) --warmup 2 "$aot check $cdk_target --format json"
 hf cdk-preflight-dotnet-run --runs "$runs" --warmup 1 "dotnet run --project src/Payments.Preflight -c Release --no-build -- check $cdk_target --format json"
 hf cdk-cfnlint --runs "$lint_runs" --warmup 0 "cfn-lint --format parseable -- ${cdk_templates[*]}"
 
 for n in $sizes; do
   echo "==> corpus of $n templates"
   hf "corpus-$n-preflight" --runs "$runs" --warmup 1 "$preflight check $work/corpus-$n --format json"
+  [ -n "$aot" ] && hf "corpus-$n-preflight-aot" --runs "$runs" --warmup 1 "$aot check $work/corpus-$n --format json"
   r=$lint_runs; [ "$n" -ge 1000 ] && r=1
   lint_files=$(printf '%s ' "$work/corpus-$n"/*)
   hf "corpus-$n-cfnlint" --runs "$r" --warmup 0 "cfn-lint --format parseable -- $lint_files"
@@ -90,13 +102,23 @@ python3 - "$results" "$quick" "$cdk_source" "${#cdk_templates[@]}" "$sizes" <<'P
 import datetime, json, os, re, subprocess, sys
 results, quick, cdk_source, cdk_count, sizes = sys.argv[1], sys.argv[2] == "1", sys.argv[3], int(sys.argv[4]), sys.argv[5].split()
 def med(name):
-    return json.load(open(os.path.join(results, name + ".json")))["results"][0]["median"]
-rows = [("Platform cdk.out", cdk_count, med("cdk-preflight"), med("cdk-cfnlint"))]
-for n in sizes:
-    rows.append((f"Corpus {n}", int(n), med(f"corpus-{n}-preflight"), med(f"corpus-{n}-cfnlint")))
-lines = ["| Templates | Count | preflight (R2R) | cfn-lint | cfn-lint / preflight | preflight per template |", "|---|---:|---:|---:|---:|---:|"]
-for label, count, p, c in rows:
-    lines.append(f"| {label} | {count} | {p*1000:.0f} ms | {c*1000:.0f} ms | {c/p:.0f}× | {p*1000/count:.2f} ms |")
+    path = os.path.join(results, name + ".json")
+    return json.load(open(path))["results"][0]["median"] if os.path.exists(path) else None
+def ms(value):
+    return "—" if value is None else f"{value*1000:.0f} ms"
+rows = [("Platform cdk.out", cdk_count, "cdk")] + [(f"Corpus {n}", int(n), f"corpus-{n}") for n in sizes]
+lines = ["| Templates | Count | preflight Native AOT | preflight ReadyToRun | cfn-lint | cfn-lint / fastest preflight |", "|---|---:|---:|---:|---:|---:|"]
+times = {}
+for label, count, key in rows:
+    r2r, aot, lint = med(f"{key}-preflight"), med(f"{key}-preflight-aot"), med(f"{key}-cfnlint")
+    best = min(t for t in (r2r, aot) if t is not None)
+    times[key] = best
+    lines.append(f"| {label} | {count} | {ms(aot)} | {ms(r2r)} | {ms(lint)} | {lint/best:.0f}× |")
+linear = ""
+if "corpus-100" in times and "corpus-1000" in times:
+    slope = (times["corpus-1000"] - times["corpus-100"]) / 900
+    linear = (f"Linearity: 100 → 1,000 templates takes {times['corpus-1000']/times['corpus-100']:.1f}× the time "
+              f"(marginal cost {slope*1000:.2f} ms per template; the fixed part is process start and rule data).")
 dotnet_run = med("cdk-preflight-dotnet-run")
 commit = subprocess.run(["git", "rev-parse", "--short", "HEAD"], capture_output=True, text=True).stdout.strip()
 load = open("/proc/loadavg").read().split()[0]
@@ -106,11 +128,13 @@ section = f"""<!-- bench:preflight:begin (written by bench/preflight/run.sh) -->
 ## Preflight vs cfn-lint
 
 Wall time including process start (hyperfine medians), same templates in the same run; {cfn};
-preflight published ReadyToRun (`dotnet publish -r linux-x64 -p:PublishReadyToRun=true`).
+preflight published as Native AOT (`-p:PublishAot=true`) and ReadyToRun (`-p:PublishReadyToRun=true`), `-r linux-x64`.
 Platform templates: {cdk_source}. Measured {datetime.datetime.now(datetime.timezone.utc):%Y-%m-%d %H:%M} UTC
 at commit {commit}, 1-minute load average {load} on the shared 2 cores (other engineers' builds run too).
 
 {chr(10).join(lines)}
+
+{linear}
 
 `dotnet run --project src/Payments.Preflight --no-build -- check` (what `scripts/test.sh` runs) on the
 platform templates: {dotnet_run*1000:.0f} ms — the SDK's `dotnet run` start-up adds most of that.
