@@ -32,7 +32,13 @@ public sealed partial class PaymentsJsonContext : JsonSerializerContext;
 
 public static class PaymentsJson
 {
-    public static PaymentsJsonContext Context => PaymentsJsonContext.Default;
+    // Responses are JSON for machines, never embedded in HTML: relaxed escaping keeps ' < > + readable.
+    private static readonly PaymentsJsonContext RelaxedContext = new(new JsonSerializerOptions(PaymentsJsonContext.Default.Options)
+    {
+        Encoder = System.Text.Encodings.Web.JavaScriptEncoder.UnsafeRelaxedJsonEscaping,
+    });
+
+    public static PaymentsJsonContext Context => RelaxedContext;
 
     public static byte[] ErrorBytes(ErrorBody error) =>
         JsonSerializer.SerializeToUtf8Bytes(new ErrorEnvelope(error), Context.ErrorEnvelope);

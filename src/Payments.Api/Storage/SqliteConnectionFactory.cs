@@ -52,6 +52,65 @@ public sealed class SqliteConnectionFactory : IConnectionFactory, IDisposable
     /// <summary>Serialises write transactions within this process.</summary>
     public SemaphoreSlim WriteGate { get; } = new(1, 1);
 
+    private const int MaxCachedWriterCommands = 64;
+    private SqliteConnection? writer;
+    private readonly Dictionary<string, SqliteCommand> writerCommands = new(StringComparer.Ordinal);
+
+    /// <summary>
+    /// The one long-lived writer connection; only for holders of <see cref="WriteGate"/>. Keeping it
+    /// (with its prepared statements, see <see cref="WriterCommand"/>) saves an open, the pragmas and
+    /// a statement compilation per statement on every write.
+    /// </summary>
+    public async ValueTask<SqliteConnection> GetWriterAsync(CancellationToken cancellationToken)
+    {
+        if (writer is { State: System.Data.ConnectionState.Open })
+        {
+            return writer;
+        }
+
+        DiscardWriter();
+        writer = (SqliteConnection)await OpenAsync(cancellationToken);
+        return writer;
+    }
+
+    /// <summary>A cached, prepared command on the writer for <paramref name="sql"/>, parameters cleared. Gate holders only.</summary>
+    public SqliteCommand WriterCommand(string sql)
+    {
+        var connection = writer ?? throw new InvalidOperationException("GetWriterAsync must run first");
+        if (!writerCommands.TryGetValue(sql, out var command))
+        {
+            if (writerCommands.Count >= MaxCachedWriterCommands)
+            {
+                foreach (var cached in writerCommands.Values)
+                {
+                    cached.Dispose();
+                }
+
+                writerCommands.Clear();
+            }
+
+            command = connection.CreateCommand();
+            command.CommandText = sql;
+            writerCommands[sql] = command;
+        }
+
+        command.Parameters.Clear();
+        return command;
+    }
+
+    /// <summary>Drops the writer after an error that may have left it unusable; the next write opens a new one.</summary>
+    public void DiscardWriter()
+    {
+        foreach (var command in writerCommands.Values)
+        {
+            command.Dispose();
+        }
+
+        writerCommands.Clear();
+        writer?.Dispose();
+        writer = null;
+    }
+
     public async ValueTask<DbConnection> OpenAsync(CancellationToken cancellationToken)
     {
         var connection = new SqliteConnection(connectionString);
@@ -70,5 +129,9 @@ public sealed class SqliteConnectionFactory : IConnectionFactory, IDisposable
         }
     }
 
-    public void Dispose() => WriteGate.Dispose();
+    public void Dispose()
+    {
+        DiscardWriter();
+        WriteGate.Dispose();
+    }
 }

@@ -43,9 +43,7 @@ public sealed class WriteSessionFactory(IConnectionFactory connections, IService
             return new PostgresWriteSession(await dataSource.OpenConnectionAsync(cancellationToken));
         }
 
-        var sqlite = services.GetRequiredService<SqliteConnectionFactory>();
-        var connection = (SqliteConnection)await sqlite.OpenAsync(cancellationToken);
-        return new SqliteWriteSession(connection, sqlite.WriteGate);
+        return new SqliteWriteSession(services.GetRequiredService<SqliteConnectionFactory>());
     }
 }
 
@@ -158,7 +156,7 @@ public sealed class PostgresWriteSession(NpgsqlConnection connection) : WriteSes
     }
 }
 
-public sealed class SqliteWriteSession(SqliteConnection connection, SemaphoreSlim writeGate) : WriteSession
+public sealed class SqliteWriteSession(SqliteConnectionFactory sqlite) : WriteSession
 {
     private bool holdsGate;
     private bool begun;
@@ -181,12 +179,7 @@ public sealed class SqliteWriteSession(SqliteConnection connection, SemaphoreSli
     public override async Task<IReadOnlyList<StatementResult>> CommitAsync(IReadOnlyList<Statement> statements, CancellationToken cancellationToken)
     {
         var results = await RunAsync(statements, cancellationToken);
-        await using (var commit = connection.CreateCommand())
-        {
-            commit.CommandText = "COMMIT";
-            await commit.ExecuteNonQueryAsync(CancellationToken.None);
-        }
-
+        await sqlite.WriterCommand("COMMIT").ExecuteNonQueryAsync(CancellationToken.None);
         finished = true;
         ReleaseGate();
         return results;
@@ -200,18 +193,16 @@ public sealed class SqliteWriteSession(SqliteConnection connection, SemaphoreSli
             return;
         }
 
-        await writeGate.WaitAsync(cancellationToken);
+        await sqlite.WriteGate.WaitAsync(cancellationToken);
         holdsGate = true;
-        await using var begin = connection.CreateCommand();
-        begin.CommandText = "BEGIN IMMEDIATE";
-        await begin.ExecuteNonQueryAsync(cancellationToken);
+        await sqlite.GetWriterAsync(cancellationToken);
+        await sqlite.WriterCommand("BEGIN IMMEDIATE").ExecuteNonQueryAsync(cancellationToken);
         begun = true;
     }
 
     private async Task<StatementResult> ExecuteAsync(Statement statement, CancellationToken cancellationToken)
     {
-        await using var command = connection.CreateCommand();
-        command.CommandText = statement.Sql;
+        var command = sqlite.WriterCommand(statement.Sql);
         foreach (var (name, value) in statement.Parameters)
         {
             command.Parameters.AddWithValue(name, value ?? DBNull.Value);
@@ -242,7 +233,7 @@ public sealed class SqliteWriteSession(SqliteConnection connection, SemaphoreSli
         if (holdsGate)
         {
             holdsGate = false;
-            writeGate.Release();
+            sqlite.WriteGate.Release();
         }
     }
 
@@ -253,19 +244,17 @@ public sealed class SqliteWriteSession(SqliteConnection connection, SemaphoreSli
             if (begun && !finished)
             {
                 finished = true;
-                await using var rollback = connection.CreateCommand();
-                rollback.CommandText = "ROLLBACK";
-                await rollback.ExecuteNonQueryAsync(CancellationToken.None);
+                await sqlite.WriterCommand("ROLLBACK").ExecuteNonQueryAsync(CancellationToken.None);
             }
         }
         catch (SqliteException)
         {
-            // No transaction left to roll back (SQLite already rolled it back on the error).
+            // SQLite may have rolled back already (e.g. after SQLITE_FULL); start over with a fresh writer.
+            sqlite.DiscardWriter();
         }
         finally
         {
             ReleaseGate();
-            await connection.DisposeAsync();
         }
     }
 }
