@@ -18,8 +18,17 @@ internal static class LambdaRuntimeLifecycle
         }
     }
 
-    public static string Origin(Resource function) =>
-        function.LogicalId.Contains("CustomResourceProvider", StringComparison.Ordinal) || function.LogicalId.StartsWith("AWS", StringComparison.Ordinal) || function.LogicalId.Contains("SingletonLambda", StringComparison.Ordinal)
-            ? " (a function CDK adds itself for a custom resource: override its Runtime with an Aspect)"
-            : string.Empty;
+    private static readonly string[] CdkProviderMarkers =
+    [
+        "CustomResourceProvider", "SingletonLambda", "LogRetention", "BucketNotificationsHandler", "AWS679f53fac002430cb0da5b7982bd2287",
+        "Custom::", "Provider/framework-", "CDKBucketDeployment",
+    ];
+
+    /// <summary>Names CDK's own custom-resource functions, which users do not write and must override with an Aspect.</summary>
+    public static string Origin(Resource function)
+    {
+        var cdkPath = ((function.Body["Metadata"] as MappingNode)?["aws:cdk:path"] as ScalarNode)?.Value ?? string.Empty;
+        var isCdkProvider = CdkProviderMarkers.Any(m => function.LogicalId.Contains(m, StringComparison.Ordinal) || cdkPath.Contains(m, StringComparison.Ordinal));
+        return isCdkProvider ? " (a function CDK adds itself for a custom resource: override its Runtime with an Aspect)" : string.Empty;
+    }
 }
