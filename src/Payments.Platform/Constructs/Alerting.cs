@@ -1,3 +1,4 @@
+using Amazon.CDK.AWS.IAM;
 using Amazon.CDK.AWS.KMS;
 using Amazon.CDK.AWS.SNS;
 using Constructs;
@@ -27,11 +28,28 @@ public sealed class Alerting : Construct
         Security = Create("Security", $"{props.Environment.Prefix}-security", "Payments security", props.Key);
     }
 
-    private Topic Create(string id, string name, string displayName, IKey key) => new(this, id, new TopicProps
+    private Topic Create(string id, string name, string displayName, IKey key)
     {
-        TopicName = name,
-        DisplayName = displayName,
-        MasterKey = key,
-        EnforceSSL = true,
-    });
+        var topic = new Topic(this, id, new TopicProps
+        {
+            TopicName = name,
+            DisplayName = displayName,
+            MasterKey = key,
+        });
+        // CDK 2.160's EnforceSSL only materialises once some other statement creates a topic policy;
+        // the operations topic gets none (alarms publish without one), so the statement is explicit.
+        topic.AddToResourcePolicy(new PolicyStatement(new PolicyStatementProps
+        {
+            Sid = "DenyPublishWithoutTls",
+            Effect = Effect.DENY,
+            Principals = [new AnyPrincipal()],
+            Actions = ["sns:Publish"],
+            Resources = [topic.TopicArn],
+            Conditions = new Dictionary<string, object>
+            {
+                ["Bool"] = new Dictionary<string, object> { ["aws:SecureTransport"] = "false" },
+            },
+        }));
+        return topic;
+    }
 }

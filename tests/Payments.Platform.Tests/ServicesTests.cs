@@ -1,0 +1,228 @@
+using System.Text.Json.Nodes;
+using Payments.Api.Hosting;
+
+namespace Payments.Platform.Tests;
+
+[Collection(SynthesizedApp.Name)]
+public sealed class ServicesTests(SynthesizedEnvironments app)
+{
+    public static TheoryData<string> Environments => new() { "dev", "staging", "prod" };
+
+    private JsonObject Service(string env, string name) =>
+        app.One(env, "AWS::ECS::Service", s => s.Props()["ServiceName"].Str() == $"payments-{env}-{name}");
+
+    private JsonObject TaskDefinition(string env, string name) =>
+        app.One(env, "AWS::ECS::TaskDefinition", t => t.Props()["Family"].Str() == $"payments-{env}-{name}");
+
+    private JsonNode Container(string env, string name) => TaskDefinition(env, name).Props()["ContainerDefinitions"]![0]!;
+
+    [Theory]
+    [MemberData(nameof(Environments))]
+    public void The_cluster_has_container_insights_and_both_fargate_capacity_providers(string env)
+    {
+        var cluster = app.One(env, "AWS::ECS::Cluster").Props();
+        Assert.Equal($"payments-{env}", cluster["ClusterName"].Str());
+        Assert.Contains(cluster["ClusterSettings"].Items(), s => s["Name"].Str() == "containerInsights" && s["Value"].Str() == "enabled");
+        var providers = app.One(env, "AWS::ECS::ClusterCapacityProviderAssociations").Props()["CapacityProviders"].Items().Select(p => p.Str()).Order();
+        Assert.Equal(["FARGATE", "FARGATE_SPOT"], providers);
+        Assert.NotNull(cluster["Configuration"]!["ExecuteCommandConfiguration"]!["KmsKeyId"]);
+    }
+
+    [Theory]
+    [MemberData(nameof(Environments))]
+    public void A_private_cloud_map_namespace_carries_the_environment(string env) =>
+        Assert.Equal($"{env}.payments.internal", app.One(env, "AWS::ServiceDiscovery::PrivateDnsNamespace").Props()["Name"].Str());
+
+    [Theory]
+    [MemberData(nameof(Environments))]
+    public void The_api_service_uses_code_deploy_with_the_blue_target_group_and_no_rolling_settings(string env)
+    {
+        var api = Service(env, "api").Props();
+        Assert.Equal("CODE_DEPLOY", api["DeploymentController"]!["Type"].Str());
+        Assert.Null(api["DeploymentConfiguration"]);
+        var loadBalancer = api["LoadBalancers"].Items().Single();
+        Assert.Equal("api", loadBalancer["ContainerName"].Str());
+        Assert.Equal(ServiceContract.HttpPort, loadBalancer["ContainerPort"].Number());
+        var blue = app.Resources(env, "AWS::ElasticLoadBalancingV2::TargetGroup").Single(t => t.Resource.Props()["Name"].Str() == $"payments-{env}-blue").Id;
+        Assert.Equal(blue, loadBalancer["TargetGroupArn"]!["Ref"].Str());
+    }
+
+    [Theory]
+    [MemberData(nameof(Environments))]
+    public void The_api_service_names_its_task_definition_family_and_waits_for_it_and_the_listeners(string env)
+    {
+        var api = Service(env, "api");
+        Assert.Equal($"payments-{env}-api", api.Props()["TaskDefinition"].Str());
+        var dependsOn = api["DependsOn"].Items().Select(d => d.Str()).ToList();
+        var taskDefinition = app.Resources(env, "AWS::ECS::TaskDefinition").Single(t => t.Resource.Props()["Family"].Str() == $"payments-{env}-api").Id;
+        Assert.Contains(taskDefinition, dependsOn);
+        Assert.Equal(2, app.Resources(env, "AWS::ElasticLoadBalancingV2::Listener").Count(l => dependsOn.Contains(l.Id)));
+    }
+
+    [Theory]
+    [InlineData("dev", "256", "512", 1, 2)]
+    [InlineData("staging", "512", "1024", 2, 4)]
+    [InlineData("prod", "1024", "2048", 3, 12)]
+    public void Api_size_count_and_scaling_bounds_follow_the_table(string env, string cpu, string memory, int desired, int max)
+    {
+        var task = TaskDefinition(env, "api").Props();
+        Assert.Equal((cpu, memory), (task["Cpu"].Str(), task["Memory"].Str()));
+        Assert.Equal(desired, Service(env, "api").Props()["DesiredCount"].Number());
+        var target = app.One(env, "AWS::ApplicationAutoScaling::ScalableTarget").Props();
+        Assert.Equal((desired, max), (target["MinCapacity"].Number(), target["MaxCapacity"].Number()));
+    }
+
+    [Theory]
+    [MemberData(nameof(Environments))]
+    public void Api_autoscales_on_cpu_and_on_requests_per_target_of_both_target_groups(string env)
+    {
+        var policies = app.Resources(env, "AWS::ApplicationAutoScaling::ScalingPolicy")
+            .Select(p => p.Resource.Props()["TargetTrackingScalingPolicyConfiguration"]!["PredefinedMetricSpecification"]!)
+            .ToList();
+        Assert.Single(policies, p => p["PredefinedMetricType"].Str() == "ECSServiceAverageCPUUtilization");
+        var requests = policies.Where(p => p["PredefinedMetricType"].Str() == "ALBRequestCountPerTarget").ToList();
+        Assert.Equal(2, requests.Count);
+        Assert.Contains(requests, p => p["ResourceLabel"].Text().Contains("EdgeBlueTargetGroup", StringComparison.Ordinal));
+        Assert.Contains(requests, p => p["ResourceLabel"].Text().Contains("EdgeGreenTargetGroup", StringComparison.Ordinal));
+    }
+
+    [Theory]
+    [MemberData(nameof(Environments))]
+    public void Services_run_privately_with_exec_and_grace_period(string env)
+    {
+        var api = Service(env, "api").Props();
+        Assert.True(api["EnableExecuteCommand"]!.GetValue<bool>());
+        Assert.Equal(90, api["HealthCheckGracePeriodSeconds"].Number());
+        Assert.Equal("DISABLED", api["NetworkConfiguration"]!["AwsvpcConfiguration"]!["AssignPublicIp"].Str());
+        var worker = Service(env, "worker").Props();
+        Assert.True(worker["EnableExecuteCommand"]!.GetValue<bool>());
+        Assert.Equal("DISABLED", worker["NetworkConfiguration"]!["AwsvpcConfiguration"]!["AssignPublicIp"].Str());
+    }
+
+    [Theory]
+    [MemberData(nameof(Environments))]
+    public void The_worker_runs_the_same_image_as_the_relay_role_without_a_load_balancer(string env)
+    {
+        var worker = Service(env, "worker").Props();
+        Assert.Null(worker["LoadBalancers"]);
+        Assert.Equal("ECS", worker["DeploymentController"]!["Type"].Str());
+        Assert.Single(worker["ServiceRegistries"].Items());
+        Assert.Equal([ServiceContract.RoleSwitch, ServiceContract.WorkerRole], Container(env, "worker")["Command"].Items().Select(c => c.Str()));
+        Assert.Equal([ServiceContract.RoleSwitch, ServiceContract.ApiRole], Container(env, "api")["Command"].Items().Select(c => c.Str()));
+        Assert.Equal(Container(env, "api")["Image"].Text(), Container(env, "worker")["Image"].Text());
+        Assert.Null(Container(env, "worker")["PortMappings"]);
+    }
+
+    [Theory]
+    [MemberData(nameof(Environments))]
+    public void Containers_stop_later_than_the_app_shuts_down_and_listen_on_the_contract_port(string env)
+    {
+        foreach (var name in new[] { "api", "worker" })
+        {
+            Assert.True(Container(env, name)["StopTimeout"].Number() > ServiceContract.ShutdownTimeoutSeconds);
+            Assert.True(Container(env, name)["LinuxParameters"]!["InitProcessEnabled"]!.GetValue<bool>());
+        }
+        Assert.Equal(ServiceContract.HttpPort, Container(env, "api")["PortMappings"]![0]!["ContainerPort"].Number());
+    }
+
+    [Theory]
+    [MemberData(nameof(Environments))]
+    public void Database_credentials_arrive_as_ecs_secrets_from_the_generated_secret(string env)
+    {
+        foreach (var name in new[] { "api", "worker" })
+        {
+            var secrets = Container(env, name)["Secrets"].Items().ToDictionary(s => s["Name"].Str(), s => s["ValueFrom"].Text());
+            foreach (var (variable, field) in new[] { ("Host", "host"), ("Port", "port"), ("Name", "dbname"), ("Username", "username"), ("Password", "password") })
+            {
+                Assert.Contains($":{field}::", secrets[$"Payments__Database__{variable}"], StringComparison.Ordinal);
+                Assert.Contains("DatabaseSecretAttachment", secrets[$"Payments__Database__{variable}"], StringComparison.Ordinal);
+            }
+            var environment = Container(env, name)["Environment"].Items().ToDictionary(e => e["Name"].Str(), e => e["Value"].Text());
+            Assert.Equal("\"Postgres\"", environment["Payments__Store"]);
+            Assert.DoesNotContain(environment.Keys, k => k.Contains("Password", StringComparison.OrdinalIgnoreCase));
+        }
+        Assert.Contains("Payments__CardFingerprintKey", Container(env, "api")["Secrets"].Items().Select(s => s["Name"].Str()));
+    }
+
+    [Theory]
+    [MemberData(nameof(Environments))]
+    public void The_worker_exports_the_transaction_log_to_the_bucket(string env)
+    {
+        var environment = Container(env, "worker")["Environment"].Items().ToDictionary(e => e["Name"].Str(), e => e["Value"]!);
+        Assert.Equal("S3", environment["Payments__TransactionLog__Sink"].Str());
+        Assert.Equal("transaction-log/", environment["Payments__TransactionLog__Prefix"].Str());
+        var bucketId = app.Resources(env, "AWS::S3::Bucket").Single(b => b.Resource.Props()["BucketName"].Text().Contains("transaction-log", StringComparison.Ordinal)).Id;
+        Assert.Equal(bucketId, environment["Payments__TransactionLog__Bucket"]["Ref"].Str());
+    }
+
+    [Theory]
+    [MemberData(nameof(Environments))]
+    public void Each_service_has_its_own_execution_and_task_role_assumed_by_ecs_tasks(string env)
+    {
+        var roles = app.Resources(env, "AWS::IAM::Role").Select(r => r.Resource.Props()).ToList();
+        foreach (var name in new[] { "api-execution", "api-task", "worker-execution", "worker-task" })
+        {
+            var role = roles.Single(r => r["RoleName"]?.Text() == $"\"payments-{env}-{name}\"");
+            var trust = role["AssumeRolePolicyDocument"]!["Statement"]![0]!;
+            Assert.Equal("ecs-tasks.amazonaws.com", trust["Principal"]!["Service"].Str());
+            Assert.Equal(SynthesizedEnvironments.TestAccount, trust["Condition"]!["StringEquals"]!["aws:SourceAccount"].Str());
+            Assert.Null(role["ManagedPolicyArns"]);
+        }
+        var api = TaskDefinition(env, "api").Props();
+        var worker = TaskDefinition(env, "worker").Props();
+        Assert.NotEqual(api["TaskRoleArn"].Text(), worker["TaskRoleArn"].Text());
+        Assert.NotEqual(api["ExecutionRoleArn"].Text(), api["TaskRoleArn"].Text());
+    }
+
+    [Theory]
+    [MemberData(nameof(Environments))]
+    public void Only_the_worker_task_role_may_write_the_transaction_log_and_only_under_its_prefix(string env)
+    {
+        var policies = app.Resources(env, "AWS::IAM::Policy").Select(p => p.Resource.Props()).ToList();
+        var writers = policies.Where(p => p["PolicyDocument"]!["Statement"].Items().Any(s => s["Action"].Text().Contains("s3:PutObject", StringComparison.Ordinal))).ToList();
+        var writer = Assert.Single(writers);
+        Assert.Contains("WorkerTaskRole", writer["Roles"].Text(), StringComparison.Ordinal);
+        Assert.Contains("/transaction-log/*", writer["PolicyDocument"].Text(), StringComparison.Ordinal);
+    }
+
+    [Theory]
+    [InlineData("dev", true)]
+    [InlineData("staging", true)]
+    [InlineData("prod", false)]
+    public void Spot_capacity_is_used_outside_prod_only(string env, bool spot)
+    {
+        var api = Service(env, "api").Props()["CapacityProviderStrategy"].Items().ToList();
+        Assert.Contains(api, s => s["CapacityProvider"].Str() == "FARGATE" && s["Base"].Number() == 1);
+        Assert.Equal(spot, api.Any(s => s["CapacityProvider"].Str() == "FARGATE_SPOT"));
+        Assert.Equal(spot ? "FARGATE_SPOT" : "FARGATE", Service(env, "worker").Props()["CapacityProviderStrategy"]![0]!["CapacityProvider"].Str());
+    }
+
+    [Theory]
+    [MemberData(nameof(Environments))]
+    public void Task_security_groups_admit_only_the_load_balancer_on_the_service_port(string env)
+    {
+        var groups = app.Resources(env, "AWS::EC2::SecurityGroup").ToDictionary(g => g.Resource.Props()["GroupName"].Str(), g => g.Id);
+        var ingress = app.Resources(env, "AWS::EC2::SecurityGroupIngress").Select(r => r.Resource.Props()).ToList();
+        var toApi = ingress.Where(r => r["GroupId"].Text().Contains(groups[$"payments-{env}-api"], StringComparison.Ordinal)).ToList();
+        var rule = Assert.Single(toApi);
+        Assert.Equal(ServiceContract.HttpPort, rule["FromPort"].Number());
+        Assert.Contains(groups[$"payments-{env}-alb"], rule["SourceSecurityGroupId"].Text(), StringComparison.Ordinal);
+        Assert.DoesNotContain(ingress, r => r["GroupId"].Text().Contains(groups[$"payments-{env}-worker"], StringComparison.Ordinal));
+    }
+
+    [Theory]
+    [MemberData(nameof(Environments))]
+    public void The_image_comes_from_the_dockerfile_asset_with_a_fixed_hash_never_a_public_registry(string env)
+    {
+        var image = Container(env, "api")["Image"].Text();
+        Assert.Contains("payments-api-bootstrap-v1", image, StringComparison.Ordinal);
+        Assert.Contains(".dkr.ecr.", image, StringComparison.Ordinal);
+        var stage = app.Stage(env);
+        var assembly = stage.Stage.Synth();
+        var assets = JsonNode.Parse(File.ReadAllText(Path.Combine(assembly.Directory, $"{stage.Platform.ArtifactId}.assets.json")))!;
+        var dockerImage = assets["dockerImages"]!.AsObject().Single().Value!;
+        Assert.Equal("src/Payments.Api/Dockerfile", dockerImage["source"]!["dockerFile"].Str());
+        Assert.Equal(app.Settings.RepositoryRoot, dockerImage["source"]!["directory"].Str());
+        Assert.True(File.Exists(Path.Combine(app.Settings.RepositoryRoot, "src/Payments.Api/Hosting/ServiceContract.cs")));
+    }
+}
