@@ -37,6 +37,9 @@ public sealed class PaymentsApiFactory : WebApplicationFactory<Program>
 
     public string ConnectionString { get; }
 
+    /// <summary>The host environment; tests run as "Testing" unless a test needs Development.</summary>
+    public string Environment { get; set; } = "Testing";
+
     public static async Task<PaymentsApiFactory> CreateAsync(StoreKind store, IDictionary<string, string?>? settings = null)
     {
         if (store == StoreKind.Postgres)
@@ -51,7 +54,7 @@ public sealed class PaymentsApiFactory : WebApplicationFactory<Program>
 
     protected override void ConfigureWebHost(IWebHostBuilder builder)
     {
-        builder.UseEnvironment("Testing");
+        builder.UseEnvironment(Environment);
         foreach (var (key, value) in settings)
         {
             builder.UseSetting(key, value);
