@@ -33,6 +33,14 @@ public sealed class TransactionLogHostingTests
     }
 
     [Fact]
+    public void An_unknown_sink_is_rejected_naming_the_key()
+    {
+        var error = Assert.Throws<InvalidOperationException>(() => BuildHost(new() { ["Payments:TransactionLog:Sink"] = "Kafka" }));
+
+        Assert.Contains("Payments:TransactionLog:Sink", error.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
     public void The_default_sink_is_the_data_directory()
     {
         using var host = BuildHost([]);
