@@ -12,6 +12,7 @@
 #   bench/run.sh --api-only      # skip the preflight and synth harnesses
 #   bench/run.sh --artifacts DIR # build the service into DIR (dotnet --artifacts-path), not src/*/bin
 #   bench/run.sh --no-build      # use the service already built (PAYMENTS_BENCH_SERVICE_DLL or src/*/bin)
+#   bench/run.sh --wait-quiet 600  # wait up to 600 s for the load average to drop below the core count
 # Not part of the test suite: it saturates the machine for several minutes.
 # Tools it needs are Debian packages and are installed when missing (apt-get update first):
 # wrk (HTTP load with a Lua script: a unique Idempotency-Key per request), pgbench + psql
@@ -35,9 +36,9 @@ while [ $# -gt 0 ]; do
     --api-only) others=0; shift ;;
     --no-build) build=0; shift ;;
     --artifacts) artifacts="$2"; shift 2 ;;
-    --runs|--duration|--concurrency|--sqlite-concurrency|--warmup) api_args+=("$1" "$2"); shift 2 ;;
+    --runs|--duration|--concurrency|--sqlite-concurrency|--warmup|--wait-quiet) api_args+=("$1" "$2"); shift 2 ;;
     --skip-sqlite|--skip-postgres) api_args+=("$1"); shift ;;
-    -h|--help) sed -n '2,20p' "$0"; exit 0 ;;
+    -h|--help) sed -n '2,21p' "$0"; exit 0 ;;
     *) echo "unknown option $1 (see --help)" >&2; exit 2 ;;
   esac
 done

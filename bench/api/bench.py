@@ -313,6 +313,7 @@ def machine_details() -> dict:
         "postgres": version(["pgbench", "--version"]).replace("pgbench ", ""), "wrk": version(["wrk", "-v"]).split(" Copyright")[0],
         "date_utc": dt.datetime.now(dt.timezone.utc).strftime("%Y-%m-%d %H:%M UTC"),
         "commit": version(["git", "-C", ROOT, "rev-parse", "--short", "HEAD"]),
+        "loadavg_at_start": [round(x, 1) for x in os.getloadavg()],
     }
 
 
@@ -333,7 +334,8 @@ def render(results: dict) -> str:
     lines = [MACHINE_BEGIN, "", "## Machine", "",
              f"- {m['nproc']} vCPU `{m['cpu_model']}`, {m['memory_gib']} GiB RAM, Linux {m['kernel']}",
              f"- .NET SDK {m['dotnet']}, PostgreSQL {m['postgres']} (throw-away server from `scripts/pg.sh`, fsync on), {m['wrk']}",
-             f"- measured {m['date_utc']} at commit `{m['commit']}`; everything (load generator, service, database) shares these {m['nproc']} cores",
+             f"- measured {m['date_utc']} at commit `{m['commit']}`; everything (load generator, service, database) shares these {m['nproc']} cores"
+             + (f"; load average when the run started: {' / '.join(str(x) for x in m['loadavg_at_start'])} (1/5/15 min)" if m.get("loadavg_at_start") else ""),
              "", "## How to run", "", "```", "bench/run.sh            # everything: API vs pgbench, SQLite, then bench/preflight and bench/synth if present",
              f"bench/run.sh --runs {results['settings']['runs']} --duration {results['settings']['duration_s']}   # the settings used below",
              "bench/run.sh --quick    # 1 x 3 s smoke run, does not rewrite this file", "```", "",
@@ -442,6 +444,8 @@ def main() -> int:
     parser.add_argument("--concurrency", default="16,64")
     parser.add_argument("--sqlite-concurrency", default="16,64")
     parser.add_argument("--warmup", type=int, default=5, help="seconds of warm-up load before measuring (JIT, pools)")
+    parser.add_argument("--wait-quiet", type=int, default=0, metavar="SECONDS",
+                        help="wait up to SECONDS for the 1-minute load average to drop below the core count before measuring")
     parser.add_argument("--skip-sqlite", action="store_true")
     parser.add_argument("--skip-postgres", action="store_true")
     parser.add_argument("--docs", default=os.path.join(ROOT, "docs", "benchmarks.md"), help="file to write; '' = do not write")
@@ -449,6 +453,11 @@ def main() -> int:
     parser.add_argument("--results-dir", default=os.path.join(tempfile.gettempdir(), "payments-bench"))
     args = parser.parse_args()
 
+    if args.wait_quiet > 0:
+        waited_until = time.monotonic() + args.wait_quiet
+        while os.getloadavg()[0] >= os.cpu_count() and time.monotonic() < waited_until:
+            log(f"waiting for a quieter machine (load average {os.getloadavg()[0]:.1f} on {os.cpu_count()} cores)")
+            time.sleep(15)
     concurrency = [int(c) for c in args.concurrency.split(",")]
     sqlite_concurrency = [int(c) for c in args.sqlite_concurrency.split(",")]
     if not os.path.exists(SERVICE_DLL):
