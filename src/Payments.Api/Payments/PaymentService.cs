@@ -51,6 +51,7 @@ public sealed class PaymentService(
                 authorization.FailureCode,
                 authorization.Message);
             var paymentJson = JsonSerializer.SerializeToUtf8Bytes(resource, PaymentsJson.Context.PaymentResource);
+            var paymentText = Encoding.UTF8.GetString(paymentJson);
 
             var insert = new Statement(PaymentSql.InsertPayment)
                 .Add("payment_id", paymentId)
@@ -87,11 +88,11 @@ public sealed class PaymentService(
                 "requires_capture" => "payment.authorized",
                 _ => "payment.failed",
             };
-            statements.Add(Event(merchantId, eventType, paymentId, paymentJson));
+            statements.Add(Event(merchantId, eventType, paymentId, paymentText));
 
             if (authorization.Approved)
             {
-                return new Outcome(statements, new ApiResult(StatusCodes.Status201Created, paymentJson), () => metrics.PaymentCreated(status, payment.Currency));
+                return new Outcome(statements, new ApiResult(StatusCodes.Status201Created, paymentJson, text: paymentText), () => metrics.PaymentCreated(status, payment.Currency));
             }
 
             var error = PaymentsJson.ErrorBytes(new ErrorBody(
@@ -125,19 +126,19 @@ public sealed class PaymentService(
 
             var released = payment.AmountCapturable - toCapture;
             var after = payment with { Status = "succeeded", AmountCaptured = toCapture, AmountCapturable = 0 };
-            var json = JsonSerializer.SerializeToUtf8Bytes(after, PaymentsJson.Context.PaymentResource);
+            var result = new ApiResult(StatusCodes.Status200OK, JsonSerializer.SerializeToUtf8Bytes(after, PaymentsJson.Context.PaymentResource));
             var statements = new List<Statement>
             {
                 Ledger(LedgerSql.Capture, merchantId, payment, toCapture),
-                Event(merchantId, "payment.captured", paymentId, json),
+                Event(merchantId, "payment.captured", paymentId, result.BodyText),
             };
             if (released > 0)
             {
                 statements.Add(Ledger(LedgerSql.Release, merchantId, payment, released));
-                statements.Add(Event(merchantId, "payment.released", paymentId, json));
+                statements.Add(Event(merchantId, "payment.released", paymentId, result.BodyText));
             }
 
-            return new Outcome(statements, new ApiResult(StatusCodes.Status200OK, json));
+            return new Outcome(statements, result);
         }, cancellationToken);
 
     public async Task<ApiResult> CancelAsync(string merchantId, string paymentId, IdempotencyRequest? idempotency, CancellationToken cancellationToken) =>
@@ -152,13 +153,13 @@ public sealed class PaymentService(
             var updated = await session.RunAsync([Transition(PaymentSql.CancelPayment, merchantId, paymentId)], cancellationToken);
             EnsureTransitioned(updated[0], payment, "cancel");
             var after = payment with { Status = "canceled", AmountCapturable = 0 };
-            var json = JsonSerializer.SerializeToUtf8Bytes(after, PaymentsJson.Context.PaymentResource);
+            var result = new ApiResult(StatusCodes.Status200OK, JsonSerializer.SerializeToUtf8Bytes(after, PaymentsJson.Context.PaymentResource));
             List<Statement> statements =
             [
                 Ledger(LedgerSql.Release, merchantId, payment, payment.AmountCapturable),
-                Event(merchantId, "payment.canceled", paymentId, json),
+                Event(merchantId, "payment.canceled", paymentId, result.BodyText),
             ];
-            return new Outcome(statements, new ApiResult(StatusCodes.Status200OK, json));
+            return new Outcome(statements, result);
         }, cancellationToken);
 
     public async Task<ApiResult> RefundAsync(string merchantId, string paymentId, long? amount, string? reason, IdempotencyRequest? idempotency, CancellationToken cancellationToken) =>
@@ -186,7 +187,7 @@ public sealed class PaymentService(
             EnsureTransitioned(updated[0], payment, "refund");
 
             var refund = new RefundResource(Ids.New("re_"), "refund", paymentId, toRefund, payment.Currency, "succeeded", reason, time.GetUtcNow().ToUnixTimeSeconds());
-            var json = JsonSerializer.SerializeToUtf8Bytes(refund, PaymentsJson.Context.RefundResource);
+            var result = new ApiResult(StatusCodes.Status201Created, JsonSerializer.SerializeToUtf8Bytes(refund, PaymentsJson.Context.RefundResource));
             List<Statement> statements =
             [
                 new Statement(PaymentSql.InsertRefund)
@@ -198,9 +199,9 @@ public sealed class PaymentService(
                     .Add("reason", reason)
                     .Add("created", refund.Created),
                 Ledger(LedgerSql.Refund, merchantId, payment, toRefund).Add("refund_id", refund.Id),
-                Event(merchantId, "refund.succeeded", refund.Id, json),
+                Event(merchantId, "refund.succeeded", refund.Id, result.BodyText),
             ];
-            return new Outcome(statements, new ApiResult(StatusCodes.Status201Created, json));
+            return new Outcome(statements, result);
         }, cancellationToken);
 
     public async Task<PaymentResource> GetAsync(string merchantId, string paymentId, CancellationToken cancellationToken)
@@ -313,7 +314,7 @@ public sealed class PaymentService(
                     .Add("request_path", idempotency.Path)
                     .Add("request_hash", idempotency.RequestHash)
                     .Add("response_status", outcome.Result.StatusCode)
-                    .Add("response_body", Encoding.UTF8.GetString(outcome.Result.Body.Span)));
+                    .Add("response_body", outcome.Result.BodyText));
             }
 
             try
@@ -401,13 +402,13 @@ public sealed class PaymentService(
     private static Statement Ledger(string sql, string merchantId, PaymentResource payment, long amount) =>
         new Statement(sql).Add("merchant_id", merchantId).Add("payment_id", payment.Id).Add("currency", payment.Currency).Add("amount", amount);
 
-    private static Statement Event(string merchantId, string eventType, string objectId, byte[] payload) =>
+    private static Statement Event(string merchantId, string eventType, string objectId, string payload) =>
         new Statement(PaymentSql.InsertEvent)
             .Add("event_id", Ids.New("evt_"))
             .Add("merchant_id", merchantId)
             .Add("event_type", eventType)
             .Add("object_id", objectId)
-            .Add("payload", Encoding.UTF8.GetString(payload));
+            .Add("payload", payload);
 
     private static PaymentResource ReadPayment(object?[] row)
     {

@@ -20,7 +20,14 @@ public sealed partial class MigrationRunner(IConnectionFactory connections, ILog
     private const string CreateTableSql =
         "CREATE TABLE IF NOT EXISTS schema_migrations (version TEXT PRIMARY KEY, name TEXT NOT NULL, applied_at TEXT NOT NULL)";
 
-    public static IReadOnlyList<Migration> Load(StoreKind kind)
+    private static readonly Lazy<IReadOnlyList<Migration>> PostgresMigrations = new(() => LoadFromAssembly(StoreKind.Postgres));
+    private static readonly Lazy<IReadOnlyList<Migration>> SqliteMigrations = new(() => LoadFromAssembly(StoreKind.Sqlite));
+
+    /// <summary>The embedded migrations of a dialect, in version order (read once per process).</summary>
+    public static IReadOnlyList<Migration> Load(StoreKind kind) =>
+        kind == StoreKind.Postgres ? PostgresMigrations.Value : SqliteMigrations.Value;
+
+    private static List<Migration> LoadFromAssembly(StoreKind kind)
     {
         var folder = kind == StoreKind.Postgres ? "postgres" : "sqlite";
         var prefix = $"Migrations/{folder}/";
