@@ -39,13 +39,18 @@ internal static class ReportWriter
             builder.AppendLine().Append("  ").AppendLine(finding.Message);
         }
 
-        var mustExist = report.Findings.Where(f => f.RuleId == RuleIds.MustExistFirst).ToList();
+        // One checklist: each thing that must exist is listed once, with every place that needs it.
+        var mustExist = report.Findings.Where(f => f.RuleId == RuleIds.MustExistFirst).GroupBy(f => f.Message, StringComparer.Ordinal).ToList();
         if (mustExist.Count > 0)
         {
             builder.AppendLine().AppendLine($"Must exist before deploy ({mustExist.Count}, {RuleIds.MustExistFirst} warnings):");
-            foreach (var finding in mustExist)
+            foreach (var item in mustExist)
             {
-                builder.Append("  - ").Append(finding.Message).Append("  (").Append(Location(finding)).Append(finding.Resource is null ? string.Empty : $" [{finding.Resource}]").AppendLine(")");
+                builder.Append("  - ").AppendLine(item.Key);
+                foreach (var finding in item)
+                {
+                    builder.Append("      ").Append(Location(finding)).AppendLine(finding.Resource is null ? string.Empty : $" [{finding.Resource}]");
+                }
             }
         }
 

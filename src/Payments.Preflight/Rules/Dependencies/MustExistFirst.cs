@@ -138,6 +138,11 @@ internal sealed partial class MustExistFirst : Rule
             return null;
         }
 
+        if (context.Template.OfType("AWS::ECR::Repository").FirstOrDefault(r => context.Resolve.String(r.Property("RepositoryName")) == repositoryName) is { } created)
+        {
+            return $"an image in ECR repository {created.LogicalId} ({repositoryName}), which this stack creates empty: push it before the service starts (or deploy the service with a public image first)";
+        }
+
         return $"ECR image {literal} must be pushed before deploy";
     }
 
