@@ -32,9 +32,20 @@ public sealed class TransactionLogStore
 
     public ValueTask<DbConnection> OpenAsync(CancellationToken cancellationToken) => connections.OpenAsync(cancellationToken);
 
-    /// <summary>PostgreSQL: takes the relay's session advisory lock if no other session holds it.</summary>
+    /// <summary>
+    /// PostgreSQL: takes the relay's session advisory lock if no other session holds it. The
+    /// session's server-side TCP keepalives are shortened first: if the leader's host vanishes
+    /// without closing the socket, the server notices within about a minute (instead of the OS
+    /// default of hours) and drops the lock, so a standby can take over.
+    /// </summary>
     public static async Task<bool> TryAcquireRelayLockAsync(DbConnection connection, CancellationToken cancellationToken)
     {
+        await using (var keepalive = connection.CreateCommand())
+        {
+            keepalive.CommandText = "SET tcp_keepalives_idle = 30; SET tcp_keepalives_interval = 10; SET tcp_keepalives_count = 3";
+            await keepalive.ExecuteNonQueryAsync(cancellationToken);
+        }
+
         await using var command = connection.CreateCommand();
         command.CommandText = $"SELECT pg_try_advisory_lock({PostgresRelayLockId})";
         return await command.ExecuteScalarAsync(cancellationToken) is true;

@@ -245,6 +245,26 @@ public sealed class RelayTests
         Assert.Equal([seq], database.ExportedLines().Select(l => l.Seq));
     }
 
+    [Fact]
+    public async Task Postgres_the_leader_session_has_short_server_keepalives_and_excludes_a_second_leader()
+    {
+        await using var database = await RelayDatabase.CreateAsync(StoreKind.Postgres);
+        await using var leader = await database.Connections.OpenAsync(CancellationToken.None);
+        await using var other = await database.Connections.OpenAsync(CancellationToken.None);
+
+        Assert.True(await TransactionLogStore.TryAcquireRelayLockAsync(leader, CancellationToken.None));
+        Assert.False(await TransactionLogStore.TryAcquireRelayLockAsync(other, CancellationToken.None));
+        await using (var show = leader.CreateCommand())
+        {
+            show.CommandText = "SHOW tcp_keepalives_idle";
+            Assert.Equal("30", await show.ExecuteScalarAsync());
+        }
+
+        await TransactionLogStore.ReleaseRelayLockAsync(leader);
+        Assert.True(await TransactionLogStore.TryAcquireRelayLockAsync(other, CancellationToken.None));
+        await TransactionLogStore.ReleaseRelayLockAsync(other);
+    }
+
     [Theory]
     [InlineData(StoreKind.Sqlite)]
     [InlineData(StoreKind.Postgres)]
