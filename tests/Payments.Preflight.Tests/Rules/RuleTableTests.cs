@@ -444,6 +444,9 @@ public sealed class RuleTableTests
         { "PF003 resources as a list", "PF003", """
             Resources: [ a, b ]
             """, 1, null },
+        { "PF003 empty resources", "PF003", """
+            Resources: {}
+            """, 1, null },
         { "PF003 unknown deletion policy", "PF003", """
             Resources:
               B: { Type: AWS::S3::Bucket, DeletionPolicy: Keep }

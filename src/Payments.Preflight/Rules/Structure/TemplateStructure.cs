@@ -23,7 +23,7 @@ internal sealed class TemplateStructure : Rule
 
     public override RuleDescriptor Descriptor { get; } = new(
         RuleIds.TemplateStructure, Severity.Error, "Template structure is invalid",
-        "A section or resource has the wrong shape: Resources missing or not a mapping, a resource without a Type string, Properties or Metadata that is not a mapping, or an unknown DeletionPolicy. CloudFormation fails validation before creating anything.",
+        "A section or resource has the wrong shape: Resources missing, empty or not a mapping, a resource without a Type string, Properties or Metadata that is not a mapping, or an unknown DeletionPolicy. CloudFormation fails validation before creating anything.",
         "Give the template a Resources mapping, and every resource a `Type` string and a `Properties` mapping; DeletionPolicy is Delete, Retain, Snapshot or RetainExceptOnCreate.",
         "000",
         """
@@ -60,6 +60,11 @@ internal sealed class TemplateStructure : Rule
         }
 
         var resources = (MappingNode)root["Resources"]!;
+        if (resources.Count == 0)
+        {
+            context.ReportTemplate("Resources", resources, "Resources is empty; CloudFormation requires at least one resource (\"At least one Resources member must be defined\")");
+        }
+
         foreach (var (logicalId, node) in resources.Entries)
         {
             var path = $"Resources/{logicalId}";
