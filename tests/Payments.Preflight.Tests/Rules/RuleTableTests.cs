@@ -377,6 +377,11 @@ public sealed class RuleTableTests
             Resources:
               Listener: { Type: AWS::ElasticLoadBalancingV2::Listener, Properties: { Protocol: HTTPS, Certificates: [ { CertificateArn: "arn:aws:acm:eu-west-1:123456789012:certificate/0a1b2c3d-1111-2222-3333-444455556666" } ] } }
             """, 2, null },
+        { "PF701 dynamic reference to a secret of the same stack", "PF701", """
+            Resources:
+              Secret: { Type: AWS::SecretsManager::Secret, Properties: { GenerateSecretString: {} } }
+              Db: { Type: AWS::RDS::DBInstance, Properties: { MasterUserPassword: !Sub "{{resolve:secretsmanager:${Secret}:SecretString:password}}", Other: !Join [ "", [ "{{resolve:secretsmanager:", !Ref Secret, ":SecretString:password}}" ] ] } }
+            """, 0, null },
         // PF801/PF802
         { "PF801 webhook", "PF801", """
             Resources:

@@ -66,6 +66,12 @@ internal sealed partial class MustExistFirst : Rule
                 {
                     var service = match.Groups["service"].Value;
                     var name = match.Groups["name"].Value;
+                    if (name.Contains("${", StringComparison.Ordinal))
+                    {
+                        // Fn::Sub fills the name from a parameter or a resource of this stack: unknown, not reported.
+                        continue;
+                    }
+
                     var kind = service.StartsWith("ssm", StringComparison.Ordinal) ? "SSM parameter" : "secret";
                     Report(resource, path, scalar, $"{kind}:{name}", $"{kind} '{name}' (dynamic reference {{{{resolve:{service}:…}}}}) must exist before deploy");
                 }
