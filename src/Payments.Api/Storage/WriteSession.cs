@@ -77,7 +77,7 @@ public sealed class PostgresWriteSession(NpgsqlConnection connection) : WriteSes
             var command = new NpgsqlBatchCommand(statement.Sql);
             foreach (var (name, value) in statement.Parameters)
             {
-                command.Parameters.Add(new NpgsqlParameter(name, value ?? DBNull.Value));
+                command.Parameters.Add(TypedParameter(name, value));
             }
 
             batch.BatchCommands.Add(command);
@@ -133,6 +133,16 @@ public sealed class PostgresWriteSession(NpgsqlConnection connection) : WriteSes
 
         return results;
     }
+
+    // Typed parameters skip Npgsql's per-execution type inference and the boxing of the value.
+    private static NpgsqlParameter TypedParameter(string name, object? value) => value switch
+    {
+        string text => new NpgsqlParameter<string>(name, NpgsqlTypes.NpgsqlDbType.Text) { TypedValue = text },
+        long number => new NpgsqlParameter<long>(name, NpgsqlTypes.NpgsqlDbType.Bigint) { TypedValue = number },
+        int number => new NpgsqlParameter<int>(name, NpgsqlTypes.NpgsqlDbType.Integer) { TypedValue = number },
+        null => new NpgsqlParameter(name, NpgsqlTypes.NpgsqlDbType.Text) { Value = DBNull.Value },
+        _ => new NpgsqlParameter(name, value),
+    };
 
     public override async ValueTask DisposeAsync()
     {
