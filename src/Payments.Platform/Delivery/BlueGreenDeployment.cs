@@ -51,7 +51,7 @@ public sealed class BlueGreenDeployment : Construct
         // through ECS secrets, the hook reads the same secret at run time.
         SmokeMerchant = new SecretsManagerSecret(this, "SmokeMerchant", new SecretProps
         {
-            SecretName = delivery.SmokeMerchantSecretName,
+            // No fixed name: prod retains the secret on delete, and a retained fixed name would block re-creation.
             Description = $"Payments {delivery.Name}: merchant the CodeDeploy pre-traffic hook authorizes and cancels as",
             EncryptionKey = targets.Key,
             RemovalPolicy = props.RemovalPolicy,

@@ -29,9 +29,6 @@ public sealed record DeliveryEnvironment
     /// <summary>The pre-traffic hook's function name (the appspec names it, so it is fixed and carries the environment).</summary>
     public string PreTrafficHookFunctionName => $"payments-{Name}-pre-traffic-hook";
 
-    /// <summary>Secrets Manager name of the smoke-test merchant the hook authenticates as.</summary>
-    public string SmokeMerchantSecretName => $"payments-{Name}/delivery/smoke-merchant";
-
     /// <summary>The smoke-test merchant's id in the payments service (3-64 letters, digits, '_' or '-').</summary>
     public string SmokeMerchantId => $"acct_smoke_{Name}";
 }

@@ -203,6 +203,7 @@ public sealed class DeliveryNotifications : Construct
                 ["METRIC_NAMESPACE"] = MetricNamespace,
             },
         });
+        CfnLintSuppression.IgnoreRedundantRoleDependency((CfnResource)function.Node.DefaultChild!);
         function.AddToRolePolicy(new PolicyStatement(new PolicyStatementProps
         {
             Sid = "ReadPipelineExecutions",

@@ -88,6 +88,7 @@ public sealed class PipelineStack : Stack
             ArtifactBucket = ArtifactBucket,
             RestartExecutionOnUpdate = false,
         });
+        CfnLintSuppression.IgnoreRedundantRoleDependency((CfnResource)Pipeline.Node.DefaultChild!);
         var source = new Artifact_(SourceArtifactName);
         var synth = new Artifact_(SynthArtifactName);
         var releases = props.Targets.ToDictionary(t => t.Delivery.Name, t => new Artifact_(ReleaseArtifactName(t.Delivery.Name)));
@@ -255,7 +256,9 @@ public sealed class PipelineStack : Stack
         return key;
     }
 
-    private Bucket SecureBucket(string id, bool versioned, bool eventBridge, int? expireAfterDays) => new(this, id, new BucketProps
+    private Bucket SecureBucket(string id, bool versioned, bool eventBridge, int? expireAfterDays)
+    {
+        var bucket = new Bucket(this, id, new BucketProps
     {
         Encryption = BucketEncryption.KMS,
         EncryptionKey = Key,
@@ -264,12 +267,22 @@ public sealed class PipelineStack : Stack
         BlockPublicAccess = BlockPublicAccess.BLOCK_ALL,
         ObjectOwnership = ObjectOwnership.BUCKET_OWNER_ENFORCED,
         Versioned = versioned,
-        EventBridgeEnabled = eventBridge,
         RemovalPolicy = RemovalPolicy.RETAIN,
         LifecycleRules = expireAfterDays is { } days
-            ? [new LifecycleRule { Id = "expire-artifacts", Enabled = true, Expiration = Duration.Days(days), AbortIncompleteMultipartUploadAfter = Duration.Days(1) }]
-            : [new LifecycleRule { Id = "expire-old-source-versions", Enabled = true, NoncurrentVersionExpiration = Duration.Days(90), AbortIncompleteMultipartUploadAfter = Duration.Days(1) }],
+            ? [new LifecycleRule { Id = "expire-artifacts", Enabled = true, Prefix = "", Expiration = Duration.Days(days), AbortIncompleteMultipartUploadAfter = Duration.Days(1) }]
+            : [new LifecycleRule { Id = "expire-old-source-versions", Enabled = true, Prefix = "", NoncurrentVersionExpiration = Duration.Days(90), AbortIncompleteMultipartUploadAfter = Duration.Days(1) }],
     });
+        if (eventBridge)
+        {
+            // CloudFormation's own EventBridgeConfiguration, not BucketProps.EventBridgeEnabled: that one goes
+            // through CDK's BucketNotifications custom resource (a Lambda) for a plain bucket property.
+            ((CfnBucket)bucket.Node.DefaultChild!).NotificationConfiguration = new CfnBucket.NotificationConfigurationProperty
+            {
+                EventBridgeConfiguration = new CfnBucket.EventBridgeConfigurationProperty { EventBridgeEnabled = true },
+            };
+        }
+        return bucket;
+    }
 
     private PipelineProject Project(string id, string buildSpecFile, ComputeType compute, bool privileged, Cache cache, IDictionary<string, IBuildEnvironmentVariable>? environment = null)
     {

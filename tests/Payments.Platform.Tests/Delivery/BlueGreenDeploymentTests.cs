@@ -4,6 +4,7 @@ using Payments.Platform.Delivery;
 
 namespace Payments.Platform.Tests.Delivery;
 
+[Collection(SynthesizedApp.Name)]
 public sealed class BlueGreenDeploymentTests(BlueGreenFixture fixture) : IClassFixture<BlueGreenFixture>
 {
     public static TheoryData<string> Environments => new() { "dev", "staging", "prod" };
@@ -145,7 +146,6 @@ public sealed class BlueGreenDeploymentTests(BlueGreenFixture fixture) : IClassF
         var template = fixture.Templates[env];
         template.HasResourceProperties("AWS::SecretsManager::Secret", Match.ObjectLike(new Dictionary<string, object>
         {
-            ["Name"] = $"payments-{env}/delivery/smoke-merchant",
             ["KmsKeyId"] = Match.AnyValue(),
             ["GenerateSecretString"] = new Dictionary<string, object>
             {

@@ -6,8 +6,8 @@ using Payments.Platform.Environments;
 namespace Payments.Platform.Tests.Delivery;
 
 /// <summary>
-/// The whole app as <c>cdk synth</c> builds it (platform stages + delivery), synthesized once for the
-/// delivery tests, plus a second app with the GitHub (CodeStar connection) source.
+/// The whole app as <c>cdk synth</c> builds it (platform stages + delivery), synthesized once per test run
+/// and shared by every class that takes this fixture, plus a second app with the GitHub (CodeStar connection) source.
 /// </summary>
 public sealed class DeliveredApp
 {
@@ -15,32 +15,43 @@ public sealed class DeliveredApp
     public const string Region = "eu-west-1";
     public const string ConnectionArn = "arn:aws:codeconnections:eu-west-1:111111111111:connection/0f6a3c52-8f1d-4a7e-9b1e-3d2c1b0a9f8e";
 
-    public IReadOnlyDictionary<string, Template> Platform { get; }
-    public Template Pipeline { get; }
-    public Template GitHubPipeline { get; }
-    public PipelineStack PipelineStack { get; }
+    private sealed record State(IReadOnlyDictionary<string, Template> Platform, PipelineStack PipelineStack, Template Pipeline, Template GitHubPipeline, string AssemblyDirectory);
 
-    public DeliveredApp()
+    // Synthesizing through jsii takes seconds: once per process, whichever test class asks first.
+    private static readonly Lazy<State> Shared = new(Build, LazyThreadSafetyMode.ExecutionAndPublication);
+
+    private readonly State state = Shared.Value;
+
+    public IReadOnlyDictionary<string, Template> Platform => state.Platform;
+    public Template Pipeline => state.Pipeline;
+    public Template GitHubPipeline => state.GitHubPipeline;
+    public PipelineStack PipelineStack => state.PipelineStack;
+
+    /// <summary>The default app's cloud assembly on disk, as <c>cdk synth -o</c> writes it.</summary>
+    public string AssemblyDirectory => state.AssemblyDirectory;
+
+    private static State Build()
     {
         // PlatformSettings looks for the checkout from the working directory before it reads the
         // repositoryRoot context; builds with --artifacts-path outside the checkout need this.
         Directory.SetCurrentDirectory(NodeScript.RepositoryRoot());
-        (Platform, PipelineStack) = Synthesize(new Dictionary<string, object>());
-        Pipeline = Template.FromStack(PipelineStack);
+        var assembly = Directory.CreateTempSubdirectory("delivered-app-").FullName;
+        AppDomain.CurrentDomain.ProcessExit += (_, _) => Directory.Delete(assembly, recursive: true);
+        var (platform, pipeline) = Synthesize(new Dictionary<string, object>(), assembly);
         var (_, github) = Synthesize(new Dictionary<string, object>
         {
             ["sourceConnectionArn"] = ConnectionArn,
             ["sourceRepository"] = "example-org/payments",
             ["sourceBranch"] = "release",
         });
-        GitHubPipeline = Template.FromStack(github);
+        return new State(platform, pipeline, Template.FromStack(pipeline), Template.FromStack(github), assembly);
     }
 
-    private static (IReadOnlyDictionary<string, Template>, PipelineStack) Synthesize(Dictionary<string, object> context)
+    private static (IReadOnlyDictionary<string, Template>, PipelineStack) Synthesize(Dictionary<string, object> context, string? outdir = null)
     {
         context["imageAssetHash"] = "test";
         context["repositoryRoot"] = NodeScript.RepositoryRoot();
-        var app = new App(new AppProps { Context = context });
+        var app = new App(new AppProps { Context = context, Outdir = outdir });
         var settings = PlatformSettings.FromContext(
             key => app.Node.TryGetContext(key)?.ToString(),
             name => name switch { "CDK_DEFAULT_ACCOUNT" => Account, "CDK_DEFAULT_REGION" => Region, _ => null });
@@ -48,6 +59,11 @@ public sealed class DeliveredApp
         // Until (or unless) PaymentsApp wires delivery itself, compose it the way the seam says.
         var pipeline = app.Node.TryFindChild(DeliveryComposition.PipelineStackId) as PipelineStack
             ?? DeliveryComposition.Add(app, stages.Select(s => s.Platform.Seam).ToList()).Pipeline;
-        return (stages.ToDictionary(s => s.Config.Name, s => Template.FromStack(s.Platform)), pipeline);
+        var templates = stages.ToDictionary(s => s.Config.Name, s => Template.FromStack(s.Platform));
+        if (outdir is not null)
+        {
+            app.Synth();
+        }
+        return (templates, pipeline);
     }
 }

@@ -5,6 +5,8 @@ using Payments.Platform.Delivery;
 
 namespace Payments.Platform.Tests.Delivery;
 
+// Same collection as the platform tests: CDK's jsii runtime must not load its modules from two threads at once.
+[Collection(SynthesizedApp.Name)]
 public sealed class PipelineStackTests(DeliveredApp app) : IClassFixture<DeliveredApp>
 {
     private static JsonObject PipelineResource(Template template) => TemplateJson.Single(template, "AWS::CodePipeline::Pipeline")["Properties"]!.AsObject();
