@@ -78,4 +78,33 @@ public sealed class LoaderTests
         var finding = Assert.Single(TestTemplates.Check(text, path: path));
         Assert.Equal("PF002", finding.RuleId);
     }
+
+    [Fact]
+    public void Crlf_and_bom_json_keep_lines()
+    {
+        var json = "\uFEFF{\r\n  \"Resources\": {\r\n    \"Logs\": {\r\n      \"Type\": \"AWS::Logs::LogGroup\",\r\n      \"Properties\": { \"RetentionInDays\": 45 }\r\n    }\r\n  }\r\n}\r\n";
+        var finding = Assert.Single(TestTemplates.Check(json, path: "t.json"));
+        Assert.Equal(("PF402", 5), (finding.RuleId, finding.Line));
+    }
+
+    [Fact]
+    public void Template_extension_is_sniffed_as_json_or_yaml()
+    {
+        var asJson = TestTemplates.Check("{\"Resources\": {\"L\": {\"Type\": \"AWS::Logs::LogGroup\", \"Properties\": {\"RetentionInDays\": 2}}}}", path: "stack.template");
+        var asYaml = TestTemplates.Check("Resources:\n  L:\n    Type: AWS::Logs::LogGroup\n    Properties:\n      RetentionInDays: 2\n", path: "stack.template");
+        Assert.Equal("PF402", Assert.Single(asJson).RuleId);
+        Assert.Equal(5, Assert.Single(asYaml).Line);
+    }
+
+    [Fact]
+    public void Yaml_quoted_values_stay_strings_and_plain_ones_are_typed()
+    {
+        var root = (MappingNode)TemplateLoader.Parse("t.yaml", System.Text.Encoding.UTF8.GetBytes("a: '80'\nb: 80\nc: true\nd: ~\ne: 0x1F\nf: !!str 12\n"));
+        Assert.Equal(ScalarKind.String, ((ScalarNode)root["a"]!).Kind);
+        Assert.Equal(ScalarKind.Number, ((ScalarNode)root["b"]!).Kind);
+        Assert.Equal(ScalarKind.Boolean, ((ScalarNode)root["c"]!).Kind);
+        Assert.Equal(ScalarKind.Null, ((ScalarNode)root["d"]!).Kind);
+        Assert.Equal(ScalarKind.String, ((ScalarNode)root["e"]!).Kind);
+        Assert.Equal(ScalarKind.String, ((ScalarNode)root["f"]!).Kind);
+    }
 }
