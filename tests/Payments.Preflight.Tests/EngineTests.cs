@@ -153,6 +153,8 @@ public sealed class EngineTests : IDisposable
     public void Resolver_resolves_sub_join_select_pseudo_parameters_and_defaults()
     {
         const string template = """
+            Mappings:
+              Sizes: { dev: { Cpu: "256" } }
             Parameters:
               Env: { Type: String, Default: dev }
               NoDefault: { Type: String }
@@ -167,6 +169,8 @@ public sealed class EngineTests : IDisposable
                   E: !Sub "${AWS::Region}"
                   F: !Sub "${!Literal}"
                   G: !GetAtt R.TopicName
+                  H: !FindInMap [ Sizes, !Ref Env, Cpu ]
+                  I: !FindInMap [ Sizes, prod, Cpu ]
             """;
         var root = (Payments.Preflight.Model.MappingNode)Payments.Preflight.Loading.TemplateLoader.Parse("t.yaml", System.Text.Encoding.UTF8.GetBytes(template));
         var model = new Payments.Preflight.Model.Template("t.yaml", root, null, new Dictionary<string, string>());
@@ -180,6 +184,8 @@ public sealed class EngineTests : IDisposable
         Assert.Equal("${Literal}", resolver.String(properties["F"]));
         Assert.Null(resolver.String(properties["G"]));
         Assert.Equal("R", resolver.ResourceTarget(properties["G"]));
+        Assert.Equal("256", resolver.String(properties["H"]));
+        Assert.Null(resolver.String(properties["I"]));
         Assert.Null(new Resolver(model, useParameterDefaults: false).String(properties["A"]));
     }
 

@@ -42,6 +42,7 @@ internal sealed class Resolver
                     "Fn::Sub" => Sub(argument, depth),
                     "Fn::Join" => Join(argument, depth),
                     "Fn::Select" => Select(argument, depth),
+                    "Fn::FindInMap" => FindInMap(argument, depth),
                     _ => null,
                 };
             default:
@@ -198,5 +199,19 @@ internal sealed class Resolver
         }
 
         return index >= 0 && index < list.Items.Count ? String(list.Items[(int)index], depth + 1) : null;
+    }
+
+    private string? FindInMap(Node argument, int depth)
+    {
+        if (argument is not SequenceNode { Items.Count: >= 3 } keys
+            || String(keys.Items[0], depth + 1) is not { } mapName
+            || String(keys.Items[1], depth + 1) is not { } topKey
+            || String(keys.Items[2], depth + 1) is not { } secondKey)
+        {
+            return null;
+        }
+
+        var value = ((template.Root["Mappings"] as MappingNode)?[mapName] as MappingNode)?[topKey] is MappingNode top ? top[secondKey] : null;
+        return value is ScalarNode ? String(value, depth + 1) : null;
     }
 }
