@@ -41,7 +41,7 @@ app.UseGracefulShutdown();
 app.UseRequestIdHeader();
 app.UsePaymentsErrors();
 
-app.MapGet(ServiceContract.LivenessPath, () => Results.Ok(new { status = "live" })).ExcludeFromDescription();
+app.MapGet(ServiceContract.LivenessPath, () => Results.Ok(new { status = "live" })).WithTags("health").WithName("Liveness");
 app.MapGet(ServiceContract.ReadinessPath, async (MigrationRunner migrations, ShutdownState shutdown, CancellationToken cancellationToken) =>
 {
     if (shutdown.IsDraining)
@@ -59,7 +59,7 @@ app.MapGet(ServiceContract.ReadinessPath, async (MigrationRunner migrations, Shu
     {
         return Results.Json(new { status = "store_unreachable" }, statusCode: StatusCodes.Status503ServiceUnavailable);
     }
-}).ExcludeFromDescription();
+}).WithTags("health").WithName("Readiness").Produces(StatusCodes.Status200OK).Produces(StatusCodes.Status503ServiceUnavailable);
 if (ProcessRoles.FromConfiguration(app.Configuration).ServesHttpApi())
 {
     app.MapOpenApi("/openapi/{documentName}.json");

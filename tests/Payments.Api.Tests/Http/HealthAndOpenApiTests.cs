@@ -25,6 +25,7 @@ public abstract class HealthAndOpenApiTests(ApiFixture fixture) : ApiTestBase(fi
             ("/v1/payments", "post"), ("/v1/payments", "get"), ("/v1/payments/{id}", "get"),
             ("/v1/payments/{id}/capture", "post"), ("/v1/payments/{id}/cancel", "post"),
             ("/v1/payments/{id}/refunds", "post"), ("/v1/payments/{id}/refunds", "get"), ("/v1/balance", "get"),
+            (ServiceContract.LivenessPath, "get"), (ServiceContract.ReadinessPath, "get"),
         })
         {
             Assert.True(paths.TryGetProperty(path, out var item), $"{path} missing");
