@@ -21,6 +21,9 @@ public sealed class PaymentsMetrics
     private readonly Counter<long> exportFailures;
     private readonly Histogram<double> exportLag;
 
+    // Last backlog seen by the leading relay in this process; -1 when this process does not lead.
+    private long transactionLogBacklog = -1;
+
     public PaymentsMetrics(IMeterFactory meterFactory)
     {
         ArgumentNullException.ThrowIfNull(meterFactory);
@@ -37,6 +40,11 @@ public sealed class PaymentsMetrics
             "payments.transaction_log.export_failures", unit: "{batch}", description: "Relay iterations that failed (sink or store error) and will be retried.");
         exportLag = meter.CreateHistogram<double>(
             "payments.transaction_log.export_lag", unit: "s", description: "Time from an event's commit-time timestamp to its export.");
+        meter.CreateObservableGauge(
+            "payments.transaction_log.backlog",
+            ObserveBacklog,
+            unit: "{event}",
+            description: "Committed transaction-log events not exported yet (highest seq minus the relay cursor); reported by the leading relay only.");
     }
 
     /// <param name="status">The created payment's status (<c>succeeded</c>, <c>requires_capture</c>, <c>failed</c>).</param>
@@ -60,4 +68,13 @@ public sealed class PaymentsMetrics
         exportFailures.Add(1, new KeyValuePair<string, object?>("sink", sink));
 
     internal void ExportLag(TimeSpan lag) => exportLag.Record(Math.Max(0, lag.TotalSeconds));
+
+    /// <summary>Sets the backlog the gauge reports; a negative value stops reporting (not leading).</summary>
+    internal void TransactionLogBacklog(long events) => Interlocked.Exchange(ref transactionLogBacklog, events);
+
+    private IEnumerable<Measurement<long>> ObserveBacklog()
+    {
+        var backlog = Interlocked.Read(ref transactionLogBacklog);
+        return backlog < 0 ? [] : [new Measurement<long>(backlog)];
+    }
 }

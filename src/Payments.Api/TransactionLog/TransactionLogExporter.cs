@@ -110,6 +110,7 @@ public sealed partial class TransactionLogExporter
 
         if (accepted.Count == 0)
         {
+            metrics.TransactionLogBacklog(rows.Count == 0 ? 0 : await TransactionLogStore.MaxSeqAsync(connection, cancellationToken) - cursor);
             return new ExportStep(0, cursor, blocked, retryAtOnce);
         }
 
@@ -132,6 +133,7 @@ public sealed partial class TransactionLogExporter
 
         metrics.EventsExported(accepted.Count, sinkKind);
         metrics.ExportLag(time.GetUtcNow() - batch.Events[^1].CreatedAt);
+        metrics.TransactionLogBacklog(Math.Max(0, await TransactionLogStore.MaxSeqAsync(connection, CancellationToken.None) - batch.LastSeq));
         LogExported(logger, accepted.Count, batch.FirstSeq, batch.LastSeq, sink.Destination);
         return new ExportStep(accepted.Count, batch.LastSeq, blocked, MoreAvailable: blocked || rows.Count == batchSize);
     }

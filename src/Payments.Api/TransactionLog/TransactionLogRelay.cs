@@ -78,6 +78,7 @@ public sealed partial class TransactionLogRelay : BackgroundService
                 finally
                 {
                     IsLeader = false;
+                    metrics.TransactionLogBacklog(-1);
                     if (store.Kind == StoreKind.Postgres && connection.State == System.Data.ConnectionState.Open)
                     {
                         await ReleaseQuietlyAsync(connection);

@@ -73,6 +73,14 @@ public sealed class TransactionLogStore
         return Convert.ToInt64(value, CultureInfo.InvariantCulture);
     }
 
+    /// <summary>The highest committed seq, 0 when the log is empty (one index lookup).</summary>
+    public static async Task<long> MaxSeqAsync(DbConnection connection, CancellationToken cancellationToken)
+    {
+        await using var command = connection.CreateCommand();
+        command.CommandText = "SELECT coalesce(max(seq), 0) FROM transaction_log";
+        return Convert.ToInt64(await command.ExecuteScalarAsync(cancellationToken), CultureInfo.InvariantCulture);
+    }
+
     /// <summary>Rows with seq &gt; <paramref name="afterSeq"/> in seq order (committed rows only).</summary>
     public async Task<List<TransactionLogEvent>> ReadAfterAsync(DbConnection connection, long afterSeq, int limit, CancellationToken cancellationToken)
     {

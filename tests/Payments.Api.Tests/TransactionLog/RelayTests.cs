@@ -1,5 +1,6 @@
 using Microsoft.Extensions.Logging.Abstractions;
 using Microsoft.Extensions.Options;
+using Payments.Api.Observability;
 using Payments.Api.Storage;
 using Payments.Api.TransactionLog;
 
@@ -243,6 +244,45 @@ public sealed class RelayTests
         await second.StopAsync(CancellationToken.None);
 
         Assert.Equal([seq], database.ExportedLines().Select(l => l.Seq));
+    }
+
+    [Theory]
+    [InlineData(StoreKind.Sqlite)]
+    [InlineData(StoreKind.Postgres)]
+    public async Task The_backlog_gauge_reports_what_is_left_to_export(StoreKind store)
+    {
+        await using var database = await RelayDatabase.CreateAsync(store);
+        using var services = new ServiceCollection().AddMetrics().BuildServiceProvider();
+        var meterFactory = services.GetRequiredService<System.Diagnostics.Metrics.IMeterFactory>();
+        var metrics = new PaymentsMetrics(meterFactory);
+        var observed = new List<long>();
+        using var listener = new System.Diagnostics.Metrics.MeterListener();
+        listener.InstrumentPublished = (instrument, l) =>
+        {
+            if (instrument.Meter.Scope == meterFactory && instrument.Name == "payments.transaction_log.backlog")
+            {
+                l.EnableMeasurementEvents(instrument);
+            }
+        };
+        listener.SetMeasurementEventCallback<long>((_, value, _, _) => observed.Add(value));
+        listener.Start();
+        for (var i = 0; i < 7; i++)
+        {
+            await database.AppendAsync();
+        }
+
+        listener.RecordObservableInstruments();
+        Assert.Empty(observed);
+
+        var exporter = new TransactionLogExporter(
+            new TransactionLogStore(database.Connections), new DirectoryTransactionLogSink(database.SinkDirectory), 5, metrics, NullLogger.Instance, TimeProvider.System);
+        await using var connection = await database.Connections.OpenAsync(CancellationToken.None);
+        await exporter.ExportNextBatchAsync(connection, CancellationToken.None);
+        listener.RecordObservableInstruments();
+        await exporter.ExportNextBatchAsync(connection, CancellationToken.None);
+        listener.RecordObservableInstruments();
+
+        Assert.Equal([2L, 0L], observed);
     }
 
     [Fact]
