@@ -36,7 +36,7 @@ while [ $# -gt 0 ]; do
     --api-only) others=0; shift ;;
     --no-build) build=0; shift ;;
     --artifacts) artifacts="$2"; shift 2 ;;
-    --runs|--duration|--concurrency|--sqlite-concurrency|--warmup|--wait-quiet) api_args+=("$1" "$2"); shift 2 ;;
+    --runs|--duration|--concurrency|--sqlite-concurrency|--warmup|--wait-quiet|--role) api_args+=("$1" "$2"); shift 2 ;;
     --skip-sqlite|--skip-postgres) api_args+=("$1"); shift ;;
     -h|--help) sed -n '2,21p' "$0"; exit 0 ;;
     *) echo "unknown option $1 (see --help)" >&2; exit 2 ;;

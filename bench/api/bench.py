@@ -165,12 +165,12 @@ class Postgres:
 
 
 class Service:
-    def __init__(self, env: dict, workdir: str, log_path: str):
+    def __init__(self, env: dict, workdir: str, log_path: str, role: str):
         self.port = free_port()
         self.url = f"http://127.0.0.1:{self.port}"
         self.log_file = open(log_path, "w")  # noqa: SIM115 (closed in stop)
         self.process = subprocess.Popen(
-            ["dotnet", SERVICE_DLL, "--urls", self.url], cwd=workdir, env=env,
+            ["dotnet", SERVICE_DLL, "--urls", self.url, "--role", role], cwd=workdir, env=env,
             stdout=self.log_file, stderr=subprocess.STDOUT, start_new_session=True)
         deadline = time.monotonic() + 90
         while time.monotonic() < deadline:
@@ -353,7 +353,12 @@ def render(results: dict) -> str:
                   "pgbench runs the statements create-payment executes (generated from the SQL block in "
                   "`docs/api.md` by `bench/api/pgbench_script.py`, on the schema the service migrated; script: "
                   "`bench/api/create-payment.pgbench.sql` as generated); wrk posts `POST /v1/payments` with a unique "
-                  "`Idempotency-Key` per request (`bench/api/create-payment.lua`). Only 201s count as throughput.", "",
+                  "`Idempotency-Key` per request (`bench/api/create-payment.lua`). Only 201s count as throughput. "
+                  f"The service runs with `--role {results['settings'].get('role', 'all')}`"
+                  + (" (as the platform's load-balanced api service; the transaction-log relay runs in the separate worker "
+                     "service, and pgbench does no export either)" if results['settings'].get('role') == 'api' else
+                     " (the transaction-log relay exports in the same process; pgbench does no export)") + ". "
+                  "pgbench sends the statements in the same two round trips as the service (pipeline mode).", "",
                   "| c | pgbench tps | API creates/s | **API / pgbench** | pgbench p50 / p99 ms | API p50 / p99 ms | failed (pgbench, API) | CPU % pgbench run: pgbench / svc / pg | CPU % API run: wrk / svc / pg |",
                   "|---:|---:|---:|---:|---:|---:|---:|---:|---:|"]
         for c in results["settings"]["concurrency"]:
@@ -446,6 +451,9 @@ def main() -> int:
     parser.add_argument("--warmup", type=int, default=5, help="seconds of warm-up load before measuring (JIT, pools)")
     parser.add_argument("--wait-quiet", type=int, default=0, metavar="SECONDS",
                         help="wait up to SECONDS for the 1-minute load average to drop below the core count before measuring")
+    parser.add_argument("--role", default="api", choices=["api", "all"],
+                        help="service role: api (default, as the platform's load-balanced service runs; the relay is a separate "
+                             "worker) or all (relay exporting in the same process)")
     parser.add_argument("--skip-sqlite", action="store_true")
     parser.add_argument("--skip-postgres", action="store_true")
     parser.add_argument("--docs", default=os.path.join(ROOT, "docs", "benchmarks.md"), help="file to write; '' = do not write")
@@ -469,7 +477,7 @@ def main() -> int:
     os.chmod(args.results_dir, 0o755)
     os.chmod(work, 0o755)
     results = {"machine": machine_details(), "settings": {
-        "runs": args.runs, "duration_s": args.duration, "concurrency": concurrency, "sqlite_concurrency": sqlite_concurrency}, "notes": []}
+        "role": args.role, "runs": args.runs, "duration_s": args.duration, "concurrency": concurrency, "sqlite_concurrency": sqlite_concurrency}, "notes": []}
     log(f"machine: {results['machine']}")
     merchant, api_key = "acct_bench", "sk_test_bench_" + uuid.uuid4().hex
 
@@ -480,7 +488,7 @@ def main() -> int:
             pg.start()
             log(f"PostgreSQL on port {pg.port}")
             connection = pg.create_database("bench")
-            service = Service(service_env("Postgres", connection, merchant, api_key), work, os.path.join(work, "service-postgres.log"))
+            service = Service(service_env("Postgres", connection, merchant, api_key), work, os.path.join(work, "service-postgres.log"), args.role)
             log(f"service (PostgreSQL store) at {service.url}, pid {service.process.pid}")
             script_path, defines = pgbench_script.generate(args.api_md, pg, "bench", merchant, api_key,
                                                            os.path.join(HERE, "create-payment.pgbench.sql"))
@@ -510,7 +518,7 @@ def main() -> int:
             sqlite_dir = os.path.join(work, "sqlite")
             os.makedirs(os.path.join(sqlite_dir, "data"), exist_ok=True)
             service = Service(service_env("Sqlite", f"Data Source={os.path.join(sqlite_dir, 'data', 'payments.db')}", merchant, api_key),
-                              sqlite_dir, os.path.join(work, "service-sqlite.log"))
+                              sqlite_dir, os.path.join(work, "service-sqlite.log"), args.role)
             log(f"service (SQLite store) at {service.url}")
             run_wrk(service.url, 16, args.warmup, api_key, service.process.pid, None, work, "sqlite-warmup")
             sq = {}
