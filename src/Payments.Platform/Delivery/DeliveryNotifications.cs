@@ -158,12 +158,21 @@ public sealed class DeliveryNotifications : Construct
         StuckExecutions.AddOkAction(incidents);
     }
 
-    private Topic Topic(string id, string displayName, IKey key) => new(this, id, new TopicProps
+    private Topic Topic(string id, string displayName, IKey key)
     {
-        DisplayName = displayName,
-        MasterKey = key,
-        EnforceSSL = true,
-    });
+        var topic = new Topic(this, id, new TopicProps { DisplayName = displayName, MasterKey = key });
+        // Stated explicitly: TopicProps.EnforceSSL only materialises when something else adds to the policy.
+        topic.AddToResourcePolicy(new PolicyStatement(new PolicyStatementProps
+        {
+            Sid = "DenyInsecureTransport",
+            Effect = Effect.DENY,
+            Principals = [new AnyPrincipal()],
+            Actions = ["sns:Publish"],
+            Resources = [topic.TopicArn],
+            Conditions = new Dictionary<string, object> { ["Bool"] = new Dictionary<string, object> { ["aws:SecureTransport"] = "false" } },
+        }));
+        return topic;
+    }
 
     private static SnsTopic Notify(ITopic topic, string template, params (string Name, string Path)[] fields) => new(topic, new SnsTopicProps
     {
