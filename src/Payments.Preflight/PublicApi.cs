@@ -23,6 +23,9 @@ public sealed class PreflightReport
     public int Templates { get; }
 
     public bool HasErrors => Findings.Any(f => f.Severity == Severity.Error);
+
+    /// <summary>The report as the CLI's text output (findings with file:line, the must-exist checklist, a summary).</summary>
+    public override string ToString() => Output.ReportWriter.Text(this);
 }
 
 public sealed class PreflightOptions

@@ -60,6 +60,15 @@ public sealed class EngineTests : IDisposable
     }
 
     [Fact]
+    public void Report_prints_as_the_text_output()
+    {
+        var path = Write("db-dev.json", RetainedDatabase);
+        var text = PreflightEngine.Check([path]).ToString();
+        Assert.Contains("db-dev.json:1: warning PF605", text, StringComparison.Ordinal);
+        Assert.Contains("1 template(s), 0 error(s), 1 warning(s), 0 info", text, StringComparison.Ordinal);
+    }
+
+    [Fact]
     public void Include_and_ignore_select_by_prefix()
     {
         var path = Write("db-dev.json", RetainedDatabase);
