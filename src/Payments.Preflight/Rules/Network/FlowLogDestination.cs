@@ -8,7 +8,7 @@ internal sealed class FlowLogDestination : Rule
     public override RuleDescriptor Descriptor { get; } = new(
         RuleIds.FlowLogDestination, Severity.Error,
         "VPC flow log destination properties must agree",
-        "`AWS::EC2::FlowLog` needs destination properties that fit `LogDestinationType`: for `cloud-watch-logs` (the default) a log group (`LogGroupName` or a log-group ARN in `LogDestination`) and `DeliverLogsPermissionArn`; for `s3` a bucket ARN in `LogDestination` and neither `LogGroupName` nor `DeliverLogsPermissionArn`; for `kinesis-data-firehose` a delivery-stream ARN. Mixed properties fail the flow log (\"LogDestination and LogGroupName cannot both be specified\", \"DeliverLogsPermissionArn is required\").",
+        "`AWS::EC2::FlowLog` needs destination properties that fit `LogDestinationType`: for `cloud-watch-logs` (the default) a log group (`LogGroupName` or a log-group ARN in `LogDestination`) and `DeliverLogsPermissionArn`; for `s3` a bucket ARN in `LogDestination` and neither `LogGroupName` nor `DeliverLogsPermissionArn`; for `kinesis-data-firehose` a delivery-stream ARN. Mixed properties fail the flow log after the stack has started (e.g. \"DeliverLogsPermissionArn is not applicable for s3 delivery\", InvalidRequest), and a cloud-watch-logs flow log without a delivery role cannot publish.",
         "Pick one destination type and give exactly its properties.",
         "003",
         """
