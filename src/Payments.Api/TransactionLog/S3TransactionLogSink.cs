@@ -9,12 +9,13 @@ namespace Payments.Api.TransactionLog;
 /// an object atomically, so a batch retried after a crash overwrites its earlier copy instead of
 /// adding a duplicate; the object appears whole or not at all.
 /// </summary>
-public sealed class S3TransactionLogSink : ITransactionLogSink
+public sealed class S3TransactionLogSink : ITransactionLogSink, IDisposable
 {
     private readonly IAmazonS3 client;
     private readonly string bucket;
     private readonly string prefix;
     private readonly bool useChunkEncoding;
+    private readonly bool ownsClient;
 
     /// <param name="client">The S3 client (region, credentials and endpoint come from its config).</param>
     /// <param name="bucket">The bucket name.</param>
@@ -23,7 +24,8 @@ public sealed class S3TransactionLogSink : ITransactionLogSink
     /// Keep <c>true</c> for real S3. Some S3-compatible test servers (s3rver) store the aws-chunked
     /// framing verbatim and need it off.
     /// </param>
-    public S3TransactionLogSink(IAmazonS3 client, string bucket, string? prefix, bool useChunkEncoding = true)
+    /// <param name="ownsClient">Dispose <paramref name="client"/> with the sink.</param>
+    public S3TransactionLogSink(IAmazonS3 client, string bucket, string? prefix, bool useChunkEncoding = true, bool ownsClient = false)
     {
         ArgumentNullException.ThrowIfNull(client);
         ArgumentException.ThrowIfNullOrWhiteSpace(bucket);
@@ -31,6 +33,7 @@ public sealed class S3TransactionLogSink : ITransactionLogSink
         this.bucket = bucket;
         this.prefix = NormalizePrefix(prefix);
         this.useChunkEncoding = useChunkEncoding;
+        this.ownsClient = ownsClient;
     }
 
     public string Destination => $"s3://{bucket}/{prefix}";
@@ -59,6 +62,14 @@ public sealed class S3TransactionLogSink : ITransactionLogSink
         request.Metadata.Add("last-seq", batch.LastSeq.ToString(CultureInfo.InvariantCulture));
         request.Metadata.Add("event-count", batch.Events.Count.ToString(CultureInfo.InvariantCulture));
         await client.PutObjectAsync(request, cancellationToken);
+    }
+
+    public void Dispose()
+    {
+        if (ownsClient)
+        {
+            client.Dispose();
+        }
     }
 
     internal static string NormalizePrefix(string? prefix)

@@ -52,7 +52,7 @@ public static class TransactionLogHostingExtensions
                 }
 
                 // The SDK's default chain supplies region and credentials (task role on ECS).
-                return new S3TransactionLogSink(new AmazonS3Client(config), options.Bucket!, options.Prefix);
+                return new S3TransactionLogSink(new AmazonS3Client(config), options.Bucket!, options.Prefix, ownsClient: true);
             default:
                 return new DirectoryTransactionLogSink(options.Directory);
         }
