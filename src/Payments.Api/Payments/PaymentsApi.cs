@@ -7,6 +7,8 @@ namespace Payments.Api.Payments;
 
 public static class PaymentsApi
 {
+    public const string SecuritySchemeName = "bearer";
+
     private static readonly string[] ListParameters = ["limit", "starting_after"];
 
     /// <summary>Maps every <c>/v1</c> route; authentication and rate limiting apply to the whole group.</summary>
@@ -16,6 +18,15 @@ public static class PaymentsApi
         // rate limiter) on every request, so no bucket would ever fill.
         var filter = routes.ServiceProvider.GetRequiredService<MerchantAuthenticationFilter>();
         var v1 = routes.MapGroup("/v1").AddEndpointFilter(filter).WithTags("payments");
+        v1.AddOpenApiOperationTransformer((operation, context, _) =>
+        {
+            operation.Security ??= [];
+            operation.Security.Add(new Microsoft.OpenApi.OpenApiSecurityRequirement
+            {
+                [new Microsoft.OpenApi.OpenApiSecuritySchemeReference(SecuritySchemeName, context.Document)] = [],
+            });
+            return Task.CompletedTask;
+        });
 
         v1.MapPost("/payments", CreateAsync)
             .WithName("CreatePayment")

@@ -35,6 +35,8 @@ public abstract class HealthAndOpenApiTests(ApiFixture fixture) : ApiTestBase(fi
         var create = paths.GetProperty("/v1/payments").GetProperty("post");
         Assert.True(create.GetProperty("requestBody").GetProperty("content").TryGetProperty("application/json", out _));
         Assert.True(create.GetProperty("responses").TryGetProperty("201", out _));
+        Assert.Equal("bearer", document.GetProperty("components").GetProperty("securitySchemes").GetProperty("bearer").GetProperty("scheme").GetString());
+        Assert.True(create.GetProperty("security")[0].TryGetProperty("bearer", out _));
     }
 }
 
