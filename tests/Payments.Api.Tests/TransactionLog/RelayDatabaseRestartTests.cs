@@ -1,0 +1,143 @@
+using System.Diagnostics;
+using Microsoft.Extensions.Logging.Abstractions;
+using Microsoft.Extensions.Options;
+using Npgsql;
+using Payments.Api.Storage;
+using Payments.Api.TransactionLog;
+
+namespace Payments.Api.Tests.TransactionLog;
+
+/// <summary>
+/// A private PostgreSQL server (scripts/pg.sh) is stopped and started under a running relay: the
+/// leader's session and its lock die with the server; the relay backs off, reconnects, takes the
+/// lock again and exports everything once, in order.
+/// </summary>
+public sealed class RelayDatabaseRestartTests : IAsyncLifetime
+{
+    private readonly string dataDirectory = Path.Combine(Path.GetTempPath(), "apiops-pg-restart-" + Guid.NewGuid().ToString("N"));
+    private string connectionString = string.Empty;
+    private int port;
+
+    public async Task InitializeAsync()
+    {
+        connectionString = await RunPgAsync("start", dataDirectory);
+        port = new NpgsqlConnectionStringBuilder(connectionString).Port;
+    }
+
+    public async Task DisposeAsync()
+    {
+        NpgsqlConnection.ClearAllPools();
+        await RunPgAsync("stop", dataDirectory);
+        try
+        {
+            Directory.Delete(dataDirectory, recursive: true);
+        }
+        catch (IOException)
+        {
+        }
+        catch (UnauthorizedAccessException)
+        {
+        }
+    }
+
+    [Fact]
+    public async Task Postgres_the_relay_survives_a_database_restart_without_loss_or_duplicates()
+    {
+        var sinkDirectory = Path.Combine(dataDirectory + "-sink");
+        await using var connections = new PostgresConnectionFactory(connectionString);
+        await new MigrationRunner(connections, NullLogger<MigrationRunner>.Instance).MigrateAsync(CancellationToken.None);
+        var appended = new List<long>();
+        for (var i = 0; i < 3; i++)
+        {
+            appended.Add(await AppendWithRetryAsync(connections));
+        }
+
+        using var relay = new TransactionLogRelay(
+            connections,
+            new DirectoryTransactionLogSink(sinkDirectory),
+            Options.Create(new TransactionLogOptions { PollIntervalMs = 50, BatchSize = 100 }),
+            RelayTestKit.Metrics,
+            TimeProvider.System,
+            NullLogger<TransactionLogRelay>.Instance);
+        await relay.StartAsync(CancellationToken.None);
+        try
+        {
+            await WaitUntilAsync(() => Exported(sinkDirectory).Count == 3);
+
+            await RunPgAsync("stop", dataDirectory);
+            await Task.Delay(500);
+            await RunPgAsync("start", dataDirectory, port.ToString(System.Globalization.CultureInfo.InvariantCulture));
+            connections.DataSource.Clear();
+            for (var i = 0; i < 3; i++)
+            {
+                appended.Add(await AppendWithRetryAsync(connections));
+            }
+
+            await WaitUntilAsync(() => Exported(sinkDirectory).Count >= 6);
+            await WaitUntilAsync(() => relay.IsLeader);
+        }
+        finally
+        {
+            await relay.StopAsync(CancellationToken.None);
+        }
+
+        Assert.Equal(appended, Exported(sinkDirectory));
+        Directory.Delete(sinkDirectory, recursive: true);
+    }
+
+    private static async Task<long> AppendWithRetryAsync(PostgresConnectionFactory connections)
+    {
+        for (var attempt = 1; ; attempt++)
+        {
+            try
+            {
+                await using var connection = await connections.OpenAsync(CancellationToken.None);
+                return await RelayDatabase.AppendAsync(connection, null);
+            }
+            catch (NpgsqlException) when (attempt < 50)
+            {
+                // The server is still starting, or the pool handed out a connection it had before the restart.
+                await Task.Delay(100);
+            }
+        }
+    }
+
+    private static List<long> Exported(string directory) =>
+        !Directory.Exists(directory)
+            ? []
+            : Directory.GetFiles(directory, "*.jsonl").Order(StringComparer.Ordinal)
+                .SelectMany(File.ReadAllLines)
+                .Select(line => System.Text.Json.JsonDocument.Parse(line).RootElement.GetProperty("seq").GetInt64())
+                .ToList();
+
+    private static async Task WaitUntilAsync(Func<bool> condition)
+    {
+        var deadline = DateTime.UtcNow.AddSeconds(60);
+        while (!condition())
+        {
+            Assert.True(DateTime.UtcNow < deadline, "condition not reached within 60 s");
+            await Task.Delay(50);
+        }
+    }
+
+    private static async Task<string> RunPgAsync(params string[] arguments)
+    {
+        var start = new ProcessStartInfo("bash") { RedirectStandardOutput = true, RedirectStandardError = true };
+        start.ArgumentList.Add(Path.Combine(RepositoryPaths.Root, "scripts", "pg.sh"));
+        foreach (var argument in arguments)
+        {
+            start.ArgumentList.Add(argument);
+        }
+
+        using var process = Process.Start(start) ?? throw new InvalidOperationException("cannot run scripts/pg.sh");
+        var output = process.StandardOutput.ReadToEndAsync();
+        var error = process.StandardError.ReadToEndAsync();
+        await process.WaitForExitAsync();
+        if (process.ExitCode != 0)
+        {
+            throw new InvalidOperationException($"scripts/pg.sh {string.Join(' ', arguments)} failed ({process.ExitCode}): {await error}");
+        }
+
+        return (await output).Trim();
+    }
+}
