@@ -41,10 +41,13 @@ public static class PaymentsApp
             });
             Amazon.CDK.Aspects.Of(stage).Add(new NodeRuntimeFloor());
             Amazon.CDK.Aspects.Of(stage).Add(new ProviderDependencyCleanup());
+            Amazon.CDK.Aspects.Of(stage).Add(new RetainedNamesAreDeliberate(config));
             Tags.Of(stage).Add("payments:environment", config.Name);
             Tags.Of(stage).Add("payments:system", "payments");
             stages.Add(new EnvironmentStage(config, stage, platform));
         }
+        // Blue/green deployment groups inside each platform stack and the app-level pipeline stack.
+        Delivery.DeliveryComposition.Add(app, stages.Select(s => s.Platform.Seam).ToList());
         return stages;
     }
 }

@@ -12,5 +12,11 @@ if (args is ["flat-outputs", .. var rest])
 
 var app = new App();
 PaymentsApp.Compose(app, PlatformSettings.FromApp(app));
-app.Synth();
-return 0;
+var assembly = app.Synth();
+if (System.Environment.GetEnvironmentVariable(SynthGate.SkipVariable) == "1")
+{
+    Console.Error.WriteLine($"preflight: skipped ({SynthGate.SkipVariable}=1)");
+    return 0;
+}
+// stderr: the CDK CLI shows it, and stdout stays free for the CLI protocol.
+return SynthGate.Check(assembly.Directory, Console.Error);

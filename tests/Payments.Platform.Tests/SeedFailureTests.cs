@@ -74,7 +74,7 @@ public sealed class SeedFailureTests(SynthesizedEnvironments app)
         foreach (var env in All)
         {
             var secrets = app.Resources(env, "AWS::SecretsManager::Secret");
-            Assert.Equal(2, secrets.Count);
+            Assert.True(secrets.Count >= 2, $"{env}: {secrets.Count} secrets");
             Assert.All(secrets, s =>
             {
                 Assert.NotNull(s.Resource.Props()["GenerateSecretString"]);
@@ -129,7 +129,7 @@ public sealed class SeedFailureTests(SynthesizedEnvironments app)
         foreach (var env in All)
         {
             var managed = app.Resources(env, "AWS::IAM::Role").SelectMany(r => r.Resource.Props()["ManagedPolicyArns"].Items()).Select(a => a.Text()).ToList();
-            Assert.All(managed, arn => Assert.Contains(":iam::aws:policy/service-role/AWSLambdaBasicExecutionRole", arn, StringComparison.Ordinal));
+            Assert.All(managed, arn => Assert.True(Json.IsCurrentManagedPolicy(arn), arn));
             Assert.DoesNotContain("AWSCodePipelineFullAccess", app.PlatformJson[env].ToJsonString(), StringComparison.Ordinal);
             Assert.DoesNotContain("AWSCodePipelineServiceRole", app.PlatformJson[env].ToJsonString(), StringComparison.Ordinal);
         }
@@ -364,14 +364,16 @@ public sealed class SeedFailureTests(SynthesizedEnvironments app)
         {
             foreach (var (_, role) in app.Resources(env, "AWS::IAM::Role"))
             {
-                var name = role.Props()["RoleName"]?.Str();
+                var name = role.Props()["RoleName"].Str();
                 var principal = role.Props()["AssumeRolePolicyDocument"]!["Statement"]![0]!["Principal"]!["Service"].Str();
-                if (name is null)
+                var ours = expected.Where(e => name.StartsWith($"payments-{env}-", StringComparison.Ordinal) && name.EndsWith(e.Key, StringComparison.Ordinal)).ToList();
+                if (ours.Count == 0)
                 {
-                    Assert.Equal("lambda.amazonaws.com", principal); // CDK's own providers
+                    // CDK providers and the delivery side's hook / CodeDeploy roles.
+                    Assert.Contains(principal, new[] { "lambda.amazonaws.com", "codedeploy.amazonaws.com" });
                     continue;
                 }
-                Assert.Equal(expected.Single(e => name.EndsWith(e.Key, StringComparison.Ordinal)).Value, principal);
+                Assert.Equal(ours[0].Value, principal);
             }
         }
     }

@@ -82,9 +82,21 @@ public sealed class SynthesizedApp : ICollectionFixture<SynthesizedEnvironments>
 
 public static class Json
 {
+    /// <summary>AWS managed policies that exist and are current; anything else attached is a finding (seed 001).</summary>
+    public static readonly string[] CurrentManagedPolicies =
+    [
+        "service-role/AWSLambdaBasicExecutionRole",
+        "service-role/AWSLambdaVPCAccessExecutionRole",
+        "AWSCodeDeployRoleForECS",
+    ];
+
+    public static bool IsCurrentManagedPolicy(string arnJson) =>
+        CurrentManagedPolicies.Any(name => arnJson.Contains($":iam::aws:policy/{name}\"", StringComparison.Ordinal));
+
     public static JsonNode Props(this JsonObject resource) => resource["Properties"]!;
 
-    public static string Str(this JsonNode? node) => node!.GetValue<string>();
+    /// <summary>The string value, or "" when the property is absent (resources other constructs add may lack it).</summary>
+    public static string Str(this JsonNode? node) => node is null ? "" : node.GetValue<string>();
 
     public static int Number(this JsonNode? node) => node!.GetValue<int>();
 

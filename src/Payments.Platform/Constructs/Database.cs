@@ -83,7 +83,8 @@ public sealed class Database : Construct
             SubnetGroupName = $"{env.Prefix}-database",
             Description = $"Payments {env.Name} isolated data subnets",
             VpcSubnets = new SubnetSelection { SubnetGroupName = Network.DataTier },
-            RemovalPolicy = removal,
+            // Not data: goes with the stack even in prod (the instance leaves its snapshot first).
+            RemovalPolicy = RemovalPolicy.DESTROY,
         });
 
         var instanceIdentifier = $"{env.Prefix}-db";

@@ -129,6 +129,13 @@ public sealed class Edge : Construct
             Open = false,
             DefaultTargetGroups = [GreenTargetGroup],
         });
+        if (!Https && env.IsProduction)
+        {
+            Annotations.Of(this).AddWarningV2("payments:edge:no-certificate",
+                $"{env.Name} has no certificate: the ALB serves plain HTTP. Deploy prod with -c certificateArn:{env.Name}=<ACM certificate ARN>.");
+            Aspects.PreflightSuppressions.Suppress((CfnResource)ProdListener.Node.DefaultChild!, Aspects.PreflightSuppressions.HttpWithoutRedirect,
+                $"synthesized without certificateArn:{env.Name} (CI has no certificate); with one the listener is HTTPS and port 80 redirects (EdgeTests)");
+        }
         if (Https)
         {
             RedirectListener = LoadBalancer.AddListener("HttpRedirect", new BaseApplicationListenerProps

@@ -47,6 +47,18 @@ public sealed class Network : Construct
             ],
         });
 
+        if (!env.IsProduction)
+        {
+            foreach (var subnet in Vpc.PublicSubnets)
+            {
+                if (subnet.Node.TryFindChild("NATGateway") is CfnResource nat)
+                {
+                    Aspects.PreflightSuppressions.Suppress(nat, Aspects.PreflightSuppressions.NatCostOutsideProduction,
+                        $"NAT count is the environment table of issue 3 ({env.Name}: {env.NatGateways}); private tasks need egress to ECR, Logs and Secrets Manager unless endpoints are turned on");
+                }
+            }
+        }
+
         FlowLogGroup = new LogGroup(this, "FlowLogs", new LogGroupProps
         {
             LogGroupName = $"/payments/{env.Name}/vpc-flow-logs",
