@@ -8,6 +8,8 @@ root=$(cd "$(dirname "$0")/../.." && pwd)
 assembly="${CDK_ASSEMBLY:-$CODEBUILD_SRC_DIR_synth}"
 cd "$root"
 npm ci --no-audit --no-fund --loglevel=error
+# The Test action synthesized in another CodeBuild source directory: point Docker asset contexts here.
+node buildspecs/scripts/relocate-assets.js "$assembly" "$root"
 npx cdk diff --app "$assembly" "${env}/*" --no-color 2>&1 | tee "/tmp/diff-${env}.txt"
 node buildspecs/scripts/guard-infra-diff.js "/tmp/diff-${env}.txt"
 npx cdk deploy --app "$assembly" "${env}/*" --require-approval never --no-color --progress events
