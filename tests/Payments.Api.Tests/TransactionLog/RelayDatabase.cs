@@ -35,21 +35,36 @@ public sealed class RelayDatabase : IAsyncDisposable
     {
         var scratch = Path.Combine(Path.GetTempPath(), "apiops-relay-" + Guid.NewGuid().ToString("N"));
         Directory.CreateDirectory(scratch);
-        string connectionString;
-        IConnectionFactory connections;
-        if (kind == StoreKind.Postgres)
+        RelayDatabase? database = null;
+        try
         {
-            connectionString = await PostgresServer.CreateDatabaseAsync();
-            connections = new PostgresConnectionFactory(connectionString);
-        }
-        else
-        {
-            connectionString = $"Data Source={Path.Combine(scratch, "payments.db")}";
-            connections = new SqliteConnectionFactory(connectionString);
-        }
+            if (kind == StoreKind.Postgres)
+            {
+                var connectionString = await PostgresServer.CreateDatabaseAsync();
+                database = new RelayDatabase(kind, new PostgresConnectionFactory(connectionString), connectionString, scratch);
+            }
+            else
+            {
+                var connectionString = $"Data Source={Path.Combine(scratch, "payments.db")}";
+                database = new RelayDatabase(kind, new SqliteConnectionFactory(connectionString), connectionString, scratch);
+            }
 
-        await new MigrationRunner(connections, NullLogger<MigrationRunner>.Instance).MigrateAsync(CancellationToken.None);
-        return new RelayDatabase(kind, connections, connectionString, scratch);
+            await new MigrationRunner(database.Connections, NullLogger<MigrationRunner>.Instance).MigrateAsync(CancellationToken.None);
+            return database;
+        }
+        catch
+        {
+            if (database is not null)
+            {
+                await database.DisposeAsync();
+            }
+            else
+            {
+                Directory.Delete(scratch, recursive: true);
+            }
+
+            throw;
+        }
     }
 
     /// <summary>Appends one event in its own committed transaction and returns its seq.</summary>
