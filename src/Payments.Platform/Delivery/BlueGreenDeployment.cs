@@ -72,6 +72,7 @@ public sealed class BlueGreenDeployment : Construct
             Delivery = delivery,
             Vpc = targets.Vpc,
             TestListenerUrl = targets.TestListenerUrl,
+            TestTlsHostName = targets.TestTlsHostName,
             TestListenerPort = props.TestListenerPort,
             SmokeMerchant = SmokeMerchant,
             Key = targets.Key,

@@ -26,6 +26,12 @@ public sealed record BlueGreenServiceTargets
     /// <summary>Base URL of the test listener as the hook reaches it, e.g. <c>http://alb-dns:8443</c>.</summary>
     public required string TestListenerUrl { get; init; }
 
+    /// <summary>
+    /// A name on the test listener's certificate when it serves HTTPS. The hook dials the ALB's own DNS name,
+    /// which no certificate carries, and verifies TLS against this name instead.
+    /// </summary>
+    public string? TestTlsHostName { get; init; }
+
     /// <summary>Green 5xx, p99 latency, unhealthy hosts: a deployment in alarm rolls back.</summary>
     public required IReadOnlyList<IAlarm> RollbackAlarms { get; init; }
 

@@ -49,6 +49,7 @@ public static class DeliveryComposition
                     ProdListener = seam.ProdListener,
                     TestListener = seam.TestListener,
                     TestListenerUrl = seam.TestListenerUrl,
+                    TestTlsHostName = settings.TestTlsHosts.TryGetValue(env.Name, out var tlsHost) ? tlsHost : null,
                     RollbackAlarms = seam.RollbackAlarms,
                     Vpc = seam.Vpc,
                     Key = seam.Key,

@@ -21,11 +21,14 @@ public sealed record DeliverySettings
     /// <summary>An action running longer than this (approvals excepted) raises the stuck-execution alarm.</summary>
     public int StuckAfterMinutes { get; init; } = 90;
 
+    /// <summary>Per environment: a name on the HTTPS test listener's certificate (context <c>testTlsHost:&lt;env&gt;</c>).</summary>
+    public IReadOnlyDictionary<string, string> TestTlsHosts { get; init; } = new Dictionary<string, string>();
+
     public bool UsesGitHub => ConnectionArn is not null;
 
     /// <summary>
     /// Context keys: <c>sourceConnectionArn</c>, <c>sourceRepository</c> (owner/name), <c>sourceBranch</c>,
-    /// <c>sourceObjectKey</c>, <c>pipelineStuckAfterMinutes</c>.
+    /// <c>sourceObjectKey</c>, <c>pipelineStuckAfterMinutes</c>, <c>testTlsHost:&lt;env&gt;</c>.
     /// </summary>
     public static DeliverySettings FromContext(Func<string, string?> context)
     {
@@ -41,6 +44,9 @@ public sealed record DeliverySettings
                     ? parsed
                     : throw new ArgumentException($"pipelineStuckAfterMinutes must be a positive whole number of minutes, got '{minutes}'")
                 : 90,
+            TestTlsHosts = Payments.Platform.Environments.EnvironmentTable.Names
+                .Where(env => Blank(context($"testTlsHost:{env}")) is not null)
+                .ToDictionary(env => env, env => Blank(context($"testTlsHost:{env}"))!, StringComparer.Ordinal),
         };
         settings.Validate();
         return settings;

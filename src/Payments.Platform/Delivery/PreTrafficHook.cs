@@ -15,6 +15,7 @@ public sealed record PreTrafficHookProps
     public required DeliveryEnvironment Delivery { get; init; }
     public required IVpc Vpc { get; init; }
     public required string TestListenerUrl { get; init; }
+    public string? TestTlsHostName { get; init; }
     public required int TestListenerPort { get; init; }
     public required ISecret SmokeMerchant { get; init; }
     public required IKey Key { get; init; }
@@ -84,6 +85,16 @@ public sealed class PreTrafficHook : Construct
                 ["TOTAL_TIMEOUT_MS"] = TotalTimeout.ToMilliseconds().ToString(System.Globalization.CultureInfo.InvariantCulture),
             },
         });
+        if (props.TestTlsHostName is not null)
+        {
+            Function.AddEnvironment("TEST_TLS_HOST", props.TestTlsHostName);
+        }
+        else if (props.TestListenerUrl.StartsWith("https://", StringComparison.OrdinalIgnoreCase))
+        {
+            Annotations.Of(this).AddWarning(
+                $"the {props.Delivery.Name} test listener serves HTTPS but no certificate name is configured: the hook dials the ALB's DNS name, "
+                + $"TLS verification fails and every deployment rolls back. Set -c testTlsHost:{props.Delivery.Name}=<a name on the certificate>.");
+        }
         props.SmokeMerchant.GrantRead(Function);
         CfnLintSuppression.IgnoreRedundantRoleDependency((CfnResource)Function.Node.DefaultChild!);
     }

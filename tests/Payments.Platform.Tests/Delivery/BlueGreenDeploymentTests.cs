@@ -192,6 +192,28 @@ public sealed class BlueGreenDeploymentTests(BlueGreenFixture fixture) : IClassF
     }
 
     [Fact]
+    public void An_HTTPS_test_listener_verifies_TLS_against_the_configured_certificate_name()
+    {
+        var (stack, _) = BlueGreenFixture.BuildAlone("prod", "https://alb.example:8443", "payments.example.com");
+        Template.FromStack(stack).HasResourceProperties("AWS::Lambda::Function", Match.ObjectLike(new Dictionary<string, object>
+        {
+            ["FunctionName"] = "payments-prod-pre-traffic-hook",
+            ["Environment"] = new Dictionary<string, object>
+            {
+                ["Variables"] = Match.ObjectLike(new Dictionary<string, object> { ["TEST_TLS_HOST"] = "payments.example.com", ["TEST_ENDPOINT"] = "https://alb.example:8443" }),
+            },
+        }));
+        Annotations.FromStack(stack).HasNoWarning("*", Match.StringLikeRegexp("testTlsHost"));
+    }
+
+    [Fact]
+    public void An_HTTPS_test_listener_without_a_certificate_name_is_flagged_at_synth()
+    {
+        var (stack, _) = BlueGreenFixture.BuildAlone("prod", "https://alb.example:8443", tlsHost: null);
+        Annotations.FromStack(stack).HasWarning("*", Match.StringLikeRegexp("testTlsHost:prod"));
+    }
+
+    [Fact]
     public void Unknown_environments_and_missing_alarms_are_refused()
     {
         var unknown = Assert.Throws<ArgumentException>(() => DeliveryTable.For("qa"));

@@ -32,14 +32,22 @@ public sealed class BlueGreenFixture
         {
             var app = new App();
             var stack = new Stack(app, $"payments-{name}-fixture", new StackProps { Env = new Amazon.CDK.Environment { Account = "111111111111", Region = "eu-west-1" } });
-            deployments[name] = Build(stack, name);
+            deployments[name] = Build(stack, name, testUrl: null, tlsHost: null);
             templates[name] = Template.FromStack(stack);
         }
         Templates = templates;
         Deployments = deployments;
     }
 
-    private static BlueGreenDeployment Build(Stack stack, string name)
+    /// <summary>One environment on its own stack; <paramref name="testUrl"/> overrides the test listener URL the hook calls.</summary>
+    public static (Stack Stack, BlueGreenDeployment Deployment) BuildAlone(string name, string testUrl, string? tlsHost)
+    {
+        var app = new App();
+        var stack = new Stack(app, $"payments-{name}-tls-fixture", new StackProps { Env = new Amazon.CDK.Environment { Account = "111111111111", Region = "eu-west-1" } });
+        return (stack, Build(stack, name, testUrl, tlsHost));
+    }
+
+    private static BlueGreenDeployment Build(Stack stack, string name, string? testUrl, string? tlsHost)
     {
         var key = new Key(stack, "Key", new KeyProps { EnableKeyRotation = true });
         var vpc = new Vpc(stack, "Vpc", new VpcProps { MaxAzs = 2, NatGateways = 1 });
@@ -93,7 +101,8 @@ public sealed class BlueGreenFixture
                 GreenTargetGroup = green,
                 ProdListener = prod,
                 TestListener = test,
-                TestListenerUrl = $"http://{alb.LoadBalancerDnsName}:{TestListenerPort}",
+                TestListenerUrl = testUrl ?? $"http://{alb.LoadBalancerDnsName}:{TestListenerPort}",
+                TestTlsHostName = tlsHost,
                 RollbackAlarms = alarms,
                 Vpc = vpc,
                 Key = key,

@@ -7,15 +7,18 @@ const https = require('node:https');
 
 const TEST_CARD = '4242424242424242';
 
-function request(baseUrl, method, path, { headers = {}, body, timeoutMs }) {
+// tlsHost: the name on the listener's certificate. The hook dials the ALB's own DNS name, which is not on
+// the certificate, so TLS is verified against (and SNI/Host carry) the certificate's name instead.
+function request(baseUrl, method, path, { headers = {}, body, timeoutMs, tlsHost }) {
   return new Promise((resolve, reject) => {
     const url = new URL(path, baseUrl);
     const payload = body === undefined ? undefined : JSON.stringify(body);
     const client = url.protocol === 'https:' ? https : http;
     const req = client.request(url, {
       method,
-      headers: { accept: 'application/json', ...(payload ? { 'content-type': 'application/json', 'content-length': Buffer.byteLength(payload) } : {}), ...headers },
+      headers: { accept: 'application/json', ...(payload ? { 'content-type': 'application/json', 'content-length': Buffer.byteLength(payload) } : {}), ...(tlsHost ? { host: tlsHost } : {}), ...headers },
       timeout: timeoutMs,
+      ...(tlsHost ? { servername: tlsHost } : {}),
     }, (res) => {
       const chunks = [];
       res.on('data', (c) => chunks.push(c));
@@ -42,13 +45,14 @@ function expect(res, status, what) {
 }
 
 // The smoke test itself; throws with a message that says which step failed.
-async function smokeTest({ baseUrl, readinessPath, credentials, timeoutMs, idempotencyKey }) {
-  const ready = await request(baseUrl, 'GET', readinessPath, { timeoutMs });
+async function smokeTest({ baseUrl, readinessPath, credentials, timeoutMs: requestTimeout, tlsHost, idempotencyKey }) {
+  const options = { timeoutMs: requestTimeout, tlsHost };
+  const ready = await request(baseUrl, 'GET', readinessPath, { ...options });
   expect(ready, 200, `readiness ${readinessPath}`);
   const auth = { authorization: `Bearer ${credentials.apiKey}` };
   const now = new Date();
   const authorize = await request(baseUrl, 'POST', '/v1/payments', {
-    timeoutMs,
+    ...options,
     headers: { ...auth, 'idempotency-key': idempotencyKey },
     body: {
       amount: 100, currency: 'usd', capture: false,
@@ -62,7 +66,7 @@ async function smokeTest({ baseUrl, readinessPath, credentials, timeoutMs, idemp
     throw new Error(`authorize: expected status requires_capture, got ${payment.status}`);
   }
   const cancel = await request(baseUrl, 'POST', `/v1/payments/${encodeURIComponent(payment.id)}/cancel`, {
-    timeoutMs, headers: { ...auth, 'idempotency-key': `${idempotencyKey}-cancel` },
+    ...options, headers: { ...auth, 'idempotency-key': `${idempotencyKey}-cancel` },
   });
   expect(cancel, 200, 'cancel');
   if (!cancel.json || cancel.json.status !== 'canceled') {
@@ -102,7 +106,7 @@ function createHandler(deps) {
         const credentials = await readCredentials(deps.secrets(), env.SMOKE_SECRET_ID);
         return smokeTest({
           baseUrl: env.TEST_ENDPOINT, readinessPath: env.READINESS_PATH || '/healthz/ready',
-          credentials, timeoutMs, idempotencyKey: `smoke-${executionId}`.slice(0, 200),
+          credentials, timeoutMs, tlsHost: env.TEST_TLS_HOST || undefined, idempotencyKey: `smoke-${executionId}`.slice(0, 200),
         });
       };
       detail = await withDeadline(run(), Number(env.TOTAL_TIMEOUT_MS || 60000));

@@ -3,12 +3,18 @@
 const test = require('node:test');
 const assert = require('node:assert/strict');
 const http = require('node:http');
+const https = require('node:https');
+const fs = require('node:fs');
+const os = require('node:os');
+const path = require('node:path');
+const { execFileSync, execFile } = require('node:child_process');
+const { promisify } = require('node:util');
 const { createHandler } = require('./index.js');
 
 const API_KEY = 'sk_smoke_0123456789abcdef';
 
 // A fake API whose behaviour each test tweaks; it records every request it sees.
-async function startFakeApi(overrides = {}) {
+async function startFakeApi(overrides = {}, tls) {
   const seen = [];
   const payments = new Map();
   const behaviour = {
@@ -20,7 +26,7 @@ async function startFakeApi(overrides = {}) {
     ...overrides,
   };
   const send = (res, status, body) => { res.writeHead(status, { 'content-type': 'application/json' }); res.end(JSON.stringify(body)); };
-  const server = http.createServer((req, res) => {
+  const handler = (req, res) => {
     const chunks = [];
     req.on('data', (c) => chunks.push(c));
     req.on('end', () => {
@@ -53,10 +59,11 @@ async function startFakeApi(overrides = {}) {
         return send(res, 404, { error: { type: 'invalid_request_error', code: 'resource_missing', message: 'no such route' } });
       }, behaviour.delayMs);
     });
-  });
+  };
+  const server = tls ? https.createServer(tls, handler) : http.createServer(handler);
   await new Promise((resolve) => server.listen(0, '127.0.0.1', resolve));
   const { port } = server.address();
-  return { url: `http://127.0.0.1:${port}`, seen, close: () => new Promise((r) => { server.closeAllConnections(); server.close(r); }) };
+  return { url: `${tls ? 'https' : 'http'}://127.0.0.1:${port}`, seen, close: () => new Promise((r) => { server.closeAllConnections(); server.close(r); }) };
 }
 
 function fakeAws({ secretString = JSON.stringify({ merchantId: 'acct_smoke_dev', apiKey: API_KEY }), secretError } = {}) {
@@ -211,5 +218,67 @@ test('a failure to report to CodeDeploy surfaces (Lambda retries, CodeDeploy tim
     await assert.rejects(createHandler(deps)(event), /AccessDenied/);
   } finally {
     await api.close();
+  }
+});
+
+// A certificate for a name that is not the address dialled, like an ACM certificate on an ALB that
+// the hook reaches by the ALB's own DNS name.
+function selfSignedCertificate(name) {
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'hook-tls-'));
+  execFileSync('openssl', ['req', '-x509', '-newkey', 'rsa:2048', '-nodes', '-days', '1', '-subj', `/CN=${name}`,
+    '-addext', `subjectAltName=DNS:${name}`, '-keyout', path.join(dir, 'key.pem'), '-out', path.join(dir, 'cert.pem')], { stdio: 'ignore' });
+  return { dir, key: fs.readFileSync(path.join(dir, 'key.pem')), cert: fs.readFileSync(path.join(dir, 'cert.pem')), certPath: path.join(dir, 'cert.pem') };
+}
+
+// Runs the handler in a child process that trusts the test certificate (NODE_EXTRA_CA_CERTS is read at start-up).
+async function runTrustingCertificate(certPath, env) {
+  const script = `
+    const { createHandler } = require(${JSON.stringify(path.join(__dirname, 'index.js'))});
+    const reports = [];
+    createHandler({
+      env: JSON.parse(process.env.HOOK_ENV), log: () => {},
+      codedeploy: () => ({ putLifecycleEventHookExecutionStatus: async (i) => { reports.push(i); } }),
+      secrets: () => ({ getSecretValue: async () => ({ SecretString: JSON.stringify({ apiKey: ${JSON.stringify(API_KEY)} }) }) }),
+    })({ DeploymentId: 'd-TLS', LifecycleEventHookExecutionId: 'exec-tls' })
+      .then((result) => console.log(JSON.stringify({ result, reports })));`;
+  const { stdout } = await promisify(execFile)(process.execPath, ['-e', script], {
+    env: { ...process.env, NODE_EXTRA_CA_CERTS: certPath, HOOK_ENV: JSON.stringify(env) },
+  });
+  return JSON.parse(stdout);
+}
+
+test('HTTPS test listener: TLS is verified against the certificate name, not the dialled address', async () => {
+  const certificate = selfSignedCertificate('payments-test.example');
+  const api = await startFakeApi({}, { key: certificate.key, cert: certificate.cert });
+  try {
+    const base = { TEST_ENDPOINT: api.url, SMOKE_SECRET_ID: 's', REQUEST_TIMEOUT_MS: '3000' };
+    const mismatch = await runTrustingCertificate(certificate.certPath, base);
+    assert.equal(mismatch.result.status, 'Failed');
+    assert.match(mismatch.result.detail, /altnames|does not match|Hostname/i);
+    assert.equal(api.seen.length, 0);
+
+    const verified = await runTrustingCertificate(certificate.certPath, { ...base, TEST_TLS_HOST: 'payments-test.example' });
+    assert.equal(verified.result.status, 'Succeeded', verified.result.detail);
+    assert.deepEqual(verified.reports, [{ deploymentId: 'd-TLS', lifecycleEventHookExecutionId: 'exec-tls', status: 'Succeeded' }]);
+    assert.ok(api.seen.every((r) => r.headers.host === 'payments-test.example'));
+  } finally {
+    await api.close();
+    fs.rmSync(certificate.dir, { recursive: true, force: true });
+  }
+});
+
+test('HTTPS test listener with an untrusted certificate -> Failed', async () => {
+  const certificate = selfSignedCertificate('payments-test.example');
+  const api = await startFakeApi({}, { key: certificate.key, cert: certificate.cert });
+  const aws = fakeAws();
+  try {
+    const env = { TEST_ENDPOINT: api.url, SMOKE_SECRET_ID: 's', TEST_TLS_HOST: 'payments-test.example', REQUEST_TIMEOUT_MS: '3000' };
+    const result = await createHandler(aws.deps(env))(event);
+    assert.equal(result.status, 'Failed');
+    assert.match(result.detail, /self.signed|unable to verify/i);
+    assertReported(aws, 'Failed');
+  } finally {
+    await api.close();
+    fs.rmSync(certificate.dir, { recursive: true, force: true });
   }
 });
