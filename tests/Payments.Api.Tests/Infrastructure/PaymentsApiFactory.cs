@@ -35,6 +35,25 @@ public sealed class PaymentsApiFactory : WebApplicationFactory<Program>
 
     public StoreKind Store { get; }
 
+    /// <summary>False for a second instance on another factory's store: it leaves the database alone on dispose.</summary>
+    private bool OwnsStore { get; init; } = true;
+
+    /// <summary>A second service instance (as in blue/green or two tasks) on the same database as <paramref name="first"/>.</summary>
+    public static PaymentsApiFactory SecondInstance(PaymentsApiFactory first, IDictionary<string, string?>? settings = null)
+    {
+        ArgumentNullException.ThrowIfNull(first);
+        var merged = new Dictionary<string, string?>(first.settings);
+        if (settings is not null)
+        {
+            foreach (var (key, value) in settings)
+            {
+                merged[key] = value;
+            }
+        }
+
+        return new PaymentsApiFactory(first.Store, first.ConnectionString, null, merged) { OwnsStore = false };
+    }
+
     public string ConnectionString { get; }
 
     /// <summary>The host environment; tests run as "Testing" unless a test needs Development.</summary>
@@ -64,6 +83,11 @@ public sealed class PaymentsApiFactory : WebApplicationFactory<Program>
     public override async ValueTask DisposeAsync()
     {
         await base.DisposeAsync();
+        if (!OwnsStore)
+        {
+            return;
+        }
+
         if (Store == StoreKind.Postgres)
         {
             await PostgresServer.DropDatabaseAsync(ConnectionString);
