@@ -8,7 +8,7 @@
 # Writes its section of docs/benchmarks.md (between the bench:preflight markers) unless BENCH_QUICK=1.
 #   bench/preflight/run.sh                      # full run (~10-15 min on 2 cores, mostly cfn-lint)
 #   BENCH_QUICK=1 bench/preflight/run.sh        # 10/100 templates, one run each, prints only
-#   PREFLIGHT_BENCH_WORK=/tmp/x CDK_OUT=cdk.out bench/preflight/run.sh
+#   PREFLIGHT_BENCH_WORK=/tmp/x CDK_OUT=cdk.out CDK_OUT_SOURCE="platform synth at abc123" bench/preflight/run.sh
 set -euo pipefail
 
 root=$(cd "$(dirname "$0")/../.." && pwd)
@@ -49,7 +49,7 @@ if [ -z "$cdk_out" ]; then
     cdk_out="$work/cdk.out"; cdk_source="platform synth (\`dotnet run --project src/Payments.Platform\`)"
   fi
 fi
-[ -n "$cdk_source" ] || cdk_source="given CDK_OUT=$cdk_out"
+[ -n "$cdk_source" ] || cdk_source=${CDK_OUT_SOURCE:-"given CDK_OUT=$cdk_out"}
 
 sizes="10 100 1000"; runs=5; lint_runs=3
 if [ "$quick" = "1" ]; then sizes="10 100"; runs=1; lint_runs=1; fi
