@@ -10,7 +10,8 @@ public static class StorageServiceCollectionExtensions
     {
         var storeName = configuration["Payments:Store"];
         var connectionString = configuration.GetConnectionString("Payments");
-        if (string.IsNullOrWhiteSpace(connectionString) && !string.IsNullOrWhiteSpace(configuration["Payments:Database:Host"]))
+        var explicitlySqlite = storeName is not null && storeName.Equals("sqlite", StringComparison.OrdinalIgnoreCase);
+        if (string.IsNullOrWhiteSpace(connectionString) && !explicitlySqlite && !string.IsNullOrWhiteSpace(configuration["Payments:Database:Host"]))
         {
             connectionString = FromDatabaseSection(configuration.GetSection("Payments:Database"));
             storeName ??= "Postgres";
