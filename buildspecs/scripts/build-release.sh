@@ -5,6 +5,7 @@
 #   ENVIRONMENTS="dev staging prod", ECR_REPOSITORY_<ENV>, TASK_FAMILY_<ENV>, HOOK_FUNCTION_<ENV>,
 #   CONTAINER_NAME, CONTAINER_PORT, AWS_ACCOUNT_ID, AWS_REGION, SOURCE_COMMIT_ID (GitHub source) or a
 #   .source-commit file in the source bundle (S3 source; written by buildspecs/scripts/upload-source.sh).
+#   RELEASE_DIR (default release) receives <env>/{taskdef.json,appspec.yaml,imageDetail.json}.
 set -euo pipefail
 root=$(cd "$(dirname "$0")/../.." && pwd)
 cd "$root"
@@ -22,7 +23,8 @@ local_image="payments-api:${tag}"
 docker build --pull --file src/Payments.Api/Dockerfile --tag "$local_image" \
   --label "org.opencontainers.image.revision=${tag}" .
 
-rm -rf release
+release_dir="${RELEASE_DIR:-release}"
+rm -rf "$release_dir"
 for env in ${ENVIRONMENTS}; do
   upper=$(echo "$env" | tr '[:lower:]' '[:upper:]')
   repo_var="ECR_REPOSITORY_${upper}"; family_var="TASK_FAMILY_${upper}"; hook_var="HOOK_FUNCTION_${upper}"
@@ -35,8 +37,10 @@ for env in ${ENVIRONMENTS}; do
     docker tag "$local_image" "$uri"
     docker push "$uri"
   fi
-  aws ecs describe-task-definition --task-definition "$family" --include TAGS > "/tmp/taskdef-${env}.json"
-  node buildspecs/scripts/render-release.js --task-definition "/tmp/taskdef-${env}.json" \
+  described=$(mktemp)
+  aws ecs describe-task-definition --task-definition "$family" --include TAGS > "$described"
+  node buildspecs/scripts/render-release.js --task-definition "$described" \
     --container "$CONTAINER_NAME" --port "$CONTAINER_PORT" --image-uri "$uri" \
-    --hook-function "$hook" --out "release/${env}"
+    --hook-function "$hook" --out "${release_dir}/${env}"
+  rm -f "$described"
 done

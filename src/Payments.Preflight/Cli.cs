@@ -34,6 +34,7 @@ internal static class Cli
             "check" => Check(args[1..], stdout, stderr),
             "rules" => ListRules(stdout),
             "docs" when args.Length == 2 => WriteDocs(args[1], stdout),
+            "docs" => UsageError(stderr, "docs needs exactly one DIR"),
             "--version" => Print(stdout, typeof(Cli).Assembly.GetName().Version?.ToString(3) ?? "1.0.0"),
             _ => UsageError(stderr, $"unknown command '{args[0]}'"),
         };

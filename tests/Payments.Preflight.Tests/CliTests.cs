@@ -57,6 +57,8 @@ public sealed class CliTests : IDisposable
     [InlineData("check x.yaml --include ZZ")]
     [InlineData("check x.yaml --today 23.11.2026")]
     [InlineData("check x.yaml --bogus")]
+    [InlineData("docs")]
+    [InlineData("check x.yaml --non-zero-exit-code sometimes")]
     public void Usage_errors_exit_2_with_a_message(string commandLine)
     {
         Write("x.yaml", "Resources: {}\n");

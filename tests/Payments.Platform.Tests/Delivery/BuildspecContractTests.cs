@@ -40,7 +40,7 @@ public sealed partial class BuildspecContractTests
             Assert.Contains(variable, script, StringComparison.Ordinal);
         }
         Assert.Contains("render-release.js", script, StringComparison.Ordinal);
-        Assert.Contains("release/${env}", script, StringComparison.Ordinal);
+        Assert.Contains("${release_dir}/${env}", script, StringComparison.Ordinal);
     }
 
     [Fact]

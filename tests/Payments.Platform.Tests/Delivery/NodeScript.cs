@@ -31,16 +31,19 @@ internal static class NodeScript
         throw new InvalidOperationException("repository root (Payments.slnx) not found above the test binaries; set PAYMENTS_REPO_ROOT");
     }
 
-    public static async Task<Result> RunAsync(string script, IEnumerable<string> arguments, string? standardInput = null, IDictionary<string, string>? environment = null)
+    public static Task<Result> RunAsync(string script, IEnumerable<string> arguments, string? standardInput = null, IDictionary<string, string>? environment = null) =>
+        RunProcessAsync("node", [Path.Combine(RepositoryRoot(), script), .. arguments], standardInput, environment);
+
+    /// <summary>Any executable, from the repository root.</summary>
+    public static async Task<Result> RunProcessAsync(string fileName, IEnumerable<string> arguments, string? standardInput = null, IDictionary<string, string>? environment = null)
     {
-        var info = new ProcessStartInfo("node")
+        var info = new ProcessStartInfo(fileName)
         {
             RedirectStandardOutput = true,
             RedirectStandardError = true,
             RedirectStandardInput = true,
             WorkingDirectory = RepositoryRoot(),
         };
-        info.ArgumentList.Add(Path.Combine(RepositoryRoot(), script));
         foreach (var argument in arguments)
         {
             info.ArgumentList.Add(argument);
