@@ -52,8 +52,15 @@ public sealed partial class MetaTests
     [Fact]
     public void Every_seed_is_traced_by_some_rule()
     {
-        var seeds = Directory.EnumerateFiles(Path.Combine(RepositoryRoot(), "..", "shared", "seeds"), "*.txt").Select(f => Path.GetFileName(f)[..3]).ToList();
-        Assert.NotEmpty(seeds);
+        // The five failure reports the rules are traced to (shared/seeds/000..004, outside the repository;
+        // a clean clone does not have them, so their numbers are listed here and checked against the
+        // folder whenever it sits next to the checkout).
+        var seeds = new List<string> { "000", "001", "002", "003", "004" };
+        var shared = Path.Combine(RepositoryRoot(), "..", "shared", "seeds");
+        if (Directory.Exists(shared))
+        {
+            Assert.Equal(seeds, Directory.EnumerateFiles(shared, "*.txt").Select(f => Path.GetFileName(f)[..3]).Order().ToList());
+        }
         var traced = RuleCatalog.Rules.Select(r => r.Descriptor.Seed).ToHashSet();
         Assert.All(seeds, seed => Assert.Contains(seed, traced));
     }

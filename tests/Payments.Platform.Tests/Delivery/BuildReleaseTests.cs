@@ -23,7 +23,9 @@ public sealed class BuildReleaseTests : IDisposable
     {
         var bin = Directory.CreateDirectory(Path.Combine(work, "bin")).FullName;
         var calls = Path.Combine(work, "calls.log");
-        File.WriteAllText(Path.Combine(bin, "docker"), $"#!/usr/bin/env bash\necho \"docker $*\" >> {calls}\n");
+        // Reads its stdin for `login --password-stdin`, like the real CLI: a stand-in that does not would
+        // make `aws ecr get-login-password | docker login` fail with SIGPIPE under pipefail at random.
+        File.WriteAllText(Path.Combine(bin, "docker"), $"#!/usr/bin/env bash\necho \"docker $*\" >> {calls}\nif [ \"$1\" = login ]; then cat > /dev/null; fi\n");
         File.WriteAllText(Path.Combine(bin, "aws"), $$"""
             #!/usr/bin/env bash
             echo "aws $*" >> {{calls}}
