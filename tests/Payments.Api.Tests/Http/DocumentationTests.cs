@@ -1,6 +1,7 @@
 using System.Text.RegularExpressions;
 using Payments.Api.Ledger;
 using Payments.Api.Payments;
+using Payments.Api.Tests.TransactionLog;
 
 namespace Payments.Api.Tests.Http;
 
@@ -10,14 +11,7 @@ public sealed partial class DocumentationTests
     [Fact]
     public void Documented_create_payment_sql_is_exactly_what_the_service_executes()
     {
-        var root = new DirectoryInfo(AppContext.BaseDirectory);
-        while (root is not null && !File.Exists(Path.Combine(root.FullName, "Payments.slnx")))
-        {
-            root = root.Parent;
-        }
-
-        Assert.NotNull(root);
-        var markdown = File.ReadAllText(Path.Combine(root.FullName, "docs", "api.md"));
+        var markdown = File.ReadAllText(Path.Combine(RepositoryPaths.Root, "docs", "api.md"));
         var match = CreatePaymentBlock().Match(markdown);
         Assert.True(match.Success, "docs/api.md has no ```sql block under a 'create-payment transaction' heading");
 
@@ -35,6 +29,22 @@ public sealed partial class DocumentationTests
                 "COMMIT",
             ],
             documented);
+    }
+
+    [Fact]
+    public void Repository_root_is_found_from_outside_the_checkout_via_the_current_directory()
+    {
+        var outside = Path.Combine(Path.GetTempPath(), "artifacts-" + Guid.NewGuid().ToString("N"), "bin", "Payments.Api.Tests", "release");
+        Directory.CreateDirectory(outside);
+        try
+        {
+            Assert.Equal(RepositoryPaths.Root, RepositoryPaths.FindRoot([outside, Path.Combine(RepositoryPaths.Root, "tests", "Payments.Api.Tests")]));
+            Assert.Throws<InvalidOperationException>(() => RepositoryPaths.FindRoot([outside]));
+        }
+        finally
+        {
+            Directory.Delete(Path.GetDirectoryName(Path.GetDirectoryName(Path.GetDirectoryName(outside)!)!)!, recursive: true);
+        }
     }
 
     [GeneratedRegex(@"^#+ .*create-payment transaction.*?```sql\n(?<sql>.*?)```", RegexOptions.Singleline | RegexOptions.Multiline)]

@@ -81,22 +81,5 @@ public static class PostgresServer
         return output.Trim();
     }
 
-    private static string RepositoryRoot()
-    {
-        var fromEnvironment = Environment.GetEnvironmentVariable("PAYMENTS_REPO_ROOT");
-        if (!string.IsNullOrWhiteSpace(fromEnvironment))
-        {
-            return fromEnvironment;
-        }
-
-        for (var directory = new DirectoryInfo(AppContext.BaseDirectory); directory is not null; directory = directory.Parent)
-        {
-            if (File.Exists(Path.Combine(directory.FullName, "Payments.slnx")))
-            {
-                return directory.FullName;
-            }
-        }
-
-        throw new InvalidOperationException("cannot find the repository root (Payments.slnx) to start PostgreSQL");
-    }
+    private static string RepositoryRoot() => TransactionLog.RepositoryPaths.Root;
 }

@@ -2,15 +2,38 @@ using System.Runtime.CompilerServices;
 
 namespace Payments.Api.Tests.TransactionLog;
 
-/// <summary>Finds the repository root (where <c>Payments.slnx</c> is) from the build output or the source path.</summary>
+/// <summary>
+/// Finds the repository root (where <c>Payments.slnx</c> is). Builds with <c>--artifacts-path</c>
+/// put the test binaries outside the checkout, so walking up from them alone is not enough: the
+/// search also tries <c>PAYMENTS_REPO_ROOT</c>, the current directory and this source file's path.
+/// </summary>
 internal static class RepositoryPaths
 {
-    public static string Root { get; } = FindRoot();
+    public const string RootVariable = "PAYMENTS_REPO_ROOT";
 
-    private static string FindRoot([CallerFilePath] string sourceFile = "")
+    public static string Root { get; } = FindRoot(Candidates());
+
+    public static IEnumerable<string> Candidates([CallerFilePath] string sourceFile = "")
     {
-        foreach (var start in new[] { AppContext.BaseDirectory, Path.GetDirectoryName(sourceFile) ?? string.Empty })
+        var fromEnvironment = Environment.GetEnvironmentVariable(RootVariable);
+        if (!string.IsNullOrWhiteSpace(fromEnvironment))
         {
+            yield return fromEnvironment;
+        }
+
+        yield return AppContext.BaseDirectory;
+        yield return Environment.CurrentDirectory;
+        yield return Path.GetDirectoryName(sourceFile) ?? string.Empty;
+    }
+
+    /// <summary>The first directory at or above one of <paramref name="starts"/> (in order) that holds <c>Payments.slnx</c>.</summary>
+    public static string FindRoot(IEnumerable<string> starts)
+    {
+        ArgumentNullException.ThrowIfNull(starts);
+        var tried = new List<string>();
+        foreach (var start in starts.Where(s => !string.IsNullOrEmpty(s)))
+        {
+            tried.Add(start);
             for (var dir = new DirectoryInfo(start); dir is not null; dir = dir.Parent)
             {
                 if (File.Exists(Path.Combine(dir.FullName, "Payments.slnx")))
@@ -20,6 +43,7 @@ internal static class RepositoryPaths
             }
         }
 
-        throw new InvalidOperationException("cannot find the repository root (Payments.slnx) above the test binaries or sources");
+        throw new InvalidOperationException(
+            $"cannot find the repository root (Payments.slnx) above any of: {string.Join(", ", tried)}; set {RootVariable}");
     }
 }
