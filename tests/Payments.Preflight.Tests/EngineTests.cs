@@ -44,6 +44,46 @@ public sealed class EngineTests : IDisposable
     }
 
     [Fact]
+    public void A_repository_directory_checks_its_templates_and_leaves_other_json_and_yaml_alone()
+    {
+        // `preflight check .` in a CDK/SAM repository: package.json, tsconfig, cdk.json, CI workflows and a broken
+        // package-lock are not templates (no false errors); a broken template still is reported; the project's
+        // cdk.out is read through its manifest (stack names, tags); node_modules and hidden folders are skipped.
+        Write("repo/package.json", "{\"name\": \"app\", \"version\": \"1.0.0\", \"dependencies\": {\"aws-cdk-lib\": \"2.160.0\"}}");
+        Write("repo/tsconfig.json", "{\"compilerOptions\": {\"target\": \"ES2020\"}}");
+        Write("repo/cdk.json", "{\"app\": \"npx ts-node bin/app.ts\"}");
+        Write("repo/broken-lock.json", "{\"lockfileVersion\": 3, \"packages\": {");
+        Write("repo/.github/workflows/ci.yml", "name: ci\non: [push]\njobs:\n  build:\n    runs-on: ubuntu-latest\n");
+        Write("repo/node_modules/x/template.yaml", "Resources: {}\n");
+        Write("repo/.aws-sam/build/template.yaml", "Resources: {}\n");
+        Write("repo/infra/queue.yaml", "Resources:\n  Q:\n    Type: AWS::SQS::Queue\n");
+        Write("repo/infra/truncated.json", "{\"Resources\": {\"Q\": {\"Type\": \"AWS::SQS::Qu");
+        Write("repo/cdk.out/manifest.json", """
+            {"version": "38.0.0", "artifacts": {"S": {"type": "aws:cloudformation:stack",
+              "properties": {"templateFile": "S.template.json", "stackName": "payments-dev"}}}}
+            """);
+        Write("repo/cdk.out/S.template.json", RetainedDatabase);
+        Write("repo/cdk.out/tree.json", "{\"version\": \"tree-0.1\", \"tree\": {}}");
+
+        var report = PreflightEngine.Check([Path.Combine(directory, "repo")], new PreflightOptions { Today = TestTemplates.Today });
+
+        Assert.Equal(3, report.Templates);
+        Assert.Collection(
+            report.Findings.OrderBy(f => f.RuleId, StringComparer.Ordinal),
+            parse => Assert.Equal(("PF001", "truncated.json"), (parse.RuleId, Path.GetFileName(parse.Template))),
+            retained => Assert.Equal(("PF605", "S.template.json"), (retained.RuleId, Path.GetFileName(retained.Template))));
+
+        // Named explicitly, a file is checked whatever it is: the user said it is a template.
+        var named = PreflightEngine.Check([Path.Combine(directory, "repo", "package.json")]);
+        Assert.Equal("PF003", Assert.Single(named.Findings).RuleId);
+
+        // A glob is a search too: only templates count.
+        var globbed = PreflightEngine.Check([Path.Combine(directory, "repo", "*.json")]);
+        Assert.Equal(0, globbed.Templates);
+        Assert.Empty(globbed.Findings);
+    }
+
+    [Fact]
     public void Missing_template_in_a_manifest_is_a_finding()
     {
         Write("out/manifest.json", "{\"artifacts\": {\"S\": {\"type\": \"aws:cloudformation:stack\", \"properties\": {\"templateFile\": \"gone.json\"}}}}");

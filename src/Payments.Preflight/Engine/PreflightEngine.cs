@@ -14,7 +14,7 @@ public static class PreflightEngine
         options ??= new PreflightOptions();
         var problems = new List<Finding>();
         var sources = TemplateDiscovery.Discover(paths, problems);
-        var perTemplate = new List<Finding>[sources.Count];
+        var perTemplate = new List<Finding>?[sources.Count];
         var rules = RuleCatalog.Rules.Where(r => IsSelected(r.Descriptor.Id, options)).ToArray();
         var today = options.Today ?? DateOnly.FromDateTime(DateTime.UtcNow);
         if (sources.Count >= 8)
@@ -29,8 +29,8 @@ public static class PreflightEngine
             }
         }
 
-        var findings = problems.Where(f => IsSelected(f.RuleId, options)).Concat(perTemplate.SelectMany(f => f)).ToList();
-        return new PreflightReport(findings, sources.Count);
+        var findings = problems.Where(f => IsSelected(f.RuleId, options)).Concat(perTemplate.SelectMany(f => f ?? [])).ToList();
+        return new PreflightReport(findings, perTemplate.Count(f => f is not null));
     }
 
     internal static bool IsSelected(string ruleId, PreflightOptions options) =>
@@ -59,12 +59,21 @@ public static class PreflightEngine
         return RunRules(template, rules, options, today);
     }
 
-    private static List<Finding> CheckOne(TemplateSource source, Rule[] rules, PreflightOptions options, DateOnly today)
+    /// <summary>The findings of one template; null when a file found by a directory walk or glob is not a template at all.</summary>
+    private static List<Finding>? CheckOne(TemplateSource source, Rule[] rules, PreflightOptions options, DateOnly today)
     {
         Template template;
         try
         {
             template = TemplateLoader.Load(source);
+            if (source.Discovered && !TemplateLoader.IsCloudFormation(template.Root))
+            {
+                return null;
+            }
+        }
+        catch (TemplateLoadException) when (source.Discovered && !TemplateLoader.MentionsCloudFormation(source.Path))
+        {
+            return null;
         }
         catch (TemplateLoadException exception)
         {

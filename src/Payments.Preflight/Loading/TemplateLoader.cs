@@ -45,6 +45,29 @@ internal static class TemplateLoader
         return YamlTemplateParser.Parse(text.TrimStart('\uFEFF'));
     }
 
+    /// <summary>A CloudFormation template has Resources, a format version or a transform at its top level.</summary>
+    public static bool IsCloudFormation(MappingNode root) =>
+        root["Resources"] is not null || root["AWSTemplateFormatVersion"] is not null || root["Transform"] is not null;
+
+    /// <summary>
+    /// Whether an unparseable file found by a directory walk was meant as a template (then its parse error is
+    /// reported): it names a CloudFormation section or resource type. A broken package.json is not our business.
+    /// </summary>
+    public static bool MentionsCloudFormation(string path)
+    {
+        try
+        {
+            var text = File.ReadAllText(path);
+            return text.Contains("AWSTemplateFormatVersion", StringComparison.Ordinal)
+                || text.Contains("Resources", StringComparison.Ordinal)
+                || text.Contains("AWS::", StringComparison.Ordinal);
+        }
+        catch (Exception exception) when (exception is IOException or UnauthorizedAccessException)
+        {
+            return true;
+        }
+    }
+
     private static bool StartsWithBrace(byte[] bytes)
     {
         foreach (var b in bytes)

@@ -4,7 +4,11 @@ using System.Text.RegularExpressions;
 namespace Payments.Preflight.Loading;
 
 /// <summary>A template file to check, with the stack context a cloud assembly gives it.</summary>
-internal sealed record TemplateSource(string Path, string? StackName, IReadOnlyDictionary<string, string> StackTags);
+/// <param name="Discovered">
+/// Found by a directory walk or a glob rather than named: such a file is checked only if it looks like a
+/// CloudFormation template, so that `preflight check .` in a repository does not report package.json.
+/// </param>
+internal sealed record TemplateSource(string Path, string? StackName, IReadOnlyDictionary<string, string> StackTags, bool Discovered = false);
 
 /// <summary>Turns the paths a user gives (files, directories, globs, cdk.out) into template files.</summary>
 internal static partial class TemplateDiscovery
@@ -28,7 +32,14 @@ internal static partial class TemplateDiscovery
 
                 foreach (var match in matches)
                 {
-                    AddPath(match, sources, seen, problems);
+                    if (Path.GetFileName(match) == "manifest.json" && LooksLikeAssemblyManifest(match))
+                    {
+                        AddAssembly(Path.GetDirectoryName(match) ?? ".", sources, seen, problems, 0);
+                    }
+                    else if (seen.Add(Path.GetFullPath(match)))
+                    {
+                        sources.Add(new TemplateSource(match, null, NoTags, Discovered: true));
+                    }
                 }
             }
             else
@@ -57,25 +68,46 @@ internal static partial class TemplateDiscovery
         }
         else if (Directory.Exists(path))
         {
-            if (File.Exists(Path.Combine(path, "manifest.json")))
-            {
-                AddAssembly(path, sources, seen, problems, 0);
-                return;
-            }
-
-            foreach (var file in Directory.EnumerateFiles(path, "*", SearchOption.AllDirectories).Order(StringComparer.Ordinal))
-            {
-                if (TemplateExtensions.Contains(Path.GetExtension(file), StringComparer.OrdinalIgnoreCase)
-                    && !file.Contains($"{Path.DirectorySeparatorChar}node_modules{Path.DirectorySeparatorChar}", StringComparison.Ordinal)
-                    && seen.Add(Path.GetFullPath(file)))
-                {
-                    sources.Add(new TemplateSource(file, null, NoTags));
-                }
-            }
+            AddDirectory(path, sources, seen, problems, isRoot: true);
         }
         else
         {
             problems.Add(new Finding(RuleIds.InputNotFound, Severity.Error, path, null, null, null, $"'{path}' is neither a file nor a directory"));
+        }
+    }
+
+    /// <summary>
+    /// Walks a directory: a cloud assembly inside it (a folder with an assembly manifest.json, e.g. a project's
+    /// cdk.out) is read through its manifest; dependency and hidden folders (node_modules, .git, .venv) are skipped.
+    /// </summary>
+    private static void AddDirectory(string directory, List<TemplateSource> sources, HashSet<string> seen, List<Finding> problems, bool isRoot)
+    {
+        // The directory the user named counts as an assembly by its manifest.json alone, so a corrupt manifest
+        // is reported; a folder found on the walk must hold a real assembly manifest (not, say, a web app's).
+        var manifest = Path.Combine(directory, "manifest.json");
+        if (File.Exists(manifest) && (isRoot || LooksLikeAssemblyManifest(manifest)))
+        {
+            AddAssembly(directory, sources, seen, problems, 0);
+            return;
+        }
+
+        foreach (var file in Directory.EnumerateFiles(directory).Order(StringComparer.Ordinal))
+        {
+            if (TemplateExtensions.Contains(Path.GetExtension(file), StringComparer.OrdinalIgnoreCase) && seen.Add(Path.GetFullPath(file)))
+            {
+                sources.Add(new TemplateSource(file, null, NoTags, Discovered: true));
+            }
+        }
+
+        foreach (var child in Directory.EnumerateDirectories(directory).Order(StringComparer.Ordinal))
+        {
+            var name = Path.GetFileName(child);
+            if (name == "node_modules" || name.StartsWith('.') || new DirectoryInfo(child).LinkTarget is not null)
+            {
+                continue;
+            }
+
+            AddDirectory(child, sources, seen, problems, isRoot: false);
         }
     }
 
