@@ -12,13 +12,14 @@ internal sealed class Template
         Parameters = root["Parameters"] as MappingNode;
         Conditions = root["Conditions"] as MappingNode;
         var resources = new Dictionary<string, Resource>(StringComparer.Ordinal);
+        var globals = root["Globals"] as MappingNode;
         if (root["Resources"] is MappingNode resourceMap)
         {
             foreach (var (logicalId, node) in resourceMap.Entries)
             {
                 if (node is MappingNode body && body["Type"] is ScalarNode type)
                 {
-                    resources[logicalId] = new Resource(logicalId, type.Value, body, resourceMap.KeyLine(logicalId));
+                    resources[logicalId] = new Resource(logicalId, type.Value, body, resourceMap.KeyLine(logicalId), SamGlobals(globals, type.Value));
                 }
             }
         }
@@ -40,13 +41,25 @@ internal sealed class Template
 
     public IReadOnlyDictionary<string, Resource> Resources { get; }
 
+    /// <summary>
+    /// SAM's `Globals` section gives AWS::Serverless::Function|Api|HttpApi|SimpleTable|StateMachine|LayerVersion
+    /// properties they do not set themselves (e.g. the Runtime of every function).
+    /// </summary>
+    private static MappingNode? SamGlobals(MappingNode? globals, string type) =>
+        globals is not null && type.StartsWith("AWS::Serverless::", StringComparison.Ordinal)
+            ? globals[type["AWS::Serverless::".Length..]] as MappingNode
+            : null;
+
     public IEnumerable<Resource> OfType(string type) => Resources.Values.Where(r => string.Equals(r.Type, type, StringComparison.Ordinal));
 }
 
 internal sealed class Resource
 {
-    public Resource(string logicalId, string type, MappingNode body, int line)
+    private readonly MappingNode? globals;
+
+    public Resource(string logicalId, string type, MappingNode body, int line, MappingNode? globals = null)
     {
+        this.globals = globals;
         LogicalId = logicalId;
         Type = type;
         Body = body;
@@ -64,7 +77,8 @@ internal sealed class Resource
 
     public int Line { get; }
 
-    public Node? Property(string name) => Properties?[name];
+    /// <summary>A property of the resource, else the SAM Globals value for its type.</summary>
+    public Node? Property(string name) => Properties?[name] ?? globals?[name];
 
     public string? DeletionPolicy => (Body["DeletionPolicy"] as ScalarNode)?.Value;
 

@@ -4,7 +4,7 @@ using Payments.Preflight.Model;
 namespace Payments.Preflight.Rules;
 
 /// <summary>What a rule is: shown in help, SARIF and docs/rules/&lt;ID&gt;.md.</summary>
-/// <param name="Seed">The failure report (shared/seeds) behind the rule, e.g. "002".</param>
+/// <param name="Seed">The failure reports (shared/seeds) behind the rule, e.g. "002" or "001, 004".</param>
 /// <param name="FailingExample">A minimal YAML template the rule reports; also a test case.</param>
 /// <param name="PassingExample">The same template fixed; also a test case.</param>
 /// <param name="ExampleEnvironment">The --environment the examples are checked with.</param>
@@ -19,6 +19,8 @@ internal sealed record RuleDescriptor(
     string PassingExample,
     string ExampleEnvironment = "dev")
 {
+    public IReadOnlyList<string> Seeds => Seed.Split(',', StringSplitOptions.TrimEntries | StringSplitOptions.RemoveEmptyEntries);
+
     public string HelpUri => $"https://github.com/payments/payments/blob/main/docs/rules/{Id}.md";
 }
 

@@ -9,7 +9,8 @@ internal static class RuleDocs
     {
         var builder = new StringBuilder();
         builder.Append("# ").Append(descriptor.Id).Append(": ").AppendLine(descriptor.Title).AppendLine();
-        builder.Append("Severity: **").Append(descriptor.Severity.ToString().ToLowerInvariant()).Append("** · Seed: `shared/seeds/").Append(descriptor.Seed).AppendLine("_*.txt`").AppendLine();
+        builder.Append("Severity: **").Append(descriptor.Severity.ToString().ToLowerInvariant()).Append("** · ").Append(descriptor.Seeds.Count > 1 ? "Seeds: " : "Seed: ")
+            .AppendJoin(", ", descriptor.Seeds.Select(seed => $"`shared/seeds/{seed}_*.txt`")).AppendLine().AppendLine();
         builder.AppendLine("## Why it fails").AppendLine().AppendLine(descriptor.Description).AppendLine();
         builder.AppendLine("## Fix").AppendLine().AppendLine(descriptor.Fix).AppendLine();
         if (descriptor.FailingExample.Length > 0)

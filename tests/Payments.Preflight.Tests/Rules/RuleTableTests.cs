@@ -272,6 +272,36 @@ public sealed class RuleTableTests
             Resources:
               F: { Type: AWS::Serverless::Function, Properties: { Runtime: provided.al2023, Handler: bootstrap, InlineCode: "x" } }
             """, 1, null },
+        { "PF501 SAM function takes its Runtime from Globals", "PF501", """
+            Transform: AWS::Serverless-2016-10-31
+            Globals: { Function: { Runtime: python3.12, Timeout: 10 } }
+            Resources:
+              F: { Type: AWS::Serverless::Function, Properties: { Handler: index.handler, InlineCode: "def handler(event, context):\n    return 1\n" } }
+            """, 0, null },
+        { "PF501 SAM Globals runtime that cannot run inline code", "PF501", """
+            Transform: AWS::Serverless-2016-10-31
+            Globals: { Function: { Runtime: java21 } }
+            Resources:
+              F: { Type: AWS::Serverless::Function, Properties: { Handler: index.handler, InlineCode: "x" } }
+            """, 1, null },
+        { "PF502 SAM handler from Globals must be defined in the inline code", "PF502", """
+            Transform: AWS::Serverless-2016-10-31
+            Globals: { Function: { Runtime: nodejs22.x, Handler: index.handler } }
+            Resources:
+              F: { Type: AWS::Serverless::Function, Properties: { InlineCode: "exports.main = async () => 1;" } }
+            """, 1, null },
+        { "PF503 SAM Globals runtime whose creation is blocked", "PF503", """
+            Transform: AWS::Serverless-2016-10-31
+            Globals: { Function: { Runtime: python3.9 } }
+            Resources:
+              F: { Type: AWS::Serverless::Function, Properties: { Handler: app.handler, CodeUri: src/ } }
+            """, 1, null },
+        { "PF503 SAM function's own runtime wins over Globals", "PF503", """
+            Transform: AWS::Serverless-2016-10-31
+            Globals: { Function: { Runtime: python3.9 } }
+            Resources:
+              F: { Type: AWS::Serverless::Function, Properties: { Runtime: python3.12, Handler: app.handler, CodeUri: src/ } }
+            """, 0, null },
         // PF503/PF504 by date
         { "PF503 python3.9 blocked", "PF503", """
             Resources:

@@ -11,7 +11,7 @@ internal sealed partial class MustExistFirst : Rule
         "Must exist before deploy",
         "The template uses things it does not create: secrets by name or ARN (`{{resolve:secretsmanager:…}}`, container secrets), SSM parameters (`{{resolve:ssm:…}}`, `AWS::SSM::Parameter::Value` parameters), container images in ECR (including a repository this same stack creates, which is empty when the service starts), and ACM certificates. If one is missing the deploy fails after minutes (ECS services hang in CREATE_IN_PROGRESS). Preflight lists them together as a \"must exist first\" checklist.",
         "Create each listed item before deploying (or create it in the stack), or point at one that exists. CDK asset images and the CDK bootstrap version parameter are handled by `cdk deploy` and not listed.",
-        "000",
+        "000, 003",
         """
         Resources:
           Task:

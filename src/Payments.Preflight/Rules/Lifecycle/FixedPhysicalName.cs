@@ -9,7 +9,7 @@ internal sealed class FixedPhysicalName : Rule
         "Fixed physical name without an environment part",
         "A hard-coded name (BucketName, RepositoryName, LogGroupName, RoleName, …) is the same in every environment and every copy of the stack. The second environment, a blue/green copy, or a redeploy after a failed delete fails with \"… already exists\", and any change that replaces the resource fails too (CloudFormation cannot create the replacement under the same name).",
         "Leave the name out (CloudFormation generates a unique one), or build it from the environment: `!Sub \"payments-${Environment}-artifacts\"` / `$\"payments-{env.Name}-artifacts\"`.",
-        "001",
+        "001, 003, 004",
         """
         Resources:
           Repository:

@@ -9,7 +9,7 @@ internal sealed class RetainedFixedName : Rule
         "Retained resource with a fixed physical name",
         "A resource with `DeletionPolicy: Retain` survives the stack's deletion. If it also has a fixed name, recreating the stack (a failed first deploy rolled back, a torn-down test environment) fails with \"… already exists\" until someone deletes it by hand (seeds 001, 003, 004: leftover ECR repositories and buckets).",
         "Let CloudFormation generate the name, or make the name unique per deployment, or do not retain the resource.",
-        "001",
+        "001, 003",
         """
         Resources:
           Bucket:

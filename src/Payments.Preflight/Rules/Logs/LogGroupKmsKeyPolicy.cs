@@ -10,7 +10,7 @@ internal sealed class LogGroupKmsKeyPolicy : Rule
         "Log group encrypted with a KMS key whose policy does not allow CloudWatch Logs",
         "CloudWatch Logs uses a KMS key only if the key policy allows the `logs.<region>.amazonaws.com` principal. Otherwise creating the log group fails: \"The specified KMS key does not exist or is not allowed to be used with LogGroup\". CDK's `LogGroup` with `EncryptionKey` does not add that grant.",
         "Add a key-policy statement allowing `logs.<region>.amazonaws.com` kms:Encrypt*, kms:Decrypt*, kms:ReEncrypt*, kms:GenerateDataKey*, kms:Describe* (CDK: `key.GrantEncryptDecrypt(new ServicePrincipal($\"logs.{region}.amazonaws.com\"))`).",
-        "001",
+        "001, 004",
         """
         Resources:
           Key:
