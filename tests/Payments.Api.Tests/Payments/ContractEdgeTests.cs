@@ -1,0 +1,213 @@
+using System.Globalization;
+using System.Net;
+using System.Reflection;
+using System.Security.Cryptography;
+using System.Text;
+using System.Text.RegularExpressions;
+using Microsoft.Extensions.Configuration;
+using Payments.Api.Ledger;
+using Payments.Api.Payments;
+using Payments.Api.Storage;
+using Payments.Api.Tests.Infrastructure;
+
+namespace Payments.Api.Tests.Payments;
+
+/// <summary>
+/// The edges of the contract that the bad-input table only approaches from outside: the largest
+/// accepted values, the currency table's exponents, the keyed card fingerprint, the shape of every
+/// state-changing statement, and that a failure inside the write rolls back all of it.
+/// </summary>
+public abstract partial class ContractEdgeTests(ApiFixture fixture) : ApiTestBase(fixture)
+{
+    [Theory]
+    [InlineData(1L)]
+    [InlineData(99_999_999L)]
+    public async Task Amounts_at_both_ends_of_the_range_are_accepted_and_refundable(long amount)
+    {
+        var payment = await CreatePaymentAsync(amount: amount);
+        var id = payment.GetProperty("id").GetString();
+
+        var refund = await PostAsync(A, $"/v1/payments/{id}/refunds", $$"""{"amount": {{amount}}}""");
+
+        Assert.Equal(amount, payment.GetProperty("amount_captured").GetInt64());
+        Assert.Equal(HttpStatusCode.Created, refund.Status);
+        Assert.Equal(amount, refund.Json.GetProperty("amount").GetInt64());
+    }
+
+    [Fact]
+    public async Task Metadata_at_the_limits_is_accepted_and_returned_unchanged()
+    {
+        var keys = Enumerable.Range(0, 49).Select(i => $"k{i}").Append(new string('k', 40)).ToList();
+        var metadata = string.Join(", ", keys.Select((k, i) => $"\"{k}\": \"{(i == 49 ? new string('v', 500) : "v" + i)}\""));
+
+        var reply = await PostAsync(A, "/v1/payments", PaymentBody(extra: $$""", "metadata": {{{metadata}}}"""));
+
+        Assert.Equal(HttpStatusCode.Created, reply.Status);
+        var returned = reply.Json.GetProperty("metadata").EnumerateObject().ToDictionary(p => p.Name, p => p.Value.GetString());
+        Assert.Equal(50, returned.Count);
+        Assert.Equal(new string('v', 500), returned[new string('k', 40)]);
+    }
+
+    [Fact]
+    public void Currency_table_has_iso_4217_exponents_with_jpy_zero_decimal()
+    {
+        foreach (var (code, exponent) in new[] { ("usd", 2), ("eur", 2), ("jpy", 0), ("krw", 0), ("kwd", 3), ("bhd", 3), ("clf", 4) })
+        {
+            Assert.True(Currencies.TryGetExponent(code, out var actual), code);
+            Assert.Equal(exponent, actual);
+        }
+
+        Assert.False(Currencies.TryGetExponent("USD", out _));
+        Assert.False(Currencies.TryGetExponent("xau", out _));
+        Assert.True(Currencies.Codes.Count > 150, $"only {Currencies.Codes.Count} currencies");
+        Assert.All(Currencies.Codes, c => Assert.Matches("^[a-z]{3}$", c));
+    }
+
+    [Fact]
+    public async Task Card_fingerprint_is_keyed_stable_per_card_and_not_a_plain_hash()
+    {
+        const string other = "5555555555554444";
+        var first = (await CreatePaymentAsync()).GetProperty("id").GetString()!;
+        var second = (await CreatePaymentAsync()).GetProperty("id").GetString()!;
+        var third = (await PostAsync(A, "/v1/payments", PaymentBody(number: other))).Json.GetProperty("id").GetString()!;
+
+        var fingerprints = await FingerprintsAsync(first, second, third);
+
+        Assert.Equal(fingerprints[first], fingerprints[second]);
+        Assert.NotEqual(fingerprints[first], fingerprints[third]);
+        var unkeyed = Convert.ToHexStringLower(SHA256.HashData(Encoding.ASCII.GetBytes(Visa)));
+        Assert.DoesNotContain(fingerprints[first], unkeyed, StringComparison.Ordinal);
+
+        // Another key (another deployment) gives another fingerprint for the same card.
+        var configured = new ConfigurationBuilder().AddInMemoryCollection(new Dictionary<string, string?> { ["Payments:CardFingerprintKey"] = "another-deployment-key" }).Build();
+        var elsewhere = new CardFingerprinter(Fixture.Factory.Services.GetRequiredService<IConnectionFactory>(), configured);
+        await elsewhere.InitializeAsync(CancellationToken.None);
+        Assert.NotEqual(fingerprints[first], elsewhere.Fingerprint(Visa));
+        Assert.Equal(elsewhere.Fingerprint(Visa), elsewhere.Fingerprint(Visa));
+    }
+
+    public static TheoryData<string> StatementNames()
+    {
+        var data = new TheoryData<string>();
+        foreach (var field in SqlConstants())
+        {
+            data.Add(field.DeclaringType!.Name + "." + field.Name);
+        }
+
+        return data;
+    }
+
+    [Theory]
+    [MemberData(nameof(StatementNames))]
+    public void State_changes_are_conditional_updates_of_one_payment_and_the_journal_is_insert_only(string name)
+    {
+        var sql = (string)SqlConstants().Single(f => f.DeclaringType!.Name + "." + f.Name == name).GetValue(null)!;
+
+        Assert.DoesNotMatch(@"(?i)\bDELETE\b", sql);
+        if (Regex.IsMatch(sql, @"(?i)\bUPDATE\b"))
+        {
+            // The only row a money movement updates is the payment itself, and only from the expected state.
+            Assert.Matches(@"^UPDATE payments SET ", sql);
+            Assert.Contains("WHERE id = @payment_id AND merchant_id = @merchant_id AND status = '", sql, StringComparison.Ordinal);
+        }
+
+        if (name.StartsWith(nameof(LedgerSql) + ".", StringComparison.Ordinal) && sql.StartsWith("INSERT", StringComparison.Ordinal))
+        {
+            // Balanced: every row debiting @amount has a row crediting -@amount, in one statement.
+            var debits = Regex.Count(sql, @", @amount\)");
+            var credits = Regex.Count(sql, @", -@amount\)");
+            Assert.True(debits > 0 && debits == credits, $"{name} is not balanced: {sql}");
+            Assert.Contains("INSERT INTO ledger_entries", sql, StringComparison.Ordinal);
+        }
+    }
+
+    [Fact]
+    public async Task A_failure_inside_the_write_rolls_back_payment_ledger_outbox_and_idempotency_key()
+    {
+        var probe = "atomicity-probe-" + Guid.NewGuid().ToString("N");
+        var open = (await PostAsync(A, "/v1/payments", PaymentBody(2222, capture: false, extra: $$""", "description": "{{probe}}" """))).Json.GetProperty("id").GetString()!;
+        var key = "atomic-" + Guid.NewGuid().ToString("N");
+        await ExecuteAsync(Fixture.Store == StoreKind.Postgres
+            ? $$"""
+                CREATE FUNCTION fail_probe() RETURNS trigger LANGUAGE plpgsql AS $$
+                BEGIN IF NEW.payload LIKE '%{{probe}}%' THEN RAISE EXCEPTION 'probe'; END IF; RETURN NEW; END $$;
+                CREATE TRIGGER fail_probe BEFORE INSERT ON transaction_log FOR EACH ROW EXECUTE FUNCTION fail_probe();
+                """
+            : $$"""
+                CREATE TRIGGER fail_probe BEFORE INSERT ON transaction_log WHEN NEW.payload LIKE '%{{probe}}%'
+                BEGIN SELECT RAISE(ABORT, 'probe'); END;
+                """);
+        Reply create;
+        Reply capture;
+        try
+        {
+            create = await PostAsync(A, "/v1/payments", PaymentBody(2223, extra: $$""", "description": "{{probe}}" """), key);
+            capture = await PostAsync(A, $"/v1/payments/{open}/capture", null);
+        }
+        finally
+        {
+            await ExecuteAsync(Fixture.Store == StoreKind.Postgres
+                ? "DROP TRIGGER fail_probe ON transaction_log; DROP FUNCTION fail_probe();"
+                : "DROP TRIGGER fail_probe;");
+        }
+
+        Assert.Equal(HttpStatusCode.InternalServerError, create.Status);
+        Assert.Equal("api_error", create.ErrorType);
+        Assert.Equal(HttpStatusCode.InternalServerError, capture.Status);
+        Assert.Equal(0L, await ScalarAsync("SELECT COUNT(*) FROM payments WHERE amount = 2223"));
+        Assert.Equal(0L, await ScalarAsync($"SELECT COUNT(*) FROM idempotency_keys WHERE idempotency_key = '{key}'"));
+        Assert.Equal(2L, await ScalarAsync($"SELECT COUNT(*) FROM ledger_entries WHERE payment_id = '{open}'"));
+        Assert.Equal(1L, await ScalarAsync($"SELECT COUNT(*) FROM transaction_log WHERE object_id = '{open}'"));
+        var after = (await GetAsync(A, $"/v1/payments/{open}")).Json;
+        Assert.Equal("requires_capture", after.GetProperty("status").GetString());
+        Assert.Equal(2222, after.GetProperty("amount_capturable").GetInt64());
+
+        // Nothing was kept: the same key now creates the payment, and the capture goes through.
+        var retry = await PostAsync(A, "/v1/payments", PaymentBody(2223, extra: $$""", "description": "{{probe}}" """), key);
+        Assert.Equal(HttpStatusCode.Created, retry.Status);
+        Assert.False(retry.Headers.Contains("Idempotent-Replayed"));
+        Assert.Equal(HttpStatusCode.OK, (await PostAsync(A, $"/v1/payments/{open}/capture", null)).Status);
+    }
+
+    private static IEnumerable<FieldInfo> SqlConstants() =>
+        new[] { typeof(PaymentSql), typeof(LedgerSql) }
+            .SelectMany(t => t.GetFields(BindingFlags.Public | BindingFlags.Static))
+            .Where(f => f.IsLiteral && f.FieldType == typeof(string) && ((string)f.GetRawConstantValue()!).Contains(' ', StringComparison.Ordinal));
+
+    private async Task<Dictionary<string, string>> FingerprintsAsync(params string[] ids)
+    {
+        await using var connection = await Fixture.Factory.Services.GetRequiredService<IConnectionFactory>().OpenAsync(CancellationToken.None);
+        await using var command = connection.CreateCommand();
+        command.CommandText = $"SELECT id, card_fingerprint FROM payments WHERE id IN ({string.Join(", ", ids.Select(i => $"'{i}'"))})";
+        var result = new Dictionary<string, string>();
+        await using var reader = await command.ExecuteReaderAsync();
+        while (await reader.ReadAsync())
+        {
+            result[reader.GetString(0)] = reader.GetString(1);
+        }
+
+        Assert.Equal(ids.Distinct().Count(), result.Count);
+        Assert.All(result.Values, f => Assert.Matches("^[0-9a-f]{32}$", f));
+        return result;
+    }
+
+    private async Task ExecuteAsync(string sql)
+    {
+        await using var connection = await Fixture.Factory.Services.GetRequiredService<IConnectionFactory>().OpenAsync(CancellationToken.None);
+        await using var command = connection.CreateCommand();
+        command.CommandText = sql;
+        await command.ExecuteNonQueryAsync();
+    }
+
+    private async Task<long> ScalarAsync(string sql)
+    {
+        await using var connection = await Fixture.Factory.Services.GetRequiredService<IConnectionFactory>().OpenAsync(CancellationToken.None);
+        await using var command = connection.CreateCommand();
+        command.CommandText = sql;
+        return Convert.ToInt64(await command.ExecuteScalarAsync(), CultureInfo.InvariantCulture);
+    }
+}
+
+public sealed class ContractEdgeTestsSqlite(SqliteApiFixture fixture) : ContractEdgeTests(fixture), IClassFixture<SqliteApiFixture>;
+
+public sealed class ContractEdgeTestsPostgres(PostgresApiFixture fixture) : ContractEdgeTests(fixture), IClassFixture<PostgresApiFixture>;
