@@ -70,4 +70,114 @@ public sealed class RequirementAuditTests(SynthesizedEnvironments app)
         // Untagged must be evaluated first: a tagged rule with a wildcard would otherwise also count them.
         Assert.True(untagged["rulePriority"].Number() < tagged["rulePriority"].Number());
     }
+
+    private string IdOf(string env, string type, Func<JsonObject, bool>? where = null) =>
+        app.Resources(env, type).Single(r => where is null || where(r.Resource)).Id;
+
+    [Theory]
+    [MemberData(nameof(Environments))]
+    public void The_deployment_group_rolls_back_on_5xx_p99_and_unhealthy_hosts_of_either_target_group(string env)
+    {
+        // The live group alternates with every swap, so "green" is whichever group CodeDeploy fills next:
+        // the group must watch the three signals on both groups, and nothing else.
+        var group = app.One(env, "AWS::CodeDeploy::DeploymentGroup").Props();
+        var alarmIds = group["AlarmConfiguration"]!["Alarms"].Items().Select(a => a["Name"]!["Ref"].Str()).ToHashSet();
+        var alarmsByName = app.Resources(env, "AWS::CloudWatch::Alarm").ToDictionary(a => a.Resource.Props()["AlarmName"].Str(), a => a.Id);
+        var expected = new[] { "blue", "green" }
+            .SelectMany(colour => new[] { $"api-{colour}-5xx", $"api-{colour}-p99-latency", $"api-{colour}-unhealthy-hosts" })
+            .Select(name => alarmsByName[$"payments-{env}-{name}"])
+            .ToHashSet();
+        Assert.Equal(expected.Order(), alarmIds.Order());
+        Assert.True(group["AlarmConfiguration"]!["Enabled"]!.GetValue<bool>());
+        Assert.Equal(["DEPLOYMENT_FAILURE", "DEPLOYMENT_STOP_ON_ALARM", "DEPLOYMENT_STOP_ON_REQUEST"],
+            group["AutoRollbackConfiguration"]!["Events"].Items().Select(e => e.Str()).Order());
+
+        // Each alarm watches its own target group's metric: 5xx from the targets, p99 response time, unhealthy hosts.
+        foreach (var colour in new[] { "blue", "green" })
+        {
+            var targetGroupId = IdOf(env, "AWS::ElasticLoadBalancingV2::TargetGroup", t => t.Props()["Name"].Str() == $"payments-{env}-{colour}");
+            foreach (var (name, metric) in new[] { ("5xx", "HTTPCode_Target_5XX_Count"), ("p99-latency", "TargetResponseTime"), ("unhealthy-hosts", "UnHealthyHostCount") })
+            {
+                var alarm = app.One(env, "AWS::CloudWatch::Alarm", a => a.Props()["AlarmName"].Str() == $"payments-{env}-api-{colour}-{name}").Props();
+                Assert.Equal(metric, alarm["MetricName"].Str());
+                Assert.Contains(targetGroupId, alarm["Dimensions"].Text(), StringComparison.Ordinal);
+            }
+        }
+    }
+
+    [Theory]
+    [MemberData(nameof(Environments))]
+    public void Every_literal_physical_name_in_the_stack_carries_the_environment(string env)
+    {
+        // Generic over every resource type, so a resource added later with a fixed name is caught too
+        // (seed 001/003: "already exists" when a second environment reuses a name).
+        string[] notPhysical = ["DBName", "DisplayName", "MetricName", "PolicyName", "DeploymentConfigName", "ContainerName", "Family"];
+        var checkedNames = 0;
+        foreach (var (id, resource) in app.PlatformJson[env]["Resources"]!.AsObject().Select(r => (r.Key, r.Value!.AsObject())))
+        {
+            var type = resource["Type"].Str();
+            if (resource["Properties"] is not JsonObject properties)
+            {
+                continue;
+            }
+            foreach (var (key, value) in properties)
+            {
+                var physical = (key.EndsWith("Name", StringComparison.Ordinal) && !notPhysical.Contains(key))
+                    || (key == "Family" && type == "AWS::ECS::TaskDefinition");
+                // A service's Cloud Map name lives inside the environment's own namespace.
+                if (!physical || value is not JsonValue || type == "AWS::ServiceDiscovery::Service")
+                {
+                    continue;
+                }
+                checkedNames++;
+                Assert.True(value.Str().Contains(env, StringComparison.Ordinal), $"{id} ({type}).{key} = '{value.Str()}' does not carry '{env}'");
+            }
+        }
+        Assert.True(checkedNames >= 40, $"only {checkedNames} literal names checked");
+        Assert.Contains(env, app.Stage(env).Platform.StackName, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void No_account_id_is_hard_coded_anywhere_in_what_we_synthesize()
+    {
+        // Without an account the stacks are account-agnostic: any 12-digit number left in a template
+        // would be an account id written in code. The delivery stack is part of the same app.
+        var app = new Amazon.CDK.App(new Amazon.CDK.AppProps { Context = new Dictionary<string, object>() });
+        var settings = Payments.Platform.Environments.PlatformSettings.FromContext(
+            key => app.Node.TryGetContext(key)?.ToString(),
+            name => name == "CDK_DEFAULT_REGION" ? SynthesizedEnvironments.TestRegion : null);
+        Assert.Null(settings.Account);
+        PaymentsApp.Compose(app, settings);
+        var assembly = app.Synth();
+        var templates = assembly.Stacks.Concat(assembly.NestedAssemblies.SelectMany(n => n.NestedAssembly.Stacks)).ToList();
+        Assert.Equal(4, templates.Count);
+        // The only 12-digit number allowed is AWS's own ALB log-delivery account of the region (bucket policy
+        // of the access logs), which CDK takes from its region table, not from our code.
+        var elbLogDelivery = Amazon.CDK.RegionInfo.RegionInfo.Get(SynthesizedEnvironments.TestRegion).Elbv2Account;
+        Assert.NotNull(elbLogDelivery);
+        foreach (var stack in templates)
+        {
+            var text = File.ReadAllText(stack.TemplateFullPath);
+            var accountLike = System.Text.RegularExpressions.Regex.Matches(text, @"(?<![0-9])[0-9]{12}(?![0-9])").Select(m => m.Value).Where(n => n != elbLogDelivery).Distinct().ToList();
+            Assert.True(accountLike.Count == 0, $"{stack.StackName}: {string.Join(",", accountLike)}");
+        }
+    }
+
+    [Theory]
+    [MemberData(nameof(Environments))]
+    public void Each_output_points_at_the_resource_it_names(string env)
+    {
+        var outputs = app.PlatformJson[env]["Outputs"]!.AsObject().ToDictionary(o => o.Key, o => o.Value!["Value"].Text());
+        var lb = IdOf(env, "AWS::ElasticLoadBalancingV2::LoadBalancer");
+        Assert.Equal($"{{\"Fn::GetAtt\":[\"{lb}\",\"DNSName\"]}}", outputs["AlbDnsName"]);
+        Assert.Equal($"{{\"Ref\":\"{IdOf(env, "AWS::ECS::Cluster")}\"}}", outputs["ClusterName"]);
+        Assert.Contains(IdOf(env, "AWS::ECS::Service", s => s.Props()["ServiceName"].Str() == $"payments-{env}-api"), outputs["ApiServiceName"], StringComparison.Ordinal);
+        Assert.Contains(IdOf(env, "AWS::ECS::Service", s => s.Props()["ServiceName"].Str() == $"payments-{env}-worker"), outputs["WorkerServiceName"], StringComparison.Ordinal);
+        Assert.Equal($"{{\"Fn::GetAtt\":[\"{IdOf(env, "AWS::RDS::DBInstance")}\",\"Endpoint.Address\"]}}", outputs["DatabaseEndpoint"]);
+        var transactionLog = IdOf(env, "AWS::S3::Bucket", b => b.Props()["BucketName"].Text().Contains("transaction-log", StringComparison.Ordinal));
+        Assert.Equal($"{{\"Ref\":\"{transactionLog}\"}}", outputs["TransactionLogBucketName"]);
+        Assert.Equal($"{{\"Ref\":\"{IdOf(env, "AWS::EC2::VPC")}\"}}", outputs["VpcId"]);
+        Assert.Contains(IdOf(env, "AWS::ECR::Repository"), outputs["EcrRepositoryUri"], StringComparison.Ordinal);
+        Assert.Contains(".dkr.ecr.", outputs["EcrRepositoryUri"], StringComparison.Ordinal);
+    }
 }
