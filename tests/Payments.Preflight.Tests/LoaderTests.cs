@@ -43,6 +43,64 @@ public sealed class LoaderTests
         Assert.Equal(9, properties["Conditional"]!.Line);
     }
 
+    [Theory]
+    [InlineData("!Ref Bucket", "Ref")]
+    [InlineData("!Condition IsProd", "Condition")]
+    [InlineData("!Base64 abc", "Fn::Base64")]
+    [InlineData("!Cidr [ 10.0.0.0/16, 6, 5 ]", "Fn::Cidr")]
+    [InlineData("!FindInMap [ Map, Top, Second ]", "Fn::FindInMap")]
+    [InlineData("!GetAZs ''", "Fn::GetAZs")]
+    [InlineData("!GetAtt Bucket.Arn", "Fn::GetAtt")]
+    [InlineData("!GetAtt [ Bucket, Arn ]", "Fn::GetAtt")]
+    [InlineData("!If [ IsProd, a, b ]", "Fn::If")]
+    [InlineData("!ImportValue shared-vpc", "Fn::ImportValue")]
+    [InlineData("!Join [ '-', [ a, b ] ]", "Fn::Join")]
+    [InlineData("!Select [ 0, [ a, b ] ]", "Fn::Select")]
+    [InlineData("!Split [ ',', 'a,b' ]", "Fn::Split")]
+    [InlineData("!Sub '${AWS::Region}'", "Fn::Sub")]
+    [InlineData("!Equals [ a, b ]", "Fn::Equals")]
+    [InlineData("!And [ !Condition A, !Condition B ]", "Fn::And")]
+    [InlineData("!Or [ !Condition A, !Condition B ]", "Fn::Or")]
+    [InlineData("!Not [ !Condition A ]", "Fn::Not")]
+    [InlineData("!Transform { Name: AWS::Include, Parameters: { Location: s3://b/k } }", "Fn::Transform")]
+    [InlineData("!Length [ a, b ]", "Fn::Length")]
+    [InlineData("!ToJsonString { a: b }", "Fn::ToJsonString")]
+    public void Every_yaml_short_form_intrinsic_becomes_its_long_form(string value, string longForm)
+    {
+        var yaml = $"Resources:\n  Bucket:\n    Type: AWS::S3::Bucket\n    Properties:\n      Value: {value}\n";
+        var root = Assert.IsType<MappingNode>(TemplateLoader.Parse("t.yaml", System.Text.Encoding.UTF8.GetBytes(yaml)));
+        var properties = (MappingNode)((MappingNode)((MappingNode)root["Resources"]!)["Bucket"]!)["Properties"]!;
+        var intrinsic = Assert.IsType<MappingNode>(properties["Value"]);
+        Assert.Equal(longForm, intrinsic.IntrinsicName);
+        Assert.Equal(5, intrinsic.Line);
+        Assert.DoesNotContain(TestTemplates.Check(yaml), f => f.Severity == Severity.Error);
+    }
+
+    [Fact]
+    public void Duplicate_keys_keep_the_last_value_and_are_a_warning_with_both_lines()
+    {
+        const string yaml = """
+            Resources:
+              Queue:
+                Type: AWS::SQS::Queue
+                Properties:
+                  VisibilityTimeout: 30
+                  VisibilityTimeout: 60
+              Queue:
+                Type: AWS::SNS::Topic
+            """;
+        var root = Assert.IsType<MappingNode>(TemplateLoader.Parse("t.yaml", System.Text.Encoding.UTF8.GetBytes(yaml)));
+        Assert.Equal("AWS::SNS::Topic", ((ScalarNode)((MappingNode)((MappingNode)root["Resources"]!)["Queue"]!)["Type"]!).Value);
+        var findings = TestTemplates.Check(yaml);
+        Assert.Equal([(6, "PF007"), (7, "PF007")], findings.Select(f => (f.Line ?? 0, f.RuleId)));
+        Assert.All(findings, f => Assert.Equal(Severity.Warning, f.Severity));
+        Assert.Contains("first on line 2", findings[1].Message, StringComparison.Ordinal);
+
+        var json = "{\"Resources\": {\n \"Q\": {\"Type\": \"AWS::SQS::Queue\"},\n \"Q\": {\"Type\": \"AWS::SNS::Topic\"}}}";
+        var jsonFinding = Assert.Single(TestTemplates.Check(json, path: "t.json"));
+        Assert.Equal(("PF007", 3), (jsonFinding.RuleId, jsonFinding.Line));
+    }
+
     [Fact]
     public void Truncated_json_is_a_finding_with_a_line()
     {

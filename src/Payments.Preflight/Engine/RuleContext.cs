@@ -38,6 +38,9 @@ internal sealed class RuleContext
         findings.Add(new Finding(CurrentRule!.Id, CurrentRule.Severity, Template.Path, resource.LogicalId, path, node?.Line ?? resource.Line, message));
     }
 
+    public void ReportLine(int line, string message) =>
+        findings.Add(new Finding(CurrentRule!.Id, CurrentRule.Severity, Template.Path, null, null, line, message));
+
     public void ReportTemplate(string? path, Node? node, string message) =>
         findings.Add(new Finding(CurrentRule!.Id, CurrentRule.Severity, Template.Path, null, path, node?.Line, message));
 }

@@ -26,10 +26,16 @@ internal static class JsonTemplateParser
                 throw new TemplateLoadException(RuleIds.ParseError, "the file is empty", 1);
             }
 
-            var root = ReadValue(ref reader, lines, start, 0);
+            var duplicates = new List<DuplicateKey>();
+            var root = ReadValue(ref reader, lines, start, 0, duplicates);
             if (reader.Read())
             {
                 throw new TemplateLoadException(RuleIds.ParseError, "unexpected content after the top-level JSON value", lines.LineOf(start + (int)reader.TokenStartIndex));
+            }
+
+            if (root is MappingNode map)
+            {
+                map.DocumentDuplicateKeys = duplicates;
             }
 
             return root;
@@ -43,7 +49,7 @@ internal static class JsonTemplateParser
         }
     }
 
-    private static Node ReadValue(ref Utf8JsonReader reader, LineTable lines, int start, int depth)
+    private static Node ReadValue(ref Utf8JsonReader reader, LineTable lines, int start, int depth, List<DuplicateKey> duplicates)
     {
         var line = lines.LineOf(start + (int)reader.TokenStartIndex);
         if (depth > LoadLimits.MaxDepth)
@@ -59,9 +65,15 @@ internal static class JsonTemplateParser
                 while (reader.Read() && reader.TokenType != JsonTokenType.EndObject)
                 {
                     var key = reader.GetString() ?? string.Empty;
-                    keyLines[key] = lines.LineOf(start + (int)reader.TokenStartIndex);
+                    var keyLine = lines.LineOf(start + (int)reader.TokenStartIndex);
+                    if (keyLines.TryGetValue(key, out var firstLine))
+                    {
+                        duplicates.Add(new DuplicateKey(key, firstLine, keyLine));
+                    }
+
+                    keyLines[key] = keyLine;
                     reader.Read();
-                    entries.Add(new(key, ReadValue(ref reader, lines, start, depth + 1)));
+                    entries.Add(new(key, ReadValue(ref reader, lines, start, depth + 1, duplicates)));
                 }
 
                 return new MappingNode(entries, keyLines, line);
@@ -69,7 +81,7 @@ internal static class JsonTemplateParser
                 var items = new List<Node>();
                 while (reader.Read() && reader.TokenType != JsonTokenType.EndArray)
                 {
-                    items.Add(ReadValue(ref reader, lines, start, depth + 1));
+                    items.Add(ReadValue(ref reader, lines, start, depth + 1, duplicates));
                 }
 
                 return new SequenceNode(items, line);

@@ -19,6 +19,7 @@ internal sealed class YamlTemplateParser
 
     private readonly Parser parser;
     private readonly Dictionary<string, (Node Node, long Weight)> anchors = new(StringComparer.Ordinal);
+    private readonly List<DuplicateKey> duplicates = [];
     private long expandedNodes;
 
     private YamlTemplateParser(string text) => parser = new Parser(new StringReader(text));
@@ -48,6 +49,11 @@ internal sealed class YamlTemplateParser
 
         parser.Consume<DocumentStart>();
         var (root, _) = ParseNode(0);
+        if (root is MappingNode map)
+        {
+            map.DocumentDuplicateKeys = duplicates;
+        }
+
         return root;
     }
 
@@ -105,6 +111,11 @@ internal sealed class YamlTemplateParser
                     var (keyNode, _) = ParseNode(depth + 1);
                     var key = keyNode is ScalarNode keyScalar ? keyScalar.Value : throw new TemplateLoadException(RuleIds.ParseError, "a mapping key must be a plain value", keyLine);
                     var (value, valueWeight) = ParseNode(depth + 1);
+                    if (keyLines.TryGetValue(key, out var firstLine))
+                    {
+                        duplicates.Add(new DuplicateKey(key, firstLine, keyLine));
+                    }
+
                     keyLines[key] = keyLine;
                     entries.Add(new(key, value));
                     weight += valueWeight;

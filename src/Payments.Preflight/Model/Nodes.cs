@@ -43,6 +43,9 @@ internal sealed class SequenceNode : Node
     public IReadOnlyList<Node> Items { get; }
 }
 
+/// <summary>A key repeated in one mapping: CloudFormation keeps the value at <paramref name="Line"/> and ignores the one at <paramref name="FirstLine"/>.</summary>
+internal sealed record DuplicateKey(string Key, int FirstLine, int Line);
+
 internal sealed class MappingNode : Node
 {
     private readonly List<KeyValuePair<string, Node>> entries;
@@ -74,6 +77,9 @@ internal sealed class MappingNode : Node
             return null;
         }
     }
+
+    /// <summary>Set on the root only: every key that appears twice in one mapping anywhere in the document (the later line wins).</summary>
+    public IReadOnlyList<DuplicateKey> DocumentDuplicateKeys { get; set; } = [];
 
     public int KeyLine(string key) => keyLines.TryGetValue(key, out var line) ? line : Line;
 

@@ -19,6 +19,7 @@ internal static class RuleCatalog
     public static IReadOnlyList<Rule> Rules { get; } =
     [
         new TemplateStructure(),
+        new DuplicateKeys(),
         new CodeDeployServiceController(),
         new CodeDeployServiceDeploymentConfig(),
         new CodeDeployServiceHealthyPercent(),
