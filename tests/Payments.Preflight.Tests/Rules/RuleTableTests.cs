@@ -75,6 +75,85 @@ public sealed class RuleTableTests
                         ProdTrafficRoute: { ListenerArns: [ !Ref Prod ] }
                         TestTrafficRoute: { ListenerArns: [ !Ref Test ] }
             """, 0, null },
+        { "PF105 test listener's default actions behind Fn::If are unknown", "PF105", """
+            Conditions: { Blue: !Equals [ a, a ] }
+            Resources:
+              Blue: { Type: AWS::ElasticLoadBalancingV2::TargetGroup, Properties: { Port: 80 } }
+              Green: { Type: AWS::ElasticLoadBalancingV2::TargetGroup, Properties: { Port: 80 } }
+              Prod: { Type: AWS::ElasticLoadBalancingV2::Listener, Properties: { Port: 80, Protocol: HTTP, DefaultActions: [ { Type: forward, TargetGroupArn: !Ref Blue } ] } }
+              Test: { Type: AWS::ElasticLoadBalancingV2::Listener, Properties: { Port: 9000, Protocol: HTTP, DefaultActions: !If [ Blue, [ { Type: forward, TargetGroupArn: !Ref Blue } ], [ { Type: forward, TargetGroupArn: !Ref Green } ] ] } }
+              Group:
+                Type: AWS::CodeDeploy::DeploymentGroup
+                Properties:
+                  LoadBalancerInfo:
+                    TargetGroupPairInfoList:
+                      - TargetGroups: [ { Name: !GetAtt Blue.TargetGroupName }, { Name: !GetAtt Green.TargetGroupName } ]
+                        ProdTrafficRoute: { ListenerArns: [ !Ref Prod ] }
+                        TestTrafficRoute: { ListenerArns: [ !Ref Test ] }
+            """, 0, null },
+        { "PF105 an action behind Fn::If is unknown", "PF105", """
+            Conditions: { Blue: !Equals [ a, a ] }
+            Resources:
+              Blue: { Type: AWS::ElasticLoadBalancingV2::TargetGroup, Properties: { Port: 80 } }
+              Green: { Type: AWS::ElasticLoadBalancingV2::TargetGroup, Properties: { Port: 80 } }
+              Prod: { Type: AWS::ElasticLoadBalancingV2::Listener, Properties: { Port: 80, Protocol: HTTP, DefaultActions: [ { Type: forward, TargetGroupArn: !Ref Blue } ] } }
+              Test: { Type: AWS::ElasticLoadBalancingV2::Listener, Properties: { Port: 9000, Protocol: HTTP, DefaultActions: [ !If [ Blue, { Type: forward, TargetGroupArn: !Ref Blue }, { Type: forward, TargetGroupArn: !Ref Green } ] ] } }
+              Group:
+                Type: AWS::CodeDeploy::DeploymentGroup
+                Properties:
+                  LoadBalancerInfo:
+                    TargetGroupPairInfoList:
+                      - TargetGroups: [ { Name: !GetAtt Blue.TargetGroupName }, { Name: !GetAtt Green.TargetGroupName } ]
+                        ProdTrafficRoute: { ListenerArns: [ !Ref Prod ] }
+                        TestTrafficRoute: { ListenerArns: [ !Ref Test ] }
+            """, 0, null },
+        { "PF105 a forwarded target group ARN from a parameter is unknown", "PF105", """
+            Parameters: { GreenArn: { Type: String } }
+            Resources:
+              Blue: { Type: AWS::ElasticLoadBalancingV2::TargetGroup, Properties: { Port: 80 } }
+              Green: { Type: AWS::ElasticLoadBalancingV2::TargetGroup, Properties: { Port: 80 } }
+              Prod: { Type: AWS::ElasticLoadBalancingV2::Listener, Properties: { Port: 80, Protocol: HTTP, DefaultActions: [ { Type: forward, TargetGroupArn: !Ref Blue } ] } }
+              Test: { Type: AWS::ElasticLoadBalancingV2::Listener, Properties: { Port: 9000, Protocol: HTTP, DefaultActions: [ { Type: forward, ForwardConfig: { TargetGroups: [ { TargetGroupArn: !Ref GreenArn } ] } } ] } }
+              Group:
+                Type: AWS::CodeDeploy::DeploymentGroup
+                Properties:
+                  LoadBalancerInfo:
+                    TargetGroupPairInfoList:
+                      - TargetGroups: [ { Name: !GetAtt Blue.TargetGroupName }, { Name: !GetAtt Green.TargetGroupName } ]
+                        ProdTrafficRoute: { ListenerArns: [ !Ref Prod ] }
+                        TestTrafficRoute: { ListenerArns: [ !Ref Test ] }
+            """, 0, null },
+        { "PF105 a listener rule on an imported listener may forward it: unknown", "PF105", """
+            Resources:
+              Blue: { Type: AWS::ElasticLoadBalancingV2::TargetGroup, Properties: { Port: 80 } }
+              Green: { Type: AWS::ElasticLoadBalancingV2::TargetGroup, Properties: { Port: 80 } }
+              Prod: { Type: AWS::ElasticLoadBalancingV2::Listener, Properties: { Port: 80, Protocol: HTTP, DefaultActions: [ { Type: forward, TargetGroupArn: !Ref Blue } ] } }
+              Test: { Type: AWS::ElasticLoadBalancingV2::Listener, Properties: { Port: 9000, Protocol: HTTP, DefaultActions: [ { Type: fixed-response, FixedResponseConfig: { StatusCode: "404" } } ] } }
+              Other: { Type: AWS::ElasticLoadBalancingV2::ListenerRule, Properties: { ListenerArn: !ImportValue shared-listener, Priority: 1, Conditions: [], Actions: [ { Type: forward, TargetGroupArn: !Ref Green } ] } }
+              Group:
+                Type: AWS::CodeDeploy::DeploymentGroup
+                Properties:
+                  LoadBalancerInfo:
+                    TargetGroupPairInfoList:
+                      - TargetGroups: [ { Name: !GetAtt Blue.TargetGroupName }, { Name: !GetAtt Green.TargetGroupName } ]
+                        ProdTrafficRoute: { ListenerArns: [ !Ref Prod ] }
+                        TestTrafficRoute: { ListenerArns: [ !Ref Test ] }
+            """, 0, null },
+        { "PF105 green forwarded nowhere (fixed response only)", "PF105", """
+            Resources:
+              Blue: { Type: AWS::ElasticLoadBalancingV2::TargetGroup, Properties: { Port: 80 } }
+              Green: { Type: AWS::ElasticLoadBalancingV2::TargetGroup, Properties: { Port: 80 } }
+              Prod: { Type: AWS::ElasticLoadBalancingV2::Listener, Properties: { Port: 80, Protocol: HTTP, DefaultActions: [ { Type: forward, TargetGroupArn: !Ref Blue } ] } }
+              Test: { Type: AWS::ElasticLoadBalancingV2::Listener, Properties: { Port: 9000, Protocol: HTTP, DefaultActions: [ { Type: fixed-response, FixedResponseConfig: { StatusCode: "404" } } ] } }
+              Group:
+                Type: AWS::CodeDeploy::DeploymentGroup
+                Properties:
+                  LoadBalancerInfo:
+                    TargetGroupPairInfoList:
+                      - TargetGroups: [ { Name: !GetAtt Blue.TargetGroupName }, { Name: !GetAtt Green.TargetGroupName } ]
+                        ProdTrafficRoute: { ListenerArns: [ !Ref Prod ] }
+                        TestTrafficRoute: { ListenerArns: [ !Ref Test ] }
+            """, 1, null },
         { "PF105 imported listener is unknown", "PF105", """
             Resources:
               Blue: { Type: AWS::ElasticLoadBalancingV2::TargetGroup, Properties: { Port: 80 } }

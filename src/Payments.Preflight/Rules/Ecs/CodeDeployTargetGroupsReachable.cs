@@ -121,7 +121,14 @@ internal sealed class CodeDeployTargetGroupsReachable : Rule
                 var forwarded = new HashSet<string>(StringComparer.Ordinal);
                 foreach (var listener in listeners)
                 {
-                    forwarded.UnionWith(ListenerModel.ForwardedTargetGroups(context, listener));
+                    var (targetGroups, complete) = ListenerModel.ForwardedTargetGroups(context, listener);
+                    forwarded.UnionWith(targetGroups);
+                    allListenersKnown &= complete;
+                }
+
+                if (!allListenersKnown)
+                {
+                    continue;
                 }
 
                 foreach (var entry in Resolver.Items(pair["TargetGroups"]).OfType<MappingNode>())

@@ -5,39 +5,79 @@ namespace Payments.Preflight.Rules.Ecs;
 
 internal static class ListenerModel
 {
-    /// <summary>Logical IDs of target groups a listener forwards to, from its default actions and its listener rules.</summary>
-    public static HashSet<string> ForwardedTargetGroups(RuleContext context, Resource listener)
+    /// <summary>
+    /// Logical IDs of target groups a listener forwards to, from its default actions and its listener rules.
+    /// Complete is false when some action could forward elsewhere unseen (an Fn::If, a target group ARN from a
+    /// parameter or import, a listener rule on an unresolvable listener): then "not forwarded" is unknown.
+    /// </summary>
+    public static (HashSet<string> TargetGroups, bool Complete) ForwardedTargetGroups(RuleContext context, Resource listener)
     {
         var result = new HashSet<string>(StringComparer.Ordinal);
-        AddFromActions(context, listener.Property("DefaultActions"), result);
+        var complete = AddFromActions(context, listener.Property("DefaultActions"), result);
         foreach (var rule in context.Template.OfType("AWS::ElasticLoadBalancingV2::ListenerRule"))
         {
-            if (context.Resolve.ResourceTarget(rule.Property("ListenerArn")) == listener.LogicalId)
+            var ruleListener = context.Resolve.ResourceTarget(rule.Property("ListenerArn"));
+            if (ruleListener == listener.LogicalId)
             {
-                AddFromActions(context, rule.Property("Actions"), result);
+                complete &= AddFromActions(context, rule.Property("Actions"), result);
+            }
+            else if (ruleListener is null)
+            {
+                complete = false;
             }
         }
 
-        return result;
+        return (result, complete);
     }
 
-    private static void AddFromActions(RuleContext context, Node? actions, HashSet<string> result)
+    private static bool AddFromActions(RuleContext context, Node? actions, HashSet<string> result)
     {
-        foreach (var action in Resolver.Items(actions).OfType<MappingNode>())
+        if (actions is not null and not SequenceNode)
         {
-            if (context.Resolve.ResourceTarget(action["TargetGroupArn"]) is { } direct)
+            return false;
+        }
+
+        var complete = true;
+        foreach (var item in Resolver.Items(actions))
+        {
+            if (item is not MappingNode { IntrinsicName: null } action)
             {
-                result.Add(direct);
+                complete = false;
+                continue;
             }
 
-            foreach (var weighted in Resolver.Items((action["ForwardConfig"] as MappingNode)?["TargetGroups"]).OfType<MappingNode>())
+            if (action["TargetGroupArn"] is { } direct)
             {
-                if (context.Resolve.ResourceTarget(weighted["TargetGroupArn"]) is { } target)
+                complete &= Add(context.Resolve.ResourceTarget(direct), result);
+            }
+
+            if (action["ForwardConfig"] is { } forward)
+            {
+                var targetGroups = (forward as MappingNode)?["TargetGroups"];
+                if (forward is not MappingNode { IntrinsicName: null } || targetGroups is not SequenceNode)
                 {
-                    result.Add(target);
+                    complete = false;
+                }
+
+                foreach (var weighted in Resolver.Items(targetGroups))
+                {
+                    complete &= weighted is MappingNode { IntrinsicName: null } map && Add(context.Resolve.ResourceTarget(map["TargetGroupArn"]), result);
                 }
             }
         }
+
+        return complete;
+    }
+
+    private static bool Add(string? logicalId, HashSet<string> result)
+    {
+        if (logicalId is null)
+        {
+            return false;
+        }
+
+        result.Add(logicalId);
+        return true;
     }
 
     /// <summary>A target group named by GetAtt X.TargetGroupName, Ref, or a literal equal to its Name.</summary>
