@@ -342,7 +342,8 @@ def render(results: dict) -> str:
              "Every harness shares these cores with whatever else runs: each table says how busy the machine was "
              "and how much of it went to processes outside the measurement (`other`).", "", MACHINE_END, "@@SPLIT@@", BEGIN_MARK, "", "## Payments API: create-payment vs pgbench, and SQLite mode", "",
              f"Each cell is the **median of {results['settings']['runs']} runs of {results['settings']['duration_s']} s** "
-             "(runs alternate pgbench and wrk on the same server). CPU columns: share of the whole machine "
+             f"(runs alternate pgbench and wrk on the same server), after a warm-up of {results['settings'].get('warmup_s', '?')} s of load at "
+             "each concurrency for both (the service JIT-compiles and tiers up its hot code under load; pgbench needs none). CPU columns: share of the whole machine "
              "(all cores x wall time) used by load generator / service / PostgreSQL, from `/proc/<pid>/stat` deltas "
              "(PostgreSQL = postmaster + backends, exited backends included); `busy` = 100 - idle from `/proc/stat`; "
              "`other` = busy minus the three (kernel softirq time not charged to a process, and anything else running "
@@ -448,7 +449,7 @@ def main() -> int:
     parser.add_argument("--duration", type=int, default=10, help="seconds per run")
     parser.add_argument("--concurrency", default="16,64")
     parser.add_argument("--sqlite-concurrency", default="16,64")
-    parser.add_argument("--warmup", type=int, default=5, help="seconds of warm-up load before measuring (JIT, pools)")
+    parser.add_argument("--warmup", type=int, default=8, help="seconds of warm-up load at each concurrency before measuring (JIT tier-up, pools)")
     parser.add_argument("--wait-quiet", type=int, default=0, metavar="SECONDS",
                         help="wait up to SECONDS for the 1-minute load average to drop below the core count before measuring")
     parser.add_argument("--role", default="api", choices=["api", "all"],
@@ -477,7 +478,7 @@ def main() -> int:
     os.chmod(args.results_dir, 0o755)
     os.chmod(work, 0o755)
     results = {"machine": machine_details(), "settings": {
-        "role": args.role, "runs": args.runs, "duration_s": args.duration, "concurrency": concurrency, "sqlite_concurrency": sqlite_concurrency}, "notes": []}
+        "role": args.role, "runs": args.runs, "duration_s": args.duration, "warmup_s": args.warmup, "concurrency": concurrency, "sqlite_concurrency": sqlite_concurrency}, "notes": []}
     log(f"machine: {results['machine']}")
     merchant, api_key = "acct_bench", "sk_test_bench_" + uuid.uuid4().hex
 
@@ -493,9 +494,14 @@ def main() -> int:
             script_path, defines = pgbench_script.generate(args.api_md, pg, "bench", merchant, api_key,
                                                            os.path.join(HERE, "create-payment.pgbench.sql"))
             log(f"pgbench script: {script_path}")
+            # Warm-up at every measured concurrency: the service JIT-compiles and tiers up its hot code for
+            # several seconds of load after start (more on a busy machine), and its pool grows to the
+            # concurrency; measuring before that would report start-up, not the steady state pgbench has
+            # from its first transaction. pgbench gets the same warm-up (server caches, WAL segments).
             log("warm-up")
-            run_wrk(service.url, 16, args.warmup, api_key, service.process.pid, pg.postmaster, work, "warmup")
-            run_pgbench(pg, "bench", script_path, defines, 16, max(1, args.warmup // 2), service.process.pid, work, "warmup")
+            for c in concurrency:
+                run_wrk(service.url, c, args.warmup, api_key, service.process.pid, pg.postmaster, work, f"warmup-c{c}")
+                run_pgbench(pg, "bench", script_path, defines, c, max(1, args.warmup // 2), service.process.pid, work, f"warmup-c{c}")
             pg_results = {}
             for c in concurrency:
                 runs = {"pgbench": [], "api": []}
@@ -520,7 +526,8 @@ def main() -> int:
             service = Service(service_env("Sqlite", f"Data Source={os.path.join(sqlite_dir, 'data', 'payments.db')}", merchant, api_key),
                               sqlite_dir, os.path.join(work, "service-sqlite.log"), args.role)
             log(f"service (SQLite store) at {service.url}")
-            run_wrk(service.url, 16, args.warmup, api_key, service.process.pid, None, work, "sqlite-warmup")
+            for c in sqlite_concurrency:
+                run_wrk(service.url, c, args.warmup, api_key, service.process.pid, None, work, f"sqlite-warmup-c{c}")
             sq = {}
             for c in sqlite_concurrency:
                 runs = []
