@@ -7,11 +7,13 @@ namespace Payments.Api.Tests.Merchants;
 public sealed class DevelopmentBootstrapTests
 {
     [Theory]
-    [InlineData("Development", 1)]
-    [InlineData("Production", 0)]
-    public async Task Development_without_configured_merchants_creates_acct_dev_with_a_key(string environment, long expectedKeys)
+    [InlineData(StoreKind.Sqlite, "Development", 1)]
+    [InlineData(StoreKind.Sqlite, "Production", 0)]
+    [InlineData(StoreKind.Postgres, "Development", 1)]
+    [InlineData(StoreKind.Postgres, "Production", 0)]
+    public async Task Development_without_configured_merchants_creates_acct_dev_with_a_key(StoreKind store, string environment, long expectedKeys)
     {
-        await using var factory = await PaymentsApiFactory.CreateAsync(StoreKind.Sqlite);
+        await using var factory = await PaymentsApiFactory.CreateAsync(store);
         factory.Environment = environment;
         using var client = factory.CreateClient();
 

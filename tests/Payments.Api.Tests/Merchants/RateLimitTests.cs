@@ -3,7 +3,7 @@ using Payments.Api.Tests.Infrastructure;
 
 namespace Payments.Api.Tests.Merchants;
 
-public sealed class RateLimitedSqliteFixture() : ApiFixture(Api.Storage.StoreKind.Sqlite)
+public abstract class RateLimitedFixture(Api.Storage.StoreKind store) : ApiFixture(store)
 {
     protected override void Configure(IDictionary<string, string?> settings)
     {
@@ -12,7 +12,11 @@ public sealed class RateLimitedSqliteFixture() : ApiFixture(Api.Storage.StoreKin
     }
 }
 
-public sealed class RateLimitTests(RateLimitedSqliteFixture fixture) : ApiTestBase(fixture), IClassFixture<RateLimitedSqliteFixture>
+public sealed class RateLimitedSqliteFixture() : RateLimitedFixture(Api.Storage.StoreKind.Sqlite);
+
+public sealed class RateLimitedPostgresFixture() : RateLimitedFixture(Api.Storage.StoreKind.Postgres);
+
+public abstract class RateLimitTests(RateLimitedFixture fixture) : ApiTestBase(fixture)
 {
     [Fact]
     public async Task Each_merchant_has_its_own_bucket_and_excess_is_429_rate_limit_error()
@@ -36,3 +40,7 @@ public sealed class RateLimitTests(RateLimitedSqliteFixture fixture) : ApiTestBa
         Assert.Equal(HttpStatusCode.OK, (await GetAsync(A, "/v1/balance")).Status);
     }
 }
+
+public sealed class RateLimitTestsSqlite(RateLimitedSqliteFixture fixture) : RateLimitTests(fixture), IClassFixture<RateLimitedSqliteFixture>;
+
+public sealed class RateLimitTestsPostgres(RateLimitedPostgresFixture fixture) : RateLimitTests(fixture), IClassFixture<RateLimitedPostgresFixture>;

@@ -49,6 +49,26 @@ public abstract partial class ContractEdgeTests(ApiFixture fixture) : ApiTestBas
     }
 
     [Fact]
+    public async Task Refund_lists_page_newest_first_with_has_more()
+    {
+        var id = (await CreatePaymentAsync(amount: 1000)).GetProperty("id").GetString();
+        var refunds = new List<string>();
+        for (var i = 0; i < 3; i++)
+        {
+            refunds.Add((await PostAsync(A, $"/v1/payments/{id}/refunds", """{"amount": 100}""")).Json.GetProperty("id").GetString()!);
+        }
+
+        var first = await GetAsync(A, $"/v1/payments/{id}/refunds?limit=2");
+        var rest = await GetAsync(A, $"/v1/payments/{id}/refunds?limit=2&starting_after={refunds[1]}");
+
+        Assert.Equal("list", first.Json.GetProperty("object").GetString());
+        Assert.Equal([refunds[2], refunds[1]], first.Json.GetProperty("data").EnumerateArray().Select(r => r.GetProperty("id").GetString()));
+        Assert.True(first.Json.GetProperty("has_more").GetBoolean());
+        Assert.Equal([refunds[0]], rest.Json.GetProperty("data").EnumerateArray().Select(r => r.GetProperty("id").GetString()));
+        Assert.False(rest.Json.GetProperty("has_more").GetBoolean());
+    }
+
+    [Fact]
     public void Currency_table_has_iso_4217_exponents_with_jpy_zero_decimal()
     {
         foreach (var (code, exponent) in new[] { ("usd", 2), ("eur", 2), ("jpy", 0), ("krw", 0), ("kwd", 3), ("bhd", 3), ("clf", 4) })
