@@ -44,6 +44,21 @@ public sealed class RuleTableTests
             Resources:
               Service: { Type: AWS::ECS::Service, Properties: { DeploymentConfiguration: { DeploymentCircuitBreaker: { Enable: true, Rollback: true } } } }
             """, 0, null },
+        { "PF102 circuit breaker behind Fn::If is unknown", "PF102", """
+            Conditions: { UseBreaker: !Equals [ a, b ] }
+            Resources:
+              Service: { Type: AWS::ECS::Service, Properties: { DeploymentController: { Type: CODE_DEPLOY }, DeploymentConfiguration: { DeploymentCircuitBreaker: !If [ UseBreaker, { Enable: true, Rollback: true }, !Ref AWS::NoValue ] } } }
+            """, 0, null },
+        { "PF102 alarms Enable from a parameter without default is unknown", "PF102", """
+            Parameters: { AlarmsOn: { Type: String } }
+            Resources:
+              Service: { Type: AWS::ECS::Service, Properties: { DeploymentController: { Type: CODE_DEPLOY }, DeploymentConfiguration: { Alarms: { Enable: !Ref AlarmsOn, Rollback: true, AlarmNames: [ a ] } } } }
+            """, 0, null },
+        { "PF102 alarms Enable from a parameter default true", "PF102", """
+            Parameters: { AlarmsOn: { Type: String, Default: "true" } }
+            Resources:
+              Service: { Type: AWS::ECS::Service, Properties: { DeploymentController: { Type: CODE_DEPLOY }, DeploymentConfiguration: { Alarms: { Enable: !Ref AlarmsOn, Rollback: true, AlarmNames: [ a ] } } } }
+            """, 1, null },
         // PF103
         { "PF103 both percents reported", "PF103", """
             Resources:
@@ -182,6 +197,24 @@ public sealed class RuleTableTests
             Resources:
               Task: { Type: AWS::ECS::TaskDefinition, Properties: { ContainerDefinitions: [ { Name: api, Image: x, PortMappings: [ { ContainerPort: !Ref Port } ] } ] } }
               Service: { Type: AWS::ECS::Service, Properties: { TaskDefinition: !Ref Task, LoadBalancers: [ { ContainerName: api, ContainerPort: 3000, TargetGroupArn: arn } ] } }
+            """, 0, null },
+        { "PF106 health-check port of a bridge-mode task is the host port: not compared", "PF106", """
+            Resources:
+              Task: { Type: AWS::ECS::TaskDefinition, Properties: { NetworkMode: bridge, ContainerDefinitions: [ { Name: api, Image: x, PortMappings: [ { ContainerPort: 8080, HostPort: 80 } ] } ] } }
+              Group: { Type: AWS::ElasticLoadBalancingV2::TargetGroup, Properties: { Port: 80, Protocol: HTTP, HealthCheckPort: "80" } }
+              Service: { Type: AWS::ECS::Service, Properties: { TaskDefinition: !Ref Task, LoadBalancers: [ { ContainerName: api, ContainerPort: 8080, TargetGroupArn: !Ref Group } ] } }
+            """, 0, null },
+        { "PF106 health-check port of an awsvpc task must be mapped", "PF106", """
+            Resources:
+              Task: { Type: AWS::ECS::TaskDefinition, Properties: { NetworkMode: awsvpc, ContainerDefinitions: [ { Name: api, Image: x, PortMappings: [ { ContainerPort: 8080 } ] } ] } }
+              Group: { Type: AWS::ElasticLoadBalancingV2::TargetGroup, Properties: { Port: 8080, Protocol: HTTP, TargetType: ip, HealthCheckPort: "80" } }
+              Service: { Type: AWS::ECS::Service, Properties: { TaskDefinition: !Ref Task, LoadBalancers: [ { ContainerName: api, ContainerPort: 8080, TargetGroupArn: !Ref Group } ] } }
+            """, 1, null },
+        { "PF106 health-check port traffic-port", "PF106", """
+            Resources:
+              Task: { Type: AWS::ECS::TaskDefinition, Properties: { NetworkMode: awsvpc, ContainerDefinitions: [ { Name: api, Image: x, PortMappings: [ { ContainerPort: 8080 } ] } ] } }
+              Group: { Type: AWS::ElasticLoadBalancingV2::TargetGroup, Properties: { Port: 8080, Protocol: HTTP, TargetType: ip, HealthCheckPort: traffic-port } }
+              Service: { Type: AWS::ECS::Service, Properties: { TaskDefinition: !Ref Task, LoadBalancers: [ { ContainerName: api, ContainerPort: 8080, TargetGroupArn: !Ref Group } ] } }
             """, 0, null },
         // PF107
         { "PF107 127.0.0.1 with a wrong port", "PF107", """

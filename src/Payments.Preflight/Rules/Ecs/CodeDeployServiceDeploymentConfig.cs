@@ -41,13 +41,13 @@ internal sealed class CodeDeployServiceDeploymentConfig : Rule
                 continue;
             }
 
-            if (configuration["DeploymentCircuitBreaker"] is MappingNode breaker && context.Resolve.Boolean(breaker["Enable"]) != false)
+            if (configuration["DeploymentCircuitBreaker"] is MappingNode { IntrinsicName: null } breaker && context.Resolve.Boolean(breaker["Enable"]) == true)
             {
                 context.Report(service, "Properties/DeploymentConfiguration/DeploymentCircuitBreaker", breaker,
                     $"service {service.LogicalId} uses the {controller} deployment controller, which rejects a deployment circuit breaker; remove DeploymentCircuitBreaker and roll back through the deployment group's alarms.");
             }
 
-            if (configuration["Alarms"] is MappingNode alarms && context.Resolve.Boolean(alarms["Enable"]) != false)
+            if (configuration["Alarms"] is MappingNode { IntrinsicName: null } alarms && context.Resolve.Boolean(alarms["Enable"]) == true)
             {
                 context.Report(service, "Properties/DeploymentConfiguration/Alarms", alarms,
                     $"service {service.LogicalId} uses the {controller} deployment controller, which rejects ECS deployment alarms; move the alarms to the CodeDeploy deployment group's AlarmConfiguration.");

@@ -7,10 +7,12 @@ namespace Payments.Preflight.Rules.Ecs;
 internal sealed partial class ContainerHealthCheckPort : Rule
 {
     public override RuleDescriptor Descriptor { get; } = new(
-        RuleIds.ContainerHealthCheckPort, Severity.Error,
+        // A warning, not an error: a container can listen on a port it does not map (an admin or metrics port
+        // such as Envoy's 9901 or Spring's management port), and the health check runs inside the container.
+        RuleIds.ContainerHealthCheckPort, Severity.Warning,
         "Container health check must target a port the container exposes",
-        "A container `HealthCheck` command that calls `localhost:<port>` on a port the container does not map checks nothing that listens: the container is marked unhealthy, ECS replaces it in a loop, and the deployment never stabilizes (or the circuit breaker rolls it back).",
-        "Point the health-check command at the port in the container's `PortMappings` (e.g. `curl -f http://localhost:8080/healthz/live`).",
+        "A container `HealthCheck` command that calls `localhost:<port>` on a port the container does not map usually checks nothing that listens: the container is marked unhealthy, ECS replaces it in a loop, and the deployment never stabilizes (or the circuit breaker rolls it back).",
+        "Point the health-check command at the port in the container's `PortMappings` (e.g. `curl -f http://localhost:8080/healthz/live`). If the process really listens on an unmapped port (an admin or metrics port), suppress the finding with that reason.",
         "004",
         """
         Resources:

@@ -8,7 +8,7 @@ internal sealed class HealthCheckPortConsistency : Rule
     public override RuleDescriptor Descriptor { get; } = new(
         RuleIds.HealthCheckPortConsistency, Severity.Error,
         "Service, container and target-group ports must agree",
-        "The service's `LoadBalancers` entry must name a container of its task definition and a port that container maps; a target group's explicit `HealthCheckPort` must be a port the container listens on. Otherwise the service fails to create (\"container … did not have a container port …\") or every health check fails and the service never stabilizes (CREATE_IN_PROGRESS for hours, then rollback).",
+        "The service's `LoadBalancers` entry must name a container of its task definition and a port that container maps; in awsvpc mode (IP targets) a target group's explicit `HealthCheckPort` must be a port the container maps. Otherwise the service fails to create (\"container … did not have a container port …\") or every health check fails and the service never stabilizes (CREATE_IN_PROGRESS for hours, then rollback).",
         "Use the container's name and mapped port in `LoadBalancers`; leave `HealthCheckPort` as `traffic-port` or set it to a mapped port.",
         "000",
         """
@@ -101,7 +101,11 @@ internal sealed class HealthCheckPortConsistency : Rule
                         $"service {service.LogicalId} sends traffic to port {port} of container '{containerName}', which maps only {Describe(ports)}; the service will fail to create. Map the port in the container or use a mapped one.");
                 }
 
+                // Only in awsvpc mode (IP targets) is the port the load balancer health-checks the container port itself;
+                // in bridge mode it is the host port (often dynamic), which the container's PortMappings do not tell.
                 if (context.Resolve.ResourceOf(entry["TargetGroupArn"]) is { Type: "AWS::ElasticLoadBalancingV2::TargetGroup" } targetGroup
+                    && (string.Equals(context.Resolve.String(task.Property("NetworkMode")), "awsvpc", StringComparison.Ordinal)
+                        || string.Equals(context.Resolve.String(targetGroup.Property("TargetType")), "ip", StringComparison.Ordinal))
                     && targetGroup.Property("HealthCheckPort") is { } healthPortNode
                     && context.Resolve.String(healthPortNode) is { } healthPortText
                     && long.TryParse(healthPortText, System.Globalization.CultureInfo.InvariantCulture, out var healthPort)
