@@ -86,7 +86,10 @@ fi
 
 if compgen -G "src/Payments.Platform/Lambda/*/*.test.js" > /dev/null || compgen -G "src/Payments.Platform/Lambda/*.test.js" > /dev/null; then
   step "Lambda code: node --test"
-  node --test src/Payments.Platform/Lambda/ 2>&1 | tee "$results/node.log"
+  # The files, not the folder: Node >= 21 globs its arguments and runs a bare directory as a module
+  # (MODULE_NOT_FOUND, nodejs/node#64555); only Node 20 still searched it. CI uses Node 22.
+  mapfile -t node_tests < <(compgen -G "src/Payments.Platform/Lambda/*.test.js"; compgen -G "src/Payments.Platform/Lambda/*/*.test.js")
+  node --test "${node_tests[@]}" 2>&1 | tee "$results/node.log"
   node_rc=${PIPESTATUS[0]}
   n_pass=$(grep -E '^# pass' "$results/node.log" | awk '{print $3}')
   n_fail=$(grep -E '^# fail' "$results/node.log" | awk '{print $3}')
