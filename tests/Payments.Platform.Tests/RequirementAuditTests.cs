@@ -180,4 +180,77 @@ public sealed class RequirementAuditTests(SynthesizedEnvironments app)
         Assert.Contains(IdOf(env, "AWS::ECR::Repository"), outputs["EcrRepositoryUri"], StringComparison.Ordinal);
         Assert.Contains(".dkr.ecr.", outputs["EcrRepositoryUri"], StringComparison.Ordinal);
     }
+
+    [Theory]
+    [MemberData(nameof(Environments))]
+    public void Every_ingress_rule_in_the_stack_is_one_the_issue_allows(string env)
+    {
+        // "ALB -> api port only; api/worker -> DB port only; nothing else in", over every security group of
+        // the stack (also the ones no per-construct test names, e.g. the pre-traffic hook's), inline or separate.
+        var groups = app.Resources(env, "AWS::EC2::SecurityGroup").ToDictionary(g => g.Id, g => g.Resource.Props()["GroupName"]?.Str() is { Length: > 0 } name ? name : g.Id);
+        string GroupOf(JsonNode? reference) => groups.Single(g => reference.Text().Contains($"\"{g.Key}\"", StringComparison.Ordinal)).Value;
+        string SourceOf(JsonNode rule) =>
+            rule["SourceSecurityGroupId"] is { } source ? GroupOf(source)
+            : rule["CidrIp"].Text() == "\"0.0.0.0/0\"" ? "internet"
+            : rule["CidrIp"].Text().Contains("CidrBlock", StringComparison.Ordinal) ? "vpc"
+            : rule["CidrIp"].Text().Contains("EIP", StringComparison.Ordinal) && rule["CidrIp"].Text().Contains("/32", StringComparison.Ordinal) ? "nat-eip"
+            : rule.Text();
+        var rules = new List<string>();
+        foreach (var (id, group) in app.Resources(env, "AWS::EC2::SecurityGroup"))
+        {
+            rules.AddRange(group.Props()["SecurityGroupIngress"].Items().Select(r => $"{groups[id]} tcp {r["FromPort"].Number()}-{r["ToPort"].Number()} from {SourceOf(r)} ({r["IpProtocol"].Str()})"));
+        }
+        rules.AddRange(app.Resources(env, "AWS::EC2::SecurityGroupIngress").Select(r => r.Resource.Props())
+            .Select(r => $"{GroupOf(r["GroupId"])} tcp {r["FromPort"].Number()}-{r["ToPort"].Number()} from {SourceOf(r)} ({r["IpProtocol"].Str()})"));
+
+        var nat = app.Stage(env).Config.NatGateways;
+        var expected = new List<string>
+        {
+            $"payments-{env}-alb tcp 80-80 from internet (tcp)",
+            $"payments-{env}-alb tcp 8443-8443 from vpc (tcp)",
+            $"payments-{env}-api tcp 8080-8080 from payments-{env}-alb (tcp)",
+            $"payments-{env}-database tcp 5432-5432 from payments-{env}-api (tcp)",
+            $"payments-{env}-database tcp 5432-5432 from payments-{env}-worker (tcp)",
+        };
+        expected.AddRange(Enumerable.Repeat($"payments-{env}-alb tcp 8443-8443 from nat-eip (tcp)", nat));
+        Assert.Equal(expected.Order(), rules.Order());
+    }
+
+    [Fact]
+    public void Cdk_json_package_json_and_the_cdk_library_are_pinned()
+    {
+        var root = Payments.Platform.Tests.Delivery.NodeScript.RepositoryRoot();
+        var cdk = JsonNode.Parse(File.ReadAllText(Path.Combine(root, "cdk.json")))!;
+        Assert.Equal("dotnet run --project src/Payments.Platform -c Release", cdk["app"].Str());
+        Assert.True(File.Exists(Path.Combine(root, "src/Payments.Platform/Payments.Platform.csproj")));
+
+        // The standard CLI, pinned exactly (no range), and locked at the same version.
+        var package = JsonNode.Parse(File.ReadAllText(Path.Combine(root, "package.json")))!;
+        Assert.Equal("3.0.0", package["devDependencies"]!["aws-cdk"].Str());
+        var lockFile = JsonNode.Parse(File.ReadAllText(Path.Combine(root, "package-lock.json")))!;
+        Assert.Equal("3.0.0", lockFile["packages"]!["node_modules/aws-cdk"]!["version"].Str());
+
+        var packages = System.Xml.Linq.XDocument.Load(Path.Combine(root, "Directory.Packages.props"));
+        var cdkLib = packages.Descendants("PackageVersion").Single(p => (string?)p.Attribute("Include") == "Amazon.CDK.Lib");
+        Assert.Equal("2.160.0", (string?)cdkLib.Attribute("Version"));
+    }
+
+    [Fact]
+    public void The_test_command_hands_node_the_test_files_not_a_folder()
+    {
+        // Node >= 21 globs --test arguments and runs a bare directory as a module (MODULE_NOT_FOUND,
+        // nodejs/node#64555); only Node 20 still searched it, and GitHub CI runs Node 22.
+        var root = Payments.Platform.Tests.Delivery.NodeScript.RepositoryRoot();
+        var script = File.ReadAllLines(Path.Combine(root, "scripts/test.sh"));
+        var invocations = script.Select(l => l.Trim()).Where(l => l.StartsWith("node --test", StringComparison.Ordinal)).ToList();
+        Assert.NotEmpty(invocations);
+        foreach (var invocation in invocations)
+        {
+            var arguments = invocation["node --test".Length..].Split(' ', StringSplitOptions.RemoveEmptyEntries).TakeWhile(a => !a.StartsWith("2>", StringComparison.Ordinal) && a != "|");
+            Assert.All(arguments, a => Assert.False(Directory.Exists(Path.Combine(root, a.Trim('"'))), $"'{invocation}' passes the folder {a}"));
+        }
+        var tests = Directory.GetFiles(Path.Combine(root, "src/Payments.Platform/Lambda"), "*.test.js", SearchOption.AllDirectories);
+        Assert.True(tests.Length >= 2, "the hook and the watchdog have node tests");
+        Assert.All(tests, t => Assert.True(Path.GetRelativePath(Path.Combine(root, "src/Payments.Platform/Lambda"), t).Count(c => c == Path.DirectorySeparatorChar) <= 1, $"{t} is deeper than the globs in scripts/test.sh reach"));
+    }
 }
