@@ -39,15 +39,18 @@ public static class PaymentsApp
                 Env = environment,
                 TerminationProtection = config.IsProduction,
             });
-            Amazon.CDK.Aspects.Of(stage).Add(new NodeRuntimeFloor());
-            Amazon.CDK.Aspects.Of(stage).Add(new ProviderDependencyCleanup());
-            Amazon.CDK.Aspects.Of(stage).Add(new RetainedNamesAreDeliberate(config));
             Tags.Of(stage).Add("payments:environment", config.Name);
             Tags.Of(stage).Add("payments:system", "payments");
             stages.Add(new EnvironmentStage(config, stage, platform));
         }
         // Blue/green deployment groups inside each platform stack and the app-level pipeline stack.
         Delivery.DeliveryComposition.Add(app, stages.Select(s => s.Platform.Seam).ToList());
+        // Last, once every stage is complete (delivery adds its deployment group into each platform stack):
+        // one pass over each stage's resources instead of three CDK aspects (see ResourceFixups).
+        foreach (var stage in stages)
+        {
+            ResourceFixups.Apply(stage.Stage, new NodeRuntimeFloor(), new ProviderDependencyCleanup(), new RetainedNamesAreDeliberate(stage.Config));
+        }
         return stages;
     }
 }

@@ -1,7 +1,5 @@
 using Amazon.CDK;
 using Amazon.CDK.AWS.Lambda;
-using Amazon.JSII.Runtime.Deputy;
-using Constructs;
 
 namespace Payments.Platform.Aspects;
 
@@ -10,23 +8,26 @@ namespace Payments.Platform.Aspects;
 /// custom-resource providers included: CDK 2.160 synthesizes those (S3 auto-delete, ECR
 /// empty-on-delete) with <c>nodejs20.x</c>, whose function creation AWS is blocking.
 /// </summary>
-public sealed class NodeRuntimeFloor : DeputyBase, IAspect
+public sealed class NodeRuntimeFloor : IResourceFixup
 {
     public const string Minimum = "nodejs22.x";
     private const int MinimumMajor = 22;
 
-    public void Visit(IConstruct node)
+    public void Fix(CfnResource resource)
     {
-        switch (node)
+        ArgumentNullException.ThrowIfNull(resource);
+        if (resource is CfnFunction function)
         {
-            case CfnFunction function when IsOutdatedNode(function.Runtime):
+            if (IsOutdatedNode(function.Runtime))
+            {
                 function.Runtime = Minimum;
-                break;
-            // CDK's CustomResourceProvider emits a raw CfnResource of the Lambda type; its runtime is
-            // always Node.js and cannot be read back, so it is set unconditionally.
-            case CfnResource resource when resource is not CfnFunction && resource.CfnResourceType == "AWS::Lambda::Function":
-                resource.AddPropertyOverride("Runtime", Minimum);
-                break;
+            }
+        }
+        // CDK's CustomResourceProvider emits a raw CfnResource of the Lambda type; its runtime is
+        // always Node.js and cannot be read back, so it is set unconditionally.
+        else if (ResourceFixups.IsUntypedResource(resource) && resource.CfnResourceType == "AWS::Lambda::Function")
+        {
+            resource.AddPropertyOverride("Runtime", Minimum);
         }
     }
 

@@ -1,6 +1,4 @@
 using Amazon.CDK;
-using Amazon.JSII.Runtime.Deputy;
-using Constructs;
 using Payments.Platform.Environments;
 
 namespace Payments.Platform.Aspects;
@@ -35,14 +33,16 @@ public static class PreflightSuppressions
 /// repository, secrets). A re-create would collide with them, which is why prod has termination
 /// protection and the re-create path adopts them with <c>cdk import</c> (docs/architecture.md).
 /// </summary>
-public sealed class RetainedNamesAreDeliberate(EnvironmentConfig environment) : DeputyBase, IAspect
+public sealed class RetainedNamesAreDeliberate(EnvironmentConfig environment) : IResourceFixup
 {
     public const string Reason =
         "prod keeps its data under stable names on purpose; the stack has termination protection and a re-create adopts retained resources with cdk import (docs/architecture.md)";
 
-    public void Visit(IConstruct node)
+    public void Fix(CfnResource resource)
     {
-        if (environment.IsProduction && node is CfnResource resource && resource.CfnOptions.DeletionPolicy == CfnDeletionPolicy.RETAIN)
+        ArgumentNullException.ThrowIfNull(resource);
+        // IsProduction first: outside prod no resource's options are read over jsii at all.
+        if (environment.IsProduction && resource.CfnOptions.DeletionPolicy == CfnDeletionPolicy.RETAIN)
         {
             PreflightSuppressions.Suppress(resource, PreflightSuppressions.RetainedFixedName, Reason);
         }

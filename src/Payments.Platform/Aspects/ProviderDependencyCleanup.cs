@@ -1,6 +1,4 @@
 using Amazon.CDK;
-using Amazon.JSII.Runtime.Deputy;
-using Constructs;
 
 namespace Payments.Platform.Aspects;
 
@@ -9,12 +7,14 @@ namespace Payments.Platform.Aspects;
 /// role next to a <c>Fn::GetAtt</c> of the same role; cfn-lint flags the duplicate (W3005). The
 /// GetAtt already orders creation, so the explicit dependency is dropped instead of ignoring the rule.
 /// </summary>
-public sealed class ProviderDependencyCleanup : DeputyBase, IAspect
+public sealed class ProviderDependencyCleanup : IResourceFixup
 {
-    public void Visit(IConstruct node)
+    public void Fix(CfnResource resource)
     {
-        if (node is CfnResource { CfnResourceType: "AWS::Lambda::Function" } resource
-            && resource is not Amazon.CDK.AWS.Lambda.CfnFunction
+        ArgumentNullException.ThrowIfNull(resource);
+        // The provider's function is a raw CfnResource (a CfnFunction is a function we wrote).
+        if (ResourceFixups.IsUntypedResource(resource)
+            && resource.CfnResourceType == "AWS::Lambda::Function"
             && resource.Node.Id == "Handler"
             && resource.Node.Scope?.Node.TryFindChild("Role") is CfnResource)
         {

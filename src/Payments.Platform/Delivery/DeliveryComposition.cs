@@ -76,7 +76,8 @@ public static class DeliveryComposition
         });
         Tags.Of(pipeline).Add("payments:system", "payments");
         Tags.Of(pipeline).Add("payments:component", "delivery");
-        Amazon.CDK.Aspects.Of(pipeline).Add(new NodeRuntimeFloor());
+        // The pipeline stack is complete here: one pass instead of an aspect (see ResourceFixups).
+        ResourceFixups.Apply(pipeline, new NodeRuntimeFloor());
         return new DeliveryResult(deployments, pipeline);
     }
 }
