@@ -31,6 +31,7 @@ internal static class RuleCatalog
         new HealthCheckGracePeriod(),
         new ManagedPolicyExists(),
         new ServicePrincipalExists(),
+        new UnrecognizedServicePrincipal(),
         new DbEngineVersionOffered(),
         new DbEngineVersionDeprecated(),
         new DbParameterRange(),

@@ -26,6 +26,7 @@ internal static class RuleIds
     // 2xx: IAM
     public const string ManagedPolicyExists = "PF201";
     public const string ServicePrincipalExists = "PF202";
+    public const string UnrecognizedServicePrincipal = "PF203";
 
     // 3xx: databases
     public const string DbEngineVersionOffered = "PF301";

@@ -274,6 +274,38 @@ public sealed class RuleTableTests
               Role: { Type: AWS::IAM::Role, Properties: { ManagedPolicyArns: [ "arn:aws:iam::aws:policy/service-role/AmazonECSTaskExecutionRolePolicy" ] } }
             """, 0, null },
         // PF202
+        { "PF202 documented mistake is an error", "PF202", """
+            Resources:
+              R: { Type: AWS::IAM::Role, Properties: { AssumeRolePolicyDocument: { Statement: [ { Effect: Allow, Principal: { Service: ecs-task.amazonaws.com }, Action: sts:AssumeRole } ] } } }
+            """, 1, null },
+        { "PF202 a principal outside amazonaws.com is an error", "PF202", """
+            Resources:
+              R: { Type: AWS::IAM::Role, Properties: { AssumeRolePolicyDocument: { Statement: [ { Effect: Allow, Principal: { Service: sqs.example.com }, Action: sts:AssumeRole } ] } } }
+            """, 1, null },
+        { "PF202 unrecognized but well-formed principal is not an error", "PF202", """
+            Resources:
+              R: { Type: AWS::IAM::Role, Properties: { AssumeRolePolicyDocument: { Statement: [ { Effect: Allow, Principal: { Service: ecs-taks.amazonaws.com }, Action: sts:AssumeRole } ] } } }
+            """, 0, null },
+        { "PF203 unrecognized but well-formed principal is a warning", "PF203", """
+            Resources:
+              R: { Type: AWS::IAM::Role, Properties: { AssumeRolePolicyDocument: { Statement: [ { Effect: Allow, Principal: { Service: ecs-taks.amazonaws.com }, Action: sts:AssumeRole } ] } } }
+            """, 1, null },
+        { "PF203 EKS Pod Identity principal is known", "PF203", """
+            Resources:
+              R: { Type: AWS::IAM::Role, Properties: { AssumeRolePolicyDocument: { Statement: [ { Effect: Allow, Principal: { Service: pods.eks.amazonaws.com }, Action: sts:AssumeRole } ] } } }
+            """, 0, null },
+        { "PF203 sub-principal of a known service is accepted", "PF203", """
+            Resources:
+              R: { Type: AWS::IAM::Role, Properties: { AssumeRolePolicyDocument: { Statement: [ { Effect: Allow, Principal: { Service: [ rds.application-autoscaling.amazonaws.com, tasks.apprunner.amazonaws.com ] }, Action: sts:AssumeRole } ] } } }
+            """, 0, null },
+        { "PF202 regional principal is known", "PF202", """
+            Resources:
+              R: { Type: AWS::IAM::Role, Properties: { AssumeRolePolicyDocument: { Statement: [ { Effect: Allow, Principal: { Service: logs.eu-west-1.amazonaws.com }, Action: sts:AssumeRole } ] } } }
+            """, 0, null },
+        { "PF203 China partition principal is known", "PF203", """
+            Resources:
+              R: { Type: AWS::IAM::Role, Properties: { AssumeRolePolicyDocument: { Statement: [ { Effect: Allow, Principal: { Service: ecs-tasks.amazonaws.com.cn }, Action: sts:AssumeRole } ] } } }
+            """, 0, null },
         { "PF202 regional logs principal is real", "PF202", """
             Resources:
               Role: { Type: AWS::IAM::Role, Properties: { AssumeRolePolicyDocument: { Statement: [ { Effect: Allow, Action: sts:AssumeRole, Principal: { Service: [ logs.eu-west-1.amazonaws.com, states.amazonaws.com ] } } ] } } }

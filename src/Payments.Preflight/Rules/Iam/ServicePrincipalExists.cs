@@ -61,12 +61,21 @@ internal sealed partial class ServicePrincipalExists : Rule
                     }
 
                     trusted.Add(name);
-                    if (!IsKnown(name))
+                    switch (Classify(name))
                     {
-                        anyInvalid = true;
-                        var hint = PreflightData.PrincipalMistakes.TryGetValue(name, out var correct) ? $" Use {correct}." : " Check the service's documentation for its principal.";
-                        context.Report(role, "Properties/AssumeRolePolicyDocument", node,
-                            $"'{name}' is not a service principal; creating role {role.LogicalId} fails with \"Invalid principal in policy\".{hint}");
+                        case PrincipalKind.KnownMistake:
+                            anyInvalid = true;
+                            context.Report(role, "Properties/AssumeRolePolicyDocument", node,
+                                $"'{name}' is not a service principal; creating role {role.LogicalId} fails with \"Invalid principal in policy\". Use {PreflightData.PrincipalMistakes[name]}.");
+                            break;
+                        case PrincipalKind.WrongDomain:
+                            anyInvalid = true;
+                            context.Report(role, "Properties/AssumeRolePolicyDocument", node,
+                                $"'{name}' is not a service principal (AWS service principals end in .amazonaws.com); creating role {role.LogicalId} fails with \"Invalid principal in policy\". Check the service's documentation for its principal.");
+                            break;
+                        case PrincipalKind.Unrecognized:
+                            anyInvalid = true; // PF203 warns; the role's use cannot be judged either.
+                            break;
                     }
                 }
             }
@@ -98,11 +107,46 @@ internal sealed partial class ServicePrincipalExists : Rule
         };
     }
 
+    internal enum PrincipalKind { Known, KnownMistake, WrongDomain, Unrecognized }
+
+    /// <summary>
+    /// Errors only where preflight is sure: a documented mistake, or a name outside AWS's service-principal
+    /// domains. A well-formed name that is missing from the data may be a service newer than the data: PF203 warns.
+    /// </summary>
+    internal static PrincipalKind Classify(string principal)
+    {
+        if (PreflightData.PrincipalMistakes.ContainsKey(principal))
+        {
+            return PrincipalKind.KnownMistake;
+        }
+
+        if (!principal.EndsWith(".amazonaws.com", StringComparison.OrdinalIgnoreCase)
+            && !principal.EndsWith(".amazonaws.com.cn", StringComparison.OrdinalIgnoreCase)
+            && !principal.EndsWith(".c2s.ic.gov", StringComparison.OrdinalIgnoreCase)
+            && !principal.EndsWith(".sc2s.sgov.gov", StringComparison.OrdinalIgnoreCase))
+        {
+            return PrincipalKind.WrongDomain;
+        }
+
+        return IsKnown(principal) ? PrincipalKind.Known : PrincipalKind.Unrecognized;
+    }
+
     internal static bool IsKnown(string principal)
     {
         var name = principal.EndsWith(".amazonaws.com.cn", StringComparison.OrdinalIgnoreCase) ? principal[..^3] : principal;
-        return PreflightData.ServicePrincipals.Contains(name) || PreflightData.ServicePrincipals.Contains(StripRegion(name));
+        if (PreflightData.ServicePrincipals.Contains(name) || PreflightData.ServicePrincipals.Contains(StripRegion(name)))
+        {
+            return true;
+        }
+
+        // A sub-principal of a known service (rds.application-autoscaling, tasks.apprunner, pods.eks, credentials.iot):
+        // services name their features this way, and the data cannot list every one.
+        var labels = StripRegion(name)[..^".amazonaws.com".Length].Split('.');
+        return labels.Length >= 2 && PreflightData.ServicePrincipals.Contains($"{labels[^1]}.amazonaws.com");
     }
+
+    /// <summary>The statements of a trust policy (a list or a single statement).</summary>
+    internal static List<MappingNode> TrustStatements(Node? document) => Statements(document);
 
     /// <summary>logs.eu-west-1.amazonaws.com → logs.amazonaws.com (regional principals).</summary>
     internal static string StripRegion(string principal) => RegionalPrincipal().Replace(principal, "${service}.amazonaws.com");
