@@ -326,9 +326,21 @@ public sealed class RuleTableTests
               Role: { Type: AWS::IAM::Role, Properties: { AssumeRolePolicyDocument: { Statement: [ { Effect: Allow, Action: sts:AssumeRole, Principal: { Service: !Ref Principal } } ] } } }
             """, 0, null },
         // PF301/PF302
-        { "PF301 Aurora cluster unknown version", "PF301", """
+        { "PF301 Aurora cluster version in a gap of the known range", "PF301", """
+            Resources:
+              Cluster: { Type: AWS::RDS::DBCluster, Properties: { Engine: aurora-postgresql, EngineVersion: "15.1" } }
+            """, 1, null },
+        { "PF301 version newer than the data of its major is unknown (released since)", "PF301", """
             Resources:
               Cluster: { Type: AWS::RDS::DBCluster, Properties: { Engine: aurora-postgresql, EngineVersion: "15.99" } }
+            """, 0, null },
+        { "PF301 a major version newer than the data is unknown", "PF301", """
+            Resources:
+              Db: { Type: AWS::RDS::DBInstance, Properties: { Engine: postgres, EngineVersion: "19.2" } }
+            """, 0, null },
+        { "PF301 typo below the known range", "PF301", """
+            Resources:
+              Db: { Type: AWS::RDS::DBInstance, Properties: { Engine: postgres, EngineVersion: "17.0" } }
             """, 1, null },
         { "PF301 major version only", "PF301", """
             Resources:

@@ -9,7 +9,7 @@ internal sealed class DbEngineVersionOffered : Rule
         RuleIds.DbEngineVersionOffered, Severity.Error,
         "RDS/Aurora engine version must be one RDS offers",
         "RDS offers specific engine versions per engine. A version it does not know fails instance or cluster creation after minutes of deploying: \"Cannot find version 15.4 for postgres\" (InvalidParameterCombination).",
-        "Use a version listed for the engine in Data/rds-engine-versions.json (or just the major version, e.g. \"16\", to get RDS's default minor).",
+        "Use a version listed for the engine in Data/rds-engine-versions.json (or just the major version, e.g. \"16\", to get RDS's default minor). A version newer than every one the data lists for its major version may have been released since the data was taken: it is not reported (refresh the data).",
         "003",
         """
         Resources:
@@ -17,7 +17,7 @@ internal sealed class DbEngineVersionOffered : Rule
             Type: AWS::RDS::DBInstance
             Properties:
               Engine: postgres
-              EngineVersion: "15.99"
+              EngineVersion: "16.0"
               DBInstanceClass: db.t4g.micro
               AllocatedStorage: "20"
         """,

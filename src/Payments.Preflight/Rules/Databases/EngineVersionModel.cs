@@ -49,7 +49,18 @@ internal static class EngineVersionModel
         }
 
         // A major version alone ("15", "8.0") lets RDS pick the default minor: fine if any minor of it is current.
-        return versions.Current.Any(v => v.StartsWith(version + ".", StringComparison.Ordinal)) ? VersionStatus.Current : VersionStatus.NotOffered;
+        if (versions.Current.Any(v => v.StartsWith(version + ".", StringComparison.Ordinal)))
+        {
+            return VersionStatus.Current;
+        }
+
+        // Newer than every version the data knows for its major version (or a newer major): RDS may have released
+        // it after the data was taken, so it is unknown, not an error. Only a gap in the known range is "not offered".
+        var major = version.Split('.')[0];
+        var known = versions.Current.Concat(versions.Deprecated).ToList();
+        var sameMajor = known.Where(v => v.Split('.')[0] == major).ToList();
+        var newest = (sameMajor.Count > 0 ? sameMajor : known).OrderBy(v => v, VersionComparer.Instance).LastOrDefault();
+        return newest is null || VersionComparer.Instance.Compare(version, newest) > 0 ? VersionStatus.Unknown : VersionStatus.NotOffered;
     }
 
     /// <summary>The newest current version of the same major version, else the newest overall.</summary>
