@@ -378,6 +378,18 @@ public sealed class RuleTableTests
               Params: { Type: AWS::RDS::DBClusterParameterGroup, Properties: { Family: aurora-postgresql16, Description: d, Parameters: { log_statement: ALL } } }
             """, 1, null },
         // PF401
+        { "PF401 a key-policy statement behind Fn::If may grant CloudWatch Logs: unknown", "PF401", """
+            Conditions: { Encrypt: !Equals [ a, a ] }
+            Resources:
+              Key: { Type: AWS::KMS::Key, Properties: { KeyPolicy: { Statement: [ { Effect: Allow, Principal: { AWS: root }, Action: "kms:*", Resource: "*" }, !If [ Encrypt, { Effect: Allow, Principal: { Service: logs.amazonaws.com }, Action: "kms:*", Resource: "*" }, !Ref AWS::NoValue ] ] } } }
+              Logs: { Type: AWS::Logs::LogGroup, Properties: { KmsKeyId: !GetAtt Key.Arn } }
+            """, 0, null },
+        { "PF401 key-policy statements behind Fn::If: unknown", "PF401", """
+            Conditions: { Encrypt: !Equals [ a, a ] }
+            Resources:
+              Key: { Type: AWS::KMS::Key, Properties: { KeyPolicy: { Statement: !If [ Encrypt, [ { Effect: Allow, Principal: { Service: logs.amazonaws.com }, Action: "kms:*", Resource: "*" } ], [] ] } } }
+              Logs: { Type: AWS::Logs::LogGroup, Properties: { KmsKeyId: !GetAtt Key.Arn } }
+            """, 0, null },
         { "PF401 key without a policy", "PF401", """
             Resources:
               Key: { Type: AWS::KMS::Key, Properties: {} }
@@ -420,6 +432,18 @@ public sealed class RuleTableTests
               F: { Type: AWS::Lambda::Function, Properties: { Runtime: python3.13, Handler: index.handler, Code: { ZipFile: !Join [ "", [ "import os\nTABLE='", !Ref T, "'\ndef handler(event, context):\n    return TABLE\n" ] ] } } }
               T: { Type: AWS::DynamoDB::Table, Properties: {} }
             """, 0, null },
+        { "PF502 module.exports object with methods before the handler", "PF502", """
+            Resources:
+              F: { Type: AWS::Lambda::Function, Properties: { Runtime: nodejs22.x, Handler: index.handler, Role: r, Code: { ZipFile: "module.exports = { helper() { return 1; }, handler: async (event) => ({ ok: true }) };" } } }
+            """, 0, null },
+        { "PF502 python handler imported from the standard library wrapper", "PF502", """
+            Resources:
+              F: { Type: AWS::Lambda::Function, Properties: { Runtime: python3.12, Handler: index.handler, Role: r, Code: { ZipFile: "from impl import main as handler\n" } } }
+            """, 0, null },
+        { "PF502 node name that appears nowhere", "PF502", """
+            Resources:
+              F: { Type: AWS::Lambda::Function, Properties: { Runtime: nodejs22.x, Handler: index.handler, Role: r, Code: { ZipFile: "module.exports = { main: async () => 1 };" } } }
+            """, 1, null },
         { "PF502 packaged code is not applicable", "PF502", """
             Resources:
               F: { Type: AWS::Lambda::Function, Properties: { Runtime: nodejs22.x, Handler: app.handler, Code: { S3Bucket: b, S3Key: k } } }

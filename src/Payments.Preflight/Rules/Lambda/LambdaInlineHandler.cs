@@ -71,7 +71,17 @@ internal sealed class LambdaInlineHandler : Rule
         var escaped = Regex.Escape(name);
         if (runtime.StartsWith("python", StringComparison.Ordinal))
         {
-            return Regex.IsMatch(code, $@"(?m)^\s*(?:async\s+)?def\s+{escaped}\s*\(|^\s*{escaped}\s*=", RegexOptions.None, TimeSpan.FromSeconds(1));
+            // def name(…), name = …, or imported: from x import name / from x import a as name.
+            return Regex.IsMatch(code, $@"(?m)^\s*(?:async\s+)?def\s+{escaped}\s*\(|^\s*{escaped}\s*=|^\s*from\s+\S+\s+import\s+[^\n]*\b{escaped}\b", RegexOptions.None, TimeSpan.FromSeconds(1));
+        }
+
+        // module.exports built in a way the patterns below do not follow (Object.assign, an object literal with
+        // nested braces): a name that appears in such code may be exported, so it is unknown rather than missing.
+        if (runtime.StartsWith("nodejs", StringComparison.Ordinal)
+            && code.Contains("module.exports", StringComparison.Ordinal)
+            && Regex.IsMatch(code, $@"\b{escaped}\b", RegexOptions.None, TimeSpan.FromSeconds(1)))
+        {
+            return true;
         }
 
         if (runtime.StartsWith("nodejs", StringComparison.Ordinal))

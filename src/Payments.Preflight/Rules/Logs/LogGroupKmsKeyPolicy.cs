@@ -81,7 +81,7 @@ internal sealed class LogGroupKmsKeyPolicy : Rule
         var statements = policy["Statement"] switch
         {
             SequenceNode list => list.Items,
-            MappingNode single => [single],
+            MappingNode { IntrinsicName: null } single => [single],
             _ => null,
         };
         if (statements is null)
@@ -89,8 +89,14 @@ internal sealed class LogGroupKmsKeyPolicy : Rule
             return null;
         }
 
-        foreach (var statement in statements.OfType<MappingNode>())
+        foreach (var item in statements)
         {
+            // A statement behind Fn::If (or not a mapping at all) might be the one that grants CloudWatch Logs.
+            if (item is not MappingNode { IntrinsicName: null } statement)
+            {
+                return null;
+            }
+
             if (!string.Equals(context.Resolve.String(statement["Effect"]), "Allow", StringComparison.Ordinal))
             {
                 continue;
