@@ -602,6 +602,19 @@ public sealed class RuleTableTests
               Pipeline: { Type: AWS::CodePipeline::Pipeline, Properties: { Stages: [ { Name: Source, Actions: [ { Name: S, ActionTypeId: { Category: Source, Owner: AWS, Provider: CodeCommit, Version: "1" } } ] } ] } }
             """, 1, null },
         // PF803
+        { "PF803 destinations chosen by Fn::If per condition are unknown", "PF803", """
+            Conditions: { ToS3: !Equals [ a, b ] }
+            Resources:
+              FlowLog:
+                Type: AWS::EC2::FlowLog
+                Properties:
+                  ResourceId: vpc-1
+                  ResourceType: VPC
+                  TrafficType: ALL
+                  LogDestination: !If [ ToS3, "arn:aws:s3:::flow-logs", !Ref AWS::NoValue ]
+                  LogGroupName: !If [ ToS3, !Ref AWS::NoValue, flow-logs ]
+                  DeliverLogsPermissionArn: !If [ ToS3, !Ref AWS::NoValue, "arn:aws:iam::123456789012:role/flow" ]
+            """, 0, null },
         { "PF803 s3 with log group name", "PF803", """
             Resources:
               Bucket: { Type: AWS::S3::Bucket, DeletionPolicy: Retain }

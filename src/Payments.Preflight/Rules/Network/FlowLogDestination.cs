@@ -56,6 +56,14 @@ internal sealed class FlowLogDestination : Rule
             var destination = flowLog.Property("LogDestination");
             var logGroupName = flowLog.Property("LogGroupName");
             var permission = flowLog.Property("DeliverLogsPermissionArn");
+
+            // A property given by Fn::If may be present or AWS::NoValue depending on a condition: which properties
+            // are set together cannot be told, so the rule stays silent rather than report a false error.
+            if (new[] { destination, logGroupName, permission }.Any(node => node is MappingNode { IntrinsicName: "Fn::If" }))
+            {
+                continue;
+            }
+
             var destinationKind = DestinationKind(context, destination);
             void Report(string path, Node? node, string problem) =>
                 context.Report(flowLog, path, node ?? flowLog.Properties, $"flow log {flowLog.LogicalId} ({type}): {problem}; the flow log fails to create.");
