@@ -61,6 +61,7 @@ public static class DeliveryComposition
                 StageName = Stage.Of(seam.Stack)?.StageName ?? env.Name,
                 RepositoryName = $"{env.Prefix}/api",
                 TaskFamily = seam.TaskDefinitionFamily,
+                PlatformStackName = seam.Stack.StackName,
                 ContainerName = seam.ContainerName,
             });
         }

@@ -14,8 +14,15 @@ public sealed record DeliveryTarget
     /// <summary>ECR repository the image is pushed to, e.g. <c>payments-dev/api</c>.</summary>
     public required string RepositoryName { get; init; }
 
-    /// <summary>Task-definition family of the api service; the release is rendered from its latest ACTIVE revision.</summary>
+    /// <summary>Task-definition family of the api service (the family CodeDeploy registers each release's revision in).</summary>
     public required string TaskFamily { get; init; }
+
+    /// <summary>
+    /// CloudFormation name of the environment's platform stack, e.g. <c>payments-dev-platform</c>: the release is
+    /// rendered from the task-definition revision in its <c>ApiTaskDefinitionArn</c> output (what the platform
+    /// code last deployed), never from the family's latest revision (what the previous release registered).
+    /// </summary>
+    public required string PlatformStackName { get; init; }
 
     /// <summary>The api container that the load balancer targets.</summary>
     public required string ContainerName { get; init; }

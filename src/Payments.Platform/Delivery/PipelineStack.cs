@@ -325,6 +325,7 @@ public sealed class PipelineStack : Stack
             var suffix = target.Delivery.Name.ToUpperInvariant();
             environment[$"ECR_REPOSITORY_{suffix}"] = Plain(target.RepositoryName);
             environment[$"TASK_FAMILY_{suffix}"] = Plain(target.TaskFamily);
+            environment[$"PLATFORM_STACK_{suffix}"] = Plain(target.PlatformStackName);
             environment[$"HOOK_FUNCTION_{suffix}"] = Plain(target.Delivery.PreTrafficHookFunctionName);
         }
         return environment;
@@ -344,6 +345,13 @@ public sealed class PipelineStack : Stack
             // DescribeTaskDefinition supports no resource-level permissions.
             Actions = ["ecs:DescribeTaskDefinition"],
             Resources = ["*"],
+        }));
+        ImageProject.AddToRolePolicy(new PolicyStatement(new PolicyStatementProps
+        {
+            Sid = "ReadPlatformStackOutputs",
+            // The api task-definition revision CloudFormation manages (output ApiTaskDefinitionArn).
+            Actions = ["cloudformation:DescribeStacks"],
+            Resources = [.. targets.Select(target => $"arn:{Partition}:cloudformation:{Region}:{Account}:stack/{target.PlatformStackName}/*")],
         }));
     }
 

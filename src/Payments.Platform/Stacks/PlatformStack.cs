@@ -100,6 +100,10 @@ public sealed class PlatformStack : Stack
         Output("ClusterName", Services.Cluster.ClusterName, "ECS cluster");
         Output("ApiServiceName", Services.Api.ServiceName, "api service (CODE_DEPLOY)");
         Output("WorkerServiceName", Services.Worker.ServiceName, "worker service (transaction-log relay)");
+        // The revision CloudFormation manages: the pipeline renders each release's taskdef.json from it,
+        // so container settings changed here reach the service (the family's latest revision is the one
+        // CodeDeploy registered from the previous release and would carry old settings forward forever).
+        Output(ApiTaskDefinitionArnOutput, Services.ApiTaskDefinition.TaskDefinitionArn, "api task definition revision managed by CloudFormation (base of every release's taskdef.json)");
         Output("DatabaseEndpoint", Database.Instance.DbInstanceEndpointAddress, "PostgreSQL endpoint");
         Output("DatabasePort", Database.Instance.DbInstanceEndpointPort, "PostgreSQL port");
         Output("DatabaseSecretArn", Database.Secret.SecretArn, "Generated database credentials");
@@ -110,6 +114,9 @@ public sealed class PlatformStack : Stack
         Output("SecurityTopicArn", Alerting.Security.TopicArn, "Security alerts");
         Output("DashboardName", $"{Config.Prefix}", "CloudWatch dashboard");
     }
+
+    /// <summary>Output read by <c>buildspecs/scripts/build-release.sh</c>; renaming it breaks releases.</summary>
+    public const string ApiTaskDefinitionArnOutput = "ApiTaskDefinitionArn";
 
     private void Output(string id, string value, string description) =>
         new CfnOutput(this, id, new CfnOutputProps { Value = value, Description = description });

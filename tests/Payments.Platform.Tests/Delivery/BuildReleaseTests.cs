@@ -19,7 +19,7 @@ public sealed class BuildReleaseTests : IDisposable
          "containerDefinitions": [{"name": "api", "image": "old", "portMappings": [{"containerPort": 8080}]}]}, "tags": []}
         """;
 
-    private async Task<NodeScript.Result> Run(string? commit, string existingTags = "")
+    private async Task<NodeScript.Result> Run(string? commit, string existingTags = "", string stacksWithoutOutput = "")
     {
         var bin = Directory.CreateDirectory(Path.Combine(work, "bin")).FullName;
         var calls = Path.Combine(work, "calls.log");
@@ -34,7 +34,12 @@ public sealed class BuildReleaseTests : IDisposable
               "ecr describe-images")
                 repo="$4"; for existing in $EXISTING_TAGS; do [ "$existing" = "$repo" ] && exit 0; done
                 echo "ImageNotFoundException" >&2; exit 254 ;;
-              "ecs describe-task-definition") echo '{{Described.Replace("\n", " ", StringComparison.Ordinal)}}' | sed "s/FAMILY/$4/g" ;;
+              "cloudformation describe-stacks")
+                stack="$4"; for missing in $STACKS_WITHOUT_OUTPUT; do [ "$missing" = "$stack" ] && { echo None; exit 0; }; done
+                echo "arn:aws:ecs:eu-west-1:111111111111:task-definition/${stack%-platform}-api:7" ;;
+              "ecs describe-task-definition")
+                family="${4##*/}"; family="${family%%:*}"
+                echo '{{Described.Replace("\n", " ", StringComparison.Ordinal)}}' | sed "s/FAMILY/$family/g" ;;
               *) echo "unexpected aws call $*" >&2; exit 1 ;;
             esac
             """);
@@ -59,6 +64,9 @@ public sealed class BuildReleaseTests : IDisposable
             ["ECR_REPOSITORY_PROD"] = "payments-prod/api",
             ["TASK_FAMILY_DEV"] = "payments-dev-api",
             ["TASK_FAMILY_PROD"] = "payments-prod-api",
+            ["PLATFORM_STACK_DEV"] = "payments-dev-platform",
+            ["PLATFORM_STACK_PROD"] = "payments-prod-platform",
+            ["STACKS_WITHOUT_OUTPUT"] = stacksWithoutOutput,
             ["HOOK_FUNCTION_DEV"] = "payments-dev-pre-traffic-hook",
             ["HOOK_FUNCTION_PROD"] = "payments-prod-pre-traffic-hook",
             ["EXISTING_TAGS"] = existingTags,
@@ -115,5 +123,29 @@ public sealed class BuildReleaseTests : IDisposable
         Assert.Equal(2, result.ExitCode);
         Assert.Contains("refusing to push an untraceable image", result.StandardError, StringComparison.Ordinal);
         Assert.Empty(Calls());
+    }
+
+    [Fact]
+    public async Task The_release_is_rendered_from_the_revision_cloudformation_manages_not_the_family_latest()
+    {
+        // The family's latest revision is the one CodeDeploy registered from the previous release; rendering
+        // from it would keep old container settings forever and platform changes would never go live.
+        var result = await Run(Commit);
+        Assert.True(result.ExitCode == 0, result.StandardError);
+        foreach (var env in new[] { "dev", "prod" })
+        {
+            Assert.Contains(Calls(), c => c.StartsWith($"aws cloudformation describe-stacks --stack-name payments-{env}-platform", StringComparison.Ordinal) && c.Contains("OutputKey=='ApiTaskDefinitionArn'", StringComparison.Ordinal));
+            Assert.Contains(Calls(), c => c.StartsWith($"aws ecs describe-task-definition --task-definition arn:aws:ecs:eu-west-1:111111111111:task-definition/payments-{env}-api:7", StringComparison.Ordinal));
+        }
+        Assert.DoesNotContain(Calls(), c => c.StartsWith("aws ecs describe-task-definition --task-definition payments-", StringComparison.Ordinal));
+    }
+
+    [Fact]
+    public async Task A_platform_stack_without_the_revision_output_stops_the_build_with_a_reason()
+    {
+        var result = await Run(Commit, stacksWithoutOutput: "payments-prod-platform");
+        Assert.Equal(3, result.ExitCode);
+        Assert.Contains("stack payments-prod-platform has no ApiTaskDefinitionArn output for family payments-prod-api (got 'None')", result.StandardError, StringComparison.Ordinal);
+        Assert.False(File.Exists(Path.Combine(work, "release", "prod", "taskdef.json")));
     }
 }

@@ -35,7 +35,7 @@ public sealed partial class BuildspecContractTests
     public void The_release_script_uses_every_variable_the_image_project_defines()
     {
         var script = Read("buildspecs/scripts/build-release.sh");
-        foreach (var variable in new[] { "ENVIRONMENTS", "CONTAINER_NAME", "CONTAINER_PORT", "AWS_ACCOUNT_ID", "SOURCE_COMMIT_ID", "ECR_REPOSITORY_", "TASK_FAMILY_", "HOOK_FUNCTION_" })
+        foreach (var variable in new[] { "ENVIRONMENTS", "CONTAINER_NAME", "CONTAINER_PORT", "AWS_ACCOUNT_ID", "SOURCE_COMMIT_ID", "ECR_REPOSITORY_", "TASK_FAMILY_", "PLATFORM_STACK_", "HOOK_FUNCTION_" })
         {
             Assert.Contains(variable, script, StringComparison.Ordinal);
         }

@@ -61,6 +61,15 @@ public sealed class LeastPrivilegeTests(DeliveredApp app) : IClassFixture<Delive
         }
         var describe = Assert.Single(statements, s => Actions(s).Contains("ecs:DescribeTaskDefinition"));
         Assert.Equal(["ecs:DescribeTaskDefinition"], Actions(describe));
+        // The platform stacks' outputs (the CloudFormation-managed api revision), of these three stacks only.
+        var outputs = Assert.Single(statements, s => Actions(s).Contains("cloudformation:DescribeStacks"));
+        Assert.Equal(["cloudformation:DescribeStacks"], Actions(outputs));
+        var stacks = outputs["Resource"]!.AsArray().Select(r => r!.ToJsonString()).ToList();
+        Assert.Equal(3, stacks.Count);
+        foreach (var env in new[] { "dev", "staging", "prod" })
+        {
+            Assert.Single(stacks, r => r.Contains($":stack/payments-{env}-platform/*", StringComparison.Ordinal));
+        }
     }
 
     [Fact]

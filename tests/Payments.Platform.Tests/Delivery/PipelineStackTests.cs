@@ -183,6 +183,7 @@ public sealed class PipelineStackTests(DeliveredApp app) : IClassFixture<Deliver
             var suffix = env.ToUpperInvariant();
             Assert.Equal($"payments-{env}/api", variables[$"ECR_REPOSITORY_{suffix}"]);
             Assert.Equal($"payments-{env}-api", variables[$"TASK_FAMILY_{suffix}"]);
+            Assert.Equal($"payments-{env}-platform", variables[$"PLATFORM_STACK_{suffix}"]);
             Assert.Equal($"payments-{env}-pre-traffic-hook", variables[$"HOOK_FUNCTION_{suffix}"]);
         }
     }
@@ -196,6 +197,10 @@ public sealed class PipelineStackTests(DeliveredApp app) : IClassFixture<Deliver
         var platform = app.Platform[env];
         platform.HasResourceProperties("AWS::ECR::Repository", Match.ObjectLike(new Dictionary<string, object> { ["RepositoryName"] = $"payments-{env}/api" }));
         platform.HasResourceProperties("AWS::ECS::TaskDefinition", Match.ObjectLike(new Dictionary<string, object> { ["Family"] = $"payments-{env}-api" }));
+        // build-release.sh renders each release from the revision in this output of stack PLATFORM_STACK_<ENV>.
+        var apiTaskDefinition = TemplateJson.Resources(platform, "AWS::ECS::TaskDefinition").Single(t => t.Resource["Properties"]!["Family"]?.ToString() == $"payments-{env}-api").LogicalId;
+        var output = TemplateJson.Of(platform)["Outputs"]![Payments.Platform.Stacks.PlatformStack.ApiTaskDefinitionArnOutput]!;
+        Assert.Equal($"{{\"Ref\":\"{apiTaskDefinition}\"}}", output["Value"]!.ToJsonString());
         platform.HasResourceProperties("AWS::CodeDeploy::Application", Match.ObjectLike(new Dictionary<string, object> { ["ApplicationName"] = $"payments-{env}", ["ComputePlatform"] = "ECS" }));
         platform.HasResourceProperties("AWS::CodeDeploy::DeploymentGroup", Match.ObjectLike(new Dictionary<string, object> { ["DeploymentGroupName"] = $"payments-{env}-api" }));
         platform.HasResourceProperties("AWS::Lambda::Function", Match.ObjectLike(new Dictionary<string, object> { ["FunctionName"] = $"payments-{env}-pre-traffic-hook" }));
