@@ -100,6 +100,7 @@ public sealed class CliTests : IDisposable
         var run = document.RootElement.GetProperty("runs")[0];
         var rules = run.GetProperty("tool").GetProperty("driver").GetProperty("rules").EnumerateArray().ToList();
         Assert.Contains(rules, r => r.GetProperty("id").GetString() == "PF402");
+        Assert.All(rules, r => Assert.Matches("^[A-Z][A-Za-z0-9]*$", r.GetProperty("name").GetString()));
         foreach (var result in run.GetProperty("results").EnumerateArray())
         {
             var index = result.GetProperty("ruleIndex").GetInt32();

@@ -121,7 +121,7 @@ internal static class ReportWriter
             {
                 writer.WriteStartObject();
                 writer.WriteString("id", descriptor.Id);
-                writer.WriteString("name", string.Concat(descriptor.Title.Split(' ', StringSplitOptions.RemoveEmptyEntries).Select(w => char.ToUpperInvariant(w[0]) + w[1..])).Replace("/", string.Empty, StringComparison.Ordinal));
+                writer.WriteString("name", SarifRuleName(descriptor.Title));
                 writer.WriteStartObject("shortDescription");
                 writer.WriteString("text", descriptor.Title);
                 writer.WriteEndObject();
@@ -216,4 +216,9 @@ internal static class ReportWriter
             writer.WriteString(name, value);
         }
     }
+
+    /// <summary>SARIF's reportingDescriptor.name is an identifier: "Service, container and target-group ports must agree" → ServiceContainerAndTargetGroupPortsMustAgree.</summary>
+    internal static string SarifRuleName(string title) =>
+        string.Concat(title.Split(title.Where(c => !char.IsAsciiLetterOrDigit(c)).Distinct().ToArray(), StringSplitOptions.RemoveEmptyEntries)
+            .Select(word => char.ToUpperInvariant(word[0]) + word[1..]));
 }
