@@ -587,6 +587,18 @@ public sealed class RuleTableTests
             Resources:
               Listener: { Type: AWS::ElasticLoadBalancingV2::Listener, Properties: { Protocol: HTTPS, Certificates: [ { CertificateArn: "arn:aws:acm:eu-west-1:123456789012:certificate/0a1b2c3d-1111-2222-3333-444455556666" } ] } }
             """, 2, null },
+        { "PF701 secret by name in a dynamic reference", "PF701", """
+            Resources:
+              Pipeline: { Type: AWS::CodePipeline::Pipeline, Properties: { Stages: [ { Name: Source, Actions: [ { Name: S, Configuration: { OAuthToken: "{{resolve:secretsmanager:github-token:SecretString:token}}" } } ] } ] } }
+            """, 1, null },
+        { "PF701 secret and certificate ARNs as parameter defaults", "PF701", """
+            Parameters:
+              DbSecret: { Type: String, Default: "arn:aws:secretsmanager:eu-west-1:123456789012:secret:payments/db-AbCdEf" }
+              Certificate: { Type: String, Default: "arn:aws:acm:eu-west-1:123456789012:certificate/0a1b2c3d-1111-2222-3333-444455556666" }
+              Plain: { Type: String, Default: payments }
+            Resources:
+              Task: { Type: AWS::ECS::TaskDefinition, Properties: { ContainerDefinitions: [ { Name: api, Image: nginx, Secrets: [ { Name: DB, ValueFrom: !Ref DbSecret } ] } ] } }
+            """, 2, null },
         { "PF701 dynamic reference to a secret of the same stack", "PF701", """
             Resources:
               Secret: { Type: AWS::SecretsManager::Secret, Properties: { GenerateSecretString: {} } }

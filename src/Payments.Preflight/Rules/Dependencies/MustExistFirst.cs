@@ -113,6 +113,24 @@ internal sealed partial class MustExistFirst : Rule
 
         foreach (var (name, node) in context.Template.Parameters.Entries)
         {
+            // A default that is the ARN of a secret, parameter or certificate is what the stack uses unless overridden.
+            if (node is MappingNode { IntrinsicName: null } withDefault && withDefault["Default"] is ScalarNode { Kind: ScalarKind.String } arn)
+            {
+                var path = $"Parameters/{name}/Default";
+                if (SecretArn().Match(arn.Value) is { Success: true } secret)
+                {
+                    context.ReportTemplate(path, arn, $"secret '{secret.Groups["name"].Value}' ({arn.Value}, default of parameter {name}) must exist before deploy");
+                }
+                else if (ParameterArn().Match(arn.Value) is { Success: true } ssm)
+                {
+                    context.ReportTemplate(path, arn, $"SSM parameter '/{ssm.Groups["name"].Value}' (default of parameter {name}) must exist before deploy");
+                }
+                else if (CertificateArn().IsMatch(arn.Value))
+                {
+                    context.ReportTemplate(path, arn, $"ACM certificate {arn.Value} (default of parameter {name}) must exist (issued, in this region) before deploy");
+                }
+            }
+
             if (node is MappingNode parameter
                 && (parameter["Type"] as ScalarNode)?.Value.StartsWith("AWS::SSM::Parameter::Value", StringComparison.Ordinal) == true
                 && parameter["Default"] is ScalarNode { Kind: not ScalarKind.Null } defaultValue
