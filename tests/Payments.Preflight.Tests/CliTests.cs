@@ -146,6 +146,33 @@ public sealed class CliTests : IDisposable
     }
 
     [Fact]
+    public void A_mix_of_file_directory_glob_and_cloud_assembly_manifest_is_checked_once_each()
+    {
+        var clean = "Resources:\n  Topic:\n    Type: AWS::SNS::Topic\n";
+        var file = Write("single.yaml", clean);
+        Directory.CreateDirectory(Path.Combine(directory, "dir", "nested"));
+        Write(Path.Combine("dir", "a.json"), "{\"Resources\": {\"Q\": {\"Type\": \"AWS::SQS::Queue\"}}}");
+        Write(Path.Combine("dir", "nested", "b.yml"), clean);
+        Directory.CreateDirectory(Path.Combine(directory, "globbed"));
+        Write(Path.Combine("globbed", "c.template"), clean);
+        Write(Path.Combine("globbed", "d.yaml"), "Resources:\n  Logs:\n    Type: AWS::Logs::LogGroup\n    Properties: { RetentionInDays: 45 }\n");
+        Directory.CreateDirectory(Path.Combine(directory, "cdk.out"));
+        Write(Path.Combine("cdk.out", "manifest.json"), "{\"version\": \"38.0.0\", \"artifacts\": {\"S\": {\"type\": \"aws:cloudformation:stack\", \"properties\": {\"templateFile\": \"S.template.json\"}}}}");
+        Write(Path.Combine("cdk.out", "S.template.json"), "{\"Resources\": {\"T\": {\"Type\": \"AWS::SNS::Topic\"}}}");
+
+        var (exit, output, _) = Run(
+            "check", file, Path.Combine(directory, "dir"), Path.Combine(directory, "globbed", "*"), Path.Combine(directory, "cdk.out", "manifest.json"),
+            file, "--format", "json");
+
+        using var document = JsonDocument.Parse(output);
+        Assert.Equal(6, document.RootElement.GetProperty("templates").GetInt32());
+        var finding = Assert.Single(document.RootElement.GetProperty("findings").EnumerateArray());
+        Assert.Equal("PF402", finding.GetProperty("ruleId").GetString());
+        Assert.EndsWith("d.yaml", finding.GetProperty("template").GetString(), StringComparison.Ordinal);
+        Assert.Equal(2, exit);
+    }
+
+    [Fact]
     public void Rules_command_lists_every_rule()
     {
         var (exit, output, _) = Run("rules");

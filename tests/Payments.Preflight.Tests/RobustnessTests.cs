@@ -138,6 +138,65 @@ public sealed class RobustnessTests : IDisposable
         Assert.Equal("PF002", finding.RuleId);
     }
 
+    [Theory]
+    [InlineData("deep-arrays.json", 100_000)]
+    [InlineData("deep-objects.json", 100_000)]
+    [InlineData("deep-flow.yaml", 100_000)]
+    [InlineData("deep-block.yaml", 500)]
+    public void Deep_nesting_is_a_limit_finding_with_a_line_not_a_stack_overflow(string name, int depth)
+    {
+        var path = Write(name, Nested(name, depth));
+        var finding = Assert.Single(PreflightEngine.Check([path], Options).Findings);
+        Assert.Equal("PF002", finding.RuleId);
+        Assert.Contains("nests deeper than 100 levels", finding.Message, StringComparison.Ordinal);
+        Assert.NotNull(finding.Line);
+    }
+
+    [Theory]
+    [InlineData("shallow-objects.json")]
+    [InlineData("shallow-block.yaml")]
+    public void Nesting_within_the_limit_is_read(string name)
+    {
+        var findings = PreflightEngine.Check([Write(name, Nested(name, 90))], Options).Findings;
+        Assert.DoesNotContain(findings, f => f.RuleId is "PF001" or "PF002" or "PF006");
+    }
+
+    /// <summary>A template whose one property nests <paramref name="depth"/> levels deep, in the file's syntax.</summary>
+    private static string Nested(string name, int depth)
+    {
+        var text = new StringBuilder();
+        if (name.EndsWith(".json", StringComparison.Ordinal))
+        {
+            var arrays = name.Contains("arrays", StringComparison.Ordinal);
+            text.Append("{\"Resources\": {\"Topic\": {\"Type\": \"AWS::SNS::Topic\", \"Metadata\": {\"Deep\": ");
+            for (var i = 0; i < depth; i++)
+            {
+                text.Append(arrays ? "[" : "{\"a\":\n");
+            }
+
+            text.Append('1');
+            for (var i = 0; i < depth; i++)
+            {
+                text.Append(arrays ? ']' : '}');
+            }
+
+            return text.Append("}}}}").ToString();
+        }
+
+        text.Append("Resources:\n  Topic:\n    Type: AWS::SNS::Topic\n    Metadata:\n      Deep:");
+        if (name.Contains("flow", StringComparison.Ordinal))
+        {
+            return text.Append(' ').Append('[', depth).Append('1').Append(']', depth).Append('\n').ToString();
+        }
+
+        for (var i = 0; i < depth; i++)
+        {
+            text.Append('\n').Append(' ', 8 + (2 * i)).Append("a:");
+        }
+
+        return text.Append(" 1\n").ToString();
+    }
+
     [Fact]
     public void Long_alias_chains_below_the_limit_are_read()
     {
