@@ -11,18 +11,24 @@ if (args is ["flat-outputs", .. var rest])
     return FlatOutputs.Run(rest, Console.In, Console.Out, Console.Error);
 }
 
-// PAYMENTS_SYNTH_TIMINGS=1 prints where synth time goes (process start, jsii start, compose, synth, gate)
-// to stderr, for bench/synth; off by default so normal synth output stays quiet.
+// PAYMENTS_SYNTH_TIMINGS=1 prints where synth time goes (jsii start, compose, synth, gate) to stderr, for
+// bench/synth: wall time per phase and the CPU time of this process and of the jsii Node child (the two
+// sides of every round trip). Off by default so normal synth output stays quiet.
 var timings = System.Environment.GetEnvironmentVariable("PAYMENTS_SYNTH_TIMINGS") == "1";
 var clock = Stopwatch.StartNew();
+var (lastDotnetCpu, lastNodeCpu) = (TimeSpan.Zero, TimeSpan.Zero);
 void Mark(string phase)
 {
-    if (timings)
+    if (!timings)
     {
-        var sinceProcessStart = DateTime.Now - Process.GetCurrentProcess().StartTime;
-        Console.Error.WriteLine($"synth-timing: {phase,-8} {clock.Elapsed.TotalMilliseconds,8:F0} ms (process age {sinceProcessStart.TotalMilliseconds:F0} ms)");
-        clock.Restart();
+        return;
     }
+    var dotnetCpu = Process.GetCurrentProcess().TotalProcessorTime;
+    var nodeCpu = SynthTimings.DescendantProcessorTime();
+    Console.Error.WriteLine(
+        $"synth-timing: {phase,-8} wall {clock.Elapsed.TotalMilliseconds,6:F0} ms, cpu .NET {(dotnetCpu - lastDotnetCpu).TotalMilliseconds,6:F0} ms, node {(nodeCpu - lastNodeCpu).TotalMilliseconds,6:F0} ms");
+    (lastDotnetCpu, lastNodeCpu) = (dotnetCpu, nodeCpu);
+    clock.Restart();
 }
 
 Mark("main");
