@@ -8,6 +8,23 @@ public sealed class RuleTableTests
 {
     public static TheoryData<string, string, string, int, string?> Cases() => new()
     {
+        // PF003 and AWS::LanguageExtensions loops
+        { "PF003 Fn::ForEach under the LanguageExtensions transform is not a malformed resource", "PF003", """
+            Transform: [ AWS::LanguageExtensions, AWS::Serverless-2016-10-31 ]
+            Resources:
+              Fn::ForEach::Topics:
+                - TopicName
+                - [ Success, Failure ]
+                - SnsTopic${TopicName}: { Type: AWS::SNS::Topic, Properties: { TopicName: !Ref TopicName } }
+              Bucket: { Type: AWS::S3::Bucket, DeletionPolicy: !If [ Prod, Retain, Delete ] }
+            """, 0, null },
+        { "PF003 Fn::ForEach without the transform", "PF003", """
+            Resources:
+              Fn::ForEach::Topics:
+                - TopicName
+                - [ Success, Failure ]
+                - SnsTopic${TopicName}: { Type: AWS::SNS::Topic }
+            """, 1, null },
         // PF101: literal service name matching, unknown service names never reported.
         { "PF101 literal ServiceName matches a rolling service", "PF101", """
             Resources:

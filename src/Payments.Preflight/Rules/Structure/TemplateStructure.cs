@@ -68,6 +68,17 @@ internal sealed class TemplateStructure : Rule
         foreach (var (logicalId, node) in resources.Entries)
         {
             var path = $"Resources/{logicalId}";
+            if (logicalId.StartsWith("Fn::ForEach::", StringComparison.Ordinal))
+            {
+                // AWS::LanguageExtensions expands these loops at deploy time; their resources are not checked here.
+                if (!HasTransform(context, "AWS::LanguageExtensions"))
+                {
+                    context.ReportTemplate(path, node, $"{logicalId} needs `Transform: AWS::LanguageExtensions`; without it CloudFormation rejects the template");
+                }
+
+                continue;
+            }
+
             if (node is not MappingNode body)
             {
                 context.ReportTemplate(path, node, $"resource {logicalId} must be a mapping with a Type");
@@ -103,6 +114,13 @@ internal sealed class TemplateStructure : Rule
             }
         }
     }
+
+    private static bool HasTransform(RuleContext context, string name) => context.Template.Root["Transform"] switch
+    {
+        ScalarNode single => single.Value == name,
+        SequenceNode list => list.Items.OfType<ScalarNode>().Any(t => t.Value == name),
+        _ => false,
+    };
 
     /// <summary>Walks the properties and reports well-known lists given as scalars/maps and objects given as scalars/lists.</summary>
     private static void CheckShapes(RuleContext context, Resource resource, MappingNode map, string path, int depth)
