@@ -81,6 +81,27 @@ public sealed partial class StartupKeyTests : IDisposable
     }
 
     [Fact]
+    public async Task Without_store_settings_the_service_keeps_a_wal_sqlite_file_under_data()
+    {
+        using (var service = ServiceProcess.Start(scratch, new Dictionary<string, string>
+        {
+            ["ASPNETCORE_ENVIRONMENT"] = "Development",
+            ["Payments__Shutdown__DrainDelaySeconds"] = "0",
+        }))
+        {
+            await service.WaitUntilReadyAsync();
+        }
+
+        var database = Path.Combine(scratch, "data", "payments.db");
+        Assert.True(File.Exists(database), "no ./data/payments.db under the working directory");
+        await using var connection = new Microsoft.Data.Sqlite.SqliteConnection($"Data Source={database};Pooling=false");
+        await connection.OpenAsync();
+        await using var command = connection.CreateCommand();
+        command.CommandText = "PRAGMA journal_mode";
+        Assert.Equal("wal", (string?)await command.ExecuteScalarAsync());
+    }
+
+    [Fact]
     public async Task Admin_command_prints_only_a_new_key_on_stdout_and_the_service_accepts_it()
     {
         var database = $"Data Source={Path.Combine(scratch, "payments.db")}";

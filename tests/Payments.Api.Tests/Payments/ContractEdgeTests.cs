@@ -69,6 +69,28 @@ public abstract partial class ContractEdgeTests(ApiFixture fixture) : ApiTestBas
     }
 
     [Fact]
+    public async Task Balance_is_read_from_the_journal_not_from_the_payments_table()
+    {
+        var merchant = "acct_" + Guid.NewGuid().ToString("N")[..12];
+        using var client = Fixture.ClientWithKey(await Fixture.Factory.Services.GetRequiredService<Api.Merchants.MerchantStore>().CreateKeyAsync(merchant, CancellationToken.None));
+        await CreatePaymentAsync(client, amount: 1000);
+
+        // Balanced journal rows with no payment row behind them: only a ledger-derived balance sees them.
+        await ExecuteAsync($"""
+            INSERT INTO ledger_entries (merchant_id, payment_id, refund_id, movement, account, currency, amount) VALUES
+            ('{merchant}', 'pay_journal_only', NULL, 'capture', 'merchant_authorized', 'usd', 500),
+            ('{merchant}', 'pay_journal_only', NULL, 'capture', 'merchant_captured', 'usd', -500),
+            ('{merchant}', 'pay_journal_only', 're_journal_only', 'refund', 'merchant_refunds', 'usd', 200),
+            ('{merchant}', 'pay_journal_only', 're_journal_only', 'refund', 'acquirer_receivable', 'usd', -200)
+            """);
+        var usd = Assert.Single((await GetAsync(client, "/v1/balance")).Json.GetProperty("currencies").EnumerateArray());
+
+        Assert.Equal(1500, usd.GetProperty("captured").GetInt64());
+        Assert.Equal(200, usd.GetProperty("refunded").GetInt64());
+        Assert.Equal(1300, usd.GetProperty("net").GetInt64());
+    }
+
+    [Fact]
     public void Currency_table_has_iso_4217_exponents_with_jpy_zero_decimal()
     {
         foreach (var (code, exponent) in new[] { ("usd", 2), ("eur", 2), ("jpy", 0), ("krw", 0), ("kwd", 3), ("bhd", 3), ("clf", 4) })
