@@ -254,3 +254,18 @@ public sealed class RequirementAuditTests(SynthesizedEnvironments app)
         Assert.All(tests, t => Assert.True(Path.GetRelativePath(Path.Combine(root, "src/Payments.Platform/Lambda"), t).Count(c => c == Path.DirectorySeparatorChar) <= 1, $"{t} is deeper than the globs in scripts/test.sh reach"));
     }
 }
+
+/// <summary>The preflight gate over the whole app as <c>cdk synth</c> writes it, the delivery stack included.</summary>
+[Collection(SynthesizedApp.Name)]
+public sealed class WholeAssemblyGateTests(Payments.Platform.Tests.Delivery.DeliveredApp app) : IClassFixture<Payments.Platform.Tests.Delivery.DeliveredApp>
+{
+    [Fact]
+    public void The_synthesized_app_with_the_pipeline_stack_passes_preflight_with_no_error_or_warning()
+    {
+        var templates = Directory.GetFiles(app.AssemblyDirectory, "*.template.json", SearchOption.AllDirectories);
+        Assert.Contains(templates, t => Path.GetFileName(t) == "Delivery.template.json");
+        using var log = new StringWriter();
+        Assert.Equal(0, SynthGate.Check(app.AssemblyDirectory, log));
+        Assert.Contains("preflight: 4 template(s), 0 error(s), 0 warning(s)", log.ToString(), StringComparison.Ordinal);
+    }
+}
