@@ -71,8 +71,8 @@ public sealed partial class MetaTests
         { 4, "PF106 PF107", "000 004" },
         { 5, "PF108", "000" },
         { 6, "PF109", "000" },
-        { 7, "PF201", "001" },
-        { 8, "PF202", "004" },
+        { 7, "PF201 PF204", "001" },
+        { 8, "PF202 PF203", "004" },
         { 9, "PF301 PF302", "003" },
         { 10, "PF303 PF304", "003" },
         { 11, "PF401", "001 004" },
@@ -129,7 +129,7 @@ public sealed partial class MetaTests
     [Fact]
     public void Data_files_are_dated()
     {
-        foreach (var file in new[] { "lambda-runtimes.json", "managed-policies.json", "service-principals.json", "rds-engine-versions.json", "fargate-cpu-memory.json", "log-retention.json", "prices.json", "db-parameters.json", "stateful-resources.json", "iam-service-prefixes.json" })
+        foreach (var file in new[] { "lambda-runtimes.json", "managed-policies.json", "service-principals.json", "rds-engine-versions.json", "fargate-cpu-memory.json", "log-retention.json", "prices.json", "db-parameters.json", "stateful-resources.json", "iam-service-prefixes.json", "retired-managed-policies.json" })
         {
             Assert.Matches(@"^\d{4}-\d{2}-\d{2}$", Payments.Preflight.Data.PreflightData.Retrieved(file));
         }

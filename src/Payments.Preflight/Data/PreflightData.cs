@@ -11,6 +11,7 @@ internal static class PreflightData
     private static readonly Lazy<IReadOnlyDictionary<string, LambdaRuntime>> LambdaRuntimesLazy = new(LoadLambdaRuntimes);
     private static readonly Lazy<HashSet<string>> ManagedPoliciesLazy = new(() => StringSet("managed-policies.json", "policies", StringComparer.Ordinal));
     private static readonly Lazy<HashSet<string>> ServicePrincipalsLazy = new(LoadServicePrincipals);
+    private static readonly Lazy<IReadOnlyDictionary<string, string>> RetiredManagedPoliciesLazy = new(() => StringMap("retired-managed-policies.json", "policies"));
     private static readonly Lazy<IReadOnlyDictionary<string, string>> PrincipalMistakesLazy = new(() => StringMap("service-principals.json", "commonMistakes"));
     private static readonly Lazy<HashSet<string>> StatefulTypesLazy = new(() => StringSet("stateful-resources.json", "resourceTypes", StringComparer.Ordinal));
     private static readonly Lazy<HashSet<long>> RetentionDaysLazy = new(LoadRetention);
@@ -23,6 +24,9 @@ internal static class PreflightData
 
     /// <summary>AWS managed policy names with their path, e.g. "service-role/AmazonECSTaskExecutionRolePolicy".</summary>
     public static HashSet<string> ManagedPolicies => ManagedPoliciesLazy.Value;
+
+    /// <summary>Retired (or never existing) AWS managed policy names and what to use instead.</summary>
+    public static IReadOnlyDictionary<string, string> RetiredManagedPolicies => RetiredManagedPoliciesLazy.Value;
 
     public static HashSet<string> ServicePrincipals => ServicePrincipalsLazy.Value;
 

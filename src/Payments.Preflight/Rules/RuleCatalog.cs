@@ -32,6 +32,7 @@ internal static class RuleCatalog
         new ManagedPolicyExists(),
         new ServicePrincipalExists(),
         new UnrecognizedServicePrincipal(),
+        new UnknownManagedPolicy(),
         new DbEngineVersionOffered(),
         new DbEngineVersionDeprecated(),
         new DbParameterRange(),

@@ -27,6 +27,7 @@ internal static class RuleIds
     public const string ManagedPolicyExists = "PF201";
     public const string ServicePrincipalExists = "PF202";
     public const string UnrecognizedServicePrincipal = "PF203";
+    public const string UnknownManagedPolicy = "PF204";
 
     // 3xx: databases
     public const string DbEngineVersionOffered = "PF301";

@@ -273,6 +273,34 @@ public sealed class RuleTableTests
               Service: { Type: AWS::ECS::Service, Properties: { DesiredCount: 1 } }
             """, 0, null },
         // PF201
+        { "PF201 retired policy without a near name", "PF201", """
+            Resources:
+              R: { Type: AWS::IAM::Role, Properties: { AssumeRolePolicyDocument: {}, ManagedPolicyArns: [ arn:aws:iam::aws:policy/AmazonEC2ContainerServiceFullAccess ] } }
+            """, 1, null },
+        { "PF201 never-existing service-role name", "PF201", """
+            Resources:
+              R: { Type: AWS::IAM::Role, Properties: { AssumeRolePolicyDocument: {}, ManagedPolicyArns: [ arn:aws:iam::aws:policy/AWSCodePipelineServiceRole ] } }
+            """, 1, null },
+        { "PF201 renamed with an underscore", "PF201", """
+            Resources:
+              R: { Type: AWS::IAM::Role, Properties: { AssumeRolePolicyDocument: {}, ManagedPolicyArns: [ arn:aws:iam::aws:policy/AWSLambdaFullAccess ] } }
+            """, 1, null },
+        { "PF201 a name newer than the data is not an error", "PF201", """
+            Resources:
+              R: { Type: AWS::IAM::Role, Properties: { AssumeRolePolicyDocument: {}, ManagedPolicyArns: [ arn:aws:iam::aws:policy/AmazonBedrockBrandNewAgentAccess ] } }
+            """, 0, null },
+        { "PF204 a name newer than the data is a warning", "PF204", """
+            Resources:
+              R: { Type: AWS::IAM::Role, Properties: { AssumeRolePolicyDocument: {}, ManagedPolicyArns: [ arn:aws:iam::aws:policy/AmazonBedrockBrandNewAgentAccess ] } }
+            """, 1, null },
+        { "PF204 sure failures are PF201 only", "PF204", """
+            Resources:
+              R: { Type: AWS::IAM::Role, Properties: { AssumeRolePolicyDocument: {}, ManagedPolicyArns: [ arn:aws:iam::aws:policy/AWSLambdaFullAccess ] } }
+            """, 0, null },
+        { "PF204 known policy", "PF204", """
+            Resources:
+              R: { Type: AWS::IAM::Role, Properties: { AssumeRolePolicyDocument: {}, ManagedPolicyArns: [ arn:aws:iam::aws:policy/ReadOnlyAccess ] } }
+            """, 0, null },
         { "PF201 Join with partition", "PF201", """
             Resources:
               Role: { Type: AWS::IAM::Role, Properties: { ManagedPolicyArns: [ !Join [ "", [ "arn:", !Ref AWS::Partition, ":iam::aws:policy/AWSCodePipelineServiceRole" ] ] ] } }

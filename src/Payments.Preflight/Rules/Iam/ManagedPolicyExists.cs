@@ -7,7 +7,7 @@ namespace Payments.Preflight.Rules.Iam;
 
 internal sealed partial class ManagedPolicyExists : Rule
 {
-    private static readonly string[] PolicyHolders = ["AWS::IAM::Role", "AWS::IAM::User", "AWS::IAM::Group"];
+    internal static readonly string[] PolicyHolders = ["AWS::IAM::Role", "AWS::IAM::User", "AWS::IAM::Group"];
 
     public override RuleDescriptor Descriptor { get; } = new(
         RuleIds.ManagedPolicyExists, Severity.Error,
@@ -54,22 +54,43 @@ internal sealed partial class ManagedPolicyExists : Rule
                     continue;
                 }
 
-                var name = match.Groups["name"].Value;
-                if (PreflightData.ManagedPolicies.Contains(name))
+                if (Classify(match.Groups["name"].Value) is { } problem)
                 {
-                    continue;
+                    context.Report(resource, $"Properties/ManagedPolicyArns/{i}", arns[i],
+                        $"AWS managed policy '{match.Groups["name"].Value}' does not exist (data of {PreflightData.Retrieved("managed-policies.json")}); attaching it fails the deploy. {problem}");
                 }
-
-                var baseName = name[(name.LastIndexOf('/') + 1)..];
-                var samePolicyOtherPath = PreflightData.ManagedPolicies.FirstOrDefault(p => p.EndsWith("/" + baseName, StringComparison.Ordinal) || p == baseName);
-                var hint = samePolicyOtherPath is not null
-                    ? $" It exists as arn:aws:iam::aws:policy/{samePolicyOtherPath} (mind the path)."
-                    : Similar(baseName) is { } similar ? $" Did you mean {similar}?" : " Use a current managed policy or an inline policy.";
-                context.Report(resource, $"Properties/ManagedPolicyArns/{i}", arns[i],
-                    $"AWS managed policy '{name}' does not exist (data of {PreflightData.Retrieved("managed-policies.json")}); attaching it fails the deploy.{hint}");
             }
         }
     }
+
+    /// <summary>
+    /// Why a policy name surely fails, or null. Sure means: retired, present under another path, or a near-identical
+    /// name exists (AWSLambdaFullAccess vs AWSLambda_FullAccess). A name merely missing from the data may be newer
+    /// than the data: PF204 warns about it instead.
+    /// </summary>
+    internal static string? Classify(string name)
+    {
+        if (PreflightData.ManagedPolicies.Contains(name))
+        {
+            return null;
+        }
+
+        var baseName = name[(name.LastIndexOf('/') + 1)..];
+        if (PreflightData.RetiredManagedPolicies.TryGetValue(baseName, out var replacement))
+        {
+            return $"It was retired or never existed: use {replacement}.";
+        }
+
+        var samePolicyOtherPath = PreflightData.ManagedPolicies.FirstOrDefault(p => p.EndsWith("/" + baseName, StringComparison.Ordinal) || p == baseName);
+        if (samePolicyOtherPath is not null)
+        {
+            return $"It exists as arn:aws:iam::aws:policy/{samePolicyOtherPath} (mind the path).";
+        }
+
+        return Similar(baseName) is { } similar ? $"Did you mean {similar}?" : null;
+    }
+
+    internal static Match AwsManagedPolicy(string arn) => AwsManagedArn().Match(arn);
 
     private static readonly System.Collections.Concurrent.ConcurrentDictionary<string, string?> SimilarCache = new(StringComparer.Ordinal);
 
