@@ -12,7 +12,7 @@ namespace Payments.Api.Tests.Hosting;
 /// The image's promise without a Docker daemon: the built service runs as a non-root user with the
 /// whole root filesystem read-only, a fresh tmpfs on <c>/tmp</c> and one writable data directory
 /// (what <c>docker run --read-only --user app -v data:/data --tmpfs /tmp</c> gives it), in a private
-/// mount namespace (<c>unshare -m</c>; tests and CI run as root). It serves, writes only to the data
+/// mount namespace (<c>unshare -m</c>, as root or through passwordless <c>sudo</c>). It serves, writes only to the data
 /// directory, and stops cleanly on SIGTERM.
 /// </summary>
 public sealed class ReadOnlyRootTests : IDisposable
@@ -57,8 +57,12 @@ public sealed class ReadOnlyRootTests : IDisposable
               Payments__Shutdown__DrainDelaySeconds=0 Payments__TransactionLog__PollIntervalMs=100 \
               dotnet /opt/Payments.Api.dll
             """.Replace("\r\n", "\n", StringComparison.Ordinal));
-        var start = new ProcessStartInfo("unshare") { RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false };
-        foreach (var argument in new[] { "-m", "sh", script })
+        // A private mount namespace needs root: as root (this machine, CodeBuild) run unshare directly,
+        // otherwise (a GitHub-hosted runner) through passwordless sudo; without either the test fails
+        // with sudo's own message rather than being skipped.
+        var asRoot = Environment.UserName == "root";
+        var start = new ProcessStartInfo(asRoot ? "unshare" : "sudo") { RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false };
+        foreach (var argument in asRoot ? new[] { "-m", "sh", script } : ["-n", "unshare", "-m", "sh", script])
         {
             start.ArgumentList.Add(argument);
         }
