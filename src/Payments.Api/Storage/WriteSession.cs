@@ -74,10 +74,31 @@ public sealed class PostgresWriteSession(NpgsqlConnection connection) : WriteSes
 
         foreach (var statement in statements)
         {
-            var command = new NpgsqlBatchCommand(statement.Sql);
-            foreach (var (name, value) in statement.Parameters)
+            var positional = PositionalSql.For(statement.Sql);
+            var command = new NpgsqlBatchCommand(positional.Sql);
+            var parameters = statement.Parameters;
+            var next = 0;
+            foreach (var name in positional.Names)
             {
-                command.Parameters.Add(TypedParameter(name, value));
+                // Statements add their parameters in SQL order, so the search almost always hits at once.
+                var found = -1;
+                for (var probe = 0; probe < parameters.Count; probe++)
+                {
+                    var at = (next + probe) % parameters.Count;
+                    if (string.Equals(parameters[at].Key, name, StringComparison.Ordinal))
+                    {
+                        found = at;
+                        break;
+                    }
+                }
+
+                if (found < 0)
+                {
+                    throw new InvalidOperationException($"the statement uses @{name} but does not set it: {statement.Sql}");
+                }
+
+                command.Parameters.Add(TypedParameter(parameters[found].Value));
+                next = found + 1;
             }
 
             batch.BatchCommands.Add(command);
@@ -134,14 +155,14 @@ public sealed class PostgresWriteSession(NpgsqlConnection connection) : WriteSes
         return results;
     }
 
-    // Typed parameters skip Npgsql's per-execution type inference and the boxing of the value.
-    private static NpgsqlParameter TypedParameter(string name, object? value) => value switch
+    // Positional (unnamed) and typed: Npgsql neither parses the SQL nor infers types per execution.
+    private static NpgsqlParameter TypedParameter(object? value) => value switch
     {
-        string text => new NpgsqlParameter<string>(name, NpgsqlTypes.NpgsqlDbType.Text) { TypedValue = text },
-        long number => new NpgsqlParameter<long>(name, NpgsqlTypes.NpgsqlDbType.Bigint) { TypedValue = number },
-        int number => new NpgsqlParameter<int>(name, NpgsqlTypes.NpgsqlDbType.Integer) { TypedValue = number },
-        null => new NpgsqlParameter(name, NpgsqlTypes.NpgsqlDbType.Text) { Value = DBNull.Value },
-        _ => new NpgsqlParameter(name, value),
+        string text => new NpgsqlParameter<string> { NpgsqlDbType = NpgsqlTypes.NpgsqlDbType.Text, TypedValue = text },
+        long number => new NpgsqlParameter<long> { NpgsqlDbType = NpgsqlTypes.NpgsqlDbType.Bigint, TypedValue = number },
+        int number => new NpgsqlParameter<int> { NpgsqlDbType = NpgsqlTypes.NpgsqlDbType.Integer, TypedValue = number },
+        null => new NpgsqlParameter { NpgsqlDbType = NpgsqlTypes.NpgsqlDbType.Text, Value = DBNull.Value },
+        _ => new NpgsqlParameter { Value = value },
     };
 
     public override async ValueTask DisposeAsync()
