@@ -36,6 +36,9 @@ public sealed class CliTests : IDisposable
         Assert.Equal(2, Run("check", path, "--non-zero-exit-code", "error").Exit);
         Assert.Equal(2 | 4, Run("check", path, "--non-zero-exit-code", "warning").Exit);
         Assert.Equal(0, Run("check", path, "--non-zero-exit-code", "none").Exit);
+        Assert.Equal(4, Run("check", path, "--non-zero-exit-code", "warning", "--ignore", "PF402").Exit);
+        Assert.Equal(0, Run("check", path, "--non-zero-exit-code", "error", "--ignore", "PF402").Exit);
+        Assert.Contains("PF602", Run("check", path, "--non-zero-exit-code", "none").Output, StringComparison.Ordinal);
     }
 
     [Fact]
@@ -59,6 +62,8 @@ public sealed class CliTests : IDisposable
     [InlineData("check x.yaml --bogus")]
     [InlineData("docs")]
     [InlineData("check x.yaml --non-zero-exit-code sometimes")]
+    [InlineData("check x.yaml --non-zero-exit-code none --bogus")]
+    [InlineData("check --non-zero-exit-code none /definitely/not/here.yaml")]
     public void Usage_errors_exit_2_with_a_message(string commandLine)
     {
         Write("x.yaml", "Resources: {}\n");
