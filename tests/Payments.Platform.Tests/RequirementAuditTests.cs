@@ -253,6 +253,34 @@ public sealed class RequirementAuditTests(SynthesizedEnvironments app)
         Assert.True(tests.Length >= 2, "the hook and the watchdog have node tests");
         Assert.All(tests, t => Assert.True(Path.GetRelativePath(Path.Combine(root, "src/Payments.Platform/Lambda"), t).Count(c => c == Path.DirectorySeparatorChar) <= 1, $"{t} is deeper than the globs in scripts/test.sh reach"));
     }
+
+    [Theory]
+    [InlineData("dev", 7, "false")]
+    [InlineData("staging", 7, "false")]
+    [InlineData("prod", 30, "true")]
+    public void Key_deletion_window_and_alb_deletion_protection_come_from_the_table(string env, int keyDays, string albProtection)
+    {
+        // Table columns, not `if (prod)` in the constructs (issue 3: one typed table).
+        var config = app.Stage(env).Config;
+        Assert.Equal((keyDays, albProtection == "true", env == "prod"), (config.KeyDeletionWindowDays, config.LoadBalancerDeletionProtection, config.RequiresCertificate));
+        Assert.Equal(keyDays, app.One(env, "AWS::KMS::Key").Props()["PendingWindowInDays"].Number());
+        var attributes = app.One(env, "AWS::ElasticLoadBalancingV2::LoadBalancer").Props()["LoadBalancerAttributes"].Items();
+        Assert.Equal(albProtection, attributes.Single(a => a["Key"].Str() == "deletion_protection.enabled")["Value"].Str());
+    }
+
+    [Fact]
+    public void Constructs_do_not_branch_on_the_environment_name()
+    {
+        var root = Payments.Platform.Tests.Delivery.NodeScript.RepositoryRoot();
+        foreach (var file in Directory.GetFiles(Path.Combine(root, "src/Payments.Platform/Constructs"), "*.cs").Concat(Directory.GetFiles(Path.Combine(root, "src/Payments.Platform/Stacks"), "*.cs")))
+        {
+            var text = File.ReadAllText(file);
+            foreach (var name in SynthesizedEnvironments.EnvironmentNames)
+            {
+                Assert.DoesNotContain($"\"{name}\"", text, StringComparison.Ordinal);
+            }
+        }
+    }
 }
 
 /// <summary>The preflight gate over the whole app as <c>cdk synth</c> writes it, the delivery stack included.</summary>

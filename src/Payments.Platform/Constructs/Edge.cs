@@ -103,7 +103,7 @@ public sealed class Edge : Construct
             VpcSubnets = new SubnetSelection { SubnetGroupName = Network.PublicTier },
             SecurityGroup = SecurityGroup,
             DropInvalidHeaderFields = true,
-            DeletionProtection = env.IsProduction,
+            DeletionProtection = env.LoadBalancerDeletionProtection,
         });
         LoadBalancer.LogAccessLogs(AccessLogBucket, "alb");
 
@@ -129,7 +129,7 @@ public sealed class Edge : Construct
             Open = false,
             DefaultTargetGroups = [GreenTargetGroup],
         });
-        if (!Https && env.IsProduction)
+        if (!Https && env.RequiresCertificate)
         {
             Annotations.Of(this).AddWarningV2("payments:edge:no-certificate",
                 $"{env.Name} has no certificate: the ALB serves plain HTTP. Deploy prod with -c certificateArn:{env.Name}=<ACM certificate ARN>.");

@@ -30,7 +30,7 @@ public sealed class EncryptionKeys : Construct
             Alias = $"alias/{env.Prefix}",
             Description = $"Payments {env.Name}: logs, database, secrets, buckets, topics, images",
             EnableKeyRotation = true,
-            PendingWindow = Duration.Days(env.IsProduction ? 30 : 7),
+            PendingWindow = Duration.Days(env.KeyDeletionWindowDays),
             RemovalPolicy = env.DestroyOnDelete ? RemovalPolicy.DESTROY : RemovalPolicy.RETAIN,
         });
 

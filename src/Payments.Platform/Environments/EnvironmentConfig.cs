@@ -68,6 +68,15 @@ public sealed record EnvironmentConfig
 
     public required DataRemoval Removal { get; init; }
 
+    /// <summary>Days a deleted key waits before it is gone (7 is the AWS minimum; prod keeps the longest undo window).</summary>
+    public required int KeyDeletionWindowDays { get; init; }
+
+    /// <summary>ALB deletion protection: on where data is retained, off where one <c>cdk destroy</c> must remove everything.</summary>
+    public required bool LoadBalancerDeletionProtection { get; init; }
+
+    /// <summary>Whether serving plain HTTP (no <see cref="CertificateArn"/>) is a misconfiguration that synth warns about.</summary>
+    public required bool RequiresCertificate { get; init; }
+
     public required int TransactionLogInfrequentAccessAfterDays { get; init; }
     public required int TransactionLogGlacierAfterDays { get; init; }
     public required int TransactionLogExpireAfterDays { get; init; }
