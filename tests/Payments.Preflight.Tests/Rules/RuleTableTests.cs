@@ -25,6 +25,19 @@ public sealed class RuleTableTests
                 - [ Success, Failure ]
                 - SnsTopic${TopicName}: { Type: AWS::SNS::Topic }
             """, 1, null },
+        { "PF003 policy documents given as JSON strings are accepted", "PF003", """
+            Resources:
+              Role: { Type: AWS::IAM::Role, Properties: { AssumeRolePolicyDocument: '{"Statement":[{"Effect":"Allow","Principal":{"Service":"lambda.amazonaws.com"},"Action":"sts:AssumeRole"}]}' } }
+              Key: { Type: AWS::KMS::Key, Properties: { KeyPolicy: '{"Statement":[]}' } }
+            """, 0, null },
+        { "PF003 policy document given as a list", "PF003", """
+            Resources:
+              Role: { Type: AWS::IAM::Role, Properties: { AssumeRolePolicyDocument: [ a ] } }
+            """, 1, null },
+        { "PF003 Connect rule actions are an object", "PF003", """
+            Resources:
+              Rule: { Type: AWS::Connect::Rule, Properties: { Actions: { AssignContactCategoryActions: [ {} ] } } }
+            """, 0, null },
         // PF101: literal service name matching, unknown service names never reported.
         { "PF101 literal ServiceName matches a rolling service", "PF101", """
             Resources:

@@ -17,9 +17,15 @@ internal sealed class TemplateStructure : Rule
 
     private static readonly HashSet<string> MapProperties = new(StringComparer.Ordinal)
     {
-        "DeploymentController", "DeploymentConfiguration", "LoadBalancerInfo", "AssumeRolePolicyDocument", "KeyPolicy",
+        "DeploymentController", "DeploymentConfiguration", "LoadBalancerInfo",
         "VersioningConfiguration", "LifecycleConfiguration", "HealthCheck", "NetworkConfiguration", "ArtifactStore", "ActionTypeId",
     };
+
+    /// <summary>Policy documents: CloudFormation takes an object or a JSON string (schema type ["object", "string"]), never a list.</summary>
+    private static readonly HashSet<string> DocumentProperties = new(StringComparer.Ordinal) { "AssumeRolePolicyDocument", "KeyPolicy", "PolicyDocument" };
+
+    /// <summary>Resource types where a listed name has another shape (AWS::Connect::Rule's Actions is an object).</summary>
+    private static readonly HashSet<(string Type, string Property)> ShapeExceptions = [("AWS::Connect::Rule", "Actions")];
 
     public override RuleDescriptor Descriptor { get; } = new(
         RuleIds.TemplateStructure, Severity.Error, "Template structure is invalid",
@@ -133,8 +139,12 @@ internal sealed class TemplateStructure : Rule
         foreach (var (key, value) in map.Entries)
         {
             var valuePath = $"{path}/{key}";
-            var isIntrinsic = value is MappingNode { IntrinsicName: not null };
-            if (!isIntrinsic && ListProperties.Contains(key) && value is not SequenceNode)
+            var isIntrinsic = value is MappingNode { IntrinsicName: not null } || ShapeExceptions.Contains((resource.Type, key));
+            if (!isIntrinsic && DocumentProperties.Contains(key) && value is SequenceNode)
+            {
+                context.Report(resource, valuePath, value, $"{key} of {resource.LogicalId} must be a policy document (a mapping, or a JSON string), not a list; CloudFormation rejects the template.");
+            }
+            else if (!isIntrinsic && ListProperties.Contains(key) && value is not SequenceNode)
             {
                 context.Report(resource, valuePath, value, $"{key} of {resource.LogicalId} must be a list; CloudFormation rejects the template (\"expected type: JSONArray\").");
             }
