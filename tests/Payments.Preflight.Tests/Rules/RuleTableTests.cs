@@ -396,6 +396,14 @@ public sealed class RuleTableTests
             Resources:
               Db: { Type: AWS::RDS::DBInstance, Properties: { Engine: postgres, EngineVersion: "19.2" } }
             """, 0, null },
+        { "PF301 mysql 8.0 patch newer than the data is unknown (8.4 exists)", "PF301", """
+            Resources:
+              Db: { Type: AWS::RDS::DBInstance, Properties: { Engine: MySQL, EngineVersion: "8.0.99" } }
+            """, 0, null },
+        { "PF302 mysql 8.0 suggests the newest 8.0, not 8.4", "PF302", """
+            Resources:
+              Db: { Type: AWS::RDS::DBInstance, Properties: { Engine: mysql, EngineVersion: "8.0.36" } }
+            """, 1, null },
         { "PF301 typo below the known range", "PF301", """
             Resources:
               Db: { Type: AWS::RDS::DBInstance, Properties: { Engine: postgres, EngineVersion: "17.0" } }
@@ -759,5 +767,15 @@ public sealed class RuleTableTests
             .Where(f => f.RuleId == ruleId).ToList();
         Assert.True(expected == findings.Count, $"{name}: expected {expected} {ruleId} finding(s), got {findings.Count}: {string.Join(" | ", findings.Select(f => f.Message))}");
         Assert.All(findings, f => Assert.NotNull(f.Line));
+    }
+
+    [Fact]
+    public void Deprecated_mysql_version_suggests_the_newest_of_its_own_major_version()
+    {
+        var finding = Assert.Single(TestTemplates.CheckRule("""
+            Resources:
+              Db: { Type: AWS::RDS::DBInstance, Properties: { Engine: mysql, EngineVersion: "8.0.36" } }
+            """, "PF302"));
+        Assert.Matches(@"Use 8\.0\.\d+\.$", finding.Message);
     }
 }

@@ -56,19 +56,25 @@ internal static class EngineVersionModel
 
         // Newer than every version the data knows for its major version (or a newer major): RDS may have released
         // it after the data was taken, so it is unknown, not an error. Only a gap in the known range is "not offered".
-        var major = version.Split('.')[0];
+        // The major version is the first part (postgres 16.4) or, for three-part versions, the first two (mysql 8.0.36).
+        var parts = version.Split('.');
         var known = versions.Current.Concat(versions.Deprecated).ToList();
-        var sameMajor = known.Where(v => v.Split('.')[0] == major).ToList();
-        var newest = (sameMajor.Count > 0 ? sameMajor : known).OrderBy(v => v, VersionComparer.Instance).LastOrDefault();
+        var sameMajorMinor = parts.Length >= 3 ? known.Where(v => v.StartsWith($"{parts[0]}.{parts[1]}.", StringComparison.Ordinal)).ToList() : [];
+        var sameMajor = known.Where(v => v.Split('.')[0] == parts[0]).ToList();
+        var group = sameMajorMinor.Count > 0 ? sameMajorMinor : sameMajor.Count > 0 ? sameMajor : known;
+        var newest = group.OrderBy(v => v, VersionComparer.Instance).LastOrDefault();
         return newest is null || VersionComparer.Instance.Compare(version, newest) > 0 ? VersionStatus.Unknown : VersionStatus.NotOffered;
     }
 
     /// <summary>The newest current version of the same major version, else the newest overall.</summary>
     private static string? Suggest(EngineVersions versions, string version)
     {
-        var major = version.Split('.')[0];
-        var sameMajor = versions.Current.Where(v => v.Split('.')[0] == major).ToList();
-        var candidates = sameMajor.Count > 0 ? sameMajor : [.. versions.Current];
+        // MySQL-style versions (8.0.36) have a two-part major version: prefer 8.0.x over 8.4.x.
+        var parts = version.Split('.');
+        var majorMinor = parts.Length >= 3 ? $"{parts[0]}.{parts[1]}." : null;
+        var sameMajorMinor = majorMinor is null ? [] : versions.Current.Where(v => v.StartsWith(majorMinor, StringComparison.Ordinal)).ToList();
+        var sameMajor = versions.Current.Where(v => v.Split('.')[0] == parts[0]).ToList();
+        var candidates = sameMajorMinor.Count > 0 ? sameMajorMinor : sameMajor.Count > 0 ? sameMajor : [.. versions.Current];
         return candidates.OrderBy(v => v, VersionComparer.Instance).LastOrDefault();
     }
 
