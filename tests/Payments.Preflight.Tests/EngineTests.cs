@@ -77,10 +77,16 @@ public sealed class EngineTests : IDisposable
         var named = PreflightEngine.Check([Path.Combine(directory, "repo", "package.json")]);
         Assert.Equal("PF003", Assert.Single(named.Findings).RuleId);
 
-        // A glob is a search too: only templates count.
+        // A glob is a search too: only templates count, and a search that finds none is an error (a gate that
+        // checked nothing must not pass).
         var globbed = PreflightEngine.Check([Path.Combine(directory, "repo", "*.json")]);
         Assert.Equal(0, globbed.Templates);
-        Assert.Empty(globbed.Findings);
+        var nothing = Assert.Single(globbed.Findings);
+        Assert.Equal(("PF005", Severity.Error), (nothing.RuleId, nothing.Severity));
+        Assert.Contains("none of the 4 JSON/YAML file(s)", nothing.Message, StringComparison.Ordinal);
+
+        Directory.CreateDirectory(Path.Combine(directory, "empty-cdk-out"));
+        Assert.Contains("no CloudFormation template found", Assert.Single(PreflightEngine.Check([Path.Combine(directory, "empty-cdk-out")]).Findings).Message, StringComparison.Ordinal);
     }
 
     [Fact]

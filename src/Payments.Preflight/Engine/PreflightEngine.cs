@@ -11,9 +11,10 @@ public static class PreflightEngine
     public static PreflightReport Check(IEnumerable<string> paths, PreflightOptions? options = null)
     {
         ArgumentNullException.ThrowIfNull(paths);
+        var inputPaths = paths.ToList();
         options ??= new PreflightOptions();
         var problems = new List<Finding>();
-        var sources = TemplateDiscovery.Discover(paths, problems);
+        var sources = TemplateDiscovery.Discover(inputPaths, problems);
         var perTemplate = new List<Finding>?[sources.Count];
         var rules = RuleCatalog.Rules.Where(r => IsSelected(r.Descriptor.Id, options)).ToArray();
         var today = options.Today ?? DateOnly.FromDateTime(DateTime.UtcNow);
@@ -29,8 +30,17 @@ public static class PreflightEngine
             }
         }
 
+        var templates = perTemplate.Count(f => f is not null);
+        if (templates == 0 && problems.Count == 0)
+        {
+            // A gate that checked nothing must not pass: an empty cdk.out, a directory of non-templates, a typo'd glob root.
+            var inputs = string.Join(", ", inputPaths);
+            problems.Add(new Finding(RuleIds.InputNotFound, Severity.Error, inputs, null, null, null,
+                sources.Count == 0 ? $"no CloudFormation template found in {inputs}" : $"none of the {sources.Count} JSON/YAML file(s) found in {inputs} is a CloudFormation template"));
+        }
+
         var findings = problems.Where(f => IsSelected(f.RuleId, options)).Concat(perTemplate.SelectMany(f => f ?? [])).ToList();
-        return new PreflightReport(findings, perTemplate.Count(f => f is not null));
+        return new PreflightReport(findings, templates);
     }
 
     internal static bool IsSelected(string ruleId, PreflightOptions options) =>

@@ -19,7 +19,7 @@ internal static class EngineFindings
             "001", "Resources:\n  Repo:\n    Type: AWS::ECR::Repository\n    Metadata:\n      preflight:\n        suppress:\n          - id: PF603\n    Properties:\n      RepositoryName: payments\n      EmptyOnDelete: true\n",
             "Resources:\n  Repo:\n    Type: AWS::ECR::Repository\n    Metadata:\n      preflight:\n        suppress:\n          - id: PF603\n            reason: one shared repository for every environment, created once by the platform account\n    Properties:\n      RepositoryName: payments\n      EmptyOnDelete: true\n"),
         new(RuleIds.InputNotFound, Severity.Error, "Input not found",
-            "A path, glob or cloud-assembly template given to preflight does not exist.",
+            "A path, glob or cloud-assembly template given to preflight does not exist, or the inputs hold no CloudFormation template at all (an empty cdk.out, a folder of other JSON/YAML): a gate that checked nothing must not pass.",
             "Check the path; for cdk.out run `cdk synth` first.",
             "000", string.Empty, string.Empty),
         new(RuleIds.RuleFailure, Severity.Error, "A rule failed on this template",
