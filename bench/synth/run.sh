@@ -8,6 +8,10 @@
 #   bench/synth/run.sh                 # 7 runs each
 #   BENCH_QUICK=1 bench/synth/run.sh   # 2 runs each, prints only
 #   SYNTH_BENCH_RUNS=11 bench/synth/run.sh
+# Where the platform's time goes (wall, .NET CPU with its JIT share, and jsii Node CPU per phase):
+#   PAYMENTS_SYNTH_TIMINGS=1 npx cdk synth --quiet -o /tmp/out
+# hyperfine runs all runs of one command, then the next: on a shared machine a burst of load lands on
+# one side only, so publish only from a quiet machine (uptime load < 2).
 set -euo pipefail
 root=$(cd "$(dirname "$0")/../.." && pwd)
 cd "$root"
