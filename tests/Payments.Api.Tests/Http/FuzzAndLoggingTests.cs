@@ -67,8 +67,7 @@ public abstract class CardDataLoggingTests(ApiFixture fixture)
                 logging.AddFilter(_ => true);
                 logging.AddProvider(new CapturingLoggerProvider(lines));
             })));
-        using var client = factory.CreateClient();
-        client.DefaultRequestHeaders.Authorization = new AuthenticationHeaderValue("Bearer", ApiFixture.MerchantAKey);
+        using var client = factory.CreateClient(ApiFixture.MerchantAKey);
 
         foreach (var number in new[] { "4242424242424242", "4000000000009995", "4242424242424241" })
         {

@@ -1,5 +1,4 @@
 using System.Net;
-using System.Net.Http.Headers;
 using System.Text;
 using System.Text.Json;
 using Microsoft.AspNetCore.Routing;
@@ -39,8 +38,7 @@ public abstract class SeamAndCoverageTests(ApiFixture fixture) : ApiTestBase(fix
     {
         using var factory = Fixture.Factory.WithWebHostBuilder(builder => builder.ConfigureTestServices(services =>
             services.AddSingleton<IAcquirer>(new DecliningAcquirer())));
-        using var client = factory.CreateClient();
-        client.DefaultRequestHeaders.Authorization = new AuthenticationHeaderValue("Bearer", ApiFixture.MerchantAKey);
+        using var client = factory.CreateClient(ApiFixture.MerchantAKey);
         using var content = new StringContent(PaymentBody(5151), Encoding.UTF8, "application/json");
 
         using var response = await client.PostAsync(new Uri("/v1/payments", UriKind.Relative), content);

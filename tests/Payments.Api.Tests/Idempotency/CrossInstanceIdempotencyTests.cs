@@ -1,6 +1,5 @@
 using System.Globalization;
 using System.Net;
-using System.Net.Http.Headers;
 using Payments.Api.Storage;
 using Payments.Api.Tests.Infrastructure;
 
@@ -16,8 +15,7 @@ public sealed class CrossInstanceIdempotencyTests(PostgresApiFixture fixture) : 
     public async Task Concurrent_requests_with_one_key_on_two_instances_create_one_payment()
     {
         await using var second = PaymentsApiFactory.SecondInstance(Fixture.Factory);
-        using var otherClient = second.CreateClient();
-        otherClient.DefaultRequestHeaders.Authorization = new AuthenticationHeaderValue("Bearer", ApiFixture.MerchantAKey);
+        using var otherClient = second.CreateClient(ApiFixture.MerchantAKey);
         var body = PaymentBody(4242);
 
         for (var round = 0; round < 5; round++)

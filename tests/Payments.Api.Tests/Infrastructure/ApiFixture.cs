@@ -1,4 +1,3 @@
-using System.Net.Http.Headers;
 using Payments.Api.Storage;
 
 namespace Payments.Api.Tests.Infrastructure;
@@ -49,12 +48,7 @@ public abstract class ApiFixture(StoreKind store) : IAsyncLifetime
         Anonymous = factory.CreateClient();
     }
 
-    public HttpClient ClientWithKey(string key)
-    {
-        var client = Factory.CreateClient();
-        client.DefaultRequestHeaders.Authorization = new AuthenticationHeaderValue("Bearer", key);
-        return client;
-    }
+    public HttpClient ClientWithKey(string key) => Factory.CreateClient(key);
 
     public async Task DisposeAsync()
     {

@@ -1,6 +1,5 @@
 using System.Globalization;
 using System.Net;
-using System.Net.Http.Headers;
 using System.Text;
 using System.Text.RegularExpressions;
 using Npgsql;
@@ -39,8 +38,7 @@ public sealed partial class MigrationSafetyTests
             Assert.All(counts, c => Assert.Equal(1L, c.Value));
             foreach (var instance in others.Prepend(first))
             {
-                using var client = instance.CreateClient();
-                client.DefaultRequestHeaders.Authorization = new AuthenticationHeaderValue("Bearer", ApiFixture.MerchantAKey);
+                using var client = instance.CreateClient(ApiFixture.MerchantAKey);
                 Assert.Equal(HttpStatusCode.OK, (await client.GetAsync(new Uri("/healthz/ready", UriKind.Relative))).StatusCode);
                 Assert.Equal(HttpStatusCode.OK, (await client.GetAsync(new Uri("/v1/balance", UriKind.Relative))).StatusCode);
             }
@@ -60,8 +58,7 @@ public sealed partial class MigrationSafetyTests
     public async Task An_old_version_keeps_serving_and_restarting_after_a_newer_version_migrated(StoreKind store)
     {
         await using var old = await PaymentsApiFactory.CreateAsync(store, Merchant);
-        using var client = old.CreateClient();
-        client.DefaultRequestHeaders.Authorization = new AuthenticationHeaderValue("Bearer", ApiFixture.MerchantAKey);
+        using var client = old.CreateClient(ApiFixture.MerchantAKey);
         var before = await CreateAsync(client, capture: false);
 
         // What a newer version's additive migration looks like: a new column, a new table, its version row.

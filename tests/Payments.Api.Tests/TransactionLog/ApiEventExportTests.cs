@@ -1,5 +1,4 @@
 using System.Net;
-using System.Net.Http.Headers;
 using System.Text;
 using System.Text.Json;
 using Payments.Api.Storage;
@@ -34,8 +33,7 @@ public sealed class ApiEventExportTests
                 ["Payments:TransactionLog:BatchSize"] = "3",
                 ["Payments:Shutdown:DrainDelaySeconds"] = "0",
             });
-            using var client = factory.CreateClient();
-            client.DefaultRequestHeaders.Authorization = new AuthenticationHeaderValue("Bearer", MerchantKey);
+            using var client = factory.CreateClient(MerchantKey);
 
             var authorized = await PostAsync(client, "/v1/payments", Payment("4242424242424242", capture: false), HttpStatusCode.Created);
             await PostAsync(client, $"/v1/payments/{authorized}/capture", """{"amount": 500}""", HttpStatusCode.OK);
