@@ -46,12 +46,11 @@ public static class PostgresServer
             return fromEnvironment;
         }
 
-        var script = Path.Combine(RepositoryRoot(), "scripts", "pg.sh");
         var dataDirectory = Path.Combine(Path.GetTempPath(), "payments-api-tests-pg-" + Environment.ProcessId);
-        var connectionString = RunScript(script, "start", dataDirectory);
+        var connectionString = RunScript("start", dataDirectory);
         AppDomain.CurrentDomain.ProcessExit += (_, _) =>
         {
-            RunScript(script, "stop", dataDirectory);
+            RunScript("stop", dataDirectory);
             try
             {
                 Directory.Delete(dataDirectory, recursive: true);
@@ -63,23 +62,25 @@ public static class PostgresServer
         return connectionString;
     }
 
-    private static string RunScript(string script, string verb, string dataDirectory)
+    /// <summary>Runs <c>scripts/pg.sh</c> with <paramref name="arguments"/> and returns its trimmed stdout; throws if it fails.</summary>
+    internal static string RunScript(params string[] arguments)
     {
         var start = new ProcessStartInfo("bash") { RedirectStandardOutput = true, RedirectStandardError = true };
-        start.ArgumentList.Add(script);
-        start.ArgumentList.Add(verb);
-        start.ArgumentList.Add(dataDirectory);
+        start.ArgumentList.Add(Path.Combine(TransactionLog.RepositoryPaths.Root, "scripts", "pg.sh"));
+        foreach (var argument in arguments)
+        {
+            start.ArgumentList.Add(argument);
+        }
+
         using var process = Process.Start(start) ?? throw new InvalidOperationException("cannot start bash for scripts/pg.sh");
+        var error = process.StandardError.ReadToEndAsync();
         var output = process.StandardOutput.ReadToEnd();
-        var error = process.StandardError.ReadToEnd();
         process.WaitForExit();
         if (process.ExitCode != 0)
         {
-            throw new InvalidOperationException($"scripts/pg.sh {verb} failed ({process.ExitCode}): {error}");
+            throw new InvalidOperationException($"scripts/pg.sh {string.Join(' ', arguments)} failed ({process.ExitCode}): {error.GetAwaiter().GetResult()}");
         }
 
         return output.Trim();
     }
-
-    private static string RepositoryRoot() => TransactionLog.RepositoryPaths.Root;
 }

@@ -1,8 +1,8 @@
-using System.Diagnostics;
 using Microsoft.Extensions.Logging.Abstractions;
 using Microsoft.Extensions.Options;
 using Npgsql;
 using Payments.Api.Storage;
+using Payments.Api.Tests.Infrastructure;
 using Payments.Api.TransactionLog;
 
 namespace Payments.Api.Tests.TransactionLog;
@@ -18,16 +18,17 @@ public sealed class RelayDatabaseRestartTests : IAsyncLifetime
     private string connectionString = string.Empty;
     private int port;
 
-    public async Task InitializeAsync()
+    public Task InitializeAsync()
     {
-        connectionString = await RunPgAsync("start", dataDirectory);
+        connectionString = PostgresServer.RunScript("start", dataDirectory);
         port = new NpgsqlConnectionStringBuilder(connectionString).Port;
+        return Task.CompletedTask;
     }
 
-    public async Task DisposeAsync()
+    public Task DisposeAsync()
     {
         NpgsqlConnection.ClearAllPools();
-        await RunPgAsync("stop", dataDirectory);
+        PostgresServer.RunScript("stop", dataDirectory);
         try
         {
             Directory.Delete(dataDirectory, recursive: true);
@@ -38,6 +39,8 @@ public sealed class RelayDatabaseRestartTests : IAsyncLifetime
         catch (UnauthorizedAccessException)
         {
         }
+
+        return Task.CompletedTask;
     }
 
     [Fact]
@@ -64,9 +67,9 @@ public sealed class RelayDatabaseRestartTests : IAsyncLifetime
         {
             await WaitUntilAsync(() => Exported(sinkDirectory).Count == 3);
 
-            await RunPgAsync("stop", dataDirectory);
+            PostgresServer.RunScript("stop", dataDirectory);
             await Task.Delay(500);
-            await RunPgAsync("start", dataDirectory, port.ToString(System.Globalization.CultureInfo.InvariantCulture));
+            PostgresServer.RunScript("start", dataDirectory, port.ToString(System.Globalization.CultureInfo.InvariantCulture));
             connections.DataSource.Clear();
             for (var i = 0; i < 3; i++)
             {
@@ -118,26 +121,5 @@ public sealed class RelayDatabaseRestartTests : IAsyncLifetime
             Assert.True(DateTime.UtcNow < deadline, "condition not reached within 60 s");
             await Task.Delay(50);
         }
-    }
-
-    private static async Task<string> RunPgAsync(params string[] arguments)
-    {
-        var start = new ProcessStartInfo("bash") { RedirectStandardOutput = true, RedirectStandardError = true };
-        start.ArgumentList.Add(Path.Combine(RepositoryPaths.Root, "scripts", "pg.sh"));
-        foreach (var argument in arguments)
-        {
-            start.ArgumentList.Add(argument);
-        }
-
-        using var process = Process.Start(start) ?? throw new InvalidOperationException("cannot run scripts/pg.sh");
-        var output = process.StandardOutput.ReadToEndAsync();
-        var error = process.StandardError.ReadToEndAsync();
-        await process.WaitForExitAsync();
-        if (process.ExitCode != 0)
-        {
-            throw new InvalidOperationException($"scripts/pg.sh {string.Join(' ', arguments)} failed ({process.ExitCode}): {await error}");
-        }
-
-        return (await output).Trim();
     }
 }
