@@ -47,22 +47,7 @@ internal sealed class ServiceProcess : IDisposable
     public static ServiceProcess Start(string workingDirectory, IReadOnlyDictionary<string, string> environment, params string[] arguments)
     {
         var port = FreeLoopbackPort();
-        var start = new ProcessStartInfo("dotnet")
-        {
-            RedirectStandardOutput = true,
-            RedirectStandardError = true,
-            UseShellExecute = false,
-            WorkingDirectory = workingDirectory,
-        };
-        start.ArgumentList.Add(Path.Combine(AppContext.BaseDirectory, "Payments.Api.dll"));
-        start.ArgumentList.Add("--urls");
-        start.ArgumentList.Add($"http://127.0.0.1:{port}");
-        foreach (var argument in arguments)
-        {
-            start.ArgumentList.Add(argument);
-        }
-
-        start.Environment["ASPNETCORE_ENVIRONMENT"] = "Production";
+        var start = StartInfo(workingDirectory, ["--urls", $"http://127.0.0.1:{port}", .. arguments]);
         start.Environment.Remove("OTEL_EXPORTER_OTLP_ENDPOINT");
         foreach (var (key, value) in environment)
         {
@@ -83,6 +68,29 @@ internal sealed class ServiceProcess : IDisposable
         service.process.BeginOutputReadLine();
         service.process.BeginErrorReadLine();
         return service;
+    }
+
+    /// <summary>
+    /// <c>dotnet Payments.Api.dll <paramref name="arguments"/></c> in <paramref name="workingDirectory"/>,
+    /// in Production, with stdout and stderr redirected.
+    /// </summary>
+    public static ProcessStartInfo StartInfo(string workingDirectory, IEnumerable<string> arguments)
+    {
+        var start = new ProcessStartInfo("dotnet")
+        {
+            RedirectStandardOutput = true,
+            RedirectStandardError = true,
+            UseShellExecute = false,
+            WorkingDirectory = workingDirectory,
+        };
+        start.ArgumentList.Add(Path.Combine(AppContext.BaseDirectory, "Payments.Api.dll"));
+        foreach (var argument in arguments)
+        {
+            start.ArgumentList.Add(argument);
+        }
+
+        start.Environment["ASPNETCORE_ENVIRONMENT"] = "Production";
+        return start;
     }
 
     public async Task<HttpStatusCode?> StatusAsync(string path)

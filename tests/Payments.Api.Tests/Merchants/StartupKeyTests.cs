@@ -105,19 +105,7 @@ public sealed partial class StartupKeyTests : IDisposable
     public async Task Admin_command_prints_only_a_new_key_on_stdout_and_the_service_accepts_it()
     {
         var database = $"Data Source={Path.Combine(scratch, "payments.db")}";
-        var start = new ProcessStartInfo("dotnet")
-        {
-            RedirectStandardOutput = true,
-            RedirectStandardError = true,
-            UseShellExecute = false,
-            WorkingDirectory = scratch,
-        };
-        foreach (var argument in new[] { Path.Combine(AppContext.BaseDirectory, "Payments.Api.dll"), "merchants", "create", "--id", "acct_cli" })
-        {
-            start.ArgumentList.Add(argument);
-        }
-
-        start.Environment["ASPNETCORE_ENVIRONMENT"] = "Production";
+        var start = ServiceProcess.StartInfo(scratch, ["merchants", "create", "--id", "acct_cli"]);
         start.Environment["ConnectionStrings__Payments"] = database;
         using var admin = Process.Start(start) ?? throw new InvalidOperationException("cannot start the admin command");
         var stdout = admin.StandardOutput.ReadToEndAsync();
