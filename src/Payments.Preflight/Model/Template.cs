@@ -50,7 +50,10 @@ internal sealed class Template
             ? globals[type["AWS::Serverless::".Length..]] as MappingNode
             : null;
 
-    public IEnumerable<Resource> OfType(string type) => Resources.Values.Where(r => string.Equals(r.Type, type, StringComparison.Ordinal));
+    private ILookup<string, Resource>? byType;
+
+    /// <summary>The resources of one type, in template order (indexed once per template: every rule asks).</summary>
+    public IEnumerable<Resource> OfType(string type) => (byType ??= Resources.Values.ToLookup(r => r.Type, StringComparer.Ordinal))[type];
 }
 
 internal sealed class Resource
