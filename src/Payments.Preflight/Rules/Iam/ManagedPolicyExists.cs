@@ -7,7 +7,7 @@ namespace Payments.Preflight.Rules.Iam;
 
 internal sealed partial class ManagedPolicyExists : Rule
 {
-    internal static readonly string[] PolicyHolders = ["AWS::IAM::Role", "AWS::IAM::User", "AWS::IAM::Group"];
+    private static readonly string[] PolicyHolders = ["AWS::IAM::Role", "AWS::IAM::User", "AWS::IAM::Group"];
 
     public override RuleDescriptor Descriptor { get; } = new(
         RuleIds.ManagedPolicyExists, Severity.Error,
@@ -44,20 +44,27 @@ internal sealed partial class ManagedPolicyExists : Rule
 
     public override void Check(RuleContext context)
     {
+        foreach (var (holder, path, node, name) in AwsManagedPolicies(context))
+        {
+            if (Classify(name) is { } problem)
+            {
+                context.Report(holder, path, node,
+                    $"AWS managed policy '{name}' does not exist (data of {PreflightData.Retrieved("managed-policies.json")}); attaching it fails the deploy. {problem}");
+            }
+        }
+    }
+
+    /// <summary>The AWS managed policy ARNs attached to roles, users and groups, with the policy name (and path) each names.</summary>
+    internal static IEnumerable<(Resource Holder, string Path, Node Node, string Name)> AwsManagedPolicies(RuleContext context)
+    {
         foreach (var resource in context.Template.Resources.Values.Where(r => PolicyHolders.Contains(r.Type)))
         {
             var arns = Resolver.Items(resource.Property("ManagedPolicyArns"));
             for (var i = 0; i < arns.Count; i++)
             {
-                if (context.Resolve.String(arns[i]) is not { } arn || AwsManagedArn().Match(arn) is not { Success: true } match)
+                if (context.Resolve.String(arns[i]) is { } arn && AwsManagedArn().Match(arn) is { Success: true } match)
                 {
-                    continue;
-                }
-
-                if (Classify(match.Groups["name"].Value) is { } problem)
-                {
-                    context.Report(resource, $"Properties/ManagedPolicyArns/{i}", arns[i],
-                        $"AWS managed policy '{match.Groups["name"].Value}' does not exist (data of {PreflightData.Retrieved("managed-policies.json")}); attaching it fails the deploy. {problem}");
+                    yield return (resource, $"Properties/ManagedPolicyArns/{i}", arns[i], match.Groups["name"].Value);
                 }
             }
         }
@@ -89,8 +96,6 @@ internal sealed partial class ManagedPolicyExists : Rule
 
         return Similar(baseName) is { } similar ? $"Did you mean {similar}?" : null;
     }
-
-    internal static Match AwsManagedPolicy(string arn) => AwsManagedArn().Match(arn);
 
     private static readonly System.Collections.Concurrent.ConcurrentDictionary<string, string?> SimilarCache = new(StringComparer.Ordinal);
 

@@ -44,22 +44,12 @@ internal sealed class UnknownManagedPolicy : Rule
 
     public override void Check(RuleContext context)
     {
-        foreach (var resource in context.Template.Resources.Values.Where(r => ManagedPolicyExists.PolicyHolders.Contains(r.Type)))
+        foreach (var (holder, path, node, name) in ManagedPolicyExists.AwsManagedPolicies(context))
         {
-            var arns = Resolver.Items(resource.Property("ManagedPolicyArns"));
-            for (var i = 0; i < arns.Count; i++)
+            if (!PreflightData.ManagedPolicies.Contains(name) && ManagedPolicyExists.Classify(name) is null)
             {
-                if (context.Resolve.String(arns[i]) is not { } arn || ManagedPolicyExists.AwsManagedPolicy(arn) is not { Success: true } match)
-                {
-                    continue;
-                }
-
-                var name = match.Groups["name"].Value;
-                if (!PreflightData.ManagedPolicies.Contains(name) && ManagedPolicyExists.Classify(name) is null)
-                {
-                    context.Report(resource, $"Properties/ManagedPolicyArns/{i}", arns[i],
-                        $"AWS managed policy '{name}' is not in preflight's data (of {PreflightData.Retrieved("managed-policies.json")}); if it does not exist, attaching it fails the deploy. Check the name and path.");
-                }
+                context.Report(holder, path, node,
+                    $"AWS managed policy '{name}' is not in preflight's data (of {PreflightData.Retrieved("managed-policies.json")}); if it does not exist, attaching it fails the deploy. Check the name and path.");
             }
         }
     }
