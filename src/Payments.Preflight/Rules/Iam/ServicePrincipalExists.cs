@@ -45,38 +45,30 @@ internal sealed partial class ServicePrincipalExists : Rule
             var allKnown = true;
             var anyInvalid = false;
             var statements = Statements(role.Property("AssumeRolePolicyDocument"));
-            foreach (var statement in statements)
+            foreach (var (node, resolved) in TrustedServices(context, statements))
             {
-                if (statement["Principal"] is not MappingNode principal || principal["Service"] is not { } service)
+                if (resolved is not { } name)
                 {
+                    allKnown = false;
                     continue;
                 }
 
-                foreach (var node in service is SequenceNode list ? list.Items : [service])
+                trusted.Add(name);
+                switch (Classify(name))
                 {
-                    if (context.Resolve.String(node) is not { } name)
-                    {
-                        allKnown = false;
-                        continue;
-                    }
-
-                    trusted.Add(name);
-                    switch (Classify(name))
-                    {
-                        case PrincipalKind.KnownMistake:
-                            anyInvalid = true;
-                            context.Report(role, "Properties/AssumeRolePolicyDocument", node,
-                                $"'{name}' is not a service principal; creating role {role.LogicalId} fails with \"Invalid principal in policy\". Use {PreflightData.PrincipalMistakes[name]}.");
-                            break;
-                        case PrincipalKind.WrongDomain:
-                            anyInvalid = true;
-                            context.Report(role, "Properties/AssumeRolePolicyDocument", node,
-                                $"'{name}' is not a service principal (AWS service principals end in .amazonaws.com); creating role {role.LogicalId} fails with \"Invalid principal in policy\". Check the service's documentation for its principal.");
-                            break;
-                        case PrincipalKind.Unrecognized:
-                            anyInvalid = true; // PF203 warns; the role's use cannot be judged either.
-                            break;
-                    }
+                    case PrincipalKind.KnownMistake:
+                        anyInvalid = true;
+                        context.Report(role, "Properties/AssumeRolePolicyDocument", node,
+                            $"'{name}' is not a service principal; creating role {role.LogicalId} fails with \"Invalid principal in policy\". Use {PreflightData.PrincipalMistakes[name]}.");
+                        break;
+                    case PrincipalKind.WrongDomain:
+                        anyInvalid = true;
+                        context.Report(role, "Properties/AssumeRolePolicyDocument", node,
+                            $"'{name}' is not a service principal (AWS service principals end in .amazonaws.com); creating role {role.LogicalId} fails with \"Invalid principal in policy\". Check the service's documentation for its principal.");
+                        break;
+                    case PrincipalKind.Unrecognized:
+                        anyInvalid = true; // PF203 warns; the role's use cannot be judged either.
+                        break;
                 }
             }
 
@@ -96,7 +88,8 @@ internal sealed partial class ServicePrincipalExists : Rule
         }
     }
 
-    private static List<MappingNode> Statements(Node? document)
+    /// <summary>The statements of a trust policy (a list or a single statement).</summary>
+    internal static List<MappingNode> Statements(Node? document)
     {
         var statement = (document as MappingNode)?["Statement"];
         return statement switch
@@ -145,8 +138,22 @@ internal sealed partial class ServicePrincipalExists : Rule
         return labels.Length >= 2 && PreflightData.ServicePrincipals.Contains($"{labels[^1]}.amazonaws.com");
     }
 
-    /// <summary>The statements of a trust policy (a list or a single statement).</summary>
-    internal static List<MappingNode> TrustStatements(Node? document) => Statements(document);
+    /// <summary>Each service principal the statements trust, with its name (null when it does not resolve).</summary>
+    internal static IEnumerable<(Node Node, string? Name)> TrustedServices(RuleContext context, List<MappingNode> statements)
+    {
+        foreach (var statement in statements)
+        {
+            if (statement["Principal"] is not MappingNode principal || principal["Service"] is not { } service)
+            {
+                continue;
+            }
+
+            foreach (var node in service is SequenceNode list ? list.Items : [service])
+            {
+                yield return (node, context.Resolve.String(node));
+            }
+        }
+    }
 
     /// <summary>logs.eu-west-1.amazonaws.com → logs.amazonaws.com (regional principals).</summary>
     internal static string StripRegion(string principal) => RegionalPrincipal().Replace(principal, "${service}.amazonaws.com");

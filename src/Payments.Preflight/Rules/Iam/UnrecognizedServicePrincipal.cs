@@ -1,6 +1,5 @@
 using Payments.Preflight.Data;
 using Payments.Preflight.Engine;
-using Payments.Preflight.Model;
 
 namespace Payments.Preflight.Rules.Iam;
 
@@ -43,20 +42,13 @@ internal sealed class UnrecognizedServicePrincipal : Rule
     {
         foreach (var role in context.Template.OfType("AWS::IAM::Role"))
         {
-            foreach (var statement in ServicePrincipalExists.TrustStatements(role.Property("AssumeRolePolicyDocument")))
+            var statements = ServicePrincipalExists.Statements(role.Property("AssumeRolePolicyDocument"));
+            foreach (var (node, name) in ServicePrincipalExists.TrustedServices(context, statements))
             {
-                if (statement["Principal"] is not MappingNode principal || principal["Service"] is not { } service)
+                if (name is not null && ServicePrincipalExists.Classify(name) == ServicePrincipalExists.PrincipalKind.Unrecognized)
                 {
-                    continue;
-                }
-
-                foreach (var node in service is SequenceNode list ? list.Items : [service])
-                {
-                    if (context.Resolve.String(node) is { } name && ServicePrincipalExists.Classify(name) == ServicePrincipalExists.PrincipalKind.Unrecognized)
-                    {
-                        context.Report(role, "Properties/AssumeRolePolicyDocument", node,
-                            $"'{name}' is not a service principal preflight knows (data of {PreflightData.Retrieved("service-principals.json")}); if it is a typo, creating role {role.LogicalId} fails with \"Invalid principal in policy\". Check the service's documentation.");
-                    }
+                    context.Report(role, "Properties/AssumeRolePolicyDocument", node,
+                        $"'{name}' is not a service principal preflight knows (data of {PreflightData.Retrieved("service-principals.json")}); if it is a typo, creating role {role.LogicalId} fails with \"Invalid principal in policy\". Check the service's documentation.");
                 }
             }
         }
