@@ -12,4 +12,17 @@ public static class Db
         parameter.Value = value ?? DBNull.Value;
         command.Parameters.Add(parameter);
     }
+
+    /// <summary>The reader's current row, SQL NULL as null.</summary>
+    public static object?[] ReadRow(DbDataReader reader)
+    {
+        ArgumentNullException.ThrowIfNull(reader);
+        var row = new object?[reader.FieldCount];
+        for (var i = 0; i < row.Length; i++)
+        {
+            row[i] = reader.IsDBNull(i) ? null : reader.GetValue(i);
+        }
+
+        return row;
+    }
 }

@@ -17,13 +17,7 @@ public sealed class ReadQueries(IConnectionFactory connections)
         await using var reader = await command.ExecuteReaderAsync(cancellationToken);
         while (await reader.ReadAsync(cancellationToken))
         {
-            var row = new object?[reader.FieldCount];
-            for (var i = 0; i < row.Length; i++)
-            {
-                row[i] = reader.IsDBNull(i) ? null : reader.GetValue(i);
-            }
-
-            rows.Add(row);
+            rows.Add(Db.ReadRow(reader));
         }
 
         return rows;

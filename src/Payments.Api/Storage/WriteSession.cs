@@ -1,4 +1,3 @@
-using System.Data.Common;
 using Microsoft.Data.Sqlite;
 using Npgsql;
 
@@ -20,17 +19,6 @@ public abstract class WriteSession : IAsyncDisposable
     public abstract Task<IReadOnlyList<StatementResult>> CommitAsync(IReadOnlyList<Statement> statements, CancellationToken cancellationToken);
 
     public abstract ValueTask DisposeAsync();
-
-    protected static object?[] ReadRow(DbDataReader reader)
-    {
-        var row = new object?[reader.FieldCount];
-        for (var i = 0; i < row.Length; i++)
-        {
-            row[i] = reader.IsDBNull(i) ? null : reader.GetValue(i);
-        }
-
-        return row;
-    }
 }
 
 public sealed class WriteSessionFactory(IConnectionFactory connections, IServiceProvider services)
@@ -129,7 +117,7 @@ public sealed class PostgresWriteSession(NpgsqlConnection connection) : WriteSes
                 var rows = new List<object?[]>();
                 while (hasResult && await reader.ReadAsync(cancellationToken))
                 {
-                    rows.Add(ReadRow(reader));
+                    rows.Add(Db.ReadRow(reader));
                 }
 
                 results[i].Rows = rows;
@@ -251,7 +239,7 @@ public sealed class SqliteWriteSession(SqliteConnectionFactory sqlite) : WriteSe
         {
             while (await reader.ReadAsync(cancellationToken))
             {
-                rows.Add(ReadRow(reader));
+                rows.Add(Db.ReadRow(reader));
             }
         }
 
