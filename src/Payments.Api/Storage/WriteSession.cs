@@ -21,18 +21,14 @@ public abstract class WriteSession : IAsyncDisposable
     public abstract ValueTask DisposeAsync();
 }
 
-public sealed class WriteSessionFactory(IConnectionFactory connections, IServiceProvider services)
+public sealed class WriteSessionFactory(IConnectionFactory connections)
 {
-    public async ValueTask<WriteSession> BeginAsync(CancellationToken cancellationToken)
+    public async ValueTask<WriteSession> BeginAsync(CancellationToken cancellationToken) => connections switch
     {
-        if (connections.Kind == StoreKind.Postgres)
-        {
-            var dataSource = services.GetRequiredService<PostgresConnectionFactory>().DataSource;
-            return new PostgresWriteSession(await dataSource.OpenConnectionAsync(cancellationToken));
-        }
-
-        return new SqliteWriteSession(services.GetRequiredService<SqliteConnectionFactory>());
-    }
+        PostgresConnectionFactory postgres => new PostgresWriteSession(await postgres.DataSource.OpenConnectionAsync(cancellationToken)),
+        SqliteConnectionFactory sqlite => new SqliteWriteSession(sqlite),
+        _ => throw new InvalidOperationException($"no write sessions for {connections.GetType().Name}"),
+    };
 }
 
 public sealed class PostgresWriteSession(NpgsqlConnection connection) : WriteSession
