@@ -1,5 +1,4 @@
 using Payments.Api.Storage;
-using System.Text.Json;
 
 namespace Payments.Api.Http;
 
@@ -80,7 +79,7 @@ public static partial class ErrorHandling
             context.Response.Headers.RetryAfter = "1";
         }
 
-        await context.Response.Body.WriteAsync(JsonSerializer.SerializeToUtf8Bytes(new ErrorEnvelope(error), PaymentsJson.Context.ErrorEnvelope));
+        await context.Response.Body.WriteAsync(PaymentsJson.ErrorBytes(error));
     }
 
     [LoggerMessage(Level = LogLevel.Warning, Message = "Store unavailable ({Exception}) on {Method} {Path} (request {RequestId})")]
