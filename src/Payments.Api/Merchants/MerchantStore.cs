@@ -58,6 +58,7 @@ public sealed class MerchantStore(IConnectionFactory connections, ReadQueries re
         var insertKey = connections.Kind == StoreKind.Postgres
             ? "INSERT INTO api_keys (key_hash, merchant_id, key_prefix) VALUES (@key_hash, @merchant_id, @key_prefix) ON CONFLICT (key_hash) DO NOTHING"
             : "INSERT OR IGNORE INTO api_keys (key_hash, merchant_id, key_prefix) VALUES (@key_hash, @merchant_id, @key_prefix)";
+        var keyHash = HashKey(secretKey);
         await using var connection = await connections.OpenAsync(cancellationToken);
         await using var transaction = await connection.BeginTransactionAsync(cancellationToken);
         await using (var command = connection.CreateCommand())
@@ -72,7 +73,7 @@ public sealed class MerchantStore(IConnectionFactory connections, ReadQueries re
         {
             command.Transaction = transaction;
             command.CommandText = "SELECT merchant_id FROM api_keys WHERE key_hash = @key_hash";
-            Db.AddParameter(command, "key_hash", HashKey(secretKey));
+            Db.AddParameter(command, "key_hash", keyHash);
             if (await command.ExecuteScalarAsync(cancellationToken) is string owner && owner != merchantId)
             {
                 throw new InvalidOperationException($"the configured key of merchant {merchantId} already belongs to merchant {owner}");
@@ -83,7 +84,7 @@ public sealed class MerchantStore(IConnectionFactory connections, ReadQueries re
         {
             command.Transaction = transaction;
             command.CommandText = insertKey;
-            Db.AddParameter(command, "key_hash", HashKey(secretKey));
+            Db.AddParameter(command, "key_hash", keyHash);
             Db.AddParameter(command, "merchant_id", merchantId);
             Db.AddParameter(command, "key_prefix", secretKey[..Math.Min(7, secretKey.Length)]);
             await command.ExecuteNonQueryAsync(cancellationToken);
