@@ -2,7 +2,6 @@ using System.Diagnostics;
 using System.Globalization;
 using System.Net;
 using System.Net.Http.Headers;
-using System.Net.Sockets;
 using System.Text;
 using Payments.Api.Hosting;
 
@@ -36,7 +35,7 @@ public sealed class ReadOnlyRootTests : IDisposable
     [Fact]
     public async Task Serves_and_stops_as_nobody_with_a_read_only_root_and_only_tmp_and_data_writable()
     {
-        var port = FreeLoopbackPort();
+        var port = ServiceProcess.FreeLoopbackPort();
         var script = Path.Combine(scratch, "run.sh");
         // /opt and /mnt are covered only inside the private namespace: the app (read-only) and the data volume.
         await File.WriteAllTextAsync(script, $"""
@@ -137,12 +136,5 @@ public sealed class ReadOnlyRootTests : IDisposable
         {
             return output.ToString();
         }
-    }
-
-    private static int FreeLoopbackPort()
-    {
-        using var listener = new TcpListener(IPAddress.Loopback, 0);
-        listener.Start();
-        return ((IPEndPoint)listener.LocalEndpoint).Port;
     }
 }

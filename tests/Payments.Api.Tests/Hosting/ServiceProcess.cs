@@ -160,7 +160,8 @@ internal sealed class ServiceProcess : IDisposable
         }
     }
 
-    private static int FreeLoopbackPort()
+    /// <summary>A loopback TCP port nobody listens on right now.</summary>
+    internal static int FreeLoopbackPort()
     {
         using var listener = new TcpListener(IPAddress.Loopback, 0);
         listener.Start();

@@ -28,7 +28,7 @@ public sealed class S3rverServer : IAsyncLifetime
         }
 
         Directory.CreateDirectory(dataDirectory);
-        Port = FreeLoopbackPort();
+        Port = Hosting.ServiceProcess.FreeLoopbackPort();
         var startInfo = new ProcessStartInfo(executable)
         {
             RedirectStandardOutput = true,
@@ -102,12 +102,5 @@ public sealed class S3rverServer : IAsyncLifetime
         catch (DirectoryNotFoundException)
         {
         }
-    }
-
-    private static int FreeLoopbackPort()
-    {
-        using var listener = new TcpListener(IPAddress.Loopback, 0);
-        listener.Start();
-        return ((IPEndPoint)listener.LocalEndpoint).Port;
     }
 }
