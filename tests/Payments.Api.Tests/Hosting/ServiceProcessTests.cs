@@ -143,11 +143,7 @@ public sealed class ServiceProcessTests : IDisposable
     {
         using var create = new HttpRequestMessage(HttpMethod.Post, "/v1/payments")
         {
-            Content = new StringContent(
-                "{\"amount\": 1999, \"currency\": \"usd\", \"capture\": true, \"payment_method\": {\"card\": {\"number\": \"" + CardNumber +
-                "\", \"exp_month\": 12, \"exp_year\": " + (DateTime.UtcNow.Year + 3) + ", \"cvc\": \"123\"}}}",
-                Encoding.UTF8,
-                "application/json"),
+            Content = new StringContent(ApiTestBase.PaymentBody(number: CardNumber), Encoding.UTF8, "application/json"),
         };
         create.Headers.Authorization = new AuthenticationHeaderValue("Bearer", apiKey);
         using var created = await client.SendAsync(create);
