@@ -49,7 +49,7 @@ public sealed class Database : Construct
     {
         ArgumentNullException.ThrowIfNull(props);
         var env = props.Environment;
-        var removal = env.DestroyOnDelete ? RemovalPolicy.DESTROY : RemovalPolicy.RETAIN;
+        var removal = env.DataRemovalPolicy;
         var engine = DatabaseInstanceEngine.Postgres(new PostgresInstanceEngineProps
         {
             Version = PostgresEngineVersion.Of(EngineFullVersion, EngineMajorVersion),

@@ -81,7 +81,7 @@ public sealed class Edge : Construct
             EnforceSSL = true,
             Versioned = true,
             AutoDeleteObjects = env.DestroyOnDelete,
-            RemovalPolicy = env.DestroyOnDelete ? RemovalPolicy.DESTROY : RemovalPolicy.RETAIN,
+            RemovalPolicy = env.DataRemovalPolicy,
             LifecycleRules =
             [
                 new Amazon.CDK.AWS.S3.LifecycleRule

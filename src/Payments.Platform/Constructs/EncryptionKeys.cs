@@ -31,7 +31,7 @@ public sealed class EncryptionKeys : Construct
             Description = $"Payments {env.Name}: logs, database, secrets, buckets, topics, images",
             EnableKeyRotation = true,
             PendingWindow = Duration.Days(env.KeyDeletionWindowDays),
-            RemovalPolicy = env.DestroyOnDelete ? RemovalPolicy.DESTROY : RemovalPolicy.RETAIN,
+            RemovalPolicy = env.DataRemovalPolicy,
         });
 
         // CloudWatch Logs encrypts with the key itself; the condition pins it to this account's log groups.

@@ -35,7 +35,7 @@ public sealed class ImageRepository : Construct
             Encryption = RepositoryEncryption.KMS,
             EncryptionKey = props.Key,
             EmptyOnDelete = env.DestroyOnDelete,
-            RemovalPolicy = env.DestroyOnDelete ? RemovalPolicy.DESTROY : RemovalPolicy.RETAIN,
+            RemovalPolicy = env.DataRemovalPolicy,
             LifecycleRules =
             [
                 new LifecycleRule

@@ -64,7 +64,7 @@ public sealed class Network : Construct
             LogGroupName = $"/payments/{env.Name}/vpc-flow-logs",
             EncryptionKey = props.Key,
             Retention = env.LogRetention,
-            RemovalPolicy = env.DestroyOnDelete ? RemovalPolicy.DESTROY : RemovalPolicy.RETAIN,
+            RemovalPolicy = env.DataRemovalPolicy,
         });
         var flowLogRole = new Role(this, "FlowLogRole", new RoleProps
         {

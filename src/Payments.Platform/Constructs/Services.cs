@@ -69,7 +69,7 @@ public sealed class Services : Construct
     {
         ArgumentNullException.ThrowIfNull(props);
         var env = props.Environment;
-        var removal = env.DestroyOnDelete ? RemovalPolicy.DESTROY : RemovalPolicy.RETAIN;
+        var removal = env.DataRemovalPolicy;
         var stack = Stack.Of(this);
 
         var execLogGroup = LogGroupFor("ExecLogs", $"/payments/{env.Name}/ecs-exec", props, removal);

@@ -35,7 +35,7 @@ public sealed class TransactionLogBucket : Construct
             EnforceSSL = true,
             Versioned = true,
             AutoDeleteObjects = env.DestroyOnDelete,
-            RemovalPolicy = env.DestroyOnDelete ? RemovalPolicy.DESTROY : RemovalPolicy.RETAIN,
+            RemovalPolicy = env.DataRemovalPolicy,
             LifecycleRules =
             [
                 // An explicit prefix filter: seed 003's lifecycle rule without a filter was rejected.

@@ -39,7 +39,7 @@ public static class DeliveryComposition
                 Delivery = delivery,
                 TestListenerPort = seam.TestListenerPort,
                 LogRetention = env.LogRetention,
-                RemovalPolicy = env.DestroyOnDelete ? RemovalPolicy.DESTROY : RemovalPolicy.RETAIN,
+                RemovalPolicy = env.DataRemovalPolicy,
                 Targets = new BlueGreenServiceTargets
                 {
                     Service = seam.Service,

@@ -1,3 +1,4 @@
+using Amazon.CDK;
 using Amazon.CDK.AWS.Logs;
 
 namespace Payments.Platform.Environments;
@@ -115,4 +116,7 @@ public sealed record EnvironmentConfig
     public string Prefix => $"payments-{Name}";
 
     public bool DestroyOnDelete => Removal == DataRemoval.DestroyEverything;
+
+    /// <summary>Removal policy of the stateful resources that <see cref="Removal"/> either destroys or retains.</summary>
+    public RemovalPolicy DataRemovalPolicy => DestroyOnDelete ? RemovalPolicy.DESTROY : RemovalPolicy.RETAIN;
 }
