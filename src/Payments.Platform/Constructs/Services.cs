@@ -130,15 +130,7 @@ public sealed class Services : Construct
         ApiExecutionRole = ExecutionRole("ApiExecutionRole", $"{env.Prefix}-api-execution", env);
         ApiTaskRole = TaskRole("ApiTaskRole", $"{env.Prefix}-api-task", env);
         ApiLogGroup = LogGroupFor("ApiLogs", $"/payments/{env.Name}/api", props, removal);
-        ApiTaskDefinition = new FargateTaskDefinition(this, "ApiTaskDefinition", new FargateTaskDefinitionProps
-        {
-            Family = $"{env.Prefix}-api",
-            Cpu = env.ApiCpu,
-            MemoryLimitMiB = env.ApiMemoryMiB,
-            ExecutionRole = ApiExecutionRole,
-            TaskRole = ApiTaskRole,
-            RuntimePlatform = new RuntimePlatform { CpuArchitecture = CpuArchitecture.X86_64, OperatingSystemFamily = OperatingSystemFamily.LINUX },
-        });
+        ApiTaskDefinition = TaskDefinitionFor("ApiTaskDefinition", $"{env.Prefix}-api", env.ApiCpu, env.ApiMemoryMiB, ApiExecutionRole, ApiTaskRole);
         var apiSecrets = new Dictionary<string, EcsSecret>(databaseSecrets)
         {
             ["Payments__CardFingerprintKey"] = EcsSecret.FromSecretsManager(CardFingerprintKey),
@@ -216,15 +208,7 @@ public sealed class Services : Construct
         WorkerExecutionRole = ExecutionRole("WorkerExecutionRole", $"{env.Prefix}-worker-execution", env);
         WorkerTaskRole = TaskRole("WorkerTaskRole", $"{env.Prefix}-worker-task", env);
         WorkerLogGroup = LogGroupFor("WorkerLogs", $"/payments/{env.Name}/worker", props, removal);
-        WorkerTaskDefinition = new FargateTaskDefinition(this, "WorkerTaskDefinition", new FargateTaskDefinitionProps
-        {
-            Family = $"{env.Prefix}-worker",
-            Cpu = env.WorkerCpu,
-            MemoryLimitMiB = env.WorkerMemoryMiB,
-            ExecutionRole = WorkerExecutionRole,
-            TaskRole = WorkerTaskRole,
-            RuntimePlatform = new RuntimePlatform { CpuArchitecture = CpuArchitecture.X86_64, OperatingSystemFamily = OperatingSystemFamily.LINUX },
-        });
+        WorkerTaskDefinition = TaskDefinitionFor("WorkerTaskDefinition", $"{env.Prefix}-worker", env.WorkerCpu, env.WorkerMemoryMiB, WorkerExecutionRole, WorkerTaskRole);
         var workerEnvironment = new Dictionary<string, string>(common)
         {
             ["Payments__TransactionLog__Sink"] = "S3",
@@ -362,6 +346,17 @@ public sealed class Services : Construct
         Description = $"Payments {env.Name}: what the application itself may call",
         AssumedBy = EcsTasksPrincipal(),
     });
+
+    private FargateTaskDefinition TaskDefinitionFor(string id, string family, int cpu, int memoryMiB, Role executionRole, Role taskRole) =>
+        new(this, id, new FargateTaskDefinitionProps
+        {
+            Family = family,
+            Cpu = cpu,
+            MemoryLimitMiB = memoryMiB,
+            ExecutionRole = executionRole,
+            TaskRole = taskRole,
+            RuntimePlatform = new RuntimePlatform { CpuArchitecture = CpuArchitecture.X86_64, OperatingSystemFamily = OperatingSystemFamily.LINUX },
+        });
 
     private ServicePrincipal EcsTasksPrincipal() => new("ecs-tasks.amazonaws.com", new ServicePrincipalOpts
     {
