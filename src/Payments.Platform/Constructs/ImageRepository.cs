@@ -23,13 +23,16 @@ public sealed class ImageRepository : Construct
 
     public Repository Repository { get; }
 
+    /// <summary>The repository's fixed name; the pipeline pushes release images to it by name.</summary>
+    public static string NameFor(EnvironmentConfig env) => $"{env.Prefix}/api";
+
     public ImageRepository(Construct scope, string id, ImageRepositoryProps props) : base(scope, id)
     {
         ArgumentNullException.ThrowIfNull(props);
         var env = props.Environment;
         Repository = new Repository(this, "Resource", new RepositoryProps
         {
-            RepositoryName = $"{env.Prefix}/api",
+            RepositoryName = NameFor(env),
             ImageScanOnPush = true,
             ImageTagMutability = TagMutability.IMMUTABLE,
             Encryption = RepositoryEncryption.KMS,

@@ -59,7 +59,7 @@ public static class DeliveryComposition
             {
                 Delivery = delivery,
                 StageName = Stage.Of(seam.Stack)?.StageName ?? env.Name,
-                RepositoryName = $"{env.Prefix}/api",
+                RepositoryName = Constructs.ImageRepository.NameFor(env),
                 TaskFamily = seam.TaskDefinitionFamily,
                 PlatformStackName = seam.Stack.StackName,
                 ContainerName = seam.ContainerName,
