@@ -56,9 +56,8 @@ public sealed class DeliveredApp
             key => app.Node.TryGetContext(key)?.ToString(),
             name => name switch { "CDK_DEFAULT_ACCOUNT" => Account, "CDK_DEFAULT_REGION" => Region, _ => null });
         var stages = PaymentsApp.Compose(app, settings);
-        // Until (or unless) PaymentsApp wires delivery itself, compose it the way the seam says.
-        var pipeline = app.Node.TryFindChild(DeliveryComposition.PipelineStackId) as PipelineStack
-            ?? DeliveryComposition.Add(app, stages.Select(s => s.Platform.Seam).ToList()).Pipeline;
+        // PaymentsApp.Compose wires delivery too (DeliveryComposition.Add), as cdk synth runs it.
+        var pipeline = (PipelineStack)app.Node.FindChild(DeliveryComposition.PipelineStackId);
         var templates = stages.ToDictionary(s => s.Config.Name, s => Template.FromStack(s.Platform));
         if (outdir is not null)
         {
