@@ -16,7 +16,7 @@ public static class PreflightEngine
         var problems = new List<Finding>();
         var sources = TemplateDiscovery.Discover(inputPaths, problems);
         var perTemplate = new List<Finding>?[sources.Count];
-        var rules = RuleCatalog.Rules.Where(r => IsSelected(r.Descriptor.Id, options)).ToArray();
+        var rules = SelectedRules(options);
         var today = options.Today ?? DateOnly.FromDateTime(DateTime.UtcNow);
         if (sources.Count >= 8)
         {
@@ -43,6 +43,8 @@ public static class PreflightEngine
         return new PreflightReport(findings, templates);
     }
 
+    private static Rule[] SelectedRules(PreflightOptions options) => [.. RuleCatalog.Rules.Where(r => IsSelected(r.Descriptor.Id, options))];
+
     internal static bool IsSelected(string ruleId, PreflightOptions options) =>
         (options.Include.Count == 0 || options.Include.Any(prefix => ruleId.StartsWith(prefix, StringComparison.OrdinalIgnoreCase)))
         && !options.Ignore.Any(prefix => ruleId.StartsWith(prefix, StringComparison.OrdinalIgnoreCase));
@@ -51,15 +53,12 @@ public static class PreflightEngine
     internal static List<Finding> CheckText(string path, string text, PreflightOptions? options = null, string? stackName = null)
     {
         options ??= new PreflightOptions();
-        var rules = RuleCatalog.Rules.Where(r => IsSelected(r.Descriptor.Id, options)).ToArray();
+        var rules = SelectedRules(options);
         var today = options.Today ?? DateOnly.FromDateTime(DateTime.UtcNow);
         Template template;
         try
         {
-            var root = TemplateLoader.Parse(path, System.Text.Encoding.UTF8.GetBytes(text));
-            template = root is MappingNode map
-                ? new Template(path, map, stackName, new Dictionary<string, string>())
-                : throw new TemplateLoadException(RuleIds.ParseError, "a template must be a mapping (an object) at the top level", root.Line);
+            template = TemplateLoader.FromBytes(path, System.Text.Encoding.UTF8.GetBytes(text), stackName, new Dictionary<string, string>());
         }
         catch (TemplateLoadException exception)
         {

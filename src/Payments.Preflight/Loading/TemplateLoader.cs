@@ -14,14 +14,16 @@ internal static class TemplateLoader
             throw new TemplateLoadException(RuleIds.TemplateLimits, $"the file is {info.Length:N0} bytes, more than the {LoadLimits.MaxFileBytes:N0} preflight reads (CloudFormation accepts at most 1 MB)", null);
         }
 
-        var bytes = File.ReadAllBytes(source.Path);
-        var root = Parse(source.Path, bytes);
-        if (root is not MappingNode map)
-        {
-            throw new TemplateLoadException(RuleIds.ParseError, "a template must be a mapping (an object) at the top level", root.Line);
-        }
+        return FromBytes(source.Path, File.ReadAllBytes(source.Path), source.StackName, source.StackTags);
+    }
 
-        return new Template(source.Path, map, source.StackName, source.StackTags);
+    /// <summary>Parses a template's bytes (a file's, or text synthesized in-process).</summary>
+    public static Template FromBytes(string path, byte[] bytes, string? stackName, IReadOnlyDictionary<string, string> stackTags)
+    {
+        var root = Parse(path, bytes);
+        return root is MappingNode map
+            ? new Template(path, map, stackName, stackTags)
+            : throw new TemplateLoadException(RuleIds.ParseError, "a template must be a mapping (an object) at the top level", root.Line);
     }
 
     public static Node Parse(string path, byte[] bytes)
