@@ -2,13 +2,12 @@ using System.Diagnostics;
 using System.Net;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Hosting;
-using Microsoft.AspNetCore.Hosting.Server;
-using Microsoft.AspNetCore.Hosting.Server.Features;
 using Microsoft.AspNetCore.Http;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Options;
 using Payments.Api.Hosting;
+using Payments.Api.Tests.Infrastructure;
 
 namespace Payments.Api.Tests.Hosting;
 
@@ -33,7 +32,7 @@ public sealed class GracefulShutdownTests
             });
         });
         await app.StartAsync();
-        using var client = new HttpClient { BaseAddress = BaseAddress(app), Timeout = TimeSpan.FromSeconds(30) };
+        using var client = new HttpClient { BaseAddress = app.BoundAddress(), Timeout = TimeSpan.FromSeconds(30) };
         Assert.Equal(HttpStatusCode.OK, (await client.GetAsync(new Uri("/ready", UriKind.Relative))).StatusCode);
 
         var slow = client.GetAsync(new Uri("/slow", UriKind.Relative));
@@ -43,7 +42,7 @@ public sealed class GracefulShutdownTests
 
         // Draining: readiness says go away, but new requests are still answered (with Connection: close).
         Assert.True(app.Services.GetRequiredService<ShutdownState>().IsDraining);
-        using (var fresh = new HttpClient { BaseAddress = BaseAddress(app) })
+        using (var fresh = new HttpClient { BaseAddress = app.BoundAddress() })
         {
             var ready = await fresh.GetAsync(new Uri("/ready", UriKind.Relative));
             Assert.Equal(HttpStatusCode.ServiceUnavailable, ready.StatusCode);
@@ -60,7 +59,7 @@ public sealed class GracefulShutdownTests
         Assert.False(stopped.IsCompleted);
         await Assert.ThrowsAnyAsync<HttpRequestException>(async () =>
         {
-            using var late = new HttpClient { BaseAddress = BaseAddress(app), Timeout = TimeSpan.FromSeconds(5) };
+            using var late = new HttpClient { BaseAddress = app.BoundAddress(), Timeout = TimeSpan.FromSeconds(5) };
             await late.GetAsync(new Uri("/fast", UriKind.Relative));
         });
 
@@ -108,7 +107,7 @@ public sealed class GracefulShutdownTests
                 return Results.Ok();
             }));
         await app.StartAsync();
-        using var client = new HttpClient { BaseAddress = BaseAddress(app) };
+        using var client = new HttpClient { BaseAddress = app.BoundAddress() };
         var forever = client.GetAsync(new Uri("/forever", UriKind.Relative));
         await Task.Delay(200);
 
@@ -182,7 +181,4 @@ public sealed class GracefulShutdownTests
         map(app);
         return app;
     }
-
-    private static Uri BaseAddress(WebApplication app) =>
-        new(app.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()!.Addresses.First());
 }

@@ -10,6 +10,7 @@ using Microsoft.AspNetCore.Http;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.Logging;
 using Payments.Api.Observability;
+using Payments.Api.Tests.Infrastructure;
 
 namespace Payments.Api.Tests.Observability;
 
@@ -42,7 +43,7 @@ public sealed partial class JsonLogTests
                 return Results.Ok();
             });
             await app.StartAsync();
-            using var client = new HttpClient { BaseAddress = new Uri(app.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()!.Addresses.First()) };
+            using var client = new HttpClient { BaseAddress = app.BoundAddress() };
             var response = await client.GetAsync(new Uri("/log", UriKind.Relative));
             Assert.Equal(HttpStatusCode.OK, response.StatusCode);
             requestIdHeader = Assert.Single(response.Headers.GetValues("Request-Id"));
@@ -162,7 +163,7 @@ public sealed class TelemetryTests
             return Results.Ok();
         });
         await app.StartAsync();
-        using (var client = new HttpClient { BaseAddress = new Uri(app.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()!.Addresses.First()) })
+        using (var client = new HttpClient { BaseAddress = app.BoundAddress() })
         {
             Assert.Equal(HttpStatusCode.OK, (await client.GetAsync(new Uri("/traced", UriKind.Relative))).StatusCode);
         }
