@@ -18,9 +18,6 @@ internal sealed class Resolver
         this.useParameterDefaults = useParameterDefaults;
     }
 
-    /// <summary>The same template, but values that change per deployment (parameters) stay unknown.</summary>
-    public Resolver Literal => new(template, false);
-
     public string? String(Node? node, int depth = 0)
     {
         if (node is null || depth > 32)
