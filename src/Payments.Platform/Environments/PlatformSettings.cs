@@ -29,8 +29,12 @@ public sealed record PlatformSettings
     /// </summary>
     public string ImageAssetHash { get; init; } = DefaultImageAssetHash;
 
-    /// <summary>Checkout root: the Docker build context of the service image.</summary>
-    public string RepositoryRoot { get; init; } = FindRepositoryRoot();
+    /// <summary>
+    /// Checkout root: the Docker build context of the service image. No default initializer: it would
+    /// walk the directories on every construction (and throw outside a checkout) even when
+    /// <see cref="FromContext"/> then sets the <c>repositoryRoot</c> context value.
+    /// </summary>
+    public required string RepositoryRoot { get; init; }
 
     public string? CertificateArn(string environment) =>
         CertificateArns.TryGetValue(environment, out var arn) && !string.IsNullOrWhiteSpace(arn) ? arn : null;
