@@ -43,7 +43,7 @@ internal sealed class LifecycleRuleWithoutAction : Rule
             if (!LifecycleRules.Actions.Any(a => rule[a] is not null))
             {
                 context.Report(bucket, path, rule,
-                    $"lifecycle rule {context.Resolve.String(rule["Id"]) ?? path[(path.LastIndexOf('/') + 1)..]} of bucket {bucket.LogicalId} has no action; S3 rejects it. Add an expiration, transition or AbortIncompleteMultipartUpload.");
+                    $"lifecycle rule {LifecycleRules.Name(context, path, rule)} of bucket {bucket.LogicalId} has no action; S3 rejects it. Add an expiration, transition or AbortIncompleteMultipartUpload.");
             }
         }
     }

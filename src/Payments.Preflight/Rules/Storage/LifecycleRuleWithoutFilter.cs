@@ -45,7 +45,7 @@ internal sealed class LifecycleRuleWithoutFilter : Rule
             if (!LifecycleRules.Filters.Any(f => rule[f] is not null) && LifecycleRules.CurrentObjectActions.Any(a => rule[a] is not null))
             {
                 context.Report(bucket, path, rule,
-                    $"lifecycle rule {context.Resolve.String(rule["Id"]) ?? path[(path.LastIndexOf('/') + 1)..]} of bucket {bucket.LogicalId} has no filter and applies to every object; add a Prefix or TagFilters (Prefix: \"\" if the whole bucket is meant).");
+                    $"lifecycle rule {LifecycleRules.Name(context, path, rule)} of bucket {bucket.LogicalId} has no filter and applies to every object; add a Prefix or TagFilters (Prefix: \"\" if the whole bucket is meant).");
             }
         }
     }

@@ -29,4 +29,8 @@ internal static class LifecycleRules
             }
         }
     }
+
+    /// <summary>How messages name a lifecycle rule: its Id, else its index in the bucket's rules.</summary>
+    public static string Name(RuleContext context, string path, MappingNode rule) =>
+        context.Resolve.String(rule["Id"]) ?? path[(path.LastIndexOf('/') + 1)..];
 }
