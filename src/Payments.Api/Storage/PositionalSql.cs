@@ -30,7 +30,7 @@ public sealed class PositionalSql
     public static PositionalSql For(string sql)
     {
         ArgumentNullException.ThrowIfNull(sql);
-        return Cache.TryGetValue(sql, out var cached) ? cached : Cache.GetOrAdd(sql, Translate(sql));
+        return Cache.GetOrAdd(sql, Translate);
     }
 
     /// <summary>
