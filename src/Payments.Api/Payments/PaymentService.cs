@@ -212,15 +212,11 @@ public sealed class PaymentService(
 
     public async Task<ListResource<PaymentResource>> ListAsync(string merchantId, int limit, string? startingAfter, CancellationToken cancellationToken)
     {
-        var cursor = long.MaxValue;
-        if (startingAfter is not null)
-        {
-            var found = await reads.QueryAsync(new Statement("SELECT seq FROM payments WHERE id = @payment_id AND merchant_id = @merchant_id", true)
-                .Add("payment_id", startingAfter).Add("merchant_id", merchantId), cancellationToken);
-            cursor = found.Count == 0
-                ? throw ApiException.Invalid("resource_missing", $"No such payment: '{startingAfter}'.", "starting_after")
-                : Convert.ToInt64(found[0][0], CultureInfo.InvariantCulture);
-        }
+        var cursor = startingAfter is null ? long.MaxValue : await CursorAsync(
+            new Statement("SELECT seq FROM payments WHERE id = @payment_id AND merchant_id = @merchant_id", true)
+                .Add("payment_id", startingAfter).Add("merchant_id", merchantId),
+            $"No such payment: '{startingAfter}'.",
+            cancellationToken);
 
         var rows = await reads.QueryAsync(new Statement(
                 "SELECT " + PaymentSql.PaymentColumns + " FROM payments WHERE merchant_id = @merchant_id AND seq < @cursor ORDER BY seq DESC LIMIT @limit", true)
@@ -232,15 +228,11 @@ public sealed class PaymentService(
     public async Task<ListResource<RefundResource>> ListRefundsAsync(string merchantId, string paymentId, int limit, string? startingAfter, CancellationToken cancellationToken)
     {
         await GetAsync(merchantId, paymentId, cancellationToken);
-        var cursor = long.MaxValue;
-        if (startingAfter is not null)
-        {
-            var found = await reads.QueryAsync(new Statement("SELECT seq FROM refunds WHERE id = @refund_id AND payment_id = @payment_id AND merchant_id = @merchant_id", true)
-                .Add("refund_id", startingAfter).Add("payment_id", paymentId).Add("merchant_id", merchantId), cancellationToken);
-            cursor = found.Count == 0
-                ? throw ApiException.Invalid("resource_missing", $"No such refund: '{startingAfter}'.", "starting_after")
-                : Convert.ToInt64(found[0][0], CultureInfo.InvariantCulture);
-        }
+        var cursor = startingAfter is null ? long.MaxValue : await CursorAsync(
+            new Statement("SELECT seq FROM refunds WHERE id = @refund_id AND payment_id = @payment_id AND merchant_id = @merchant_id", true)
+                .Add("refund_id", startingAfter).Add("payment_id", paymentId).Add("merchant_id", merchantId),
+            $"No such refund: '{startingAfter}'.",
+            cancellationToken);
 
         var rows = await reads.QueryAsync(new Statement(
                 "SELECT " + PaymentSql.RefundColumns + " FROM refunds WHERE payment_id = @payment_id AND merchant_id = @merchant_id AND seq < @cursor ORDER BY seq DESC LIMIT @limit", true)
@@ -377,6 +369,15 @@ public sealed class PaymentService(
         }
 
         return new ApiResult(Convert.ToInt32(stored[3], CultureInfo.InvariantCulture), Encoding.UTF8.GetBytes((string)stored[4]!), replayed: true);
+    }
+
+    /// <summary>The <c>seq</c> a <c>starting_after</c> object id stands for; 400 when there is no such object.</summary>
+    private async Task<long> CursorAsync(Statement lookup, string noSuchObject, CancellationToken cancellationToken)
+    {
+        var found = await reads.QueryAsync(lookup, cancellationToken);
+        return found.Count == 0
+            ? throw ApiException.Invalid("resource_missing", noSuchObject, "starting_after")
+            : Convert.ToInt64(found[0][0], CultureInfo.InvariantCulture);
     }
 
     private static async Task<PaymentResource> LockPaymentAsync(WriteSession session, string merchantId, string paymentId, CancellationToken cancellationToken)
