@@ -47,7 +47,10 @@ internal static class PreflightData
 
     private static readonly System.Collections.Concurrent.ConcurrentDictionary<string, string> RetrievedDates = new(StringComparer.Ordinal);
 
-    /// <summary>The date a data file's facts were taken (cached: messages quote it for every finding).</summary>
+    /// <summary>
+    /// The date a data file's facts were taken (cached: messages quote it for every finding). Loading a file's
+    /// data records its date, so a file the rules have read is not parsed again just for the date.
+    /// </summary>
     public static string Retrieved(string file) => RetrievedDates.GetOrAdd(file, static name =>
     {
         using var document = Open(name);
@@ -58,7 +61,15 @@ internal static class PreflightData
     {
         using var stream = typeof(PreflightData).Assembly.GetManifestResourceStream($"Payments.Preflight.Data.{file}")
             ?? throw new InvalidOperationException($"embedded data file {file} is missing from the build");
-        return JsonDocument.Parse(stream);
+        var document = JsonDocument.Parse(stream);
+        if (document.RootElement.ValueKind == JsonValueKind.Object
+            && document.RootElement.TryGetProperty("retrieved", out var retrieved)
+            && retrieved.ValueKind is JsonValueKind.String or JsonValueKind.Null)
+        {
+            RetrievedDates.TryAdd(file, retrieved.GetString() ?? "unknown");
+        }
+
+        return document;
     }
 
     private static HashSet<string> StringSet(string file, string property, StringComparer comparer)
