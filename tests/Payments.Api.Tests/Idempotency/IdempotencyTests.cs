@@ -1,4 +1,3 @@
-using System.Globalization;
 using System.Net;
 using Payments.Api.Idempotency;
 using Payments.Api.Storage;
@@ -176,13 +175,7 @@ public abstract class IdempotencyTests(ApiFixture fixture) : ApiTestBase(fixture
 
     private static string NewKey() => "key-" + Guid.NewGuid().ToString("N");
 
-    private async Task<long> CountAsync(string sql)
-    {
-        await using var connection = await Fixture.Factory.Services.GetRequiredService<IConnectionFactory>().OpenAsync(CancellationToken.None);
-        await using var command = connection.CreateCommand();
-        command.CommandText = sql;
-        return Convert.ToInt64(await command.ExecuteScalarAsync(), CultureInfo.InvariantCulture);
-    }
+    private Task<long> CountAsync(string sql) => StoreSql.ScalarAsync(Fixture.Factory.Services, sql);
 
     private async Task ExecuteAsync(string sql, string key)
     {

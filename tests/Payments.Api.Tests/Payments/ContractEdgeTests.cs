@@ -1,4 +1,3 @@
-using System.Globalization;
 using System.Net;
 using System.Reflection;
 using System.Security.Cryptography;
@@ -233,21 +232,9 @@ public abstract partial class ContractEdgeTests(ApiFixture fixture) : ApiTestBas
         return result;
     }
 
-    private async Task ExecuteAsync(string sql)
-    {
-        await using var connection = await Fixture.Factory.Services.GetRequiredService<IConnectionFactory>().OpenAsync(CancellationToken.None);
-        await using var command = connection.CreateCommand();
-        command.CommandText = sql;
-        await command.ExecuteNonQueryAsync();
-    }
+    private Task ExecuteAsync(string sql) => StoreSql.ExecuteAsync(Fixture.Factory.Services, sql);
 
-    private async Task<long> ScalarAsync(string sql)
-    {
-        await using var connection = await Fixture.Factory.Services.GetRequiredService<IConnectionFactory>().OpenAsync(CancellationToken.None);
-        await using var command = connection.CreateCommand();
-        command.CommandText = sql;
-        return Convert.ToInt64(await command.ExecuteScalarAsync(), CultureInfo.InvariantCulture);
-    }
+    private Task<long> ScalarAsync(string sql) => StoreSql.ScalarAsync(Fixture.Factory.Services, sql);
 }
 
 public sealed class ContractEdgeTestsSqlite(SqliteApiFixture fixture) : ContractEdgeTests(fixture), IClassFixture<SqliteApiFixture>;

@@ -149,13 +149,7 @@ public sealed partial class MigrationSafetyTests
         return await client.PostAsync(new Uri(path, UriKind.Relative), content);
     }
 
-    private static async Task ExecuteAsync(PaymentsApiFactory factory, string sql)
-    {
-        await using var connection = await factory.Services.GetRequiredService<IConnectionFactory>().OpenAsync(CancellationToken.None);
-        await using var command = connection.CreateCommand();
-        command.CommandText = sql;
-        await command.ExecuteNonQueryAsync();
-    }
+    private static Task ExecuteAsync(PaymentsApiFactory factory, string sql) => StoreSql.ExecuteAsync(factory.Services, sql);
 
     private static async Task<Dictionary<string, long>> VersionCountsAsync(PaymentsApiFactory factory)
     {
