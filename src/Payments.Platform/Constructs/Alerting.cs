@@ -36,11 +36,21 @@ public sealed class Alerting : Construct
             DisplayName = displayName,
             MasterKey = key,
         });
-        // CDK 2.160's EnforceSSL only materialises once some other statement creates a topic policy;
-        // the operations topic gets none (alarms publish without one), so the statement is explicit.
+        DenyPublishWithoutTls(topic, "DenyPublishWithoutTls");
+        return topic;
+    }
+
+    /// <summary>
+    /// Adds the statement denying <c>sns:Publish</c> without TLS. CDK 2.160's EnforceSSL only materialises
+    /// once some other statement creates a topic policy; the operations topic gets none (alarms publish
+    /// without one), so the statement is explicit.
+    /// </summary>
+    public static void DenyPublishWithoutTls(Topic topic, string sid)
+    {
+        ArgumentNullException.ThrowIfNull(topic);
         topic.AddToResourcePolicy(new PolicyStatement(new PolicyStatementProps
         {
-            Sid = "DenyPublishWithoutTls",
+            Sid = sid,
             Effect = Effect.DENY,
             Principals = [new AnyPrincipal()],
             Actions = ["sns:Publish"],
@@ -50,6 +60,5 @@ public sealed class Alerting : Construct
                 ["Bool"] = new Dictionary<string, object> { ["aws:SecureTransport"] = "false" },
             },
         }));
-        return topic;
     }
 }

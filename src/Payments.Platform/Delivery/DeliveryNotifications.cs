@@ -161,16 +161,7 @@ public sealed class DeliveryNotifications : Construct
     private Topic Topic(string id, string displayName, IKey key)
     {
         var topic = new Topic(this, id, new TopicProps { DisplayName = displayName, MasterKey = key });
-        // Stated explicitly: TopicProps.EnforceSSL only materialises when something else adds to the policy.
-        topic.AddToResourcePolicy(new PolicyStatement(new PolicyStatementProps
-        {
-            Sid = "DenyInsecureTransport",
-            Effect = Effect.DENY,
-            Principals = [new AnyPrincipal()],
-            Actions = ["sns:Publish"],
-            Resources = [topic.TopicArn],
-            Conditions = new Dictionary<string, object> { ["Bool"] = new Dictionary<string, object> { ["aws:SecureTransport"] = "false" } },
-        }));
+        Constructs.Alerting.DenyPublishWithoutTls(topic, "DenyInsecureTransport");
         return topic;
     }
 
