@@ -190,7 +190,7 @@ public sealed class DeliveryNotifications : Construct
         var function = new Function(this, "Watchdog", new FunctionProps
         {
             Description = "Publishes the number of pipeline actions running longer than the stuck threshold",
-            Runtime = new Runtime("nodejs22.x", RuntimeFamily.NODEJS, new LambdaRuntimeProps { SupportsInlineCode = true }),
+            Runtime = LambdaSource.NodeRuntime(),
             Handler = "index.handler",
             Code = Code.FromInline(LambdaSource.Read(WatchdogFolder)),
             Timeout = Duration.Seconds(60),

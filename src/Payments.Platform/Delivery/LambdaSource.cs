@@ -1,5 +1,7 @@
 using System.Reflection;
 using System.Runtime.CompilerServices;
+using Amazon.CDK.AWS.Lambda;
+using Payments.Platform.Aspects;
 
 namespace Payments.Platform.Delivery;
 
@@ -10,6 +12,10 @@ namespace Payments.Platform.Delivery;
 /// </summary>
 public static class LambdaSource
 {
+    /// <summary>The runtime of these inline functions: the Node.js floor every Lambda of the app is held to.</summary>
+    public static Runtime NodeRuntime() =>
+        new(NodeRuntimeFloor.Minimum, RuntimeFamily.NODEJS, new LambdaRuntimeProps { SupportsInlineCode = true });
+
     public static string Read(string functionFolder) => Read(functionFolder, SourceDirectory());
 
     internal static string Read(string functionFolder, string lambdaDirectory)
