@@ -30,8 +30,7 @@ internal sealed class PrivatePostgres : IAsyncDisposable
     {
         var directory = Path.Combine(Path.GetTempPath(), "payments-fault-pg-" + Guid.NewGuid().ToString("N")[..12]);
         var port = FreePort.Next();
-        var output = await CommandRunner.RunAsync(
-            "bash", [RepoPaths.PgScript, "start", directory, port.ToString(CultureInfo.InvariantCulture)], ScriptTimeout);
+        var output = await PgStartAsync(directory, port);
         var server = new PrivatePostgres(directory, port, output.Trim()) { IsRunning = true };
         return server;
     }
@@ -39,15 +38,14 @@ internal sealed class PrivatePostgres : IAsyncDisposable
     /// <summary>Fast shutdown: PostgreSQL ends every session and stops, as in a failover or a restart.</summary>
     public async Task StopAsync()
     {
-        await CommandRunner.RunAsync("bash", [RepoPaths.PgScript, "stop", DataDirectory], ScriptTimeout);
+        await PgStopAsync();
         IsRunning = false;
     }
 
     /// <summary>Starts the same data directory again on the same port.</summary>
     public async Task StartAgainAsync()
     {
-        await CommandRunner.RunAsync(
-            "bash", [RepoPaths.PgScript, "start", DataDirectory, Port.ToString(CultureInfo.InvariantCulture)], ScriptTimeout);
+        await PgStartAsync(DataDirectory, Port);
         IsRunning = true;
     }
 
@@ -55,13 +53,18 @@ internal sealed class PrivatePostgres : IAsyncDisposable
     {
         try
         {
-            await CommandRunner.RunAsync("bash", [RepoPaths.PgScript, "stop", DataDirectory], ScriptTimeout);
+            await PgStopAsync();
         }
         finally
         {
             TryDelete(DataDirectory);
         }
     }
+
+    private static Task<string> PgStartAsync(string directory, int port) =>
+        CommandRunner.RunAsync("bash", [RepoPaths.PgScript, "start", directory, port.ToString(CultureInfo.InvariantCulture)], ScriptTimeout);
+
+    private Task<string> PgStopAsync() => CommandRunner.RunAsync("bash", [RepoPaths.PgScript, "stop", DataDirectory], ScriptTimeout);
 
     private static void TryDelete(string directory)
     {
