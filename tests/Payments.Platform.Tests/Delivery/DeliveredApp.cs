@@ -32,8 +32,8 @@ public sealed class DeliveredApp
 
     private static State Build()
     {
-        // PlatformSettings looks for the checkout from the working directory before it reads the
-        // repositoryRoot context; builds with --artifacts-path outside the checkout need this.
+        // Apps without the repositoryRoot context (SynthesizedEnvironments) find the checkout from the
+        // working directory; builds with --artifacts-path outside the checkout need this.
         Directory.SetCurrentDirectory(NodeScript.RepositoryRoot());
         var assembly = Directory.CreateTempSubdirectory("delivered-app-").FullName;
         AppDomain.CurrentDomain.ProcessExit += (_, _) => Directory.Delete(assembly, recursive: true);
