@@ -64,7 +64,6 @@ public sealed class PreTrafficHook : Construct
         {
             FunctionName = props.Delivery.PreTrafficHookFunctionName,
             Description = $"CodeDeploy AfterAllowTestTraffic hook for payments {props.Delivery.Name}: readiness + authorize/cancel on the test listener",
-            // CDK 2.160 predates Runtime.NODEJS_22_X; nodejs20.x is deprecated (known-facts), so name the runtime.
             Runtime = LambdaSource.NodeRuntime(),
             Handler = "index.handler",
             Code = Code.FromInline(LambdaSource.Read(FunctionFolder)),
