@@ -8,7 +8,7 @@ using Payments.Api.Storage;
 using Payments.Api.TransactionLog;
 
 var admin = AdminCommand.TryParse(args, out var hostArgs);
-var builder = WebApplication.CreateBuilder(hostArgs);
+var builder = WebApplication.CreateBuilder(HostArguments.WithoutConfigReload(hostArgs));
 builder.WebHost.ConfigureKestrel(kestrel =>
 {
     kestrel.AddServerHeader = false;

@@ -24,6 +24,9 @@ internal sealed class ServiceProcess : IDisposable
 
     public int Port { get; }
 
+    /// <summary>The operating-system process id.</summary>
+    public int ProcessId => process.Id;
+
     public HttpClient Client { get; }
 
     /// <summary>Stdout lines (the JSON log).</summary>

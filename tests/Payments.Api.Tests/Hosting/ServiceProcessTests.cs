@@ -76,6 +76,35 @@ public sealed class ServiceProcessTests : IDisposable
     }
 
     [Fact]
+    public async Task The_service_watches_no_files_so_writes_under_its_working_directory_never_wake_it()
+    {
+        // SQLite under ./data of the working directory, as locally: with configuration reload-on-change
+        // the host would hold an inotify watch on every directory below the content root and receive
+        // an event for every database and WAL write.
+        Directory.CreateDirectory(Path.Combine(scratch, "data", "nested"));
+        using var service = ServiceProcess.Start(scratch, Settings(
+            ("Payments__Store", "Sqlite"),
+            ("ConnectionStrings__Payments", $"Data Source={Path.Combine(scratch, "data", "payments.db")}"),
+            ("Payments__TransactionLog__Directory", Path.Combine(scratch, "transaction-log"))));
+        await service.WaitUntilReadyAsync();
+        await CreatePaymentAsync(service.Client);
+
+        var watches = Directory.GetFiles($"/proc/{service.ProcessId}/fdinfo")
+            .Sum(path =>
+            {
+                try
+                {
+                    return File.ReadLines(path).Count(line => line.StartsWith("inotify wd:", StringComparison.Ordinal));
+                }
+                catch (IOException)
+                {
+                    return 0; // the descriptor was closed between listing and reading
+                }
+            });
+        Assert.Equal(0, watches);
+    }
+
+    [Fact]
     public async Task Postgres_the_api_role_only_serves_and_the_worker_role_exports_and_stops_at_once()
     {
         var connectionString = await PostgresServer.CreateDatabaseAsync();
