@@ -343,7 +343,9 @@ def render(results: dict) -> str:
              "and how much of it went to processes outside the measurement (`other`).", "", MACHINE_END, "@@SPLIT@@", BEGIN_MARK, "", "## Payments API: create-payment vs pgbench, and SQLite mode", "",
              f"Each cell is the **median of {results['settings']['runs']} runs of {results['settings']['duration_s']} s** "
              f"(runs alternate pgbench and wrk on the same server), after a warm-up of {results['settings'].get('warmup_s', '?')} s of load at "
-             "each concurrency for both (the service JIT-compiles and tiers up its hot code under load; pgbench needs none). CPU columns: share of the whole machine "
+             "each concurrency for both, right before that concurrency is measured, lowest first (the service JIT-compiles and tiers up its hot code under load "
+             "and its connection pool follows the load; pgbench needs none). The service runs in its own working directory, not the one holding the "
+             "PostgreSQL data directory. CPU columns: share of the whole machine "
              "(all cores x wall time) used by load generator / service / PostgreSQL, from `/proc/<pid>/stat` deltas "
              "(PostgreSQL = postmaster + backends, exited backends included); `busy` = 100 - idle from `/proc/stat`; "
              "`other` = busy minus the three (kernel softirq time not charged to a process, and anything else running "
@@ -489,7 +491,10 @@ def main() -> int:
             pg.start()
             log(f"PostgreSQL on port {pg.port}")
             connection = pg.create_database("bench")
-            service = Service(service_env("Postgres", connection, merchant, api_key), work, os.path.join(work, "service-postgres.log"), args.role)
+            # The service's working directory is its own: never the one holding pgdata (see docs/benchmarks.md).
+            service_dir = os.path.join(work, "service")
+            os.makedirs(service_dir, exist_ok=True)
+            service = Service(service_env("Postgres", connection, merchant, api_key), service_dir, os.path.join(work, "service-postgres.log"), args.role)
             log(f"service (PostgreSQL store) at {service.url}, pid {service.process.pid}")
             script_path, defines = pgbench_script.generate(args.api_md, pg, "bench", merchant, api_key,
                                                            os.path.join(HERE, "create-payment.pgbench.sql"))
@@ -498,12 +503,15 @@ def main() -> int:
             # several seconds of load after start (more on a busy machine), and its pool grows to the
             # concurrency; measuring before that would report start-up, not the steady state pgbench has
             # from its first transaction. pgbench gets the same warm-up (server caches, WAL segments).
-            log("warm-up")
-            for c in concurrency:
-                run_wrk(service.url, c, args.warmup, api_key, service.process.pid, pg.postmaster, work, f"warmup-c{c}")
-                run_pgbench(pg, "bench", script_path, defines, c, max(1, args.warmup // 2), service.process.pid, work, f"warmup-c{c}")
+            # Each concurrency is warmed up right before it is measured, in the order given (lowest first
+            # by default), so each is measured in its own steady state. Warming all of them first would
+            # measure c=16 through a connection pool the c=64 warm-up grew: the service closes that
+            # surplus after 10 s idle (docs/api.md), but the first runs would still pay for it.
             pg_results = {}
             for c in concurrency:
+                log(f"warm-up c={c}")
+                run_wrk(service.url, c, args.warmup, api_key, service.process.pid, pg.postmaster, work, f"warmup-c{c}")
+                run_pgbench(pg, "bench", script_path, defines, c, max(1, args.warmup // 2), service.process.pid, work, f"warmup-c{c}")
                 runs = {"pgbench": [], "api": []}
                 for i in range(args.runs):
                     b = run_pgbench(pg, "bench", script_path, defines, c, args.duration, service.process.pid, work, f"c{c}-{i}")
@@ -526,10 +534,9 @@ def main() -> int:
             service = Service(service_env("Sqlite", f"Data Source={os.path.join(sqlite_dir, 'data', 'payments.db')}", merchant, api_key),
                               sqlite_dir, os.path.join(work, "service-sqlite.log"), args.role)
             log(f"service (SQLite store) at {service.url}")
-            for c in sqlite_concurrency:
-                run_wrk(service.url, c, args.warmup, api_key, service.process.pid, None, work, f"sqlite-warmup-c{c}")
             sq = {}
             for c in sqlite_concurrency:
+                run_wrk(service.url, c, args.warmup, api_key, service.process.pid, None, work, f"sqlite-warmup-c{c}")
                 runs = []
                 for i in range(args.runs):
                     a = run_wrk(service.url, c, args.duration, api_key, service.process.pid, None, work, f"sqlite-c{c}-{i}")
