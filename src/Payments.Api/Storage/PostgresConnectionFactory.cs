@@ -10,13 +10,7 @@ namespace Payments.Api.Storage;
 /// </remarks>
 public sealed class PostgresConnectionFactory : IConnectionFactory, IAsyncDisposable, IDisposable
 {
-    /// <summary>How long a pooled connection may stay unneeded before it is closed (Npgsql's default is 300 s).</summary>
-    public const int DefaultConnectionIdleLifetimeSeconds = 10;
-
-    /// <summary>How often the pool samples its idle connections for pruning (Npgsql's default is 10 s).</summary>
-    public const int DefaultConnectionPruningIntervalSeconds = 2;
-
-    public PostgresConnectionFactory(string connectionString)
+    public PostgresConnectionFactory(string connectionString, TimeProvider? time = null)
     {
         ArgumentException.ThrowIfNullOrWhiteSpace(connectionString);
         var given = GivenOptions(connectionString);
@@ -43,40 +37,27 @@ public sealed class PostgresConnectionFactory : IConnectionFactory, IAsyncDispos
             settings.NoResetOnClose = true;
         }
 
-        // Npgsql hands out idle connections first-in first-out, so after a burst every pooled
-        // connection keeps being used in turn and none is ever idle long enough to be closed: a pool
-        // that grew to 64 during a peak spreads 16 requests over 64 server processes for the next
-        // five minutes. Measured on one PostgreSQL (docs/api.md): at 16 concurrent creates that costs
-        // PostgreSQL ~110 µs more CPU per create and the service ~20% of its throughput. Pruning by
-        // idle count every 2 s and closing the surplus after 10 s brings the pool back to what the
-        // load needs shortly after the peak.
-        // (Npgsql refuses a pruning interval longer than the idle lifetime, so one given alone is respected.)
-        if (!given.Contains("connectionidlelifetime"))
-        {
-            if (given.Contains("connectionpruninginterval"))
-            {
-                settings.ConnectionIdleLifetime = Math.Max(DefaultConnectionIdleLifetimeSeconds, settings.ConnectionPruningInterval);
-            }
-            else
-            {
-                settings.ConnectionIdleLifetime = DefaultConnectionIdleLifetimeSeconds;
-                settings.ConnectionPruningInterval = DefaultConnectionPruningIntervalSeconds;
-            }
-        }
-
         DataSource = builder.Build();
+        WriteConnections = new WarmConnections(DataSource.OpenConnectionAsync, time ?? TimeProvider.System);
     }
 
     public StoreKind Kind => StoreKind.Postgres;
 
     public NpgsqlDataSource DataSource { get; }
 
+    /// <summary>Where write transactions take their connection: the most recently used first (see <see cref="WarmConnections"/>).</summary>
+    public WarmConnections WriteConnections { get; }
+
     public async ValueTask<DbConnection> OpenAsync(CancellationToken cancellationToken) =>
         await DataSource.OpenConnectionAsync(cancellationToken);
 
-    public ValueTask DisposeAsync() => DataSource.DisposeAsync();
+    public async ValueTask DisposeAsync()
+    {
+        await WriteConnections.DisposeAsync();
+        await DataSource.DisposeAsync();
+    }
 
-    public void Dispose() => DataSource.Dispose();
+    public void Dispose() => DisposeAsync().AsTask().GetAwaiter().GetResult();
 
     /// <summary>The options the connection string sets, as lower-case keywords without spaces or underscores.</summary>
     private static HashSet<string> GivenOptions(string connectionString)

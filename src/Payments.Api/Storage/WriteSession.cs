@@ -25,13 +25,13 @@ public sealed class WriteSessionFactory(IConnectionFactory connections)
 {
     public async ValueTask<WriteSession> BeginAsync(CancellationToken cancellationToken) => connections switch
     {
-        PostgresConnectionFactory postgres => new PostgresWriteSession(await postgres.DataSource.OpenConnectionAsync(cancellationToken)),
+        PostgresConnectionFactory postgres => new PostgresWriteSession(await postgres.WriteConnections.RentAsync(cancellationToken), postgres.WriteConnections),
         SqliteConnectionFactory sqlite => new SqliteWriteSession(sqlite),
         _ => throw new InvalidOperationException($"no write sessions for {connections.GetType().Name}"),
     };
 }
 
-public sealed class PostgresWriteSession(NpgsqlConnection connection) : WriteSession
+public sealed class PostgresWriteSession(NpgsqlConnection connection, WarmConnections pool) : WriteSession
 {
     private bool begun;
     private bool finished;
@@ -151,13 +151,16 @@ public sealed class PostgresWriteSession(NpgsqlConnection connection) : WriteSes
 
     public override async ValueTask DisposeAsync()
     {
+        // Reused only when its transaction ended cleanly: committed, never begun, or rolled back here.
+        var reusable = !begun || finished;
         try
         {
-            if (begun && !finished)
+            if (!reusable)
             {
                 finished = true;
                 await using var rollback = new NpgsqlCommand("ROLLBACK", connection);
                 await rollback.ExecuteNonQueryAsync(CancellationToken.None);
+                reusable = true;
             }
         }
         catch (Exception exception) when (exception is NpgsqlException or InvalidOperationException)
@@ -166,7 +169,7 @@ public sealed class PostgresWriteSession(NpgsqlConnection connection) : WriteSes
         }
         finally
         {
-            await connection.DisposeAsync();
+            await pool.ReturnAsync(connection, reusable);
         }
     }
 }
