@@ -505,8 +505,8 @@ def main() -> int:
             # from its first transaction. pgbench gets the same warm-up (server caches, WAL segments).
             # Each concurrency is warmed up right before it is measured, in the order given (lowest first
             # by default), so each is measured in its own steady state. Warming all of them first would
-            # measure c=16 through a connection pool the c=64 warm-up grew: the service closes that
-            # surplus after 10 s idle (docs/api.md), but the first runs would still pay for it.
+            # measure c=16 after the c=64 warm-up grew the service's pool (the service keeps reusing its
+            # most recently used connections, docs/api.md, but each concurrency gets its own steady state).
             pg_results = {}
             for c in concurrency:
                 log(f"warm-up c={c}")
