@@ -38,18 +38,23 @@ public sealed class PostgresConnectionFactory : IConnectionFactory, IAsyncDispos
         }
 
         DataSource = builder.Build();
-        WriteConnections = new WarmConnections(DataSource.OpenConnectionAsync, time ?? TimeProvider.System);
+        WriteConnections = new WarmConnections(DataSource.OpenConnectionAsync, settings.MaxPoolSize, time ?? TimeProvider.System);
     }
 
     public StoreKind Kind => StoreKind.Postgres;
 
     public NpgsqlDataSource DataSource { get; }
 
-    /// <summary>Where write transactions take their connection: the most recently used first (see <see cref="WarmConnections"/>).</summary>
+    /// <summary>The front to the pool: write transactions take the most recently used connection first; other opens are counted (see <see cref="WarmConnections"/>).</summary>
     public WarmConnections WriteConnections { get; }
 
+    /// <summary>
+    /// A connection from Npgsql's pool for anything but a write transaction (reads, the readiness
+    /// check, the relay, migrations), counted by <see cref="WriteConnections"/> so that warm write
+    /// connections never leave it waiting.
+    /// </summary>
     public async ValueTask<DbConnection> OpenAsync(CancellationToken cancellationToken) =>
-        await DataSource.OpenConnectionAsync(cancellationToken);
+        await WriteConnections.OpenAsync(cancellationToken);
 
     public async ValueTask DisposeAsync()
     {

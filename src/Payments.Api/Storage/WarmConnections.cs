@@ -4,7 +4,8 @@ using Npgsql;
 namespace Payments.Api.Storage;
 
 /// <summary>
-/// Write connections handed out most-recently-returned first, in front of Npgsql's pool.
+/// The process's front to Npgsql's pool: write connections handed out most-recently-returned first,
+/// and every other connection counted, so that warm write connections never make anyone wait.
 /// </summary>
 /// <remarks>
 /// Npgsql's pool hands out idle connections first-in first-out, so every pooled connection keeps
@@ -17,6 +18,12 @@ namespace Payments.Api.Storage;
 /// <see cref="IdleLimit"/> goes back to Npgsql's pool (whose pruning then closes it). A connection
 /// that comes back broken empties the stack: the server may have restarted, and every warm
 /// connection would fail its next request.
+/// <para>
+/// Warm connections still count against Npgsql's <c>Maximum Pool Size</c>. Two rules keep them from
+/// starving other callers (reads, the readiness check, the relay) or writes that found the stack
+/// empty: an opener that finds the pool used up first hands the coldest warm connection back to
+/// Npgsql, and while anyone is waiting for Npgsql, returned connections go to Npgsql, not the stack.
+/// </para>
 /// </remarks>
 public sealed class WarmConnections : IAsyncDisposable
 {
@@ -24,15 +31,23 @@ public sealed class WarmConnections : IAsyncDisposable
     public static readonly TimeSpan IdleLimit = TimeSpan.FromSeconds(10);
 
     private readonly Func<CancellationToken, ValueTask<NpgsqlConnection>> open;
+    private readonly int maxPoolSize;
     private readonly TimeProvider time;
     private readonly Lock gate = new();
     private readonly List<(NpgsqlConnection Connection, long ReturnedAt)> idle = []; // the top is the end
     private readonly ITimer trimTimer;
+    private int rented;      // write connections out of the stack, not yet returned
+    private int openOthers;  // connections from OpenAsync, not yet closed
+    private int waiting;     // callers waiting for Npgsql to hand over a connection
     private bool disposed;
 
-    public WarmConnections(Func<CancellationToken, ValueTask<NpgsqlConnection>> open, TimeProvider time)
+    /// <param name="open">Opens a connection from Npgsql's pool.</param>
+    /// <param name="maxPoolSize">Npgsql's <c>Maximum Pool Size</c> for that pool.</param>
+    /// <param name="time">Clock for the idle limit.</param>
+    public WarmConnections(Func<CancellationToken, ValueTask<NpgsqlConnection>> open, int maxPoolSize, TimeProvider time)
     {
         this.open = open;
+        this.maxPoolSize = maxPoolSize;
         this.time = time;
         trimTimer = time.CreateTimer(static state => ((WarmConnections)state!).Trim(), this, TimeSpan.FromSeconds(1), TimeSpan.FromSeconds(1));
     }
@@ -49,8 +64,20 @@ public sealed class WarmConnections : IAsyncDisposable
         }
     }
 
-    /// <summary>The most recently returned open connection, else a new one from Npgsql's pool.</summary>
-    public ValueTask<NpgsqlConnection> RentAsync(CancellationToken cancellationToken)
+    /// <summary>Connections of Npgsql's pool this process holds: on the stack, rented, or opened through <see cref="OpenAsync"/> and not closed.</summary>
+    public int Held
+    {
+        get
+        {
+            lock (gate)
+            {
+                return rented + idle.Count + openOthers;
+            }
+        }
+    }
+
+    /// <summary>For a write transaction: the most recently returned open connection, else one from Npgsql's pool. Give it back with <see cref="ReturnAsync"/>.</summary>
+    public async ValueTask<NpgsqlConnection> RentAsync(CancellationToken cancellationToken)
     {
         lock (gate)
         {
@@ -61,14 +88,42 @@ public sealed class WarmConnections : IAsyncDisposable
                 idle.RemoveAt(idle.Count - 1);
                 if (connection.FullState == ConnectionState.Open)
                 {
-                    return ValueTask.FromResult(connection);
+                    rented++;
+                    return connection;
                 }
 
                 connection.Dispose();
             }
         }
 
-        return open(cancellationToken);
+        var opened = await OpenFromNpgsqlAsync(cancellationToken);
+        lock (gate)
+        {
+            rented++;
+        }
+
+        return opened;
+    }
+
+    /// <summary>
+    /// For any other use: a connection from Npgsql's pool, which goes back there when the caller
+    /// disposes it. Counted while open, so that <see cref="Held"/> knows when the pool is used up.
+    /// </summary>
+    public async ValueTask<NpgsqlConnection> OpenAsync(CancellationToken cancellationToken)
+    {
+        lock (gate)
+        {
+            ObjectDisposedException.ThrowIf(disposed, this);
+        }
+
+        var connection = await OpenFromNpgsqlAsync(cancellationToken);
+        lock (gate)
+        {
+            openOthers++;
+        }
+
+        connection.StateChange += OtherClosed;
+        return connection;
     }
 
     /// <summary>
@@ -81,7 +136,8 @@ public sealed class WarmConnections : IAsyncDisposable
         List<NpgsqlConnection>? dropped = null;
         lock (gate)
         {
-            if (!disposed && reusable && connection.FullState == ConnectionState.Open)
+            rented--;
+            if (!disposed && reusable && waiting == 0 && connection.FullState == ConnectionState.Open)
             {
                 idle.Add((connection, time.GetTimestamp()));
                 return;
@@ -93,7 +149,7 @@ public sealed class WarmConnections : IAsyncDisposable
             }
         }
 
-        await connection.DisposeAsync();
+        await connection.DisposeAsync(); // to Npgsql's pool, which hands it to a waiting caller if there is one
         await DisposeAllAsync(dropped);
     }
 
@@ -127,6 +183,52 @@ public sealed class WarmConnections : IAsyncDisposable
 
         await trimTimer.DisposeAsync();
         await DisposeAllAsync(all);
+    }
+
+    /// <summary>
+    /// Npgsql's open, marked as waiting. If what this process holds plus what its waiters are about to
+    /// take exceeds the pool, Npgsql would queue the caller until a connection comes back to it: the
+    /// coldest warm one goes back first.
+    /// Counting the waiter before looking at the stack (both under the gate) means a connection
+    /// returned meanwhile either is seen here or sees the waiter and goes to Npgsql.
+    /// </summary>
+    private async ValueTask<NpgsqlConnection> OpenFromNpgsqlAsync(CancellationToken cancellationToken)
+    {
+        NpgsqlConnection? coldest = null;
+        lock (gate)
+        {
+            waiting++; // every waiter, this one included, is about to hold one more connection
+            if (idle.Count > 0 && rented + idle.Count + openOthers + waiting > maxPoolSize)
+            {
+                coldest = idle[0].Connection;
+                idle.RemoveAt(0);
+            }
+        }
+
+        try
+        {
+            coldest?.Dispose(); // back to Npgsql's pool: no I/O
+            return await open(cancellationToken);
+        }
+        finally
+        {
+            lock (gate)
+            {
+                waiting--;
+            }
+        }
+    }
+
+    private void OtherClosed(object? sender, StateChangeEventArgs change)
+    {
+        if (change.CurrentState == ConnectionState.Closed && sender is NpgsqlConnection connection)
+        {
+            connection.StateChange -= OtherClosed;
+            lock (gate)
+            {
+                openOthers--;
+            }
+        }
     }
 
     private List<NpgsqlConnection> TakeAll()

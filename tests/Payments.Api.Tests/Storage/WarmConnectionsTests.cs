@@ -109,6 +109,105 @@ public sealed class WarmConnectionsTests : IDisposable
     }
 
     [Fact]
+    public async Task When_warm_connections_fill_the_pool_a_reader_gets_one_at_once_instead_of_waiting_for_the_idle_limit()
+    {
+        // A burst of writes as large as the pool leaves every connection warm on the stack. Readers
+        // (GET routes, the readiness check, the relay) open from Npgsql's pool: they must not wait for
+        // the idle limit (the clock stands still here, so nothing is trimmed) or time out.
+        await using var small = SmallPool(out var warm);
+        var burst = new List<NpgsqlConnection>();
+        for (var i = 0; i < 4; i++)
+        {
+            burst.Add(await warm.RentAsync(CancellationToken.None));
+        }
+
+        foreach (var connection in burst)
+        {
+            await warm.ReturnAsync(connection, reusable: true);
+        }
+
+        // Two readers holding their connections at the same time.
+        var watch = Stopwatch.StartNew();
+        await using (var first = await small.OpenAsync(CancellationToken.None))
+        await using (var second = await small.OpenAsync(CancellationToken.None))
+        {
+            Assert.True(watch.Elapsed < TimeSpan.FromSeconds(2), $"readers waited {watch.Elapsed}");
+            Assert.Equal(4, warm.Held);
+
+            // The coldest went back to Npgsql (the first two returned); the hot ones stay, most recent on top.
+            Assert.Equal(2, warm.IdleCount);
+        }
+
+        Assert.Equal(2, warm.Held); // closed readers are no longer counted
+        Assert.Same(burst[3], await warm.RentAsync(CancellationToken.None));
+        Assert.Same(burst[2], await warm.RentAsync(CancellationToken.None));
+    }
+
+    [Fact]
+    public async Task A_write_waiting_for_the_pool_gets_the_next_returned_connection_instead_of_the_stack_keeping_it()
+    {
+        // The pool is used up by three writes in flight and one reader; a fourth write must wait for
+        // Npgsql, and the first write to finish must go to it rather than onto the (empty) stack.
+        await using var small = SmallPool(out var warm);
+        var inFlight = new List<NpgsqlConnection>();
+        for (var i = 0; i < 3; i++)
+        {
+            inFlight.Add(await warm.RentAsync(CancellationToken.None));
+        }
+
+        await using var reader = await small.OpenAsync(CancellationToken.None);
+        var fourth = warm.RentAsync(CancellationToken.None).AsTask();
+        await Task.Delay(200);
+        Assert.False(fourth.IsCompleted); // waiting in Npgsql's pool: nothing idle anywhere
+
+        var returnedProcess = inFlight[0].ProcessID;
+        await warm.ReturnAsync(inFlight[0], reusable: true);
+        var watch = Stopwatch.StartNew();
+        var got = await fourth;
+        Assert.True(watch.Elapsed < TimeSpan.FromSeconds(2), $"the waiting write took {watch.Elapsed}");
+        Assert.Equal(returnedProcess, got.ProcessID); // the very server connection that came back
+        Assert.Equal(0, warm.IdleCount);
+
+        await warm.ReturnAsync(got, reusable: true);
+        await warm.ReturnAsync(inFlight[1], reusable: true);
+        await warm.ReturnAsync(inFlight[2], reusable: true);
+        Assert.Equal(3, warm.IdleCount); // nobody waits any more: back to the stack
+    }
+
+    [Fact]
+    public async Task A_reader_that_Npgsql_serves_from_its_own_idle_connections_leaves_the_warm_ones_alone()
+    {
+        await using var small = SmallPool(out var warm);
+        Assert.Equal(1, await ReadOneAsync(small)); // one idle connection now sits in Npgsql's pool
+        var write = await warm.RentAsync(CancellationToken.None);
+        await warm.ReturnAsync(write, reusable: true);
+
+        for (var i = 0; i < 5; i++)
+        {
+            Assert.Equal(1, await ReadOneAsync(small));
+        }
+
+        Assert.Equal(1, warm.IdleCount);
+        Assert.Same(write, await warm.RentAsync(CancellationToken.None));
+    }
+
+    /// <summary>A factory with a pool of 4 that gives up waiting for a connection after 3 s.</summary>
+    private PostgresConnectionFactory SmallPool(out WarmConnections warm)
+    {
+        var small = new PostgresConnectionFactory(PostgresServer.ConnectionString + ";Application Name=" + applicationName + ";Maximum Pool Size=4;Timeout=3", clock);
+        warm = small.WriteConnections;
+        return small;
+    }
+
+    private static async Task<int> ReadOneAsync(PostgresConnectionFactory connections)
+    {
+        await using var connection = await connections.OpenAsync(CancellationToken.None);
+        await using var command = connection.CreateCommand();
+        command.CommandText = "SELECT 1";
+        return Convert.ToInt32(await command.ExecuteScalarAsync(), System.Globalization.CultureInfo.InvariantCulture);
+    }
+
+    [Fact]
     public async Task Disposing_the_factory_returns_every_warm_connection()
     {
         var a = await Warm.RentAsync(CancellationToken.None);

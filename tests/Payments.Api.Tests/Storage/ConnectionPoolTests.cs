@@ -1,0 +1,77 @@
+using System.Diagnostics;
+using System.Net;
+using System.Text;
+using Microsoft.Extensions.DependencyInjection;
+using Npgsql;
+using Payments.Api.Storage;
+using Payments.Api.Tests.Infrastructure;
+
+namespace Payments.Api.Tests.Storage;
+
+/// <summary>
+/// The service with a small PostgreSQL pool: the write path's warm connections count against
+/// <c>Maximum Pool Size</c>, and must never leave readiness, reads or the next write waiting.
+/// </summary>
+public sealed class ConnectionPoolTests
+{
+    private static readonly Dictionary<string, string?> Merchant = new()
+    {
+        ["Payments:Merchants:0:Id"] = ApiFixture.MerchantAId,
+        ["Payments:Merchants:0:ApiKey"] = ApiFixture.MerchantAKey,
+        ["Payments:RateLimit:PermitsPerSecond"] = "0",
+        ["Payments:TransactionLog:RelayEnabled"] = "false",
+    };
+
+    [Fact]
+    public async Task After_a_write_burst_as_large_as_the_pool_readiness_reads_and_writes_answer_at_once()
+    {
+        await using var owner = await PaymentsApiFactory.CreateAsync(StoreKind.Postgres, Merchant);
+        await using var app = PaymentsApiFactory.SecondInstance(owner, new Dictionary<string, string?>
+        {
+            ["ConnectionStrings:Payments"] = owner.ConnectionString + ";Maximum Pool Size=4;Timeout=5",
+        });
+        using var client = app.CreateClient(ApiFixture.MerchantAKey);
+        Assert.Equal(HttpStatusCode.Created, await CreateAsync(client));
+
+        // What a burst of 4+ concurrent creates leaves behind: every pooled connection warm on the write stack.
+        var warm = app.Services.GetRequiredService<PostgresConnectionFactory>().WriteConnections;
+        var burst = new List<NpgsqlConnection>();
+        while (burst.Count < 4)
+        {
+            burst.Add(await warm.RentAsync(CancellationToken.None));
+        }
+
+        foreach (var connection in burst)
+        {
+            await warm.ReturnAsync(connection, reusable: true);
+        }
+
+        Assert.Equal(4, warm.Held);
+
+        // Npgsql would make these wait 5 s (its Timeout) and then fail; the stack's idle limit is 10 s.
+        var watch = Stopwatch.StartNew();
+        Assert.Equal(HttpStatusCode.OK, (await client.GetAsync(new Uri("/healthz/ready", UriKind.Relative))).StatusCode);
+        Assert.Equal(HttpStatusCode.OK, (await client.GetAsync(new Uri("/v1/payments?limit=3", UriKind.Relative))).StatusCode);
+        Assert.Equal(HttpStatusCode.OK, (await client.GetAsync(new Uri("/v1/balance", UriKind.Relative))).StatusCode);
+        Assert.Equal(HttpStatusCode.Created, await CreateAsync(client));
+        Assert.True(watch.Elapsed < TimeSpan.FromSeconds(3), $"took {watch.Elapsed}");
+
+        var results = await Task.WhenAll(Enumerable.Range(0, 12).Select(i => i % 2 == 0
+            ? CreateAsync(client)
+            : client.GetAsync(new Uri("/healthz/ready", UriKind.Relative)).ContinueWith(t => t.Result.StatusCode, TaskScheduler.Default)));
+        Assert.All(results, status => Assert.True(status is HttpStatusCode.Created or HttpStatusCode.OK, status.ToString()));
+        Assert.InRange(warm.Held, 0, 4);
+        await LedgerInvariant.AssertAsync(app.Services);
+    }
+
+    private static async Task<HttpStatusCode> CreateAsync(HttpClient client)
+    {
+        using var content = new StringContent(
+            """{"amount": 1999, "currency": "usd", "payment_method": {"card": {"number": "4242424242424242", "exp_month": 12, "exp_year": 2034, "cvc": "123"}}}""",
+            Encoding.UTF8, "application/json");
+        using var request = new HttpRequestMessage(HttpMethod.Post, new Uri("/v1/payments", UriKind.Relative)) { Content = content };
+        request.Headers.Add("Idempotency-Key", Guid.NewGuid().ToString("N"));
+        using var response = await client.SendAsync(request);
+        return response.StatusCode;
+    }
+}
