@@ -52,8 +52,8 @@ public static class StorageServiceCollectionExtensions
 
     /// <summary>
     /// The platform hands the database over as separate secrets (<c>Payments:Database:Host</c>,
-    /// <c>Port</c>, <c>Name</c>, <c>Username</c>, <c>Password</c>); TLS is required (the parameter group
-    /// forces SSL). Building it here avoids splicing secrets into a string in the task definition.
+    /// <c>Port</c>, <c>Name</c>, <c>Username</c>, <c>Password</c>) and the task's pool size
+    /// (<c>MaxPoolSize</c>, optional); TLS is required (the parameter group forces SSL). Building it here avoids splicing secrets into a string in the task definition.
     /// </summary>
     public static string FromDatabaseSection(IConfigurationSection database)
     {
@@ -71,6 +71,14 @@ public static class StorageServiceCollectionExtensions
             builder.Port = int.TryParse(port, System.Globalization.NumberStyles.None, System.Globalization.CultureInfo.InvariantCulture, out var number) && number is > 0 and < 65536
                 ? number
                 : throw new InvalidOperationException($"Payments:Database:Port must be a TCP port, not '{port}'");
+        }
+
+        // The platform sizes each task's pool so that all tasks of a deployment fit max_connections.
+        if (database["MaxPoolSize"] is { Length: > 0 } poolSize)
+        {
+            builder.MaxPoolSize = int.TryParse(poolSize, System.Globalization.NumberStyles.None, System.Globalization.CultureInfo.InvariantCulture, out var size) && size is >= 1 and <= 1000
+                ? size
+                : throw new InvalidOperationException($"Payments:Database:MaxPoolSize must be a whole number from 1 to 1000, not '{poolSize}'");
         }
 
         return builder.ConnectionString;

@@ -30,9 +30,6 @@ public sealed class Monitoring : Construct
     public const double MemoryPercent = 85;
     public const double FreeStorageFraction = 0.2;
 
-    /// <summary>RDS for PostgreSQL sets max_connections to DBInstanceClassMemory / 9531392.</summary>
-    public const double BytesPerConnection = 9_531_392;
-
     public Alarm LoadBalancer5xx { get; }
 
     /// <summary>Per target group (blue, green): after a swap the live group alternates, so both are watched.</summary>
@@ -267,8 +264,7 @@ public sealed class Monitoring : Construct
     public static double ConnectionAlarmThreshold(EnvironmentConfig env)
     {
         ArgumentNullException.ThrowIfNull(env);
-        var maxConnections = Math.Min(5000, Math.Floor(env.DatabaseMemoryGiB * 1024d * 1024 * 1024 / BytesPerConnection));
-        return Math.Floor(maxConnections * 0.7);
+        return Math.Floor(env.DatabaseMaxConnections * 0.7);
     }
 
     private static Alarm Notify(SnsAction action, Alarm alarm)

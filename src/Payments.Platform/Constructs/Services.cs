@@ -1,3 +1,4 @@
+using System.Globalization;
 using Amazon.CDK;
 using Amazon.CDK.AWS.EC2;
 using Amazon.CDK.AWS.ECR;
@@ -123,6 +124,7 @@ public sealed class Services : Construct
         {
             ["Payments__Store"] = "Postgres",
             ["Payments__Environment"] = env.Name,
+            ["Payments__Database__MaxPoolSize"] = env.ConnectionPoolPerTask.ToString(CultureInfo.InvariantCulture),
             ["AWS_REGION"] = stack.Region,
         };
 

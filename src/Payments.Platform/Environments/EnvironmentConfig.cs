@@ -61,8 +61,49 @@ public sealed record EnvironmentConfig
     public required string DatabaseInstanceClass { get; init; }
     public required int DatabaseAllocatedStorageGiB { get; init; }
 
-    /// <summary>Memory of <see cref="DatabaseInstanceClass"/>; sizes the connection alarm (RDS derives max_connections from it).</summary>
+    /// <summary>Memory of <see cref="DatabaseInstanceClass"/>; sizes the connection alarm and the tasks' pools (RDS derives max_connections from it).</summary>
     public required int DatabaseMemoryGiB { get; init; }
+
+    /// <summary>RDS for PostgreSQL sets max_connections to LEAST(DBInstanceClassMemory / 9531392, 5000).</summary>
+    public const double DatabaseBytesPerConnection = 9_531_392;
+
+    /// <summary>max_connections of <see cref="DatabaseInstanceClass"/> from its nominal memory (the real one is a little lower: RDS subtracts its own share from DBInstanceClassMemory).</summary>
+    public int DatabaseMaxConnections => (int)Math.Min(5000, Math.Floor(DatabaseMemoryGiB * 1024d * 1024 * 1024 / DatabaseBytesPerConnection));
+
+    /// <summary>
+    /// Connections no task may take: RDS's reserved superuser slots, operators, a migration by hand,
+    /// and the gap between nominal and real instance memory. A fifth, at least 10.
+    /// </summary>
+    public int DatabaseReservedConnections => Math.Max(10, DatabaseMaxConnections / 5);
+
+    /// <summary>
+    /// Processes that can hold connections at the same time: during a blue/green deployment the
+    /// replacement task set runs beside the original, each up to <see cref="ApiMaxCount"/>, and the
+    /// worker's rolling deployment runs old and new tasks together (maximum 200%).
+    /// </summary>
+    public int PeakDatabaseClients => (2 * ApiMaxCount) + (2 * WorkerDesiredCount);
+
+    /// <summary>Fewest pooled connections a task may be given before synth refuses the environment.</summary>
+    public const int MinimumConnectionPool = 4;
+
+    /// <summary>
+    /// Npgsql <c>Maximum Pool Size</c> of every task (Npgsql's default is 100): the connections left
+    /// after <see cref="DatabaseReservedConnections"/>, shared by <see cref="PeakDatabaseClients"/>,
+    /// so a deployment at full scale under a burst cannot exhaust max_connections.
+    /// </summary>
+    public int ConnectionPoolPerTask
+    {
+        get
+        {
+            var pool = Math.Min(100, (DatabaseMaxConnections - DatabaseReservedConnections) / PeakDatabaseClients);
+            return pool >= MinimumConnectionPool
+                ? pool
+                : throw new InvalidOperationException(
+                    $"{Name}: {DatabaseInstanceClass} allows about {DatabaseMaxConnections} connections, {DatabaseReservedConnections} kept free; " +
+                    $"{PeakDatabaseClients} tasks at a deployment's peak (2 x ApiMaxCount {ApiMaxCount} + 2 x WorkerDesiredCount {WorkerDesiredCount}) " +
+                    $"would get {pool} each, fewer than {MinimumConnectionPool}: choose a larger database class or fewer tasks");
+        }
+    }
     public required int DatabaseBackupRetentionDays { get; init; }
     public required bool DatabaseMultiAz { get; init; }
     public required bool DatabaseDeletionProtection { get; init; }

@@ -26,6 +26,32 @@ public sealed class StoreConfigurationTests
         Assert.Equal("payments", settings.Database);
         Assert.Equal("app", settings.Username);
         Assert.Equal(SslMode.Require, settings.SslMode);
+        Assert.Equal(100, settings.MaxPoolSize); // Npgsql's default when the platform sets none
+    }
+
+    [Fact]
+    public void The_platform_pool_size_becomes_the_maximum_pool_size()
+    {
+        var configuration = Configuration(("Payments:Database:Host", "db.internal"), ("Payments:Database:MaxPoolSize", "14"));
+        var services = new ServiceCollection().AddPaymentsStorage(configuration).BuildServiceProvider();
+
+        var factory = services.GetRequiredService<PostgresConnectionFactory>();
+        Assert.Equal(14, new NpgsqlConnectionStringBuilder(factory.DataSource.ConnectionString).MaxPoolSize);
+    }
+
+    [Theory]
+    [InlineData("0")]
+    [InlineData("-3")]
+    [InlineData("1001")]
+    [InlineData("twelve")]
+    [InlineData("12.5")]
+    public void A_bad_pool_size_stops_start_up_with_the_key_named(string value)
+    {
+        var configuration = Configuration(("Payments:Database:Host", "db"), ("Payments:Database:MaxPoolSize", value));
+
+        var error = Assert.Throws<InvalidOperationException>(() => new ServiceCollection().AddPaymentsStorage(configuration));
+        Assert.Contains("Payments:Database:MaxPoolSize", error.Message, StringComparison.Ordinal);
+        Assert.Contains(value, error.Message, StringComparison.Ordinal);
     }
 
     [Theory]
