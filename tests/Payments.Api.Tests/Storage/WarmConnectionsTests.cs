@@ -191,6 +191,27 @@ public sealed class WarmConnectionsTests : IDisposable
         Assert.Same(write, await warm.RentAsync(CancellationToken.None));
     }
 
+    [Fact]
+    public async Task A_reader_connection_that_broke_is_no_longer_counted_once_disposed()
+    {
+        await using var small = SmallPool(out var warm);
+        var reader = await small.OpenAsync(CancellationToken.None);
+        Assert.Equal(1, warm.Held);
+
+        await TerminateAsync(((NpgsqlConnection)reader).ProcessID);
+        await using (var command = reader.CreateCommand())
+        {
+            command.CommandText = "SELECT 1";
+            await Assert.ThrowsAnyAsync<Exception>(() => command.ExecuteScalarAsync());
+        }
+
+        await reader.DisposeAsync();
+        Assert.Equal(0, warm.Held); // else every later open would think the pool used up
+
+        Assert.Equal(1, await ReadOneAsync(small));
+        Assert.Equal(0, warm.Held);
+    }
+
     /// <summary>A factory with a pool of 4 that gives up waiting for a connection after 3 s.</summary>
     private PostgresConnectionFactory SmallPool(out WarmConnections warm)
     {
