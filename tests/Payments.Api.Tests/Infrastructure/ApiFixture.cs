@@ -26,6 +26,15 @@ public abstract class ApiFixture(StoreKind store) : IAsyncLifetime
 
     public HttpClient Anonymous { get; private set; } = null!;
 
+    /// <summary>Settings for a service of its own with merchant A only, no rate limit and no relay (a new copy each call).</summary>
+    public static Dictionary<string, string?> MerchantAOnly() => new()
+    {
+        ["Payments:Merchants:0:Id"] = MerchantAId,
+        ["Payments:Merchants:0:ApiKey"] = MerchantAKey,
+        ["Payments:RateLimit:PermitsPerSecond"] = "0",
+        ["Payments:TransactionLog:RelayEnabled"] = "false",
+    };
+
     protected virtual void Configure(IDictionary<string, string?> settings)
     {
     }

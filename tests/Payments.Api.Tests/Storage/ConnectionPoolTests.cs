@@ -14,13 +14,7 @@ namespace Payments.Api.Tests.Storage;
 /// </summary>
 public sealed class ConnectionPoolTests
 {
-    private static readonly Dictionary<string, string?> Merchant = new()
-    {
-        ["Payments:Merchants:0:Id"] = ApiFixture.MerchantAId,
-        ["Payments:Merchants:0:ApiKey"] = ApiFixture.MerchantAKey,
-        ["Payments:RateLimit:PermitsPerSecond"] = "0",
-        ["Payments:TransactionLog:RelayEnabled"] = "false",
-    };
+    private static readonly Dictionary<string, string?> Merchant = ApiFixture.MerchantAOnly();
 
     [Fact]
     public async Task After_a_write_burst_as_large_as_the_pool_readiness_reads_and_writes_answer_at_once()

@@ -14,13 +14,7 @@ namespace Payments.Api.Tests.Storage;
 /// </summary>
 public sealed partial class MigrationSafetyTests
 {
-    private static readonly Dictionary<string, string?> Merchant = new()
-    {
-        ["Payments:Merchants:0:Id"] = ApiFixture.MerchantAId,
-        ["Payments:Merchants:0:ApiKey"] = ApiFixture.MerchantAKey,
-        ["Payments:RateLimit:PermitsPerSecond"] = "0",
-        ["Payments:TransactionLog:RelayEnabled"] = "false",
-    };
+    private static readonly Dictionary<string, string?> Merchant = ApiFixture.MerchantAOnly();
 
     [Theory]
     [InlineData(StoreKind.Sqlite)]
