@@ -54,10 +54,10 @@ public sealed class EnvironmentTableTests
     public void Every_task_of_a_deployment_at_its_peak_fits_the_database_connections(string name, int maxConnections, int peakTasks, int pool)
     {
         var env = Row(name);
-        Assert.Equal((maxConnections, peakTasks, pool), (env.DatabaseMaxConnections, env.PeakDatabaseClients, env.ConnectionPoolPerTask));
+        Assert.Equal((maxConnections, peakTasks, pool), (env.DatabaseMaxConnections, env.PeakDatabaseClients, env.ConnectionPoolPerTask()));
 
         // The invariant, not only the numbers: all pools full plus the reserve stay within max_connections.
-        Assert.True(env.PeakDatabaseClients * env.ConnectionPoolPerTask + env.DatabaseReservedConnections <= env.DatabaseMaxConnections);
+        Assert.True(env.PeakDatabaseClients * env.ConnectionPoolPerTask() + env.DatabaseReservedConnections <= env.DatabaseMaxConnections);
         Assert.True(env.DatabaseReservedConnections >= Math.Max(10, env.DatabaseMaxConnections / 5));
     }
 
@@ -66,10 +66,11 @@ public sealed class EnvironmentTableTests
     {
         var crowded = Row("dev") with { ApiMaxCount = 12 }; // 26 tasks at the peak over 90 usable connections: 3 each
 
-        var error = Assert.Throws<InvalidOperationException>(() => crowded.ConnectionPoolPerTask);
+        var error = Assert.Throws<InvalidOperationException>(() => crowded.ConnectionPoolPerTask());
         Assert.Contains("t3.micro", error.Message, StringComparison.Ordinal);
         Assert.Contains("26 tasks", error.Message, StringComparison.Ordinal);
         Assert.Contains("larger database class", error.Message, StringComparison.Ordinal);
+        Assert.Contains("t3.micro", crowded.ToString(), StringComparison.Ordinal); // printing the record does not throw
     }
 
     [Fact]

@@ -139,7 +139,7 @@ public sealed class ServicesTests(SynthesizedEnvironments app)
             }
             var environment = Container(env, name)["Environment"].Items().ToDictionary(e => e["Name"].Str(), e => e["Value"].Text());
             Assert.Equal("\"Postgres\"", environment["Payments__Store"]);
-            Assert.Equal($"\"{app.Stage(env).Config.ConnectionPoolPerTask}\"", environment["Payments__Database__MaxPoolSize"]);
+            Assert.Equal($"\"{app.Stage(env).Config.ConnectionPoolPerTask()}\"", environment["Payments__Database__MaxPoolSize"]);
             Assert.DoesNotContain(environment.Keys, k => k.Contains("Password", StringComparison.OrdinalIgnoreCase));
         }
         Assert.Contains("Payments__CardFingerprintKey", Container(env, "api")["Secrets"].Items().Select(s => s["Name"].Str()));

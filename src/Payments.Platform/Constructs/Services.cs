@@ -124,7 +124,7 @@ public sealed class Services : Construct
         {
             ["Payments__Store"] = "Postgres",
             ["Payments__Environment"] = env.Name,
-            ["Payments__Database__MaxPoolSize"] = env.ConnectionPoolPerTask.ToString(CultureInfo.InvariantCulture),
+            ["Payments__Database__MaxPoolSize"] = env.ConnectionPoolPerTask().ToString(CultureInfo.InvariantCulture),
             ["AWS_REGION"] = stack.Region,
         };
 

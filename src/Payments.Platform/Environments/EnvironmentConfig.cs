@@ -89,21 +89,22 @@ public sealed record EnvironmentConfig
     /// <summary>
     /// Npgsql <c>Maximum Pool Size</c> of every task (Npgsql's default is 100): the connections left
     /// after <see cref="DatabaseReservedConnections"/>, shared by <see cref="PeakDatabaseClients"/>,
-    /// so a deployment at full scale under a burst cannot exhaust max_connections.
+    /// so a deployment at full scale under a burst cannot exhaust max_connections. A method, not a
+    /// property: it refuses an environment whose tasks would get too few, and a record prints its
+    /// properties.
     /// </summary>
-    public int ConnectionPoolPerTask
+    /// <exception cref="InvalidOperationException">Fewer than <see cref="MinimumConnectionPool"/> per task.</exception>
+    public int ConnectionPoolPerTask()
     {
-        get
-        {
-            var pool = Math.Min(100, (DatabaseMaxConnections - DatabaseReservedConnections) / PeakDatabaseClients);
-            return pool >= MinimumConnectionPool
-                ? pool
-                : throw new InvalidOperationException(
-                    $"{Name}: {DatabaseInstanceClass} allows about {DatabaseMaxConnections} connections, {DatabaseReservedConnections} kept free; " +
-                    $"{PeakDatabaseClients} tasks at a deployment's peak (2 x ApiMaxCount {ApiMaxCount} + 2 x WorkerDesiredCount {WorkerDesiredCount}) " +
-                    $"would get {pool} each, fewer than {MinimumConnectionPool}: choose a larger database class or fewer tasks");
-        }
+        var pool = Math.Min(100, (DatabaseMaxConnections - DatabaseReservedConnections) / PeakDatabaseClients);
+        return pool >= MinimumConnectionPool
+            ? pool
+            : throw new InvalidOperationException(
+                $"{Name}: {DatabaseInstanceClass} allows about {DatabaseMaxConnections} connections, {DatabaseReservedConnections} kept free; " +
+                $"{PeakDatabaseClients} tasks at a deployment's peak (2 x ApiMaxCount {ApiMaxCount} + 2 x WorkerDesiredCount {WorkerDesiredCount}) " +
+                $"would get {pool} each, fewer than {MinimumConnectionPool}: choose a larger database class or fewer tasks");
     }
+
     public required int DatabaseBackupRetentionDays { get; init; }
     public required bool DatabaseMultiAz { get; init; }
     public required bool DatabaseDeletionProtection { get; init; }
