@@ -53,7 +53,8 @@ public static class StorageServiceCollectionExtensions
     /// <summary>
     /// The platform hands the database over as separate secrets (<c>Payments:Database:Host</c>,
     /// <c>Port</c>, <c>Name</c>, <c>Username</c>, <c>Password</c>) and the task's pool size
-    /// (<c>MaxPoolSize</c>, optional); TLS is required (the parameter group forces SSL). Building it here avoids splicing secrets into a string in the task definition.
+    /// (<c>MaxPoolSize</c>, optional); TLS is required (the parameter group forces SSL). Building it
+    /// here avoids splicing secrets into a string in the task definition.
     /// </summary>
     public static string FromDatabaseSection(IConfigurationSection database)
     {
