@@ -58,6 +58,40 @@ public sealed class ConnectionPoolTests
         await LedgerInvariant.AssertAsync(app.Services);
     }
 
+    [Fact]
+    public async Task A_pool_used_up_for_longer_than_the_timeout_answers_a_typed_503_and_recovers()
+    {
+        await using var owner = await PaymentsApiFactory.CreateAsync(StoreKind.Postgres, Merchant);
+        await using var app = PaymentsApiFactory.SecondInstance(owner, new Dictionary<string, string?>
+        {
+            ["ConnectionStrings:Payments"] = owner.ConnectionString + ";Maximum Pool Size=1;Timeout=1",
+        });
+        using var client = app.CreateClient(ApiFixture.MerchantAKey);
+        Assert.Equal(HttpStatusCode.Created, await CreateAsync(client));
+
+        // Something holds the only connection (a long transaction) for longer than Npgsql's Timeout.
+        var warm = app.Services.GetRequiredService<PostgresConnectionFactory>().WriteConnections;
+        var held = await warm.RentAsync(CancellationToken.None);
+
+        using (var content = new StringContent(
+            """{"amount": 500, "currency": "usd", "payment_method": {"card": {"number": "4242424242424242", "exp_month": 12, "exp_year": 2034, "cvc": "123"}}}""",
+            Encoding.UTF8, "application/json"))
+        {
+            using var response = await client.PostAsync(new Uri("/v1/payments", UriKind.Relative), content);
+            Assert.Equal(HttpStatusCode.ServiceUnavailable, response.StatusCode);
+            using var body = System.Text.Json.JsonDocument.Parse(await response.Content.ReadAsStringAsync());
+            Assert.Equal("api_error", body.RootElement.GetProperty("error").GetProperty("type").GetString());
+            Assert.Equal("store_unavailable", body.RootElement.GetProperty("error").GetProperty("code").GetString());
+        }
+
+        Assert.Equal(HttpStatusCode.ServiceUnavailable, (await client.GetAsync(new Uri("/healthz/ready", UriKind.Relative))).StatusCode);
+
+        await warm.ReturnAsync(held, reusable: true);
+        Assert.Equal(HttpStatusCode.OK, (await client.GetAsync(new Uri("/healthz/ready", UriKind.Relative))).StatusCode);
+        Assert.Equal(HttpStatusCode.Created, await CreateAsync(client));
+        await LedgerInvariant.AssertAsync(app.Services);
+    }
+
     private static async Task<HttpStatusCode> CreateAsync(HttpClient client)
     {
         using var content = new StringContent(
