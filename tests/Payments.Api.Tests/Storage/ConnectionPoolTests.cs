@@ -19,16 +19,10 @@ public sealed class ConnectionPoolTests
     [Fact]
     public async Task After_a_write_burst_as_large_as_the_pool_readiness_reads_and_writes_answer_at_once()
     {
-        await using var owner = await PaymentsApiFactory.CreateAsync(StoreKind.Postgres, Merchant);
-        await using var app = PaymentsApiFactory.SecondInstance(owner, new Dictionary<string, string?>
-        {
-            ["ConnectionStrings:Payments"] = owner.ConnectionString + ";Maximum Pool Size=4;Timeout=5",
-        });
-        using var client = app.CreateClient(ApiFixture.MerchantAKey);
-        Assert.Equal(HttpStatusCode.Created, await CreateAsync(client));
+        await using var service = await SmallPoolService.StartAsync(";Maximum Pool Size=4;Timeout=5");
+        var (app, client, warm) = (service.App, service.Client, service.Warm);
 
         // What a burst of 4+ concurrent creates leaves behind: every pooled connection warm on the write stack.
-        var warm = app.Services.GetRequiredService<PostgresConnectionFactory>().WriteConnections;
         var burst = new List<NpgsqlConnection>();
         while (burst.Count < 4)
         {
@@ -61,23 +55,14 @@ public sealed class ConnectionPoolTests
     [Fact]
     public async Task A_pool_used_up_for_longer_than_the_timeout_answers_a_typed_503_and_recovers()
     {
-        await using var owner = await PaymentsApiFactory.CreateAsync(StoreKind.Postgres, Merchant);
-        await using var app = PaymentsApiFactory.SecondInstance(owner, new Dictionary<string, string?>
-        {
-            ["ConnectionStrings:Payments"] = owner.ConnectionString + ";Maximum Pool Size=1;Timeout=1",
-        });
-        using var client = app.CreateClient(ApiFixture.MerchantAKey);
-        Assert.Equal(HttpStatusCode.Created, await CreateAsync(client));
+        await using var service = await SmallPoolService.StartAsync(";Maximum Pool Size=1;Timeout=1");
+        var (app, client, warm) = (service.App, service.Client, service.Warm);
 
         // Something holds the only connection (a long transaction) for longer than Npgsql's Timeout.
-        var warm = app.Services.GetRequiredService<PostgresConnectionFactory>().WriteConnections;
         var held = await warm.RentAsync(CancellationToken.None);
 
-        using (var content = new StringContent(
-            """{"amount": 500, "currency": "usd", "payment_method": {"card": {"number": "4242424242424242", "exp_month": 12, "exp_year": 2034, "cvc": "123"}}}""",
-            Encoding.UTF8, "application/json"))
+        using (var response = await SendCreateAsync(client))
         {
-            using var response = await client.PostAsync(new Uri("/v1/payments", UriKind.Relative), content);
             Assert.Equal(HttpStatusCode.ServiceUnavailable, response.StatusCode);
             using var body = System.Text.Json.JsonDocument.Parse(await response.Content.ReadAsStringAsync());
             Assert.Equal("api_error", body.RootElement.GetProperty("error").GetProperty("type").GetString());
@@ -92,14 +77,48 @@ public sealed class ConnectionPoolTests
         await LedgerInvariant.AssertAsync(app.Services);
     }
 
+    /// <summary>A PostgreSQL service with pool options appended to its connection string, one create done.</summary>
+    private sealed class SmallPoolService(PaymentsApiFactory owner, PaymentsApiFactory app, HttpClient client) : IAsyncDisposable
+    {
+        public PaymentsApiFactory App => app;
+
+        public HttpClient Client => client;
+
+        public WarmConnections Warm => app.Services.GetRequiredService<PostgresConnectionFactory>().WriteConnections;
+
+        public static async Task<SmallPoolService> StartAsync(string poolOptions)
+        {
+            var owner = await PaymentsApiFactory.CreateAsync(StoreKind.Postgres, Merchant);
+            var app = PaymentsApiFactory.SecondInstance(owner, new Dictionary<string, string?>
+            {
+                ["ConnectionStrings:Payments"] = owner.ConnectionString + poolOptions,
+            });
+            var service = new SmallPoolService(owner, app, app.CreateClient(ApiFixture.MerchantAKey));
+            Assert.Equal(HttpStatusCode.Created, await CreateAsync(service.Client));
+            return service;
+        }
+
+        public async ValueTask DisposeAsync()
+        {
+            client.Dispose();
+            await app.DisposeAsync();
+            await owner.DisposeAsync();
+        }
+    }
+
     private static async Task<HttpStatusCode> CreateAsync(HttpClient client)
+    {
+        using var response = await SendCreateAsync(client);
+        return response.StatusCode;
+    }
+
+    private static async Task<HttpResponseMessage> SendCreateAsync(HttpClient client)
     {
         using var content = new StringContent(
             """{"amount": 1999, "currency": "usd", "payment_method": {"card": {"number": "4242424242424242", "exp_month": 12, "exp_year": 2034, "cvc": "123"}}}""",
             Encoding.UTF8, "application/json");
         using var request = new HttpRequestMessage(HttpMethod.Post, new Uri("/v1/payments", UriKind.Relative)) { Content = content };
         request.Headers.Add("Idempotency-Key", Guid.NewGuid().ToString("N"));
-        using var response = await client.SendAsync(request);
-        return response.StatusCode;
+        return await client.SendAsync(request);
     }
 }
