@@ -69,19 +69,22 @@ public static class StorageServiceCollectionExtensions
         };
         if (database["Port"] is { Length: > 0 } port)
         {
-            builder.Port = int.TryParse(port, System.Globalization.NumberStyles.None, System.Globalization.CultureInfo.InvariantCulture, out var number) && number is > 0 and < 65536
-                ? number
-                : throw new InvalidOperationException($"Payments:Database:Port must be a TCP port, not '{port}'");
+            builder.Port = WholeNumber(port, 1, 65535) ?? throw new InvalidOperationException($"Payments:Database:Port must be a TCP port, not '{port}'");
         }
 
         // The platform sizes each task's pool so that all tasks of a deployment fit max_connections.
         if (database["MaxPoolSize"] is { Length: > 0 } poolSize)
         {
-            builder.MaxPoolSize = int.TryParse(poolSize, System.Globalization.NumberStyles.None, System.Globalization.CultureInfo.InvariantCulture, out var size) && size is >= 1 and <= 1000
-                ? size
-                : throw new InvalidOperationException($"Payments:Database:MaxPoolSize must be a whole number from 1 to 1000, not '{poolSize}'");
+            builder.MaxPoolSize = WholeNumber(poolSize, 1, 1000)
+                ?? throw new InvalidOperationException($"Payments:Database:MaxPoolSize must be a whole number from 1 to 1000, not '{poolSize}'");
         }
 
         return builder.ConnectionString;
     }
+
+    /// <summary>Digits only (no sign, spaces or separators) forming a number from <paramref name="min"/> to <paramref name="max"/>; else null.</summary>
+    private static int? WholeNumber(string value, int min, int max) =>
+        int.TryParse(value, System.Globalization.NumberStyles.None, System.Globalization.CultureInfo.InvariantCulture, out var number) && number >= min && number <= max
+            ? number
+            : null;
 }
