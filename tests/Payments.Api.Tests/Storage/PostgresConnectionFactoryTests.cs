@@ -1,6 +1,5 @@
 using Npgsql;
 using Payments.Api.Storage;
-using Payments.Api.Tests.Infrastructure;
 
 namespace Payments.Api.Tests.Storage;
 
@@ -36,16 +35,5 @@ public sealed class PostgresConnectionFactoryTests
         Assert.Equal("ops", effective.ApplicationName);
         Assert.Equal(0, effective.MaxAutoPrepare);
         Assert.False(effective.NoResetOnClose);
-    }
-
-    private static async Task<int> ServerConnectionsAsync(string applicationName)
-    {
-        await using var connection = new NpgsqlConnection(PostgresServer.ConnectionString);
-        await connection.OpenAsync();
-        await using var command = new NpgsqlCommand("SELECT count(*) FROM pg_stat_activity WHERE application_name = $1", connection)
-        {
-            Parameters = { new NpgsqlParameter { Value = applicationName } },
-        };
-        return Convert.ToInt32(await command.ExecuteScalarAsync(), System.Globalization.CultureInfo.InvariantCulture);
     }
 }
