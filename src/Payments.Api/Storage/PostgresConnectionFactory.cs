@@ -38,7 +38,7 @@ public sealed class PostgresConnectionFactory : IConnectionFactory, IAsyncDispos
         }
 
         DataSource = builder.Build();
-        WriteConnections = new WarmConnections(DataSource.OpenConnectionAsync, settings.MaxPoolSize, time ?? TimeProvider.System);
+        Pool = new WarmConnections(DataSource.OpenConnectionAsync, settings.MaxPoolSize, time ?? TimeProvider.System);
     }
 
     public StoreKind Kind => StoreKind.Postgres;
@@ -46,19 +46,19 @@ public sealed class PostgresConnectionFactory : IConnectionFactory, IAsyncDispos
     public NpgsqlDataSource DataSource { get; }
 
     /// <summary>The front to the pool: write transactions take the most recently used connection first; other opens are counted (see <see cref="WarmConnections"/>).</summary>
-    public WarmConnections WriteConnections { get; }
+    public WarmConnections Pool { get; }
 
     /// <summary>
     /// A connection from Npgsql's pool for anything but a write transaction (reads, the readiness
-    /// check, the relay, migrations), counted by <see cref="WriteConnections"/> so that warm write
-    /// connections never leave it waiting.
+    /// check, the relay, migrations), counted by <see cref="Pool"/> so that warm write connections
+    /// never leave it waiting.
     /// </summary>
     public async ValueTask<DbConnection> OpenAsync(CancellationToken cancellationToken) =>
-        await WriteConnections.OpenAsync(cancellationToken);
+        await Pool.OpenAsync(cancellationToken);
 
     public async ValueTask DisposeAsync()
     {
-        await WriteConnections.DisposeAsync();
+        await Pool.DisposeAsync();
         await DataSource.DisposeAsync();
     }
 

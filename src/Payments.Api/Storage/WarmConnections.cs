@@ -36,6 +36,7 @@ public sealed class WarmConnections : IAsyncDisposable
     private readonly Lock gate = new();
     private readonly List<(NpgsqlConnection Connection, long ReturnedAt)> idle = []; // the top is the end
     private readonly ITimer trimTimer;
+    private readonly StateChangeEventHandler otherClosed; // one delegate for every subscribe and unsubscribe
     private int rented;      // write connections out of the stack, not yet returned
     private int openOthers;  // connections from OpenAsync, not yet closed
     private int waiting;     // callers waiting for Npgsql to hand over a connection
@@ -49,6 +50,7 @@ public sealed class WarmConnections : IAsyncDisposable
         this.open = open;
         this.maxPoolSize = maxPoolSize;
         this.time = time;
+        otherClosed = OtherClosed;
         trimTimer = time.CreateTimer(static state => ((WarmConnections)state!).Trim(), this, TimeSpan.FromSeconds(1), TimeSpan.FromSeconds(1));
     }
 
@@ -71,10 +73,12 @@ public sealed class WarmConnections : IAsyncDisposable
         {
             lock (gate)
             {
-                return rented + idle.Count + openOthers;
+                return HeldUnderGate;
             }
         }
     }
+
+    private int HeldUnderGate => rented + idle.Count + openOthers;
 
     /// <summary>For a write transaction: the most recently returned open connection, else one from Npgsql's pool. Give it back with <see cref="ReturnAsync"/>.</summary>
     public async ValueTask<NpgsqlConnection> RentAsync(CancellationToken cancellationToken)
@@ -122,7 +126,7 @@ public sealed class WarmConnections : IAsyncDisposable
             openOthers++;
         }
 
-        connection.StateChange += OtherClosed;
+        connection.StateChange += otherClosed;
         return connection;
     }
 
@@ -198,7 +202,7 @@ public sealed class WarmConnections : IAsyncDisposable
         lock (gate)
         {
             waiting++; // every waiter, this one included, is about to hold one more connection
-            if (idle.Count > 0 && rented + idle.Count + openOthers + waiting > maxPoolSize)
+            if (idle.Count > 0 && HeldUnderGate + waiting > maxPoolSize)
             {
                 coldest = idle[0].Connection;
                 idle.RemoveAt(0);
@@ -223,7 +227,7 @@ public sealed class WarmConnections : IAsyncDisposable
     {
         if (change.CurrentState == ConnectionState.Closed && sender is NpgsqlConnection connection)
         {
-            connection.StateChange -= OtherClosed;
+            connection.StateChange -= otherClosed;
             lock (gate)
             {
                 openOthers--;

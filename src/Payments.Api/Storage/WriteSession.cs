@@ -25,7 +25,7 @@ public sealed class WriteSessionFactory(IConnectionFactory connections)
 {
     public async ValueTask<WriteSession> BeginAsync(CancellationToken cancellationToken) => connections switch
     {
-        PostgresConnectionFactory postgres => new PostgresWriteSession(await postgres.WriteConnections.RentAsync(cancellationToken), postgres.WriteConnections),
+        PostgresConnectionFactory postgres => new PostgresWriteSession(await postgres.Pool.RentAsync(cancellationToken), postgres.Pool),
         SqliteConnectionFactory sqlite => new SqliteWriteSession(sqlite),
         _ => throw new InvalidOperationException($"no write sessions for {connections.GetType().Name}"),
     };

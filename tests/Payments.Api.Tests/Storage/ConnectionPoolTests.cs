@@ -23,17 +23,7 @@ public sealed class ConnectionPoolTests
         var (app, client, warm) = (service.App, service.Client, service.Warm);
 
         // What a burst of 4+ concurrent creates leaves behind: every pooled connection warm on the write stack.
-        var burst = new List<NpgsqlConnection>();
-        while (burst.Count < 4)
-        {
-            burst.Add(await warm.RentAsync(CancellationToken.None));
-        }
-
-        foreach (var connection in burst)
-        {
-            await warm.ReturnAsync(connection, reusable: true);
-        }
-
+        await warm.ReturnAllAsync(await warm.RentManyAsync(4));
         Assert.Equal(4, warm.Held);
 
         // Npgsql would make these wait 5 s (its Timeout) and then fail; the stack's idle limit is 10 s.
@@ -84,7 +74,7 @@ public sealed class ConnectionPoolTests
 
         public HttpClient Client => client;
 
-        public WarmConnections Warm => app.Services.GetRequiredService<PostgresConnectionFactory>().WriteConnections;
+        public WarmConnections Warm => app.Services.GetRequiredService<PostgresConnectionFactory>().Pool;
 
         public static async Task<SmallPoolService> StartAsync(string poolOptions)
         {

@@ -17,7 +17,7 @@ public sealed class WarmConnectionsTests : IDisposable
 
     public void Dispose() => factory.Dispose();
 
-    private WarmConnections Warm => factory.WriteConnections;
+    private WarmConnections Warm => factory.Pool;
 
     [Fact]
     public async Task The_connection_returned_last_is_handed_out_first()
@@ -39,16 +39,7 @@ public sealed class WarmConnectionsTests : IDisposable
     [Fact]
     public async Task After_a_burst_light_load_keeps_using_one_server_process_and_the_surplus_goes_back_after_the_idle_limit()
     {
-        var burst = new List<NpgsqlConnection>();
-        for (var i = 0; i < 12; i++)
-        {
-            burst.Add(await Warm.RentAsync(CancellationToken.None));
-        }
-
-        foreach (var connection in burst)
-        {
-            await Warm.ReturnAsync(connection, reusable: true);
-        }
+        await Warm.ReturnAllAsync(await Warm.RentManyAsync(12));
 
         Assert.Equal(12, Warm.IdleCount);
 
@@ -115,16 +106,8 @@ public sealed class WarmConnectionsTests : IDisposable
         // (GET routes, the readiness check, the relay) open from Npgsql's pool: they must not wait for
         // the idle limit (the clock stands still here, so nothing is trimmed) or time out.
         await using var small = SmallPool(out var warm);
-        var burst = new List<NpgsqlConnection>();
-        for (var i = 0; i < 4; i++)
-        {
-            burst.Add(await warm.RentAsync(CancellationToken.None));
-        }
-
-        foreach (var connection in burst)
-        {
-            await warm.ReturnAsync(connection, reusable: true);
-        }
+        var burst = await warm.RentManyAsync(4);
+        await warm.ReturnAllAsync(burst);
 
         // Two readers holding their connections at the same time.
         var watch = Stopwatch.StartNew();
@@ -149,11 +132,7 @@ public sealed class WarmConnectionsTests : IDisposable
         // The pool is used up by three writes in flight and one reader; a fourth write must wait for
         // Npgsql, and the first write to finish must go to it rather than onto the (empty) stack.
         await using var small = SmallPool(out var warm);
-        var inFlight = new List<NpgsqlConnection>();
-        for (var i = 0; i < 3; i++)
-        {
-            inFlight.Add(await warm.RentAsync(CancellationToken.None));
-        }
+        var inFlight = await warm.RentManyAsync(3);
 
         await using var reader = await small.OpenAsync(CancellationToken.None);
         var fourth = warm.RentAsync(CancellationToken.None).AsTask();
@@ -168,9 +147,7 @@ public sealed class WarmConnectionsTests : IDisposable
         Assert.Equal(returnedProcess, got.ProcessID); // the very server connection that came back
         Assert.Equal(0, warm.IdleCount);
 
-        await warm.ReturnAsync(got, reusable: true);
-        await warm.ReturnAsync(inFlight[1], reusable: true);
-        await warm.ReturnAsync(inFlight[2], reusable: true);
+        await warm.ReturnAllAsync([got, inFlight[1], inFlight[2]]);
         Assert.Equal(3, warm.IdleCount); // nobody waits any more: back to the stack
     }
 
@@ -216,7 +193,7 @@ public sealed class WarmConnectionsTests : IDisposable
     private PostgresConnectionFactory SmallPool(out WarmConnections warm)
     {
         var small = new PostgresConnectionFactory(PostgresServer.ConnectionString + ";Application Name=" + applicationName + ";Maximum Pool Size=4;Timeout=3", clock);
-        warm = small.WriteConnections;
+        warm = small.Pool;
         return small;
     }
 
