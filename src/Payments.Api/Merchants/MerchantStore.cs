@@ -17,7 +17,7 @@ public sealed class MerchantStore(IConnectionFactory connections, ReadQueries re
 
     private readonly ConcurrentDictionary<string, (string MerchantId, DateTimeOffset Expires)> cache = new(StringComparer.Ordinal);
 
-    public static string NewSecretKey() => Ids.New("sk_", 40);
+    public static string NewSecretKey() => Ids.NewSecret("sk_", 40);
 
     public static string HashKey(string secretKey) =>
         Convert.ToHexStringLower(SHA256.HashData(Encoding.UTF8.GetBytes(secretKey)));

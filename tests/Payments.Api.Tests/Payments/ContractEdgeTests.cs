@@ -121,10 +121,35 @@ public abstract partial class ContractEdgeTests(ApiFixture fixture) : ApiTestBas
 
         // Another key (another deployment) gives another fingerprint for the same card.
         var configured = new ConfigurationBuilder().AddInMemoryCollection(new Dictionary<string, string?> { ["Payments:CardFingerprintKey"] = "another-deployment-key" }).Build();
-        var elsewhere = new CardFingerprinter(Fixture.Factory.Services.GetRequiredService<IConnectionFactory>(), configured);
+        using var elsewhere = new CardFingerprinter(Fixture.Factory.Services.GetRequiredService<IConnectionFactory>(), configured);
         await elsewhere.InitializeAsync(CancellationToken.None);
         Assert.NotEqual(fingerprints[first], elsewhere.Fingerprint(Visa));
         Assert.Equal(elsewhere.Fingerprint(Visa), elsewhere.Fingerprint(Visa));
+    }
+
+    [Fact]
+    public async Task Card_fingerprint_is_the_keyed_hmac_of_the_number_on_every_thread()
+    {
+        const string other = "5555555555554444";
+        var secret = "fingerprint-key-" + Guid.NewGuid().ToString("N");
+        var configured = new ConfigurationBuilder().AddInMemoryCollection(new Dictionary<string, string?> { ["Payments:CardFingerprintKey"] = secret }).Build();
+        using var fingerprinter = new CardFingerprinter(Fixture.Factory.Services.GetRequiredService<IConnectionFactory>(), configured);
+        await fingerprinter.InitializeAsync(CancellationToken.None);
+        string Expected(string number) => Convert.ToHexStringLower(HMACSHA256.HashData(Encoding.UTF8.GetBytes(secret), Encoding.ASCII.GetBytes(number))[..16]);
+
+        // Each thread reuses one keyed HMAC; alternating cards shows it is reset between uses.
+        var wrong = 0;
+        Parallel.For(0, 4_000, new ParallelOptions { MaxDegreeOfParallelism = 8 }, i =>
+        {
+            var number = i % 2 == 0 ? Visa : other;
+            if (fingerprinter.Fingerprint(number) != Expected(number))
+            {
+                Interlocked.Increment(ref wrong);
+            }
+        });
+
+        Assert.Equal(0, wrong);
+        Assert.Equal(Expected(Visa), fingerprinter.Fingerprint(Visa));
     }
 
     public static TheoryData<string> StatementNames()
