@@ -22,7 +22,7 @@ public sealed record IdempotencyRequest(string Key, string Method, string Path, 
         }
 
         if (values.Count != 1 || string.IsNullOrEmpty(values[0]) || values[0]!.Length > MaxKeyLength
-            || values[0]!.Any(c => char.IsControl(c)))
+            || HasControlCharacter(values[0]!))
         {
             throw ApiException.Invalid("idempotency_key_invalid", $"The {HeaderName} header must be one value of 1 to {MaxKeyLength} printable characters.", HeaderName);
         }
@@ -30,6 +30,10 @@ public sealed record IdempotencyRequest(string Key, string Method, string Path, 
         var hash = Convert.ToHexStringLower(SHA256.HashData(body.Bytes.Span));
         return new IdempotencyRequest(values[0]!, request.Method, request.Path.Value ?? string.Empty, hash);
     }
+
+    // The two ranges char.IsControl covers (C0 and DEL plus C1), searched vectorised.
+    private static bool HasControlCharacter(string value) =>
+        value.AsSpan().IndexOfAnyInRange('\u0000', '\u001F') >= 0 || value.AsSpan().IndexOfAnyInRange('\u007F', '\u009F') >= 0;
 }
 
 /// <summary>

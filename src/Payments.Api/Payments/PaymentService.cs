@@ -67,7 +67,7 @@ public sealed class PaymentService(
                 .Add("card_exp_year", payment.Card.ExpYear)
                 .Add("card_fingerprint", fingerprinter.Fingerprint(payment.Card.Number))
                 .Add("description", payment.Description)
-                .Add("metadata", JsonSerializer.Serialize(payment.Metadata, PaymentsJson.Context.IReadOnlyDictionaryStringString))
+                .Add("metadata", payment.Metadata.Count == 0 ? "{}" : JsonSerializer.Serialize(payment.Metadata, PaymentsJson.Context.IReadOnlyDictionaryStringString))
                 .Add("failure_code", authorization.FailureCode)
                 .Add("decline_code", authorization.DeclineCode)
                 .Add("failure_message", authorization.Message)

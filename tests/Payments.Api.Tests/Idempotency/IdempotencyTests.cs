@@ -1,4 +1,5 @@
 using System.Net;
+using Payments.Api.Http;
 using Payments.Api.Idempotency;
 using Payments.Api.Storage;
 using Payments.Api.Tests.Infrastructure;
@@ -190,3 +191,47 @@ public abstract class IdempotencyTests(ApiFixture fixture) : ApiTestBase(fixture
 public sealed class IdempotencyTestsSqlite(SqliteApiFixture fixture) : IdempotencyTests(fixture), IClassFixture<SqliteApiFixture>;
 
 public sealed class IdempotencyTestsPostgres(PostgresApiFixture fixture) : IdempotencyTests(fixture), IClassFixture<PostgresApiFixture>;
+
+public sealed class IdempotencyKeyFormatTests
+{
+    [Theory]
+    [InlineData("key\u0000end")]
+    [InlineData("tab\tinside")]
+    [InlineData("unit\u001Fseparator")]
+    [InlineData("delete\u007F")]
+    [InlineData("next-line\u0085")]
+    [InlineData("\u009Fapplication-command")]
+    public async Task Keys_with_control_characters_are_rejected_with_the_header_as_param(string key)
+    {
+        var exception = await Assert.ThrowsAsync<ApiException>(() => FromAsync(key));
+
+        Assert.Equal(400, exception.StatusCode);
+        Assert.Equal("idempotency_key_invalid", exception.Error.Code);
+        Assert.Equal(IdempotencyRequest.HeaderName, exception.Error.Param);
+    }
+
+    [Theory]
+    [InlineData("order-1842/retry~2 (ok)")]
+    [InlineData("non-breaking\u00A0space")]
+    [InlineData("ключ-идемпотентности")]
+    public async Task Printable_keys_are_accepted_as_sent(string key)
+    {
+        var request = await FromAsync(key);
+
+        Assert.NotNull(request);
+        Assert.Equal(key, request.Key);
+        Assert.Equal(64, request.RequestHash.Length);
+    }
+
+    private static async Task<IdempotencyRequest?> FromAsync(string key)
+    {
+        var context = new Microsoft.AspNetCore.Http.DefaultHttpContext();
+        context.Request.Method = "POST";
+        context.Request.Path = "/v1/payments";
+        context.Request.ContentType = "application/json";
+        context.Request.Body = new MemoryStream("{}"u8.ToArray());
+        context.Request.Headers[IdempotencyRequest.HeaderName] = key;
+        var body = await JsonBody.ReadAsync(context.Request, CancellationToken.None);
+        return IdempotencyRequest.From(context.Request, body);
+    }
+}
