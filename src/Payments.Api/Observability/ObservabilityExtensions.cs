@@ -18,9 +18,13 @@ public static class ObservabilityExtensions
     /// Structured logs and telemetry: JSON console logs (one object per line, UTC timestamps,
     /// scopes on, so every line inside a request carries its <c>RequestId</c>, <c>TraceId</c> and
     /// <c>SpanId</c>); OpenTelemetry metrics (ASP.NET Core, HttpClient, runtime,
-    /// <see cref="PaymentsMetrics.MeterName"/>) and traces (ASP.NET Core, HttpClient, the relay);
-    /// the OTLP exporter only when <c>OTEL_EXPORTER_OTLP_ENDPOINT</c> is set. Registers
-    /// <see cref="PaymentsMetrics"/> as a singleton.
+    /// <see cref="PaymentsMetrics.MeterName"/>) and traces (ASP.NET Core, HttpClient, the relay),
+    /// exported over OTLP when <c>OTEL_EXPORTER_OTLP_ENDPOINT</c> is set. Without an endpoint the
+    /// OpenTelemetry SDK is not registered at all: nothing would read what it records, and recording
+    /// it costs every request (tags, a metric histogram, diagnostic events). The meters still exist
+    /// for in-process listeners, and log lines still carry <c>TraceId</c>/<c>SpanId</c> (ASP.NET Core
+    /// starts an activity per request whenever logging is on). Registers <see cref="PaymentsMetrics"/>
+    /// as a singleton.
     /// </summary>
     public static IHostApplicationBuilder AddPaymentsObservability(this IHostApplicationBuilder builder)
     {
@@ -44,6 +48,11 @@ public static class ObservabilityExtensions
         builder.Services.AddMetrics();
         builder.Services.TryAddSingleton<PaymentsMetrics>();
 
+        if (!IsOtlpEnabled(builder.Configuration))
+        {
+            return builder;
+        }
+
         var version = typeof(ObservabilityExtensions).Assembly.GetName().Version?.ToString() ?? "unknown";
         var serviceNameFromEnvironment = !string.IsNullOrWhiteSpace(builder.Configuration["OTEL_SERVICE_NAME"]);
         var telemetry = builder.Services.AddOpenTelemetry()
@@ -64,14 +73,9 @@ public static class ObservabilityExtensions
                 .AddAspNetCoreInstrumentation(options =>
                     options.Filter = context => !context.Request.Path.StartsWithSegments("/healthz", StringComparison.OrdinalIgnoreCase))
                 .AddHttpClientInstrumentation()
-                .AddSource(PaymentsMetrics.MeterName));
-
-        if (IsOtlpEnabled(builder.Configuration))
-        {
-            // Endpoint, protocol, headers and intervals come from the standard OTEL_* variables.
-            telemetry.UseOtlpExporter();
-        }
-
+                .AddSource(PaymentsMetrics.MeterName))
+            // Endpoint, protocol, headers, intervals and the trace sampler come from the standard OTEL_* variables.
+            .UseOtlpExporter();
         return builder;
     }
 

@@ -128,6 +128,23 @@ public sealed class TelemetryTests
     }
 
     [Theory]
+    [InlineData(null, false)]
+    [InlineData("http://collector:4318", true)]
+    public void The_opentelemetry_sdk_is_registered_only_when_it_has_somewhere_to_export(string? endpoint, bool registered)
+    {
+        var builder = WebApplication.CreateSlimBuilder();
+        builder.Configuration.AddInMemoryCollection(new Dictionary<string, string?> { [ObservabilityExtensions.OtlpEndpointVariable] = endpoint });
+        builder.AddPaymentsObservability();
+        using var services = builder.Services.BuildServiceProvider();
+
+        // Without an exporter nothing reads traces or SDK metrics, so nothing records them per request;
+        // the service's own meter still works for in-process listeners.
+        Assert.Equal(registered, services.GetService<OpenTelemetry.Trace.TracerProvider>() is not null);
+        Assert.Equal(registered, services.GetService<OpenTelemetry.Metrics.MeterProvider>() is not null);
+        Assert.NotNull(services.GetService<PaymentsMetrics>());
+    }
+
+    [Theory]
     [InlineData(null, "payments-api")]
     [InlineData("payments-worker-eu", "payments-worker-eu")]
     public async Task With_an_otlp_endpoint_traces_and_metrics_reach_the_collector_under_the_service_name(string? serviceName, string expectedName)
