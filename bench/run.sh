@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # The one benchmark command (issue 6). Runs, in one go and on this machine:
 #   1. API vs pgbench of the same create-payment transaction on one throw-away PostgreSQL
-#      (c=16 and c=64), then the service in SQLite mode            -> bench/api/bench.py
+#      (c=16 and c=64), with the floor (bench/floor: the same round trips through Kestrel +
+#      Npgsql and no application), then the service in SQLite mode -> bench/api/bench.py
 #   2. preflight vs cfn-lint                                        -> bench/preflight/run.sh (if present)
 #   3. synth vs an empty CDK app                                    -> bench/synth/run.sh (if present)
 # and writes the tables into docs/benchmarks.md (each harness owns its own section).
@@ -12,6 +13,7 @@
 #   bench/run.sh --api-only      # skip the preflight and synth harnesses
 #   bench/run.sh --artifacts DIR # build the service into DIR (dotnet --artifacts-path), not src/*/bin
 #   bench/run.sh --no-build      # use the service already built (PAYMENTS_BENCH_SERVICE_DLL or src/*/bin)
+#   bench/run.sh --no-floor      # skip the floor service (a third of the PostgreSQL part's time)
 #   bench/run.sh --wait-quiet 600  # wait up to 600 s for the load average to drop below the core count
 # Not part of the test suite: it saturates the machine for several minutes.
 # Tools it needs are Debian packages and are installed when missing (apt-get update first):
@@ -37,8 +39,8 @@ while [ $# -gt 0 ]; do
     --no-build) build=0; shift ;;
     --artifacts) artifacts="$2"; shift 2 ;;
     --runs|--duration|--concurrency|--sqlite-concurrency|--warmup|--wait-quiet|--role) api_args+=("$1" "$2"); shift 2 ;;
-    --skip-sqlite|--skip-postgres) api_args+=("$1"); shift ;;
-    -h|--help) sed -n '2,21p' "$0"; exit 0 ;;
+    --skip-sqlite|--skip-postgres|--no-floor) api_args+=("$1"); shift ;;
+    -h|--help) sed -n '2,23p' "$0"; exit 0 ;;
     *) echo "unknown option $1 (see --help)" >&2; exit 2 ;;
   esac
 done
@@ -74,9 +76,12 @@ if [ "$build" -eq 1 ]; then
   echo "==> build the service (Release)"
   if [ -n "$artifacts" ]; then
     dotnet build src/Payments.Api -c Release -nologo -clp:ErrorsOnly -v quiet --artifacts-path "$artifacts"
+    dotnet build bench/floor -c Release -nologo -clp:ErrorsOnly -v quiet --artifacts-path "$artifacts"
     export PAYMENTS_BENCH_SERVICE_DLL="$artifacts/bin/Payments.Api/release/Payments.Api.dll"
+    export PAYMENTS_BENCH_FLOOR_DLL="$artifacts/bin/Payments.Bench.Floor/release/Payments.Bench.Floor.dll"
   else
     dotnet build src/Payments.Api -c Release -nologo -clp:ErrorsOnly -v quiet
+    dotnet build bench/floor -c Release -nologo -clp:ErrorsOnly -v quiet
   fi
 fi
 dll=${PAYMENTS_BENCH_SERVICE_DLL:-$root/src/Payments.Api/bin/Release/net10.0/Payments.Api.dll}

@@ -40,6 +40,8 @@ import pgbench_script  # noqa: E402  (local module next to this file)
 CLK_TCK = os.sysconf("SC_CLK_TCK")
 # bench/run.sh sets PAYMENTS_BENCH_SERVICE_DLL (a private --artifacts-path build); default: the normal Release output.
 SERVICE_DLL = os.environ.get("PAYMENTS_BENCH_SERVICE_DLL") or os.path.join(ROOT, "src", "Payments.Api", "bin", "Release", "net10.0", "Payments.Api.dll")
+# bench/floor: the same two round trips through Kestrel + Npgsql with no application (bench/run.sh builds it).
+FLOOR_DLL = os.environ.get("PAYMENTS_BENCH_FLOOR_DLL") or os.path.join(ROOT, "bench", "floor", "bin", "Release", "net10.0", "Payments.Bench.Floor.dll")
 LUA = os.path.join(HERE, "create-payment.lua")
 BEGIN_MARK = "<!-- bench:api:begin (written by bench/run.sh; edit bench/api/bench.py instead) -->"
 END_MARK = "<!-- bench:api:end -->"
@@ -165,12 +167,12 @@ class Postgres:
 
 
 class Service:
-    def __init__(self, env: dict, workdir: str, log_path: str, role: str):
+    def __init__(self, env: dict, workdir: str, log_path: str, role: str, dll: str | None = None):
         self.port = free_port()
         self.url = f"http://127.0.0.1:{self.port}"
         self.log_file = open(log_path, "w")  # noqa: SIM115 (closed in stop)
         self.process = subprocess.Popen(
-            ["dotnet", SERVICE_DLL, "--urls", self.url, "--role", role], cwd=workdir, env=env,
+            ["dotnet", dll or SERVICE_DLL, "--urls", self.url, "--role", role], cwd=workdir, env=env,
             stdout=self.log_file, stderr=subprocess.STDOUT, start_new_session=True)
         deadline = time.monotonic() + 90
         while time.monotonic() < deadline:
@@ -279,6 +281,8 @@ def median_of(runs: list[dict]) -> dict:
         "failed": sum(r["failed"] for r in runs),
         "cpu": {k: med("cpu_pct_of_machine", k) for k in ("loadgen", "service", "postgres", "machine_busy", "other")},
         "per_cpu_s": statistics.median(per_cpu_second(r) for r in runs),
+        # CPU microseconds per answered request, per party (the service column is the floor or the API).
+        "us_per_request": {k: statistics.median(r["cpu_s"][k] / max(1, r["requests"]) * 1e6 for r in runs) for k in ("loadgen", "service", "postgres")},
     }
 
 
@@ -376,8 +380,24 @@ def render(results: dict) -> str:
         for c in results["settings"]["concurrency"]:
             b, a = pg[str(c)]["pgbench"], pg[str(c)]["api"]
             lines.append(f"| {c} | {b['per_cpu_s']:,.0f} | {a['per_cpu_s']:,.0f} | **{100 * a['per_cpu_s'] / b['per_cpu_s']:.0f}%** |")
+        if all("floor" in pg[str(c)] for c in results["settings"]["concurrency"]):
+            lines += ["", "### Floor: the same round trips with no application",
+                      "", "`bench/floor` answers `POST /v1/payments` with Kestrel and Npgsql only: it runs the service's own SQL "
+                      "constants in the same two round trips and returns a fixed 201, with no authentication, JSON parsing, "
+                      "validation, fingerprint, rate limit, idempotency bookkeeping or telemetry. It runs on the same "
+                      "PostgreSQL, alternating with the other two. What .NET, Kestrel and Npgsql can reach here bounds "
+                      "what any C# service with this transaction can; the difference in service CPU is what our application "
+                      "costs per create.", "",
+                      "| c | floor creates/s | **floor / pgbench** | **API / floor** | service CPU µs per create: floor / API | PostgreSQL CPU µs per create: floor / API |",
+                      "|---:|---:|---:|---:|---:|---:|"]
+            for c in results["settings"]["concurrency"]:
+                b, a, f = pg[str(c)]["pgbench"], pg[str(c)]["api"], pg[str(c)]["floor"]
+                lines.append(f"| {c} | {f['rps']:,.0f} | **{100 * f['rps'] / b['rps']:.0f}%** | **{100 * a['rps'] / f['rps']:.0f}%** | "
+                             f"{f['us_per_request']['service']:.0f} / {a['us_per_request']['service']:.0f} | "
+                             f"{f['us_per_request']['postgres']:.0f} / {a['us_per_request']['postgres']:.0f} |")
         lines += ["", "Per-run values (creates/s or tps): " + "; ".join(
-            f"c={c}: pgbench {pg[str(c)]['pgbench']['rps_all']}, API {pg[str(c)]['api']['rps_all']}" for c in results["settings"]["concurrency"]), ""]
+            f"c={c}: pgbench {pg[str(c)]['pgbench']['rps_all']}, API {pg[str(c)]['api']['rps_all']}"
+            + (f", floor {pg[str(c)]['floor']['rps_all']}" if "floor" in pg[str(c)] else "") for c in results["settings"]["concurrency"]), ""]
         top = str(max(results["settings"]["concurrency"]))
         ratio = pg[top]["api"]["rps"] / pg[top]["pgbench"]["rps"]
         lines += ["Targets (issue 2/6):", "",
@@ -458,6 +478,7 @@ def main() -> int:
                         help="service role: api (default, as the platform's load-balanced service runs; the relay is a separate "
                              "worker) or all (relay exporting in the same process)")
     parser.add_argument("--skip-sqlite", action="store_true")
+    parser.add_argument("--no-floor", action="store_true", help="skip the floor (bench/floor: the same round trips with no application)")
     parser.add_argument("--skip-postgres", action="store_true")
     parser.add_argument("--docs", default=os.path.join(ROOT, "docs", "benchmarks.md"), help="file to write; '' = do not write")
     parser.add_argument("--api-md", default=os.path.join(ROOT, "docs", "api.md"), help="where the create-payment SQL is documented")
@@ -486,6 +507,7 @@ def main() -> int:
 
     pg = Postgres(os.path.join(work, "pgdata"))
     service = None
+    floor = None
     try:
         if not args.skip_postgres:
             pg.start()
@@ -496,6 +518,14 @@ def main() -> int:
             os.makedirs(service_dir, exist_ok=True)
             service = Service(service_env("Postgres", connection, merchant, api_key), service_dir, os.path.join(work, "service-postgres.log"), args.role)
             log(f"service (PostgreSQL store) at {service.url}, pid {service.process.pid}")
+            if not args.no_floor:
+                if not os.path.exists(FLOOR_DLL):
+                    log(f"the floor is not built: {FLOOR_DLL} (bench/run.sh builds it; or pass --no-floor)")
+                    return 2
+                floor_dir = os.path.join(work, "floor")
+                os.makedirs(floor_dir, exist_ok=True)
+                floor = Service(service_env("Postgres", connection, merchant, api_key), floor_dir, os.path.join(work, "floor.log"), args.role, FLOOR_DLL)
+                log(f"floor at {floor.url}, pid {floor.process.pid}")
             script_path, defines = pgbench_script.generate(args.api_md, pg, "bench", merchant, api_key,
                                                            os.path.join(HERE, "create-payment.pgbench.sql"))
             log(f"pgbench script: {script_path}")
@@ -512,7 +542,9 @@ def main() -> int:
                 log(f"warm-up c={c}")
                 run_wrk(service.url, c, args.warmup, api_key, service.process.pid, pg.postmaster, work, f"warmup-c{c}")
                 run_pgbench(pg, "bench", script_path, defines, c, max(1, args.warmup // 2), service.process.pid, work, f"warmup-c{c}")
-                runs = {"pgbench": [], "api": []}
+                if floor is not None:
+                    run_wrk(floor.url, c, args.warmup, api_key, floor.process.pid, pg.postmaster, work, f"floor-warmup-c{c}")
+                runs = {"pgbench": [], "api": [], "floor": []}
                 for i in range(args.runs):
                     b = run_pgbench(pg, "bench", script_path, defines, c, args.duration, service.process.pid, work, f"c{c}-{i}")
                     runs["pgbench"].append(b)
@@ -520,12 +552,21 @@ def main() -> int:
                     a = run_wrk(service.url, c, args.duration, api_key, service.process.pid, pg.postmaster, work, f"c{c}-{i}")
                     runs["api"].append(a)
                     log(f"c={c} run {i + 1}: API {a['rps']:.0f}/s p50 {a['p50_ms']:.1f} p99 {a['p99_ms']:.1f} statuses {a['statuses']} cpu {a['cpu_pct_of_machine']}")
+                    if floor is not None:
+                        f = run_wrk(floor.url, c, args.duration, api_key, floor.process.pid, pg.postmaster, work, f"floor-c{c}-{i}")
+                        runs["floor"].append(f)
+                        log(f"c={c} run {i + 1}: floor {f['rps']:.0f}/s p50 {f['p50_ms']:.1f} p99 {f['p99_ms']:.1f} statuses {f['statuses']} cpu {f['cpu_pct_of_machine']}")
                 pg_results[str(c)] = {"pgbench": median_of(runs["pgbench"]), "api": median_of(runs["api"]), "raw": runs}
+                if runs["floor"]:
+                    pg_results[str(c)]["floor"] = median_of(runs["floor"])
             results["postgres"] = pg_results
             counts = pg.psql("bench", pgbench_script.COUNT_SQL).strip()
             results["notes"].append(f"Rows after the run ({pgbench_script.COUNT_SQL.strip()}): {counts}.")
             service.stop()
             service = None
+            if floor is not None:
+                floor.stop()
+                floor = None
             pg.stop()
 
         if not args.skip_sqlite:
@@ -549,6 +590,8 @@ def main() -> int:
     finally:
         if service is not None:
             service.stop()
+        if floor is not None:
+            floor.stop()
         pg.stop()
 
     with open(os.path.join(args.results_dir, "api-latest.json"), "w") as f:
