@@ -55,7 +55,7 @@ public static class ObservabilityExtensions
 
         var version = typeof(ObservabilityExtensions).Assembly.GetName().Version?.ToString() ?? "unknown";
         var serviceNameFromEnvironment = !string.IsNullOrWhiteSpace(builder.Configuration["OTEL_SERVICE_NAME"]);
-        var telemetry = builder.Services.AddOpenTelemetry()
+        builder.Services.AddOpenTelemetry()
             .ConfigureResource(resource =>
             {
                 // An explicit service name would override OTEL_SERVICE_NAME, so add it only as the default.
