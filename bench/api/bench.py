@@ -292,6 +292,12 @@ def median_of(runs: list[dict]) -> dict:
     }
 
 
+def pair_ratios(cell: dict) -> tuple[float, float, float]:
+    """Median, lowest and highest of API/pgbench over the alternating run pairs of one concurrency."""
+    ratios = [a / b for a, b in zip(cell["api"]["rps_all"], cell["pgbench"]["rps_all"]) if b > 0]
+    return (statistics.median(ratios), min(ratios), max(ratios)) if ratios else (0.0, 0.0, 0.0)
+
+
 def per_cpu_second(run: dict) -> float:
     """Transactions per CPU-second spent by the parties that do the work: load generator, service (API runs
     only; during pgbench runs it idles) and PostgreSQL. Unlike tps it does not drop when other processes
@@ -381,6 +387,10 @@ def render(results: dict) -> str:
             lines.append(f"| {c} | {b['rps']:,.0f} | {a['rps']:,.0f} | **{100 * a['rps'] / b['rps']:.0f}%** | "
                          f"{b['p50_ms']:.1f} / {b['p99_ms']:.1f} | {a['p50_ms']:.1f} / {a['p99_ms']:.1f} | {b['failed']}, {a['failed']} | "
                          f"{cpu_cell(b['cpu'])} | {cpu_cell(a['cpu'])} |")
+        lines += ["", "Per-pair ratio — each API run over the pgbench run right before it (10 s apart, so drift of the shared "
+                  "machine during the bench affects it least); median and range over the pairs: " + "; ".join(
+                      f"c={c} **{100 * pair_ratios(pg[str(c)])[0]:.0f}%** ({100 * pair_ratios(pg[str(c)])[1]:.0f}–{100 * pair_ratios(pg[str(c)])[2]:.0f}%)"
+                      for c in results["settings"]["concurrency"]) + "."]
         lines += ["", "CPU efficiency — transactions per CPU-second of the parties doing the work (pgbench run: pgbench + "
                   "PostgreSQL; API run: wrk + service + PostgreSQL). It does not fall when other processes take cores, so "
                   "on a shared machine its ratio is the fairer estimate of what the API reaches of pgbench on an idle one:", "",
