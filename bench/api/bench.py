@@ -413,9 +413,27 @@ def render(results: dict) -> str:
                 lines.append(f"| {c} | {f['rps']:,.0f} | **{100 * f['rps'] / b['rps']:.0f}%** | **{100 * a['rps'] / f['rps']:.0f}%** | "
                              f"{f['us_per_request']['service']:.0f} / {a['us_per_request']['service']:.0f} | "
                              f"{f['us_per_request']['postgres']:.0f} / {a['us_per_request']['postgres']:.0f} |")
+        if all("baseline" in pg[str(c)] for c in results["settings"]["concurrency"]):
+            lines += ["", "### This build against a baseline build (paired A/B)", "",
+                      f"Baseline: `{results.get('baseline', '?')}`, started next to this build on the same PostgreSQL; in each "
+                      "run the two builds take turns going first. Per-pair ratios are this build's run over the baseline's "
+                      "run of the same round.", "",
+                      "| c | this build creates/s | baseline creates/s | **this / baseline (per-pair median, range)** | "
+                      "API / pgbench per pair: this / baseline | service CPU µs per create: this / baseline |",
+                      "|---:|---:|---:|---:|---:|---:|"]
+            for c in results["settings"]["concurrency"]:
+                cell = pg[str(c)]
+                mine, base, bench_ = cell["api"]["rps_all"], cell["baseline"]["rps_all"], cell["pgbench"]["rps_all"]
+                pairs = [m / b for m, b in zip(mine, base) if b > 0]
+                base_vs_pgbench = statistics.median(b / p for b, p in zip(base, bench_) if p > 0)
+                lines.append(f"| {c} | {cell['api']['rps']:,.0f} | {cell['baseline']['rps']:,.0f} | "
+                             f"**{100 * statistics.median(pairs):.0f}%** ({100 * min(pairs):.0f}–{100 * max(pairs):.0f}%) | "
+                             f"{100 * pair_ratios(cell)[0]:.0f}% / {100 * base_vs_pgbench:.0f}% | "
+                             f"{cell['api']['us_per_request']['service']:.0f} / {cell['baseline']['us_per_request']['service']:.0f} |")
         lines += ["", "Per-run values (creates/s or tps): " + "; ".join(
             f"c={c}: pgbench {pg[str(c)]['pgbench']['rps_all']}, API {pg[str(c)]['api']['rps_all']}"
-            + (f", floor {pg[str(c)]['floor']['rps_all']}" if "floor" in pg[str(c)] else "") for c in results["settings"]["concurrency"]), ""]
+            + (f", floor {pg[str(c)]['floor']['rps_all']}" if "floor" in pg[str(c)] else "")
+            + (f", baseline {pg[str(c)]['baseline']['rps_all']}" if "baseline" in pg[str(c)] else "") for c in results["settings"]["concurrency"]), ""]
         top = str(max(results["settings"]["concurrency"]))
         ratio = pg[top]["api"]["rps"] / pg[top]["pgbench"]["rps"]
         lines += ["Targets (issue 2/6):", "",
@@ -504,6 +522,9 @@ def main() -> int:
                              "worker) or all (relay exporting in the same process)")
     parser.add_argument("--skip-sqlite", action="store_true")
     parser.add_argument("--no-floor", action="store_true", help="skip the floor (bench/floor: the same round trips with no application)")
+    parser.add_argument("--baseline", metavar="DLL", default="",
+                        help="another build of the service (its Payments.Api.dll) to run alternately with this one on the same "
+                             "PostgreSQL: a paired A/B of two commits, reported as its own table")
     parser.add_argument("--skip-postgres", action="store_true")
     parser.add_argument("--docs", default=os.path.join(ROOT, "docs", "benchmarks.md"), help="file to write; '' = do not write")
     parser.add_argument("--api-md", default=os.path.join(ROOT, "docs", "api.md"), help="where the create-payment SQL is documented")
@@ -525,7 +546,7 @@ def main() -> int:
     # mkdtemp makes it 0700; PostgreSQL runs as the postgres user (we are root) and must reach pgdata inside.
     os.chmod(args.results_dir, 0o755)
     os.chmod(work, 0o755)
-    results = {"machine": machine_details(), "settings": {
+    results = {"machine": machine_details(), "baseline": args.baseline, "settings": {
         "role": args.role, "runs": args.runs, "duration_s": args.duration, "warmup_s": args.warmup, "concurrency": concurrency, "sqlite_concurrency": sqlite_concurrency}, "notes": []}
     log(f"machine: {results['machine']}")
     merchant, api_key = "acct_bench", "sk_test_bench_" + uuid.uuid4().hex
@@ -533,6 +554,7 @@ def main() -> int:
     pg = Postgres(os.path.join(work, "pgdata"))
     service = None
     floor = None
+    baseline = None
     try:
         if not args.skip_postgres:
             pg.start()
@@ -551,6 +573,14 @@ def main() -> int:
                 os.makedirs(floor_dir, exist_ok=True)
                 floor = Service(service_env("Postgres", connection, merchant, api_key), floor_dir, os.path.join(work, "floor.log"), args.role, FLOOR_DLL)
                 log(f"floor at {floor.url}, pid {floor.process.pid}")
+            if args.baseline:
+                if not os.path.exists(args.baseline):
+                    log(f"the baseline build is missing: {args.baseline}")
+                    return 2
+                baseline_dir = os.path.join(work, "baseline")
+                os.makedirs(baseline_dir, exist_ok=True)
+                baseline = Service(service_env("Postgres", connection, merchant, api_key), baseline_dir, os.path.join(work, "baseline.log"), args.role, args.baseline)
+                log(f"baseline ({args.baseline}) at {baseline.url}, pid {baseline.process.pid}")
             script_path, defines = pgbench_script.generate(args.api_md, pg, "bench", merchant, api_key,
                                                            os.path.join(HERE, "create-payment.pgbench.sql"))
             log(f"pgbench script: {script_path}")
@@ -569,29 +599,36 @@ def main() -> int:
                 run_pgbench(pg, "bench", script_path, defines, c, max(1, args.warmup // 2), service.process.pid, work, f"warmup-c{c}")
                 if floor is not None:
                     run_wrk(floor.url, c, args.warmup, api_key, floor.process.pid, pg.postmaster, work, f"floor-warmup-c{c}")
-                runs = {"pgbench": [], "api": [], "floor": []}
+                if baseline is not None:
+                    run_wrk(baseline.url, c, args.warmup, api_key, baseline.process.pid, pg.postmaster, work, f"baseline-warmup-c{c}")
+                runs = {"pgbench": [], "api": [], "floor": [], "baseline": []}
                 for i in range(args.runs):
                     b = run_pgbench(pg, "bench", script_path, defines, c, args.duration, service.process.pid, work, f"c{c}-{i}")
                     runs["pgbench"].append(b)
                     log(f"c={c} run {i + 1}: pgbench {b['rps']:.0f} tps p50 {b['p50_ms']:.1f} p99 {b['p99_ms']:.1f} cpu {b['cpu_pct_of_machine']}")
-                    a = run_wrk(service.url, c, args.duration, api_key, service.process.pid, pg.postmaster, work, f"c{c}-{i}")
-                    runs["api"].append(a)
-                    log(f"c={c} run {i + 1}: API {a['rps']:.0f}/s p50 {a['p50_ms']:.1f} p99 {a['p99_ms']:.1f} statuses {a['statuses']} cpu {a['cpu_pct_of_machine']}")
+                    # With a baseline, the two builds take turns going first, so drift favours neither.
+                    order = [("api", service), ("baseline", baseline)] if baseline is not None else [("api", service)]
+                    for name, target in (order if i % 2 == 0 else order[::-1]):
+                        a = run_wrk(target.url, c, args.duration, api_key, target.process.pid, pg.postmaster, work, f"{name}-c{c}-{i}")
+                        runs[name].append(a)
+                        log(f"c={c} run {i + 1}: {name} {a['rps']:.0f}/s p50 {a['p50_ms']:.1f} p99 {a['p99_ms']:.1f} statuses {a['statuses']} cpu {a['cpu_pct_of_machine']}")
                     if floor is not None:
                         f = run_wrk(floor.url, c, args.duration, api_key, floor.process.pid, pg.postmaster, work, f"floor-c{c}-{i}")
                         runs["floor"].append(f)
                         log(f"c={c} run {i + 1}: floor {f['rps']:.0f}/s p50 {f['p50_ms']:.1f} p99 {f['p99_ms']:.1f} statuses {f['statuses']} cpu {f['cpu_pct_of_machine']}")
                 pg_results[str(c)] = {"pgbench": median_of(runs["pgbench"]), "api": median_of(runs["api"]), "raw": runs}
-                if runs["floor"]:
-                    pg_results[str(c)]["floor"] = median_of(runs["floor"])
+                for extra in ("floor", "baseline"):
+                    if runs[extra]:
+                        pg_results[str(c)][extra] = median_of(runs[extra])
             results["postgres"] = pg_results
             counts = pg.psql("bench", pgbench_script.COUNT_SQL).strip()
             results["notes"].append(f"Rows after the run ({pgbench_script.COUNT_SQL.strip()}): {counts}.")
             service.stop()
             service = None
-            if floor is not None:
-                floor.stop()
-                floor = None
+            for extra in (floor, baseline):
+                if extra is not None:
+                    extra.stop()
+            floor = baseline = None
             pg.stop()
 
         if not args.skip_sqlite:
@@ -615,8 +652,9 @@ def main() -> int:
     finally:
         if service is not None:
             service.stop()
-        if floor is not None:
-            floor.stop()
+        for extra in (floor, baseline):
+            if extra is not None:
+                extra.stop()
         pg.stop()
 
     with open(os.path.join(args.results_dir, "api-latest.json"), "w") as f:
