@@ -1,8 +1,5 @@
 using System.Diagnostics;
 using System.Net;
-using System.Text;
-using Microsoft.Extensions.DependencyInjection;
-using Npgsql;
 using Payments.Api.Storage;
 using Payments.Api.Tests.Infrastructure;
 
@@ -51,13 +48,10 @@ public sealed class ConnectionPoolTests
         // Something holds the only connection (a long transaction) for longer than Npgsql's Timeout.
         var held = await warm.RentAsync(CancellationToken.None);
 
-        using (var response = await SendCreateAsync(client))
-        {
-            Assert.Equal(HttpStatusCode.ServiceUnavailable, response.StatusCode);
-            using var body = System.Text.Json.JsonDocument.Parse(await response.Content.ReadAsStringAsync());
-            Assert.Equal("api_error", body.RootElement.GetProperty("error").GetProperty("type").GetString());
-            Assert.Equal("store_unavailable", body.RootElement.GetProperty("error").GetProperty("code").GetString());
-        }
+        var reply = await ApiTestBase.PostAsync(client, "/v1/payments", ApiTestBase.PaymentBody(), NewKey());
+        Assert.Equal(HttpStatusCode.ServiceUnavailable, reply.Status);
+        Assert.Equal("api_error", reply.ErrorType);
+        Assert.Equal("store_unavailable", reply.ErrorCode);
 
         Assert.Equal(HttpStatusCode.ServiceUnavailable, (await client.GetAsync(new Uri("/healthz/ready", UriKind.Relative))).StatusCode);
 
@@ -96,19 +90,8 @@ public sealed class ConnectionPoolTests
         }
     }
 
-    private static async Task<HttpStatusCode> CreateAsync(HttpClient client)
-    {
-        using var response = await SendCreateAsync(client);
-        return response.StatusCode;
-    }
+    private static async Task<HttpStatusCode> CreateAsync(HttpClient client) =>
+        (await ApiTestBase.PostAsync(client, "/v1/payments", ApiTestBase.PaymentBody(), NewKey())).Status;
 
-    private static async Task<HttpResponseMessage> SendCreateAsync(HttpClient client)
-    {
-        using var content = new StringContent(
-            """{"amount": 1999, "currency": "usd", "payment_method": {"card": {"number": "4242424242424242", "exp_month": 12, "exp_year": 2034, "cvc": "123"}}}""",
-            Encoding.UTF8, "application/json");
-        using var request = new HttpRequestMessage(HttpMethod.Post, new Uri("/v1/payments", UriKind.Relative)) { Content = content };
-        request.Headers.Add("Idempotency-Key", Guid.NewGuid().ToString("N"));
-        return await client.SendAsync(request);
-    }
+    private static string NewKey() => Guid.NewGuid().ToString("N");
 }
