@@ -16,7 +16,7 @@ public static class Ids
     private static byte[]? block;
 
     [ThreadStatic]
-    private static int used;
+    private static int unread; // bytes of the block not yet used; 0 on a new thread, so the first id fills it
 
     /// <summary>An object id (<c>pay_…</c>, <c>re_…</c>, <c>evt_…</c>): unguessable, not a secret.</summary>
     public static string New(string prefix, int length = 24)
@@ -26,16 +26,16 @@ public static class Ids
         return string.Create(prefix.Length + length, prefix, static (chars, prefix) =>
         {
             prefix.CopyTo(chars);
-            var random = block ??= NewBlock();
+            var random = block ??= new byte[512];
             for (var i = prefix.Length; i < chars.Length;)
             {
-                if (used == random.Length)
+                if (unread == 0)
                 {
                     RandomNumberGenerator.Fill(random);
-                    used = 0;
+                    unread = random.Length;
                 }
 
-                var value = random[used++];
+                var value = random[random.Length - unread--];
                 if (value < Unbiased)
                 {
                     chars[i++] = Base62[value % Base62.Length];
@@ -49,12 +49,4 @@ public static class Ids
     /// that could reveal it are left in a buffer.
     /// </summary>
     public static string NewSecret(string prefix, int length) => prefix + RandomNumberGenerator.GetString(Base62, length);
-
-    private static byte[] NewBlock()
-    {
-        var random = new byte[512];
-        RandomNumberGenerator.Fill(random);
-        used = 0;
-        return random;
-    }
 }
