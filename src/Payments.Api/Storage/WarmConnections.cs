@@ -115,11 +115,6 @@ public sealed class WarmConnections : IAsyncDisposable
     /// </summary>
     public async ValueTask<NpgsqlConnection> OpenAsync(CancellationToken cancellationToken)
     {
-        lock (gate)
-        {
-            ObjectDisposedException.ThrowIf(disposed, this);
-        }
-
         var connection = await OpenFromNpgsqlAsync(cancellationToken);
         lock (gate)
         {
@@ -201,6 +196,7 @@ public sealed class WarmConnections : IAsyncDisposable
         NpgsqlConnection? coldest = null;
         lock (gate)
         {
+            ObjectDisposedException.ThrowIf(disposed, this);
             waiting++; // every waiter, this one included, is about to hold one more connection
             if (idle.Count > 0 && HeldUnderGate + waiting > maxPoolSize)
             {
