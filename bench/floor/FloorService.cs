@@ -1,6 +1,5 @@
 using System.Globalization;
 using Npgsql;
-using NpgsqlTypes;
 using Payments.Api.Ledger;
 using Payments.Api.Payments;
 using Payments.Api.Storage;
@@ -100,20 +99,14 @@ public static class FloorService
         await context.Response.Body.WriteAsync(ResponseBytes);
     }
 
-    // Positional and typed, as the service sends them.
+    // Positional and typed, bound exactly as the service binds them.
     private static NpgsqlBatchCommand Command(string sql, Dictionary<string, object?> values)
     {
         var positional = PositionalSql.For(sql);
         var command = new NpgsqlBatchCommand(positional.Sql);
         foreach (var name in positional.Names)
         {
-            command.Parameters.Add(values[name] switch
-            {
-                string text => new NpgsqlParameter<string> { NpgsqlDbType = NpgsqlDbType.Text, TypedValue = text },
-                long number => new NpgsqlParameter<long> { NpgsqlDbType = NpgsqlDbType.Bigint, TypedValue = number },
-                int number => new NpgsqlParameter<int> { NpgsqlDbType = NpgsqlDbType.Integer, TypedValue = number },
-                _ => new NpgsqlParameter { NpgsqlDbType = NpgsqlDbType.Text, Value = DBNull.Value },
-            });
+            command.Parameters.Add(PostgresWriteSession.TypedParameter(values[name]));
         }
 
         return command;

@@ -139,8 +139,8 @@ public sealed class PostgresWriteSession(NpgsqlConnection connection, WarmConnec
         return results;
     }
 
-    // Positional (unnamed) and typed: Npgsql neither parses the SQL nor infers types per execution.
-    private static NpgsqlParameter TypedParameter(object? value) => value switch
+    /// <summary>Positional (unnamed) and typed: Npgsql neither parses the SQL nor infers types per execution.</summary>
+    public static NpgsqlParameter TypedParameter(object? value) => value switch
     {
         string text => new NpgsqlParameter<string> { NpgsqlDbType = NpgsqlTypes.NpgsqlDbType.Text, TypedValue = text },
         long number => new NpgsqlParameter<long> { NpgsqlDbType = NpgsqlTypes.NpgsqlDbType.Bigint, TypedValue = number },
