@@ -389,7 +389,7 @@ def render(results: dict) -> str:
                          f"{cpu_cell(b['cpu'])} | {cpu_cell(a['cpu'])} |")
         lines += ["", "Per-pair ratio — each API run over the pgbench run right before it (10 s apart, so drift of the shared "
                   "machine during the bench affects it least); median and range over the pairs: " + "; ".join(
-                      f"c={c} **{100 * pair_ratios(pg[str(c)])[0]:.0f}%** ({100 * pair_ratios(pg[str(c)])[1]:.0f}–{100 * pair_ratios(pg[str(c)])[2]:.0f}%)"
+                      "c={} **{:.0f}%** ({:.0f}–{:.0f}%)".format(c, *(100 * r for r in pair_ratios(pg[str(c)])))
                       for c in results["settings"]["concurrency"]) + "."]
         lines += ["", "CPU efficiency — transactions per CPU-second of the parties doing the work (pgbench run: pgbench + "
                   "PostgreSQL; API run: wrk + service + PostgreSQL). It does not fall when other processes take cores, so "
@@ -553,8 +553,8 @@ def main() -> int:
 
     pg = Postgres(os.path.join(work, "pgdata"))
     service = None
-    floor = None
-    baseline = None
+    # Started next to the service on the same PostgreSQL, measured in every round: name -> Service.
+    extras: dict[str, Service] = {}
     try:
         if not args.skip_postgres:
             pg.start()
@@ -565,22 +565,17 @@ def main() -> int:
             os.makedirs(service_dir, exist_ok=True)
             service = Service(service_env("Postgres", connection, merchant, api_key), service_dir, os.path.join(work, "service-postgres.log"), args.role)
             log(f"service (PostgreSQL store) at {service.url}, pid {service.process.pid}")
-            if not args.no_floor:
-                if not os.path.exists(FLOOR_DLL):
-                    log(f"the floor is not built: {FLOOR_DLL} (bench/run.sh builds it; or pass --no-floor)")
+            wanted = {"floor": None if args.no_floor else FLOOR_DLL, "baseline": args.baseline or None}
+            for name, dll in wanted.items():
+                if dll is None:
+                    continue
+                if not os.path.exists(dll):
+                    log(f"{name}: {dll} is not built (bench/run.sh builds the floor; --no-floor skips it)")
                     return 2
-                floor_dir = os.path.join(work, "floor")
-                os.makedirs(floor_dir, exist_ok=True)
-                floor = Service(service_env("Postgres", connection, merchant, api_key), floor_dir, os.path.join(work, "floor.log"), args.role, FLOOR_DLL)
-                log(f"floor at {floor.url}, pid {floor.process.pid}")
-            if args.baseline:
-                if not os.path.exists(args.baseline):
-                    log(f"the baseline build is missing: {args.baseline}")
-                    return 2
-                baseline_dir = os.path.join(work, "baseline")
-                os.makedirs(baseline_dir, exist_ok=True)
-                baseline = Service(service_env("Postgres", connection, merchant, api_key), baseline_dir, os.path.join(work, "baseline.log"), args.role, args.baseline)
-                log(f"baseline ({args.baseline}) at {baseline.url}, pid {baseline.process.pid}")
+                extra_dir = os.path.join(work, name)
+                os.makedirs(extra_dir, exist_ok=True)
+                extras[name] = Service(service_env("Postgres", connection, merchant, api_key), extra_dir, os.path.join(work, f"{name}.log"), args.role, dll)
+                log(f"{name} ({dll}) at {extras[name].url}, pid {extras[name].process.pid}")
             script_path, defines = pgbench_script.generate(args.api_md, pg, "bench", merchant, api_key,
                                                            os.path.join(HERE, "create-payment.pgbench.sql"))
             log(f"pgbench script: {script_path}")
@@ -597,38 +592,30 @@ def main() -> int:
                 log(f"warm-up c={c}")
                 run_wrk(service.url, c, args.warmup, api_key, service.process.pid, pg.postmaster, work, f"warmup-c{c}")
                 run_pgbench(pg, "bench", script_path, defines, c, max(1, args.warmup // 2), service.process.pid, work, f"warmup-c{c}")
-                if floor is not None:
-                    run_wrk(floor.url, c, args.warmup, api_key, floor.process.pid, pg.postmaster, work, f"floor-warmup-c{c}")
-                if baseline is not None:
-                    run_wrk(baseline.url, c, args.warmup, api_key, baseline.process.pid, pg.postmaster, work, f"baseline-warmup-c{c}")
-                runs = {"pgbench": [], "api": [], "floor": [], "baseline": []}
+                for name, extra in extras.items():
+                    run_wrk(extra.url, c, args.warmup, api_key, extra.process.pid, pg.postmaster, work, f"{name}-warmup-c{c}")
+                runs = {"pgbench": [], "api": [], **{name: [] for name in extras}}
                 for i in range(args.runs):
                     b = run_pgbench(pg, "bench", script_path, defines, c, args.duration, service.process.pid, work, f"c{c}-{i}")
                     runs["pgbench"].append(b)
                     log(f"c={c} run {i + 1}: pgbench {b['rps']:.0f} tps p50 {b['p50_ms']:.1f} p99 {b['p99_ms']:.1f} cpu {b['cpu_pct_of_machine']}")
-                    # With a baseline, the two builds take turns going first, so drift favours neither.
-                    order = [("api", service), ("baseline", baseline)] if baseline is not None else [("api", service)]
-                    for name, target in (order if i % 2 == 0 else order[::-1]):
+                    # With a baseline, the two builds take turns going first, so drift favours neither; the floor follows.
+                    builds = [("api", service)] + ([("baseline", extras["baseline"])] if "baseline" in extras else [])
+                    order = (builds if i % 2 == 0 else builds[::-1]) + ([("floor", extras["floor"])] if "floor" in extras else [])
+                    for name, target in order:
                         a = run_wrk(target.url, c, args.duration, api_key, target.process.pid, pg.postmaster, work, f"{name}-c{c}-{i}")
                         runs[name].append(a)
                         log(f"c={c} run {i + 1}: {name} {a['rps']:.0f}/s p50 {a['p50_ms']:.1f} p99 {a['p99_ms']:.1f} statuses {a['statuses']} cpu {a['cpu_pct_of_machine']}")
-                    if floor is not None:
-                        f = run_wrk(floor.url, c, args.duration, api_key, floor.process.pid, pg.postmaster, work, f"floor-c{c}-{i}")
-                        runs["floor"].append(f)
-                        log(f"c={c} run {i + 1}: floor {f['rps']:.0f}/s p50 {f['p50_ms']:.1f} p99 {f['p99_ms']:.1f} statuses {f['statuses']} cpu {f['cpu_pct_of_machine']}")
-                pg_results[str(c)] = {"pgbench": median_of(runs["pgbench"]), "api": median_of(runs["api"]), "raw": runs}
-                for extra in ("floor", "baseline"):
-                    if runs[extra]:
-                        pg_results[str(c)][extra] = median_of(runs[extra])
+                pg_results[str(c)] = {name: median_of(measured_runs) for name, measured_runs in runs.items()}
+                pg_results[str(c)]["raw"] = runs
             results["postgres"] = pg_results
             counts = pg.psql("bench", pgbench_script.COUNT_SQL).strip()
             results["notes"].append(f"Rows after the run ({pgbench_script.COUNT_SQL.strip()}): {counts}.")
             service.stop()
             service = None
-            for extra in (floor, baseline):
-                if extra is not None:
-                    extra.stop()
-            floor = baseline = None
+            for extra in extras.values():
+                extra.stop()
+            extras.clear()
             pg.stop()
 
         if not args.skip_sqlite:
@@ -652,9 +639,8 @@ def main() -> int:
     finally:
         if service is not None:
             service.stop()
-        for extra in (floor, baseline):
-            if extra is not None:
-                extra.stop()
+        for extra in extras.values():
+            extra.stop()
         pg.stop()
 
     with open(os.path.join(args.results_dir, "api-latest.json"), "w") as f:
