@@ -11,8 +11,8 @@
 #   bench/run.sh --runs 5 --duration 20
 #   bench/run.sh --quick         # 1 run x 3 s, smoke test only: prints, does not rewrite the docs
 #   bench/run.sh --api-only      # skip the preflight and synth harnesses
-#   bench/run.sh --artifacts DIR # build the service into DIR (dotnet --artifacts-path), not src/*/bin
-#   bench/run.sh --no-build      # use the service already built (PAYMENTS_BENCH_SERVICE_DLL or src/*/bin)
+#   bench/run.sh --artifacts DIR # build and publish into DIR (dotnet --artifacts-path; DIR/publish/...), not bench/results
+#   bench/run.sh --no-build      # use the service already published (PAYMENTS_BENCH_SERVICE_DLL or bench/results/publish)
 #   bench/run.sh --no-floor      # skip the floor service (a third of the PostgreSQL part's time)
 #   bench/run.sh --baseline DLL  # paired A/B: another build's Payments.Api.dll runs alternately with this one
 #   bench/run.sh --wait-quiet 600  # wait up to 600 s for the load average to drop below the core count
@@ -72,21 +72,24 @@ for tool in wrk pgbench psql python3; do
   command -v "$tool" >/dev/null 2>&1 || { echo "bench: $tool is still missing after apt-get" >&2; exit 1; }
 done
 
-# ---- the service under test
+# ---- the service under test: published as the Dockerfile publishes it (framework-dependent for
+# this machine's runtime identifier, hence ReadyToRun; see Payments.Api.csproj), the floor the same way
+case "$(uname -m)" in aarch64|arm64) rid=linux-arm64 ;; *) rid=linux-x64 ;; esac
+out=${artifacts:-$root/bench/results}/publish
 if [ "$build" -eq 1 ]; then
-  echo "==> build the service (Release)"
-  if [ -n "$artifacts" ]; then
-    dotnet build src/Payments.Api -c Release -nologo -clp:ErrorsOnly -v quiet --artifacts-path "$artifacts"
-    dotnet build bench/floor -c Release -nologo -clp:ErrorsOnly -v quiet --artifacts-path "$artifacts"
-    export PAYMENTS_BENCH_SERVICE_DLL="$artifacts/bin/Payments.Api/release/Payments.Api.dll"
-    export PAYMENTS_BENCH_FLOOR_DLL="$artifacts/bin/Payments.Bench.Floor/release/Payments.Bench.Floor.dll"
-  else
-    dotnet build src/Payments.Api -c Release -nologo -clp:ErrorsOnly -v quiet
-    dotnet build bench/floor -c Release -nologo -clp:ErrorsOnly -v quiet
-  fi
+  echo "==> publish the service and the floor (Release, $rid, ReadyToRun) into $out"
+  extra=()
+  [ -n "$artifacts" ] && extra=(--artifacts-path "$artifacts")
+  for project in src/Payments.Api bench/floor; do
+    dotnet publish "$project" -c Release -r "$rid" --self-contained false -p:UseAppHost=false \
+      -nologo -clp:ErrorsOnly -v quiet "${extra[@]}" -o "$out/$(basename "$project")"
+  done
+  export PAYMENTS_BENCH_SERVICE_DLL="$out/Payments.Api/Payments.Api.dll"
+  export PAYMENTS_BENCH_FLOOR_DLL="$out/floor/Payments.Bench.Floor.dll"
+  export PAYMENTS_BENCH_BUILD="service and floor published as the Dockerfile publishes the image (\`dotnet publish -r $rid\`: ReadyToRun, default tiered compilation with dynamic PGO)"
 fi
-dll=${PAYMENTS_BENCH_SERVICE_DLL:-$root/src/Payments.Api/bin/Release/net10.0/Payments.Api.dll}
-[ -f "$dll" ] || { echo "bench: the service is not built at $dll (drop --no-build, or set PAYMENTS_BENCH_SERVICE_DLL)" >&2; exit 1; }
+dll=${PAYMENTS_BENCH_SERVICE_DLL:-$out/Payments.Api/Payments.Api.dll}
+[ -f "$dll" ] || { echo "bench: the service is not published at $dll (drop --no-build, or set PAYMENTS_BENCH_SERVICE_DLL)" >&2; exit 1; }
 export PAYMENTS_BENCH_SERVICE_DLL="$dll"
 
 echo "==> API vs pgbench, SQLite mode (service: $dll)"

@@ -38,10 +38,11 @@ sys.path.insert(0, HERE)
 import pgbench_script  # noqa: E402  (local module next to this file)
 
 CLK_TCK = os.sysconf("SC_CLK_TCK")
-# bench/run.sh sets PAYMENTS_BENCH_SERVICE_DLL (a private --artifacts-path build); default: the normal Release output.
-SERVICE_DLL = os.environ.get("PAYMENTS_BENCH_SERVICE_DLL") or os.path.join(ROOT, "src", "Payments.Api", "bin", "Release", "net10.0", "Payments.Api.dll")
-# bench/floor: the same two round trips through Kestrel + Npgsql with no application (bench/run.sh builds it).
-FLOOR_DLL = os.environ.get("PAYMENTS_BENCH_FLOOR_DLL") or os.path.join(ROOT, "bench", "floor", "bin", "Release", "net10.0", "Payments.Bench.Floor.dll")
+# bench/run.sh publishes the service as the Dockerfile does (ReadyToRun for this machine's runtime) and sets
+# PAYMENTS_BENCH_SERVICE_DLL; default: where bench/run.sh publishes it.
+SERVICE_DLL = os.environ.get("PAYMENTS_BENCH_SERVICE_DLL") or os.path.join(ROOT, "bench", "results", "publish", "Payments.Api", "Payments.Api.dll")
+# bench/floor: the same two round trips through Kestrel + Npgsql with no application (bench/run.sh publishes it the same way).
+FLOOR_DLL = os.environ.get("PAYMENTS_BENCH_FLOOR_DLL") or os.path.join(ROOT, "bench", "results", "publish", "floor", "Payments.Bench.Floor.dll")
 LUA = os.path.join(HERE, "create-payment.lua")
 BEGIN_MARK = "<!-- bench:api:begin (written by bench/run.sh; edit bench/api/bench.py instead) -->"
 END_MARK = "<!-- bench:api:end -->"
@@ -379,7 +380,8 @@ def render(results: dict) -> str:
                   + (" (as the platform's load-balanced api service; the transaction-log relay runs in the separate worker "
                      "service, and pgbench does no export either)" if results['settings'].get('role') == 'api' else
                      " (the transaction-log relay exports in the same process; pgbench does no export)") + ". "
-                  "pgbench sends the statements in the same two round trips as the service (pipeline mode).", "",
+                  "pgbench sends the statements in the same two round trips as the service (pipeline mode)."
+                  + (f" Build: {results['settings']['build']}." if results['settings'].get('build') else ""), "",
                   "| c | pgbench tps | API creates/s | **API / pgbench** | pgbench p50 / p99 ms | API p50 / p99 ms | failed (pgbench, API) | CPU % pgbench run: pgbench / svc / pg | CPU % API run: wrk / svc / pg |",
                   "|---:|---:|---:|---:|---:|---:|---:|---:|---:|"]
         for c in results["settings"]["concurrency"]:
@@ -514,7 +516,8 @@ def main() -> int:
     parser.add_argument("--duration", type=int, default=10, help="seconds per run")
     parser.add_argument("--concurrency", default="16,64")
     parser.add_argument("--sqlite-concurrency", default="16,64")
-    parser.add_argument("--warmup", type=int, default=8, help="seconds of warm-up load at each concurrency before measuring (JIT tier-up, pools)")
+    # ReadyToRun code is re-jitted with dynamic PGO once hot: steady after ~8-12 s of load on 2 busy cores.
+    parser.add_argument("--warmup", type=int, default=12, help="seconds of warm-up load at each concurrency before measuring (JIT tier-up, pools)")
     parser.add_argument("--wait-quiet", type=int, default=0, metavar="SECONDS",
                         help="wait up to SECONDS for the 1-minute load average to drop below the core count before measuring")
     parser.add_argument("--role", default="api", choices=["api", "all"],
@@ -547,7 +550,7 @@ def main() -> int:
     os.chmod(args.results_dir, 0o755)
     os.chmod(work, 0o755)
     results = {"machine": machine_details(), "baseline": args.baseline, "settings": {
-        "role": args.role, "runs": args.runs, "duration_s": args.duration, "warmup_s": args.warmup, "concurrency": concurrency, "sqlite_concurrency": sqlite_concurrency}, "notes": []}
+        "role": args.role, "build": os.environ.get("PAYMENTS_BENCH_BUILD", ""), "runs": args.runs, "duration_s": args.duration, "warmup_s": args.warmup, "concurrency": concurrency, "sqlite_concurrency": sqlite_concurrency}, "notes": []}
     log(f"machine: {results['machine']}")
     merchant, api_key = "acct_bench", "sk_test_bench_" + uuid.uuid4().hex
 
