@@ -15,6 +15,7 @@
 #   bench/run.sh --no-build      # use the service already published (PAYMENTS_BENCH_SERVICE_DLL or bench/results/publish)
 #   bench/run.sh --no-floor      # skip the floor service (a third of the PostgreSQL part's time)
 #   bench/run.sh --baseline DLL  # paired A/B: another build's Payments.Api.dll runs alternately with this one
+#                --baseline-name TEXT  # what that build is (commit, how built), printed in the table
 #   bench/run.sh --wait-quiet 600  # wait up to 600 s for the load average to drop below the core count
 # Not part of the test suite: it saturates the machine for several minutes.
 # Tools it needs are Debian packages and are installed when missing (apt-get update first):
@@ -39,7 +40,7 @@ while [ $# -gt 0 ]; do
     --api-only) others=0; shift ;;
     --no-build) build=0; shift ;;
     --artifacts) artifacts="$2"; shift 2 ;;
-    --runs|--duration|--concurrency|--sqlite-concurrency|--warmup|--wait-quiet|--role|--baseline) api_args+=("$1" "$2"); shift 2 ;;
+    --runs|--duration|--concurrency|--sqlite-concurrency|--warmup|--wait-quiet|--role|--baseline|--baseline-name) api_args+=("$1" "$2"); shift 2 ;;
     --skip-sqlite|--skip-postgres|--no-floor) api_args+=("$1"); shift ;;
     -h|--help) sed -n '2,24p' "$0"; exit 0 ;;
     *) echo "unknown option $1 (see --help)" >&2; exit 2 ;;

@@ -417,7 +417,7 @@ def render(results: dict) -> str:
                              f"{f['us_per_request']['postgres']:.0f} / {a['us_per_request']['postgres']:.0f} |")
         if all("baseline" in pg[str(c)] for c in results["settings"]["concurrency"]):
             lines += ["", "### This build against a baseline build (paired A/B)", "",
-                      f"Baseline: `{results.get('baseline', '?')}`, started next to this build on the same PostgreSQL; in each "
+                      f"Baseline: {results.get('baseline', '?')}, started next to this build on the same PostgreSQL; in each "
                       "run the two builds take turns going first. Per-pair ratios are this build's run over the baseline's "
                       "run of the same round.", "",
                       "| c | this build creates/s | baseline creates/s | **this / baseline (per-pair median, range)** | "
@@ -528,6 +528,8 @@ def main() -> int:
     parser.add_argument("--baseline", metavar="DLL", default="",
                         help="another build of the service (its Payments.Api.dll) to run alternately with this one on the same "
                              "PostgreSQL: a paired A/B of two commits, reported as its own table")
+    parser.add_argument("--baseline-name", metavar="TEXT", default="",
+                        help="what the baseline is (e.g. its commit and how it was built), printed instead of its path")
     parser.add_argument("--skip-postgres", action="store_true")
     parser.add_argument("--docs", default=os.path.join(ROOT, "docs", "benchmarks.md"), help="file to write; '' = do not write")
     parser.add_argument("--api-md", default=os.path.join(ROOT, "docs", "api.md"), help="where the create-payment SQL is documented")
@@ -549,7 +551,7 @@ def main() -> int:
     # mkdtemp makes it 0700; PostgreSQL runs as the postgres user (we are root) and must reach pgdata inside.
     os.chmod(args.results_dir, 0o755)
     os.chmod(work, 0o755)
-    results = {"machine": machine_details(), "baseline": args.baseline, "settings": {
+    results = {"machine": machine_details(), "baseline": args.baseline_name or args.baseline, "settings": {
         "role": args.role, "build": os.environ.get("PAYMENTS_BENCH_BUILD", ""), "runs": args.runs, "duration_s": args.duration, "warmup_s": args.warmup, "concurrency": concurrency, "sqlite_concurrency": sqlite_concurrency}, "notes": []}
     log(f"machine: {results['machine']}")
     merchant, api_key = "acct_bench", "sk_test_bench_" + uuid.uuid4().hex

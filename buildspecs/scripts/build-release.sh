@@ -20,7 +20,9 @@ registry="${AWS_ACCOUNT_ID}.dkr.ecr.${AWS_REGION}.amazonaws.com"
 aws ecr get-login-password --region "$AWS_REGION" | docker login --username AWS --password-stdin "$registry"
 
 local_image="payments-api:${tag}"
-docker build --pull --file src/Payments.Api/Dockerfile --tag "$local_image" \
+# The api/worker task definitions run on X86_64 (Payments.Platform Services.cs, RuntimePlatform): build for
+# it whatever the build host is, so an image can never fail on Fargate with "exec format error".
+docker build --pull --platform linux/amd64 --file src/Payments.Api/Dockerfile --tag "$local_image" \
   --label "org.opencontainers.image.revision=${tag}" .
 
 release_dir="${RELEASE_DIR:-release}"

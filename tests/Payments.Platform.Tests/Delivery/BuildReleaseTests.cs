@@ -87,7 +87,9 @@ public sealed class BuildReleaseTests : IDisposable
         var result = await Run(Commit);
         Assert.True(result.ExitCode == 0, result.StandardError + result.StandardOutput);
         var calls = Calls();
-        Assert.Single(calls, c => c.StartsWith("docker build", StringComparison.Ordinal));
+        var build = Assert.Single(calls, c => c.StartsWith("docker build", StringComparison.Ordinal));
+        // The task definitions ask for X86_64 (Services.cs); the image is built for it on any host.
+        Assert.Contains("--platform linux/amd64", build, StringComparison.Ordinal);
         Assert.Contains(calls, c => c == $"docker push 111111111111.dkr.ecr.eu-west-1.amazonaws.com/payments-dev/api:{Commit}");
         Assert.Contains(calls, c => c == $"docker push 111111111111.dkr.ecr.eu-west-1.amazonaws.com/payments-prod/api:{Commit}");
         Assert.Contains(calls, c => c.Contains("--file src/Payments.Api/Dockerfile", StringComparison.Ordinal) && c.Contains($"org.opencontainers.image.revision={Commit}", StringComparison.Ordinal));
