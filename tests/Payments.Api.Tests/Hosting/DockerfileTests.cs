@@ -17,7 +17,7 @@ public sealed partial class DockerfileTests
     [Fact]
     public void Is_multi_stage_sdk_build_then_aspnet_runtime_with_pinned_patch_tags()
     {
-        var froms = Instructions.Where(i => i.Keyword == "FROM").Select(i => Resolve(i.Arguments.Split(' ')[0])).ToList();
+        var froms = Instructions.Where(i => i.Keyword == "FROM").Select(i => Resolve(ImageOf(i))).ToList();
 
         Assert.True(froms.Count >= 2, "expected a build stage and a runtime stage");
         Assert.StartsWith("mcr.microsoft.com/dotnet/sdk:10.0.", froms[0], StringComparison.Ordinal);
@@ -132,6 +132,21 @@ public sealed partial class DockerfileTests
         Assert.Contains(".git/", ignored);
         Assert.DoesNotContain(ignored, l => l is "src/" or "src" or "*.props" or "global.json" or "nuget.config" or ".editorconfig");
     }
+
+    [Fact]
+    public void The_build_stage_runs_on_the_build_host_and_the_runtime_stage_on_the_target()
+    {
+        var froms = Instructions.Where(i => i.Keyword == "FROM").ToList();
+
+        // The SDK cross-publishes for TARGETARCH, so it need not run emulated; the runtime stage must
+        // not pin a platform, or the image would not be for the platform the build asks for.
+        Assert.StartsWith("--platform=$BUILDPLATFORM ", froms[0].Arguments, StringComparison.Ordinal);
+        Assert.DoesNotContain("--platform", froms[^1].Arguments, StringComparison.Ordinal);
+    }
+
+    /// <summary>The image of a FROM, past its flags (<c>--platform=…</c>).</summary>
+    private static string ImageOf(Instruction from) =>
+        from.Arguments.Split(' ').First(part => !part.StartsWith("--", StringComparison.Ordinal));
 
     private static List<Instruction> RuntimeStage()
     {
