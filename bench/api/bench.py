@@ -293,9 +293,10 @@ def median_of(runs: list[dict]) -> dict:
     }
 
 
-def pair_ratios(cell: dict) -> tuple[float, float, float]:
-    """Median, lowest and highest of API/pgbench over the alternating run pairs of one concurrency."""
-    ratios = [a / b for a, b in zip(cell["api"]["rps_all"], cell["pgbench"]["rps_all"]) if b > 0]
+def pair_ratios(cell: dict, numerator: str = "api", denominator: str = "pgbench") -> tuple[float, float, float]:
+    """Median, lowest and highest of numerator/denominator (API/pgbench unless named) over the run pairs of
+    one concurrency: run i of the one over run i of the other, measured in the same round."""
+    ratios = [a / b for a, b in zip(cell[numerator]["rps_all"], cell[denominator]["rps_all"]) if b > 0]
     return (statistics.median(ratios), min(ratios), max(ratios)) if ratios else (0.0, 0.0, 0.0)
 
 
@@ -425,12 +426,10 @@ def render(results: dict) -> str:
                       "|---:|---:|---:|---:|---:|---:|"]
             for c in results["settings"]["concurrency"]:
                 cell = pg[str(c)]
-                mine, base, bench_ = cell["api"]["rps_all"], cell["baseline"]["rps_all"], cell["pgbench"]["rps_all"]
-                pairs = [m / b for m, b in zip(mine, base) if b > 0]
-                base_vs_pgbench = statistics.median(b / p for b, p in zip(base, bench_) if p > 0)
+                this_vs_base = pair_ratios(cell, "api", "baseline")
                 lines.append(f"| {c} | {cell['api']['rps']:,.0f} | {cell['baseline']['rps']:,.0f} | "
-                             f"**{100 * statistics.median(pairs):.0f}%** ({100 * min(pairs):.0f}–{100 * max(pairs):.0f}%) | "
-                             f"{100 * pair_ratios(cell)[0]:.0f}% / {100 * base_vs_pgbench:.0f}% | "
+                             "**{:.0f}%** ({:.0f}–{:.0f}%) | ".format(*(100 * r for r in this_vs_base)) +
+                             f"{100 * pair_ratios(cell)[0]:.0f}% / {100 * pair_ratios(cell, 'baseline')[0]:.0f}% | "
                              f"{cell['api']['us_per_request']['service']:.0f} / {cell['baseline']['us_per_request']['service']:.0f} |")
         lines += ["", "Per-run values (creates/s or tps): " + "; ".join(
             f"c={c}: pgbench {pg[str(c)]['pgbench']['rps_all']}, API {pg[str(c)]['api']['rps_all']}"
@@ -575,7 +574,7 @@ def main() -> int:
                 if dll is None:
                     continue
                 if not os.path.exists(dll):
-                    log(f"{name}: {dll} is not built (bench/run.sh builds the floor; --no-floor skips it)")
+                    log(f"{name}: {dll} does not exist (bench/run.sh publishes the floor; --no-floor skips it)")
                     return 2
                 extra_dir = os.path.join(work, name)
                 os.makedirs(extra_dir, exist_ok=True)

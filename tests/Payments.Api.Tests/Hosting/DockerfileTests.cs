@@ -79,7 +79,7 @@ public sealed partial class DockerfileTests
         // A publish for a runtime identifier is what turns ReadyToRun on (Payments.Api.csproj); the
         // restore must name the same one, or publish --no-restore fails (NETSDK1047).
         var runtime = RuntimeArgument().Match(publish);
-        Assert.True(runtime.Success, $"dotnet publish has no -r <runtime>: {publish}");
+        Assert.True(runtime.Success, $"dotnet publish names no runtime (-r <rid> or -a <arch>): {publish}");
         Assert.Contains(runtime.Value, restore, StringComparison.Ordinal);
         Assert.Contains("--self-contained false", publish, StringComparison.Ordinal);
         Assert.Contains(build, i => i.Keyword == "ARG" && i.Arguments == "TARGETARCH");
@@ -213,7 +213,7 @@ public sealed partial class DockerfileTests
         return instructions;
     }
 
-    [GeneratedRegex(@"-r (""linux-\$\([^)]*\)""|linux-[\w-]+)")]
+    [GeneratedRegex(@"(?<= )(-r|--runtime|-a|--arch) (""[^""]+""|[^ ]+)")]
     private static partial Regex RuntimeArgument();
 
     [GeneratedRegex(@"\$\{(?<name>[A-Z_]+)\}")]
