@@ -1,0 +1,224 @@
+namespace Payments.Preflight.Permissions;
+
+/// <summary>
+/// Evaluates a request as AWS does within one account: an explicit deny anywhere wins; otherwise an identity
+/// policy (inside the permissions boundary) or a resource policy naming the caller may allow — except KMS,
+/// where the key policy must allow the caller or delegate to the account (then the identity policy decides).
+/// Service principals have no identity policy. SCPs, session policies and KMS grants are outside the model.
+/// </summary>
+internal static class PolicyEvaluator
+{
+    public static Decision Evaluate(AccessRequest request, PolicySet policies)
+    {
+        ArgumentNullException.ThrowIfNull(request);
+        ArgumentNullException.ThrowIfNull(policies);
+        var caller = request.Caller;
+        var identity = caller.IsService ? [] : policies.Identity;
+
+        // explicit deny anywhere
+        var deny = Tri.No;
+        (Statement?, PolicyDocument?) denyBy = (null, null);
+        foreach (var document in identity.Concat(Optional(policies.Boundary)))
+        {
+            Track(ref deny, ref denyBy, document, Applies(document, request, Effect.Deny, resourcePolicy: false));
+        }
+
+        foreach (var document in Optional(policies.ResourcePolicy).Concat(Optional(policies.KeyPolicy)))
+        {
+            Track(ref deny, ref denyBy, document, Applies(document, request, Effect.Deny, resourcePolicy: true));
+        }
+
+        if (deny == Tri.Yes)
+        {
+            return new Decision(Answer.Refused, $"explicitly denied by {denyBy.Item1!.Describe()} of {denyBy.Item2!.Origin}", denyBy.Item1, denyBy.Item2);
+        }
+
+        var identityAllow = Tri.No;
+        (Statement?, PolicyDocument?) identityBy = (null, null);
+        foreach (var document in identity)
+        {
+            Track(ref identityAllow, ref identityBy, document, Applies(document, request, Effect.Allow, resourcePolicy: false));
+        }
+
+        var boundary = Tri.Yes;
+        if (!caller.IsService && policies.Boundary is { } boundaryPolicy)
+        {
+            boundary = Applies(boundaryPolicy, request, Effect.Allow, resourcePolicy: false).Result;
+        }
+
+        Tri allow;
+        string missing;
+        (Statement?, PolicyDocument?) allowBy;
+        if (policies.KeyPolicy is { } keyPolicy)
+        {
+            var direct = Applies(keyPolicy, request, Effect.Allow, resourcePolicy: true, PrincipalMatch.Caller);
+            var delegated = caller.IsService ? Tri.No : Applies(keyPolicy, request, Effect.Allow, resourcePolicy: true, PrincipalMatch.Account).Result;
+            var viaIdentity = delegated.And(identityAllow).And(boundary);
+            allow = (caller.IsService ? direct.Result : direct.Result.And(boundary)).Or(viaIdentity);
+            allowBy = direct.Result == Tri.Yes ? (direct.Statement, keyPolicy) : identityBy;
+            missing = delegated == Tri.No
+                ? $"the key policy ({keyPolicy.Origin}) neither allows {caller.Display} nor delegates to the account"
+                : $"the key policy delegates to the account, but no identity policy of {caller.Display} allows it";
+        }
+        else
+        {
+            var resourceAllow = Tri.No;
+            (Statement?, PolicyDocument?) resourceBy = (null, null);
+            if (policies.ResourcePolicy is { } resourcePolicy)
+            {
+                var match = Applies(resourcePolicy, request, Effect.Allow, resourcePolicy: true, PrincipalMatch.Caller);
+                resourceAllow = caller.IsService ? match.Result : match.Result.And(boundary);
+                resourceBy = (match.Statement, resourcePolicy);
+            }
+
+            allow = identityAllow.And(boundary).Or(resourceAllow);
+            allowBy = resourceAllow == Tri.Yes ? resourceBy : identityBy;
+            missing = caller.IsService
+                ? policies.ResourcePolicy is null
+                    ? $"the resource has no resource policy, and a service principal has no identity policy"
+                    : $"no statement of {policies.ResourcePolicy.Origin} allows {caller.Display}"
+                : boundary == Tri.No && identityAllow == Tri.Yes
+                    ? "the permissions boundary does not allow it"
+                    : $"no identity policy of {caller.Display}{(policies.ResourcePolicy is null ? string.Empty : " and no statement of " + policies.ResourcePolicy.Origin)} allows it";
+        }
+
+        if (allow == Tri.No)
+        {
+            return new Decision(Answer.Refused, missing);
+        }
+
+        if (allow == Tri.Yes && deny == Tri.No)
+        {
+            return new Decision(Answer.Allowed, $"allowed by {allowBy.Item1?.Describe() ?? "a statement"} of {allowBy.Item2?.Origin}", allowBy.Item1, allowBy.Item2);
+        }
+
+        return new Decision(Answer.Unknown, deny == Tri.Unknown ? $"a deny may apply ({denyBy.Item2?.Origin})" : "an allow depends on values the templates do not fix");
+    }
+
+    private static IEnumerable<PolicyDocument> Optional(PolicyDocument? document) => document is null ? [] : [document];
+
+    private static void Track(ref Tri total, ref (Statement?, PolicyDocument?) by, PolicyDocument document, (Tri Result, Statement? Statement) match)
+    {
+        if (match.Result > total || (match.Result == total && by.Item1 is null && match.Statement is not null))
+        {
+            by = (match.Statement, document);
+        }
+
+        total = total.Or(match.Result);
+    }
+
+    internal enum PrincipalMatch : byte
+    {
+        /// <summary>Deny statements: any principal that covers the caller (including its account).</summary>
+        Any,
+
+        /// <summary>Names the caller itself (or everyone).</summary>
+        Caller,
+
+        /// <summary>Names the caller's account (root), delegating to its identity policies.</summary>
+        Account,
+    }
+
+    /// <summary>Does any statement of <paramref name="effect"/> in the document apply to the request?</summary>
+    private static (Tri Result, Statement? Statement) Applies(PolicyDocument document, AccessRequest request, Effect effect, bool resourcePolicy, PrincipalMatch principal = PrincipalMatch.Any)
+    {
+        if (document.Opaque)
+        {
+            return (Tri.Unknown, null);
+        }
+
+        var result = Tri.No;
+        Statement? by = null;
+        foreach (var statement in document.Statements)
+        {
+            var applies = StatementApplies(statement, request, effect, resourcePolicy, principal);
+            if (applies > result)
+            {
+                result = applies;
+                by = statement;
+                if (result == Tri.Yes)
+                {
+                    break;
+                }
+            }
+        }
+
+        return (result, by);
+    }
+
+    private static Tri StatementApplies(Statement statement, AccessRequest request, Effect effect, bool resourcePolicy, PrincipalMatch principal)
+    {
+        if (statement.Opaque)
+        {
+            return Tri.Unknown;
+        }
+
+        var effectMatch = statement.Effect == Effect.Unknown ? Tri.Unknown : TriLogic.Of(statement.Effect == effect);
+        if (effectMatch == Tri.No)
+        {
+            return Tri.No;
+        }
+
+        var result = effectMatch;
+        if (resourcePolicy)
+        {
+            result = result.And(Principals.Match(statement, request.Caller, principal));
+            if (result == Tri.No)
+            {
+                return Tri.No;
+            }
+        }
+
+        result = result.And(ActionMatch(statement, request.Action));
+        if (result == Tri.No)
+        {
+            return Tri.No;
+        }
+
+        result = result.And(ResourceMatch(statement, request.Resource, resourcePolicy));
+        if (result == Tri.No)
+        {
+            return Tri.No;
+        }
+
+        return result.And(Conditions.Evaluate(statement.Conditions, request));
+    }
+
+    private static Tri ActionMatch(Statement statement, string action)
+    {
+        if (statement.Actions is null)
+        {
+            return Tri.Unknown;
+        }
+
+        var value = Sym.Lit(action);
+        var any = TriLogic.Any(statement.Actions, pattern => pattern.Matches(value, ignoreCase: true));
+        return statement.NotAction ? any.Not() : any;
+    }
+
+    private static Tri ResourceMatch(Statement statement, Sym resource, bool resourcePolicy)
+    {
+        if (statement.Resources is null)
+        {
+            // A resource policy without Resource applies to the resource it is attached to.
+            return resourcePolicy && !statement.NotResource ? Tri.Yes : Tri.Unknown;
+        }
+
+        var any = TriLogic.Any(statement.Resources, pattern => Patterns.Match(pattern, resource, ignoreCase: false));
+        return statement.NotResource ? any.Not() : any;
+    }
+}
+
+/// <summary>Pattern matching that knows about policy variables (`${aws:username}`): those are unknown here.</summary>
+internal static class Patterns
+{
+    public static Tri Match(Sym pattern, Sym value, bool ignoreCase)
+    {
+        if (pattern.Parts.Any(p => !p.IsAtom && p.Text.Contains("${", StringComparison.Ordinal)))
+        {
+            return Tri.Unknown;
+        }
+
+        return pattern.Matches(value, ignoreCase);
+    }
+}

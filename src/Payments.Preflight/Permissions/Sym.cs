@@ -1,0 +1,243 @@
+using System.Text;
+
+namespace Payments.Preflight.Permissions;
+
+/// <summary>
+/// A piece of a symbolic value: literal text, or an atom standing for a value the template does not fix
+/// (a generated resource name, the account ID). Two identity atoms with different names are different values
+/// (two resources never share a physical name); any other atom may be anything.
+/// </summary>
+internal readonly record struct SymPart(string Text, bool IsAtom, bool IsIdentity = false);
+
+/// <summary>
+/// A string as far as the templates fix it: literal text with atoms for what only deploy time decides, e.g.
+/// <c>arn:aws:sns:{AWS::Region}:{AWS::AccountId}:{Alerts.TopicName}</c>. Policy patterns are Syms too; their
+/// literal text may hold the wildcards <c>*</c> and <c>?</c>.
+/// </summary>
+internal sealed class Sym : IEquatable<Sym>
+{
+    public static readonly Sym Empty = new([]);
+    public static readonly Sym Account = Atom("AWS::AccountId");
+    public static readonly Sym Region = Atom("AWS::Region");
+
+    public Sym(IReadOnlyList<SymPart> parts) => Parts = Normalize(parts);
+
+    public IReadOnlyList<SymPart> Parts { get; }
+
+    public bool IsLiteral => Parts.All(p => !p.IsAtom);
+
+    /// <summary>The text when no atom is left, else null.</summary>
+    public string? Literal => IsLiteral ? string.Concat(Parts.Select(p => p.Text)) : null;
+
+    public static Sym Lit(string text) => new([new SymPart(text, false)]);
+
+    public static Sym Atom(string name, bool identity = false) => new([new SymPart(name, true, identity)]);
+
+    public static Sym Concat(params Sym[] pieces) => new([.. pieces.SelectMany(p => p.Parts)]);
+
+    public static Sym operator +(Sym a, Sym b) => Concat(a, b);
+
+    public static Sym operator +(Sym a, string b) => Concat(a, Lit(b));
+
+    public static Sym operator +(string a, Sym b) => Concat(Lit(a), b);
+
+    public bool StartsWith(string prefix) => Parts.Count > 0 && !Parts[0].IsAtom && Parts[0].Text.StartsWith(prefix, StringComparison.Ordinal);
+
+    /// <summary>Splits on a literal separator; atoms stay inside their piece.</summary>
+    public IReadOnlyList<Sym> Split(char separator)
+    {
+        var pieces = new List<Sym>();
+        var current = new List<SymPart>();
+        foreach (var part in Parts)
+        {
+            if (part.IsAtom)
+            {
+                current.Add(part);
+                continue;
+            }
+
+            var chunks = part.Text.Split(separator);
+            for (var i = 0; i < chunks.Length; i++)
+            {
+                if (i > 0)
+                {
+                    pieces.Add(new Sym(current));
+                    current = [];
+                }
+
+                if (chunks[i].Length > 0)
+                {
+                    current.Add(new SymPart(chunks[i], false));
+                }
+            }
+        }
+
+        pieces.Add(new Sym(current));
+        return pieces;
+    }
+
+    /// <summary>Equality as values: Yes when certainly equal, No when certainly different, else Unknown.</summary>
+    public Tri SameValue(Sym other, bool ignoreCase = false) => Matcher.Match(this, other, wildcards: false, ignoreCase);
+
+    /// <summary>Does this policy pattern (with * and ?) match <paramref name="value"/>?</summary>
+    public Tri Matches(Sym value, bool ignoreCase = false) => Matcher.Match(this, value, wildcards: true, ignoreCase);
+
+    public bool Equals(Sym? other) => other is not null && Parts.SequenceEqual(other.Parts);
+
+    public override bool Equals(object? obj) => obj is Sym other && Equals(other);
+
+    public override int GetHashCode()
+    {
+        var hash = new HashCode();
+        foreach (var part in Parts)
+        {
+            hash.Add(part);
+        }
+
+        return hash.ToHashCode();
+    }
+
+    public override string ToString()
+    {
+        var builder = new StringBuilder();
+        foreach (var part in Parts)
+        {
+            builder.Append(part.IsAtom ? $"{{{part.Text}}}" : part.Text);
+        }
+
+        return builder.ToString();
+    }
+
+    private static List<SymPart> Normalize(IReadOnlyList<SymPart> parts)
+    {
+        var result = new List<SymPart>(parts.Count);
+        foreach (var part in parts)
+        {
+            if (!part.IsAtom && part.Text.Length == 0)
+            {
+                continue;
+            }
+
+            if (!part.IsAtom && result.Count > 0 && !result[^1].IsAtom)
+            {
+                result[^1] = new SymPart(result[^1].Text + part.Text, false);
+            }
+            else
+            {
+                result.Add(part);
+            }
+        }
+
+        return result;
+    }
+
+    /// <summary>
+    /// Three-valued glob matching over characters and atoms. A pattern `*` absorbs atoms for certain; an atom
+    /// facing literal text could be that text or not (unknown); two atoms are equal when they are the same atom,
+    /// different when both are identities of different resources, and unknown otherwise.
+    /// </summary>
+    private static class Matcher
+    {
+        private readonly record struct Token(char Char, SymPart? Atom);
+
+        public static Tri Match(Sym pattern, Sym value, bool wildcards, bool ignoreCase)
+        {
+            var p = Tokens(pattern);
+            var v = Tokens(value);
+            // memo[i, j]: does p[i..] match v[j..]
+            var memo = new Tri?[p.Count + 1, v.Count + 1];
+            return Solve(0, 0);
+
+            Tri Solve(int i, int j)
+            {
+                if (memo[i, j] is { } known)
+                {
+                    return known;
+                }
+
+                Tri result;
+                if (i == p.Count)
+                {
+                    result = j == v.Count ? Tri.Yes : v.Skip(j).All(t => t.Atom is { IsIdentity: false }) ? Tri.Unknown : Tri.No;
+                }
+                else if (wildcards && p[i].Atom is null && p[i].Char == '*')
+                {
+                    result = Solve(i + 1, j);
+                    if (result != Tri.Yes && j < v.Count)
+                    {
+                        result = result.Or(Solve(i, j + 1));
+                    }
+                }
+                else if (j == v.Count)
+                {
+                    result = p[i].Atom is { IsIdentity: false } ? Solve(i + 1, j).And(Tri.Unknown) : Tri.No;
+                }
+                else if ((p[i].Atom is null) != (v[j].Atom is null))
+                {
+                    result = Tri.Unknown;
+                }
+                else
+                {
+                    var here = Step(p[i], v[j], wildcards, ignoreCase);
+                    result = here == Tri.No ? Tri.No : here.And(Solve(i + 1, j + 1));
+                }
+
+                memo[i, j] = result;
+                return result;
+            }
+        }
+
+        private static Tri Step(Token pattern, Token value, bool wildcards, bool ignoreCase)
+        {
+            if (pattern.Atom is { } patternAtom)
+            {
+                if (value.Atom is { } valueAtom)
+                {
+                    if (patternAtom.Text == valueAtom.Text)
+                    {
+                        return Tri.Yes;
+                    }
+
+                    return patternAtom.IsIdentity && valueAtom.IsIdentity ? Tri.No : Tri.Unknown;
+                }
+
+                return Tri.Unknown;
+            }
+
+            if (value.Atom is not null)
+            {
+                return Tri.Unknown;
+            }
+
+            if (wildcards && pattern.Char == '?')
+            {
+                return Tri.Yes;
+            }
+
+            return ignoreCase
+                ? TriLogic.Of(char.ToUpperInvariant(pattern.Char) == char.ToUpperInvariant(value.Char))
+                : TriLogic.Of(pattern.Char == value.Char);
+        }
+
+        private static List<Token> Tokens(Sym sym)
+        {
+            var tokens = new List<Token>();
+            foreach (var part in sym.Parts)
+            {
+                if (part.IsAtom)
+                {
+                    tokens.Add(new Token('\0', part));
+                }
+                else
+                {
+                    foreach (var c in part.Text)
+                    {
+                        tokens.Add(new Token(c, null));
+                    }
+                }
+            }
+
+            return tokens;
+        }
+    }
+}
