@@ -12,6 +12,8 @@ internal static class Cli
         usage: preflight check PATH... [--format text|json|sarif] [--include PREFIX[,PREFIX]] [--ignore PREFIX[,PREFIX]]
                                        [--environment NAME] [--today YYYY-MM-DD] [--output FILE]
                                        [--non-zero-exit-code error|warning|info|none]
+               preflight access PATH... [--answer allowed|refused|unknown]
+                                          every call the permission-flow rules evaluate, with its answer
                preflight rules            list the rules
                preflight docs DIR         write docs/rules/<ID>.md pages
 
@@ -32,6 +34,7 @@ internal static class Cli
         return args[0] switch
         {
             "check" => Check(args[1..], stdout, stderr),
+            "access" => Access(args[1..], stdout, stderr),
             "rules" => ListRules(stdout),
             "docs" when args.Length == 2 => WriteDocs(args[1], stdout),
             "docs" => UsageError(stderr, "docs needs exactly one DIR"),
@@ -192,6 +195,58 @@ internal static class Cli
         }
 
         return code;
+    }
+
+    /// <summary>Lists the permission-flow calls and answers, then a count per rule and answer.</summary>
+    private static int Access(string[] args, TextWriter stdout, TextWriter stderr)
+    {
+        var paths = new List<string>();
+        string? answer = null;
+        for (var i = 0; i < args.Length; i++)
+        {
+            if (args[i] == "--answer" && i + 1 < args.Length)
+            {
+                answer = args[++i].ToLowerInvariant();
+                if (answer is not ("allowed" or "refused" or "unknown"))
+                {
+                    return UsageError(stderr, $"unknown answer '{answer}'");
+                }
+            }
+            else if (args[i].StartsWith("--", StringComparison.Ordinal))
+            {
+                return UsageError(stderr, $"unknown option '{args[i]}'");
+            }
+            else
+            {
+                paths.Add(args[i]);
+            }
+        }
+
+        if (paths.Count == 0)
+        {
+            return UsageError(stderr, "access needs at least one PATH");
+        }
+
+        var missing = paths.Where(p => !Loading.TemplateDiscovery.IsGlob(p) && !File.Exists(p) && !Directory.Exists(p)).ToList();
+        if (missing.Count > 0)
+        {
+            return UsageError(stderr, $"no such file or directory: {string.Join(", ", missing)}");
+        }
+
+        var flowRules = RuleCatalog.Rules.Select(r => r.Descriptor.Id).Where(id => string.CompareOrdinal(id, RuleIds.TaskExecutionRoleAccess) >= 0 && string.CompareOrdinal(id, RuleIds.ReleasePullAccess) <= 0).ToList();
+        var report = PreflightEngine.Check(paths, new PreflightOptions { Include = flowRules });
+        foreach (var check in report.AccessChecks.Where(c => answer is null || c.Answer.Equals(answer, StringComparison.OrdinalIgnoreCase)))
+        {
+            stdout.WriteLine($"{check.RuleId} {check.Answer,-8} {check.Caller} {check.Action} on {check.Resource}: {check.Reason} [{check.Template}]");
+        }
+
+        stdout.WriteLine();
+        foreach (var group in report.AccessChecks.GroupBy(c => c.RuleId).OrderBy(g => g.Key, StringComparer.Ordinal))
+        {
+            stdout.WriteLine($"{group.Key}: {group.Count()} call(s): {group.Count(c => c.Answer == "Allowed")} allowed, {group.Count(c => c.Answer == "Refused")} refused, {group.Count(c => c.Answer == "Unknown")} unknown");
+        }
+
+        return 0;
     }
 
     private static string[] SplitPrefixes(string value) =>

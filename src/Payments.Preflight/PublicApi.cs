@@ -10,13 +10,20 @@ public enum Severity
 /// <summary>One problem found in one template. Line is 1-based where known.</summary>
 public sealed record Finding(string RuleId, Severity Severity, string Template, string? Resource, string? Path, int? Line, string Message);
 
+/// <summary>One call a permission-flow rule asked the model about, with the answer: Allowed, Refused or Unknown.</summary>
+public sealed record AccessCheck(string RuleId, string Template, string Caller, string Action, string Resource, string Answer, string Reason);
+
 public sealed class PreflightReport
 {
-    public PreflightReport(IReadOnlyList<Finding> findings, int templates)
+    public PreflightReport(IReadOnlyList<Finding> findings, int templates, IReadOnlyList<AccessCheck>? accessChecks = null)
     {
         Findings = findings;
         Templates = templates;
+        AccessChecks = accessChecks ?? [];
     }
+
+    /// <summary>Every call the permission-flow rules evaluated (for `preflight access` and the docs' unknown counts).</summary>
+    public IReadOnlyList<AccessCheck> AccessChecks { get; }
 
     public IReadOnlyList<Finding> Findings { get; }
 

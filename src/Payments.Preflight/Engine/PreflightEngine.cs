@@ -1,6 +1,7 @@
 using Payments.Preflight.Engine;
 using Payments.Preflight.Loading;
 using Payments.Preflight.Model;
+using Payments.Preflight.Permissions;
 using Payments.Preflight.Rules;
 
 namespace Payments.Preflight;
@@ -16,19 +17,23 @@ public static class PreflightEngine
         var problems = new List<Finding>();
         var sources = TemplateDiscovery.Discover(inputPaths, problems);
         var perTemplate = new List<Finding>?[sources.Count];
+        var accessChecks = new List<AccessCheck>?[sources.Count];
+        var loaded = new Template?[sources.Count];
         var rules = SelectedRules(options);
         var today = options.Today ?? DateOnly.FromDateTime(DateTime.UtcNow);
-        if (sources.Count >= 8)
+        var parallel = sources.Count >= 8;
+        For(sources.Count, parallel, i => (loaded[i], perTemplate[i]) = LoadOne(sources[i], options));
+
+        // The permission model spans the run (a cloud assembly's stacks reference each other); built on first use.
+        var run = loaded.OfType<Template>().ToList();
+        var access = new Lazy<AccessModel>(() => new AccessModel(run), LazyThreadSafetyMode.ExecutionAndPublication);
+        For(sources.Count, parallel, i =>
         {
-            Parallel.For(0, sources.Count, i => perTemplate[i] = CheckOne(sources[i], rules, options, today));
-        }
-        else
-        {
-            for (var i = 0; i < sources.Count; i++)
+            if (loaded[i] is { } template)
             {
-                perTemplate[i] = CheckOne(sources[i], rules, options, today);
+                perTemplate[i] = RunRules(template, rules, options, today, access, accessChecks[i] = []);
             }
-        }
+        });
 
         var templates = perTemplate.Count(f => f is not null);
         if (templates == 0 && problems.Count == 0)
@@ -40,7 +45,21 @@ public static class PreflightEngine
         }
 
         var findings = problems.Where(f => IsSelected(f.RuleId, options)).Concat(perTemplate.SelectMany(f => f ?? [])).ToList();
-        return new PreflightReport(findings, templates);
+        return new PreflightReport(findings, templates, [.. accessChecks.SelectMany(c => c ?? [])]);
+    }
+
+    private static void For(int count, bool parallel, Action<int> body)
+    {
+        if (parallel)
+        {
+            Parallel.For(0, count, body);
+            return;
+        }
+
+        for (var i = 0; i < count; i++)
+        {
+            body(i);
+        }
     }
 
     private static Rule[] SelectedRules(PreflightOptions options) => [.. RuleCatalog.Rules.Where(r => IsSelected(r.Descriptor.Id, options))];
@@ -65,11 +84,14 @@ public static class PreflightEngine
             return [.. new[] { LoadFinding(path, exception) }.Where(f => IsSelected(f.RuleId, options))];
         }
 
-        return RunRules(template, rules, options, today);
+        return RunRules(template, rules, options, today, new Lazy<AccessModel>(() => new AccessModel([template])), []);
     }
 
-    /// <summary>The findings of one template; null when a file found by a directory walk or glob is not a template at all.</summary>
-    private static List<Finding>? CheckOne(TemplateSource source, Rule[] rules, PreflightOptions options, DateOnly today)
+    /// <summary>
+    /// Loads one template: (template, null) to check, (null, findings) when it cannot be read, (null, null) when a file
+    /// found by a directory walk or glob is not a template at all.
+    /// </summary>
+    private static (Template?, List<Finding>?) LoadOne(TemplateSource source, PreflightOptions options)
     {
         Template template;
         try
@@ -77,34 +99,34 @@ public static class PreflightEngine
             template = TemplateLoader.Load(source);
             if (source.Discovered && !TemplateLoader.IsCloudFormation(template.Root))
             {
-                return null;
+                return (null, null);
             }
         }
         catch (TemplateLoadException) when (source.Discovered && !TemplateLoader.MentionsCloudFormation(source.Path))
         {
-            return null;
+            return (null, null);
         }
         catch (TemplateLoadException exception)
         {
             var finding = LoadFinding(source.Path, exception);
-            return IsSelected(finding.RuleId, options) ? [finding] : [];
+            return (null, IsSelected(finding.RuleId, options) ? [finding] : []);
         }
         catch (Exception exception) when (exception is IOException or UnauthorizedAccessException)
         {
-            return IsSelected(RuleIds.ParseError, options) ? [new Finding(RuleIds.ParseError, Severity.Error, source.Path, null, null, null, $"cannot read the file: {exception.Message}")] : [];
+            return (null, IsSelected(RuleIds.ParseError, options) ? [new Finding(RuleIds.ParseError, Severity.Error, source.Path, null, null, null, $"cannot read the file: {exception.Message}")] : []);
         }
 
-        return RunRules(template, rules, options, today);
+        return (template, null);
     }
 
     private static Finding LoadFinding(string path, TemplateLoadException exception) =>
         new(exception.RuleId, Severity.Error, path, null, null, exception.Line, exception.Message);
 
-    private static List<Finding> RunRules(Template template, Rule[] rules, PreflightOptions options, DateOnly today)
+    private static List<Finding> RunRules(Template template, Rule[] rules, PreflightOptions options, DateOnly today, Lazy<AccessModel> access, List<AccessCheck> accessChecks)
     {
         var raw = new List<Finding>();
         var environment = EnvironmentInfo.Detect(options.Environment, template.StackTags, template.StackName, template.Path);
-        var context = new RuleContext(template, environment, today, raw);
+        var context = new RuleContext(template, environment, today, raw, access);
         foreach (var rule in rules)
         {
             context.CurrentRule = rule.Descriptor;
@@ -120,6 +142,7 @@ public static class PreflightEngine
             }
         }
 
+        accessChecks.AddRange(context.AccessChecks);
         var suppressions = Suppressions.Read(template);
         var result = new List<Finding>(raw.Count + suppressions.Problems.Count);
         foreach (var finding in raw)

@@ -1,4 +1,5 @@
 using Payments.Preflight.Model;
+using Payments.Preflight.Permissions;
 using Payments.Preflight.Rules;
 
 namespace Payments.Preflight.Engine;
@@ -8,8 +9,11 @@ internal sealed class RuleContext
 {
     private readonly List<Finding> findings;
 
-    public RuleContext(Template template, EnvironmentInfo environment, DateOnly today, List<Finding> findings)
+    private readonly Lazy<AccessModel> access;
+
+    public RuleContext(Template template, EnvironmentInfo environment, DateOnly today, List<Finding> findings, Lazy<AccessModel> access)
     {
+        this.access = access;
         Template = template;
         Environment = environment;
         Today = today;
@@ -31,6 +35,15 @@ internal sealed class RuleContext
     public Resolver Literal { get; }
 
     public RuleDescriptor? CurrentRule { get; set; }
+
+    /// <summary>The permission model of the whole run (every template checked together), built on first use.</summary>
+    public AccessModel Access => access.Value;
+
+    /// <summary>This template's symbolic resolver within <see cref="Access"/>.</summary>
+    public SymbolicResolver Symbols => Access.Resolver(Template);
+
+    /// <summary>The calls the permission-flow rules evaluated on this template.</summary>
+    public List<AccessCheck> AccessChecks { get; } = [];
 
     public void Report(Resource resource, string? propertyPath, Node? node, string message)
     {

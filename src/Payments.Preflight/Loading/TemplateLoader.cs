@@ -14,7 +14,10 @@ internal static class TemplateLoader
             throw new TemplateLoadException(RuleIds.TemplateLimits, $"the file is {info.Length:N0} bytes, more than the {LoadLimits.MaxFileBytes:N0} preflight reads (CloudFormation accepts at most 1 MB)", null);
         }
 
-        return FromBytes(source.Path, File.ReadAllBytes(source.Path), source.StackName, source.StackTags);
+        var template = FromBytes(source.Path, File.ReadAllBytes(source.Path), source.StackName, source.StackTags);
+        template.Region = source.Region;
+        template.Account = source.Account;
+        return template;
     }
 
     /// <summary>Parses a template's bytes (a file's, or text synthesized in-process).</summary>

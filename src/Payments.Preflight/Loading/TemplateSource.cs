@@ -8,7 +8,9 @@ namespace Payments.Preflight.Loading;
 /// Found by a directory walk or a glob rather than named: such a file is checked only if it looks like a
 /// CloudFormation template, so that `preflight check .` in a repository does not report package.json.
 /// </param>
-internal sealed record TemplateSource(string Path, string? StackName, IReadOnlyDictionary<string, string> StackTags, bool Discovered = false);
+/// <param name="Region">The stack's region from the assembly's `environment` (aws://account/region), when fixed.</param>
+/// <param name="Account">The stack's account from the assembly's `environment`, when fixed.</param>
+internal sealed record TemplateSource(string Path, string? StackName, IReadOnlyDictionary<string, string> StackTags, bool Discovered = false, string? Region = null, string? Account = null);
 
 /// <summary>Turns the paths a user gives (files, directories, globs, cdk.out) into template files.</summary>
 internal static partial class TemplateDiscovery
@@ -190,7 +192,8 @@ internal static partial class TemplateDiscovery
                             }
                         }
 
-                        sources.Add(new TemplateSource(templatePath, stackName, tags));
+                        var (account, region) = Environment(artifact.Value);
+                        sources.Add(new TemplateSource(templatePath, stackName, tags, Region: region, Account: account));
                         break;
                     case "cdk:cloud-assembly" when properties.TryGetProperty("directoryName", out var nested) && nested.ValueKind == JsonValueKind.String:
                         var nestedDirectory = Path.Combine(directory, nested.GetString()!);
@@ -252,5 +255,23 @@ internal static partial class TemplateDiscovery
         }
 
         return builder.ToString();
+    }
+
+    /// <summary>The account and region of a stack artifact's `environment` (aws://ACCOUNT/REGION); "unknown-…" is null.</summary>
+    private static (string? Account, string? Region) Environment(JsonElement artifact)
+    {
+        if (!artifact.TryGetProperty("environment", out var environment) || environment.ValueKind != JsonValueKind.String
+            || environment.GetString() is not { } text || !text.StartsWith("aws://", StringComparison.Ordinal))
+        {
+            return (null, null);
+        }
+
+        var parts = text["aws://".Length..].Split('/');
+        if (parts.Length != 2)
+        {
+            return (null, null);
+        }
+
+        return (parts[0] is "unknown-account" or "" ? null : parts[0], parts[1] is "unknown-region" or "" ? null : parts[1]);
     }
 }

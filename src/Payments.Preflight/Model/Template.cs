@@ -33,6 +33,12 @@ internal sealed class Template
 
     public string? StackName { get; }
 
+    /// <summary>The region the stack deploys to, when the cloud assembly fixes it (AWS::Region resolves to it).</summary>
+    public string? Region { get; set; }
+
+    /// <summary>The account the stack deploys to, when the cloud assembly fixes it.</summary>
+    public string? Account { get; set; }
+
     public IReadOnlyDictionary<string, string> StackTags { get; }
 
     public MappingNode? Parameters { get; }

@@ -4,6 +4,7 @@ using Payments.Preflight.Rules.Dependencies;
 using Payments.Preflight.Rules.Ecs;
 using Payments.Preflight.Rules.Iam;
 using Payments.Preflight.Rules.Lifecycle;
+using Payments.Preflight.Rules.Permissions;
 using Payments.Preflight.Rules.Network;
 using Payments.Preflight.Rules.Pipelines;
 using Payments.Preflight.Rules.Storage;
@@ -33,6 +34,10 @@ internal static class RuleCatalog
         new ServicePrincipalExists(),
         new UnrecognizedServicePrincipal(),
         new UnknownManagedPolicy(),
+        new TaskExecutionRoleAccess(),
+        new AlarmNotificationAccess(),
+        new EventTargetAccess(),
+        new SubscriptionDeliveryAccess(),
         new DbEngineVersionOffered(),
         new DbEngineVersionDeprecated(),
         new DbParameterRange(),

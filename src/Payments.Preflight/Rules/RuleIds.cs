@@ -29,6 +29,19 @@ internal static class RuleIds
     public const string UnrecognizedServicePrincipal = "PF203";
     public const string UnknownManagedPolicy = "PF204";
 
+    // 21x-22x: permission flows between services (Permissions/ model)
+    public const string TaskExecutionRoleAccess = "PF210";
+    public const string AlarmNotificationAccess = "PF211";
+    public const string EventTargetAccess = "PF212";
+    public const string EncryptedWriteWithoutKey = "PF213";
+    public const string LoadBalancerLogDelivery = "PF214";
+    public const string LambdaCreationAccess = "PF215";
+    public const string SubscriptionDeliveryAccess = "PF216";
+    public const string CodeDeployServiceRoleAccess = "PF217";
+    public const string PipelineActionAccess = "PF218";
+    public const string FlowLogDeliveryAccess = "PF219";
+    public const string ReleasePullAccess = "PF220";
+
     // 3xx: databases
     public const string DbEngineVersionOffered = "PF301";
     public const string DbEngineVersionDeprecated = "PF302";
