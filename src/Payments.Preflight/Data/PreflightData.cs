@@ -20,7 +20,12 @@ internal static class PreflightData
     private static readonly Lazy<Prices> PricesLazy = new(LoadPrices);
     private static readonly Lazy<IReadOnlyDictionary<string, IReadOnlyDictionary<string, ParameterRange>>> DbParametersLazy = new(LoadDbParameters);
 
+    private static readonly Lazy<IReadOnlyDictionary<string, string>> ElbLogAccountsLazy = new(() => StringMap("elb-log-delivery-accounts.json", "accounts"));
+
     public static IReadOnlyDictionary<string, LambdaRuntime> LambdaRuntimes => LambdaRuntimesLazy.Value;
+
+    /// <summary>The Elastic Load Balancing account that delivers access logs, by region (older regions).</summary>
+    public static IReadOnlyDictionary<string, string> ElbLogAccounts => ElbLogAccountsLazy.Value;
 
     /// <summary>AWS managed policy names with their path, e.g. "service-role/AmazonECSTaskExecutionRolePolicy".</summary>
     public static HashSet<string> ManagedPolicies => ManagedPoliciesLazy.Value;

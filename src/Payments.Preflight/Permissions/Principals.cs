@@ -66,7 +66,9 @@ internal static class Principals
                     "Service" when caller.IsService => value.SameValue(caller.Arn, ignoreCase: true),
                     "AWS" when value.Literal == "*" => caller.IsService ? Tri.Unknown : Tri.Yes,
                     "AWS" when caller.IsService => Tri.No,
-                    "AWS" when RootAccount(value) is { } account => mode == PolicyEvaluator.PrincipalMatch.Any && AccountOf(caller.Arn) is { } own ? account.SameValue(own) : Tri.No,
+                    // an account principal covers the account's own root (a cross-account caller such as ELB log delivery)
+                    // and, for denies, everyone in the account
+                    "AWS" when RootAccount(value) is { } account => (mode == PolicyEvaluator.PrincipalMatch.Any || RootAccount(caller.Arn) is not null) && AccountOf(caller.Arn) is { } own ? account.SameValue(own) : Tri.No,
                     "AWS" => value.SameValue(caller.Arn),
                     _ => Tri.No,
                 });
