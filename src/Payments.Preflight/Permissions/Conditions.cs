@@ -59,12 +59,13 @@ internal static class Conditions
 
         if (actual is null || actual.Count == 0)
         {
-            if (ifExists || forAll)
+            // ForAnyValue over no values is false even with IfExists (AWS answers so; IfExists does not rescue it).
+            if (forAny)
             {
-                return Tri.Yes;
+                return Tri.No;
             }
 
-            return forAny ? Tri.No : TriLogic.Of(negated);
+            return ifExists || forAll ? Tri.Yes : TriLogic.Of(negated);
         }
 
         var positive = Positive(op);
