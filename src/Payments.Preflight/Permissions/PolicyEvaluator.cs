@@ -215,7 +215,7 @@ internal static class PolicyEvaluator
             return resourcePolicy && !statement.NotResource ? Tri.Yes : Tri.Unknown;
         }
 
-        var any = TriLogic.Any(statement.Resources, pattern => Patterns.Match(pattern, resource, ignoreCase: false));
+        var any = TriLogic.Any(statement.Resources, pattern => Patterns.MatchArn(pattern, resource, shortPatternPads: true));
         return statement.NotResource ? any.Not() : any;
     }
 }
@@ -231,5 +231,71 @@ internal static class Patterns
         }
 
         return pattern.Matches(value, ignoreCase);
+    }
+
+    /// <summary>
+    /// An ARN pattern against an ARN. AWS matches the five leading segments (arn, partition, service, region, account)
+    /// one by one, yet its docs also say a `*` ending a segment "can expand to match beyond the colon boundaries", and
+    /// call a wildcard in the resource type (`key/`, `repository/`) incorrect: where matching per segment and over the
+    /// whole string disagree, or a wildcard stands in the type, the answer is unknown.
+    /// </summary>
+    /// <param name="shortPatternPads">Resource elements read a pattern of fewer than six segments as if padded with
+    /// `*` segments; ARN condition operators need all six.</param>
+    public static Tri MatchArn(Sym pattern, Sym value, bool shortPatternPads)
+    {
+        var whole = Match(pattern, value, ignoreCase: false);
+        if (pattern.Literal == "*")
+        {
+            return whole;
+        }
+
+        var patternParts = pattern.Split(':');
+        var valueParts = value.Split(':');
+        if (valueParts.Count < 6 || valueParts[0].Literal != "arn")
+        {
+            return whole;
+        }
+
+        if (patternParts.Count >= 6 && !patternParts.Take(5).Any(HasWildcard))
+        {
+            return whole == Tri.Yes && WildcardInType(patternParts) ? Tri.Unknown : whole;
+        }
+
+        if (patternParts.Count < 6 && !shortPatternPads)
+        {
+            // Not an ARN: what the ARN operators (negated ones included) make of it is not documented.
+            return Tri.Unknown;
+        }
+
+        var padded = patternParts.Concat(Enumerable.Repeat(Sym.Lit("*"), Math.Max(0, 6 - patternParts.Count))).ToList();
+        var bySegment = TriLogic.All(Enumerable.Range(0, 5), i => Match(padded[i], valueParts[i], ignoreCase: false))
+            .And(Match(Rest(padded), Rest(valueParts), ignoreCase: false));
+        return whole == bySegment && !(whole == Tri.Yes && WildcardInType(patternParts)) ? whole : Tri.Unknown;
+    }
+
+    private static bool HasWildcard(Sym piece) => piece.Parts.Any(p => !p.IsAtom && p.Text.AsSpan().IndexOfAny('*', '?') >= 0);
+
+    /// <summary>The resource part: everything after the fifth colon, colons included.</summary>
+    private static Sym Rest(IReadOnlyList<Sym> parts)
+    {
+        var rest = parts[5];
+        for (var i = 6; i < parts.Count; i++)
+        {
+            rest = rest + ":" + parts[i];
+        }
+
+        return rest;
+    }
+
+    /// <summary>A wildcard before the first `/` or `:` of the resource part (its type), outside S3 whose part is a bucket name.</summary>
+    private static bool WildcardInType(IReadOnlyList<Sym> patternParts)
+    {
+        if (patternParts.Count < 6 || patternParts[2].Literal == "s3" || Rest(patternParts).Parts is not [{ IsAtom: false } first, ..])
+        {
+            return false;
+        }
+
+        var separator = first.Text.AsSpan().IndexOfAny('/', ':');
+        return separator > 0 && first.Text.AsSpan(0, separator).IndexOfAny('*', '?') >= 0;
     }
 }

@@ -235,10 +235,13 @@ internal sealed class CaseGenerator(int seed)
                 ($"arn:aws:{service}:{region}:*:{resource}", 4),
                 ($"arn:aws:{service}:*:*:*", 4),
                 ($"arn:aws:{service}:*", 3),
+                ($"arn:aws:{service}:*:{resource}", 2),
+                ($"arn:aws:*:{resource}", 1),
                 ($"{head}{type}*", 8),
                 ($"{head}{resource[..cut]}*", 8),
                 ($"{head}{resource[..at]}?{resource[(at + 1)..]}", 5),
-                ($"arn:aws:{service}:{(region.Length > 0 ? "*" : "")}:{account}:{type}*", 4));
+                ($"arn:aws:{service}:{(region.Length > 0 ? "*" : "")}:{account}:{type}*", 4),
+                ($"{head}{(type.Length > 1 ? type[..1] + "*" + type[^1..] : "")}{id}", 1));
         }
 
         var other = Pick(Calls.Where(c => c.Service != service).ToArray());
@@ -296,23 +299,29 @@ internal sealed class CaseGenerator(int seed)
 
         return key switch
         {
-            "aws:SecureTransport" => (Pick("Bool", "Bool", "BoolIfExists"), key, [Pick("true", "false")]),
+            "aws:SecureTransport" => (Pick("Bool", "Bool", "BoolIfExists"), CaseOf(key), [Pick("true", "false", "True", "FALSE")]),
             "aws:SourceArn" => (Pick("ArnLike", "ArnEquals", "ArnNotLike", "ArnNotEquals", "ArnLikeIfExists", "StringLike", "StringEquals", "StringNotLike", "ForAnyValue:ArnLike"), key, Values(
                 () => Pick(SourceArns),
                 () => $"arn:aws:cloudwatch:{Region}:{Account}:alarm:*",
                 () => $"arn:aws:events:{Region}:{Account}:rule/*",
                 () => $"arn:aws:*:{Region}:{Account}:*",
                 () => $"arn:aws:cloudwatch:*:{Account}:alarm:High*",
-                () => $"arn:aws:sns:{Region}:{OtherAccount}:alerts")),
-            "aws:SourceAccount" => (Pick("StringEquals", "StringEquals", "StringNotEquals", "StringLike", "StringEqualsIfExists", "StringNotEqualsIfExists"), key, Values(() => Account, () => OtherAccount, () => "1111*")),
+                () => $"arn:aws:sns:{Region}:{OtherAccount}:alerts",
+                () => "arn:aws:cloudwatch:*",
+                () => $"arn:aws:*:{Account}:*",
+                () => $"arn:aws:events:{Region}:{Account}:rule/nightl?")),
+            "aws:SourceAccount" => (Pick("StringEquals", "StringEquals", "StringNotEquals", "StringLike", "StringEqualsIfExists", "StringNotEqualsIfExists"), CaseOf(key), Values(() => Account, () => OtherAccount, () => "1111*")),
             "aws:PrincipalTag/team" => (StringOperator(), key, Values(() => "payments", () => "Payments", () => "pay*", () => "?ayments", () => "ledger")),
-            "aws:TagKeys" => (Pick("ForAnyValue:StringEquals", "ForAllValues:StringEquals", "ForAnyValue:StringLike", "ForAllValues:StringLike", "ForAllValues:StringNotEquals", "ForAnyValue:StringNotEquals", "ForAnyValue:StringEqualsIfExists", "ForAllValues:StringEqualsIgnoreCase"), key, Values(() => "env", () => "team", () => "owner", () => "t*", () => "Env")),
+            "aws:TagKeys" => (Pick("ForAnyValue:StringEquals", "ForAllValues:StringEquals", "ForAnyValue:StringLike", "ForAllValues:StringLike", "ForAllValues:StringNotEquals", "ForAnyValue:StringNotEquals", "ForAnyValue:StringEqualsIfExists", "ForAllValues:StringEqualsIgnoreCase", "ForAllValues:StringNotLike", "StringEquals", "StringNotEquals", "StringLike"), key, Values(() => "env", () => "team", () => "owner", () => "t*", () => "Env")),
             "kms:ViaService" => (StringOperator(), key, Values(() => Pick(ViaServices), () => $"*.{Region}.amazonaws.com", () => "secretsmanager.*.amazonaws.com", () => $"SNS.{Region}.amazonaws.com", () => "s3.us-east-1.amazonaws.com")),
             "kms:CallerAccount" => (Pick("StringEquals", "StringNotEquals", "StringEqualsIfExists"), key, Values(() => Account, () => OtherAccount)),
             "iam:PassedToService" => (StringOperator(), key, Values(() => "ecs-tasks.amazonaws.com", () => "lambda.amazonaws.com", () => "ecs-tasks.*", () => "*.amazonaws.com")),
             _ => throw new InvalidOperationException(key),
         };
     }
+
+    /// <summary>Condition key names are case-insensitive.</summary>
+    private string CaseOf(string key) => Weighted((key, 8), (key.ToUpperInvariant(), 1), ("AWS" + key[3..], 1));
 
     private string StringOperator() => Weighted(
         ("StringEquals", 10), ("StringNotEquals", 5), ("StringLike", 8), ("StringNotLike", 4), ("StringEqualsIgnoreCase", 3),
