@@ -112,6 +112,11 @@ internal sealed class CaseGenerator(int seed)
             }
         }
 
+        if (call.Service == "sns" && Chance(0.3))
+        {
+            context["aws:SourceOwner"] = [Chance(0.8) ? Account : OtherAccount];
+        }
+
         if (call.Action == "s3:PutObject" && Chance(0.5))
         {
             context["s3:x-amz-acl"] = [Pick("bucket-owner-full-control", "private")];
@@ -283,6 +288,11 @@ internal sealed class CaseGenerator(int seed)
             keys.Add("kms:CallerAccount");
         }
 
+        if (call.Service == "sns")
+        {
+            keys.Add("aws:SourceOwner");
+        }
+
         if (call.IsPassRole)
         {
             keys.Add("iam:PassedToService");
@@ -314,6 +324,7 @@ internal sealed class CaseGenerator(int seed)
             "aws:PrincipalTag/team" => (StringOperator(), key, Values(() => "payments", () => "Payments", () => "pay*", () => "?ayments", () => "ledger")),
             "aws:TagKeys" => (Pick("ForAnyValue:StringEquals", "ForAllValues:StringEquals", "ForAnyValue:StringLike", "ForAllValues:StringLike", "ForAllValues:StringNotEquals", "ForAnyValue:StringNotEquals", "ForAnyValue:StringEqualsIfExists", "ForAllValues:StringEqualsIgnoreCase", "ForAllValues:StringNotLike", "StringEquals", "StringNotEquals", "StringLike"), key, Values(() => "env", () => "team", () => "owner", () => "t*", () => "Env")),
             "kms:ViaService" => (StringOperator(), key, Values(() => Pick(ViaServices), () => $"*.{Region}.amazonaws.com", () => "secretsmanager.*.amazonaws.com", () => $"SNS.{Region}.amazonaws.com", () => "s3.us-east-1.amazonaws.com")),
+            "aws:SourceOwner" => (Pick("StringEquals", "StringNotEquals", "StringEqualsIfExists"), CaseOf(key), Values(() => Account, () => OtherAccount)),
             "kms:CallerAccount" => (Pick("StringEquals", "StringNotEquals", "StringEqualsIfExists"), key, Values(() => Account, () => OtherAccount)),
             "iam:PassedToService" => (StringOperator(), key, Values(() => "ecs-tasks.amazonaws.com", () => "lambda.amazonaws.com", () => "ecs-tasks.*", () => "*.amazonaws.com")),
             _ => throw new InvalidOperationException(key),

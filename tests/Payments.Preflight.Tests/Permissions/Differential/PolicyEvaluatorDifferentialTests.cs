@@ -22,6 +22,7 @@ public sealed class PolicyEvaluatorDifferentialTests(ITestOutputHelper output)
     private static readonly string[] KeyPolicies = ["platform-key-policy", "delivery-key-policy"];
     private static readonly string[] KmsActions = ["kms:Decrypt", "kms:GenerateDataKey", "kms:Encrypt", "kms:CreateGrant", "kms:DescribeKey"];
     private static readonly string[] KmsSiblings = ["kms:ScheduleKeyDeletion", "kms:PutKeyPolicy"];
+    private static readonly string[] S3Actions = ["s3:PutObject", "s3:GetObject", "s3:DeleteObject"];
 
     [Fact]
     public void Every_allowed_or_refused_answer_is_the_simulators()
@@ -120,7 +121,11 @@ public sealed class PolicyEvaluatorDifferentialTests(ITestOutputHelper output)
         yield return ("alerting-topic-policy", topic, Fixture("alerting-topic-policy"), [Fixture("approval-action-role-policy")], ["cloudwatch.amazonaws.com", "events.amazonaws.com"]);
         yield return ("alerting-topic-policy", topic, Fixture("alerting-topic-policy"), [], ["cloudwatch.amazonaws.com"]);
 
-        foreach (var action in new[] { "s3:PutObject", "s3:GetObject", "s3:DeleteObject" })
+        // The policy SNS gives a topic that has no topic policy (not in the templates: AWS writes it).
+        yield return ("sns-default-topic-policy", topic, Fixture("sns-default-topic-policy"), [], ["cloudwatch.amazonaws.com", "events.amazonaws.com"]);
+        yield return ("sns-default-topic-policy", topic with { Action = "sns:Subscribe" }, Fixture("sns-default-topic-policy"), [Fixture("approval-action-role-policy")], []);
+
+        foreach (var action in S3Actions)
         {
             var call = new Call(action, "arn:aws:s3:::payments-logs/transaction-log/2026/12/03/batch.json", 0, true, ["s3:ListBucket"]);
             yield return ("transaction-log-bucket-policy", call, Fixture("transaction-log-bucket-policy"), [Fixture("worker-task-role-policy")], []);

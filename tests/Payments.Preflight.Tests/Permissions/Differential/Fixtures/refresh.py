@@ -3,6 +3,8 @@
 
 usage: refresh.py <cdk.out>   (after `npx cdk synth --quiet -o cdk.out`)
 
+sns-default-topic-policy.json is not refreshed: it is the policy SNS itself gives a topic without a topic policy.
+
 Intrinsics are resolved to the fixed account, region and resource names of CaseWorld.cs, so that the simulator
 and our model read the same literal documents.
 """
