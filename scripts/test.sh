@@ -27,7 +27,7 @@ pgdir=$(mktemp -d /tmp/payments-pg.XXXXXX)
 cleanup() { "$root/scripts/pg.sh" stop "$pgdir" || true; rm -rf "$pgdir"; }
 trap cleanup EXIT
 
-step "tools: npm packages (aws-cdk CLI, s3rver)"
+step "tools: npm packages (aws-cdk CLI, s3rver, iam-simulate)"
 if ! npm ci --no-audit --no-fund --loglevel=error; then
   echo "npm ci failed"; exit 1
 fi
