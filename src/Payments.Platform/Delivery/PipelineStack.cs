@@ -72,7 +72,9 @@ public sealed class PipelineStack : Stack
             SourceBucket = SecureBucket("Source", versioned: true, eventBridge: true, expireAfterDays: null);
         }
 
-        TestProject = Project("Test", "buildspecs/test.yml", ComputeType.MEDIUM, privileged: false, Cache.Bucket(ArtifactBucket, new BucketCacheOptions { Prefix = "cache/test" }));
+        // The Test action's synth is the one the pipeline deploys: it must fail when production configuration is missing.
+        TestProject = Project("Test", "buildspecs/test.yml", ComputeType.MEDIUM, privileged: false, Cache.Bucket(ArtifactBucket, new BucketCacheOptions { Prefix = "cache/test" }),
+            new Dictionary<string, IBuildEnvironmentVariable> { [Environments.PlatformSettings.DeployVariable] = Plain("true") });
         ScanProject = Project("Scan", "buildspecs/scan.yml", ComputeType.SMALL, privileged: false, Cache.Bucket(ArtifactBucket, new BucketCacheOptions { Prefix = "cache/scan" }));
         ImageProject = Project("Image", "buildspecs/image.yml", ComputeType.MEDIUM, privileged: true, Cache.Local(LocalCacheMode.DOCKER_LAYER, LocalCacheMode.CUSTOM),
             ImageEnvironment(props.Targets, containerNames[0]));

@@ -221,4 +221,14 @@ public sealed class PipelineStackTests(DeliveredApp app) : IClassFixture<Deliver
         var arn = $"arn:aws:codedeploy:{DeliveredApp.Region}:{DeliveredApp.Account}:deploymentconfig:{configName}";
         Assert.True(evaluation.Allows(statements, new PolicyRequest("codedeploy:GetDeploymentConfig", arn)), $"{env}: the BlueGreen action cannot read {configName}");
     }
+
+    [Fact]
+    public void The_test_action_synthesizes_for_deployment()
+    {
+        // Its cdk.out is what the Infrastructure actions deploy, so its synth must refuse a prod without configuration.
+        var project = TemplateJson.Resources(app.Pipeline, "AWS::CodeBuild::Project")
+            .Single(p => p.Resource["Properties"]!["Description"]!.ToString().Contains("buildspecs/test.yml", StringComparison.Ordinal)).Resource;
+        var variables = project["Properties"]!["Environment"]!["EnvironmentVariables"]!.AsArray();
+        Assert.Contains(variables, v => (string?)v!["Name"] == Payments.Platform.Environments.PlatformSettings.DeployVariable && (string?)v["Value"] == "true");
+    }
 }
