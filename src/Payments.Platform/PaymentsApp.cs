@@ -11,14 +11,15 @@ public sealed record EnvironmentStage(EnvironmentConfig Config, Stage Stage, Pla
 /// <summary>Composes the whole app; Program.cs and the tests both go through here so they synthesize the same thing.</summary>
 public static class PaymentsApp
 {
-    public static IReadOnlyList<EnvironmentStage> Compose(App app, PlatformSettings settings)
+    /// <param name="log">Where a review synth's deployment gaps are reported (stderr in Program.cs; none in tests).</param>
+    public static IReadOnlyList<EnvironmentStage> Compose(App app, PlatformSettings settings, TextWriter? log = null)
     {
         ArgumentNullException.ThrowIfNull(app);
         ArgumentNullException.ThrowIfNull(settings);
         var configs = EnvironmentTable.Build(settings);
         var delivery = Delivery.DeliverySettings.FromContext(key => app.Node.TryGetContext(key)?.ToString());
         // Before anything is built: a deployment synth with prod's configuration missing stops here.
-        DeploymentReadiness.Check(configs, delivery.TestTlsHosts, settings.ForDeployment);
+        DeploymentReadiness.Check(configs, delivery.TestTlsHosts, settings.ForDeployment, log);
         var stages = new List<EnvironmentStage>();
         foreach (var config in configs)
         {

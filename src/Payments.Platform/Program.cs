@@ -39,7 +39,7 @@ var app = new App();
 Mark("app");
 try
 {
-    PaymentsApp.Compose(app, PlatformSettings.FromApp(app));
+    PaymentsApp.Compose(app, PlatformSettings.FromApp(app), Console.Error);
 }
 catch (DeploymentConfigurationException missing)
 {

@@ -84,6 +84,19 @@ public sealed class DeploymentReadinessTests(SynthesizedEnvironments app)
     }
 
     [Fact]
+    public void A_review_synth_reports_each_gap_on_its_log_and_a_complete_configuration_reports_none()
+    {
+        var prod = EnvironmentTable.Build(Settings(new() { ["environments"] = "prod" }));
+        var log = new StringWriter();
+        DeploymentReadiness.Check(prod, new Dictionary<string, string>(), forDeployment: false, log);
+        Assert.Equal(
+            ["warning: REVIEW ONLY, not deployable: prod has no certificate (context certificateArn:prod): its load balancer would serve plain HTTP (a synth with -c deploy=true fails)"],
+            log.ToString().Split(Environment.NewLine, StringSplitOptions.RemoveEmptyEntries));
+        var configured = EnvironmentTable.Build(Settings(new() { ["environments"] = "prod", ["certificateArn:prod"] = CertificateArn }));
+        Assert.Empty(DeploymentReadiness.Gaps(configured, new Dictionary<string, string> { ["prod"] = "api.payments.example.com" }));
+    }
+
+    [Fact]
     public void The_repository_holds_prods_configuration_keys_where_the_pipeline_synthesizes()
     {
         // Empty until the real values are committed: a deployment synth fails on them, nothing is guessed.
@@ -93,17 +106,20 @@ public sealed class DeploymentReadinessTests(SynthesizedEnvironments app)
     }
 
     [Fact]
-    public async Task The_cdk_cli_synth_the_pipeline_runs_fails_on_the_repositorys_prod_configuration_with_a_message()
+    public async Task The_cdk_cli_synth_the_pipeline_runs_fails_on_a_checkout_without_prods_certificate_with_a_message()
     {
-        // As the pipeline's Test action runs it: the CDK CLI in the checkout (cdk.json's context), PAYMENTS_DEPLOY=true.
+        // As the pipeline's Test action runs it: the CDK CLI in a checkout whose cdk.json context has prod's keys
+        // empty (as committed until the real values exist), PAYMENTS_DEPLOY=true.
         var root = NodeScript.RepositoryRoot();
-        var context = JsonNode.Parse(File.ReadAllText(Path.Combine(root, DeploymentReadiness.ConfigurationFile)))!["context"]!;
-        Assert.True(string.IsNullOrEmpty(context["certificateArn:prod"]?.GetValue<string>()), "cdk.json now holds prod's certificate: this test expects the empty placeholder");
-        var output = Directory.CreateTempSubdirectory("deployment-synth-");
+        var checkout = Directory.CreateTempSubdirectory("deployment-synth-");
         try
         {
+            var cdkJson = JsonNode.Parse(File.ReadAllText(Path.Combine(root, DeploymentReadiness.ConfigurationFile)))!;
+            cdkJson["context"]!["certificateArn:prod"] = "";
+            cdkJson["context"]!["testTlsHost:prod"] = "";
+            File.WriteAllText(Path.Combine(checkout.FullName, DeploymentReadiness.ConfigurationFile), cdkJson.ToJsonString());
             var app = Path.Combine(AppContext.BaseDirectory, "Payments.Platform");
-            var (exitCode, stderr) = await Run(root, [Path.Combine(root, "node_modules", ".bin", "cdk"), "synth", "--quiet", "-o", output.FullName, "--app", app],
+            var (exitCode, stderr) = await Run(checkout.FullName, [Path.Combine(root, "node_modules", ".bin", "cdk"), "synth", "--quiet", "-o", Path.Combine(checkout.FullName, "cdk.out"), "--app", app],
                 new Dictionary<string, string> { [PlatformSettings.DeployVariable] = "true" });
             Assert.NotEqual(0, exitCode);
             Assert.Contains("error: refusing to synthesize for deployment: prod has no certificate (context certificateArn:prod)", stderr, StringComparison.Ordinal);
@@ -111,7 +127,7 @@ public sealed class DeploymentReadinessTests(SynthesizedEnvironments app)
         }
         finally
         {
-            output.Delete(recursive: true);
+            checkout.Delete(recursive: true);
         }
     }
 

@@ -33,11 +33,20 @@ public static class DeploymentReadiness
         return gaps;
     }
 
+    /// <summary>Throws for a deployment synth with gaps; otherwise writes each gap to <paramref name="log"/> as a warning.</summary>
     /// <exception cref="DeploymentConfigurationException">A synth for deployment of an environment with a gap.</exception>
-    public static void Check(IEnumerable<EnvironmentConfig> environments, IReadOnlyDictionary<string, string> testTlsHosts, bool forDeployment)
+    public static void Check(IEnumerable<EnvironmentConfig> environments, IReadOnlyDictionary<string, string> testTlsHosts, bool forDeployment, TextWriter? log = null)
     {
         var gaps = Gaps(environments, testTlsHosts);
-        if (forDeployment && gaps.Count > 0)
+        if (!forDeployment)
+        {
+            foreach (var gap in gaps)
+            {
+                log?.WriteLine($"warning: REVIEW ONLY, not deployable: {gap} (a synth with -c deploy=true fails)");
+            }
+            return;
+        }
+        if (gaps.Count > 0)
         {
             throw new DeploymentConfigurationException(
                 $"refusing to synthesize for deployment: {string.Join("; ", gaps)}. " +
