@@ -27,15 +27,6 @@ public sealed class KeysAndDataTests(SynthesizedEnvironments app)
     }
 
     [Theory]
-    [MemberData(nameof(Environments))]
-    public void The_key_policy_lets_cloudwatch_alarms_and_eventbridge_publish_to_encrypted_topics(string env)
-    {
-        var statement = app.One(env, "AWS::KMS::Key").Props()["KeyPolicy"]!["Statement"].Items()
-            .Single(s => s["Sid"]?.Str() == "AllowAwsServicesPublishingToEncryptedTopics");
-        Assert.Equal(["cloudwatch.amazonaws.com", "events.amazonaws.com"], statement["Principal"]!["Service"].Items().Select(p => p.Str()).Order());
-    }
-
-    [Theory]
     [InlineData("dev", "Delete")]
     [InlineData("staging", "Delete")]
     [InlineData("prod", "Retain")]

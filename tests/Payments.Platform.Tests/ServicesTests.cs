@@ -226,4 +226,27 @@ public sealed class ServicesTests(SynthesizedEnvironments app)
         Assert.Equal(app.Settings.RepositoryRoot, dockerImage["source"]!["directory"].Str());
         Assert.True(File.Exists(Path.Combine(app.Settings.RepositoryRoot, "src/Payments.Api/Hosting/ServiceContract.cs")));
     }
+
+    [Theory]
+    [MemberData(nameof(Environments))]
+    public void Both_execution_roles_may_pull_release_images_from_the_environment_repository(string env)
+    {
+        // Releases render payments-<env>/api:<commit> into both task definitions, also when this synth ran
+        // the bootstrap image from CDK's asset repository (no -c imageTag).
+        var template = app.PlatformJson[env];
+        var evaluation = new PolicyEvaluation(SynthesizedEnvironments.TestAccount, SynthesizedEnvironments.TestRegion);
+        var repository = $"${{GetAtt:{app.Resources(env, "AWS::ECR::Repository").Single().Id}.Arn}}";
+        Assert.Null(app.Stage(env).Config.ImageTag);
+        foreach (var service in new[] { "api", "worker" })
+        {
+            var role = app.Resources(env, "AWS::IAM::Role").Single(r => r.Resource.Props()["RoleName"].Str() == $"payments-{env}-{service}-execution").Id;
+            var statements = PolicyEvaluation.IdentityStatements(template, role);
+            foreach (var action in new[] { "ecr:BatchCheckLayerAvailability", "ecr:GetDownloadUrlForLayer", "ecr:BatchGetImage" })
+            {
+                Assert.True(evaluation.Allows(statements, new PolicyRequest(action, repository)), $"{env} {service} execution role may not {action} on {repository}");
+            }
+            Assert.True(evaluation.Allows(statements, new PolicyRequest("ecr:GetAuthorizationToken", "*")), $"{env} {service}: ecr:GetAuthorizationToken");
+            Assert.False(evaluation.Allows(statements, new PolicyRequest("ecr:PutImage", repository)), $"{env} {service} execution role may push");
+        }
+    }
 }

@@ -132,7 +132,8 @@ public sealed class Edge : Construct
         if (!Https && env.RequiresCertificate)
         {
             Annotations.Of(this).AddWarningV2("payments:edge:no-certificate",
-                $"{env.Name} has no certificate: the ALB serves plain HTTP. Deploy prod with -c certificateArn:{env.Name}=<ACM certificate ARN>.");
+                $"REVIEW ONLY: {env.Name} has no certificate, so this template serves plain HTTP and cannot be deployed. " +
+                $"A synth for deployment (-c deploy=true, the pipeline) fails until certificateArn:{env.Name} and testTlsHost:{env.Name} are set in cdk.json's context.");
             Aspects.PreflightSuppressions.Suppress((CfnResource)ProdListener.Node.DefaultChild!, Aspects.PreflightSuppressions.HttpWithoutRedirect,
                 $"synthesized without certificateArn:{env.Name} (CI has no certificate); with one the listener is HTTPS and port 80 redirects (EdgeTests)");
         }

@@ -219,6 +219,11 @@ public sealed class Services : Construct
         };
         AddContainer(WorkerTaskDefinition, WorkerContainerName, ServiceContract.WorkerRole, WorkerLogGroup, workerEnvironment, databaseSecrets, withPort: false);
         props.TransactionLog.Bucket.GrantPut(WorkerTaskRole, $"{TransactionLogBucket.ObjectPrefix}*");
+        // Releases point both task definitions at <repository>:<commit> whatever image this synth used (the
+        // bootstrap asset or -c imageTag), so both execution roles may always pull from the environment's
+        // repository. No key grant: ECR decrypts layers through its own grant on the repository's key.
+        props.Images.Repository.GrantPull(ApiExecutionRole);
+        props.Images.Repository.GrantPull(WorkerExecutionRole);
 
         Worker = new FargateService(this, "Worker", new FargateServiceProps
         {

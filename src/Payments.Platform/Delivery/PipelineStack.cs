@@ -72,7 +72,9 @@ public sealed class PipelineStack : Stack
             SourceBucket = SecureBucket("Source", versioned: true, eventBridge: true, expireAfterDays: null);
         }
 
-        TestProject = Project("Test", "buildspecs/test.yml", ComputeType.MEDIUM, privileged: false, Cache.Bucket(ArtifactBucket, new BucketCacheOptions { Prefix = "cache/test" }));
+        // The Test action's synth is the one the pipeline deploys: it must fail when production configuration is missing.
+        TestProject = Project("Test", "buildspecs/test.yml", ComputeType.MEDIUM, privileged: false, Cache.Bucket(ArtifactBucket, new BucketCacheOptions { Prefix = "cache/test" }),
+            new Dictionary<string, IBuildEnvironmentVariable> { [Environments.PlatformSettings.DeployVariable] = Plain("true") });
         ScanProject = Project("Scan", "buildspecs/scan.yml", ComputeType.SMALL, privileged: false, Cache.Bucket(ArtifactBucket, new BucketCacheOptions { Prefix = "cache/scan" }));
         ImageProject = Project("Image", "buildspecs/image.yml", ComputeType.MEDIUM, privileged: true, Cache.Local(LocalCacheMode.DOCKER_LAYER, LocalCacheMode.CUSTOM),
             ImageEnvironment(props.Targets, containerNames[0]));
@@ -140,6 +142,7 @@ public sealed class PipelineStack : Stack
                             ActionName = $"Approve-{delivery.Name}",
                             NotificationTopic = Notifications.Approvals,
                             AdditionalInformation = $"Promote this release to {delivery.Name} ({delivery.TrafficShifting}, automatic rollback on alarms)?",
+                            Role = ApprovalRole(delivery.Name),
                         }),
                     ],
                 });
@@ -149,6 +152,9 @@ public sealed class PipelineStack : Stack
             {
                 Application = EcsApplication.FromEcsApplicationName(this, $"{delivery.Name}-Application", delivery.ApplicationName),
                 DeploymentGroupName = delivery.ApiDeploymentGroupName,
+                // The environment's real traffic shifting: the deploy action may read exactly this config
+                // (without it CDK assumes ECSAllAtOnce and staging/prod deployments fail on GetDeploymentConfig).
+                DeploymentConfig = delivery.DeploymentConfig,
             });
             Pipeline.AddStage(new StageOptions
             {
@@ -232,11 +238,20 @@ public sealed class PipelineStack : Stack
                 ["ArnLike"] = new Dictionary<string, object> { ["kms:EncryptionContext:aws:logs:arn"] = $"arn:{Partition}:logs:{Region}:{Account}:log-group:*" },
             },
         }));
-        // EventBridge rules and CloudWatch alarms publish to the encrypted topics.
+        // CloudWatch alarms and EventBridge rules publish to the encrypted topics (see EncryptionKeys for why
+        // only the alarms' statement carries source conditions).
         key.AddToResourcePolicy(new PolicyStatement(new PolicyStatementProps
         {
-            Sid = "EventsAndAlarmsPublishToTopics",
-            Principals = [new ServicePrincipal("events.amazonaws.com"), new ServicePrincipal("cloudwatch.amazonaws.com")],
+            Sid = "AlarmsPublishToTopics",
+            Principals = [new ServicePrincipal("cloudwatch.amazonaws.com")],
+            Actions = ["kms:Decrypt", "kms:GenerateDataKey*"],
+            Resources = ["*"],
+            Conditions = Constructs.Alerting.AlarmSourceConditions(this),
+        }));
+        key.AddToResourcePolicy(new PolicyStatement(new PolicyStatementProps
+        {
+            Sid = "EventsPublishToTopics",
+            Principals = [new ServicePrincipal("events.amazonaws.com")],
             Actions = ["kms:Decrypt", "kms:GenerateDataKey*"],
             Resources = ["*"],
         }));
@@ -254,6 +269,31 @@ public sealed class PipelineStack : Stack
             },
         }));
         return key;
+    }
+
+    /// <summary>
+    /// The approval action's role (what CDK would generate, made explicit): SNS encrypts the approval message
+    /// with the delivery key as this role, so besides <c>sns:Publish</c> (the action grants it) the role needs
+    /// the key, only through SNS. The key policy delegates to the account, so this identity policy suffices.
+    /// </summary>
+    private Role ApprovalRole(string environment)
+    {
+        var role = new Role(this, $"Approve-{environment}-ActionRole", new RoleProps
+        {
+            AssumedBy = new ArnPrincipal(Pipeline.Role.RoleArn),
+            Description = $"Payments release: the {environment} approval action (notifies the approvals topic)",
+        });
+        role.AddToPrincipalPolicy(new PolicyStatement(new PolicyStatementProps
+        {
+            Sid = "EncryptApprovalNotifications",
+            Actions = ["kms:Decrypt", "kms:GenerateDataKey*"],
+            Resources = [Key.KeyArn],
+            Conditions = new Dictionary<string, object>
+            {
+                ["StringEquals"] = new Dictionary<string, object> { ["kms:ViaService"] = $"sns.{Region}.amazonaws.com" },
+            },
+        }));
+        return role;
     }
 
     private Bucket SecureBucket(string id, bool versioned, bool eventBridge, int? expireAfterDays)

@@ -205,4 +205,30 @@ public sealed class PipelineStackTests(DeliveredApp app) : IClassFixture<Deliver
         platform.HasResourceProperties("AWS::CodeDeploy::DeploymentGroup", Match.ObjectLike(new Dictionary<string, object> { ["DeploymentGroupName"] = $"payments-{env}-api" }));
         platform.HasResourceProperties("AWS::Lambda::Function", Match.ObjectLike(new Dictionary<string, object> { ["FunctionName"] = $"payments-{env}-pre-traffic-hook" }));
     }
+
+    [Theory]
+    [InlineData("dev")]
+    [InlineData("staging")]
+    [InlineData("prod")]
+    public void The_deploy_action_may_read_the_deployment_config_its_group_uses(string env)
+    {
+        // The config the environment's deployment group really has (platform stack), not the one the pipeline assumes.
+        var group = TemplateJson.Single(app.Platform[env], "AWS::CodeDeploy::DeploymentGroup")["Properties"]!;
+        var configName = (string)group["DeploymentConfigName"]!;
+        var role = Action(app.Pipeline, $"Deploy-{env}", "BlueGreen")["RoleArn"]!["Fn::GetAtt"]![0]!.GetValue<string>();
+        var statements = PolicyEvaluation.IdentityStatements(TemplateJson.Of(app.Pipeline), role);
+        var evaluation = new PolicyEvaluation(DeliveredApp.Account, DeliveredApp.Region);
+        var arn = $"arn:aws:codedeploy:{DeliveredApp.Region}:{DeliveredApp.Account}:deploymentconfig:{configName}";
+        Assert.True(evaluation.Allows(statements, new PolicyRequest("codedeploy:GetDeploymentConfig", arn)), $"{env}: the BlueGreen action cannot read {configName}");
+    }
+
+    [Fact]
+    public void The_test_action_synthesizes_for_deployment()
+    {
+        // Its cdk.out is what the Infrastructure actions deploy, so its synth must refuse a prod without configuration.
+        var project = TemplateJson.Resources(app.Pipeline, "AWS::CodeBuild::Project")
+            .Single(p => p.Resource["Properties"]!["Description"]!.ToString().Contains("buildspecs/test.yml", StringComparison.Ordinal)).Resource;
+        var variables = project["Properties"]!["Environment"]!["EnvironmentVariables"]!.AsArray();
+        Assert.Contains(variables, v => (string?)v!["Name"] == Payments.Platform.Environments.PlatformSettings.DeployVariable && (string?)v["Value"] == "true");
+    }
 }
