@@ -1,4 +1,7 @@
+using System.Text.Json;
+using System.Text.Json.Nodes;
 using Amazon.CDK;
+using Amazon.CDK.AWS.ECS;
 using Payments.Platform.Aspects;
 using Payments.Platform.Seams;
 
@@ -63,6 +66,7 @@ public static class DeliveryComposition
                 TaskFamily = seam.TaskDefinitionFamily,
                 PlatformStackName = seam.Stack.StackName,
                 ContainerName = seam.ContainerName,
+                ApiCapacityProviders = CapacityProvidersOf(seam.Service),
             });
         }
 
@@ -80,5 +84,20 @@ public static class DeliveryComposition
         // The pipeline stack is complete here: one pass instead of an aspect (see ResourceFixups).
         ResourceFixups.Apply(pipeline, new NodeRuntimeFloor());
         return new DeliveryResult(deployments, pipeline);
+    }
+
+    /// <summary>The strategy exactly as the service resource declares it, so the appspec cannot drift from the table.</summary>
+    private static List<CapacityProviderShare> CapacityProvidersOf(IBaseService service)
+    {
+        var cfn = (CfnService)service.Node.DefaultChild!;
+        var resolved = cfn.CapacityProviderStrategy is { } strategy ? JsonSerializer.SerializeToNode(Stack.Of(service).Resolve(strategy)) as JsonArray : null;
+        if (resolved is null || resolved.Count == 0)
+        {
+            throw new ArgumentException($"the api service {service.Node.Path} declares no capacity-provider strategy; the release appspec needs one");
+        }
+        return resolved.Select(item => new CapacityProviderShare(
+            (string)item!["CapacityProvider"]!,
+            item["Base"] is { } baseValue ? (int)baseValue.GetValue<double>() : null,
+            item["Weight"] is { } weight ? (int)weight.GetValue<double>() : null)).ToList();
     }
 }
