@@ -1,5 +1,4 @@
 using System.Text.Json;
-using System.Text.Json.Nodes;
 using Amazon.CDK;
 using Amazon.CDK.AWS.ECS;
 using Payments.Platform.Aspects;
@@ -18,6 +17,8 @@ public static class DeliveryComposition
 {
     public const string PipelineStackId = "Delivery";
     public const string PipelineStackName = "payments-delivery";
+
+    private static readonly JsonSerializerOptions ResolvedJson = new() { PropertyNameCaseInsensitive = true };
 
     public static DeliveryResult Add(App app, IReadOnlyList<ApiDeploymentSeam> seams, DeliverySettings? settings = null)
     {
@@ -90,14 +91,14 @@ public static class DeliveryComposition
     private static List<CapacityProviderShare> CapacityProvidersOf(IBaseService service)
     {
         var cfn = (CfnService)service.Node.DefaultChild!;
-        var resolved = cfn.CapacityProviderStrategy is { } strategy ? JsonSerializer.SerializeToNode(Stack.Of(service).Resolve(strategy)) as JsonArray : null;
-        if (resolved is null || resolved.Count == 0)
+        // Resolved L1 structs keep jsii's camelCase names (capacityProvider, base, weight).
+        var resolved = cfn.CapacityProviderStrategy is { } strategy
+            ? JsonSerializer.Deserialize<List<CapacityProviderShare>>(JsonSerializer.Serialize(Stack.Of(service).Resolve(strategy)), ResolvedJson)
+            : null;
+        if (resolved is null || resolved.Count == 0 || resolved.Any(share => string.IsNullOrEmpty(share.CapacityProvider)))
         {
-            throw new ArgumentException($"the api service {service.Node.Path} declares no capacity-provider strategy; the release appspec needs one");
+            throw new ArgumentException($"the api service {service.Node.Path} declares no complete capacity-provider strategy; the release appspec needs one");
         }
-        return resolved.Select(item => new CapacityProviderShare(
-            (string)item!["CapacityProvider"]!,
-            item["Base"] is { } baseValue ? (int)baseValue.GetValue<double>() : null,
-            item["Weight"] is { } weight ? (int)weight.GetValue<double>() : null)).ToList();
+        return resolved;
     }
 }
