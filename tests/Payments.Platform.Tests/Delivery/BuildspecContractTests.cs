@@ -72,6 +72,51 @@ public sealed class BuildspecContractTests
         Assert.Contains("run: ./scripts/test.sh", Read(".github/workflows/ci.yml"), StringComparison.Ordinal);
     }
 
+    private static async Task<string[]> RunWithStubs(string directory, string commandLine, IDictionary<string, string> environment)
+    {
+        var bin = Directory.CreateDirectory(Path.Combine(directory, "bin")).FullName;
+        var calls = Path.Combine(directory, "calls.log");
+        foreach (var tool in new[] { "npx" })
+        {
+            File.WriteAllText(Path.Combine(bin, tool), $"#!/usr/bin/env bash\necho \"{tool} $*\" >> {calls}\n");
+            // The buildspecs run on Linux CodeBuild and Linux CI only.
+            if (!OperatingSystem.IsWindows())
+            {
+                File.SetUnixFileMode(Path.Combine(bin, tool), UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.UserExecute);
+            }
+        }
+        var variables = new Dictionary<string, string>(environment) { ["PATH"] = $"{bin}:{Environment.GetEnvironmentVariable("PATH")}", ["results"] = directory };
+        var result = await NodeScript.RunProcessAsync("bash", ["-c", $"set -uo pipefail\n{commandLine}"], environment: variables);
+        Assert.True(result.ExitCode == 0, result.StandardError);
+        return File.Exists(calls) ? File.ReadAllLines(calls) : [];
+    }
+
+    [Fact]
+    public async Task The_test_action_synthesizes_the_deployed_assembly_with_the_commit_as_image_tag()
+    {
+        using var directory = new TemporaryDirectory();
+        // test.yml hands the commit to the README's test command ...
+        var yaml = new YamlStream();
+        yaml.Load(new StringReader(Read("buildspecs/test.yml")));
+        var build = (YamlSequenceNode)((YamlMappingNode)((YamlMappingNode)((YamlMappingNode)yaml.Documents[0].RootNode)["phases"])["build"])["commands"];
+        var run = Assert.Single(build, c => c.ToString().Contains("./scripts/test.sh", StringComparison.Ordinal)).ToString();
+        Assert.Equal("commit=$(./buildspecs/scripts/source-commit.sh) && PAYMENTS_IMAGE_TAG=\"$commit\" ./scripts/test.sh", run);
+        // ... whose synth line passes it as the imageTag context, and synthesizes the bootstrap image without it.
+        var synth = Assert.Single(Read("scripts/test.sh").Split('\n'), l => l.StartsWith("npx cdk synth", StringComparison.Ordinal));
+        var tagged = await RunWithStubs(directory.Path, synth, new Dictionary<string, string> { ["PAYMENTS_IMAGE_TAG"] = "0123456789abcdef0123456789abcdef01234567" });
+        Assert.Equal(["npx cdk synth --quiet -o cdk.out -c imageTag=0123456789abcdef0123456789abcdef01234567"], tagged);
+        File.Delete(Path.Combine(directory.Path, "calls.log"));
+        var untagged = await RunWithStubs(directory.Path, synth, new Dictionary<string, string>());
+        Assert.Equal(["npx cdk synth --quiet -o cdk.out"], untagged);
+    }
+
+    private sealed class TemporaryDirectory : IDisposable
+    {
+        public string Path { get; } = Directory.CreateTempSubdirectory("buildspec-").FullName;
+
+        public void Dispose() => Directory.Delete(Path, recursive: true);
+    }
+
     [Fact]
     public void The_scan_buildspec_gates_on_the_json_report()
     {
