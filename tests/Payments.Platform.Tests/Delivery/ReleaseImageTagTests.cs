@@ -102,6 +102,17 @@ public sealed class ReleaseImageTagTests(DeliveredApp app) : IClassFixture<Deliv
         Assert.True((bool)breaker["Enable"]! && (bool)breaker["Rollback"]!);
     }
 
+    [Fact]
+    public void The_release_assembly_passes_preflight_without_warnings()
+    {
+        // scripts/test.sh gates the Test action's synth on preflight warnings too: the assembly the
+        // pipeline deploys must be as clean as the bootstrap one (the release image's "must exist first"
+        // is suppressed with the reason that the Image action pushed it).
+        using var log = new StringWriter();
+        Assert.Equal(0, SynthGate.Check(Shared.Value.FirstAssembly, log));
+        Assert.Contains(", 0 error(s), 0 warning(s)", log.ToString(), StringComparison.Ordinal);
+    }
+
     private async Task<NodeScript.Result> CheckAssembly(string assembly, string tag)
     {
         var imageJson = Path.Combine(work, "image.json");
