@@ -66,7 +66,9 @@ if [ "$dotnet_rc" -ne 0 ] && [ "${t_failed:-0}" -eq 0 ]; then record "dotnet tes
 
 step "synthesize every environment (cdk synth)"
 rm -rf cdk.out
-npx cdk synth --quiet -o cdk.out > "$results/synth.log" 2>&1
+# PAYMENTS_IMAGE_TAG (the pipeline's Test action: the commit id) synthesizes the task definitions with that
+# image of the environment's repository, the assembly the pipeline deploys; unset, the bootstrap image asset.
+npx cdk synth --quiet -o cdk.out ${PAYMENTS_IMAGE_TAG:+-c "imageTag=$PAYMENTS_IMAGE_TAG"} > "$results/synth.log" 2>&1
 synth_rc=$?
 [ $synth_rc -ne 0 ] && tail -50 "$results/synth.log"
 record "cdk synth" $synth_rc

@@ -248,6 +248,25 @@ public sealed class Services : Construct
             PropagateTags = PropagatedTagSource.SERVICE,
             EnableECSManagedTags = true,
         });
+        SuppressReleaseImageMustExist(env);
+    }
+
+    /// <summary>
+    /// With <see cref="EnvironmentConfig.ImageTag"/> the task definitions run an image of the environment's own
+    /// repository, which this stack creates empty (PF701). The pipeline deploys such an assembly only after its
+    /// Image action pushed and scanned that tag, and its Infrastructure action checks the assembly against it.
+    /// </summary>
+    private void SuppressReleaseImageMustExist(EnvironmentConfig env)
+    {
+        if (env.ImageTag is null)
+        {
+            return;
+        }
+        foreach (var taskDefinition in new[] { ApiTaskDefinition, WorkerTaskDefinition })
+        {
+            Aspects.PreflightSuppressions.Suppress((CfnResource)taskDefinition.Node.DefaultChild!, Aspects.PreflightSuppressions.MustExistFirst,
+                $"image tag {env.ImageTag} is pushed to {ImageRepository.NameFor(env)} and scanned by the pipeline's Image action before the Infrastructure action deploys this assembly (buildspecs/scripts/build-image.sh, assembly-image.js); the first deploy of an environment is by hand without imageTag (docs/runbook.md)");
+        }
     }
 
     private static Dictionary<string, EcsSecret> DatabaseSecrets(Database database) => new()

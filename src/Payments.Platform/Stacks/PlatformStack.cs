@@ -115,7 +115,7 @@ public sealed class PlatformStack : Stack
         Output("DashboardName", $"{Config.Prefix}", "CloudWatch dashboard");
     }
 
-    /// <summary>Output read by <c>buildspecs/scripts/build-release.sh</c>; renaming it breaks releases.</summary>
+    /// <summary>Output read by <c>buildspecs/scripts/release-environment.sh</c>; renaming it breaks releases.</summary>
     public const string ApiTaskDefinitionArnOutput = "ApiTaskDefinitionArn";
 
     private void Output(string id, string value, string description) =>
