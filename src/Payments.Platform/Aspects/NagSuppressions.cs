@@ -222,6 +222,7 @@ public sealed class NagSuppressions : IResourceFixup
             [
                 "Test/Role/DefaultPolicy/Resource", "Scan/Role/DefaultPolicy/Resource", "Image/Role/DefaultPolicy/Resource", "Infra/Role/DefaultPolicy/Resource",
                 "Pipeline/Role/DefaultPolicy/Resource", "Pipeline/Source/S3/CodePipelineActionRole/DefaultPolicy/Resource",
+                "Pipeline/Source/GitHub/CodePipelineActionRole/DefaultPolicy/Resource",
             ],
             AppliesTo = [.. ArtifactReadActions, .. ArtifactWriteActions],
             Reason = ArtifactReason,
