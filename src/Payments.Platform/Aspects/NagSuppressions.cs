@@ -64,7 +64,8 @@ public sealed class NagSuppressions : IResourceFixup
         {
             return;
         }
-        if (resource.GetMetadata("cdk_nag") is IDictionary<string, object> existing && existing["rules_to_suppress"] is object[] earlier)
+        if (resource.GetMetadata("cdk_nag") is IDictionary<string, object> existing
+            && existing.TryGetValue("rules_to_suppress", out var previous) && previous is object[] earlier)
         {
             rules.InsertRange(0, earlier);
         }
