@@ -2,8 +2,9 @@
 # The one command that runs every test of the repository on a fresh machine of this kind.
 # It installs what the tests need (npm tools, PostgreSQL if missing), starts a throw-away
 # PostgreSQL server, runs all .NET test projects (SQLite and PostgreSQL, fault tests included),
-# synthesizes the CDK app, gates cfn-lint (warnings included) and our own preflight on every
-# template, runs the Lambda hook's Node tests, and ends with one "N passed, N failed" line.
+# synthesizes the CDK app, gates cfn-lint (warnings included), our own preflight and cdk-nag's
+# AwsSolutions pack on every template, runs the Node tests (Lambda code, the cdk-nag checker), and
+# ends with one "N passed, N failed" line.
 set -uo pipefail
 
 root=$(cd "$(dirname "$0")/.." && pwd)
@@ -27,7 +28,7 @@ pgdir=$(mktemp -d /tmp/payments-pg.XXXXXX)
 cleanup() { "$root/scripts/pg.sh" stop "$pgdir" || true; rm -rf "$pgdir"; }
 trap cleanup EXIT
 
-step "tools: npm packages (aws-cdk CLI, s3rver, iam-simulate)"
+step "tools: npm packages (aws-cdk CLI, s3rver, cdk-nag, iam-simulate)"
 if ! npm ci --no-audit --no-fund --loglevel=error; then
   echo "npm ci failed"; exit 1
 fi
@@ -84,13 +85,17 @@ if [ $synth_rc -eq 0 ]; then
   step "preflight over cdk.out"
   dotnet run --project src/Payments.Preflight -c Release --no-build -- check cdk.out
   record "preflight" $?
+
+  step "cdk-nag AwsSolutions over cdk.out (suppressions only from template metadata, each with a reason)"
+  node scripts/cdk-nag-check.js cdk.out
+  record "cdk-nag" $?
 fi
 
-if compgen -G "src/Payments.Platform/Lambda/*/*.test.js" > /dev/null || compgen -G "src/Payments.Platform/Lambda/*.test.js" > /dev/null; then
-  step "Lambda code: node --test"
+mapfile -t node_tests < <(compgen -G "src/Payments.Platform/Lambda/*.test.js"; compgen -G "src/Payments.Platform/Lambda/*/*.test.js"; compgen -G "scripts/*.test.js")
+if [ ${#node_tests[@]} -gt 0 ]; then
+  step "Node code (Lambda functions, scripts): node --test"
   # The files, not the folder: Node >= 21 globs its arguments and runs a bare directory as a module
   # (MODULE_NOT_FOUND, nodejs/node#64555); only Node 20 still searched it. CI uses Node 22.
-  mapfile -t node_tests < <(compgen -G "src/Payments.Platform/Lambda/*.test.js"; compgen -G "src/Payments.Platform/Lambda/*/*.test.js")
   node --test "${node_tests[@]}" 2>&1 | tee "$results/node.log"
   node_rc=${PIPESTATUS[0]}
   n_pass=$(grep -E '^# pass' "$results/node.log" | awk '{print $3}')

@@ -54,7 +54,8 @@ public static class PaymentsApp
         // one pass over each stage's resources instead of three CDK aspects (see ResourceFixups).
         foreach (var stage in stages)
         {
-            ResourceFixups.Apply(stage.Stage, new NodeRuntimeFloor(), new ProviderDependencyCleanup(), new RetainedNamesAreDeliberate(stage.Config));
+            ResourceFixups.Apply(stage.Stage, new NodeRuntimeFloor(), new ProviderDependencyCleanup(), new RetainedNamesAreDeliberate(stage.Config),
+                NagSuppressions.ForPlatform(stage.Platform, stage.Config));
         }
         return stages;
     }

@@ -201,6 +201,27 @@ public sealed class KeysAndDataTests(SynthesizedEnvironments app)
     }
 
     [Theory]
+    [MemberData(nameof(Environments))]
+    public void The_transaction_log_bucket_logs_every_request_into_the_environment_log_bucket(string env)
+    {
+        var transactionLog = app.Resources(env, "AWS::S3::Bucket").Single(b => b.Resource.Props()["BucketName"].Text().Contains("transaction-log", StringComparison.Ordinal));
+        var logBucket = app.Resources(env, "AWS::S3::Bucket").Single(b => b.Resource.Props()["BucketName"].Text().Contains("alb-logs", StringComparison.Ordinal));
+        var logging = transactionLog.Resource.Props()["LoggingConfiguration"]!;
+        Assert.Equal(logBucket.Id, logging["DestinationBucketName"]!["Ref"].Str());
+        Assert.Equal("s3/transaction-log/", logging["LogFilePrefix"].Str());
+        // S3 can deliver only under a bucket policy (the log bucket has ACLs disabled), for this source bucket and prefix only.
+        var policy = app.One(env, "AWS::S3::BucketPolicy", p => p.Props()["Bucket"]!["Ref"]?.Str() == logBucket.Id).Props();
+        var delivery = Assert.Single(policy["PolicyDocument"]!["Statement"].Items(), s => s["Principal"]!["Service"]?.Text() == "\"logging.s3.amazonaws.com\"");
+        Assert.Equal("s3:PutObject", delivery["Action"].Str());
+        Assert.EndsWith("/s3/transaction-log/*\"]]}", delivery["Resource"].Text(), StringComparison.Ordinal);
+        Assert.Equal($"{{\"Fn::GetAtt\":[\"{transactionLog.Id}\",\"Arn\"]}}", delivery["Condition"]!["ArnLike"]!["aws:SourceArn"].Text());
+        Assert.Null(logBucket.Resource.Props()["AccessControl"]);
+        // The server access logs expire with the environment's log retention, like the ALB's.
+        var expiry = Assert.Single(logBucket.Resource.Props()["LifecycleConfiguration"]!["Rules"].Items(), r => r["Prefix"].Str() == "s3/");
+        Assert.Equal(app.Stage(env).Config.LogRetentionDays, expiry["ExpirationInDays"].Number());
+    }
+
+    [Theory]
     [InlineData("dev", true)]
     [InlineData("staging", true)]
     [InlineData("prod", false)]

@@ -187,6 +187,24 @@ public sealed class ServicesTests(SynthesizedEnvironments app)
     }
 
     [Theory]
+    [MemberData(nameof(Environments))]
+    public void The_worker_writes_the_transaction_log_with_exact_s3_and_kms_actions(string env)
+    {
+        var statements = app.Resources(env, "AWS::IAM::Policy")
+            .Select(p => p.Resource.Props())
+            .Single(p => p["Roles"].Text().Contains("WorkerTaskRole", StringComparison.Ordinal))["PolicyDocument"]!["Statement"].Items()
+            .ToList();
+        JsonNode Statement(string sid) => statements.Single(s => s["Sid"] is not null && s["Sid"].Str() == sid);
+        List<string> Actions(string sid) => Statement(sid)["Action"].Items().Select(a => a.Str()).Order().ToList();
+        Assert.Equal(["s3:AbortMultipartUpload", "s3:PutObject"], Actions("WriteTransactionLog"));
+        Assert.Contains("/transaction-log/*", Statement("WriteTransactionLog")["Resource"].Text(), StringComparison.Ordinal);
+        Assert.Equal(["kms:Decrypt", "kms:GenerateDataKey"], Actions("EncryptTransactionLog"));
+        Assert.Equal(app.KeyArnReference(env), Statement("EncryptTransactionLog")["Resource"]!.ToJsonString());
+        // No wildcard action anywhere in the worker's task policy (cdk-nag AwsSolutions-IAM5).
+        Assert.DoesNotContain(statements.SelectMany(s => s["Action"] is JsonArray list ? list.Select(a => a.Str()) : [s["Action"].Str()]), a => a.Contains('*', StringComparison.Ordinal));
+    }
+
+    [Theory]
     [InlineData("dev", true)]
     [InlineData("staging", true)]
     [InlineData("prod", false)]

@@ -218,7 +218,20 @@ public sealed class Services : Construct
             ["Payments__TransactionLog__Prefix"] = TransactionLogBucket.ObjectPrefix,
         };
         AddContainer(WorkerTaskDefinition, WorkerContainerName, ServiceContract.WorkerRole, WorkerLogGroup, workerEnvironment, databaseSecrets, withPort: false);
-        props.TransactionLog.Bucket.GrantPut(WorkerTaskRole, $"{TransactionLogBucket.ObjectPrefix}*");
+        // Exactly what the relay's PutObject of an SSE-KMS object needs: Bucket.GrantPut would add
+        // legal-hold, retention and tagging writes and the key's ReEncrypt*/GenerateDataKey* wildcards.
+        WorkerTaskRole.AddToPrincipalPolicy(new PolicyStatement(new PolicyStatementProps
+        {
+            Sid = "WriteTransactionLog",
+            Actions = ["s3:PutObject", "s3:AbortMultipartUpload"],
+            Resources = [props.TransactionLog.Bucket.ArnForObjects($"{TransactionLogBucket.ObjectPrefix}*")],
+        }));
+        WorkerTaskRole.AddToPrincipalPolicy(new PolicyStatement(new PolicyStatementProps
+        {
+            Sid = "EncryptTransactionLog",
+            Actions = ["kms:GenerateDataKey", "kms:Decrypt"],
+            Resources = [props.Key.KeyArn],
+        }));
         // Releases point both task definitions at <repository>:<commit> whatever image this synth used (the
         // bootstrap asset or -c imageTag), so both execution roles may always pull from the environment's
         // repository. No key grant: ECR decrypts layers through its own grant on the repository's key.

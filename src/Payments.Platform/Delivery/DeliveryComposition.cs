@@ -83,7 +83,7 @@ public static class DeliveryComposition
         Tags.Of(pipeline).Add("payments:system", "payments");
         Tags.Of(pipeline).Add("payments:component", "delivery");
         // The pipeline stack is complete here: one pass instead of an aspect (see ResourceFixups).
-        ResourceFixups.Apply(pipeline, new NodeRuntimeFloor());
+        ResourceFixups.Apply(pipeline, new NodeRuntimeFloor(), NagSuppressions.ForDelivery(pipeline));
         return new DeliveryResult(deployments, pipeline);
     }
 

@@ -78,7 +78,7 @@ public sealed class NotificationTests(DeliveredApp app) : IClassFixture<Delivere
         Assert.Equal("breaching", alarm["TreatMissingData"]!.ToString());
         Assert.Contains(Topic("Incidents"), alarm["AlarmActions"]!.ToJsonString(), StringComparison.Ordinal);
         var watchdog = TemplateJson.Resources(app.Pipeline, "AWS::Lambda::Function").Single(f => f.LogicalId.StartsWith("NotificationsWatchdog", StringComparison.Ordinal)).Resource["Properties"]!;
-        Assert.Equal("nodejs22.x", watchdog["Runtime"]!.ToString());
+        Assert.Equal("nodejs24.x", watchdog["Runtime"]!.ToString());
         Assert.Equal(LambdaSource.Read(DeliveryNotifications.WatchdogFolder), watchdog["Code"]!["ZipFile"]!.ToString());
         Assert.Equal("90", watchdog["Environment"]!["Variables"]!["STUCK_AFTER_MINUTES"]!.ToString());
         var schedule = Rules().Single(r => r["ScheduleExpression"] is not null);
