@@ -46,8 +46,18 @@ internal static class VerificationProgram
 
         var runId = $"verify_{DateTime.UtcNow:yyyyMMddHHmmss}_{Guid.NewGuid().ToString("N")[..8]}";
         await output.WriteLineAsync($"post-deploy verification {runId} of {outputs.ApiUrl} (outputs {options.OutputsPath}{(options.TlsHost is null ? "" : $", TLS name {options.TlsHost}")})");
+        AmazonS3Client s3;
+        try
+        {
+            s3 = CreateS3Client(options.S3Endpoint, environment);
+        }
+        catch (ArgumentException error)
+        {
+            await errors.WriteLineAsync($"post-deploy verification: {error.Message}");
+            return CannotStart;
+        }
+        using var s3Client = s3;
         using var api = new PaymentsClient(outputs.ApiUrl, options.ApiKey, options.TlsHost, TimeSpan.FromSeconds(15));
-        using var s3 = CreateS3Client(options.S3Endpoint);
         var runner = new CheckRunner(output);
         var log = new TransactionLogReader(s3, outputs.TransactionLogBucketName, outputs.TransactionLogPrefix);
         await new PostDeploySuite(api, log, runner, options.LogTimeout, runId).RunAsync(cancellationToken);
@@ -55,16 +65,21 @@ internal static class VerificationProgram
         return runner.ExitCode == 0 ? 0 : Failed;
     }
 
-    private static AmazonS3Client CreateS3Client(Uri? endpoint)
+    private static AmazonS3Client CreateS3Client(Uri? endpoint, Func<string, string?> environment)
     {
         if (endpoint is null)
         {
             // Region and credentials from the SDK's default chain (the CodeBuild role, a profile).
             return new AmazonS3Client();
         }
-        // An S3-compatible store (s3rver in the local run): path-style, and checksums only where required
-        // because such stores do not return them.
-        return new AmazonS3Client(new AmazonS3Config
+        // An S3-compatible store (s3rver in the local run): its keys from the usual variables, path-style, and
+        // checksums only where required because such stores do not return them.
+        var (accessKey, secretKey) = (environment("AWS_ACCESS_KEY_ID"), environment("AWS_SECRET_ACCESS_KEY"));
+        if (string.IsNullOrEmpty(accessKey) || string.IsNullOrEmpty(secretKey))
+        {
+            throw new ArgumentException($"an S3 endpoint ({endpoint}) needs its keys in AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY");
+        }
+        return new AmazonS3Client(new BasicAWSCredentials(accessKey, secretKey), new AmazonS3Config
         {
             ServiceURL = endpoint.ToString(),
             ForcePathStyle = true,
