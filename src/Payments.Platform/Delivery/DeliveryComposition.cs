@@ -55,6 +55,15 @@ public static class DeliveryComposition
                     Key = seam.Key,
                 },
             });
+            // Slot 1: the smoke merchant holds slot 0 (BlueGreenServiceTargets.SmokeMerchantIndex).
+            new VerificationMerchant(seam.Stack, "VerificationMerchant", new VerificationMerchantProps
+            {
+                Delivery = delivery,
+                Container = seam.Container,
+                MerchantIndex = 1,
+                Key = seam.Key,
+                RemovalPolicy = env.DataRemovalPolicy,
+            });
             targets.Add(new DeliveryTarget
             {
                 Delivery = delivery,
@@ -63,6 +72,8 @@ public static class DeliveryComposition
                 TaskFamily = seam.TaskDefinitionFamily,
                 PlatformStackName = seam.Stack.StackName,
                 ContainerName = seam.ContainerName,
+                TransactionLogBucketName = Constructs.TransactionLogBucket.NameFor(env),
+                KeyAlias = Constructs.EncryptionKeys.AliasFor(env),
             });
         }
 

@@ -26,4 +26,10 @@ public sealed record DeliveryTarget
 
     /// <summary>The api container that the load balancer targets.</summary>
     public required string ContainerName { get; init; }
+
+    /// <summary>The transaction-log bucket the post-deploy verification reads the relay's objects from.</summary>
+    public required string TransactionLogBucketName { get; init; }
+
+    /// <summary>Alias of the environment's key (it encrypts that bucket and the verification merchant's secret), e.g. <c>alias/payments-dev</c>.</summary>
+    public required string KeyAlias { get; init; }
 }

@@ -46,6 +46,7 @@ public sealed class PipelineStack : Stack
     public PipelineProject ImageProject { get; }
     public PipelineProject InfraProject { get; }
     public DeliveryNotifications Notifications { get; }
+    public PostDeployVerification Verification { get; }
 
     public static string ReleaseArtifactName(string environment) => $"release_{environment}";
 
@@ -79,6 +80,10 @@ public sealed class PipelineStack : Stack
         InfraProject = Project("Infra", "buildspecs/infra.yml", ComputeType.SMALL, privileged: true, Cache.Bucket(ArtifactBucket, new BucketCacheOptions { Prefix = "cache/infra" }));
         GrantImagePublishing(props.Targets);
         GrantCdkDeploy();
+        Verification = new PostDeployVerification(this, "Verification", new PostDeployVerificationProps
+        {
+            Targets = props.Targets, Key = Key, CacheBucket = ArtifactBucket, TlsHostNames = props.Settings.TestTlsHosts,
+        });
 
         Pipeline = new Pipeline(this, "Pipeline", new PipelineProps
         {
@@ -176,6 +181,8 @@ public sealed class PipelineStack : Stack
                         ContainerImageInputs = [new CodeDeployEcsContainerImageInput { Input = release, TaskDefinitionPlaceholder = ImagePlaceholder }],
                         RunOrder = 2,
                     }),
+                    // Last in the stage, after the CodeDeploy action: the next stage starts only after it passes.
+                    Verification.ActionFor(delivery.Name, source, runOrder: 3),
                 ],
             });
         }
