@@ -2,9 +2,9 @@
 # The one command that runs every test of the repository on a fresh machine of this kind.
 # It installs what the tests need (npm tools, PostgreSQL if missing), starts a throw-away
 # PostgreSQL server, runs all .NET test projects (SQLite and PostgreSQL, fault tests included),
-# synthesizes the CDK app, gates cfn-lint (warnings included), our own preflight and cdk-nag's
-# AwsSolutions pack on every template, runs the Node tests (Lambda code, the cdk-nag checker), and
-# ends with one "N passed, N failed" line.
+# runs the post-deploy verification suite against the local service, synthesizes the CDK app, gates
+# cfn-lint (warnings included), our own preflight and cdk-nag's AwsSolutions pack on every template, runs
+# the Node tests (Lambda code, the cdk-nag checker), and ends with one "N passed, N failed" line.
 set -uo pipefail
 
 root=$(cd "$(dirname "$0")/.." && pwd)
@@ -64,6 +64,10 @@ passed=$((passed + ${t_passed:-0}))
 failed=$((failed + ${t_failed:-0}))
 if [ "$dotnet_rc" -ne 0 ] && [ "${t_failed:-0}" -eq 0 ]; then record "dotnet test (exit $dotnet_rc)" 1; fi
 [ "${t_failed:-0}" -gt 0 ] && failures+=("${t_failed} .NET test(s)")
+
+step "post-deploy verification suite against the local service (tests/Payments.Verification/run-local.sh)"
+"$root/tests/Payments.Verification/run-local.sh"
+record "post-deploy verification (local)" $?
 
 step "synthesize every environment (cdk synth)"
 rm -rf cdk.out

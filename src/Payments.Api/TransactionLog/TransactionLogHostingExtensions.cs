@@ -46,13 +46,19 @@ public static class TransactionLogHostingExtensions
         {
             case TransactionLogSinkKind.S3:
                 var config = new AmazonS3Config { ForcePathStyle = options.ForcePathStyle };
+                if (!options.ChunkedUploads)
+                {
+                    // Without aws-chunked framing there is no trailer to carry the checksums the SDK would add.
+                    config.RequestChecksumCalculation = Amazon.Runtime.RequestChecksumCalculation.WHEN_REQUIRED;
+                    config.ResponseChecksumValidation = Amazon.Runtime.ResponseChecksumValidation.WHEN_REQUIRED;
+                }
                 if (!string.IsNullOrWhiteSpace(options.ServiceUrl))
                 {
                     config.ServiceURL = options.ServiceUrl;
                 }
 
                 // The SDK's default chain supplies region and credentials (task role on ECS).
-                return new S3TransactionLogSink(new AmazonS3Client(config), options.Bucket!, options.Prefix, ownsClient: true);
+                return new S3TransactionLogSink(new AmazonS3Client(config), options.Bucket!, options.Prefix, useChunkEncoding: options.ChunkedUploads, ownsClient: true);
             default:
                 return new DirectoryTransactionLogSink(options.Directory);
         }

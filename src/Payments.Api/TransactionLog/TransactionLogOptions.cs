@@ -31,6 +31,12 @@ public sealed class TransactionLogOptions
     /// <summary>S3 sink: path-style addressing (S3-compatible stores usually need it).</summary>
     public bool ForcePathStyle { get; set; }
 
+    /// <summary>
+    /// S3 sink: streaming (aws-chunked) uploads with trailing checksums. Keep for AWS S3; turn off for
+    /// S3-compatible stores that keep the chunk framing inside the object (s3rver in local runs).
+    /// </summary>
+    public bool ChunkedUploads { get; set; } = true;
+
     /// <summary>Most events in one batch (one file / object).</summary>
     public int BatchSize { get; set; } = 500;
 

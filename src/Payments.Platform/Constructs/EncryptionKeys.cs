@@ -20,6 +20,13 @@ public sealed class EncryptionKeys : Construct
 {
     public Key Key { get; }
 
+    /// <summary>The key's alias, e.g. <c>alias/payments-dev</c> (the pipeline's roles are scoped to it).</summary>
+    public static string AliasFor(EnvironmentConfig environment)
+    {
+        ArgumentNullException.ThrowIfNull(environment);
+        return $"alias/{environment.Prefix}";
+    }
+
     public EncryptionKeys(Construct scope, string id, EncryptionKeysProps props) : base(scope, id)
     {
         ArgumentNullException.ThrowIfNull(props);
@@ -27,7 +34,7 @@ public sealed class EncryptionKeys : Construct
         var stack = Stack.Of(this);
         Key = new Key(this, "Resource", new KeyProps
         {
-            Alias = $"alias/{env.Prefix}",
+            Alias = AliasFor(env),
             Description = $"Payments {env.Name}: logs, database, secrets, buckets, topics, images",
             EnableKeyRotation = true,
             PendingWindow = Duration.Days(env.KeyDeletionWindowDays),

@@ -26,13 +26,20 @@ public sealed class TransactionLogBucket : Construct
 
     public Bucket Bucket { get; }
 
+    /// <summary>The bucket's name in the deploying account and region (the pipeline grants reads by it).</summary>
+    public static string NameFor(EnvironmentConfig environment)
+    {
+        ArgumentNullException.ThrowIfNull(environment);
+        return $"{environment.Prefix}-transaction-log-{Aws.ACCOUNT_ID}-{Aws.REGION}";
+    }
+
     public TransactionLogBucket(Construct scope, string id, TransactionLogBucketProps props) : base(scope, id)
     {
         ArgumentNullException.ThrowIfNull(props);
         var env = props.Environment;
         Bucket = new Bucket(this, "Resource", new BucketProps
         {
-            BucketName = $"{env.Prefix}-transaction-log-{Aws.ACCOUNT_ID}-{Aws.REGION}",
+            BucketName = NameFor(env),
             Encryption = BucketEncryption.KMS,
             EncryptionKey = props.Key,
             BucketKeyEnabled = true,

@@ -59,6 +59,15 @@ public static class DeliveryComposition
                     Key = seam.Key,
                 },
             });
+            // Slot 1: the smoke merchant holds slot 0 (BlueGreenServiceTargets.SmokeMerchantIndex).
+            new VerificationMerchant(seam.Stack, "VerificationMerchant", new VerificationMerchantProps
+            {
+                Delivery = delivery,
+                Container = seam.Container,
+                MerchantIndex = 1,
+                Key = seam.Key,
+                RemovalPolicy = env.DataRemovalPolicy,
+            });
             targets.Add(new DeliveryTarget
             {
                 Delivery = delivery,
@@ -68,6 +77,8 @@ public static class DeliveryComposition
                 PlatformStackName = seam.Stack.StackName,
                 ContainerName = seam.ContainerName,
                 ApiCapacityProviders = CapacityProvidersOf(seam.Service),
+                TransactionLogBucketName = Constructs.TransactionLogBucket.NameFor(env),
+                KeyAlias = Constructs.EncryptionKeys.AliasFor(env),
             });
         }
 

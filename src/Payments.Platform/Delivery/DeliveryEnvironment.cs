@@ -31,6 +31,9 @@ public sealed record DeliveryEnvironment
 
     /// <summary>The smoke-test merchant's id in the payments service (3-64 letters, digits, '_' or '-').</summary>
     public string SmokeMerchantId => $"acct_smoke_{Name}";
+
+    /// <summary>The post-deploy verification's merchant id (its own, so its balance moves only by what it does).</summary>
+    public string VerificationMerchantId => $"acct_verify_{Name}";
 }
 
 /// <summary>The delivery half of the environment table: dev all at once, staging linear, prod canary after an approval.</summary>

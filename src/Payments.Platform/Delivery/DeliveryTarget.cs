@@ -33,6 +33,12 @@ public sealed record DeliveryTarget
     /// from the appspec, not from the service.
     /// </summary>
     public required IReadOnlyList<CapacityProviderShare> ApiCapacityProviders { get; init; }
+
+    /// <summary>The transaction-log bucket the post-deploy verification reads the relay's objects from.</summary>
+    public required string TransactionLogBucketName { get; init; }
+
+    /// <summary>Alias of the environment's key (it encrypts that bucket and the verification merchant's secret), e.g. <c>alias/payments-dev</c>.</summary>
+    public required string KeyAlias { get; init; }
 }
 
 /// <summary>One item of a capacity-provider strategy, in CloudFormation's and the appspec's terms.</summary>

@@ -46,6 +46,7 @@ public sealed class PipelineStack : Stack
     public const int InfrastructureRunOrder = 1;
     public const int ReleaseRunOrder = 2;
     public const int BlueGreenRunOrder = 3;
+    public const int VerifyRunOrder = 4;
     public const string ImagePlaceholder = "IMAGE1_NAME";
     private static readonly string[] BootstrapRoles = ["deploy", "file-publishing", "image-publishing", "lookup"];
 
@@ -59,6 +60,7 @@ public sealed class PipelineStack : Stack
     public PipelineProject InfraProject { get; }
     public PipelineProject ReleaseProject { get; }
     public DeliveryNotifications Notifications { get; }
+    public PostDeployVerification Verification { get; }
 
     public static string ReleaseArtifactName(string environment) => $"release_{environment}";
 
@@ -98,6 +100,10 @@ public sealed class PipelineStack : Stack
         GrantImagePublishing(repositories.Values);
         GrantReleaseRendering(props.Targets, repositories.Values);
         GrantCdkDeploy();
+        Verification = new PostDeployVerification(this, "Verification", new PostDeployVerificationProps
+        {
+            Targets = props.Targets, Key = Key, CacheBucket = ArtifactBucket, TlsHostNames = props.Settings.TestTlsHosts,
+        });
 
         Pipeline = new Pipeline(this, "Pipeline", new PipelineProps
         {
@@ -180,7 +186,7 @@ public sealed class PipelineStack : Stack
             Pipeline.AddStage(new StageOptions
             {
                 StageName = $"Deploy-{delivery.Name}",
-                // Infrastructure → Release → BlueGreen: the release is rendered from the api revision this
+                // Infrastructure → Release → BlueGreen → Verify: the release is rendered from the api revision this
                 // execution's infrastructure deploy registered, never from an older one.
                 Actions =
                 [
@@ -215,6 +221,8 @@ public sealed class PipelineStack : Stack
                         ContainerImageInputs = [new CodeDeployEcsContainerImageInput { Input = release, TaskDefinitionPlaceholder = ImagePlaceholder }],
                         RunOrder = BlueGreenRunOrder,
                     }),
+                    // Last in the stage, after the CodeDeploy action: the next stage starts only after it passes.
+                    Verification.ActionFor(delivery.Name, source, runOrder: VerifyRunOrder),
                 ],
             });
         }

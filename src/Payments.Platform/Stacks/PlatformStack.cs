@@ -108,6 +108,7 @@ public sealed class PlatformStack : Stack
         Output("DatabasePort", Database.Instance.DbInstanceEndpointPort, "PostgreSQL port");
         Output("DatabaseSecretArn", Database.Secret.SecretArn, "Generated database credentials");
         Output("TransactionLogBucketName", TransactionLog.Bucket.BucketName, "Transaction-log bucket");
+        Output("TransactionLogPrefix", TransactionLogBucket.ObjectPrefix, "Key prefix of the relay's transaction-log objects");
         Output("VpcId", Network.Vpc.VpcId, "VPC");
         Output("EcrRepositoryUri", Images.Repository.RepositoryUri, "ECR repository of the service image");
         Output("OperationsTopicArn", Alerting.Operations.TopicArn, "Operations alerts");
