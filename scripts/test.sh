@@ -2,8 +2,9 @@
 # The one command that runs every test of the repository on a fresh machine of this kind.
 # It installs what the tests need (npm tools, PostgreSQL if missing), starts a throw-away
 # PostgreSQL server, runs all .NET test projects (SQLite and PostgreSQL, fault tests included),
-# synthesizes the CDK app, gates cfn-lint (warnings included) and our own preflight on every
-# template, runs the Lambda hook's Node tests, and ends with one "N passed, N failed" line.
+# synthesizes the CDK app, gates cfn-lint (warnings included), our own preflight and cdk-nag's
+# AwsSolutions pack on every template, runs the Node tests (Lambda code, the cdk-nag checker), and
+# ends with one "N passed, N failed" line.
 set -uo pipefail
 
 root=$(cd "$(dirname "$0")/.." && pwd)
@@ -27,7 +28,7 @@ pgdir=$(mktemp -d /tmp/payments-pg.XXXXXX)
 cleanup() { "$root/scripts/pg.sh" stop "$pgdir" || true; rm -rf "$pgdir"; }
 trap cleanup EXIT
 
-step "tools: npm packages (aws-cdk CLI, s3rver)"
+step "tools: npm packages (aws-cdk CLI, s3rver, cdk-nag, iam-simulate)"
 if ! npm ci --no-audit --no-fund --loglevel=error; then
   echo "npm ci failed"; exit 1
 fi
@@ -66,7 +67,9 @@ if [ "$dotnet_rc" -ne 0 ] && [ "${t_failed:-0}" -eq 0 ]; then record "dotnet tes
 
 step "synthesize every environment (cdk synth)"
 rm -rf cdk.out
-npx cdk synth --quiet -o cdk.out > "$results/synth.log" 2>&1
+# PAYMENTS_IMAGE_TAG (the pipeline's Test action: the commit id) synthesizes the task definitions with that
+# image of the environment's repository, the assembly the pipeline deploys; unset, the bootstrap image asset.
+npx cdk synth --quiet -o cdk.out ${PAYMENTS_IMAGE_TAG:+-c "imageTag=$PAYMENTS_IMAGE_TAG"} > "$results/synth.log" 2>&1
 synth_rc=$?
 [ $synth_rc -ne 0 ] && tail -50 "$results/synth.log"
 record "cdk synth" $synth_rc
@@ -82,13 +85,17 @@ if [ $synth_rc -eq 0 ]; then
   step "preflight over cdk.out"
   dotnet run --project src/Payments.Preflight -c Release --no-build -- check cdk.out
   record "preflight" $?
+
+  step "cdk-nag AwsSolutions over cdk.out (suppressions only from template metadata, each with a reason)"
+  node scripts/cdk-nag-check.js cdk.out
+  record "cdk-nag" $?
 fi
 
-if compgen -G "src/Payments.Platform/Lambda/*/*.test.js" > /dev/null || compgen -G "src/Payments.Platform/Lambda/*.test.js" > /dev/null; then
-  step "Lambda code: node --test"
+mapfile -t node_tests < <(compgen -G "src/Payments.Platform/Lambda/*.test.js"; compgen -G "src/Payments.Platform/Lambda/*/*.test.js"; compgen -G "scripts/*.test.js")
+if [ ${#node_tests[@]} -gt 0 ]; then
+  step "Node code (Lambda functions, scripts): node --test"
   # The files, not the folder: Node >= 21 globs its arguments and runs a bare directory as a module
   # (MODULE_NOT_FOUND, nodejs/node#64555); only Node 20 still searched it. CI uses Node 22.
-  mapfile -t node_tests < <(compgen -G "src/Payments.Platform/Lambda/*.test.js"; compgen -G "src/Payments.Platform/Lambda/*/*.test.js")
   node --test "${node_tests[@]}" 2>&1 | tee "$results/node.log"
   node_rc=${PIPESTATUS[0]}
   n_pass=$(grep -E '^# pass' "$results/node.log" | awk '{print $3}')

@@ -4,10 +4,13 @@
 //   taskdef.json     the family's latest ACTIVE revision (what the infrastructure registered last, or
 //                    the last release) with read-only fields removed and the service container's image
 //                    replaced by the <IMAGE1_NAME> placeholder that CodePipeline fills from imageDetail.json
-//   appspec.yaml     TargetService with the container name/port and the AfterAllowTestTraffic hook
+//   appspec.yaml     TargetService with the container name/port, the api service's capacity-provider
+//                    strategy (the replacement task set gets no strategy otherwise) and the
+//                    AfterAllowTestTraffic hook
 //   imageDetail.json {"ImageURI": "<repository>:<immutable tag>"}
 // Usage: render-release.js --task-definition describe.json --container api --port 8080
-//          --image-uri 123.dkr.ecr.eu-west-1.amazonaws.com/payments-dev-api:0123abc --hook-function fn --out dir
+//          --image-uri 123.dkr.ecr.eu-west-1.amazonaws.com/payments-dev-api:0123abc --hook-function fn
+//          --capacity-provider-strategy '[{"CapacityProvider":"FARGATE","Base":1,"Weight":1}]' --out dir
 const fs = require('node:fs');
 const path = require('node:path');
 
@@ -25,13 +28,39 @@ function parseArgs(argv) {
     if (!key.startsWith('--') || i + 1 >= argv.length) throw new RenderError(`expected --name value pairs, got '${key}'`);
     options[key.slice(2)] = argv[i + 1];
   }
-  for (const required of ['task-definition', 'container', 'port', 'image-uri', 'hook-function', 'out']) {
+  for (const required of ['task-definition', 'container', 'port', 'image-uri', 'hook-function', 'capacity-provider-strategy', 'out']) {
     if (!options[required]) throw new RenderError(`missing --${required}`);
   }
   return options;
 }
 
-function render(described, { container, port, imageUri, hookFunction }) {
+// The service's CapacityProviderStrategy as CloudFormation declares it: [{CapacityProvider, Base?, Weight?}].
+function parseStrategy(text) {
+  let strategy;
+  try {
+    strategy = JSON.parse(text);
+  } catch (error) {
+    throw new RenderError(`--capacity-provider-strategy is not JSON: ${error.message}`);
+  }
+  if (!Array.isArray(strategy) || strategy.length === 0) throw new RenderError('--capacity-provider-strategy must be a non-empty array');
+  const items = strategy.map((item) => {
+    if (!item || typeof item.CapacityProvider !== 'string' || !/^[A-Za-z0-9_-]{1,255}$/.test(item.CapacityProvider)) {
+      throw new RenderError(`capacity provider item without a valid CapacityProvider: ${JSON.stringify(item)}`);
+    }
+    const number = (name, max) => {
+      if (item[name] === undefined) return undefined;
+      const value = Number(item[name]);
+      if (!Number.isInteger(value) || value < 0 || value > max) throw new RenderError(`${item.CapacityProvider}: ${name} must be a whole number 0-${max}, got '${item[name]}'`);
+      return value;
+    };
+    return { CapacityProvider: item.CapacityProvider, Base: number('Base', 100000), Weight: number('Weight', 1000) };
+  });
+  if (items.filter((item) => item.Base > 0).length > 1) throw new RenderError('only one capacity provider may have a Base');
+  if (!items.some((item) => item.Weight > 0)) throw new RenderError('at least one capacity provider needs a Weight above 0');
+  return items;
+}
+
+function render(described, { container, port, imageUri, hookFunction, capacityProviderStrategy }) {
   const source = described && described.taskDefinition ? described.taskDefinition : described;
   if (!source || !Array.isArray(source.containerDefinitions)) {
     throw new RenderError('task definition has no containerDefinitions: pass the output of aws ecs describe-task-definition');
@@ -53,6 +82,7 @@ function render(described, { container, port, imageUri, hookFunction }) {
   }
   taskdef.containerDefinitions = taskdef.containerDefinitions.map((c) => (c.name === container ? { ...c, image: IMAGE_PLACEHOLDER } : c));
   if (described && Array.isArray(described.tags) && described.tags.length > 0) taskdef.tags = described.tags;
+  const strategy = parseStrategy(capacityProviderStrategy);
   const appspec = [
     'version: 0.0',
     'Resources:',
@@ -63,6 +93,12 @@ function render(described, { container, port, imageUri, hookFunction }) {
     '        LoadBalancerInfo:',
     `          ContainerName: "${container}"`,
     `          ContainerPort: ${containerPort}`,
+    '        CapacityProviderStrategy:',
+    ...strategy.flatMap((item) => [
+      `          - CapacityProvider: "${item.CapacityProvider}"`,
+      ...(item.Base === undefined ? [] : [`            Base: ${item.Base}`]),
+      ...(item.Weight === undefined ? [] : [`            Weight: ${item.Weight}`]),
+    ]),
     'Hooks:',
     `  - AfterAllowTestTraffic: "${hookFunction}"`,
     '',
@@ -81,6 +117,7 @@ function main(argv) {
     }
     const out = render(described, {
       container: options.container, port: options.port, imageUri: options['image-uri'], hookFunction: options['hook-function'],
+      capacityProviderStrategy: options['capacity-provider-strategy'],
     });
     fs.mkdirSync(options.out, { recursive: true });
     fs.writeFileSync(path.join(options.out, 'taskdef.json'), `${JSON.stringify(out.taskdef, null, 2)}\n`);

@@ -37,7 +37,16 @@ var gateEnabled = System.Environment.GetEnvironmentVariable(SynthGate.SkipVariab
 var gateWarmUp = gateEnabled ? SynthGate.WarmUpAsync() : Task.CompletedTask;
 var app = new App();
 Mark("app");
-PaymentsApp.Compose(app, PlatformSettings.FromApp(app));
+try
+{
+    PaymentsApp.Compose(app, PlatformSettings.FromApp(app), Console.Error);
+}
+catch (DeploymentConfigurationException missing)
+{
+    // A message, not a stack trace: the CDK CLI shows stderr to whoever ran cdk deploy or the pipeline.
+    Console.Error.WriteLine($"error: {missing.Message}");
+    return 1;
+}
 Mark("compose");
 var assembly = app.Synth();
 Mark("synth");

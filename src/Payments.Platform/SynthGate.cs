@@ -62,7 +62,7 @@ public static class SynthGate
               "Properties": { "PolicyName": "warmup", "Roles": [{ "Ref": "Role" }], "PolicyDocument": { "Version": "2012-10-17", "Statement": [
                 { "Effect": "Allow", "Action": "s3:GetObject", "Resource": { "Fn::Join": ["", [{ "Fn::GetAtt": ["Bucket", "Arn"] }, "/*"]] } } ] } } },
             "Function": { "Type": "AWS::Lambda::Function", "DependsOn": ["Policy"],
-              "Properties": { "Runtime": "nodejs22.x", "Handler": "index.handler", "Role": { "Fn::GetAtt": ["Role", "Arn"] },
+              "Properties": { "Runtime": "nodejs24.x", "Handler": "index.handler", "Role": { "Fn::GetAtt": ["Role", "Arn"] },
                 "Code": { "ZipFile": "exports.handler = async () => {};" } } }
           },
           "Outputs": { "BucketName": { "Value": { "Ref": "Bucket" } } }

@@ -27,15 +27,6 @@ public sealed class KeysAndDataTests(SynthesizedEnvironments app)
     }
 
     [Theory]
-    [MemberData(nameof(Environments))]
-    public void The_key_policy_lets_cloudwatch_alarms_and_eventbridge_publish_to_encrypted_topics(string env)
-    {
-        var statement = app.One(env, "AWS::KMS::Key").Props()["KeyPolicy"]!["Statement"].Items()
-            .Single(s => s["Sid"]?.Str() == "AllowAwsServicesPublishingToEncryptedTopics");
-        Assert.Equal(["cloudwatch.amazonaws.com", "events.amazonaws.com"], statement["Principal"]!["Service"].Items().Select(p => p.Str()).Order());
-    }
-
-    [Theory]
     [InlineData("dev", "Delete")]
     [InlineData("staging", "Delete")]
     [InlineData("prod", "Retain")]
@@ -207,6 +198,27 @@ public sealed class KeysAndDataTests(SynthesizedEnvironments app)
         var policy = app.One(env, "AWS::S3::BucketPolicy", p => p.Props()["Bucket"]!["Ref"]?.Str() == transactionLogBucketId);
         Assert.Contains(policy.Props()["PolicyDocument"]!["Statement"].Items(), s =>
             s["Effect"].Str() == "Deny" && s["Condition"]!["Bool"]!["aws:SecureTransport"].Str() == "false");
+    }
+
+    [Theory]
+    [MemberData(nameof(Environments))]
+    public void The_transaction_log_bucket_logs_every_request_into_the_environment_log_bucket(string env)
+    {
+        var transactionLog = app.Resources(env, "AWS::S3::Bucket").Single(b => b.Resource.Props()["BucketName"].Text().Contains("transaction-log", StringComparison.Ordinal));
+        var logBucket = app.Resources(env, "AWS::S3::Bucket").Single(b => b.Resource.Props()["BucketName"].Text().Contains("alb-logs", StringComparison.Ordinal));
+        var logging = transactionLog.Resource.Props()["LoggingConfiguration"]!;
+        Assert.Equal(logBucket.Id, logging["DestinationBucketName"]!["Ref"].Str());
+        Assert.Equal("s3/transaction-log/", logging["LogFilePrefix"].Str());
+        // S3 can deliver only under a bucket policy (the log bucket has ACLs disabled), for this source bucket and prefix only.
+        var policy = app.One(env, "AWS::S3::BucketPolicy", p => p.Props()["Bucket"]!["Ref"]?.Str() == logBucket.Id).Props();
+        var delivery = Assert.Single(policy["PolicyDocument"]!["Statement"].Items(), s => s["Principal"]!["Service"]?.Text() == "\"logging.s3.amazonaws.com\"");
+        Assert.Equal("s3:PutObject", delivery["Action"].Str());
+        Assert.EndsWith("/s3/transaction-log/*\"]]}", delivery["Resource"].Text(), StringComparison.Ordinal);
+        Assert.Equal($"{{\"Fn::GetAtt\":[\"{transactionLog.Id}\",\"Arn\"]}}", delivery["Condition"]!["ArnLike"]!["aws:SourceArn"].Text());
+        Assert.Null(logBucket.Resource.Props()["AccessControl"]);
+        // The server access logs expire with the environment's log retention, like the ALB's.
+        var expiry = Assert.Single(logBucket.Resource.Props()["LifecycleConfiguration"]!["Rules"].Items(), r => r["Prefix"].Str() == "s3/");
+        Assert.Equal(app.Stage(env).Config.LogRetentionDays, expiry["ExpirationInDays"].Number());
     }
 
     [Theory]

@@ -44,7 +44,7 @@ public sealed class OutputsAndAspectTests(SynthesizedEnvironments app)
     [Theory]
     [InlineData("nodejs20.x", true)]
     [InlineData("nodejs18.x", true)]
-    [InlineData("nodejs22.x", false)]
+    [InlineData("nodejs22.x", true)]
     [InlineData("nodejs24.x", false)]
     [InlineData("python3.12", false)]
     [InlineData(null, false)]

@@ -62,7 +62,7 @@ public sealed class RequirementAuditTests(SynthesizedEnvironments app)
     {
         // ECR rejects a tagStatus=tagged rule without tagPrefixList/tagPatternList at deploy time.
         var policy = app.One(env, "AWS::ECR::Repository").Props()["LifecyclePolicy"]!["LifecyclePolicyText"].Str();
-        var tagged = JsonNode.Parse(policy)!["rules"].Items().Single(r => r["selection"]!["tagStatus"].Str() == "tagged");
+        var tagged = JsonNode.Parse(policy)!["rules"].Items().Single(r => r["selection"]!["tagStatus"].Str() == "tagged" && r["selection"]!["tagPatternList"] is not null);
         Assert.Equal(["*"], tagged["selection"]!["tagPatternList"].Items().Select(t => t.Str()));
         Assert.Equal("expire", tagged["action"]!["type"].Str());
         var untagged = JsonNode.Parse(policy)!["rules"].Items().Single(r => r["selection"]!["tagStatus"].Str() == "untagged");

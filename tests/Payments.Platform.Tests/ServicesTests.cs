@@ -187,6 +187,24 @@ public sealed class ServicesTests(SynthesizedEnvironments app)
     }
 
     [Theory]
+    [MemberData(nameof(Environments))]
+    public void The_worker_writes_the_transaction_log_with_exact_s3_and_kms_actions(string env)
+    {
+        var statements = app.Resources(env, "AWS::IAM::Policy")
+            .Select(p => p.Resource.Props())
+            .Single(p => p["Roles"].Text().Contains("WorkerTaskRole", StringComparison.Ordinal))["PolicyDocument"]!["Statement"].Items()
+            .ToList();
+        JsonNode Statement(string sid) => statements.Single(s => s["Sid"] is not null && s["Sid"].Str() == sid);
+        List<string> Actions(string sid) => Statement(sid)["Action"].Items().Select(a => a.Str()).Order().ToList();
+        Assert.Equal(["s3:AbortMultipartUpload", "s3:PutObject"], Actions("WriteTransactionLog"));
+        Assert.Contains("/transaction-log/*", Statement("WriteTransactionLog")["Resource"].Text(), StringComparison.Ordinal);
+        Assert.Equal(["kms:Decrypt", "kms:GenerateDataKey"], Actions("EncryptTransactionLog"));
+        Assert.Equal(app.KeyArnReference(env), Statement("EncryptTransactionLog")["Resource"]!.ToJsonString());
+        // No wildcard action anywhere in the worker's task policy (cdk-nag AwsSolutions-IAM5).
+        Assert.DoesNotContain(statements.SelectMany(s => s["Action"] is JsonArray list ? list.Select(a => a.Str()) : [s["Action"].Str()]), a => a.Contains('*', StringComparison.Ordinal));
+    }
+
+    [Theory]
     [InlineData("dev", true)]
     [InlineData("staging", true)]
     [InlineData("prod", false)]
@@ -225,5 +243,28 @@ public sealed class ServicesTests(SynthesizedEnvironments app)
         Assert.Equal("src/Payments.Api/Dockerfile", dockerImage["source"]!["dockerFile"].Str());
         Assert.Equal(app.Settings.RepositoryRoot, dockerImage["source"]!["directory"].Str());
         Assert.True(File.Exists(Path.Combine(app.Settings.RepositoryRoot, "src/Payments.Api/Hosting/ServiceContract.cs")));
+    }
+
+    [Theory]
+    [MemberData(nameof(Environments))]
+    public void Both_execution_roles_may_pull_release_images_from_the_environment_repository(string env)
+    {
+        // Releases render payments-<env>/api:<commit> into both task definitions, also when this synth ran
+        // the bootstrap image from CDK's asset repository (no -c imageTag).
+        var template = app.PlatformJson[env];
+        var evaluation = new PolicyEvaluation(SynthesizedEnvironments.TestAccount, SynthesizedEnvironments.TestRegion);
+        var repository = $"${{GetAtt:{app.Resources(env, "AWS::ECR::Repository").Single().Id}.Arn}}";
+        Assert.Null(app.Stage(env).Config.ImageTag);
+        foreach (var service in new[] { "api", "worker" })
+        {
+            var role = app.Resources(env, "AWS::IAM::Role").Single(r => r.Resource.Props()["RoleName"].Str() == $"payments-{env}-{service}-execution").Id;
+            var statements = PolicyEvaluation.IdentityStatements(template, role);
+            foreach (var action in new[] { "ecr:BatchCheckLayerAvailability", "ecr:GetDownloadUrlForLayer", "ecr:BatchGetImage" })
+            {
+                Assert.True(evaluation.Allows(statements, new PolicyRequest(action, repository)), $"{env} {service} execution role may not {action} on {repository}");
+            }
+            Assert.True(evaluation.Allows(statements, new PolicyRequest("ecr:GetAuthorizationToken", "*")), $"{env} {service}: ecr:GetAuthorizationToken");
+            Assert.False(evaluation.Allows(statements, new PolicyRequest("ecr:PutImage", repository)), $"{env} {service} execution role may push");
+        }
     }
 }

@@ -6,12 +6,14 @@ namespace Payments.Platform.Aspects;
 /// <summary>
 /// Raises every Node.js Lambda runtime below <see cref="Minimum"/> to it, CDK's own
 /// custom-resource providers included: CDK 2.160 synthesizes those (S3 auto-delete, ECR
-/// empty-on-delete) with <c>nodejs20.x</c>, whose function creation AWS is blocking.
+/// empty-on-delete) with <c>nodejs20.x</c>, whose function creation AWS is blocking. The floor is
+/// the newest Node.js Lambda runtime (cdk-nag AwsSolutions-L1), so no function starts out on one
+/// already counting down to deprecation.
 /// </summary>
 public sealed class NodeRuntimeFloor : IResourceFixup
 {
-    public const string Minimum = "nodejs22.x";
-    private const int MinimumMajor = 22;
+    public const string Minimum = "nodejs24.x";
+    private const int MinimumMajor = 24;
 
     public void Fix(CfnResource resource)
     {

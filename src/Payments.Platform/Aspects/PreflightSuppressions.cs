@@ -13,6 +13,7 @@ public static class PreflightSuppressions
     public const string RetainedFixedName = "PF604";
     public const string HttpWithoutRedirect = "PF807";
     public const string NatCostOutsideProduction = "PF901";
+    public const string MustExistFirst = "PF701";
 
     public static void Suppress(CfnResource resource, string ruleId, string reason)
     {

@@ -37,13 +37,43 @@ public sealed class Alerting : Construct
             MasterKey = key,
         });
         DenyPublishWithoutTls(topic, "DenyPublishWithoutTls");
+        AllowAlarmsToPublish(topic, "AllowCloudWatchAlarms");
         return topic;
     }
 
     /// <summary>
+    /// Lets this account's CloudWatch alarms publish. A topic policy replaces SNS's default one, which is the
+    /// only thing that admitted alarms; without this statement every alarm action is silently dropped.
+    /// </summary>
+    public static void AllowAlarmsToPublish(Topic topic, string sid)
+    {
+        ArgumentNullException.ThrowIfNull(topic);
+        var stack = Amazon.CDK.Stack.Of(topic);
+        topic.AddToResourcePolicy(new PolicyStatement(new PolicyStatementProps
+        {
+            Sid = sid,
+            Effect = Effect.ALLOW,
+            Principals = [new ServicePrincipal("cloudwatch.amazonaws.com")],
+            Actions = ["sns:Publish"],
+            Resources = [topic.TopicArn],
+            Conditions = AlarmSourceConditions(stack),
+        }));
+    }
+
+    /// <summary>Confused-deputy guard for the CloudWatch service principal: only alarms of this account and region.</summary>
+    public static Dictionary<string, object> AlarmSourceConditions(Amazon.CDK.Stack stack)
+    {
+        ArgumentNullException.ThrowIfNull(stack);
+        return new Dictionary<string, object>
+        {
+            ["StringEquals"] = new Dictionary<string, object> { ["aws:SourceAccount"] = stack.Account },
+            ["ArnLike"] = new Dictionary<string, object> { ["aws:SourceArn"] = $"arn:{stack.Partition}:cloudwatch:{stack.Region}:{stack.Account}:alarm:*" },
+        };
+    }
+
+    /// <summary>
     /// Adds the statement denying <c>sns:Publish</c> without TLS. CDK 2.160's EnforceSSL only materialises
-    /// once some other statement creates a topic policy; the operations topic gets none (alarms publish
-    /// without one), so the statement is explicit.
+    /// once some other statement creates a topic policy, so the statement is explicit.
     /// </summary>
     public static void DenyPublishWithoutTls(Topic topic, string sid)
     {

@@ -24,6 +24,11 @@ public sealed class Edge : Construct
 {
     public const int HttpPort = 80;
     public const int HttpsPort = 443;
+
+    /// <summary>Prefix of <see cref="AccessLogBucket"/> under which S3 server access logs are delivered (the ALB's go under alb/).</summary>
+    public const string ServerAccessLogPrefix = "s3/";
+
+    private const string S3ServerAccessLogsUseBucketPolicy = "@aws-cdk/aws-s3:serverAccessLogsUseBucketPolicy";
     public static readonly Duration DeregistrationDelay = Duration.Seconds(30);
 
     public ApplicationLoadBalancer LoadBalancer { get; }
@@ -39,6 +44,9 @@ public sealed class Edge : Construct
     public Edge(Construct scope, string id, EdgeProps props) : base(scope, id)
     {
         ArgumentNullException.ThrowIfNull(props);
+        // S3 delivers server access logs into AccessLogs under a bucket policy (CDK's recommended flag):
+        // the bucket has ACLs disabled (BucketOwnerEnforced), so the legacy LogDeliveryWrite ACL cannot apply.
+        Node.SetContext(S3ServerAccessLogsUseBucketPolicy, true);
         var env = props.Environment;
         Https = env.CertificateArn is not null;
         var protocol = Https ? ApplicationProtocol.HTTPS : ApplicationProtocol.HTTP;
@@ -92,6 +100,14 @@ public sealed class Edge : Construct
                     Expiration = Duration.Days(env.LogRetentionDays),
                     NoncurrentVersionExpiration = Duration.Days(7),
                 },
+                new Amazon.CDK.AWS.S3.LifecycleRule
+                {
+                    Id = "expire-server-access-logs",
+                    Enabled = true,
+                    Prefix = ServerAccessLogPrefix,
+                    Expiration = Duration.Days(env.LogRetentionDays),
+                    NoncurrentVersionExpiration = Duration.Days(7),
+                },
             ],
         });
 
@@ -132,7 +148,8 @@ public sealed class Edge : Construct
         if (!Https && env.RequiresCertificate)
         {
             Annotations.Of(this).AddWarningV2("payments:edge:no-certificate",
-                $"{env.Name} has no certificate: the ALB serves plain HTTP. Deploy prod with -c certificateArn:{env.Name}=<ACM certificate ARN>.");
+                $"REVIEW ONLY: {env.Name} has no certificate, so this template serves plain HTTP and cannot be deployed. " +
+                $"A synth for deployment (-c deploy=true, the pipeline) fails until certificateArn:{env.Name} and testTlsHost:{env.Name} are set in cdk.json's context.");
             Aspects.PreflightSuppressions.Suppress((CfnResource)ProdListener.Node.DefaultChild!, Aspects.PreflightSuppressions.HttpWithoutRedirect,
                 $"synthesized without certificateArn:{env.Name} (CI has no certificate); with one the listener is HTTPS and port 80 redirects (EdgeTests)");
         }

@@ -50,22 +50,24 @@ public sealed class EncryptionKeys : Construct
             },
         }));
 
-        // SNS (alarms publish through CloudWatch), EventBridge and S3 server access/ALB logs use the key
-        // as a service, not through a role of ours.
+        // The topics are encrypted with this key: SNS encrypts what a service publishes with the key as that
+        // service, so alarms and EventBridge rules need it in the key policy as well as in the topic policy.
         Key.AddToResourcePolicy(new PolicyStatement(new PolicyStatementProps
         {
-            Sid = "AllowAwsServicesPublishingToEncryptedTopics",
-            Principals =
-            [
-                new ServicePrincipal("cloudwatch.amazonaws.com"),
-                new ServicePrincipal("events.amazonaws.com"),
-            ],
+            Sid = "AllowCloudWatchAlarmsToPublishToEncryptedTopics",
+            Principals = [new ServicePrincipal("cloudwatch.amazonaws.com")],
             Actions = ["kms:Decrypt", "kms:GenerateDataKey*"],
             Resources = ["*"],
-            Conditions = new Dictionary<string, object>
-            {
-                ["StringEquals"] = new Dictionary<string, object> { ["aws:SourceAccount"] = stack.Account },
-            },
+            Conditions = Alerting.AlarmSourceConditions(stack),
+        }));
+        // No source conditions for EventBridge: its KMS requests carry neither aws:SourceAccount nor
+        // aws:SourceArn (SNS developer guide), so such a condition would drop every event.
+        Key.AddToResourcePolicy(new PolicyStatement(new PolicyStatementProps
+        {
+            Sid = "AllowEventBridgeToPublishToEncryptedTopics",
+            Principals = [new ServicePrincipal("events.amazonaws.com")],
+            Actions = ["kms:Decrypt", "kms:GenerateDataKey*"],
+            Resources = ["*"],
         }));
     }
 }

@@ -21,6 +21,16 @@ public sealed class ImageRepository : Construct
     public const int KeepTaggedImages = 10;
     public const int UntaggedExpiryDays = 7;
 
+    /// <summary>
+    /// Prefix of the extra tag a release puts on an image once it is deployed (<c>deployed-&lt;commit&gt;</c>).
+    /// Every build pushes to every environment's repository before approval, so without it the image prod
+    /// runs would fall out of the last <see cref="KeepTaggedImages"/> builds.
+    /// </summary>
+    public const string DeployedTagPrefix = "deployed-";
+
+    /// <summary>Deployed images kept: the rollback history of the environment.</summary>
+    public const int KeepDeployedImages = 100;
+
     public Repository Repository { get; }
 
     /// <summary>The repository's fixed name; the pipeline pushes release images to it by name.</summary>
@@ -39,19 +49,29 @@ public sealed class ImageRepository : Construct
             EncryptionKey = props.Key,
             EmptyOnDelete = env.DestroyOnDelete,
             RemovalPolicy = env.DataRemovalPolicy,
+            // ECR applies the rules by priority and an image selected by a rule can never be expired by a
+            // later one: deployed images are selected first, so the build-count rule never reaches them.
             LifecycleRules =
             [
                 new LifecycleRule
                 {
                     RulePriority = 1,
+                    Description = $"Keep the last {KeepDeployedImages} deployed images ({DeployedTagPrefix}<commit>)",
+                    TagStatus = TagStatus.TAGGED,
+                    TagPrefixList = [DeployedTagPrefix],
+                    MaxImageCount = KeepDeployedImages,
+                },
+                new LifecycleRule
+                {
+                    RulePriority = 2,
                     Description = $"Expire untagged images after {UntaggedExpiryDays} days",
                     TagStatus = TagStatus.UNTAGGED,
                     MaxImageAge = Duration.Days(UntaggedExpiryDays),
                 },
                 new LifecycleRule
                 {
-                    RulePriority = 2,
-                    Description = $"Keep the last {KeepTaggedImages} tagged images",
+                    RulePriority = 3,
+                    Description = $"Keep the last {KeepTaggedImages} other tagged images (builds not deployed)",
                     TagStatus = TagStatus.TAGGED,
                     TagPatternList = ["*"],
                     MaxImageCount = KeepTaggedImages,

@@ -218,7 +218,25 @@ public sealed class Services : Construct
             ["Payments__TransactionLog__Prefix"] = TransactionLogBucket.ObjectPrefix,
         };
         AddContainer(WorkerTaskDefinition, WorkerContainerName, ServiceContract.WorkerRole, WorkerLogGroup, workerEnvironment, databaseSecrets, withPort: false);
-        props.TransactionLog.Bucket.GrantPut(WorkerTaskRole, $"{TransactionLogBucket.ObjectPrefix}*");
+        // Exactly what the relay's PutObject of an SSE-KMS object needs: Bucket.GrantPut would add
+        // legal-hold, retention and tagging writes and the key's ReEncrypt*/GenerateDataKey* wildcards.
+        WorkerTaskRole.AddToPrincipalPolicy(new PolicyStatement(new PolicyStatementProps
+        {
+            Sid = "WriteTransactionLog",
+            Actions = ["s3:PutObject", "s3:AbortMultipartUpload"],
+            Resources = [props.TransactionLog.Bucket.ArnForObjects($"{TransactionLogBucket.ObjectPrefix}*")],
+        }));
+        WorkerTaskRole.AddToPrincipalPolicy(new PolicyStatement(new PolicyStatementProps
+        {
+            Sid = "EncryptTransactionLog",
+            Actions = ["kms:GenerateDataKey", "kms:Decrypt"],
+            Resources = [props.Key.KeyArn],
+        }));
+        // Releases point both task definitions at <repository>:<commit> whatever image this synth used (the
+        // bootstrap asset or -c imageTag), so both execution roles may always pull from the environment's
+        // repository. No key grant: ECR decrypts layers through its own grant on the repository's key.
+        props.Images.Repository.GrantPull(ApiExecutionRole);
+        props.Images.Repository.GrantPull(WorkerExecutionRole);
 
         Worker = new FargateService(this, "Worker", new FargateServiceProps
         {
@@ -243,6 +261,25 @@ public sealed class Services : Construct
             PropagateTags = PropagatedTagSource.SERVICE,
             EnableECSManagedTags = true,
         });
+        SuppressReleaseImageMustExist(env);
+    }
+
+    /// <summary>
+    /// With <see cref="EnvironmentConfig.ImageTag"/> the task definitions run an image of the environment's own
+    /// repository, which this stack creates empty (PF701). The pipeline deploys such an assembly only after its
+    /// Image action pushed and scanned that tag, and its Infrastructure action checks the assembly against it.
+    /// </summary>
+    private void SuppressReleaseImageMustExist(EnvironmentConfig env)
+    {
+        if (env.ImageTag is null)
+        {
+            return;
+        }
+        foreach (var taskDefinition in new[] { ApiTaskDefinition, WorkerTaskDefinition })
+        {
+            Aspects.PreflightSuppressions.Suppress((CfnResource)taskDefinition.Node.DefaultChild!, Aspects.PreflightSuppressions.MustExistFirst,
+                $"image tag {env.ImageTag} is pushed to {ImageRepository.NameFor(env)} and scanned by the pipeline's Image action before the Infrastructure action deploys this assembly (buildspecs/scripts/build-image.sh, assembly-image.js); the first deploy of an environment is by hand without imageTag (docs/runbook.md)");
+        }
     }
 
     private static Dictionary<string, EcsSecret> DatabaseSecrets(Database database) => new()

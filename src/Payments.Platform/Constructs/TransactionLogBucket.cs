@@ -10,6 +10,9 @@ public sealed record TransactionLogBucketProps
 {
     public required EnvironmentConfig Environment { get; init; }
     public required IKey Key { get; init; }
+
+    /// <summary>The environment's SSE-S3 log bucket that receives this bucket's S3 server access logs.</summary>
+    public required IBucket AccessLogs { get; init; }
 }
 
 /// <summary>Where the worker's relay exports the transaction log (JSON Lines objects).</summary>
@@ -17,6 +20,9 @@ public sealed class TransactionLogBucket : Construct
 {
     /// <summary>Key prefix the relay writes under; the lifecycle rule applies to it.</summary>
     public const string ObjectPrefix = "transaction-log/";
+
+    /// <summary>Where in <see cref="TransactionLogBucketProps.AccessLogs"/> its server access logs go.</summary>
+    public const string AccessLogPrefix = Edge.ServerAccessLogPrefix + "transaction-log/";
 
     public Bucket Bucket { get; }
 
@@ -34,6 +40,9 @@ public sealed class TransactionLogBucket : Construct
             ObjectOwnership = ObjectOwnership.BUCKET_OWNER_ENFORCED,
             EnforceSSL = true,
             Versioned = true,
+            // Who read or wrote which payment record, request by request: the audit trail of the audit trail.
+            ServerAccessLogsBucket = props.AccessLogs,
+            ServerAccessLogsPrefix = AccessLogPrefix,
             AutoDeleteObjects = env.DestroyOnDelete,
             RemovalPolicy = env.DataRemovalPolicy,
             LifecycleRules =

@@ -1,4 +1,6 @@
+using System.Text.Json;
 using Amazon.CDK;
+using Amazon.CDK.AWS.ECS;
 using Payments.Platform.Aspects;
 using Payments.Platform.Seams;
 
@@ -15,6 +17,8 @@ public static class DeliveryComposition
 {
     public const string PipelineStackId = "Delivery";
     public const string PipelineStackName = "payments-delivery";
+
+    private static readonly JsonSerializerOptions ResolvedJson = new() { PropertyNameCaseInsensitive = true };
 
     public static DeliveryResult Add(App app, IReadOnlyList<ApiDeploymentSeam> seams, DeliverySettings? settings = null)
     {
@@ -63,6 +67,7 @@ public static class DeliveryComposition
                 TaskFamily = seam.TaskDefinitionFamily,
                 PlatformStackName = seam.Stack.StackName,
                 ContainerName = seam.ContainerName,
+                ApiCapacityProviders = CapacityProvidersOf(seam.Service),
             });
         }
 
@@ -78,7 +83,22 @@ public static class DeliveryComposition
         Tags.Of(pipeline).Add("payments:system", "payments");
         Tags.Of(pipeline).Add("payments:component", "delivery");
         // The pipeline stack is complete here: one pass instead of an aspect (see ResourceFixups).
-        ResourceFixups.Apply(pipeline, new NodeRuntimeFloor());
+        ResourceFixups.Apply(pipeline, new NodeRuntimeFloor(), NagSuppressions.ForDelivery(pipeline));
         return new DeliveryResult(deployments, pipeline);
+    }
+
+    /// <summary>The strategy exactly as the service resource declares it, so the appspec cannot drift from the table.</summary>
+    private static List<CapacityProviderShare> CapacityProvidersOf(IBaseService service)
+    {
+        var cfn = (CfnService)service.Node.DefaultChild!;
+        // Resolved L1 structs keep jsii's camelCase names (capacityProvider, base, weight).
+        var resolved = cfn.CapacityProviderStrategy is { } strategy
+            ? JsonSerializer.Deserialize<List<CapacityProviderShare>>(JsonSerializer.Serialize(Stack.Of(service).Resolve(strategy)), ResolvedJson)
+            : null;
+        if (resolved is null || resolved.Count == 0 || resolved.Any(share => string.IsNullOrEmpty(share.CapacityProvider)))
+        {
+            throw new ArgumentException($"the api service {service.Node.Path} declares no complete capacity-provider strategy; the release appspec needs one");
+        }
+        return resolved;
     }
 }

@@ -162,6 +162,7 @@ public sealed class DeliveryNotifications : Construct
     {
         var topic = new Topic(this, id, new TopicProps { DisplayName = displayName, MasterKey = key });
         Constructs.Alerting.DenyPublishWithoutTls(topic, "DenyInsecureTransport");
+        Constructs.Alerting.AllowAlarmsToPublish(topic, "AllowCloudWatchAlarms");
         return topic;
     }
 

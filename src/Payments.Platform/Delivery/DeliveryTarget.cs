@@ -26,4 +26,14 @@ public sealed record DeliveryTarget
 
     /// <summary>The api container that the load balancer targets.</summary>
     public required string ContainerName { get; init; }
+
+    /// <summary>
+    /// The api service's capacity-provider strategy as synthesized (FARGATE base, FARGATE_SPOT weight from the
+    /// environment table). Every release's appspec repeats it: CodeDeploy creates the replacement task set
+    /// from the appspec, not from the service.
+    /// </summary>
+    public required IReadOnlyList<CapacityProviderShare> ApiCapacityProviders { get; init; }
 }
+
+/// <summary>One item of a capacity-provider strategy, in CloudFormation's and the appspec's terms.</summary>
+public sealed record CapacityProviderShare(string CapacityProvider, int? Base, int? Weight);

@@ -14,7 +14,7 @@ public static class LambdaSource
 {
     /// <summary>
     /// The runtime of these inline functions: the Node.js floor every Lambda of the app is held to, named
-    /// because CDK 2.160 predates Runtime.NODEJS_22_X and nodejs20.x is deprecated (known-facts).
+    /// because CDK 2.160 predates Runtime.NODEJS_24_X and nodejs20.x is deprecated (known-facts).
     /// </summary>
     public static Runtime NodeRuntime() =>
         new(NodeRuntimeFloor.Minimum, RuntimeFamily.NODEJS, new LambdaRuntimeProps { SupportsInlineCode = true });

@@ -26,14 +26,26 @@ public sealed class PipelineStackProps : StackProps
 
 /// <summary>
 /// The release pipeline (CodePipeline V2): source (S3 via EventBridge, or GitHub via a CodeStar
-/// connection) → build (test ∥ vulnerability scan, then image + release files) → per environment:
-/// infrastructure (cdk deploy of the checked cloud assembly, guarded) then CodeDeploy blue/green, with a
-/// manual approval before prod. The pipeline is not self-mutating: it is deployed by hand (see docs/delivery.md).
+/// connection) → build (test ∥ vulnerability scan, then the image: built once, pushed, scanned and gated)
+/// → per environment: Infrastructure (cdk deploy of the checked cloud assembly, synthesized with this
+/// commit's image tag: CloudFormation rolls the worker), Release (the api's release files rendered from
+/// the revision that deploy registered, and the image's promotion tag), BlueGreen (CodeDeploy), with a
+/// manual approval before prod. Every action after the Build stage consumes the Image action's artifact,
+/// which exists only when the image scan passed. The pipeline is not self-mutating: it is deployed by
+/// hand (see docs/delivery.md).
 /// </summary>
 public sealed class PipelineStack : Stack
 {
     public const string SourceArtifactName = "source";
     public const string SynthArtifactName = "synth";
+
+    /// <summary>The Image action's output (<c>image.json</c>: tag, digest), written after the scan gate.</summary>
+    public const string ImageArtifactName = "image";
+
+    /// <summary>Run order of the actions in each <c>Deploy-&lt;env&gt;</c> stage; a later action (e.g. a verification) takes a higher one.</summary>
+    public const int InfrastructureRunOrder = 1;
+    public const int ReleaseRunOrder = 2;
+    public const int BlueGreenRunOrder = 3;
     public const string ImagePlaceholder = "IMAGE1_NAME";
     private static readonly string[] BootstrapRoles = ["deploy", "file-publishing", "image-publishing", "lookup"];
 
@@ -45,6 +57,7 @@ public sealed class PipelineStack : Stack
     public PipelineProject ScanProject { get; }
     public PipelineProject ImageProject { get; }
     public PipelineProject InfraProject { get; }
+    public PipelineProject ReleaseProject { get; }
     public DeliveryNotifications Notifications { get; }
 
     public static string ReleaseArtifactName(string environment) => $"release_{environment}";
@@ -72,12 +85,18 @@ public sealed class PipelineStack : Stack
             SourceBucket = SecureBucket("Source", versioned: true, eventBridge: true, expireAfterDays: null);
         }
 
-        TestProject = Project("Test", "buildspecs/test.yml", ComputeType.MEDIUM, privileged: false, Cache.Bucket(ArtifactBucket, new BucketCacheOptions { Prefix = "cache/test" }));
+        // The Test action's synth is the one the pipeline deploys: it must fail when production configuration is missing.
+        TestProject = Project("Test", "buildspecs/test.yml", ComputeType.MEDIUM, privileged: false, Cache.Bucket(ArtifactBucket, new BucketCacheOptions { Prefix = "cache/test" }),
+            new Dictionary<string, IBuildEnvironmentVariable> { [Environments.PlatformSettings.DeployVariable] = Plain("true") });
         ScanProject = Project("Scan", "buildspecs/scan.yml", ComputeType.SMALL, privileged: false, Cache.Bucket(ArtifactBucket, new BucketCacheOptions { Prefix = "cache/scan" }));
         ImageProject = Project("Image", "buildspecs/image.yml", ComputeType.MEDIUM, privileged: true, Cache.Local(LocalCacheMode.DOCKER_LAYER, LocalCacheMode.CUSTOM),
-            ImageEnvironment(props.Targets, containerNames[0]));
+            ImageEnvironment(props.Targets));
         InfraProject = Project("Infra", "buildspecs/infra.yml", ComputeType.SMALL, privileged: true, Cache.Bucket(ArtifactBucket, new BucketCacheOptions { Prefix = "cache/infra" }));
-        GrantImagePublishing(props.Targets);
+        ReleaseProject = Project("Release", "buildspecs/release.yml", ComputeType.SMALL, privileged: false, Cache.None(),
+            ReleaseEnvironment(containerNames[0]));
+        var repositories = props.Targets.ToDictionary(t => t.Delivery.Name, t => Repository.FromRepositoryName(this, $"{t.Delivery.Name}-Repository", t.RepositoryName));
+        GrantImagePublishing(repositories.Values);
+        GrantReleaseRendering(props.Targets, repositories.Values);
         GrantCdkDeploy();
 
         Pipeline = new Pipeline(this, "Pipeline", new PipelineProps
@@ -91,28 +110,32 @@ public sealed class PipelineStack : Stack
         CfnLintSuppression.IgnoreRedundantRoleDependency((CfnResource)Pipeline.Node.DefaultChild!);
         var source = new Artifact_(SourceArtifactName);
         var synth = new Artifact_(SynthArtifactName);
+        var image = new Artifact_(ImageArtifactName);
         var releases = props.Targets.ToDictionary(t => t.Delivery.Name, t => new Artifact_(ReleaseArtifactName(t.Delivery.Name)));
 
         var (sourceAction, commitId) = SourceAction(props.Settings, source);
+        // GitHub: the commit id comes from the source action; S3: from .source-commit in the bundle.
+        var commitVariables = commitId is null ? null : new Dictionary<string, IBuildEnvironmentVariable>
+        {
+            ["SOURCE_COMMIT_ID"] = new BuildEnvironmentVariable { Value = commitId },
+        };
         Pipeline.AddStage(new StageOptions { StageName = "Source", Actions = [sourceAction] });
         Pipeline.AddStage(new StageOptions
         {
             StageName = "Build",
             Actions =
             [
-                new CodeBuildAction(new CodeBuildActionProps { ActionName = "Test", Project = TestProject, Input = source, Outputs = [synth], RunOrder = 1 }),
+                // The assembly is synthesized with the commit's image tag (test.yml): what Infrastructure deploys.
+                new CodeBuildAction(new CodeBuildActionProps { ActionName = "Test", Project = TestProject, Input = source, Outputs = [synth], RunOrder = 1, EnvironmentVariables = commitVariables }),
                 new CodeBuildAction(new CodeBuildActionProps { ActionName = "VulnerabilityScan", Project = ScanProject, Input = source, RunOrder = 1 }),
                 new CodeBuildAction(new CodeBuildActionProps
                 {
                     ActionName = "Image",
                     Project = ImageProject,
                     Input = source,
-                    Outputs = [.. releases.Values],
+                    Outputs = [image],
                     RunOrder = 2,
-                    EnvironmentVariables = commitId is null ? null : new Dictionary<string, IBuildEnvironmentVariable>
-                    {
-                        ["SOURCE_COMMIT_ID"] = new BuildEnvironmentVariable { Value = commitId },
-                    },
+                    EnvironmentVariables = commitVariables,
                 }),
             ],
         });
@@ -140,6 +163,7 @@ public sealed class PipelineStack : Stack
                             ActionName = $"Approve-{delivery.Name}",
                             NotificationTopic = Notifications.Approvals,
                             AdditionalInformation = $"Promote this release to {delivery.Name} ({delivery.TrafficShifting}, automatic rollback on alarms)?",
+                            Role = ApprovalRole(delivery.Name),
                         }),
                     ],
                 });
@@ -149,10 +173,15 @@ public sealed class PipelineStack : Stack
             {
                 Application = EcsApplication.FromEcsApplicationName(this, $"{delivery.Name}-Application", delivery.ApplicationName),
                 DeploymentGroupName = delivery.ApiDeploymentGroupName,
+                // The environment's real traffic shifting: the deploy action may read exactly this config
+                // (without it CDK assumes ECSAllAtOnce and staging/prod deployments fail on GetDeploymentConfig).
+                DeploymentConfig = delivery.DeploymentConfig,
             });
             Pipeline.AddStage(new StageOptions
             {
                 StageName = $"Deploy-{delivery.Name}",
+                // Infrastructure → Release → BlueGreen: the release is rendered from the api revision this
+                // execution's infrastructure deploy registered, never from an older one.
                 Actions =
                 [
                     new CodeBuildAction(new CodeBuildActionProps
@@ -160,12 +189,22 @@ public sealed class PipelineStack : Stack
                         ActionName = "Infrastructure",
                         Project = InfraProject,
                         Input = source,
-                        ExtraInputs = [synth],
-                        RunOrder = 1,
+                        ExtraInputs = [synth, image],
+                        RunOrder = InfrastructureRunOrder,
                         EnvironmentVariables = new Dictionary<string, IBuildEnvironmentVariable>
                         {
                             ["ENVIRONMENT"] = new BuildEnvironmentVariable { Value = target.StageName },
                         },
+                    }),
+                    new CodeBuildAction(new CodeBuildActionProps
+                    {
+                        ActionName = "Release",
+                        Project = ReleaseProject,
+                        Input = source,
+                        ExtraInputs = [image],
+                        Outputs = [release],
+                        RunOrder = ReleaseRunOrder,
+                        EnvironmentVariables = ReleaseTargetEnvironment(target),
                     }),
                     new CodeDeployEcsDeployAction(new CodeDeployEcsDeployActionProps
                     {
@@ -174,7 +213,7 @@ public sealed class PipelineStack : Stack
                         TaskDefinitionTemplateFile = release.AtPath("taskdef.json"),
                         AppSpecTemplateFile = release.AtPath("appspec.yaml"),
                         ContainerImageInputs = [new CodeDeployEcsContainerImageInput { Input = release, TaskDefinitionPlaceholder = ImagePlaceholder }],
-                        RunOrder = 2,
+                        RunOrder = BlueGreenRunOrder,
                     }),
                 ],
             });
@@ -232,11 +271,20 @@ public sealed class PipelineStack : Stack
                 ["ArnLike"] = new Dictionary<string, object> { ["kms:EncryptionContext:aws:logs:arn"] = $"arn:{Partition}:logs:{Region}:{Account}:log-group:*" },
             },
         }));
-        // EventBridge rules and CloudWatch alarms publish to the encrypted topics.
+        // CloudWatch alarms and EventBridge rules publish to the encrypted topics (see EncryptionKeys for why
+        // only the alarms' statement carries source conditions).
         key.AddToResourcePolicy(new PolicyStatement(new PolicyStatementProps
         {
-            Sid = "EventsAndAlarmsPublishToTopics",
-            Principals = [new ServicePrincipal("events.amazonaws.com"), new ServicePrincipal("cloudwatch.amazonaws.com")],
+            Sid = "AlarmsPublishToTopics",
+            Principals = [new ServicePrincipal("cloudwatch.amazonaws.com")],
+            Actions = ["kms:Decrypt", "kms:GenerateDataKey*"],
+            Resources = ["*"],
+            Conditions = Constructs.Alerting.AlarmSourceConditions(this),
+        }));
+        key.AddToResourcePolicy(new PolicyStatement(new PolicyStatementProps
+        {
+            Sid = "EventsPublishToTopics",
+            Principals = [new ServicePrincipal("events.amazonaws.com")],
             Actions = ["kms:Decrypt", "kms:GenerateDataKey*"],
             Resources = ["*"],
         }));
@@ -254,6 +302,31 @@ public sealed class PipelineStack : Stack
             },
         }));
         return key;
+    }
+
+    /// <summary>
+    /// The approval action's role (what CDK would generate, made explicit): SNS encrypts the approval message
+    /// with the delivery key as this role, so besides <c>sns:Publish</c> (the action grants it) the role needs
+    /// the key, only through SNS. The key policy delegates to the account, so this identity policy suffices.
+    /// </summary>
+    private Role ApprovalRole(string environment)
+    {
+        var role = new Role(this, $"Approve-{environment}-ActionRole", new RoleProps
+        {
+            AssumedBy = new ArnPrincipal(Pipeline.Role.RoleArn),
+            Description = $"Payments release: the {environment} approval action (notifies the approvals topic)",
+        });
+        role.AddToPrincipalPolicy(new PolicyStatement(new PolicyStatementProps
+        {
+            Sid = "EncryptApprovalNotifications",
+            Actions = ["kms:Decrypt", "kms:GenerateDataKey*"],
+            Resources = [Key.KeyArn],
+            Conditions = new Dictionary<string, object>
+            {
+                ["StringEquals"] = new Dictionary<string, object> { ["kms:ViaService"] = $"sns.{Region}.amazonaws.com" },
+            },
+        }));
+        return role;
     }
 
     private Bucket SecureBucket(string id, bool versioned, bool eventBridge, int? expireAfterDays)
@@ -311,42 +384,72 @@ public sealed class PipelineStack : Stack
         });
     }
 
-    private Dictionary<string, IBuildEnvironmentVariable> ImageEnvironment(IReadOnlyList<DeliveryTarget> targets, string containerName)
+    private Dictionary<string, IBuildEnvironmentVariable> ImageEnvironment(IReadOnlyList<DeliveryTarget> targets)
     {
         var environment = new Dictionary<string, IBuildEnvironmentVariable>
         {
+            // The first environment's repository is where the image is pushed first and scanned.
             ["ENVIRONMENTS"] = Plain(string.Join(' ', targets.Select(t => t.Delivery.Name))),
-            ["CONTAINER_NAME"] = Plain(containerName),
-            ["CONTAINER_PORT"] = Plain(ServiceContract.HttpPort.ToString(System.Globalization.CultureInfo.InvariantCulture)),
             ["AWS_ACCOUNT_ID"] = Plain(Account),
         };
         foreach (var target in targets)
         {
-            var suffix = target.Delivery.Name.ToUpperInvariant();
-            environment[$"ECR_REPOSITORY_{suffix}"] = Plain(target.RepositoryName);
-            environment[$"TASK_FAMILY_{suffix}"] = Plain(target.TaskFamily);
-            environment[$"PLATFORM_STACK_{suffix}"] = Plain(target.PlatformStackName);
-            environment[$"HOOK_FUNCTION_{suffix}"] = Plain(target.Delivery.PreTrafficHookFunctionName);
+            environment[$"ECR_REPOSITORY_{target.Delivery.Name.ToUpperInvariant()}"] = Plain(target.RepositoryName);
         }
         return environment;
     }
 
+    private Dictionary<string, IBuildEnvironmentVariable> ReleaseEnvironment(string containerName) => new()
+    {
+        ["CONTAINER_NAME"] = Plain(containerName),
+        ["CONTAINER_PORT"] = Plain(ServiceContract.HttpPort.ToString(System.Globalization.CultureInfo.InvariantCulture)),
+        ["AWS_ACCOUNT_ID"] = Plain(Account),
+    };
+
+    /// <summary>What the Release action of one environment reads (release-environment.sh).</summary>
+    private static Dictionary<string, IBuildEnvironmentVariable> ReleaseTargetEnvironment(DeliveryTarget target) => new()
+    {
+        ["ENVIRONMENT"] = Plain(target.Delivery.Name),
+        ["ECR_REPOSITORY"] = Plain(target.RepositoryName),
+        ["TASK_FAMILY"] = Plain(target.TaskFamily),
+        ["PLATFORM_STACK"] = Plain(target.PlatformStackName),
+        ["HOOK_FUNCTION"] = Plain(target.Delivery.PreTrafficHookFunctionName),
+        ["CAPACITY_PROVIDER_STRATEGY"] = Plain(System.Text.Json.JsonSerializer.Serialize(target.ApiCapacityProviders, StrategyJson)),
+    };
+
+    private static readonly System.Text.Json.JsonSerializerOptions StrategyJson = new()
+    {
+        DefaultIgnoreCondition = System.Text.Json.Serialization.JsonIgnoreCondition.WhenWritingNull,
+    };
+
     private static BuildEnvironmentVariable Plain(string value) => new() { Type = BuildEnvironmentVariableType.PLAINTEXT, Value = value };
 
-    private void GrantImagePublishing(IReadOnlyList<DeliveryTarget> targets)
+    private void GrantImagePublishing(IEnumerable<IRepository> repositories)
     {
-        foreach (var target in targets)
+        foreach (var repository in repositories)
         {
-            Repository.FromRepositoryName(this, $"{target.Delivery.Name}-Repository", target.RepositoryName).GrantPullPush(ImageProject);
+            repository.GrantPullPush(ImageProject);
+            // DescribeImages: whether the commit's tag exists (build-image.sh stops on any error but
+            // ImageNotFoundException); the scan findings gate the release.
+            repository.Grant(ImageProject, "ecr:DescribeImages", "ecr:DescribeImageScanFindings");
         }
-        ImageProject.AddToRolePolicy(new PolicyStatement(new PolicyStatementProps
+    }
+
+    private void GrantReleaseRendering(IReadOnlyList<DeliveryTarget> targets, IEnumerable<IRepository> repositories)
+    {
+        foreach (var repository in repositories)
+        {
+            // The promotion tag: describe both tags, read the manifest, put it again under deployed-<commit>.
+            repository.Grant(ReleaseProject, "ecr:DescribeImages", "ecr:BatchGetImage", "ecr:PutImage");
+        }
+        ReleaseProject.AddToRolePolicy(new PolicyStatement(new PolicyStatementProps
         {
             Sid = "ReadLiveTaskDefinitions",
             // DescribeTaskDefinition supports no resource-level permissions.
             Actions = ["ecs:DescribeTaskDefinition"],
             Resources = ["*"],
         }));
-        ImageProject.AddToRolePolicy(new PolicyStatement(new PolicyStatementProps
+        ReleaseProject.AddToRolePolicy(new PolicyStatement(new PolicyStatementProps
         {
             Sid = "ReadPlatformStackOutputs",
             // The api task-definition revision CloudFormation manages (output ApiTaskDefinitionArn).

@@ -16,6 +16,14 @@ public sealed record PlatformSettings
     public IReadOnlyList<string>? Environments { get; init; }
 
     public bool VpcInterfaceEndpoints { get; init; }
+
+    /// <summary>
+    /// This synth produces what will be deployed (<c>cdk deploy -c deploy=true</c>, the pipeline's Test action):
+    /// configuration an environment needs (prod's certificate) must then be present, or synth fails. Off, a
+    /// review synth or the test command goes on with a warning.
+    /// </summary>
+    public bool ForDeployment { get; init; }
+
     public string? ImageTag { get; init; }
     public IReadOnlyDictionary<string, string> CertificateArns { get; init; } = new Dictionary<string, string>();
 
@@ -39,10 +47,17 @@ public sealed record PlatformSettings
     public string? CertificateArn(string environment) =>
         CertificateArns.TryGetValue(environment, out var arn) && !string.IsNullOrWhiteSpace(arn) ? arn : null;
 
+    /// <summary>Context key marking a synth for deployment (<see cref="ForDeployment"/>).</summary>
+    public const string DeployContextKey = "deploy";
+
+    /// <summary>Environment variable with the same meaning as <see cref="DeployContextKey"/>, for synths the CDK CLI runs without <c>-c</c> (the pipeline's test command).</summary>
+    public const string DeployVariable = "PAYMENTS_DEPLOY";
+
     /// <summary>
     /// Context keys: <c>account</c>, <c>region</c>, <c>availabilityZones</c> (comma-separated),
     /// <c>environments</c> (comma-separated), <c>vpcInterfaceEndpoints</c> (true/false),
-    /// <c>imageTag</c>, <c>imageAssetHash</c>, <c>certificateArn:&lt;env&gt;</c>.
+    /// <c>imageTag</c>, <c>imageAssetHash</c>, <c>certificateArn:&lt;env&gt;</c>, <c>deploy</c> (true/false,
+    /// else the <c>PAYMENTS_DEPLOY</c> variable).
     /// </summary>
     public static PlatformSettings FromContext(Func<string, string?> context, Func<string, string?> environmentVariable)
     {
@@ -61,6 +76,11 @@ public sealed record PlatformSettings
         {
             throw new ArgumentException($"vpcInterfaceEndpoints must be true or false, got '{endpoints}'");
         }
+        var deploy = NonEmpty(context(DeployContextKey)) ?? NonEmpty(environmentVariable(DeployVariable));
+        if (deploy is not null && !bool.TryParse(deploy, out _))
+        {
+            throw new ArgumentException($"{DeployContextKey} ({DeployVariable}) must be true or false, got '{deploy}'");
+        }
         var account = NonEmpty(context("account")) ?? NonEmpty(environmentVariable("CDK_DEFAULT_ACCOUNT"));
         if (account is not null && (account.Length != 12 || !account.All(char.IsAsciiDigit)))
         {
@@ -73,6 +93,7 @@ public sealed record PlatformSettings
             AvailabilityZones = List(context("availabilityZones")),
             Environments = List(context("environments")),
             VpcInterfaceEndpoints = endpoints is not null && bool.Parse(endpoints),
+            ForDeployment = deploy is not null && bool.Parse(deploy),
             ImageTag = NonEmpty(context("imageTag")),
             ImageAssetHash = NonEmpty(context("imageAssetHash")) ?? NonEmpty(environmentVariable("PAYMENTS_IMAGE_ASSET_HASH")) ?? DefaultImageAssetHash,
             CertificateArns = certificates,

@@ -37,9 +37,9 @@ public sealed class PlatformStack : Stack
         Network = new Network(this, "Network", new NetworkProps { Environment = Config, Key = key });
         Alerting = new Alerting(this, "Alerting", new AlertingProps { Environment = Config, Key = key });
         Images = new ImageRepository(this, "Images", new ImageRepositoryProps { Environment = Config, Key = key });
-        TransactionLog = new TransactionLogBucket(this, "TransactionLog", new TransactionLogBucketProps { Environment = Config, Key = key });
-        Database = new Database(this, "Database", new DatabaseProps { Environment = Config, Vpc = Network.Vpc, Key = key });
         Edge = new Edge(this, "Edge", new EdgeProps { Environment = Config, Vpc = Network.Vpc });
+        TransactionLog = new TransactionLogBucket(this, "TransactionLog", new TransactionLogBucketProps { Environment = Config, Key = key, AccessLogs = Edge.AccessLogBucket });
+        Database = new Database(this, "Database", new DatabaseProps { Environment = Config, Vpc = Network.Vpc, Key = key });
         Services = new Services(this, "Services", new ServicesProps
         {
             Environment = Config,
@@ -115,7 +115,7 @@ public sealed class PlatformStack : Stack
         Output("DashboardName", $"{Config.Prefix}", "CloudWatch dashboard");
     }
 
-    /// <summary>Output read by <c>buildspecs/scripts/build-release.sh</c>; renaming it breaks releases.</summary>
+    /// <summary>Output read by <c>buildspecs/scripts/release-environment.sh</c>; renaming it breaks releases.</summary>
     public const string ApiTaskDefinitionArnOutput = "ApiTaskDefinitionArn";
 
     private void Output(string id, string value, string description) =>

@@ -33,7 +33,8 @@ internal sealed class AccessModel
     private readonly List<RoleInfo> roles = [];
     private readonly Dictionary<(Template, string), List<Statement>> resourceStatements = [];
     private readonly Dictionary<(Template, string), List<string>> resourcePolicyOrigins = [];
-    private readonly List<(Template Template, Resource Resource, Sym Ref, Sym Arn)> resources = [];
+    private readonly List<(Template Template, Resource Resource, Sym Ref, Sym Arn, Sym Name)> resources = [];
+    private readonly System.Collections.Concurrent.ConcurrentDictionary<string, (Template, Resource)?> located = new(StringComparer.Ordinal);
 
     public AccessModel(IReadOnlyList<Template> templates)
     {
@@ -59,7 +60,7 @@ internal sealed class AccessModel
             var resolver = resolvers[template];
             foreach (var resource in template.Resources.Values)
             {
-                resources.Add((template, resource, resolver.ResourceRef(resource), resolver.Arn(resource)));
+                resources.Add((template, resource, resolver.ResourceRef(resource), resolver.Arn(resource), resolver.Name(resource)));
             }
         }
 
@@ -90,26 +91,37 @@ internal sealed class AccessModel
     /// <summary>The resource of the run a value (its Ref, ARN or name) names, when exactly one matches for certain.</summary>
     public (Template Template, Resource Resource)? Locate(Sym value, params string[] types)
     {
+        // Every flow asks for the same few resources many times; symbolic matching is the model's hot path.
+        var key = $"{string.Join(',', types)}|{value}";
+        if (located.TryGetValue(key, out var cached))
+        {
+            return cached;
+        }
+
         (Template, Resource)? found = null;
-        foreach (var (template, resource, reference, arn) in resources)
+        var ambiguous = false;
+        foreach (var (template, resource, reference, arn, name) in resources)
         {
             if (types.Length > 0 && !types.Contains(resource.Type, StringComparer.Ordinal))
             {
                 continue;
             }
 
-            if (reference.SameValue(value) == Tri.Yes || arn.SameValue(value) == Tri.Yes || resolvers[template].Name(resource).SameValue(value) == Tri.Yes)
+            if (reference.SameValue(value) == Tri.Yes || arn.SameValue(value) == Tri.Yes || name.SameValue(value) == Tri.Yes)
             {
                 if (found is not null)
                 {
-                    return null;
+                    ambiguous = true;
+                    break;
                 }
 
                 found = (template, resource);
             }
         }
 
-        return found;
+        var result = ambiguous ? null : found;
+        located[key] = result;
+        return result;
     }
 
     public RoleInfo? RoleByArn(Sym arn) => roles.FirstOrDefault(r => r.Arn.SameValue(arn) == Tri.Yes);

@@ -6,6 +6,12 @@ namespace Payments.Preflight.Permissions;
 /// </summary>
 internal static class Conditions
 {
+    /// <summary>The global condition keys whose request values are lists (IAM docs, global condition keys).</summary>
+    private static readonly HashSet<string> MultivaluedKeys = new(StringComparer.OrdinalIgnoreCase)
+    {
+        "aws:TagKeys", "aws:CalledVia", "aws:PrincipalOrgPaths", "aws:PrincipalServiceNamesList", "aws:ResourceOrgPaths", "aws:SourceOrgPaths",
+    };
+
     private static readonly string[] Negated = ["StringNotEquals", "StringNotEqualsIgnoreCase", "StringNotLike", "ArnNotEquals", "ArnNotLike", "NumericNotEquals", "DateNotEquals", "NotIpAddress"];
 
     public static Tri Evaluate(IReadOnlyList<ConditionClause>? clauses, AccessRequest request)
@@ -59,12 +65,19 @@ internal static class Conditions
 
         if (actual is null || actual.Count == 0)
         {
-            if (ifExists || forAll)
+            // ForAnyValue over no values is false even with IfExists (AWS answers so; IfExists does not rescue it).
+            if (forAny)
             {
-                return Tri.Yes;
+                return Tri.No;
             }
 
-            return forAny ? Tri.No : TriLogic.Of(negated);
+            return ifExists || forAll ? Tri.Yes : TriLogic.Of(negated);
+        }
+
+        // AWS requires a set operator on a multivalued key and does not document what a bare operator does there.
+        if (!forAny && !forAll && MultivaluedKeys.Contains(clause.Key))
+        {
+            return Tri.Unknown;
         }
 
         var positive = Positive(op);
@@ -98,7 +111,8 @@ internal static class Conditions
     {
         "StringEquals" or "StringNotEquals" => static (pattern, value) => pattern.SameValue(value),
         "StringEqualsIgnoreCase" or "StringNotEqualsIgnoreCase" => static (pattern, value) => pattern.SameValue(value, ignoreCase: true),
-        "StringLike" or "StringNotLike" or "ArnEquals" or "ArnNotEquals" or "ArnLike" or "ArnNotLike" => static (pattern, value) => Patterns.Match(pattern, value, ignoreCase: false),
+        "StringLike" or "StringNotLike" => static (pattern, value) => Patterns.Match(pattern, value, ignoreCase: false),
+        "ArnEquals" or "ArnNotEquals" or "ArnLike" or "ArnNotLike" => static (pattern, value) => Patterns.MatchArn(pattern, value, shortPatternPads: false),
         "Bool" => static (pattern, value) => pattern.SameValue(value, ignoreCase: true),
         _ => null,
     };

@@ -25,7 +25,7 @@ internal static class PolicyEvaluator
 
         foreach (var document in Optional(policies.ResourcePolicy).Concat(Optional(policies.KeyPolicy)))
         {
-            Track(ref deny, ref denyBy, document, Applies(document, request, Effect.Deny, resourcePolicy: true));
+            Track(ref deny, ref denyBy, document, Applies(document, request, Effect.Deny, resourcePolicy: true, callerHasBoundary: !caller.IsService && policies.Boundary is not null));
         }
 
         if (deny == Tri.Yes)
@@ -54,7 +54,7 @@ internal static class PolicyEvaluator
             var direct = Applies(keyPolicy, request, Effect.Allow, resourcePolicy: true, PrincipalMatch.Caller);
             var delegated = caller.IsService ? Tri.No : Applies(keyPolicy, request, Effect.Allow, resourcePolicy: true, PrincipalMatch.Account).Result;
             var viaIdentity = delegated.And(identityAllow).And(boundary);
-            allow = (caller.IsService ? direct.Result : direct.Result.And(boundary)).Or(viaIdentity);
+            allow = (caller.IsService ? direct.Result : direct.Result.And(boundary).Or(BoundaryBypass(keyPolicy, request, boundary))).Or(viaIdentity);
             allowBy = direct.Result == Tri.Yes ? (direct.Statement, keyPolicy) : identityBy;
             missing = delegated == Tri.No
                 ? $"the key policy ({keyPolicy.Origin}) neither allows {caller.Display} nor delegates to the account"
@@ -67,7 +67,7 @@ internal static class PolicyEvaluator
             if (policies.ResourcePolicy is { } resourcePolicy)
             {
                 var match = Applies(resourcePolicy, request, Effect.Allow, resourcePolicy: true, PrincipalMatch.Caller);
-                resourceAllow = caller.IsService ? match.Result : match.Result.And(boundary);
+                resourceAllow = caller.IsService ? match.Result : match.Result.And(boundary).Or(BoundaryBypass(resourcePolicy, request, boundary));
                 resourceBy = (match.Statement, resourcePolicy);
             }
 
@@ -97,6 +97,14 @@ internal static class PolicyEvaluator
 
     private static IEnumerable<PolicyDocument> Optional(PolicyDocument? document) => document is null ? [] : [document];
 
+    /// <summary>
+    /// A boundary limits what a resource policy grants to the role's ARN, not what it grants to the role session
+    /// itself (IAM docs, permissions boundaries); whether a grant to everyone counts as one to the session is not
+    /// documented, so such a grant past a boundary that does not allow the call is unknown.
+    /// </summary>
+    private static Tri BoundaryBypass(PolicyDocument policy, AccessRequest request, Tri boundary) =>
+        boundary == Tri.Yes ? Tri.No : Applies(policy, request, Effect.Allow, resourcePolicy: true, PrincipalMatch.Everyone).Result.And(Tri.Unknown);
+
     private static void Track(ref Tri total, ref (Statement?, PolicyDocument?) by, PolicyDocument document, (Tri Result, Statement? Statement) match)
     {
         if (match.Result > total || (match.Result == total && by.Item1 is null && match.Statement is not null))
@@ -117,10 +125,13 @@ internal static class PolicyEvaluator
 
         /// <summary>Names the caller's account (root), delegating to its identity policies.</summary>
         Account,
+
+        /// <summary>Names everyone (`"*"`, `{"AWS": "*"}`).</summary>
+        Everyone,
     }
 
     /// <summary>Does any statement of <paramref name="effect"/> in the document apply to the request?</summary>
-    private static (Tri Result, Statement? Statement) Applies(PolicyDocument document, AccessRequest request, Effect effect, bool resourcePolicy, PrincipalMatch principal = PrincipalMatch.Any)
+    private static (Tri Result, Statement? Statement) Applies(PolicyDocument document, AccessRequest request, Effect effect, bool resourcePolicy, PrincipalMatch principal = PrincipalMatch.Any, bool callerHasBoundary = false)
     {
         if (document.Opaque)
         {
@@ -131,7 +142,7 @@ internal static class PolicyEvaluator
         Statement? by = null;
         foreach (var statement in document.Statements)
         {
-            var applies = StatementApplies(statement, request, effect, resourcePolicy, principal);
+            var applies = StatementApplies(statement, request, effect, resourcePolicy, principal, callerHasBoundary);
             if (applies > result)
             {
                 result = applies;
@@ -146,7 +157,7 @@ internal static class PolicyEvaluator
         return (result, by);
     }
 
-    private static Tri StatementApplies(Statement statement, AccessRequest request, Effect effect, bool resourcePolicy, PrincipalMatch principal)
+    private static Tri StatementApplies(Statement statement, AccessRequest request, Effect effect, bool resourcePolicy, PrincipalMatch principal, bool callerHasBoundary)
     {
         if (statement.Opaque)
         {
@@ -162,7 +173,7 @@ internal static class PolicyEvaluator
         var result = effectMatch;
         if (resourcePolicy)
         {
-            result = result.And(Principals.Match(statement, request.Caller, principal));
+            result = result.And(Principals.Match(statement, request.Caller, principal, callerHasBoundary));
             if (result == Tri.No)
             {
                 return Tri.No;
@@ -204,7 +215,7 @@ internal static class PolicyEvaluator
             return resourcePolicy && !statement.NotResource ? Tri.Yes : Tri.Unknown;
         }
 
-        var any = TriLogic.Any(statement.Resources, pattern => Patterns.Match(pattern, resource, ignoreCase: false));
+        var any = TriLogic.Any(statement.Resources, pattern => Patterns.MatchArn(pattern, resource, shortPatternPads: true));
         return statement.NotResource ? any.Not() : any;
     }
 }
@@ -220,5 +231,71 @@ internal static class Patterns
         }
 
         return pattern.Matches(value, ignoreCase);
+    }
+
+    /// <summary>
+    /// An ARN pattern against an ARN. AWS matches the five leading segments (arn, partition, service, region, account)
+    /// one by one, yet its docs also say a `*` ending a segment "can expand to match beyond the colon boundaries", and
+    /// call a wildcard in the resource type (`key/`, `repository/`) incorrect: where matching per segment and over the
+    /// whole string disagree, or a wildcard stands in the type, the answer is unknown.
+    /// </summary>
+    /// <param name="shortPatternPads">Resource elements read a pattern of fewer than six segments as if padded with
+    /// `*` segments; ARN condition operators need all six.</param>
+    public static Tri MatchArn(Sym pattern, Sym value, bool shortPatternPads)
+    {
+        var whole = Match(pattern, value, ignoreCase: false);
+        if (pattern.Literal == "*")
+        {
+            return whole;
+        }
+
+        var patternParts = pattern.Split(':');
+        var valueParts = value.Split(':');
+        if (valueParts.Count < 6 || valueParts[0].Literal != "arn")
+        {
+            return whole;
+        }
+
+        if (patternParts.Count >= 6 && !patternParts.Take(5).Any(HasWildcard))
+        {
+            return whole == Tri.Yes && WildcardInType(patternParts) ? Tri.Unknown : whole;
+        }
+
+        if (patternParts.Count < 6 && !shortPatternPads)
+        {
+            // Not an ARN: what the ARN operators (negated ones included) make of it is not documented.
+            return Tri.Unknown;
+        }
+
+        var padded = patternParts.Concat(Enumerable.Repeat(Sym.Lit("*"), Math.Max(0, 6 - patternParts.Count))).ToList();
+        var bySegment = TriLogic.All(Enumerable.Range(0, 5), i => Match(padded[i], valueParts[i], ignoreCase: false))
+            .And(Match(Rest(padded), Rest(valueParts), ignoreCase: false));
+        return whole == bySegment && !(whole == Tri.Yes && WildcardInType(patternParts)) ? whole : Tri.Unknown;
+    }
+
+    private static bool HasWildcard(Sym piece) => piece.Parts.Any(p => !p.IsAtom && p.Text.AsSpan().IndexOfAny('*', '?') >= 0);
+
+    /// <summary>The resource part: everything after the fifth colon, colons included.</summary>
+    private static Sym Rest(IReadOnlyList<Sym> parts)
+    {
+        var rest = parts[5];
+        for (var i = 6; i < parts.Count; i++)
+        {
+            rest = rest + ":" + parts[i];
+        }
+
+        return rest;
+    }
+
+    /// <summary>A wildcard before the first `/` or `:` of the resource part (its type), outside S3 whose part is a bucket name.</summary>
+    private static bool WildcardInType(IReadOnlyList<Sym> patternParts)
+    {
+        if (patternParts.Count < 6 || patternParts[2].Literal == "s3" || Rest(patternParts).Parts is not [{ IsAtom: false } first, ..])
+        {
+            return false;
+        }
+
+        var separator = first.Text.AsSpan().IndexOfAny('/', ':');
+        return separator > 0 && first.Text.AsSpan(0, separator).IndexOfAny('*', '?') >= 0;
     }
 }

@@ -3,20 +3,31 @@ namespace Payments.Preflight.Permissions;
 /// <summary>Does a resource-policy statement's Principal cover the caller?</summary>
 internal static class Principals
 {
-    public static Tri Match(Statement statement, Caller caller, PolicyEvaluator.PrincipalMatch mode)
+    /// <param name="callerHasBoundary">Whether the caller has a permissions boundary (a NotPrincipal deny then always applies).</param>
+    public static Tri Match(Statement statement, Caller caller, PolicyEvaluator.PrincipalMatch mode, bool callerHasBoundary = false)
     {
         if (statement.Principal is not { } principal)
         {
             return Tri.Unknown;
         }
 
-        var listed = Listed(principal, caller, mode == PolicyEvaluator.PrincipalMatch.Account ? PolicyEvaluator.PrincipalMatch.Any : mode);
         if (statement.NotPrincipal)
         {
-            return mode == PolicyEvaluator.PrincipalMatch.Account ? Tri.No : listed.Not();
+            return mode switch
+            {
+                PolicyEvaluator.PrincipalMatch.Any => Exempt(principal, caller, callerHasBoundary).Not(),
+                // AWS does not support NotPrincipal with Allow; services differ in what they do with it.
+                PolicyEvaluator.PrincipalMatch.Caller => Tri.Unknown,
+                _ => Tri.No,
+            };
         }
 
-        return mode == PolicyEvaluator.PrincipalMatch.Account ? Delegates(principal, caller) : listed;
+        return mode switch
+        {
+            PolicyEvaluator.PrincipalMatch.Account => Delegates(principal, caller),
+            PolicyEvaluator.PrincipalMatch.Everyone => Wildcard(principal),
+            _ => Listed(principal, caller, mode),
+        };
     }
 
     /// <summary>The account of a role ARN (arn:partition:iam::ACCOUNT:role/name).</summary>
@@ -76,6 +87,78 @@ internal static class Principals
         }
 
         return result;
+    }
+
+    /// <summary>
+    /// Is the caller spared by a NotPrincipal deny? A role is when both the role and its account are listed, and is
+    /// not when neither is. AWS checks the account, then the role, then the session, and says that naming one
+    /// without the other "might" deny (IAM docs, NotPrincipal): unknown. A principal with a permissions boundary is
+    /// never spared.
+    /// </summary>
+    private static Tri Exempt(PrincipalSpec principal, Caller caller, bool callerHasBoundary)
+    {
+        if (principal.Everyone)
+        {
+            return Tri.Yes;
+        }
+
+        if (caller.IsService)
+        {
+            return Listed(principal, caller, PolicyEvaluator.PrincipalMatch.Caller);
+        }
+
+        if (callerHasBoundary)
+        {
+            return Tri.No;
+        }
+
+        if (!principal.Entries.TryGetValue("AWS", out var values))
+        {
+            return principal.Entries.Values.Any(v => v is null) ? Tri.Unknown : Tri.No;
+        }
+
+        if (values is null || AccountOf(caller.Arn) is not { } own)
+        {
+            return Tri.Unknown;
+        }
+
+        var role = Tri.No;
+        var account = Tri.No;
+        foreach (var value in values)
+        {
+            if (value.Literal == "*")
+            {
+                return Tri.Yes;
+            }
+
+            if (RootAccount(value) is { } named)
+            {
+                account = account.Or(named.SameValue(own));
+            }
+            else
+            {
+                role = role.Or(value.SameValue(caller.Arn));
+            }
+        }
+
+        var both = role.And(account);
+        return both == Tri.Yes ? Tri.Yes : role.Or(account) == Tri.No ? Tri.No : Tri.Unknown;
+    }
+
+    /// <summary>Does the statement name everyone (`"*"` or `{"AWS": "*"}`)?</summary>
+    private static Tri Wildcard(PrincipalSpec principal)
+    {
+        if (principal.Everyone)
+        {
+            return Tri.Yes;
+        }
+
+        if (!principal.Entries.TryGetValue("AWS", out var values))
+        {
+            return Tri.No;
+        }
+
+        return values is null ? Tri.Unknown : TriLogic.Any(values, value => value.SameValue(Sym.Lit("*")));
     }
 
     /// <summary>Does the statement name the caller's account (root), so that the caller's identity policies decide?</summary>

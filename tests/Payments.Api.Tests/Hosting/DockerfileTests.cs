@@ -144,6 +144,43 @@ public sealed partial class DockerfileTests
         Assert.DoesNotContain("--platform", froms[^1].Arguments, StringComparison.Ordinal);
     }
 
+    [Fact]
+    public void Builds_with_the_builders_own_frontend_so_CodeBuild_pulls_nothing_from_Docker_Hub()
+    {
+        // A `# syntax=` parser directive makes BuildKit pull that frontend image first (Docker Hub rate
+        // limits in CodeBuild). Directives are only the leading `# name=value` lines.
+        var directives = File.ReadLines(DockerfilePath)
+            .Select(line => ParserDirective().Match(line))
+            .TakeWhile(match => match.Success)
+            .Select(match => match.Groups["name"].Value.ToLowerInvariant())
+            .ToList();
+        Assert.DoesNotContain("syntax", directives);
+
+        // So only flags the built-in frontend of Docker 23+ knows (BuildKit, dockerfile 1.4 or later).
+        var known = new Dictionary<string, string[]>
+        {
+            ["FROM"] = ["--platform"],
+            ["RUN"] = ["--mount", "--network"],
+            ["COPY"] = ["--from", "--chown", "--chmod", "--link"],
+            ["ADD"] = ["--chown", "--chmod", "--link", "--checksum"],
+        };
+        string[] mountTypes = ["cache", "bind", "secret", "ssh", "tmpfs"];
+        foreach (var instruction in Instructions)
+        {
+            foreach (var flag in instruction.Arguments.Split(' ').TakeWhile(part => part.StartsWith("--", StringComparison.Ordinal)))
+            {
+                var name = flag.Split('=')[0];
+                Assert.True(known.TryGetValue(instruction.Keyword, out var flags) && flags.Contains(name), $"{instruction.Keyword} {flag}: not a flag of the built-in frontend");
+                if (name == "--mount")
+                {
+                    var type = flag["--mount=".Length..].Split(',').Select(option => option.Split('=')).Single(pair => pair[0] == "type")[1];
+                    Assert.Contains(type, mountTypes);
+                }
+            }
+        }
+        Assert.Contains(Instructions, i => i.Keyword == "RUN" && i.Arguments.StartsWith("--mount=type=cache", StringComparison.Ordinal));
+    }
+
     /// <summary>The image of a FROM, past its flags (<c>--platform=…</c>).</summary>
     private static string ImageOf(Instruction from) =>
         from.Arguments.Split(' ').First(part => !part.StartsWith("--", StringComparison.Ordinal));
@@ -215,6 +252,9 @@ public sealed partial class DockerfileTests
 
     [GeneratedRegex(@"(?<= )(-r|--runtime|-a|--arch) (""[^""]+""|[^ ]+)")]
     private static partial Regex RuntimeArgument();
+
+    [GeneratedRegex(@"^#\s*(?<name>[A-Za-z][A-Za-z0-9]*)\s*=\s*\S")]
+    private static partial Regex ParserDirective();
 
     [GeneratedRegex(@"\$\{(?<name>[A-Z_]+)\}")]
     private static partial Regex ArgReference();

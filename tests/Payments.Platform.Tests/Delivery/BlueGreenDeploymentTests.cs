@@ -56,13 +56,13 @@ public sealed class BlueGreenDeploymentTests(BlueGreenFixture fixture) : IClassF
 
     [Theory]
     [MemberData(nameof(Environments))]
-    public void The_hook_is_an_inline_node22_function_with_the_readiness_path_and_the_test_listener(string env)
+    public void The_hook_is_an_inline_node24_function_with_the_readiness_path_and_the_test_listener(string env)
     {
         var template = fixture.Templates[env];
         template.HasResourceProperties("AWS::Lambda::Function", Match.ObjectLike(new Dictionary<string, object>
         {
             ["FunctionName"] = $"payments-{env}-pre-traffic-hook",
-            ["Runtime"] = "nodejs22.x",
+            ["Runtime"] = "nodejs24.x",
             ["Handler"] = "index.handler",
             ["Code"] = new Dictionary<string, object> { ["ZipFile"] = Match.StringLikeRegexp("PutLifecycleEventHookExecutionStatus") },
             ["VpcConfig"] = Match.AnyValue(),

@@ -15,7 +15,7 @@ public sealed class DeliveredApp
     public const string Region = "eu-west-1";
     public const string ConnectionArn = "arn:aws:codeconnections:eu-west-1:111111111111:connection/0f6a3c52-8f1d-4a7e-9b1e-3d2c1b0a9f8e";
 
-    private sealed record State(IReadOnlyDictionary<string, Template> Platform, PipelineStack PipelineStack, Template Pipeline, Template GitHubPipeline, string AssemblyDirectory);
+    private sealed record State(IReadOnlyDictionary<string, Template> Platform, PipelineStack PipelineStack, Template Pipeline, Template GitHubPipeline, string AssemblyDirectory, PipelineStack GitHubPipelineStack, string GitHubAssemblyDirectory);
 
     // Synthesizing through jsii takes seconds: once per process, whichever test class asks first.
     private static readonly Lazy<State> Shared = new(Build, LazyThreadSafetyMode.ExecutionAndPublication);
@@ -30,21 +30,31 @@ public sealed class DeliveredApp
     /// <summary>The default app's cloud assembly on disk, as <c>cdk synth -o</c> writes it.</summary>
     public string AssemblyDirectory => state.AssemblyDirectory;
 
+    /// <summary>The app with the GitHub source, on disk.</summary>
+    public string GitHubAssemblyDirectory => state.GitHubAssemblyDirectory;
+
+    public PipelineStack GitHubPipelineStack => state.GitHubPipelineStack;
+
     private static State Build()
     {
         // Apps without the repositoryRoot context (SynthesizedEnvironments) find the checkout from the
         // working directory; builds with --artifacts-path outside the checkout need this.
         Directory.SetCurrentDirectory(NodeScript.RepositoryRoot());
         var assembly = Directory.CreateTempSubdirectory("delivered-app-").FullName;
-        AppDomain.CurrentDomain.ProcessExit += (_, _) => Directory.Delete(assembly, recursive: true);
+        var githubAssembly = Directory.CreateTempSubdirectory("delivered-app-github-").FullName;
+        AppDomain.CurrentDomain.ProcessExit += (_, _) =>
+        {
+            Directory.Delete(assembly, recursive: true);
+            Directory.Delete(githubAssembly, recursive: true);
+        };
         var (platform, pipeline) = Synthesize(new Dictionary<string, object>(), assembly);
         var (_, github) = Synthesize(new Dictionary<string, object>
         {
             ["sourceConnectionArn"] = ConnectionArn,
             ["sourceRepository"] = "example-org/payments",
             ["sourceBranch"] = "release",
-        });
-        return new State(platform, pipeline, Template.FromStack(pipeline), Template.FromStack(github), assembly);
+        }, githubAssembly);
+        return new State(platform, pipeline, Template.FromStack(pipeline), Template.FromStack(github), assembly, github, githubAssembly);
     }
 
     private static (IReadOnlyDictionary<string, Template>, PipelineStack) Synthesize(Dictionary<string, object> context, string? outdir = null)

@@ -48,17 +48,40 @@ public sealed class LeastPrivilegeTests(DeliveredApp app) : IClassFixture<Delive
         Assert.DoesNotContain(statements, s => Actions(s).Any(a => a.StartsWith("cloudformation:", StringComparison.Ordinal) || a.StartsWith("iam:", StringComparison.Ordinal)));
     }
 
-    [Fact]
-    public void The_image_build_pushes_only_to_the_three_environment_repositories()
+    private static List<string> ResourcesOf(IEnumerable<JsonObject> statements) =>
+        statements.SelectMany(s => s["Resource"] is JsonArray many ? many.Select(r => r!.ToJsonString()) : [s["Resource"]!.ToJsonString()]).ToList();
+
+    private static void AssertTheThreeRepositories(List<string> repositories)
     {
-        var statements = Statements("ImageRole");
-        var push = statements.Where(s => Actions(s).Contains("ecr:PutImage")).ToList();
-        var repositories = push.SelectMany(s => s["Resource"] is JsonArray many ? many.Select(r => r!.ToJsonString()) : [s["Resource"]!.ToJsonString()]).ToList();
         Assert.Equal(3, repositories.Count);
         foreach (var env in new[] { "dev", "staging", "prod" })
         {
             Assert.Contains(repositories, r => r.Contains($"repository/payments-{env}/api", StringComparison.Ordinal));
         }
+    }
+
+    [Fact]
+    public void The_image_build_pushes_looks_up_and_reads_scans_only_in_the_three_environment_repositories()
+    {
+        var statements = Statements("ImageRole");
+        foreach (var action in new[] { "ecr:PutImage", "ecr:DescribeImages", "ecr:DescribeImageScanFindings" })
+        {
+            AssertTheThreeRepositories(ResourcesOf(statements.Where(s => Actions(s).Contains(action))));
+        }
+        // Rendering releases moved to the Release action: the image build reads no stack or task definition.
+        Assert.DoesNotContain(statements, s => Actions(s).Any(a => a.StartsWith("cloudformation:", StringComparison.Ordinal) || a.StartsWith("ecs:", StringComparison.Ordinal)));
+    }
+
+    [Fact]
+    public void The_release_action_reads_the_platform_stacks_and_task_definitions_and_only_tags_images()
+    {
+        var statements = Statements("ReleaseRole");
+        foreach (var action in new[] { "ecr:DescribeImages", "ecr:BatchGetImage", "ecr:PutImage" })
+        {
+            AssertTheThreeRepositories(ResourcesOf(statements.Where(s => Actions(s).Contains(action))));
+        }
+        // No layer upload: the promotion tag re-puts an existing manifest, it cannot bring new content.
+        Assert.DoesNotContain(statements, s => Actions(s).Any(a => a is "ecr:InitiateLayerUpload" or "ecr:UploadLayerPart" or "ecr:CompleteLayerUpload"));
         var describe = Assert.Single(statements, s => Actions(s).Contains("ecs:DescribeTaskDefinition"));
         Assert.Equal(["ecs:DescribeTaskDefinition"], Actions(describe));
         // The platform stacks' outputs (the CloudFormation-managed api revision), of these three stacks only.

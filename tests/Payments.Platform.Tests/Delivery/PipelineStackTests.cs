@@ -35,28 +35,58 @@ public sealed class PipelineStackTests(DeliveredApp app) : IClassFixture<Deliver
     }
 
     [Fact]
-    public void Test_and_scan_run_in_parallel_before_the_image_build()
+    public void Test_and_scan_run_in_parallel_before_the_image_build_whose_only_output_is_the_image_artifact()
     {
         var build = Stages(app.Pipeline).Single(s => (string?)s["Name"] == "Build")["Actions"]!.AsArray();
         var runOrder = build.ToDictionary(a => (string)a!["Name"]!, a => (int)a!["RunOrder"]!);
         Assert.Equal(new Dictionary<string, int> { ["Test"] = 1, ["VulnerabilityScan"] = 1, ["Image"] = 2 }, runOrder);
-        var outputs = build.Single(a => (string?)a!["Name"] == "Image")!["OutputArtifacts"]!.AsArray().Select(o => (string)o!["Name"]!).ToList();
-        Assert.Equal(["release_dev", "release_staging", "release_prod"], outputs);
+        Assert.Equal([PipelineStack.ImageArtifactName], Outputs(Action(app.Pipeline, "Build", "Image")));
+    }
+
+    private static List<string> Inputs(JsonObject action) => action["InputArtifacts"]?.AsArray().Select(a => (string)a!["Name"]!).ToList() ?? [];
+
+    private static List<string> Outputs(JsonObject action) => action["OutputArtifacts"]?.AsArray().Select(a => (string)a!["Name"]!).ToList() ?? [];
+
+    [Fact]
+    public void No_deploy_action_can_run_without_the_artifact_the_image_scan_gate_writes()
+    {
+        // build-image.sh writes image.json only after the scan gate passed (ImageBuildTests); CodePipeline
+        // never starts an action whose input artifact was not produced. So every deploying action must take
+        // the image artifact, or an artifact made in its stage from it, before it can run.
+        var deployStages = Stages(app.Pipeline).Where(s => ((string)s["Name"]!).StartsWith("Deploy-", StringComparison.Ordinal)).ToList();
+        Assert.Equal(3, deployStages.Count);
+        foreach (var stage in deployStages)
+        {
+            var gated = new HashSet<string> { PipelineStack.ImageArtifactName };
+            foreach (var action in stage["Actions"]!.AsArray().Select(a => a!.AsObject()).OrderBy(a => (int)a["RunOrder"]!))
+            {
+                Assert.True(Inputs(action).Any(gated.Contains), $"{stage["Name"]}/{action["Name"]} consumes {string.Join(", ", Inputs(action))}: none comes from the image scan gate");
+                gated.UnionWith(Outputs(action));
+            }
+        }
+        var producers = Stages(app.Pipeline).SelectMany(s => s["Actions"]!.AsArray()).Where(a => Outputs(a!.AsObject()).Contains(PipelineStack.ImageArtifactName)).ToList();
+        Assert.Equal("Image", (string?)Assert.Single(producers)!["Name"]);
     }
 
     [Theory]
     [InlineData("dev")]
     [InlineData("staging")]
     [InlineData("prod")]
-    public void Each_environment_deploys_infrastructure_then_blue_green_through_CodeDeploy(string env)
+    public void Each_environment_deploys_infrastructure_then_renders_its_release_then_blue_green_through_CodeDeploy(string env)
     {
         var infra = Action(app.Pipeline, $"Deploy-{env}", "Infrastructure");
         Assert.Equal(1, (int)infra["RunOrder"]!);
-        Assert.Equal(["source", "synth"], infra["InputArtifacts"]!.AsArray().Select(a => (string)a!["Name"]!).ToList());
+        Assert.Equal(["source", "synth", "image"], Inputs(infra));
         Assert.Contains($"\"value\":\"{env}\"", infra["Configuration"]!["EnvironmentVariables"]!.ToString(), StringComparison.Ordinal);
 
+        // After its own infrastructure deploy: the release carries the revision that deploy registered.
+        var release = Action(app.Pipeline, $"Deploy-{env}", "Release");
+        Assert.Equal(2, (int)release["RunOrder"]!);
+        Assert.Equal(["source", "image"], Inputs(release));
+        Assert.Equal([$"release_{env}"], Outputs(release));
+
         var deploy = Action(app.Pipeline, $"Deploy-{env}", "BlueGreen");
-        Assert.Equal(2, (int)deploy["RunOrder"]!);
+        Assert.Equal(3, (int)deploy["RunOrder"]!);
         Assert.Equal("CodeDeployToECS", (string?)deploy["ActionTypeId"]!["Provider"]);
         var configuration = deploy["Configuration"]!;
         Assert.Equal($"payments-{env}", (string?)configuration["ApplicationName"]);
@@ -104,6 +134,8 @@ public sealed class PipelineStackTests(DeliveredApp app) : IClassFixture<Deliver
         Assert.Equal("example-org/payments", (string?)source["Configuration"]!["FullRepositoryId"]);
         Assert.Equal("release", (string?)source["Configuration"]!["BranchName"]);
         Assert.Contains("#{Source.CommitId}", Action(app.GitHubPipeline, "Build", "Image")["Configuration"]!["EnvironmentVariables"]!.ToString(), StringComparison.Ordinal);
+        // The Test action synthesizes the deployed assembly with the same commit as image tag.
+        Assert.Contains("#{Source.CommitId}", Action(app.GitHubPipeline, "Build", "Test")["Configuration"]!["EnvironmentVariables"]!.ToString(), StringComparison.Ordinal);
         app.GitHubPipeline.ResourceCountIs("AWS::S3::Bucket", 1);
     }
 
@@ -151,7 +183,7 @@ public sealed class PipelineStackTests(DeliveredApp app) : IClassFixture<Deliver
     {
         var projects = TemplateJson.Resources(app.Pipeline, "AWS::CodeBuild::Project").Select(p => p.Resource["Properties"]!).ToList();
         var bySpec = projects.ToDictionary(p => (string)p["Source"]!["BuildSpec"]!);
-        Assert.Equal(["buildspecs/image.yml", "buildspecs/infra.yml", "buildspecs/scan.yml", "buildspecs/test.yml"], bySpec.Keys.Order().ToList());
+        Assert.Equal(["buildspecs/image.yml", "buildspecs/infra.yml", "buildspecs/release.yml", "buildspecs/scan.yml", "buildspecs/test.yml"], bySpec.Keys.Order().ToList());
         foreach (var spec in bySpec.Keys)
         {
             Assert.True(File.Exists(Path.Combine(NodeScript.RepositoryRoot(), spec)), spec);
@@ -166,26 +198,46 @@ public sealed class PipelineStackTests(DeliveredApp app) : IClassFixture<Deliver
         Assert.False((bool)bySpec["buildspecs/test.yml"]["Environment"]!["PrivilegedMode"]!);
     }
 
+    private static Dictionary<string, string> Variables(JsonNode? variables) => variables!.AsArray()
+        .Where(v => v!["Value"] is JsonValue)
+        .ToDictionary(v => (string)v!["Name"]!, v => v!["Value"]!.ToString());
+
+    private Dictionary<string, string> ProjectVariables(string buildspec) => Variables(TemplateJson.Resources(app.Pipeline, "AWS::CodeBuild::Project")
+        .Select(p => p.Resource["Properties"]!)
+        .Single(p => (string?)p["Source"]!["BuildSpec"] == buildspec)["Environment"]!["EnvironmentVariables"]);
+
     [Fact]
-    public void The_image_build_knows_each_environment_repository_family_hook_and_the_service_contract_port()
+    public void The_image_build_knows_each_environment_repository_with_the_scan_repository_first()
     {
-        var image = TemplateJson.Resources(app.Pipeline, "AWS::CodeBuild::Project")
-            .Select(p => p.Resource["Properties"]!)
-            .Single(p => (string?)p["Source"]!["BuildSpec"] == "buildspecs/image.yml");
-        var variables = image["Environment"]!["EnvironmentVariables"]!.AsArray()
-            .Where(v => v!["Value"] is JsonValue)
-            .ToDictionary(v => (string)v!["Name"]!, v => v!["Value"]!.ToString());
+        var variables = ProjectVariables("buildspecs/image.yml");
         Assert.Equal("dev staging prod", variables["ENVIRONMENTS"]);
-        Assert.Equal("api", variables["CONTAINER_NAME"]);
-        Assert.Equal(ServiceContract.HttpPort.ToString(System.Globalization.CultureInfo.InvariantCulture), variables["CONTAINER_PORT"]);
         foreach (var env in new[] { "dev", "staging", "prod" })
         {
-            var suffix = env.ToUpperInvariant();
-            Assert.Equal($"payments-{env}/api", variables[$"ECR_REPOSITORY_{suffix}"]);
-            Assert.Equal($"payments-{env}-api", variables[$"TASK_FAMILY_{suffix}"]);
-            Assert.Equal($"payments-{env}-platform", variables[$"PLATFORM_STACK_{suffix}"]);
-            Assert.Equal($"payments-{env}-pre-traffic-hook", variables[$"HOOK_FUNCTION_{suffix}"]);
+            Assert.Equal($"payments-{env}/api", variables[$"ECR_REPOSITORY_{env.ToUpperInvariant()}"]);
         }
+    }
+
+    [Theory]
+    [InlineData("dev")]
+    [InlineData("staging")]
+    [InlineData("prod")]
+    public void Each_release_action_names_its_environment_and_the_api_services_capacity_providers(string env)
+    {
+        var project = ProjectVariables("buildspecs/release.yml");
+        Assert.Equal("api", project["CONTAINER_NAME"]);
+        Assert.Equal(ServiceContract.HttpPort.ToString(System.Globalization.CultureInfo.InvariantCulture), project["CONTAINER_PORT"]);
+        // CodePipeline's action configuration holds them as a JSON string of {name, type, value}.
+        var action = JsonNode.Parse((string)Action(app.Pipeline, $"Deploy-{env}", "Release")["Configuration"]!["EnvironmentVariables"]!)!.AsArray()
+            .ToDictionary(v => (string)v!["name"]!, v => (string)v!["value"]!);
+        Assert.Equal($"payments-{env}/api", action["ECR_REPOSITORY"]);
+        Assert.Equal($"payments-{env}-api", action["TASK_FAMILY"]);
+        Assert.Equal($"payments-{env}-platform", action["PLATFORM_STACK"]);
+        Assert.Equal($"payments-{env}-pre-traffic-hook", action["HOOK_FUNCTION"]);
+        // The replacement task set must run where the service runs: the strategy the platform synthesized.
+        var service = TemplateJson.Resources(app.Platform[env], "AWS::ECS::Service")
+            .Single(s => s.Resource["Properties"]!["ServiceName"]?.ToString() == $"payments-{env}-api").Resource;
+        Assert.True(JsonNode.DeepEquals(service["Properties"]!["CapacityProviderStrategy"], JsonNode.Parse(action["CAPACITY_PROVIDER_STRATEGY"])),
+            $"{service["Properties"]!["CapacityProviderStrategy"]!.ToJsonString()} vs {action["CAPACITY_PROVIDER_STRATEGY"]}");
     }
 
     [Theory]
@@ -197,12 +249,38 @@ public sealed class PipelineStackTests(DeliveredApp app) : IClassFixture<Deliver
         var platform = app.Platform[env];
         platform.HasResourceProperties("AWS::ECR::Repository", Match.ObjectLike(new Dictionary<string, object> { ["RepositoryName"] = $"payments-{env}/api" }));
         platform.HasResourceProperties("AWS::ECS::TaskDefinition", Match.ObjectLike(new Dictionary<string, object> { ["Family"] = $"payments-{env}-api" }));
-        // build-release.sh renders each release from the revision in this output of stack PLATFORM_STACK_<ENV>.
+        // release-environment.sh renders each release from the revision in this output of stack PLATFORM_STACK.
         var apiTaskDefinition = TemplateJson.Resources(platform, "AWS::ECS::TaskDefinition").Single(t => t.Resource["Properties"]!["Family"]?.ToString() == $"payments-{env}-api").LogicalId;
         var output = TemplateJson.Of(platform)["Outputs"]![Payments.Platform.Stacks.PlatformStack.ApiTaskDefinitionArnOutput]!;
         Assert.Equal($"{{\"Ref\":\"{apiTaskDefinition}\"}}", output["Value"]!.ToJsonString());
         platform.HasResourceProperties("AWS::CodeDeploy::Application", Match.ObjectLike(new Dictionary<string, object> { ["ApplicationName"] = $"payments-{env}", ["ComputePlatform"] = "ECS" }));
         platform.HasResourceProperties("AWS::CodeDeploy::DeploymentGroup", Match.ObjectLike(new Dictionary<string, object> { ["DeploymentGroupName"] = $"payments-{env}-api" }));
         platform.HasResourceProperties("AWS::Lambda::Function", Match.ObjectLike(new Dictionary<string, object> { ["FunctionName"] = $"payments-{env}-pre-traffic-hook" }));
+    }
+
+    [Theory]
+    [InlineData("dev")]
+    [InlineData("staging")]
+    [InlineData("prod")]
+    public void The_deploy_action_may_read_the_deployment_config_its_group_uses(string env)
+    {
+        // The config the environment's deployment group really has (platform stack), not the one the pipeline assumes.
+        var group = TemplateJson.Single(app.Platform[env], "AWS::CodeDeploy::DeploymentGroup")["Properties"]!;
+        var configName = (string)group["DeploymentConfigName"]!;
+        var role = Action(app.Pipeline, $"Deploy-{env}", "BlueGreen")["RoleArn"]!["Fn::GetAtt"]![0]!.GetValue<string>();
+        var statements = PolicyEvaluation.IdentityStatements(TemplateJson.Of(app.Pipeline), role);
+        var evaluation = new PolicyEvaluation(DeliveredApp.Account, DeliveredApp.Region);
+        var arn = $"arn:aws:codedeploy:{DeliveredApp.Region}:{DeliveredApp.Account}:deploymentconfig:{configName}";
+        Assert.True(evaluation.Allows(statements, new PolicyRequest("codedeploy:GetDeploymentConfig", arn)), $"{env}: the BlueGreen action cannot read {configName}");
+    }
+
+    [Fact]
+    public void The_test_action_synthesizes_for_deployment()
+    {
+        // Its cdk.out is what the Infrastructure actions deploy, so its synth must refuse a prod without configuration.
+        var project = TemplateJson.Resources(app.Pipeline, "AWS::CodeBuild::Project")
+            .Single(p => p.Resource["Properties"]!["Description"]!.ToString().Contains("buildspecs/test.yml", StringComparison.Ordinal)).Resource;
+        var variables = project["Properties"]!["Environment"]!["EnvironmentVariables"]!.AsArray();
+        Assert.Contains(variables, v => (string?)v!["Name"] == Payments.Platform.Environments.PlatformSettings.DeployVariable && (string?)v["Value"] == "true");
     }
 }

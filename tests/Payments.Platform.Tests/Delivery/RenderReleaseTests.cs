@@ -45,13 +45,15 @@ public sealed class RenderReleaseTests : IDisposable
 
     public void Dispose() => Directory.Delete(directory, recursive: true);
 
-    private async Task<NodeScript.Result> Render(string described, string container = "api", string port = "8080", string imageUri = ImageUri)
+    private const string OnDemandOnly = """[{"CapacityProvider":"FARGATE","Base":1,"Weight":1}]""";
+
+    private async Task<NodeScript.Result> Render(string described, string container = "api", string port = "8080", string imageUri = ImageUri, string strategy = OnDemandOnly)
     {
         var input = Path.Combine(directory, "describe.json");
         await File.WriteAllTextAsync(input, described);
         return await NodeScript.RunAsync(Script,
             ["--task-definition", input, "--container", container, "--port", port, "--image-uri", imageUri,
-             "--hook-function", "payments-dev-pre-traffic-hook", "--out", Path.Combine(directory, "release")]);
+             "--hook-function", "payments-dev-pre-traffic-hook", "--capacity-provider-strategy", strategy, "--out", Path.Combine(directory, "release")]);
     }
 
     [Fact]
@@ -74,7 +76,7 @@ public sealed class RenderReleaseTests : IDisposable
     }
 
     [Fact]
-    public async Task The_appspec_names_the_container_port_and_the_pre_traffic_hook()
+    public async Task The_appspec_names_the_container_port_capacity_providers_and_the_pre_traffic_hook()
     {
         var result = await Render(Described);
         Assert.True(result.ExitCode == 0, result.StandardError);
@@ -89,6 +91,10 @@ public sealed class RenderReleaseTests : IDisposable
                     LoadBalancerInfo:
                       ContainerName: "api"
                       ContainerPort: 8080
+                    CapacityProviderStrategy:
+                      - CapacityProvider: "FARGATE"
+                        Base: 1
+                        Weight: 1
             Hooks:
               - AfterAllowTestTraffic: "payments-dev-pre-traffic-hook"
 
@@ -118,6 +124,22 @@ public sealed class RenderReleaseTests : IDisposable
         Assert.Equal(2, result.ExitCode);
         Assert.Contains(expected, result.StandardError, StringComparison.Ordinal);
         Assert.False(File.Exists(Path.Combine(directory, "release", "taskdef.json")));
+    }
+
+    [Theory]
+    [InlineData("", "missing --capacity-provider-strategy")]
+    [InlineData("FARGATE", "is not JSON")]
+    [InlineData("[]", "non-empty array")]
+    [InlineData("""[{"Weight":1}]""", "without a valid CapacityProvider")]
+    [InlineData("""[{"CapacityProvider":"FARGATE","Weight":-1}]""", "Weight must be a whole number")]
+    [InlineData("""[{"CapacityProvider":"FARGATE","Base":1},{"CapacityProvider":"FARGATE_SPOT","Base":1,"Weight":1}]""", "only one capacity provider may have a Base")]
+    [InlineData("""[{"CapacityProvider":"FARGATE","Base":1}]""", "needs a Weight above 0")]
+    public async Task A_capacity_provider_strategy_that_ECS_would_reject_is_refused(string strategy, string expected)
+    {
+        var result = await Render(Described, strategy: strategy);
+        Assert.Equal(2, result.ExitCode);
+        Assert.Contains(expected, result.StandardError, StringComparison.Ordinal);
+        Assert.False(File.Exists(Path.Combine(directory, "release", "appspec.yaml")));
     }
 
     [Fact]

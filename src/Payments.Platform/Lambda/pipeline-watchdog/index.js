@@ -2,7 +2,7 @@
 // Scheduled every few minutes: counts pipeline actions that have been running longer than the
 // threshold and publishes the count as a metric the "stuck executions" alarm watches. Manual
 // approvals are excluded: waiting for a person is not stuck (the approval has its own 7-day timeout).
-// No npm dependencies: the nodejs22.x runtime's AWS SDK v3, loaded lazily so tests inject fakes.
+// No npm dependencies: the nodejs24.x runtime's AWS SDK v3, loaded lazily so tests inject fakes.
 
 function isApproval(action) {
   const type = action.input && action.input.actionTypeId;

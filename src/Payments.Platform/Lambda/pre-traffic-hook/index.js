@@ -1,7 +1,7 @@
 'use strict';
 // CodeDeploy AfterAllowTestTraffic hook: proves the green task set serves real traffic on the test
 // listener before any production traffic moves. No npm dependencies: the AWS SDK v3 clients come
-// from the nodejs22.x runtime and are loaded lazily so the tests inject fakes and need no AWS.
+// from the nodejs24.x runtime and are loaded lazily so the tests inject fakes and need no AWS.
 const http = require('node:http');
 const https = require('node:https');
 

@@ -15,8 +15,8 @@ internal sealed class CodeDeployServiceRoleAccess : Rule
 
     public override RuleDescriptor Descriptor { get; } = new(
         RuleIds.CodeDeployServiceRoleAccess, Severity.Error,
-        "CodeDeploy ECS deployment group role must be assumable by CodeDeploy and hold the ECS/ELB rights",
-        "CodeDeploy runs an ECS blue/green deployment with the group's `ServiceRoleArn`: creating the group fails if `codedeploy.amazonaws.com` may not assume the role (\"AWS CodeDeploy does not have the permissions required to assume the role\"), and every deployment fails if the role may not describe the service, create/switch/delete task sets and modify the listeners (`AWSCodeDeployRoleForECS` holds them), read its rollback alarms (`cloudwatch:DescribeAlarms`) or publish to its trigger topics.",
+        "CodeDeploy ECS deployment group role must hold the ECS/ELB rights",
+        "CodeDeploy runs an ECS blue/green deployment with the group's `ServiceRoleArn` (PF202 checks that `codedeploy.amazonaws.com` may assume it): every deployment fails if the role may not describe the service, create/switch/delete task sets and modify the listeners (`AWSCodeDeployRoleForECS` holds them), read its rollback alarms (`cloudwatch:DescribeAlarms`) or publish to its trigger topics.",
         "Trust `codedeploy.amazonaws.com` in the role and attach `AWSCodeDeployRoleForECS` (CDK's `EcsDeploymentGroup` does both), plus `cloudwatch:DescribeAlarms` when the group has alarms.",
         "001",
         """
@@ -77,11 +77,8 @@ internal sealed class CodeDeployServiceRoleAccess : Rule
                 continue;
             }
 
+            // Whether CodeDeploy may assume the role is PF202's (trust policies fit the role's use).
             var direct = FlowCheck.Direct(context, role.Caller);
-            FlowCheck.Require(context, group, "Properties/ServiceRoleArn", group.Property("ServiceRoleArn"),
-                [FlowCheck.AssumeRole(context, role, "codedeploy.amazonaws.com")],
-                "creating the deployment group fails (CodeDeploy cannot assume its role)",
-                "trust codedeploy.amazonaws.com in the role's AssumeRolePolicyDocument");
             var calls = FlowCheck.Calls(role.Caller, EcsActions, Sym.Atom("ecs-or-elb-resource"), Target.NoResourcePolicy, direct).ToList();
             var alarms = group.Property("AlarmConfiguration") as MappingNode;
             if (alarms is not null && context.Symbols.Resolve(alarms["Enabled"])?.Literal?.ToUpperInvariant() == "TRUE")

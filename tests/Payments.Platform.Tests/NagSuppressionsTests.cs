@@ -1,0 +1,96 @@
+using System.Text.Json.Nodes;
+using Constructs;
+using Payments.Platform.Aspects;
+using Payments.Platform.Tests.Delivery;
+
+namespace Payments.Platform.Tests;
+
+/// <summary>
+/// cdk-nag's AwsSolutions pack over the whole app (scripts/cdk-nag-check.js, as the test command runs it) and
+/// the suppression table that writes <c>Metadata.cdk_nag</c> into the templates.
+/// </summary>
+[Collection(SynthesizedApp.Name)]
+public sealed class NagSuppressionsTests(SynthesizedEnvironments app, DeliveredApp delivered) : IClassFixture<DeliveredApp>
+{
+    public static TheoryData<string> Environments => new() { "dev", "staging", "prod" };
+
+    [Theory]
+    [InlineData("S3 source")]
+    [InlineData("GitHub source")]
+    public async Task The_app_has_no_unsuppressed_cdk_nag_finding_and_no_stale_suppression(string source)
+    {
+        // An explicit account and eu-west-1 here (cdk synth without credentials has neither): the table's
+        // {Region}/{Account} findings must match as cdk-nag prints them in either case.
+        var assembly = source == "GitHub source" ? delivered.GitHubAssemblyDirectory : delivered.AssemblyDirectory;
+        var result = await NodeScript.RunAsync("scripts/cdk-nag-check.js", ["--format", "json", assembly]);
+        Assert.True(result.StandardError.Length == 0, result.StandardError);
+        var summary = JsonNode.Parse(result.StandardOutput)!;
+        var findings = summary["findings"].Items().Select(f => $"{f["stack"].Str()} {f["logicalId"].Str()} {f["id"].Str()}").ToList();
+        var problems = summary["problems"].Items().Select(p => $"{p["stack"].Str()} {p["logicalId"].Str()} {p["message"].Str()}").ToList();
+        Assert.True(findings.Count == 0, "unsuppressed:\n" + string.Join('\n', findings));
+        Assert.True(problems.Count == 0, "suppression problems:\n" + string.Join('\n', problems));
+        Assert.Equal(0, result.ExitCode);
+        Assert.Equal(
+            ["payments-delivery", "payments-dev-platform", "payments-prod-platform", "payments-staging-platform"],
+            summary["templates"].Items().Select(t => t["stack"].Str()).Order(StringComparer.Ordinal));
+        Assert.NotEmpty(summary["suppressed"].Items());
+    }
+
+    [Fact]
+    public void Every_table_entry_names_resources_that_exist()
+    {
+        // A renamed construct would leave its entry behind silently (nothing is written, nothing is checked).
+        foreach (var suppression in NagSuppressions.Platform)
+        {
+            foreach (var path in suppression.Paths)
+            {
+                Assert.True(
+                    app.Stages.Any(stage => Find(stage.Platform, path) is not null && (suppression.When is null || suppression.When(stage.Config))),
+                    $"{suppression.RuleId} names {path}, which no environment's platform stack has (where the entry applies)");
+            }
+        }
+        foreach (var path in NagSuppressions.Delivery.SelectMany(s => s.Paths))
+        {
+            Assert.True(Find(delivered.PipelineStack, path) is not null || Find(delivered.GitHubPipelineStack, path) is not null,
+                $"no {path} in the delivery stack (S3 or GitHub source)");
+        }
+    }
+
+    [Theory]
+    [InlineData("dev", true)]
+    [InlineData("staging", true)]
+    [InlineData("prod", false)]
+    public void Single_az_and_deletable_databases_are_accepted_only_where_the_table_says_so(string env, bool accepted)
+    {
+        var rules = Suppressions(env, "AWS::RDS::DBInstance");
+        Assert.Equal(accepted, rules.ContainsKey("AwsSolutions-RDS3"));
+        Assert.Equal(accepted, rules.ContainsKey("AwsSolutions-RDS10"));
+        Assert.Contains("isolated subnets", rules["AwsSolutions-RDS11"]["reason"].Str(), StringComparison.Ordinal);
+    }
+
+    [Theory]
+    [MemberData(nameof(Environments))]
+    public void Wildcard_suppressions_list_their_exact_findings_in_the_stacks_region_and_account(string env)
+    {
+        var worker = app.Resources(env, "AWS::IAM::Policy").Single(p => p.Resource.Props()["Roles"].Text().Contains("WorkerTaskRole", StringComparison.Ordinal));
+        var entry = Assert.Single(worker.Resource["Metadata"]!["cdk_nag"]!["rules_to_suppress"].Items(),
+            e => e["id"].Str() == "AwsSolutions-IAM5" && e["applies_to"].Items().Any(a => a.Str().Contains(":logs:", StringComparison.Ordinal)));
+        Assert.Contains(
+            $"Resource::arn:<AWS::Partition>:logs:{SynthesizedEnvironments.TestRegion}:{SynthesizedEnvironments.TestAccount}:log-group:<ServicesExecLogsC71B4A78>:*",
+            entry["applies_to"].Items().Select(a => a.Str()));
+        Assert.Contains("Resource::*", entry["applies_to"].Items().Select(a => a.Str()));
+    }
+
+    private Dictionary<string, JsonNode> Suppressions(string env, string type) =>
+        app.Resources(env, type).Single().Resource["Metadata"]!["cdk_nag"]!["rules_to_suppress"].Items().ToDictionary(e => e["id"].Str(), e => e);
+
+    private static IConstruct? Find(IConstruct stack, string path)
+    {
+        IConstruct? current = stack;
+        foreach (var id in path.Split('/'))
+        {
+            current = current?.Node.TryFindChild(id);
+        }
+        return current;
+    }
+}
