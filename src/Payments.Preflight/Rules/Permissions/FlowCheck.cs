@@ -130,14 +130,49 @@ internal static class FlowCheck
             calls.Add((Request(caller, "kms:GenerateDataKey", key.Arn, kmsContext), key.Target));
             calls.Add((Request(caller, "kms:Decrypt", key.Arn, kmsContext), key.Target));
         }
+        else if (service != "lambda" && caller.IsService && AwsManagedKey(context, found.Template, found.Resource.Property("KmsMasterKeyId"), service!) is { } managed)
+        {
+            // A service principal calls KMS itself, not through the destination's service in our account.
+            var kmsContext = new Dictionary<string, IReadOnlyList<Sym>?>(callContext, StringComparer.OrdinalIgnoreCase) { ["kms:ViaService"] = null, ["kms:CallerAccount"] = null };
+            calls.Add((Request(caller, "kms:GenerateDataKey", managed.Arn, kmsContext), managed.Target));
+            calls.Add((Request(caller, "kms:Decrypt", managed.Arn, kmsContext), managed.Target));
+        }
 
         return calls;
+    }
+
+    /// <summary>
+    /// An AWS managed key (alias/aws/sns, alias/aws/sqs): its key policy is fixed by AWS and admits only principals of
+    /// the account calling through that service — never another service's principal (CloudWatch, EventBridge, SNS, S3),
+    /// which is why those cannot deliver to a topic or queue encrypted with it.
+    /// </summary>
+    private static (Sym Arn, Target Target)? AwsManagedKey(RuleContext context, Template template, Node? keyNode, string service)
+    {
+        var symbols = context.Access.Resolver(template);
+        if (keyNode is null || symbols.Resolve(keyNode) is not { } value || !IsAwsManagedAlias(value))
+        {
+            return null;
+        }
+
+        var origin = $"the key policy of the AWS managed key {value} (fixed by AWS)";
+        var policy = new PolicyDocument(origin,
+        [
+            new Statement("Allow access through the service for all principals in the account that are authorized to use it", Effect.Allow,
+                new PrincipalSpec(false, new Dictionary<string, IReadOnlyList<Sym>?> { ["AWS"] = [Sym.Lit("*")] }), false,
+                [Sym.Lit("kms:Encrypt"), Sym.Lit("kms:Decrypt"), Sym.Lit("kms:ReEncrypt*"), Sym.Lit("kms:GenerateDataKey*"), Sym.Lit("kms:DescribeKey")], false,
+                [Sym.Lit("*")], false,
+                [new ConditionClause("StringEquals", "kms:CallerAccount", [symbols.Account]),
+                 new ConditionClause("StringEquals", "kms:ViaService", [Sym.Concat(Sym.Lit(service + "."), symbols.Region, Sym.Lit(".amazonaws.com"))])],
+                false, null),
+        ]);
+        var arn = value.StartsWith("arn:") ? value : Sym.Concat(Sym.Lit("arn:aws:kms:"), symbols.Region, Sym.Lit(":"), symbols.Account, Sym.Lit(":"), value);
+        return (arn, new Target($"the AWS managed key {value}", null, policy));
     }
 
     /// <summary><see cref="KeyTarget(RuleContext, Node?)"/> for a key property of a resource in another template of the run.</summary>
     public static (Sym Arn, Target Target)? KeyTarget(RuleContext context, Template template, Node? keyNode)
     {
-        if (keyNode is null || context.Access.Resolver(template).Resolve(keyNode) is not { } value || value.StartsWith("alias/aws/"))
+        if (keyNode is null || context.Access.Resolver(template).Resolve(keyNode) is not { } value || IsAwsManagedAlias(value))
         {
             return null;
         }
@@ -149,6 +184,10 @@ internal static class FlowCheck
 
         return value.StartsWith("arn:") ? (value, Target.External(value.ToString(), kms: true)) : null;
     }
+
+    /// <summary>alias/aws/SERVICE, by name or as an alias ARN: a key AWS manages, not one of the run.</summary>
+    private static bool IsAwsManagedAlias(Sym value) =>
+        value.StartsWith("alias/aws/") || (value.StartsWith("arn:") && value.Split(':') is { Count: 6 } parts && parts[5].StartsWith("alias/aws/"));
 
     /// <summary>The call a service makes to assume a role: judged by the role's trust policy.</summary>
     public static (AccessRequest, Target) AssumeRole(RuleContext context, RoleInfo role, string service) =>
