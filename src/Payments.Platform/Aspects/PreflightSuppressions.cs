@@ -22,11 +22,27 @@ public static class PreflightSuppressions
         {
             throw new ArgumentException($"suppression of {ruleId} needs a real reason, got '{reason}'", nameof(reason));
         }
-        var existing = resource.GetMetadata("preflight") as IDictionary<string, object>;
-        var suppress = existing?["suppress"] is object[] list ? list.ToList() : [];
+        var preflight = Existing(resource);
+        var suppress = preflight.TryGetValue("suppress", out var current) && current is object[] list ? list.ToList() : [];
         suppress.Add(new Dictionary<string, object> { ["id"] = ruleId, ["reason"] = reason });
-        resource.AddMetadata("preflight", new Dictionary<string, object> { ["suppress"] = suppress.ToArray() });
+        preflight["suppress"] = suppress.ToArray();
+        resource.AddMetadata("preflight", preflight);
     }
+
+    /// <summary>
+    /// States which repository's images a pipeline releases into which services (<c>Metadata.preflight.release</c>),
+    /// so preflight's PF220 checks those links instead of guessing them.
+    /// </summary>
+    public static void StateReleaseLinks(CfnResource pipeline, IEnumerable<(string Repository, IReadOnlyList<string> Services)> links)
+    {
+        ArgumentNullException.ThrowIfNull(pipeline);
+        var preflight = Existing(pipeline);
+        preflight["release"] = links.Select(l => (object)new Dictionary<string, object> { ["repository"] = l.Repository, ["services"] = l.Services.ToArray() }).ToArray();
+        pipeline.AddMetadata("preflight", preflight);
+    }
+
+    private static Dictionary<string, object> Existing(CfnResource resource) =>
+        resource.GetMetadata("preflight") is IDictionary<string, object> existing ? new Dictionary<string, object>(existing) : [];
 }
 
 /// <summary>

@@ -51,6 +51,11 @@ public sealed class Services : Construct
     public Cluster Cluster { get; }
     public FargateService Api { get; }
     public FargateService Worker { get; }
+    /// <summary>The api service's fixed name; the deployment group and the pipeline's release links name it.</summary>
+    public static string ApiServiceNameFor(EnvironmentConfig env) => $"{env.Prefix}-api";
+
+    public static string WorkerServiceNameFor(EnvironmentConfig env) => $"{env.Prefix}-worker";
+
     public FargateTaskDefinition ApiTaskDefinition { get; }
     public FargateTaskDefinition WorkerTaskDefinition { get; }
     public SecurityGroup ApiSecurityGroup { get; }
@@ -141,7 +146,7 @@ public sealed class Services : Construct
 
         Api = new FargateService(this, "Api", new FargateServiceProps
         {
-            ServiceName = $"{env.Prefix}-api",
+            ServiceName = ApiServiceNameFor(env),
             Cluster = Cluster,
             TaskDefinition = ApiTaskDefinition,
             DesiredCount = env.ApiDesiredCount,
@@ -240,7 +245,7 @@ public sealed class Services : Construct
 
         Worker = new FargateService(this, "Worker", new FargateServiceProps
         {
-            ServiceName = $"{env.Prefix}-worker",
+            ServiceName = WorkerServiceNameFor(env),
             Cluster = Cluster,
             TaskDefinition = WorkerTaskDefinition,
             DesiredCount = env.WorkerDesiredCount,

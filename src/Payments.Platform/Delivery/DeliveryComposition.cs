@@ -73,6 +73,7 @@ public static class DeliveryComposition
                 Delivery = delivery,
                 StageName = Stage.Of(seam.Stack)?.StageName ?? env.Name,
                 RepositoryName = Constructs.ImageRepository.NameFor(env),
+                ReleasedServiceNames = [Constructs.Services.ApiServiceNameFor(env), Constructs.Services.WorkerServiceNameFor(env)],
                 TaskFamily = seam.TaskDefinitionFamily,
                 PlatformStackName = seam.Stack.StackName,
                 ContainerName = seam.ContainerName,

@@ -24,6 +24,9 @@ public sealed record DeliveryTarget
     /// </summary>
     public required string PlatformStackName { get; init; }
 
+    /// <summary>The services a release rolls to this commit's image (api through CodeDeploy, worker through CloudFormation).</summary>
+    public required IReadOnlyList<string> ReleasedServiceNames { get; init; }
+
     /// <summary>The api container that the load balancer targets.</summary>
     public required string ContainerName { get; init; }
 

@@ -114,6 +114,8 @@ public sealed class PipelineStack : Stack
             RestartExecutionOnUpdate = false,
         });
         CfnLintSuppression.IgnoreRedundantRoleDependency((CfnResource)Pipeline.Node.DefaultChild!);
+        Aspects.PreflightSuppressions.StateReleaseLinks((CfnResource)Pipeline.Node.DefaultChild!,
+            props.Targets.Select(t => (t.RepositoryName, t.ReleasedServiceNames)));
         var source = new Artifact_(SourceArtifactName);
         var synth = new Artifact_(SynthArtifactName);
         var image = new Artifact_(ImageArtifactName);

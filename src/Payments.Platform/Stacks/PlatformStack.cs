@@ -68,7 +68,7 @@ public sealed class PlatformStack : Stack
             Stack = this,
             Cluster = Services.Cluster,
             Service = Services.Api,
-            ServiceName = $"{Config.Prefix}-api",
+            ServiceName = Services.ApiServiceNameFor(Config),
             BlueTargetGroup = Edge.BlueTargetGroup,
             GreenTargetGroup = Edge.GreenTargetGroup,
             ProdListener = Edge.ProdListener,
