@@ -224,7 +224,7 @@ public sealed class PipelineStack : Stack
                         RunOrder = BlueGreenRunOrder,
                     }),
                     // Last in the stage, after the CodeDeploy action: the next stage starts only after it passes.
-                    Verification.ActionFor(delivery.Name, source, runOrder: VerifyRunOrder),
+                    Verification.ActionFor(delivery.Name, source, image, runOrder: VerifyRunOrder),
                 ],
             });
         }

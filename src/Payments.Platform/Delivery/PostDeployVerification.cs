@@ -124,7 +124,9 @@ public sealed class PostDeployVerification : Construct
     }
 
     /// <summary>The action that verifies <paramref name="environment"/>; put it after the environment's CodeDeploy action.</summary>
-    public CodeBuildAction ActionFor(string environment, Artifact_ source, int runOrder)
+    /// <param name="image">The image scan gate's artifact: like every action of a deploy stage, the verification
+    /// consumes it, so nothing in the stage can run for a build whose image did not pass the gate.</param>
+    public CodeBuildAction ActionFor(string environment, Artifact_ source, Artifact_ image, int runOrder)
     {
         if (!projects.TryGetValue(environment, out var project))
         {
@@ -135,6 +137,7 @@ public sealed class PostDeployVerification : Construct
             ActionName = ActionName,
             Project = project,
             Input = source,
+            ExtraInputs = [image],
             RunOrder = runOrder,
         });
     }
