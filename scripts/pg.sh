@@ -46,6 +46,22 @@ case "$cmd" in
     if [ ! -f "$dir/PG_VERSION" ]; then
       as_pg "$bin/initdb" -D "$dir" -U postgres --auth=trust -E UTF8 --locale=C.UTF-8 >/dev/null
     fi
+    # The superuser the tests administer with stays password-less; every other login must present its
+    # password (SCRAM), so tests of password rotation and of the app's own login prove something.
+    # pg_hba.conf takes the first matching line.
+    if ! grep -q '^host all all 127.0.0.1/32 scram-sha-256' "$dir/pg_hba.conf"; then
+      hba=$(mktemp)
+      {
+        echo "local all postgres trust"
+        echo "host all postgres 127.0.0.1/32 trust"
+        echo "host all postgres ::1/128 trust"
+        echo "host all all 127.0.0.1/32 scram-sha-256"
+        echo "host all all ::1/128 scram-sha-256"
+        cat "$dir/pg_hba.conf"
+      } > "$hba"
+      cat "$hba" > "$dir/pg_hba.conf"
+      rm -f "$hba"
+    fi
     # Test server: durability traded for speed is NOT acceptable for the fault tests, so fsync stays on.
     as_pg "$bin/pg_ctl" -D "$dir" -l "$dir/server.log" -w -t 60 \
       -o "-c listen_addresses=127.0.0.1 -p $port -c max_connections=300 -c unix_socket_directories=$dir -c shared_buffers=256MB" \

@@ -78,8 +78,16 @@ synth_rc=$?
 [ $synth_rc -ne 0 ] && tail -50 "$results/synth.log"
 record "cdk synth" $synth_rc
 
+# prod's other database engine (the table defaults it to Aurora): the RDS instance variant is gated too.
+rm -rf cdk.out.instance
+npx cdk synth --quiet -o cdk.out.instance -c environments=prod -c databaseEngine:prod=instance > "$results/synth-instance.log" 2>&1
+synth_instance_rc=$?
+[ $synth_instance_rc -ne 0 ] && tail -50 "$results/synth-instance.log"
+record "cdk synth (prod on an RDS instance)" $synth_instance_rc
+[ $synth_instance_rc -ne 0 ] && synth_rc=$synth_instance_rc
+
 if [ $synth_rc -eq 0 ]; then
-  mapfile -t templates < <(find cdk.out -name '*.template.json' | sort)
+  mapfile -t templates < <(find cdk.out cdk.out.instance -name '*.template.json' | sort)
   echo "${#templates[@]} templates"
 
   step "cfn-lint, gated on warnings"
@@ -89,10 +97,14 @@ if [ $synth_rc -eq 0 ]; then
   step "preflight over cdk.out"
   dotnet run --project src/Payments.Preflight -c Release --no-build -- check cdk.out
   record "preflight" $?
+  dotnet run --project src/Payments.Preflight -c Release --no-build -- check cdk.out.instance
+  record "preflight (prod on an RDS instance)" $?
 
   step "cdk-nag AwsSolutions over cdk.out (suppressions only from template metadata, each with a reason)"
   node scripts/cdk-nag-check.js cdk.out
   record "cdk-nag" $?
+  node scripts/cdk-nag-check.js cdk.out.instance
+  record "cdk-nag (prod on an RDS instance)" $?
 fi
 
 mapfile -t node_tests < <(compgen -G "src/Payments.Platform/Lambda/*.test.js"; compgen -G "src/Payments.Platform/Lambda/*/*.test.js"; compgen -G "scripts/*.test.js")

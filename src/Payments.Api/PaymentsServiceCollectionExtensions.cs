@@ -51,10 +51,18 @@ public static class PaymentsServiceCollectionExtensions
         return builder;
     }
 
-    /// <summary>Start-up work before the host serves: migrations, secrets, configured merchants.</summary>
+    /// <summary>
+    /// Start-up work before the host serves: migrations (unless <c>Payments:Database:MigrateOnStart</c>
+    /// is false: on AWS the app's login may not run DDL and the <c>migrate</c> command runs them as the
+    /// owner first), secrets, configured merchants.
+    /// </summary>
     public static async Task InitializePaymentsAsync(this IServiceProvider services, CancellationToken cancellationToken)
     {
-        await services.GetRequiredService<MigrationRunner>().MigrateAsync(cancellationToken);
+        if (services.GetRequiredService<IConfiguration>().GetValue("Payments:Database:MigrateOnStart", true))
+        {
+            await services.GetRequiredService<MigrationRunner>().MigrateAsync(cancellationToken);
+        }
+
         await services.GetRequiredService<CardFingerprinter>().InitializeAsync(cancellationToken);
         await MerchantBootstrap.RunAsync(services, cancellationToken);
     }

@@ -7,7 +7,8 @@ using Payments.Api.Payments;
 using Payments.Api.Storage;
 using Payments.Api.TransactionLog;
 
-var admin = AdminCommand.TryParse(args, out var hostArgs);
+var migrate = MigrateCommand.TryParse(args, out var afterMigrate);
+var admin = AdminCommand.TryParse(afterMigrate, out var hostArgs);
 var builder = WebApplication.CreateBuilder(HostArguments.WithoutConfigReload(hostArgs));
 builder.WebHost.ConfigureKestrel(kestrel =>
 {
@@ -23,13 +24,18 @@ builder.AddGracefulShutdown();
 builder.AddPaymentsObservability();
 builder.AddPaymentsApi();
 builder.AddTransactionLog();
-if (admin is not null)
+if (admin is not null || migrate)
 {
     builder.Logging.ClearProviders();
     builder.Logging.AddConsole(options => options.LogToStandardErrorThreshold = LogLevel.Trace);
 }
 
 var app = builder.Build();
+if (migrate)
+{
+    return await MigrateCommand.RunAsync(app.Services, CancellationToken.None);
+}
+
 if (admin is not null)
 {
     return await admin.RunAsync(app.Services, Console.Out, Console.Error);

@@ -1,4 +1,5 @@
 using Payments.Platform.Constructs;
+using Payments.Platform.Environments;
 
 namespace Payments.Platform.Tests;
 
@@ -47,10 +48,12 @@ public sealed class KeysAndDataTests(SynthesizedEnvironments app)
         });
     }
 
+    /// <summary>Prod runs Aurora by default; its instance variant is in <see cref="DatabaseTests"/>.</summary>
+    public static TheoryData<string> InstanceEnvironments => new() { "dev", "staging" };
+
     [Theory]
     [InlineData("dev", "db.t3.micro", "20", false, false, 7)]
     [InlineData("staging", "db.t3.small", "50", false, false, 14)]
-    [InlineData("prod", "db.r6g.large", "100", true, true, 30)]
     public void The_database_follows_the_table(string env, string instanceClass, string storage, bool multiAz, bool deletionProtection, int backups)
     {
         var db = app.One(env, "AWS::RDS::DBInstance").Props();
@@ -66,7 +69,7 @@ public sealed class KeysAndDataTests(SynthesizedEnvironments app)
     }
 
     [Theory]
-    [MemberData(nameof(Environments))]
+    [MemberData(nameof(InstanceEnvironments))]
     public void The_database_is_postgres_encrypted_private_and_uses_generated_credentials(string env)
     {
         var db = app.One(env, "AWS::RDS::DBInstance").Props();
@@ -78,11 +81,24 @@ public sealed class KeysAndDataTests(SynthesizedEnvironments app)
         Assert.Equal("payments", db["DBName"].Str());
         Assert.Contains("resolve:secretsmanager", db["MasterUserPassword"].Text(), StringComparison.Ordinal);
         Assert.Equal(["postgresql", "upgrade"], db["EnableCloudwatchLogsExports"].Items().Select(e => e.Str()));
-        var secret = app.One(env, "AWS::SecretsManager::Secret", s => s.Props()["Name"]?.Text() == $"\"payments-{env}/database/admin\"").Props();
-        Assert.NotNull(secret["GenerateSecretString"]);
-        Assert.Null(secret["SecretString"]);
-        Assert.Equal(app.KeyArnReference(env), secret["KmsKeyId"].Text());
-        app.One(env, "AWS::SecretsManager::SecretTargetAttachment");
+    }
+
+    [Theory]
+    [MemberData(nameof(Environments))]
+    public void The_owner_and_the_app_user_have_generated_secrets_encrypted_with_the_environment_key_and_attached_to_the_database(string env)
+    {
+        foreach (var (name, username) in new[] { ("admin", Database.MasterUsername), ("app", Database.AppUsername) })
+        {
+            var secret = app.One(env, "AWS::SecretsManager::Secret", s => s.Props()["Name"]?.Text() == $"\"payments-{env}/database/{name}\"").Props();
+            Assert.NotNull(secret["GenerateSecretString"]);
+            Assert.Contains($"\"username\":\"{username}\"", secret["GenerateSecretString"]!["SecretStringTemplate"].Str(), StringComparison.Ordinal);
+            Assert.Null(secret["SecretString"]);
+            Assert.Equal(app.KeyArnReference(env), secret["KmsKeyId"].Text());
+        }
+
+        var database = app.Stage(env).Config.DatabaseEngine == DatabaseEngine.AuroraPostgresCluster ? "AWS::RDS::DBCluster" : "AWS::RDS::DBInstance";
+        Assert.All(app.Resources(env, "AWS::SecretsManager::SecretTargetAttachment"), a => Assert.Equal(database, a.Resource.Props()["TargetType"].Str()));
+        Assert.Equal(2, app.Resources(env, "AWS::SecretsManager::SecretTargetAttachment").Count);
     }
 
     [Theory]
@@ -99,7 +115,7 @@ public sealed class KeysAndDataTests(SynthesizedEnvironments app)
     }
 
     [Theory]
-    [MemberData(nameof(Environments))]
+    [MemberData(nameof(InstanceEnvironments))]
     public void The_parameter_group_sets_ddl_logging_forced_tls_and_a_class_relative_cache_size(string env)
     {
         var parameters = app.One(env, "AWS::RDS::DBParameterGroup").Props();
@@ -113,24 +129,31 @@ public sealed class KeysAndDataTests(SynthesizedEnvironments app)
     [Theory]
     [InlineData("dev", "Delete")]
     [InlineData("staging", "Delete")]
-    [InlineData("prod", "Snapshot")]
-    public void The_database_is_destroyed_outside_prod_and_snapshotted_in_prod(string env, string policy)
+    public void The_database_is_destroyed_outside_prod(string env, string policy)
     {
         var db = app.Resources(env, "AWS::RDS::DBInstance").Single().Resource;
         Assert.Equal(policy, db["DeletionPolicy"].Str());
         Assert.Equal(policy == "Delete", db.Props()["DeleteAutomatedBackups"]!.GetValue<bool>());
     }
 
+    [Fact]
+    public void The_prod_cluster_leaves_a_snapshot()
+    {
+        Assert.Equal("Snapshot", app.Resources("prod", "AWS::RDS::DBCluster").Single().Resource["DeletionPolicy"].Str());
+    }
+
     [Theory]
     [MemberData(nameof(Environments))]
-    public void The_database_security_group_admits_postgres_from_the_api_and_worker_only(string env)
+    public void The_database_security_group_admits_postgres_from_the_api_and_worker_tasks_and_the_rotation_functions_only(string env)
     {
-        var dbGroup = app.Resources(env, "AWS::EC2::SecurityGroup").Single(g => g.Resource.Props()["GroupName"].Str() == $"payments-{env}-database");
+        var groups = app.Resources(env, "AWS::EC2::SecurityGroup");
+        var dbGroup = groups.Single(g => g.Resource.Props()["GroupName"].Str() == $"payments-{env}-database");
         var ingress = app.Resources(env, "AWS::EC2::SecurityGroupIngress")
             .Where(r => r.Resource.Props()["GroupId"].Text().Contains(dbGroup.Id, StringComparison.Ordinal))
             .Select(r => r.Resource.Props())
             .ToList();
-        Assert.Equal(2, ingress.Count);
+        var sources = ingress.Select(rule => groups.Single(g => rule["SourceSecurityGroupId"].Text().Contains($"\"{g.Id}\"", StringComparison.Ordinal)).Resource.Props()["GroupName"].Str()).Order();
+        Assert.Equal([$"payments-{env}-api", $"payments-{env}-database-rotation", $"payments-{env}-worker"], sources);
         Assert.All(ingress, rule =>
         {
             Assert.Equal(5432, rule["FromPort"].Number());

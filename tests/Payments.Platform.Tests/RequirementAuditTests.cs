@@ -111,7 +111,7 @@ public sealed class RequirementAuditTests(SynthesizedEnvironments app)
     {
         // Generic over every resource type, so a resource added later with a fixed name is caught too
         // (seed 001/003: "already exists" when a second environment reuses a name).
-        string[] notPhysical = ["DBName", "DisplayName", "MetricName", "PolicyName", "DeploymentConfigName", "ContainerName", "Family"];
+        string[] notPhysical = ["DBName", "DatabaseName", "DisplayName", "MetricName", "PolicyName", "DeploymentConfigName", "ContainerName", "Family"];
         var checkedNames = 0;
         foreach (var (id, resource) in app.PlatformJson[env]["Resources"]!.AsObject().Select(r => (r.Key, r.Value!.AsObject())))
         {
@@ -173,7 +173,8 @@ public sealed class RequirementAuditTests(SynthesizedEnvironments app)
         Assert.Equal($"{{\"Ref\":\"{IdOf(env, "AWS::ECS::Cluster")}\"}}", outputs["ClusterName"]);
         Assert.Contains(IdOf(env, "AWS::ECS::Service", s => s.Props()["ServiceName"].Str() == $"payments-{env}-api"), outputs["ApiServiceName"], StringComparison.Ordinal);
         Assert.Contains(IdOf(env, "AWS::ECS::Service", s => s.Props()["ServiceName"].Str() == $"payments-{env}-worker"), outputs["WorkerServiceName"], StringComparison.Ordinal);
-        Assert.Equal($"{{\"Fn::GetAtt\":[\"{IdOf(env, "AWS::RDS::DBInstance")}\",\"Endpoint.Address\"]}}", outputs["DatabaseEndpoint"]);
+        var database = app.Resources(env, "AWS::RDS::DBCluster").Count == 1 ? IdOf(env, "AWS::RDS::DBCluster") : IdOf(env, "AWS::RDS::DBInstance");
+        Assert.Equal($"{{\"Fn::GetAtt\":[\"{database}\",\"Endpoint.Address\"]}}", outputs["DatabaseEndpoint"]);
         var transactionLog = IdOf(env, "AWS::S3::Bucket", b => b.Props()["BucketName"].Text().Contains("transaction-log", StringComparison.Ordinal));
         Assert.Equal($"{{\"Ref\":\"{transactionLog}\"}}", outputs["TransactionLogBucketName"]);
         Assert.Equal($"{{\"Ref\":\"{IdOf(env, "AWS::EC2::VPC")}\"}}", outputs["VpcId"]);
@@ -211,6 +212,8 @@ public sealed class RequirementAuditTests(SynthesizedEnvironments app)
             $"payments-{env}-api tcp 8080-8080 from payments-{env}-alb (tcp)",
             $"payments-{env}-database tcp 5432-5432 from payments-{env}-api (tcp)",
             $"payments-{env}-database tcp 5432-5432 from payments-{env}-worker (tcp)",
+            // Secrets Manager's rotation functions change the passwords in the database.
+            $"payments-{env}-database tcp 5432-5432 from payments-{env}-database-rotation (tcp)",
         };
         expected.AddRange(Enumerable.Repeat($"payments-{env}-alb tcp 8443-8443 from nat-eip (tcp)", nat));
         Assert.Equal(expected.Order(), rules.Order());

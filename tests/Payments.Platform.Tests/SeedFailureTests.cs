@@ -165,7 +165,9 @@ public sealed class SeedFailureTests(SynthesizedEnvironments app)
             Assert.All(app.Resources(env, "AWS::S3::Bucket"), b => Assert.NotNull(b.Resource.Props()["BucketEncryption"]));
             Assert.All(app.Resources(env, "AWS::SNS::Topic"), t => Assert.NotNull(t.Resource.Props()["KmsMasterKeyId"]));
             Assert.All(app.Resources(env, "AWS::Logs::LogGroup"), g => Assert.NotNull(g.Resource.Props()["KmsKeyId"]));
-            Assert.All(app.Resources(env, "AWS::RDS::DBInstance"), d => Assert.True(d.Resource.Props()["StorageEncrypted"]!.GetValue<bool>()));
+            // Aurora members carry no storage settings: the cluster encrypts its volume.
+            Assert.All(app.Resources(env, "AWS::RDS::DBInstance").Where(d => d.Resource.Props()["DBClusterIdentifier"] is null), d => Assert.True(d.Resource.Props()["StorageEncrypted"]!.GetValue<bool>()));
+            Assert.All(app.Resources(env, "AWS::RDS::DBCluster"), d => Assert.True(d.Resource.Props()["StorageEncrypted"]!.GetValue<bool>()));
             Assert.All(app.Resources(env, "AWS::ECR::Repository"), r => Assert.Equal("KMS", r.Resource.Props()["EncryptionConfiguration"]!["EncryptionType"].Str()));
         }
     }
@@ -254,15 +256,20 @@ public sealed class SeedFailureTests(SynthesizedEnvironments app)
     [Fact]
     public void Seed003_postgres_version_not_found_the_engine_version_is_current_in_cfn_lint_data()
     {
-        var data = CfnLintRdsData();
-        var current = PostgresVersions(data.Current);
-        var deprecated = PostgresVersions(data.Deprecated);
+        var data = CfnLintRdsData("aws_rds_dbinstance");
+        var current = PostgresVersions(data.Current, "postgres");
+        var deprecated = PostgresVersions(data.Deprecated, "postgres");
         Assert.Contains(Database.EngineFullVersion, current);
         Assert.DoesNotContain(Database.EngineFullVersion, deprecated);
         Assert.Contains("15.4", deprecated);
+        // Aurora: the same version, current for clusters too (CDK 2.160's newest constant, 16.3, is deprecated).
+        var cluster = CfnLintRdsData("aws_rds_dbcluster");
+        Assert.Contains(Database.EngineFullVersion, PostgresVersions(cluster.Current, "aurora-postgresql"));
+        Assert.DoesNotContain(Database.EngineFullVersion, PostgresVersions(cluster.Deprecated, "aurora-postgresql"));
+        Assert.Contains("16.3", PostgresVersions(cluster.Deprecated, "aurora-postgresql"));
         foreach (var env in All)
         {
-            Assert.Equal(Database.EngineFullVersion, app.One(env, "AWS::RDS::DBInstance").Props()["EngineVersion"].Str());
+            Assert.Equal(Database.EngineFullVersion, DatabaseOf(env)["EngineVersion"].Str());
         }
     }
 
@@ -271,14 +278,17 @@ public sealed class SeedFailureTests(SynthesizedEnvironments app)
     {
         foreach (var env in All)
         {
-            Assert.Equal("ddl", app.One(env, "AWS::RDS::DBParameterGroup").Props()["Parameters"]!["log_statement"].Str());
+            var group = app.Resources(env, "AWS::RDS::DBClusterParameterGroup").Count == 1
+                ? app.One(env, "AWS::RDS::DBClusterParameterGroup")
+                : app.One(env, "AWS::RDS::DBParameterGroup");
+            Assert.Equal("ddl", group.Props()["Parameters"]!["log_statement"].Str());
         }
     }
 
     [Fact]
     public void Seed003_gp3_iops_and_throughput_misconfigured_none_are_set()
     {
-        foreach (var env in All)
+        foreach (var env in InstanceEnvironments)
         {
             var db = app.One(env, "AWS::RDS::DBInstance").Props();
             Assert.Equal("gp3", db["StorageType"].Str());
@@ -290,7 +300,8 @@ public sealed class SeedFailureTests(SynthesizedEnvironments app)
     [Fact]
     public void Seed003_effective_cache_size_over_the_limit_it_is_a_formula_of_the_class_memory()
     {
-        foreach (var env in All)
+        // Aurora sizes its cache itself (no effective_cache_size in its cluster parameter group).
+        foreach (var env in InstanceEnvironments)
         {
             var value = app.One(env, "AWS::RDS::DBParameterGroup").Props()["Parameters"]!["effective_cache_size"].Str();
             Assert.Equal(Database.EffectiveCacheSizeFormula, value);
@@ -383,7 +394,7 @@ public sealed class SeedFailureTests(SynthesizedEnvironments app)
     {
         Assert.False(app.One("dev", "AWS::RDS::DBInstance").Props()["DeletionProtection"]!.GetValue<bool>());
         Assert.False(app.One("staging", "AWS::RDS::DBInstance").Props()["DeletionProtection"]!.GetValue<bool>());
-        Assert.True(app.One("prod", "AWS::RDS::DBInstance").Props()["DeletionProtection"]!.GetValue<bool>());
+        Assert.True(DatabaseOf("prod")["DeletionProtection"]!.GetValue<bool>());
     }
 
     [Fact]
@@ -399,21 +410,29 @@ public sealed class SeedFailureTests(SynthesizedEnvironments app)
         }
     }
 
-    private static (JsonNode Current, JsonNode Deprecated) CfnLintRdsData()
+    /// <summary>Environments on an RDS instance: the table puts prod on Aurora.</summary>
+    private string[] InstanceEnvironments => [.. All.Where(env => app.Resources(env, "AWS::RDS::DBCluster").Count == 0)];
+
+    /// <summary>The Aurora cluster, or the RDS instance, of an environment.</summary>
+    private JsonNode DatabaseOf(string env) => app.Resources(env, "AWS::RDS::DBCluster").Count == 1
+        ? app.One(env, "AWS::RDS::DBCluster").Props()
+        : app.One(env, "AWS::RDS::DBInstance").Props();
+
+    private static (JsonNode Current, JsonNode Deprecated) CfnLintRdsData(string resource)
     {
         var start = new ProcessStartInfo("python3", ["-c", "import cfnlint, os; print(os.path.dirname(cfnlint.__file__))"]) { RedirectStandardOutput = true, RedirectStandardError = true };
         using var python = Process.Start(start) ?? throw new InvalidOperationException("python3 did not start");
         var root = python.StandardOutput.ReadToEnd().Trim();
         python.WaitForExit();
         Assert.True(python.ExitCode == 0 && Directory.Exists(root), $"cfn-lint's python package is needed to check the engine version (python3 exit {python.ExitCode}: {python.StandardError.ReadToEnd()})");
-        var folder = Path.Combine(root, "data", "schemas", "extensions", "aws_rds_dbinstance");
+        var folder = Path.Combine(root, "data", "schemas", "extensions", resource);
         return (JsonNode.Parse(File.ReadAllText(Path.Combine(folder, "engine_version.json")))!,
                 JsonNode.Parse(File.ReadAllText(Path.Combine(folder, "engine_version_deprecated.json")))!);
     }
 
-    private static HashSet<string> PostgresVersions(JsonNode schema) =>
+    private static HashSet<string> PostgresVersions(JsonNode schema, string engine) =>
         [.. schema["allOf"].Items()
-            .Where(rule => rule["if"]?["properties"]?["Engine"]?["const"]?.GetValue<string>() == "postgres")
+            .Where(rule => rule["if"]?["properties"]?["Engine"]?["const"]?.GetValue<string>() == engine)
             .SelectMany(rule => (rule["then"] is JsonObject then && then["properties"]?["EngineVersion"]?["enum"] is { } current
                 ? current
                 : rule["if"]!["properties"]!["EngineVersion"]!["enum"]).Items())

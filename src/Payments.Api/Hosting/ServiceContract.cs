@@ -30,4 +30,10 @@ public static class ServiceContract
 
     /// <summary>Both in one process: the local default.</summary>
     public const string AllRole = "all";
+
+    /// <summary>
+    /// The one-off command that applies migrations as the database owner and creates the app's login
+    /// (<c>Payments.Api migrate</c>); the platform runs it in each task before the app starts.
+    /// </summary>
+    public const string MigrateCommand = "migrate";
 }

@@ -10,9 +10,26 @@ namespace Payments.Api.Storage;
 /// </remarks>
 public sealed class PostgresConnectionFactory : IConnectionFactory, IAsyncDisposable, IDisposable
 {
-    public PostgresConnectionFactory(string connectionString, TimeProvider? time = null)
+    /// <summary>
+    /// How long opening a connection keeps retrying after PostgreSQL refused the password. Single-user
+    /// rotation changes the password a moment before the secret's current version follows; connections
+    /// opened in between must wait for it, not fail.
+    /// </summary>
+    public static readonly TimeSpan PasswordRotationWindow = TimeSpan.FromSeconds(30);
+
+    private readonly TimeProvider time;
+    private readonly DatabasePassword? password;
+    private int passwordRetries;
+    private int failoverRecoveries;
+
+    /// <param name="connectionString">Npgsql connection string; without a password when <paramref name="password"/> supplies it.</param>
+    /// <param name="time">Clock for the pool's idle limit and the password retry window.</param>
+    /// <param name="password">A rotating password read at run time; null uses the connection string's.</param>
+    public PostgresConnectionFactory(string connectionString, TimeProvider? time = null, DatabasePassword? password = null)
     {
         ArgumentException.ThrowIfNullOrWhiteSpace(connectionString);
+        this.time = time ?? TimeProvider.System;
+        this.password = password;
         var given = GivenOptions(connectionString);
         var builder = new NpgsqlDataSourceBuilder(connectionString);
         var settings = builder.ConnectionStringBuilder;
@@ -37,8 +54,61 @@ public sealed class PostgresConnectionFactory : IConnectionFactory, IAsyncDispos
             settings.NoResetOnClose = true;
         }
 
+        if (password is not null)
+        {
+            // Asked for on every new physical connection; the cache makes that a memory read.
+            builder.UsePasswordProvider(
+                _ => password.GetAsync(CancellationToken.None).AsTask().GetAwaiter().GetResult(),
+                (_, cancellationToken) => password.GetAsync(cancellationToken));
+        }
+
         DataSource = builder.Build();
-        Pool = new WarmConnections(DataSource.OpenConnectionAsync, settings.MaxPoolSize, time ?? TimeProvider.System);
+        Pool = new WarmConnections(OpenPhysicalAsync, settings.MaxPoolSize, this.time);
+    }
+
+    /// <summary>Connections that PostgreSQL refused with the cached password and that were retried with a re-read one.</summary>
+    public int PasswordRetries => Volatile.Read(ref passwordRetries);
+
+    /// <summary>Write transactions that met a read-only server (a demoted writer) and were retried on a fresh connection.</summary>
+    public int FailoverRecoveries => Volatile.Read(ref failoverRecoveries);
+
+    /// <summary>
+    /// After a failover the pooled connections may still reach the demoted writer: empty the warm
+    /// stack and Npgsql's pool (connections in use are closed when they come back), so the next
+    /// opens resolve the writer endpoint again.
+    /// </summary>
+    public async ValueTask ClearPoolAsync()
+    {
+        DataSource.Clear();
+        await Pool.DropIdleAsync();
+    }
+
+    internal void CountFailoverRecovery() => Interlocked.Increment(ref failoverRecoveries);
+
+    private async ValueTask<NpgsqlConnection> OpenPhysicalAsync(CancellationToken cancellationToken)
+    {
+        if (password is null)
+        {
+            return await DataSource.OpenConnectionAsync(cancellationToken);
+        }
+
+        var started = time.GetTimestamp();
+        var pause = TimeSpan.FromMilliseconds(100);
+        while (true)
+        {
+            try
+            {
+                return await DataSource.OpenConnectionAsync(cancellationToken);
+            }
+            catch (PostgresException exception) when (exception.SqlState == PostgresErrorCodes.InvalidPassword && time.GetElapsedTime(started) < PasswordRotationWindow)
+            {
+                // Rotated under us: read the source again and retry until the new password is published.
+                password.Invalidate();
+                Interlocked.Increment(ref passwordRetries);
+                await Task.Delay(pause, time, cancellationToken);
+                pause = TimeSpan.FromTicks(Math.Min(pause.Ticks * 2, TimeSpan.FromSeconds(2).Ticks));
+            }
+        }
     }
 
     public StoreKind Kind => StoreKind.Postgres;

@@ -36,7 +36,17 @@ public static class StorageServiceCollectionExtensions
 
         if (kind == StoreKind.Postgres)
         {
-            services.AddSingleton(_ => new PostgresConnectionFactory(connectionString!));
+            var database = configuration.GetSection("Payments:Database");
+            var passwordSource = PasswordSource(database);
+            if (passwordSource is not null)
+            {
+                services.AddSingleton(sp => new DatabasePassword(passwordSource(sp), sp.GetService<TimeProvider>() ?? TimeProvider.System));
+                services.AddSingleton(sp => new PostgresConnectionFactory(connectionString!, sp.GetService<TimeProvider>(), sp.GetRequiredService<DatabasePassword>()));
+            }
+            else
+            {
+                services.AddSingleton(_ => new PostgresConnectionFactory(connectionString!));
+            }
         }
         else
         {
@@ -48,6 +58,34 @@ public static class StorageServiceCollectionExtensions
             : sp.GetRequiredService<SqliteConnectionFactory>());
         services.AddSingleton<MigrationRunner>();
         return services;
+    }
+
+    /// <summary>
+    /// A password that rotates: <c>Payments:Database:PasswordSecretId</c> (a Secrets Manager secret,
+    /// read through Parameter Store with the task's role) or <c>Payments:Database:PasswordFile</c> (the
+    /// same JSON in a file); null when the password is fixed configuration.
+    /// </summary>
+    public static Func<IServiceProvider, IDatabasePasswordSource>? PasswordSource(IConfigurationSection database)
+    {
+        ArgumentNullException.ThrowIfNull(database);
+        var secretId = database["PasswordSecretId"];
+        var file = database["PasswordFile"];
+        if (!string.IsNullOrWhiteSpace(secretId) && !string.IsNullOrWhiteSpace(file))
+        {
+            throw new InvalidOperationException("set Payments:Database:PasswordSecretId or Payments:Database:PasswordFile, not both");
+        }
+
+        if ((!string.IsNullOrWhiteSpace(secretId) || !string.IsNullOrWhiteSpace(file)) && !string.IsNullOrEmpty(database["Password"]))
+        {
+            throw new InvalidOperationException("Payments:Database:Password is fixed configuration; a rotating password comes from PasswordSecretId or PasswordFile alone");
+        }
+
+        if (!string.IsNullOrWhiteSpace(secretId))
+        {
+            return _ => new ParameterStoreSecretSource(new Amazon.SimpleSystemsManagement.AmazonSimpleSystemsManagementClient(), secretId);
+        }
+
+        return string.IsNullOrWhiteSpace(file) ? null : _ => new SecretFileSource(file);
     }
 
     /// <summary>
@@ -67,6 +105,13 @@ public static class StorageServiceCollectionExtensions
             Password = database["Password"],
             SslMode = Npgsql.SslMode.Require,
         };
+        // Require by default (the parameter group forces TLS); a local server without TLS says Disable.
+        if (database["SslMode"] is { Length: > 0 } sslMode)
+        {
+            builder.SslMode = Enum.TryParse<Npgsql.SslMode>(sslMode, ignoreCase: true, out var mode) && Enum.IsDefined(mode)
+                ? mode
+                : throw new InvalidOperationException($"Payments:Database:SslMode must be one of {string.Join(", ", Enum.GetNames<Npgsql.SslMode>())}, not '{sslMode}'");
+        }
         if (database["Port"] is { Length: > 0 } port)
         {
             builder.Port = WholeNumber(port, 1, 65535) ?? throw new InvalidOperationException($"Payments:Database:Port must be a TCP port, not '{port}'");

@@ -18,10 +18,11 @@ public static class StoreFailures
             {
                 case PostgresException postgres:
                     // 08: connection exceptions; 57P01-03: shutdown / cannot connect now; 53: insufficient
-                    // resources (too many connections); 40001/40P01: serialization failure / deadlock.
+                    // resources (too many connections); 40001/40P01: serialization failure / deadlock;
+                    // 25006: a write reached a read-only server (a writer demoted by a failover).
                     return postgres.SqlState.StartsWith("08", StringComparison.Ordinal)
                         || postgres.SqlState.StartsWith("53", StringComparison.Ordinal)
-                        || postgres.SqlState is "57P01" or "57P02" or "57P03" or "40001" or "40P01"
+                        || postgres.SqlState is "57P01" or "57P02" or "57P03" or "40001" or "40P01" or "25006"
                         || postgres.IsTransient;
                 case NpgsqlException npgsql when npgsql.IsTransient:
                     return true;

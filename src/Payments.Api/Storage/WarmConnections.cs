@@ -37,6 +37,8 @@ public sealed class WarmConnections : IAsyncDisposable
     private readonly List<(NpgsqlConnection Connection, long ReturnedAt)> idle = []; // the top is the end
     private readonly ITimer trimTimer;
     private readonly StateChangeEventHandler otherClosed; // one delegate for every subscribe and unsubscribe
+    private readonly Dictionary<NpgsqlConnection, long> rentedIn = []; // rented connection -> generation it was rented in
+    private long generation; // bumped by DropIdleAsync: connections rented before it do not come back to the stack
     private int rented;      // write connections out of the stack, not yet returned
     private int openOthers;  // connections from OpenAsync, not yet closed
     private int waiting;     // callers waiting for Npgsql to hand over a connection
@@ -93,6 +95,7 @@ public sealed class WarmConnections : IAsyncDisposable
                 if (connection.FullState == ConnectionState.Open)
                 {
                     rented++;
+                    rentedIn[connection] = generation;
                     return connection;
                 }
 
@@ -104,6 +107,7 @@ public sealed class WarmConnections : IAsyncDisposable
         lock (gate)
         {
             rented++;
+            rentedIn[opened] = generation;
         }
 
         return opened;
@@ -136,7 +140,8 @@ public sealed class WarmConnections : IAsyncDisposable
         lock (gate)
         {
             rented--;
-            if (!disposed && reusable && waiting == 0 && connection.FullState == ConnectionState.Open)
+            var current = rentedIn.Remove(connection, out var rentedGeneration) && rentedGeneration == generation;
+            if (!disposed && reusable && current && waiting == 0 && connection.FullState == ConnectionState.Open)
             {
                 idle.Add((connection, time.GetTimestamp()));
                 return;
@@ -169,6 +174,22 @@ public sealed class WarmConnections : IAsyncDisposable
         {
             connection.Dispose(); // back to Npgsql's pool: no I/O
         }
+    }
+
+    /// <summary>
+    /// Hands every connection on the stack back to Npgsql's pool, and those rented now when they
+    /// return: after a password rotation or a failover none of them is reused from the stack.
+    /// </summary>
+    public async ValueTask DropIdleAsync()
+    {
+        List<NpgsqlConnection> all;
+        lock (gate)
+        {
+            generation++;
+            all = TakeAll();
+        }
+
+        await DisposeAllAsync(all);
     }
 
     public async ValueTask DisposeAsync()

@@ -25,16 +25,36 @@ public sealed class WriteSessionFactory(IConnectionFactory connections)
 {
     public async ValueTask<WriteSession> BeginAsync(CancellationToken cancellationToken) => connections switch
     {
-        PostgresConnectionFactory postgres => new PostgresWriteSession(await postgres.Pool.RentAsync(cancellationToken), postgres.Pool),
+        PostgresConnectionFactory postgres => new PostgresWriteSession(await postgres.Pool.RentAsync(cancellationToken), postgres.Pool, postgres),
         SqliteConnectionFactory sqlite => new SqliteWriteSession(sqlite),
         _ => throw new InvalidOperationException($"no write sessions for {connections.GetType().Name}"),
     };
 }
 
-public sealed class PostgresWriteSession(NpgsqlConnection connection, WarmConnections pool) : WriteSession
+/// <remarks>
+/// Failover: a write that reaches a read-only server (SQLSTATE 25006, a demoted Aurora writer that a
+/// pooled connection or a stale DNS answer still points at) has changed nothing. With
+/// <c>connections</c> given, the session then clears the pool and runs its transaction once more on a
+/// fresh connection: the earlier batches are replayed and must return what they returned before (the
+/// caller decided on those results), then the failed batch runs. Whatever happened outside the
+/// database in between (the acquirer's authorization) is not repeated.
+/// </remarks>
+public sealed class PostgresWriteSession : WriteSession
 {
+    private readonly WarmConnections pool;
+    private readonly PostgresConnectionFactory? connections;
+    private readonly List<(IReadOnlyList<Statement> Statements, StatementResult[] Results)> earlierBatches = [];
+    private NpgsqlConnection connection;
     private bool begun;
     private bool finished;
+    private bool retried;
+
+    public PostgresWriteSession(NpgsqlConnection connection, WarmConnections pool, PostgresConnectionFactory? connections = null)
+    {
+        this.connection = connection;
+        this.pool = pool;
+        this.connections = connections;
+    }
 
     public override StoreKind Kind => StoreKind.Postgres;
 
@@ -47,6 +67,68 @@ public sealed class PostgresWriteSession(NpgsqlConnection connection, WarmConnec
     private async Task<IReadOnlyList<StatementResult>> ExecuteAsync(IReadOnlyList<Statement> statements, bool commit, CancellationToken cancellationToken)
     {
         ObjectDisposedException.ThrowIf(finished, this);
+        StatementResult[] results;
+        try
+        {
+            results = await RunBatchAsync(statements, commit, cancellationToken);
+        }
+        catch (PostgresException readOnly) when (readOnly.SqlState == PostgresErrorCodes.ReadOnlySqlTransaction && connections is not null && !retried)
+        {
+            retried = true;
+            await connections.ClearPoolAsync();
+            var stale = connection;
+            begun = false;
+            await pool.ReturnAsync(stale, reusable: false);
+            connection = await pool.RentAsync(cancellationToken);
+            foreach (var (earlier, earlierResults) in earlierBatches)
+            {
+                if (!SameResults(earlierResults, await RunBatchAsync(earlier, commit: false, cancellationToken)))
+                {
+                    // The data moved meanwhile: the caller's decisions no longer hold. Nothing was written.
+                    System.Runtime.ExceptionServices.ExceptionDispatchInfo.Throw(readOnly);
+                }
+            }
+
+            results = await RunBatchAsync(statements, commit, cancellationToken);
+            connections.CountFailoverRecovery();
+        }
+
+        if (!commit)
+        {
+            earlierBatches.Add((statements, results));
+        }
+
+        return results;
+    }
+
+    private static bool SameResults(StatementResult[] before, StatementResult[] after)
+    {
+        if (before.Length != after.Length)
+        {
+            return false;
+        }
+
+        for (var i = 0; i < before.Length; i++)
+        {
+            if (before[i].RecordsAffected != after[i].RecordsAffected || before[i].Rows.Count != after[i].Rows.Count)
+            {
+                return false;
+            }
+
+            for (var row = 0; row < before[i].Rows.Count; row++)
+            {
+                if (!System.Collections.StructuralComparisons.StructuralEqualityComparer.Equals(before[i].Rows[row], after[i].Rows[row]))
+                {
+                    return false;
+                }
+            }
+        }
+
+        return true;
+    }
+
+    private async Task<StatementResult[]> RunBatchAsync(IReadOnlyList<Statement> statements, bool commit, CancellationToken cancellationToken)
+    {
         await using var batch = new NpgsqlBatch(connection);
         var offset = 0;
         if (!begun)

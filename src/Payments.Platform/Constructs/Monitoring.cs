@@ -125,28 +125,17 @@ public sealed class Monitoring : Construct
             }))),
         ];
 
-        var db = props.Database.Instance;
-        var storageBytes = env.DatabaseAllocatedStorageGiB * 1024d * 1024 * 1024;
-        DatabaseAlarms =
-        [
+        var db = props.Database;
+        var alarms = new List<Alarm>
+        {
             Notify(operations, new Alarm(this, "DatabaseCpu", new AlarmProps
             {
                 AlarmName = $"{prefix}-db-cpu",
                 AlarmDescription = $"database CPU above {CpuPercent}%",
-                Metric = db.MetricCPUUtilization(new MetricOptions { Period = Duration.Minutes(5), Statistic = "Average" }),
+                Metric = db.MetricCpuUtilization(new MetricOptions { Period = Duration.Minutes(5), Statistic = "Average" }),
                 Threshold = CpuPercent,
                 EvaluationPeriods = 3,
                 ComparisonOperator = ComparisonOperator.GREATER_THAN_THRESHOLD,
-                TreatMissingData = TreatMissingData.MISSING,
-            })),
-            Notify(operations, new Alarm(this, "DatabaseFreeStorage", new AlarmProps
-            {
-                AlarmName = $"{prefix}-db-free-storage",
-                AlarmDescription = $"database free storage below {FreeStorageFraction:P0} of the allocated {env.DatabaseAllocatedStorageGiB} GiB",
-                Metric = db.MetricFreeStorageSpace(new MetricOptions { Period = Duration.Minutes(5), Statistic = "Minimum" }),
-                Threshold = Math.Round(storageBytes * FreeStorageFraction),
-                EvaluationPeriods = 1,
-                ComparisonOperator = ComparisonOperator.LESS_THAN_THRESHOLD,
                 TreatMissingData = TreatMissingData.MISSING,
             })),
             Notify(operations, new Alarm(this, "DatabaseConnections", new AlarmProps
@@ -159,7 +148,22 @@ public sealed class Monitoring : Construct
                 ComparisonOperator = ComparisonOperator.GREATER_THAN_THRESHOLD,
                 TreatMissingData = TreatMissingData.MISSING,
             })),
-        ];
+        };
+        // Aurora storage grows by itself; an instance has allocated gp3 storage to run out of.
+        if (db.MetricFreeStorageSpace(new MetricOptions { Period = Duration.Minutes(5), Statistic = "Minimum" }) is { } freeStorage && db.AllocatedStorageGiB is { } allocatedGiB)
+        {
+            alarms.Insert(1, Notify(operations, new Alarm(this, "DatabaseFreeStorage", new AlarmProps
+            {
+                AlarmName = $"{prefix}-db-free-storage",
+                AlarmDescription = $"database free storage below {FreeStorageFraction:P0} of the allocated {allocatedGiB} GiB",
+                Metric = freeStorage,
+                Threshold = Math.Round(allocatedGiB * 1024d * 1024 * 1024 * FreeStorageFraction),
+                EvaluationPeriods = 1,
+                ComparisonOperator = ComparisonOperator.LESS_THAN_THRESHOLD,
+                TreatMissingData = TreatMissingData.MISSING,
+            })));
+        }
+        DatabaseAlarms = alarms;
 
         // Security: rejected flows (port scans, misrouted traffic) and critical findings of image scans.
         var rejected = new MetricFilter(this, "RejectedFlows", new MetricFilterProps
@@ -244,14 +248,15 @@ public sealed class Monitoring : Construct
             {
                 Title = "Database CPU (%) and connections",
                 Width = 12,
-                Left = [db.MetricCPUUtilization()],
+                Left = [db.MetricCpuUtilization(new MetricOptions())],
                 Right = [db.MetricDatabaseConnections()],
             }),
             new GraphWidget(new GraphWidgetProps
             {
-                Title = "Database free storage (bytes)",
+                // Aurora: the cluster volume, which grows by itself; an instance: free gp3 storage.
+                Title = db.MetricFreeStorageSpace() is null ? "Database volume used (bytes)" : "Database free storage (bytes)",
                 Width = 12,
-                Left = [db.MetricFreeStorageSpace()],
+                Left = [db.MetricFreeStorageSpace() ?? db.Cluster!.Metric("VolumeBytesUsed", new MetricOptions { Statistic = "Average" })],
             }),
             new AlarmStatusWidget(new AlarmStatusWidgetProps
             {

@@ -124,8 +124,7 @@ public sealed class Services : Construct
             tasks.AddEgressRule(props.Database.SecurityGroup, Port.Tcp(Database.Port), "PostgreSQL");
         }
 
-        var databaseSecrets = DatabaseSecrets(props.Database);
-        var common = new Dictionary<string, string>
+        var common = new Dictionary<string, string>(DatabaseSettings(props.Database))
         {
             ["Payments__Store"] = "Postgres",
             ["Payments__Environment"] = env.Name,
@@ -138,11 +137,13 @@ public sealed class Services : Construct
         ApiTaskRole = TaskRole("ApiTaskRole", $"{env.Prefix}-api-task", env);
         ApiLogGroup = LogGroupFor("ApiLogs", $"/payments/{env.Name}/api", props, removal);
         ApiTaskDefinition = TaskDefinitionFor("ApiTaskDefinition", $"{env.Prefix}-api", env.ApiCpu, env.ApiMemoryMiB, ApiExecutionRole, ApiTaskRole);
-        var apiSecrets = new Dictionary<string, EcsSecret>(databaseSecrets)
+        var apiSecrets = new Dictionary<string, EcsSecret>
         {
             ["Payments__CardFingerprintKey"] = EcsSecret.FromSecretsManager(CardFingerprintKey),
         };
         ApiContainer = AddContainer(ApiTaskDefinition, ApiContainerName, ServiceContract.ApiRole, ApiLogGroup, common, apiSecrets, withPort: true);
+        AddMigration(ApiTaskDefinition, ApiContainer, ApiLogGroup, common, props.Database);
+        GrantDatabaseLogin(ApiTaskRole, props.Database, props.Key);
 
         Api = new FargateService(this, "Api", new FargateServiceProps
         {
@@ -222,7 +223,9 @@ public sealed class Services : Construct
             ["Payments__TransactionLog__Bucket"] = props.TransactionLog.Bucket.BucketName,
             ["Payments__TransactionLog__Prefix"] = TransactionLogBucket.ObjectPrefix,
         };
-        AddContainer(WorkerTaskDefinition, WorkerContainerName, ServiceContract.WorkerRole, WorkerLogGroup, workerEnvironment, databaseSecrets, withPort: false);
+        var workerContainer = AddContainer(WorkerTaskDefinition, WorkerContainerName, ServiceContract.WorkerRole, WorkerLogGroup, workerEnvironment, [], withPort: false);
+        AddMigration(WorkerTaskDefinition, workerContainer, WorkerLogGroup, common, props.Database);
+        GrantDatabaseLogin(WorkerTaskRole, props.Database, props.Key);
         // Exactly what the relay's PutObject of an SSE-KMS object needs: Bucket.GrantPut would add
         // legal-hold, retention and tagging writes and the key's ReEncrypt*/GenerateDataKey* wildcards.
         WorkerTaskRole.AddToPrincipalPolicy(new PolicyStatement(new PolicyStatementProps
@@ -287,14 +290,87 @@ public sealed class Services : Construct
         }
     }
 
-    private static Dictionary<string, EcsSecret> DatabaseSecrets(Database database) => new()
+    /// <summary>Name of the init container that migrates before the app container starts.</summary>
+    public const string MigrationContainerName = "migrate";
+
+    /// <summary>
+    /// The app connects to the writer endpoint (instance or Aurora cluster) as its own login. The
+    /// password is not injected: ECS fixes injected secrets at task start, and rotation changes it
+    /// under running tasks, so the app reads it through Parameter Store's Secrets Manager reference
+    /// at run time and again when PostgreSQL rejects it.
+    /// </summary>
+    private static Dictionary<string, string> DatabaseSettings(Database database) => new()
     {
-        ["Payments__Database__Host"] = EcsSecret.FromSecretsManager(database.Secret, "host"),
-        ["Payments__Database__Port"] = EcsSecret.FromSecretsManager(database.Secret, "port"),
-        ["Payments__Database__Name"] = EcsSecret.FromSecretsManager(database.Secret, "dbname"),
-        ["Payments__Database__Username"] = EcsSecret.FromSecretsManager(database.Secret, "username"),
-        ["Payments__Database__Password"] = EcsSecret.FromSecretsManager(database.Secret, "password"),
+        ["Payments__Database__Host"] = database.WriterEndpoint,
+        ["Payments__Database__Port"] = Database.Port.ToString(CultureInfo.InvariantCulture),
+        ["Payments__Database__Name"] = Database.DatabaseName,
+        ["Payments__Database__Username"] = Database.AppUsername,
+        ["Payments__Database__PasswordSecretId"] = database.AppSecretName,
+        // Migrations run in the init container below, as the owner; the app's login may not run DDL.
+        ["Payments__Database__MigrateOnStart"] = "false",
     };
+
+    /// <summary>
+    /// <c>Payments.Api migrate</c> as the owner, before the app container starts (it waits for this
+    /// container's success): every release's first task applies the new migrations, later tasks find
+    /// nothing to do. Only this container receives the owner's credentials.
+    /// </summary>
+    private void AddMigration(FargateTaskDefinition taskDefinition, ContainerDefinition app, LogGroup logGroup, Dictionary<string, string> environment, Database database)
+    {
+        var migration = taskDefinition.AddContainer(MigrationContainerName, new ContainerDefinitionOptions
+        {
+            ContainerName = MigrationContainerName,
+            Image = Image,
+            Command = [ServiceContract.MigrateCommand],
+            Essential = false,
+            Environment = environment,
+            Secrets = new Dictionary<string, EcsSecret>
+            {
+                ["Payments__Database__Owner__Username"] = EcsSecret.FromSecretsManager(database.Secret, "username"),
+                ["Payments__Database__Owner__Password"] = EcsSecret.FromSecretsManager(database.Secret, "password"),
+            },
+            Logging = LogDrivers.AwsLogs(new AwsLogDriverProps { LogGroup = logGroup, StreamPrefix = MigrationContainerName }),
+            ReadonlyRootFilesystem = true,
+        });
+        app.AddContainerDependencies(new ContainerDependency { Container = migration, Condition = ContainerDependencyCondition.SUCCESS });
+    }
+
+    /// <summary>
+    /// What reading the app's password at run time needs, and no more: the Parameter Store reference
+    /// to the secret, the secret itself, and decrypting it with the environment key through Secrets Manager.
+    /// </summary>
+    private static void GrantDatabaseLogin(Role taskRole, Database database, IKey key)
+    {
+        var stack = Stack.Of(taskRole);
+        taskRole.AddToPrincipalPolicy(new PolicyStatement(new PolicyStatementProps
+        {
+            Sid = "ReadDatabasePasswordReference",
+            Actions = ["ssm:GetParameter"],
+            Resources = [stack.FormatArn(new ArnComponents
+            {
+                Service = "ssm",
+                Resource = "parameter",
+                ResourceName = $"aws/reference/secretsmanager/{database.AppSecretName}",
+                ArnFormat = ArnFormat.SLASH_RESOURCE_NAME,
+            })],
+        }));
+        taskRole.AddToPrincipalPolicy(new PolicyStatement(new PolicyStatementProps
+        {
+            Sid = "ReadDatabasePassword",
+            Actions = ["secretsmanager:GetSecretValue"],
+            Resources = [database.AppSecret.SecretArn],
+        }));
+        taskRole.AddToPrincipalPolicy(new PolicyStatement(new PolicyStatementProps
+        {
+            Sid = "DecryptDatabasePassword",
+            Actions = ["kms:Decrypt"],
+            Resources = [key.KeyArn],
+            Conditions = new Dictionary<string, object>
+            {
+                ["StringEquals"] = new Dictionary<string, object> { ["kms:ViaService"] = $"secretsmanager.{stack.Region}.amazonaws.com" },
+            },
+        }));
+    }
 
     private ContainerDefinition AddContainer(
         FargateTaskDefinition taskDefinition,

@@ -13,6 +13,16 @@ public enum DataRemoval
     RetainDataSnapshotDatabase,
 }
 
+/// <summary>Which RDS engine runs the environment's PostgreSQL.</summary>
+public enum DatabaseEngine
+{
+    /// <summary>RDS for PostgreSQL: one DB instance (Multi-AZ standby where <see cref="EnvironmentConfig.DatabaseMultiAz"/>).</summary>
+    PostgresInstance,
+
+    /// <summary>Aurora PostgreSQL: a cluster with a writer and, where <see cref="EnvironmentConfig.DatabaseMultiAz"/>, a reader in another AZ that a failover promotes.</summary>
+    AuroraPostgresCluster,
+}
+
 /// <summary>
 /// One row of the environment table. Every difference between dev, staging and prod lives here so
 /// stacks never branch on the environment name.
@@ -57,8 +67,12 @@ public sealed record EnvironmentConfig
     /// <summary>The relay is a single exporter per environment; more replicas only contend for the same rows.</summary>
     public int WorkerDesiredCount { get; init; } = 1;
 
-    /// <summary>RDS instance class without the <c>db.</c> prefix, e.g. <c>t3.micro</c>.</summary>
+    /// <summary>RDS PostgreSQL instance or Aurora PostgreSQL cluster.</summary>
+    public required DatabaseEngine DatabaseEngine { get; init; }
+
+    /// <summary>RDS instance class without the <c>db.</c> prefix, e.g. <c>t3.micro</c> (Aurora: the class of the writer and the reader).</summary>
     public required string DatabaseInstanceClass { get; init; }
+    /// <summary>Initial gp3 storage of an instance (it may grow to twice this); Aurora storage grows by itself and ignores it.</summary>
     public required int DatabaseAllocatedStorageGiB { get; init; }
 
     /// <summary>Memory of <see cref="DatabaseInstanceClass"/>; sizes the connection alarm and the tasks' pools (RDS derives max_connections from it).</summary>
@@ -106,7 +120,11 @@ public sealed record EnvironmentConfig
     }
 
     public required int DatabaseBackupRetentionDays { get; init; }
+    /// <summary>Instance: a Multi-AZ standby. Aurora: one reader in another AZ, the failover target.</summary>
     public required bool DatabaseMultiAz { get; init; }
+
+    /// <summary>Days between rotations of each database secret (the owner's and the app user's); Secrets Manager allows 1 to 1000.</summary>
+    public int DatabaseCredentialRotationDays { get; init; } = 30;
     public required bool DatabaseDeletionProtection { get; init; }
 
     public required DataRemoval Removal { get; init; }

@@ -27,6 +27,16 @@ public sealed record PlatformSettings
     public string? ImageTag { get; init; }
     public IReadOnlyDictionary<string, string> CertificateArns { get; init; } = new Dictionary<string, string>();
 
+    /// <summary>Per-environment override of the table's database engine (context <c>databaseEngine:&lt;env&gt;</c>).</summary>
+    public IReadOnlyDictionary<string, DatabaseEngine> DatabaseEngines { get; init; } = new Dictionary<string, DatabaseEngine>();
+
+    /// <summary>Context spellings of the database engines.</summary>
+    public static IReadOnlyDictionary<string, DatabaseEngine> DatabaseEngineNames { get; } = new Dictionary<string, DatabaseEngine>(StringComparer.Ordinal)
+    {
+        ["instance"] = global::Payments.Platform.Environments.DatabaseEngine.PostgresInstance,
+        ["aurora"] = global::Payments.Platform.Environments.DatabaseEngine.AuroraPostgresCluster,
+    };
+
     /// <summary>Default <see cref="ImageAssetHash"/>: the bootstrap image every environment starts from.</summary>
     public const string DefaultImageAssetHash = "payments-api-bootstrap-v1";
 
@@ -44,6 +54,9 @@ public sealed record PlatformSettings
     /// </summary>
     public required string RepositoryRoot { get; init; }
 
+    public DatabaseEngine? DatabaseEngine(string environment) =>
+        DatabaseEngines.TryGetValue(environment, out var engine) ? engine : null;
+
     public string? CertificateArn(string environment) =>
         CertificateArns.TryGetValue(environment, out var arn) && !string.IsNullOrWhiteSpace(arn) ? arn : null;
 
@@ -56,7 +69,8 @@ public sealed record PlatformSettings
     /// <summary>
     /// Context keys: <c>account</c>, <c>region</c>, <c>availabilityZones</c> (comma-separated),
     /// <c>environments</c> (comma-separated), <c>vpcInterfaceEndpoints</c> (true/false),
-    /// <c>imageTag</c>, <c>imageAssetHash</c>, <c>certificateArn:&lt;env&gt;</c>, <c>deploy</c> (true/false,
+    /// <c>imageTag</c>, <c>imageAssetHash</c>, <c>certificateArn:&lt;env&gt;</c>,
+    /// <c>databaseEngine:&lt;env&gt;</c> (<c>instance</c> or <c>aurora</c>), <c>deploy</c> (true/false,
     /// else the <c>PAYMENTS_DEPLOY</c> variable).
     /// </summary>
     public static PlatformSettings FromContext(Func<string, string?> context, Func<string, string?> environmentVariable)
@@ -69,6 +83,16 @@ public sealed record PlatformSettings
             if (NonEmpty(context($"certificateArn:{name}")) is { } arn)
             {
                 certificates[name] = arn;
+            }
+        }
+        var engines = new Dictionary<string, DatabaseEngine>(StringComparer.Ordinal);
+        foreach (var name in EnvironmentTable.Names)
+        {
+            if (NonEmpty(context($"databaseEngine:{name}")) is { } engine)
+            {
+                engines[name] = DatabaseEngineNames.TryGetValue(engine, out var parsed)
+                    ? parsed
+                    : throw new ArgumentException($"databaseEngine:{name} must be one of {string.Join(", ", DatabaseEngineNames.Keys)}, got '{engine}'");
             }
         }
         var endpoints = NonEmpty(context("vpcInterfaceEndpoints"));
@@ -97,6 +121,7 @@ public sealed record PlatformSettings
             ImageTag = NonEmpty(context("imageTag")),
             ImageAssetHash = NonEmpty(context("imageAssetHash")) ?? NonEmpty(environmentVariable("PAYMENTS_IMAGE_ASSET_HASH")) ?? DefaultImageAssetHash,
             CertificateArns = certificates,
+            DatabaseEngines = engines,
             RepositoryRoot = NonEmpty(context("repositoryRoot")) ?? FindRepositoryRoot(),
         };
     }

@@ -39,7 +39,26 @@ public sealed class PlatformStack : Stack
         Images = new ImageRepository(this, "Images", new ImageRepositoryProps { Environment = Config, Key = key });
         Edge = new Edge(this, "Edge", new EdgeProps { Environment = Config, Vpc = Network.Vpc });
         TransactionLog = new TransactionLogBucket(this, "TransactionLog", new TransactionLogBucketProps { Environment = Config, Key = key, AccessLogs = Edge.AccessLogBucket });
-        Database = new Database(this, "Database", new DatabaseProps { Environment = Config, Vpc = Network.Vpc, Key = key });
+        Database = new Database(this, "Database", new DatabaseProps
+        {
+            EnvironmentName = Config.Name,
+            Prefix = Config.Prefix,
+            Engine = Config.DatabaseEngine,
+            Vpc = Network.Vpc,
+            Key = key,
+            InstanceClass = Config.DatabaseInstanceClass,
+            AllocatedStorageGiB = Config.DatabaseAllocatedStorageGiB,
+            HighlyAvailable = Config.DatabaseMultiAz,
+            AvailabilityZones = Config.AvailabilityZones,
+            BackupRetentionDays = Config.DatabaseBackupRetentionDays,
+            DeletionProtection = Config.DatabaseDeletionProtection,
+            DestroyOnDelete = Config.DestroyOnDelete,
+            LogRetention = Config.LogRetention,
+            CredentialRotationDays = Config.DatabaseCredentialRotationDays,
+            // Private subnets route to a NAT gateway in every environment (and to the Secrets Manager
+            // endpoint where interface endpoints are on): the rotation functions reach the API either way.
+            RotationSubnets = new Amazon.CDK.AWS.EC2.SubnetSelection { SubnetGroupName = Network.PrivateTier },
+        });
         Services = new Services(this, "Services", new ServicesProps
         {
             Environment = Config,
@@ -104,9 +123,15 @@ public sealed class PlatformStack : Stack
         // so container settings changed here reach the service (the family's latest revision is the one
         // CodeDeploy registered from the previous release and would carry old settings forward forever).
         Output(ApiTaskDefinitionArnOutput, Services.ApiTaskDefinition.TaskDefinitionArn, "api task definition revision managed by CloudFormation (base of every release's taskdef.json)");
-        Output("DatabaseEndpoint", Database.Instance.DbInstanceEndpointAddress, "PostgreSQL endpoint");
-        Output("DatabasePort", Database.Instance.DbInstanceEndpointPort, "PostgreSQL port");
-        Output("DatabaseSecretArn", Database.Secret.SecretArn, "Generated database credentials");
+        // The writer either way: the instance endpoint, or the Aurora cluster endpoint (follows a failover).
+        Output("DatabaseEndpoint", Database.WriterEndpoint, "PostgreSQL writer endpoint");
+        Output("DatabasePort", Database.EndpointPort, "PostgreSQL port");
+        Output("DatabaseSecretArn", Database.Secret.SecretArn, "Database owner credentials (migrations only; rotated)");
+        Output("DatabaseAppSecretArn", Database.AppSecret.SecretArn, "The service's own DML-only database login (rotated)");
+        if (Database.ReaderEndpoint is { } reader)
+        {
+            Output("DatabaseReaderEndpoint", reader, "Aurora reader endpoint (read-only)");
+        }
         Output("TransactionLogBucketName", TransactionLog.Bucket.BucketName, "Transaction-log bucket");
         Output("TransactionLogPrefix", TransactionLogBucket.ObjectPrefix, "Key prefix of the relay's transaction-log objects");
         Output("VpcId", Network.Vpc.VpcId, "VPC");

@@ -56,6 +56,10 @@ public sealed class PaymentsApiFactory : WebApplicationFactory<Program>
 
     public string ConnectionString { get; }
 
+    /// <summary>The service over an existing PostgreSQL database that the caller owns and drops.</summary>
+    public static PaymentsApiFactory OnPostgresDatabase(string connectionString, IDictionary<string, string?> settings) =>
+        new(StoreKind.Postgres, connectionString, null, settings) { OwnsStore = false };
+
     /// <summary>The host environment; tests run as "Testing" unless a test needs Development.</summary>
     public string Environment { get; set; } = "Testing";
 

@@ -14,6 +14,7 @@ public sealed class StoreFailureClassificationTests
     [InlineData("08006", true)]
     [InlineData("53300", true)]
     [InlineData("40001", true)]
+    [InlineData("25006", true)]
     [InlineData("23505", false)]
     [InlineData("42P01", false)]
     public void Postgres_errors_are_transient_only_for_outage_and_overload_states(string sqlState, bool transient)

@@ -37,6 +37,24 @@ public sealed class WarmConnectionsTests : IDisposable
     }
 
     [Fact]
+    public async Task After_the_pool_is_cleared_no_connection_of_before_is_handed_out_again_even_one_that_was_in_use()
+    {
+        var idle = await Warm.RentAsync(CancellationToken.None);
+        var inUse = await Warm.RentAsync(CancellationToken.None);
+        await Warm.ReturnAsync(idle, reusable: true);
+        var before = new[] { idle.ProcessID, inUse.ProcessID };
+
+        await factory.ClearPoolAsync();
+        await Warm.ReturnAsync(inUse, reusable: true);
+
+        Assert.Equal(0, Warm.IdleCount);
+        var next = await Warm.RentAsync(CancellationToken.None);
+        Assert.DoesNotContain(next.ProcessID, before);
+        await Warm.ReturnAsync(next, reusable: true);
+        Assert.Equal(1, Warm.IdleCount);
+    }
+
+    [Fact]
     public async Task After_a_burst_light_load_keeps_using_one_server_process_and_the_surplus_goes_back_after_the_idle_limit()
     {
         await Warm.ReturnAllAsync(await Warm.RentManyAsync(12));
