@@ -51,7 +51,8 @@ public sealed class PostDeployVerificationTests(DeliveredApp app) : IClassFixtur
         var others = actions.Where(a => a != verify).Select(a => (int)a!["RunOrder"]!).ToList();
         Assert.True((int)verify["RunOrder"]! > others.Max(), $"Verify must run after every other action of Deploy-{env}");
         Assert.Equal("CodeBuild", (string?)verify["ActionTypeId"]!["Provider"]);
-        Assert.Equal(["source"], verify["InputArtifacts"]!.AsArray().Select(a => (string)a!["Name"]!).ToList());
+        // the image scan gate's artifact too: no action of a deploy stage runs for a build that did not pass it
+        Assert.Equal(["source", "image"], verify["InputArtifacts"]!.AsArray().Select(a => (string)a!["Name"]!).ToList());
 
         var project = VerificationProject(env);
         Assert.Equal($"payments-{env}-platform", Variable(project, "PLATFORM_STACK"));

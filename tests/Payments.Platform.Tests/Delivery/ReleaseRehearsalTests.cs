@@ -101,7 +101,8 @@ public sealed class ReleaseRehearsalTests(DeliveredApp app) : IClassFixture<Deli
                 }
             }
 
-            Assert.Equal(2, released);
+            // api and worker, each with its migrate init container, all run the application image
+            Assert.Equal(4, released);
             File.WriteAllText(platform, template.ToJsonString());
         }
 
