@@ -82,8 +82,14 @@ internal sealed class LoadBalancerLogDelivery : Rule
             var service = Caller.Service("logdelivery.elasticloadbalancing.amazonaws.com");
             var request = FlowCheck.Request(service, "s3:PutObject", objectArn, FlowCheck.OnBehalfOf(context, null));
             var decision = context.Access.Check(request, target);
-            context.AccessChecks.Add(new AccessCheck(context.CurrentRule!.Id, context.Template.Path, service.Display, "s3:PutObject", $"{target.Display} ({objectArn})", decision.Answer.ToString(), decision.Reason));
-            if (!decision.Refused || ElbAccount(context, target.ResourcePolicy, objectArn) != Tri.No)
+            // Either principal may deliver: the service principal, or (older regions) the region's ELB account.
+            var account = decision.Refused ? ElbAccount(context, target.ResourcePolicy, objectArn) : Tri.No;
+            var (answer, reason) = !decision.Refused ? (decision.Answer.ToString(), decision.Reason)
+                : account == Tri.Yes ? ("Allowed", "allowed for the region's Elastic Load Balancing account by the bucket policy")
+                : account == Tri.Unknown ? ("Unknown", "the bucket policy names an Elastic Load Balancing account; which one delivers depends on the region")
+                : ("Refused", decision.Reason);
+            context.AccessChecks.Add(new AccessCheck(context.CurrentRule!.Id, context.Template.Path, "Elastic Load Balancing log delivery", "s3:PutObject", $"{target.Display} ({objectArn})", answer, reason));
+            if (answer != "Refused")
             {
                 continue;
             }
