@@ -45,7 +45,8 @@ public sealed class BuildspecRuntimeTests(DeliveredApp app) : IClassFixture<Deli
     public void Every_pipeline_buildspec_pins_runtimes_its_image_provides()
     {
         var projects = Projects();
-        Assert.Equal(5, projects.Count);
+        // test, scan, image, infra, release, and one post-deploy verification project per environment
+        Assert.Equal(8, projects.Count);
         foreach (var (buildspec, image) in projects)
         {
             Assert.True(ImageRuntimes.TryGetValue(image, out var available), $"{buildspec}: no runtime list for CodeBuild image {image}");
