@@ -9,7 +9,7 @@ namespace Payments.Preflight.Tests;
 /// <c>platform-cdk-out</c>, today's synth, which must be clean; and <c>platform-cdk-out-2026-11-23</c>, the synth
 /// of 2026-11-23 (commit 1871dc3) kept as evidence — the release-path defects it shipped (alarm topics that admit
 /// no alarm, a prod approval that cannot use its topic's key, deploy actions that cannot read their deployment
-/// configs — the last came later, see the PF218 fixtures) are what the permission-flow rules report on it.
+/// configs) are what the permission-flow rules report on it.
 /// </summary>
 public sealed class SnapshotTests
 {
@@ -53,6 +53,8 @@ public sealed class SnapshotTests
         var report = PreflightEngine.Check([Path.Combine(AppContext.BaseDirectory, "Snapshots", "platform-cdk-out-2026-11-23")], new PreflightOptions { Today = TestTemplates.Today });
 
         Assert.Contains(report.Findings, f => f.RuleId == "PF211" && f.Message.Contains("cloudwatch.amazonaws.com may not sns:Publish", StringComparison.Ordinal));
+        Assert.Contains(report.Findings, f => f.RuleId == "PF218" && f.Message.Contains("codedeploy:GetDeploymentConfig", StringComparison.Ordinal)
+            && f.Message.Contains("CodeDeployDefault.ECSCanary10Percent5Minutes", StringComparison.Ordinal));
         Assert.Contains(report.Findings, f => f.RuleId == "PF218" && f.Message.Contains("kms:GenerateDataKey", StringComparison.Ordinal)
             && f.Message.Contains("Approve", StringComparison.Ordinal));
     }

@@ -77,10 +77,81 @@ internal sealed class Sym : IEquatable<Sym>
     }
 
     /// <summary>Equality as values: Yes when certainly equal, No when certainly different, else Unknown.</summary>
-    public Tri SameValue(Sym other, bool ignoreCase = false) => Matcher.Match(this, other, wildcards: false, ignoreCase);
+    public Tri SameValue(Sym other, bool ignoreCase = false)
+    {
+        ArgumentNullException.ThrowIfNull(other);
+        if (Parts.SequenceEqual(other.Parts))
+        {
+            return Tri.Yes;
+        }
+
+        var comparison = ignoreCase ? StringComparison.OrdinalIgnoreCase : StringComparison.Ordinal;
+        if (IsLiteral && other.IsLiteral)
+        {
+            return TriLogic.Of(string.Equals(Literal, other.Literal, comparison));
+        }
+
+        // The model compares many ARNs that differ in their literal head or tail: decide those without the matcher.
+        return LiteralEndsDiffer(this, other, comparison, wildcards: false) ? Tri.No : Matcher.Match(this, other, wildcards: false, ignoreCase);
+    }
 
     /// <summary>Does this policy pattern (with * and ?) match <paramref name="value"/>?</summary>
-    public Tri Matches(Sym value, bool ignoreCase = false) => Matcher.Match(this, value, wildcards: true, ignoreCase);
+    public Tri Matches(Sym value, bool ignoreCase = false)
+    {
+        ArgumentNullException.ThrowIfNull(value);
+        var comparison = ignoreCase ? StringComparison.OrdinalIgnoreCase : StringComparison.Ordinal;
+        if (Parts is [{ IsAtom: false, Text: "*" }])
+        {
+            return Tri.Yes;
+        }
+
+        return LiteralEndsDiffer(this, value, comparison, wildcards: true) ? Tri.No : Matcher.Match(this, value, wildcards: true, ignoreCase);
+    }
+
+    /// <summary>
+    /// True when the literal text both start with (or both end with) already differs, before any atom or
+    /// wildcard: then no reading of the atoms can make them match.
+    /// </summary>
+    private static bool LiteralEndsDiffer(Sym pattern, Sym value, StringComparison comparison, bool wildcards)
+    {
+        if (pattern.Parts.Count == 0 || value.Parts.Count == 0)
+        {
+            return false;
+        }
+
+        static int Fixed(string text, bool wildcards, bool fromEnd)
+        {
+            if (!wildcards)
+            {
+                return text.Length;
+            }
+
+            var index = fromEnd ? text.LastIndexOfAny(['*', '?']) : text.IndexOfAny(['*', '?']);
+            return index < 0 ? text.Length : fromEnd ? text.Length - index - 1 : index;
+        }
+
+        var (p0, v0) = (pattern.Parts[0], value.Parts[0]);
+        if (!p0.IsAtom && !v0.IsAtom)
+        {
+            var n = Math.Min(Fixed(p0.Text, wildcards, fromEnd: false), v0.Text.Length);
+            if (string.Compare(p0.Text, 0, v0.Text, 0, n, comparison) != 0)
+            {
+                return true;
+            }
+        }
+
+        var (p1, v1) = (pattern.Parts[^1], value.Parts[^1]);
+        if (!p1.IsAtom && !v1.IsAtom)
+        {
+            var n = Math.Min(Fixed(p1.Text, wildcards, fromEnd: true), v1.Text.Length);
+            if (string.Compare(p1.Text, p1.Text.Length - n, v1.Text, v1.Text.Length - n, n, comparison) != 0)
+            {
+                return true;
+            }
+        }
+
+        return false;
+    }
 
     public bool Equals(Sym? other) => other is not null && Parts.SequenceEqual(other.Parts);
 
