@@ -33,8 +33,10 @@ internal sealed class AccessModel
     private readonly List<RoleInfo> roles = [];
     private readonly Dictionary<(Template, string), List<Statement>> resourceStatements = [];
     private readonly Dictionary<(Template, string), List<string>> resourcePolicyOrigins = [];
-    private readonly List<(Template Template, Resource Resource, Sym Ref, Sym Arn, Sym Name)> resources = [];
-    private readonly System.Collections.Concurrent.ConcurrentDictionary<string, (Template, Resource)?> located = new(StringComparer.Ordinal);
+    // Resources by the exact symbolic value of their Ref, ARN and name: the matcher says "yes" only for the same
+    // token sequence, so a dictionary answers Locate without comparing a value with every resource of the run.
+    private readonly Dictionary<string, List<(Template Template, Resource Resource)>> byValue = new(StringComparer.Ordinal);
+    private readonly Dictionary<(Template, string), RoleInfo> roleIndex = [];
 
     public AccessModel(IReadOnlyList<Template> templates)
     {
@@ -60,20 +62,31 @@ internal sealed class AccessModel
             var resolver = resolvers[template];
             foreach (var resource in template.Resources.Values)
             {
-                resources.Add((template, resource, resolver.ResourceRef(resource), resolver.Arn(resource), resolver.Name(resource)));
+                foreach (var value in new[] { resolver.ResourceRef(resource), resolver.Arn(resource), resolver.Name(resource) }.Select(Key).Distinct(StringComparer.Ordinal))
+                {
+                    if (!byValue.TryGetValue(value, out var list))
+                    {
+                        byValue[value] = list = [];
+                    }
+
+                    list.Add((template, resource));
+                }
             }
         }
 
         foreach (var template in templates)
         {
             IndexResourcePolicies(template);
+            IndexAttachedPolicies(template);
         }
 
         foreach (var template in templates)
         {
             foreach (var role in template.OfType("AWS::IAM::Role"))
             {
-                roles.Add(BuildRole(template, role));
+                var info = BuildRole(template, role);
+                roles.Add(info);
+                roleIndex[(template, role.LogicalId)] = info;
             }
         }
     }
@@ -91,47 +104,41 @@ internal sealed class AccessModel
     /// <summary>The resource of the run a value (its Ref, ARN or name) names, when exactly one matches for certain.</summary>
     public (Template Template, Resource Resource)? Locate(Sym value, params string[] types)
     {
-        // Every flow asks for the same few resources many times; symbolic matching is the model's hot path.
-        var key = $"{string.Join(',', types)}|{value}";
-        if (located.TryGetValue(key, out var cached))
+        if (!byValue.TryGetValue(Key(value), out var candidates))
         {
-            return cached;
+            return null;
         }
 
         (Template, Resource)? found = null;
-        var ambiguous = false;
-        foreach (var (template, resource, reference, arn, name) in resources)
+        foreach (var candidate in candidates)
         {
-            if (types.Length > 0 && !types.Contains(resource.Type, StringComparer.Ordinal))
+            if (types.Length > 0 && !types.Contains(candidate.Resource.Type, StringComparer.Ordinal))
             {
                 continue;
             }
 
-            if (reference.SameValue(value) == Tri.Yes || arn.SameValue(value) == Tri.Yes || name.SameValue(value) == Tri.Yes)
+            if (found is not null && found.Value.Item2 != candidate.Resource)
             {
-                if (found is not null)
-                {
-                    ambiguous = true;
-                    break;
-                }
-
-                found = (template, resource);
+                return null;
             }
+
+            found = candidate;
         }
 
-        var result = ambiguous ? null : found;
-        located[key] = result;
-        return result;
+        return found;
     }
 
-    public RoleInfo? RoleByArn(Sym arn) => roles.FirstOrDefault(r => r.Arn.SameValue(arn) == Tri.Yes);
+    /// <summary>A symbolic value as a dictionary key (atoms marked so that they never equal literal text).</summary>
+    private static string Key(Sym value) => string.Concat(value.Parts.Select(p => p.IsAtom ? $"\u0001{p.Text}\u0002" : p.Text));
+
+    public RoleInfo? RoleByArn(Sym arn) => Locate(arn, "AWS::IAM::Role") is { } found ? roleIndex.GetValueOrDefault((found.Template, found.Resource.LogicalId)) : null;
 
     /// <summary>The role a value (a role ARN, or a Ref/GetAtt to a role) names, or null when it is not in the run.</summary>
     public RoleInfo? Role(Template template, Node? node)
     {
         if (resolvers[template].ResourceOf(node) is { Type: "AWS::IAM::Role" } role)
         {
-            return roles.First(r => r.Template == template && r.Resource == role);
+            return roleIndex[(template, role.LogicalId)];
         }
 
         return resolvers[template].Resolve(node) is { } arn ? RoleByArn(arn) : null;
@@ -314,6 +321,48 @@ internal sealed class AccessModel
             false, [action], false, [functionArn, functionArn + ":*"], false, conditions, false, permission.Line);
     }
 
+    private readonly Dictionary<(Template, string), List<PolicyDocument>> attached = [];
+    private readonly List<(Template Template, string Origin)> mayBeAttached = [];
+
+    /// <summary>
+    /// Which role each AWS::IAM::Policy / AWS::IAM::ManagedPolicy is attached to: a Ref names exactly that role;
+    /// a name is looked up among the run's roles; a name the template does not fix may be any role of its stack.
+    /// </summary>
+    private void IndexAttachedPolicies(Template template)
+    {
+        var resolver = resolvers[template];
+        foreach (var policy in template.OfType("AWS::IAM::Policy").Concat(template.OfType("AWS::IAM::ManagedPolicy")))
+        {
+            var origin = $"{policy.Type} {policy.LogicalId}";
+            var document = PolicyDocument.Parse(origin, policy.Property("PolicyDocument"), n => resolver.Resolve(n));
+            if (policy.Property("Roles") is MappingNode { IntrinsicName: not null })
+            {
+                mayBeAttached.Add((template, origin));
+                continue;
+            }
+
+            foreach (var roleNode in Engine.Resolver.Items(policy.Property("Roles")))
+            {
+                (Template, string)? target = resolver.ResourceOf(roleNode) is { Type: "AWS::IAM::Role" } referenced ? (template, referenced.LogicalId)
+                    : resolver.Resolve(roleNode) is { } name && Locate(name, "AWS::IAM::Role") is { } found ? (found.Template, found.Resource.LogicalId)
+                    : null;
+                if (target is { } key)
+                {
+                    if (!attached.TryGetValue(key, out var list))
+                    {
+                        attached[key] = list = [];
+                    }
+
+                    list.Add(document);
+                }
+                else if (resolver.Resolve(roleNode) is not { IsLiteral: true })
+                {
+                    mayBeAttached.Add((template, origin));
+                }
+            }
+        }
+    }
+
     private RoleInfo BuildRole(Template template, Resource role)
     {
         var resolver = resolvers[template];
@@ -344,34 +393,12 @@ internal sealed class AccessModel
         }
 
         // AWS::IAM::Policy and customer managed policies that name the role, in any template of the run
-        foreach (var other in Templates)
+        identity.AddRange(attached.GetValueOrDefault((template, role.LogicalId)) ?? []);
+        foreach (var (policyTemplate, origin) in mayBeAttached)
         {
-            var otherResolver = resolvers[other];
-            foreach (var policy in other.OfType("AWS::IAM::Policy").Concat(other.OfType("AWS::IAM::ManagedPolicy")))
+            if (policyTemplate == template)
             {
-                var attached = Tri.No;
-                foreach (var roleNode in Engine.Resolver.Items(policy.Property("Roles")))
-                {
-                    // A Ref to a role names exactly that role; only a name given another way is compared by value.
-                    attached = attached.Or(otherResolver.ResourceOf(roleNode) is { Type: "AWS::IAM::Role" } referenced
-                        ? TriLogic.Of(other == template && referenced == role)
-                        : otherResolver.Resolve(roleNode) is { } value ? value.SameValue(name) : Tri.Unknown);
-                }
-
-                if (policy.Property("Roles") is MappingNode { IntrinsicName: not null })
-                {
-                    attached = attached.Or(Tri.Unknown);
-                }
-
-                var origin = $"{policy.Type} {policy.LogicalId}";
-                if (attached == Tri.Yes)
-                {
-                    identity.Add(PolicyDocument.Parse(origin, policy.Property("PolicyDocument"), n => otherResolver.Resolve(n)));
-                }
-                else if (attached == Tri.Unknown)
-                {
-                    identity.Add(PolicyDocument.Unknown(origin + " (may be attached)"));
-                }
+                identity.Add(PolicyDocument.Unknown(origin + " (may be attached)"));
             }
         }
 

@@ -84,19 +84,14 @@ internal sealed class EncryptedWriteWithoutKey : Rule
 
     public override void Check(RuleContext context)
     {
-        var destinations = Destinations(context).ToList();
-        if (destinations.Count == 0)
-        {
-            return;
-        }
-
         foreach (var role in context.Access.Roles.Where(r => r.Template == context.Template))
         {
-            foreach (var (resource, action, resourceArn, service, key) in destinations)
+            // Only destinations the role's own Allow statements name: a grant of `sns:Publish` on `*` (a managed
+            // policy) is not meant for any particular topic, and looking the named ones up keeps the rule linear.
+            foreach (var (resource, action, resourceArn, service, key) in NamedDestinations(context, role))
             {
                 var write = FlowCheck.Request(role.Caller, action, resourceArn, FlowCheck.Direct(context, role.Caller));
                 var granted = context.Access.Check(write, context.Access.TargetOf(resource.Template, resource.Resource));
-                // Only a grant that names this resource is meant for it; `sns:Publish` on `*` in a managed policy is not.
                 if (granted.Answer != Answer.Allowed || granted.Deciding?.Resources is not { } patterns
                     || !patterns.Any(p => NamesResource(p, context.Access.Resolver(resource.Template).Name(resource.Resource))))
                 {
@@ -112,39 +107,54 @@ internal sealed class EncryptedWriteWithoutKey : Rule
         }
     }
 
-    private static bool NamesResource(Sym pattern, Sym name) =>
-        name.Parts.Count > 0 && name.Parts.All(part => pattern.Parts.Any(p => part.IsAtom ? p == part : !p.IsAtom && p.Text.Contains(part.Text, StringComparison.Ordinal)));
-
-    /// <summary>Encrypted write targets of the run whose key is in the run: (resource, write action, ARN written, service, key).</summary>
-    private static IEnumerable<((Template Template, Resource Resource), string, Sym, string, (Sym Arn, Target Target))> Destinations(RuleContext context)
+    /// <summary>The encrypted buckets, queues and topics (with a key of the run) that the role's Allow statements name.</summary>
+    private static IEnumerable<((Template Template, Resource Resource), string, Sym, string, (Sym Arn, Target Target))> NamedDestinations(RuleContext context, RoleInfo role)
     {
-        foreach (var template in context.Access.Templates)
+        var seen = new HashSet<Resource>();
+        foreach (var statement in role.Identity.Where(d => !d.Opaque).SelectMany(d => d.Statements).Where(s => s.Effect == Effect.Allow && !s.NotResource))
         {
-            var symbols = context.Access.Resolver(template);
-            foreach (var bucket in template.OfType("AWS::S3::Bucket"))
+            foreach (var pattern in statement.Resources ?? [])
             {
-                var rules = Engine.Resolver.Items(((bucket.Property("BucketEncryption") as MappingNode)?["ServerSideEncryptionConfiguration"]));
-                foreach (var rule in rules)
+                // an object pattern (arn:aws:s3:::bucket/prefix*) names its bucket
+                var named = pattern.StartsWith("arn:aws:s3:::") ? pattern.Split('/')[0] : pattern;
+                if (context.Access.Locate(named, "AWS::S3::Bucket", "AWS::SQS::Queue", "AWS::SNS::Topic") is not { } found || !seen.Add(found.Resource))
                 {
-                    var byDefault = (rule as MappingNode)?["ServerSideEncryptionByDefault"] as MappingNode;
-                    if (symbols.Resolve(byDefault?["SSEAlgorithm"])?.Literal is "aws:kms" or "aws:kms:dsse"
-                        && FlowCheck.KeyTarget(context, template, byDefault?["KMSMasterKeyID"]) is { Target.KeyPolicy.Opaque: false } key)
-                    {
-                        yield return ((template, bucket), "s3:PutObject", symbols.Arn(bucket) + "/" + Sym.Atom("object-key"), "s3", key);
-                    }
+                    continue;
                 }
-            }
 
-            foreach (var (type, action, service) in new[] { ("AWS::SQS::Queue", "sqs:SendMessage", "sqs"), ("AWS::SNS::Topic", "sns:Publish", "sns") })
-            {
-                foreach (var resource in template.OfType(type))
+                if (Destination(context, found.Template, found.Resource) is { } destination)
                 {
-                    if (FlowCheck.KeyTarget(context, template, resource.Property("KmsMasterKeyId")) is { Target.KeyPolicy.Opaque: false } key)
-                    {
-                        yield return ((template, resource), action, symbols.Arn(resource), service, key);
-                    }
+                    yield return destination;
                 }
             }
         }
+    }
+
+    private static bool NamesResource(Sym pattern, Sym name) =>
+        name.Parts.Count > 0 && name.Parts.All(part => pattern.Parts.Any(p => part.IsAtom ? p == part : !p.IsAtom && p.Text.Contains(part.Text, StringComparison.Ordinal)));
+
+    /// <summary>An encrypted write target whose key is in the run: (resource, write action, ARN written, service, key); else null.</summary>
+    private static ((Template Template, Resource Resource), string, Sym, string, (Sym Arn, Target Target))? Destination(RuleContext context, Template template, Resource resource)
+    {
+        var symbols = context.Access.Resolver(template);
+        if (resource.Type == "AWS::S3::Bucket")
+        {
+            foreach (var rule in Engine.Resolver.Items((resource.Property("BucketEncryption") as MappingNode)?["ServerSideEncryptionConfiguration"]))
+            {
+                var byDefault = (rule as MappingNode)?["ServerSideEncryptionByDefault"] as MappingNode;
+                if (symbols.Resolve(byDefault?["SSEAlgorithm"])?.Literal is "aws:kms" or "aws:kms:dsse"
+                    && FlowCheck.KeyTarget(context, template, byDefault?["KMSMasterKeyID"]) is { Target.KeyPolicy.Opaque: false } key)
+                {
+                    return ((template, resource), "s3:PutObject", symbols.Arn(resource) + "/" + Sym.Atom("object-key"), "s3", key);
+                }
+            }
+
+            return null;
+        }
+
+        var (action, service) = resource.Type == "AWS::SQS::Queue" ? ("sqs:SendMessage", "sqs") : ("sns:Publish", "sns");
+        return FlowCheck.KeyTarget(context, template, resource.Property("KmsMasterKeyId")) is { Target.KeyPolicy.Opaque: false } queueKey
+            ? ((template, resource), action, symbols.Arn(resource), service, queueKey)
+            : null;
     }
 }
