@@ -57,6 +57,7 @@ public sealed class DatabaseTests(SynthesizedEnvironments app, ProdOnInstanceFix
                 ["MasterUserPassword"] = Match.AnyValue(),
                 ["EnableCloudwatchLogsExports"] = new[] { "postgresql" },
                 ["DBClusterParameterGroupName"] = Match.AnyValue(),
+                ["EnableIAMDatabaseAuthentication"] = true,
             },
         });
         prod.HasResourceProperties("AWS::RDS::DBClusterParameterGroup", new Dictionary<string, object>

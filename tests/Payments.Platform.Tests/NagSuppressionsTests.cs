@@ -1,5 +1,8 @@
 using System.Text.Json.Nodes;
+using Amazon.CDK;
+using Amazon.CDK.Assertions;
 using Constructs;
+using Payments.Platform.Delivery;
 using Payments.Platform.Aspects;
 using Payments.Platform.Tests.Delivery;
 
@@ -10,7 +13,8 @@ namespace Payments.Platform.Tests;
 /// the suppression table that writes <c>Metadata.cdk_nag</c> into the templates.
 /// </summary>
 [Collection(SynthesizedApp.Name)]
-public sealed class NagSuppressionsTests(SynthesizedEnvironments app, DeliveredApp delivered) : IClassFixture<DeliveredApp>
+public sealed class NagSuppressionsTests(SynthesizedEnvironments app, DeliveredApp delivered, ProdOnInstanceFixture prodOnInstance)
+    : IClassFixture<DeliveredApp>, IClassFixture<ProdOnInstanceFixture>
 {
     public static TheoryData<string> Environments => new() { "dev", "staging", "prod" };
 
@@ -57,15 +61,48 @@ public sealed class NagSuppressionsTests(SynthesizedEnvironments app, DeliveredA
     }
 
     [Theory]
-    [InlineData("dev", true)]
-    [InlineData("staging", true)]
-    [InlineData("prod", false)]
-    public void Single_az_and_deletable_databases_are_accepted_only_where_the_table_says_so(string env, bool accepted)
+    [InlineData("dev", "instance", true)]
+    [InlineData("staging", "instance", true)]
+    [InlineData("prod", "aurora", false)]
+    [InlineData("prod", "instance", false)]
+    public void Single_az_and_deletable_databases_are_accepted_only_where_the_table_says_so(string env, string engine, bool accepted)
     {
-        var rules = Suppressions(env, "AWS::RDS::DBInstance");
-        Assert.Equal(accepted, rules.ContainsKey("AwsSolutions-RDS3"));
-        Assert.Equal(accepted, rules.ContainsKey("AwsSolutions-RDS10"));
-        Assert.Contains("isolated subnets", rules["AwsSolutions-RDS11"]["reason"].Str(), StringComparison.Ordinal);
+        var template = env == "prod" && engine == "instance" ? prodOnInstance.Json : app.PlatformJson[env];
+        var databases = SynthesizedEnvironments.ResourcesOf(template, "AWS::RDS::DBInstance")
+            .Concat(SynthesizedEnvironments.ResourcesOf(template, "AWS::RDS::DBCluster")).ToList();
+        Assert.Equal(engine == "aurora", databases.Any(d => d.Resource["Type"].Str() == "AWS::RDS::DBCluster"));
+        foreach (var (id, resource) in databases)
+        {
+            var rules = RulesOf(resource);
+            Assert.True(accepted == rules.ContainsKey("AwsSolutions-RDS3"), $"{env} {id}: RDS3 accepted {!accepted}");
+            Assert.True(accepted == rules.ContainsKey("AwsSolutions-RDS10"), $"{env} {id}: RDS10 accepted {!accepted}");
+            if (resource.Props()["Engine"].Str() == "postgres")
+            {
+                Assert.Contains("isolated subnets", rules["AwsSolutions-RDS11"]["reason"].Str(), StringComparison.Ordinal);
+            }
+        }
+    }
+
+    [Fact]
+    public void The_delivery_stack_accepts_reading_the_stacks_of_exactly_the_environments_it_delivers_to()
+    {
+        // A suppression of a finding that does not exist is a gate failure: a pipeline serving prod alone must
+        // not carry the entries for dev's and staging's stacks.
+        var prodOnly = (PipelineStack)prodOnInstance.Stage.Stage.Node.Scope!.Node.FindChild(DeliveryComposition.PipelineStackId);
+        Assert.Equal(["payments-prod-platform"], AcceptedStackReads(prodOnly));
+        Assert.Equal(["payments-dev-platform", "payments-prod-platform", "payments-staging-platform"], AcceptedStackReads(delivered.PipelineStack));
+    }
+
+    private static List<string> AcceptedStackReads(PipelineStack pipeline)
+    {
+        var policy = (CfnResource)pipeline.ReleaseProject.Role!.Node.FindChild("DefaultPolicy").Node.DefaultChild!;
+        var json = SynthesizedEnvironments.ToJson(Template.FromStack(pipeline));
+        return json["Resources"]![pipeline.GetLogicalId(policy)]!["Metadata"]!["cdk_nag"]!["rules_to_suppress"].Items()
+            .SelectMany(entry => entry["applies_to"].Items().Select(a => a.Str()))
+            .Where(a => a.Contains(":cloudformation:", StringComparison.Ordinal))
+            .Select(a => a.Split(":stack/")[1].Split('/')[0])
+            .Order(StringComparer.Ordinal)
+            .ToList();
     }
 
     [Theory]
@@ -81,8 +118,8 @@ public sealed class NagSuppressionsTests(SynthesizedEnvironments app, DeliveredA
         Assert.Contains("Resource::*", entry["applies_to"].Items().Select(a => a.Str()));
     }
 
-    private Dictionary<string, JsonNode> Suppressions(string env, string type) =>
-        app.Resources(env, type).Single().Resource["Metadata"]!["cdk_nag"]!["rules_to_suppress"].Items().ToDictionary(e => e["id"].Str(), e => e);
+    private static Dictionary<string, JsonNode> RulesOf(JsonObject resource) =>
+        resource["Metadata"]?["cdk_nag"]?["rules_to_suppress"].Items().ToDictionary(e => e["id"].Str(), e => e) ?? [];
 
     private static IConstruct? Find(IConstruct stack, string path)
     {

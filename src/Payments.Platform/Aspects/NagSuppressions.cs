@@ -16,7 +16,10 @@ public sealed record NagSuppression
     public IReadOnlyList<string> AppliesTo { get; init; } = [];
     public required string Reason { get; init; }
 
-    /// <summary>Only in the environments where the design choice holds (platform stacks); null: wherever the resource exists.</summary>
+    /// <summary>
+    /// Only where the design choice holds: a platform stack's environment, or for the delivery stack an environment
+    /// it delivers to (a finding about one environment exists only when the pipeline serves it); null: wherever the resource exists.
+    /// </summary>
     public Func<EnvironmentConfig, bool>? When { get; init; }
 }
 
@@ -30,22 +33,23 @@ public sealed class NagSuppressions : IResourceFixup
 {
     private readonly IReadOnlyList<NagSuppression> table;
     private readonly string stackPath;
-    private readonly EnvironmentConfig? environment;
+    private readonly IReadOnlyList<EnvironmentConfig> environments;
     private readonly string region;
     private readonly string account;
 
-    private NagSuppressions(IReadOnlyList<NagSuppression> table, Stack stack, EnvironmentConfig? environment)
+    private NagSuppressions(IReadOnlyList<NagSuppression> table, Stack stack, IReadOnlyList<EnvironmentConfig> environments)
     {
         this.table = table;
-        this.environment = environment;
+        this.environments = environments;
         stackPath = stack.Node.Path + "/";
         region = Token.IsUnresolved(stack.Region) ? "<AWS::Region>" : stack.Region;
         account = Token.IsUnresolved(stack.Account) ? "<AWS::AccountId>" : stack.Account;
     }
 
-    public static NagSuppressions ForPlatform(Stack stack, EnvironmentConfig environment) => new(Platform, stack, environment);
+    public static NagSuppressions ForPlatform(Stack stack, EnvironmentConfig environment) => new(Platform, stack, [environment]);
 
-    public static NagSuppressions ForDelivery(Stack stack) => new(Delivery, stack, null);
+    /// <param name="environments">The environments the pipeline delivers to.</param>
+    public static NagSuppressions ForDelivery(Stack stack, IReadOnlyList<EnvironmentConfig> environments) => new(Delivery, stack, environments);
 
     public void Fix(CfnResource resource)
     {
@@ -57,7 +61,7 @@ public sealed class NagSuppressions : IResourceFixup
         }
         var relative = path[stackPath.Length..];
         var rules = table
-            .Where(s => s.Paths.Contains(relative) && (s.When is null || (environment is not null && s.When(environment))))
+            .Where(s => s.Paths.Contains(relative) && (s.When is null || environments.Any(s.When)))
             .Select(Entry)
             .ToList();
         if (rules.Count == 0)
@@ -125,12 +129,6 @@ public sealed class NagSuppressions : IResourceFixup
         new()
         {
             RuleId = "AwsSolutions-SMG4",
-            Paths = ["Database/Resource/Secret/Resource"],
-            Reason = "not rotated yet: ECS injects the password into each task at start, so a rotation would break running tasks until they are replaced; rotation with credential re-reading is tracked in issue 15",
-        },
-        new()
-        {
-            RuleId = "AwsSolutions-SMG4",
             Paths = ["Services/CardFingerprintKey/Resource"],
             Reason = "the HMAC key behind card fingerprints: rotating it would change every fingerprint and break duplicate-card matching, so it is only ever replaced by a planned re-keying",
         },
@@ -138,7 +136,13 @@ public sealed class NagSuppressions : IResourceFixup
         {
             RuleId = "AwsSolutions-SMG4",
             Paths = ["BlueGreen/SmokeMerchant/Resource"],
-            Reason = "the verification merchant's API key is injected into the api tasks at start and read by the pre-traffic hook; a rotation would make the two disagree until every task is replaced, failing the next release",
+            Reason = "the smoke merchant's API key is injected into the api tasks at start and read by the pre-traffic hook; a rotation would make the two disagree until every task is replaced, failing the next release",
+        },
+        new()
+        {
+            RuleId = "AwsSolutions-SMG4",
+            Paths = ["VerificationMerchant/Resource/Resource"],
+            Reason = "the post-deploy verification merchant's API key is injected into the api tasks at start and read by each verification run; a rotation would fail every verification (and so the release) until all tasks are replaced",
         },
         new()
         {
@@ -193,7 +197,10 @@ public sealed class NagSuppressions : IResourceFixup
     private static readonly string[] ArtifactReadActions = ["Action::s3:GetObject*", "Action::s3:GetBucket*", "Action::s3:List*", "Resource::<Artifacts82DD59A1.Arn>/*"];
     private static readonly string[] ArtifactWriteActions = ["Action::s3:DeleteObject*", "Action::s3:Abort*", "Action::kms:ReEncrypt*", "Action::kms:GenerateDataKey*"];
     private const string ArtifactReason =
-        "CDK's grant on the pipeline's own artifact bucket and delivery key, through which CodePipeline actions exchange artifacts: scoped to that one bucket and key";
+        "CDK's grant on the pipeline's own artifact bucket and delivery key, through which CodePipeline actions exchange artifacts and builds keep their cache: scoped to that one bucket and key";
+
+    private static readonly string[] VerificationRolePolicies =
+        [.. EnvironmentTable.Names.Select(env => $"Verification/{env}/Role/DefaultPolicy/Resource")];
 
     private static string[] BuildProjectResources(string logicalId) =>
     [
@@ -222,7 +229,7 @@ public sealed class NagSuppressions : IResourceFixup
             Paths =
             [
                 "Test/Role/DefaultPolicy/Resource", "Scan/Role/DefaultPolicy/Resource", "Image/Role/DefaultPolicy/Resource", "Infra/Role/DefaultPolicy/Resource",
-                "Pipeline/Role/DefaultPolicy/Resource", "Pipeline/Source/S3/CodePipelineActionRole/DefaultPolicy/Resource",
+                "Release/Role/DefaultPolicy/Resource", .. VerificationRolePolicies, "Pipeline/Role/DefaultPolicy/Resource", "Pipeline/Source/S3/CodePipelineActionRole/DefaultPolicy/Resource",
                 "Pipeline/Source/GitHub/CodePipelineActionRole/DefaultPolicy/Resource",
             ],
             AppliesTo = [.. ArtifactReadActions, .. ArtifactWriteActions],
@@ -256,25 +263,53 @@ public sealed class NagSuppressions : IResourceFixup
         new() { RuleId = Iam5, Paths = ["Scan/Role/DefaultPolicy/Resource"], AppliesTo = BuildProjectResources("ScanA854D402"), Reason = BuildProjectReason },
         new() { RuleId = Iam5, Paths = ["Image/Role/DefaultPolicy/Resource"], AppliesTo = BuildProjectResources("Image9D742C96"), Reason = BuildProjectReason },
         new() { RuleId = Iam5, Paths = ["Infra/Role/DefaultPolicy/Resource"], AppliesTo = BuildProjectResources("InfraB47B425B"), Reason = BuildProjectReason },
+        new() { RuleId = Iam5, Paths = ["Release/Role/DefaultPolicy/Resource"], AppliesTo = BuildProjectResources("Release6218179A"), Reason = BuildProjectReason },
+        new() { RuleId = Iam5, Paths = ["Verification/dev/Role/DefaultPolicy/Resource"], AppliesTo = BuildProjectResources("Verificationdev6D74D105"), Reason = BuildProjectReason },
+        new() { RuleId = Iam5, Paths = ["Verification/staging/Role/DefaultPolicy/Resource"], AppliesTo = BuildProjectResources("Verificationstaging704FA1FB"), Reason = BuildProjectReason },
+        new() { RuleId = Iam5, Paths = ["Verification/prod/Role/DefaultPolicy/Resource"], AppliesTo = BuildProjectResources("VerificationprodEE12C7F2"), Reason = BuildProjectReason },
         new()
         {
             RuleId = Iam5,
             Paths = ["Image/Role/DefaultPolicy/Resource"],
             AppliesTo = ["Resource::*"],
-            Reason = "ecr:GetAuthorizationToken and ecs:DescribeTaskDefinition have no resource-level permissions; pushes are scoped to the three environment repositories",
+            Reason = "ecr:GetAuthorizationToken has no resource-level permissions; pushes, pulls and scan-finding reads are scoped to the environment repositories",
         },
         new()
         {
             RuleId = Iam5,
-            Paths = ["Image/Role/DefaultPolicy/Resource"],
-            AppliesTo =
-            [
-                "Resource::arn:<AWS::Partition>:cloudformation:{Region}:{Account}:stack/payments-dev-platform/*",
-                "Resource::arn:<AWS::Partition>:cloudformation:{Region}:{Account}:stack/payments-staging-platform/*",
-                "Resource::arn:<AWS::Partition>:cloudformation:{Region}:{Account}:stack/payments-prod-platform/*",
-            ],
-            Reason = "cloudformation:DescribeStacks on the three platform stacks by name; the trailing wildcard is the stack id CloudFormation assigns",
+            Paths = ["Release/Role/DefaultPolicy/Resource"],
+            AppliesTo = ["Resource::*"],
+            Reason = "ecs:DescribeTaskDefinition has no resource-level permissions (the live api revision is read to render the release); the promotion tag's image reads and puts are scoped to the environment repositories",
         },
+        .. EnvironmentTable.Names.Select(env => new NagSuppression
+        {
+            RuleId = Iam5,
+            Paths = ["Release/Role/DefaultPolicy/Resource", $"Verification/{env}/Role/DefaultPolicy/Resource"],
+            AppliesTo = [$"Resource::arn:<AWS::Partition>:cloudformation:{{Region}}:{{Account}}:stack/payments-{env}-platform/*"],
+            When = delivered => delivered.Name == env,
+            Reason = $"cloudformation:DescribeStacks (the stack outputs) on the {env} platform stack by name; the trailing wildcard is the stack id CloudFormation assigns",
+        }),
+        new()
+        {
+            RuleId = Iam5,
+            Paths = VerificationRolePolicies,
+            AppliesTo = ["Resource::arn:<AWS::Partition>:secretsmanager:{Region}:{Account}:secret:*"],
+            Reason = "secretsmanager:GetSecretValue on the verification merchant's secret, whose name CloudFormation generates (a retained fixed name would block re-creation): a condition on its payments:verification-merchant tag limits the read to the one secret of the project's own environment",
+        },
+        new()
+        {
+            RuleId = Iam5,
+            Paths = VerificationRolePolicies,
+            AppliesTo = ["Resource::arn:<AWS::Partition>:kms:{Region}:{Account}:key/*"],
+            Reason = "kms:Decrypt of the environment key, whose id lives in the platform stack: conditions limit it to that key's alias (kms:ResourceAliases) and to calls made through Secrets Manager and S3 (kms:ViaService)",
+        },
+        .. EnvironmentTable.Names.Select(env => new NagSuppression
+        {
+            RuleId = Iam5,
+            Paths = [$"Verification/{env}/Role/DefaultPolicy/Resource"],
+            AppliesTo = [$"Resource::arn:<AWS::Partition>:s3:::payments-{env}-transaction-log-<AWS::AccountId>-<AWS::Region>/transaction-log/*"],
+            Reason = "s3:GetObject only, on the objects the worker exports under the transaction-log/ prefix (named at run time), so the suite can check that its own payments' events reach the log",
+        }),
         new()
         {
             RuleId = Iam5,

@@ -345,6 +345,9 @@ public sealed class Database : Construct
             ParameterGroup = parameters,
             CloudwatchLogsExports = [.. ClusterLogExports],
             CopyTagsToSnapshot = true,
+            // Lets a login use short-lived IAM tokens instead of a stored password. Only users granted
+            // rds_iam can; none is, so the secrets' passwords stay the one way in until the app switches.
+            IamAuthentication = true,
         });
         // CDK 2.160's cluster instances take no AZ: place them explicitly so the reader (the failover
         // target) never shares the writer's zone.

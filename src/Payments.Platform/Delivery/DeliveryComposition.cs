@@ -95,7 +95,7 @@ public static class DeliveryComposition
         Tags.Of(pipeline).Add("payments:system", "payments");
         Tags.Of(pipeline).Add("payments:component", "delivery");
         // The pipeline stack is complete here: one pass instead of an aspect (see ResourceFixups).
-        ResourceFixups.Apply(pipeline, new NodeRuntimeFloor(), NagSuppressions.ForDelivery(pipeline));
+        ResourceFixups.Apply(pipeline, new NodeRuntimeFloor(), NagSuppressions.ForDelivery(pipeline, [.. seams.Select(seam => seam.Environment)]));
         return new DeliveryResult(deployments, pipeline);
     }
 

@@ -329,7 +329,8 @@ public sealed class PipelineStack : Stack
         role.AddToPrincipalPolicy(new PolicyStatement(new PolicyStatementProps
         {
             Sid = "EncryptApprovalNotifications",
-            Actions = ["kms:Decrypt", "kms:GenerateDataKey*"],
+            // The two calls SNS makes for an encrypted topic; not GenerateDataKey*, which adds key pairs and plaintext-free keys.
+            Actions = ["kms:Decrypt", "kms:GenerateDataKey"],
             Resources = [Key.KeyArn],
             Conditions = new Dictionary<string, object>
             {
