@@ -199,7 +199,12 @@ internal sealed class AccessModel
         "codepipeline", "codebuild", "codedeploy", "ecs", "ssm", "cloudwatch", "states", "elasticloadbalancing", "ec2", "rds", "dynamodb", "iam",
     };
 
-    public PolicyDocument KeyPolicy(Template template, Resource key)
+    private readonly System.Collections.Concurrent.ConcurrentDictionary<Resource, PolicyDocument> keyPolicies = new();
+
+    /// <summary>The key's policy (parsed once: every encrypted topic, queue, bucket and secret asks for it).</summary>
+    public PolicyDocument KeyPolicy(Template template, Resource key) => keyPolicies.GetOrAdd(key, k => ParseKeyPolicy(template, k));
+
+    private PolicyDocument ParseKeyPolicy(Template template, Resource key)
     {
         var origin = $"the key policy of {key.LogicalId}";
         if (key.Property("KeyPolicy") is null)

@@ -213,6 +213,14 @@ internal sealed class Sym : IEquatable<Sym>
 
         public static Tri Match(Sym pattern, Sym value, bool wildcards, bool ignoreCase)
         {
+            // A match with every atom taken as an opaque symbol that equals only itself is a match whatever the
+            // atoms stand for: found by a linear glob, it answers most calls without the three-valued search.
+            if (wildcards && Opaque(pattern) is { } opaquePattern && Opaque(value) is { } opaqueValue
+                && Glob(opaquePattern, opaqueValue, ignoreCase))
+            {
+                return Tri.Yes;
+            }
+
             var p = Tokens(pattern);
             var v = Tokens(value);
             // memo[i, j]: does p[i..] match v[j..]
@@ -256,6 +264,76 @@ internal sealed class Sym : IEquatable<Sym>
                 memo[i, j] = result;
                 return result;
             }
+        }
+
+        private static readonly System.Collections.Concurrent.ConcurrentDictionary<string, char> AtomSymbols = new(StringComparer.Ordinal);
+        private static int atomCount;
+
+        /// <summary>The value as text with each atom as one private-use character; null if text already uses them.</summary>
+        private static string? Opaque(Sym sym)
+        {
+            var builder = new StringBuilder();
+            foreach (var part in sym.Parts)
+            {
+                if (part.IsAtom)
+                {
+                    var symbol = AtomSymbols.GetOrAdd(part.Text, static _ => (char)Math.Min(0xE000 + Interlocked.Increment(ref atomCount), 0xF900));
+                    if (symbol > '\uF8FF')
+                    {
+                        return null;
+                    }
+
+                    builder.Append(symbol);
+                }
+                else if (part.Text.Any(static c => c is >= '\uE000' and <= '\uF8FF'))
+                {
+                    return null;
+                }
+                else
+                {
+                    builder.Append(part.Text);
+                }
+            }
+
+            return builder.ToString();
+        }
+
+        /// <summary>Classic linear glob matching with backtracking to the last `*` (`?` is any one character).</summary>
+        private static bool Glob(string pattern, string value, bool ignoreCase)
+        {
+            int p = 0, v = 0, star = -1, mark = 0;
+            while (v < value.Length)
+            {
+                if (p < pattern.Length && (pattern[p] == '?' && !IsAtom(value[v]) || Same(pattern[p], value[v], ignoreCase)))
+                {
+                    p++;
+                    v++;
+                }
+                else if (p < pattern.Length && pattern[p] == '*')
+                {
+                    star = p++;
+                    mark = v;
+                }
+                else if (star >= 0)
+                {
+                    p = star + 1;
+                    v = ++mark;
+                }
+                else
+                {
+                    return false;
+                }
+            }
+
+            while (p < pattern.Length && pattern[p] == '*')
+            {
+                p++;
+            }
+
+            return p == pattern.Length;
+
+            static bool IsAtom(char c) => c is >= '\uE000' and <= '\uF8FF';
+            static bool Same(char a, char b, bool ignoreCase) => a == b || (ignoreCase && !IsAtom(a) && char.ToUpperInvariant(a) == char.ToUpperInvariant(b));
         }
 
         private static Tri Step(Token pattern, Token value, bool wildcards, bool ignoreCase)
