@@ -215,23 +215,42 @@ internal sealed class Sym : IEquatable<Sym>
         {
             // A match with every atom taken as an opaque symbol that equals only itself is a match whatever the
             // atoms stand for: found by a linear glob, it answers most calls without the three-valued search.
-            if (wildcards && Opaque(pattern) is { } opaquePattern && Opaque(value) is { } opaqueValue
-                && Glob(opaquePattern, opaqueValue, ignoreCase))
+            if (wildcards && Opaque(pattern) is { } opaquePattern && Opaque(value) is { } opaqueValue)
             {
-                return Tri.Yes;
+                if (Glob(opaquePattern, opaqueValue, ignoreCase))
+                {
+                    return Tri.Yes;
+                }
+
+                // without atoms the glob is the whole answer
+                if (pattern.IsLiteral && value.IsLiteral)
+                {
+                    return Tri.No;
+                }
             }
 
             var p = Tokens(pattern);
             var v = Tokens(value);
-            // memo[i, j]: does p[i..] match v[j..]
-            var memo = new Tri?[p.Count + 1, v.Count + 1];
-            return Solve(0, 0);
+            // memo[i * width + j]: does p[i..] match v[j..] (0 = not yet known, else the Tri + 1); pooled, as the
+            // model runs this search many times per template
+            var width = v.Count + 1;
+            var size = (p.Count + 1) * width;
+            var memo = System.Buffers.ArrayPool<byte>.Shared.Rent(size);
+            Array.Clear(memo, 0, size);
+            try
+            {
+                return Solve(0, 0);
+            }
+            finally
+            {
+                System.Buffers.ArrayPool<byte>.Shared.Return(memo);
+            }
 
             Tri Solve(int i, int j)
             {
-                if (memo[i, j] is { } known)
+                if (memo[(i * width) + j] is > 0 and var known)
                 {
-                    return known;
+                    return (Tri)(known - 1);
                 }
 
                 Tri result;
@@ -261,7 +280,7 @@ internal sealed class Sym : IEquatable<Sym>
                     result = here == Tri.No ? Tri.No : here.And(Solve(i + 1, j + 1));
                 }
 
-                memo[i, j] = result;
+                memo[(i * width) + j] = (byte)((byte)result + 1);
                 return result;
             }
         }
