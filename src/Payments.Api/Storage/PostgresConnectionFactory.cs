@@ -69,6 +69,9 @@ public sealed class PostgresConnectionFactory : IConnectionFactory, IAsyncDispos
     /// <summary>Connections that PostgreSQL refused with the cached password and that were retried with a re-read one.</summary>
     public int PasswordRetries => Volatile.Read(ref passwordRetries);
 
+    /// <summary>Raised with the new <see cref="PasswordRetries"/> count each time a refused password is re-read (observers, tests).</summary>
+    public event Action<int>? PasswordRetried;
+
     /// <summary>Write transactions that met a read-only server (a demoted writer) and were retried on a fresh connection.</summary>
     public int FailoverRecoveries => Volatile.Read(ref failoverRecoveries);
 
@@ -104,7 +107,7 @@ public sealed class PostgresConnectionFactory : IConnectionFactory, IAsyncDispos
             {
                 // Rotated under us: read the source again and retry until the new password is published.
                 password.Invalidate();
-                Interlocked.Increment(ref passwordRetries);
+                PasswordRetried?.Invoke(Interlocked.Increment(ref passwordRetries));
                 await Task.Delay(pause, time, cancellationToken);
                 pause = TimeSpan.FromTicks(Math.Min(pause.Ticks * 2, TimeSpan.FromSeconds(2).Ticks));
             }

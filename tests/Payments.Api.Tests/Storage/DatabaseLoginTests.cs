@@ -58,27 +58,32 @@ public sealed class DatabaseLoginTests
 
         using var stop = new CancellationTokenSource(TimeSpan.FromSeconds(60));
         var statuses = new System.Collections.Concurrent.ConcurrentBag<Reply>();
+        // Milestones are signalled by what happens (a reply recorded, a retry counted), never polled.
+        var replies = new Milestones();
+        var retries = new Milestones();
+        connections.PasswordRetried += retries.Reached;
         var load = Enumerable.Range(0, 8).Select(_ => Task.Run(async () =>
         {
             while (!stop.IsCancellationRequested)
             {
                 statuses.Add(await ApiTestBase.PostAsync(client, "/v1/payments", ApiTestBase.PaymentBody(250)));
+                replies.Reached(statuses.Count);
             }
         })).ToList();
 
-        await WaitForAsync(() => statuses.Count >= 50);
+        await replies.AtLeast(50);
         var newPassword = AppLoginDatabase.NewPassword();
         // setSecret: the database takes the new password while the secret still says the old one.
         await database.AlterPasswordAsync(newPassword);
         // New sessions from here on (a scale-out, an idle connection pruned): they start with the
         // cached, now wrong, password.
         await connections.ClearPoolAsync();
-        await WaitForAsync(() => connections.PasswordRetries > 0);
-        await Task.Delay(TimeSpan.FromMilliseconds(500));
+        // The rotation window: the service re-reads the still-stale secret more than once before it changes.
+        await retries.AtLeast(2);
         // finishSecret: the new version becomes current.
         await database.PublishAsync(newPassword);
         var published = statuses.Count;
-        await WaitForAsync(() => statuses.Count >= published + 100);
+        await replies.AtLeast(published + 100);
         await stop.CancelAsync();
         await Task.WhenAll(load);
 
@@ -155,14 +160,39 @@ public sealed class DatabaseLoginTests
         await command.ExecuteNonQueryAsync();
     }
 
-    /// <summary>Polls <paramref name="condition"/> until it holds; fails after 30 s.</summary>
-    private static async Task WaitForAsync(Func<bool> condition)
+    /// <summary>A count that others report as it grows; <see cref="AtLeast"/> completes when it reaches a value (or fails after 30 s).</summary>
+    private sealed class Milestones
     {
-        var deadline = Stopwatch.StartNew();
-        while (!condition())
+        private readonly Lock gate = new();
+        private readonly List<(int Target, TaskCompletionSource Reached)> waiting = [];
+        private int count;
+
+        public void Reached(int value)
         {
-            Assert.True(deadline.Elapsed < TimeSpan.FromSeconds(30), "timed out waiting");
-            await Task.Delay(20);
+            lock (gate)
+            {
+                count = Math.Max(count, value);
+                foreach (var waiter in waiting.Where(w => w.Target <= count).ToList())
+                {
+                    waiting.Remove(waiter);
+                    waiter.Reached.TrySetResult();
+                }
+            }
+        }
+
+        public Task AtLeast(int target)
+        {
+            lock (gate)
+            {
+                if (count >= target)
+                {
+                    return Task.CompletedTask;
+                }
+
+                var reached = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+                waiting.Add((target, reached));
+                return reached.Task.WaitAsync(TimeSpan.FromSeconds(30));
+            }
         }
     }
 }
