@@ -27,7 +27,7 @@ internal static class JsonTemplateParser
             }
 
             var duplicates = new List<DuplicateKey>();
-            var root = ReadValue(ref reader, lines, start, 0, duplicates);
+            var root = ReadValue(ref reader, lines, start, 0, duplicates, new StringPool());
             if (reader.Read())
             {
                 throw new TemplateLoadException(RuleIds.ParseError, "unexpected content after the top-level JSON value", lines.LineOf(start + (int)reader.TokenStartIndex));
@@ -49,7 +49,7 @@ internal static class JsonTemplateParser
         }
     }
 
-    private static Node ReadValue(ref Utf8JsonReader reader, LineTable lines, int start, int depth, List<DuplicateKey> duplicates)
+    private static Node ReadValue(ref Utf8JsonReader reader, LineTable lines, int start, int depth, List<DuplicateKey> duplicates, StringPool strings)
     {
         var line = lines.LineOf(start + (int)reader.TokenStartIndex);
         if (depth > LoadLimits.MaxDepth)
@@ -61,19 +61,31 @@ internal static class JsonTemplateParser
         {
             case JsonTokenType.StartObject:
                 var entries = new List<KeyValuePair<string, Node>>();
-                var keyLines = new Dictionary<string, int>(StringComparer.Ordinal);
+                var keyLines = new List<int>();
+                Dictionary<string, int>? index = null;
                 while (reader.Read() && reader.TokenType != JsonTokenType.EndObject)
                 {
-                    var key = reader.GetString() ?? string.Empty;
+                    var key = strings.Get(ref reader);
                     var keyLine = lines.LineOf(start + (int)reader.TokenStartIndex);
-                    if (keyLines.TryGetValue(key, out var firstLine))
+                    if (LastIndexOf(entries, index, key) is var previous and >= 0)
                     {
-                        duplicates.Add(new DuplicateKey(key, firstLine, keyLine));
+                        duplicates.Add(new DuplicateKey(key, keyLines[previous], keyLine));
                     }
 
-                    keyLines[key] = keyLine;
+                    // a large mapping (Resources) gets an index so that finding repeated keys stays linear
+                    if (index is null && entries.Count >= 16)
+                    {
+                        index = new Dictionary<string, int>(StringComparer.Ordinal);
+                        for (var i = 0; i < entries.Count; i++)
+                        {
+                            index[entries[i].Key] = i;
+                        }
+                    }
+
+                    index?[key] = entries.Count;
+                    keyLines.Add(keyLine);
                     reader.Read();
-                    entries.Add(new(key, ReadValue(ref reader, lines, start, depth + 1, duplicates)));
+                    entries.Add(new(key, ReadValue(ref reader, lines, start, depth + 1, duplicates, strings)));
                 }
 
                 return new MappingNode(entries, keyLines, line);
@@ -81,12 +93,12 @@ internal static class JsonTemplateParser
                 var items = new List<Node>();
                 while (reader.Read() && reader.TokenType != JsonTokenType.EndArray)
                 {
-                    items.Add(ReadValue(ref reader, lines, start, depth + 1, duplicates));
+                    items.Add(ReadValue(ref reader, lines, start, depth + 1, duplicates, strings));
                 }
 
                 return new SequenceNode(items, line);
             case JsonTokenType.String:
-                return new ScalarNode(reader.GetString() ?? string.Empty, ScalarKind.String, line);
+                return new ScalarNode(strings.Get(ref reader), ScalarKind.String, line);
             case JsonTokenType.Number:
                 return new ScalarNode(System.Text.Encoding.UTF8.GetString(reader.ValueSpan), ScalarKind.Number, line);
             case JsonTokenType.True:
@@ -97,6 +109,54 @@ internal static class JsonTemplateParser
                 return new ScalarNode(string.Empty, ScalarKind.Null, line);
             default:
                 throw new TemplateLoadException(RuleIds.ParseError, $"unexpected JSON token {reader.TokenType}", line);
+        }
+    }
+
+    private static int LastIndexOf(List<KeyValuePair<string, Node>> entries, Dictionary<string, int>? index, string key)
+    {
+        if (index is not null)
+        {
+            return index.TryGetValue(key, out var found) ? found : -1;
+        }
+
+        for (var i = entries.Count - 1; i >= 0; i--)
+        {
+            if (string.Equals(entries[i].Key, key, StringComparison.Ordinal))
+            {
+                return i;
+            }
+        }
+
+        return -1;
+    }
+
+    /// <summary>
+    /// One string per distinct short text of a document: keys, logical IDs and attribute names repeat thousands of
+    /// times in a template, and the parse allocates most of what a run allocates.
+    /// </summary>
+    private sealed class StringPool
+    {
+        private const int MaxPooledLength = 64;
+        private readonly Dictionary<string, string> pool = new(StringComparer.Ordinal);
+
+        public string Get(ref Utf8JsonReader reader)
+        {
+            if (reader.HasValueSequence || reader.ValueSpan.Length > MaxPooledLength)
+            {
+                return reader.GetString() ?? string.Empty;
+            }
+
+            Span<char> buffer = stackalloc char[MaxPooledLength];
+            var length = reader.CopyString(buffer);
+            var text = buffer[..length];
+            var lookup = pool.GetAlternateLookup<ReadOnlySpan<char>>();
+            if (!lookup.TryGetValue(text, out var value))
+            {
+                value = text.ToString();
+                pool[value] = value;
+            }
+
+            return value;
         }
     }
 
