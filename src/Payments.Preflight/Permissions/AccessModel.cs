@@ -128,8 +128,7 @@ internal sealed class AccessModel
         return found;
     }
 
-    /// <summary>A symbolic value as a dictionary key (atoms marked so that they never equal literal text).</summary>
-    private static string Key(Sym value) => string.Concat(value.Parts.Select(p => p.IsAtom ? $"\u0001{p.Text}\u0002" : p.Text));
+    private static string Key(Sym value) => value.Key;
 
     public RoleInfo? RoleByArn(Sym arn) => Locate(arn, "AWS::IAM::Role") is { } found ? roleIndex.GetValueOrDefault((found.Template, found.Resource.LogicalId)) : null;
 
