@@ -318,8 +318,8 @@ internal sealed class Sym : IEquatable<Sym>
             var v = Tokens(value);
             // memo[i * width + j]: does p[i..] match v[j..] (0 = not yet known, else the Tri + 1); pooled, as the
             // model runs this search many times per template
-            var width = v.Count + 1;
-            var size = (p.Count + 1) * width;
+            var width = v.Length + 1;
+            var size = (p.Length + 1) * width;
             var memo = System.Buffers.ArrayPool<byte>.Shared.Rent(size);
             Array.Clear(memo, 0, size);
             try
@@ -339,19 +339,19 @@ internal sealed class Sym : IEquatable<Sym>
                 }
 
                 Tri result;
-                if (i == p.Count)
+                if (i == p.Length)
                 {
-                    result = j == v.Count ? Tri.Yes : v.Skip(j).All(t => t.Atom is { IsIdentity: false }) ? Tri.Unknown : Tri.No;
+                    result = j == v.Length ? Tri.Yes : OnlyNonIdentityAtoms(v, j) ? Tri.Unknown : Tri.No;
                 }
                 else if (wildcards && p[i].Atom is null && p[i].Char == '*')
                 {
                     result = Solve(i + 1, j);
-                    if (result != Tri.Yes && j < v.Count)
+                    if (result != Tri.Yes && j < v.Length)
                     {
                         result = result.Or(Solve(i, j + 1));
                     }
                 }
-                else if (j == v.Count)
+                else if (j == v.Length)
                 {
                     result = p[i].Atom is { IsIdentity: false } ? Solve(i + 1, j).And(Tri.Unknown) : Tri.No;
                 }
@@ -368,6 +368,19 @@ internal sealed class Sym : IEquatable<Sym>
                 memo[(i * width) + j] = (byte)((byte)result + 1);
                 return result;
             }
+        }
+
+        private static bool OnlyNonIdentityAtoms(Token[] tokens, int from)
+        {
+            for (var k = from; k < tokens.Length; k++)
+            {
+                if (tokens[k].Atom is not { IsIdentity: false })
+                {
+                    return false;
+                }
+            }
+
+            return true;
         }
 
         private static readonly System.Collections.Concurrent.ConcurrentDictionary<string, char> AtomSymbols = new(StringComparer.Ordinal);
@@ -477,20 +490,27 @@ internal sealed class Sym : IEquatable<Sym>
                 : TriLogic.Of(pattern.Char == value.Char);
         }
 
-        private static List<Token> Tokens(Sym sym)
+        private static Token[] Tokens(Sym sym)
         {
-            var tokens = new List<Token>();
-            foreach (var part in sym.Parts)
+            var count = 0;
+            foreach (var part in sym.parts)
+            {
+                count += part.IsAtom ? 1 : part.Text.Length;
+            }
+
+            var tokens = new Token[count];
+            var next = 0;
+            foreach (var part in sym.parts)
             {
                 if (part.IsAtom)
                 {
-                    tokens.Add(new Token('\0', part));
+                    tokens[next++] = new Token('\0', part);
                 }
                 else
                 {
                     foreach (var c in part.Text)
                     {
-                        tokens.Add(new Token(c, null));
+                        tokens[next++] = new Token(c, null);
                     }
                 }
             }
