@@ -48,11 +48,11 @@ internal sealed record DuplicateKey(string Key, int FirstLine, int Line);
 
 internal sealed class MappingNode : Node
 {
-    private readonly List<KeyValuePair<string, Node>> entries;
+    private readonly KeyValuePair<string, Node>[] entries;
     // The line of each entry's key, by entry index: most mappings are small, so no per-mapping dictionary.
-    private readonly List<int> keyLines;
+    private readonly int[] keyLines;
 
-    public MappingNode(List<KeyValuePair<string, Node>> entries, List<int> keyLines, int line) : base(line)
+    public MappingNode(KeyValuePair<string, Node>[] entries, int[] keyLines, int line) : base(line)
     {
         this.entries = entries;
         this.keyLines = keyLines;
@@ -60,20 +60,20 @@ internal sealed class MappingNode : Node
 
     /// <param name="keyLines">The line of each key (for a repeated key, its last line).</param>
     public MappingNode(List<KeyValuePair<string, Node>> entries, Dictionary<string, int> keyLines, int line)
-        : this(entries, entries.ConvertAll(e => keyLines.TryGetValue(e.Key, out var keyLine) ? keyLine : line), line)
+        : this([.. entries], [.. entries.Select(e => keyLines.TryGetValue(e.Key, out var keyLine) ? keyLine : line)], line)
     {
     }
 
     public IReadOnlyList<KeyValuePair<string, Node>> Entries => entries;
 
-    public int Count => entries.Count;
+    public int Count => entries.Length;
 
     /// <summary>Looks a key up; duplicate keys keep the last value, as CloudFormation's JSON parser does.</summary>
     public Node? this[string key]
     {
         get
         {
-            for (var i = entries.Count - 1; i >= 0; i--)
+            for (var i = entries.Length - 1; i >= 0; i--)
             {
                 if (string.Equals(entries[i].Key, key, StringComparison.Ordinal))
                 {
@@ -91,7 +91,7 @@ internal sealed class MappingNode : Node
     /// <summary>The line of a key (the last one when it repeats), else the mapping's line.</summary>
     public int KeyLine(string key)
     {
-        for (var i = entries.Count - 1; i >= 0; i--)
+        for (var i = entries.Length - 1; i >= 0; i--)
         {
             if (string.Equals(entries[i].Key, key, StringComparison.Ordinal))
             {
@@ -107,7 +107,7 @@ internal sealed class MappingNode : Node
     {
         get
         {
-            if (entries.Count != 1)
+            if (entries.Length != 1)
             {
                 return null;
             }
