@@ -9,11 +9,11 @@ namespace Payments.Preflight.Loading;
 /// </summary>
 internal static class JsonTemplateParser
 {
-    public static Node Parse(byte[] bytes)
+    public static Node Parse(ReadOnlySpan<byte> bytes)
     {
         var start = bytes.Length >= 3 && bytes[0] == 0xEF && bytes[1] == 0xBB && bytes[2] == 0xBF ? 3 : 0;
         var lines = new LineTable(bytes);
-        var reader = new Utf8JsonReader(bytes.AsSpan(start), new JsonReaderOptions
+        var reader = new Utf8JsonReader(bytes[start..], new JsonReaderOptions
         {
             MaxDepth = LoadLimits.MaxDepth + 2,
             CommentHandling = JsonCommentHandling.Skip,
@@ -27,7 +27,7 @@ internal static class JsonTemplateParser
             }
 
             var duplicates = new List<DuplicateKey>();
-            var root = ReadValue(ref reader, lines, start, 0, duplicates);
+            var root = ReadValue(ref reader, lines, start, 0, duplicates, new StringPool(), new Scratch());
             if (reader.Read())
             {
                 throw new TemplateLoadException(RuleIds.ParseError, "unexpected content after the top-level JSON value", lines.LineOf(start + (int)reader.TokenStartIndex));
@@ -49,7 +49,7 @@ internal static class JsonTemplateParser
         }
     }
 
-    private static Node ReadValue(ref Utf8JsonReader reader, LineTable lines, int start, int depth, List<DuplicateKey> duplicates)
+    private static Node ReadValue(ref Utf8JsonReader reader, LineTable lines, int start, int depth, List<DuplicateKey> duplicates, StringPool strings, Scratch scratch)
     {
         var line = lines.LineOf(start + (int)reader.TokenStartIndex);
         if (depth > LoadLimits.MaxDepth)
@@ -60,33 +60,44 @@ internal static class JsonTemplateParser
         switch (reader.TokenType)
         {
             case JsonTokenType.StartObject:
-                var entries = new List<KeyValuePair<string, Node>>();
-                var keyLines = new Dictionary<string, int>(StringComparer.Ordinal);
+                var (entries, keyLines) = scratch.Mapping(depth);
+                Dictionary<string, int>? index = null;
                 while (reader.Read() && reader.TokenType != JsonTokenType.EndObject)
                 {
-                    var key = reader.GetString() ?? string.Empty;
+                    var key = strings.Get(ref reader);
                     var keyLine = lines.LineOf(start + (int)reader.TokenStartIndex);
-                    if (keyLines.TryGetValue(key, out var firstLine))
+                    if (LastIndexOf(entries, index, key) is var previous and >= 0)
                     {
-                        duplicates.Add(new DuplicateKey(key, firstLine, keyLine));
+                        duplicates.Add(new DuplicateKey(key, keyLines[previous], keyLine));
                     }
 
-                    keyLines[key] = keyLine;
+                    // a large mapping (Resources) gets an index so that finding repeated keys stays linear
+                    if (index is null && entries.Count >= 16)
+                    {
+                        index = new Dictionary<string, int>(StringComparer.Ordinal);
+                        for (var i = 0; i < entries.Count; i++)
+                        {
+                            index[entries[i].Key] = i;
+                        }
+                    }
+
+                    index?[key] = entries.Count;
+                    keyLines.Add(keyLine);
                     reader.Read();
-                    entries.Add(new(key, ReadValue(ref reader, lines, start, depth + 1, duplicates)));
+                    entries.Add(new(key, ReadValue(ref reader, lines, start, depth + 1, duplicates, strings, scratch)));
                 }
 
-                return new MappingNode(entries, keyLines, line);
+                return new MappingNode([.. entries], [.. keyLines], line);
             case JsonTokenType.StartArray:
-                var items = new List<Node>();
+                var items = scratch.Sequence(depth);
                 while (reader.Read() && reader.TokenType != JsonTokenType.EndArray)
                 {
-                    items.Add(ReadValue(ref reader, lines, start, depth + 1, duplicates));
+                    items.Add(ReadValue(ref reader, lines, start, depth + 1, duplicates, strings, scratch));
                 }
 
-                return new SequenceNode(items, line);
+                return new SequenceNode([.. items], line);
             case JsonTokenType.String:
-                return new ScalarNode(reader.GetString() ?? string.Empty, ScalarKind.String, line);
+                return new ScalarNode(strings.Get(ref reader), ScalarKind.String, line);
             case JsonTokenType.Number:
                 return new ScalarNode(System.Text.Encoding.UTF8.GetString(reader.ValueSpan), ScalarKind.Number, line);
             case JsonTokenType.True:
@@ -100,14 +111,96 @@ internal static class JsonTemplateParser
         }
     }
 
+    private static int LastIndexOf(List<KeyValuePair<string, Node>> entries, Dictionary<string, int>? index, string key)
+    {
+        if (index is not null)
+        {
+            return index.TryGetValue(key, out var found) ? found : -1;
+        }
+
+        for (var i = entries.Count - 1; i >= 0; i--)
+        {
+            if (string.Equals(entries[i].Key, key, StringComparison.Ordinal))
+            {
+                return i;
+            }
+        }
+
+        return -1;
+    }
+
+    /// <summary>
+    /// One string per distinct short text of a document: keys, logical IDs and attribute names repeat thousands of
+    /// times in a template, and the parse allocates most of what a run allocates.
+    /// </summary>
+    private sealed class StringPool
+    {
+        private const int MaxPooledLength = 64;
+        private readonly Dictionary<string, string> pool = new(StringComparer.Ordinal);
+
+        public string Get(ref Utf8JsonReader reader)
+        {
+            if (reader.HasValueSequence || reader.ValueSpan.Length > MaxPooledLength)
+            {
+                return reader.GetString() ?? string.Empty;
+            }
+
+            Span<char> buffer = stackalloc char[MaxPooledLength];
+            var length = reader.CopyString(buffer);
+            var text = buffer[..length];
+            var lookup = pool.GetAlternateLookup<ReadOnlySpan<char>>();
+            if (!lookup.TryGetValue(text, out var value))
+            {
+                value = text.ToString();
+                pool[value] = value;
+            }
+
+            return value;
+        }
+    }
+
+    /// <summary>
+    /// Lists reused per nesting depth while a mapping or sequence is read; the node keeps an exact-size copy, so
+    /// the tree holds no list slack.
+    /// </summary>
+    private sealed class Scratch
+    {
+        private readonly List<(List<KeyValuePair<string, Node>>, List<int>)> mappings = [];
+        private readonly List<List<Node>> sequences = [];
+
+        public (List<KeyValuePair<string, Node>> Entries, List<int> KeyLines) Mapping(int depth)
+        {
+            while (mappings.Count <= depth)
+            {
+                mappings.Add(([], []));
+            }
+
+            var (entries, keyLines) = mappings[depth];
+            entries.Clear();
+            keyLines.Clear();
+            return (entries, keyLines);
+        }
+
+        public List<Node> Sequence(int depth)
+        {
+            while (sequences.Count <= depth)
+            {
+                sequences.Add([]);
+            }
+
+            sequences[depth].Clear();
+            return sequences[depth];
+        }
+    }
+
     private sealed class LineTable
     {
         private readonly int[] newlineOffsets;
 
-        public LineTable(byte[] bytes)
+        public LineTable(ReadOnlySpan<byte> bytes)
         {
             var offsets = new List<int>();
-            var span = bytes.AsSpan();
+            var span = bytes;
             var position = 0;
             while (true)
             {

@@ -14,14 +14,26 @@ internal static class TemplateLoader
             throw new TemplateLoadException(RuleIds.TemplateLimits, $"the file is {info.Length:N0} bytes, more than the {LoadLimits.MaxFileBytes:N0} preflight reads (CloudFormation accepts at most 1 MB)", null);
         }
 
-        var template = FromBytes(source.Path, File.ReadAllBytes(source.Path), source.StackName, source.StackTags);
-        template.Region = source.Region;
-        template.Account = source.Account;
-        return template;
+        // The bytes are needed only while parsing (the tree copies what it keeps): one pooled buffer serves every file.
+        using var stream = new FileStream(source.Path, FileMode.Open, FileAccess.Read, FileShare.Read, bufferSize: 1);
+        var length = checked((int)stream.Length);
+        var buffer = System.Buffers.ArrayPool<byte>.Shared.Rent(length);
+        try
+        {
+            stream.ReadExactly(buffer, 0, length);
+            var template = FromBytes(source.Path, buffer.AsSpan(0, length), source.StackName, source.StackTags);
+            template.Region = source.Region;
+            template.Account = source.Account;
+            return template;
+        }
+        finally
+        {
+            System.Buffers.ArrayPool<byte>.Shared.Return(buffer);
+        }
     }
 
     /// <summary>Parses a template's bytes (a file's, or text synthesized in-process).</summary>
-    public static Template FromBytes(string path, byte[] bytes, string? stackName, IReadOnlyDictionary<string, string> stackTags)
+    public static Template FromBytes(string path, ReadOnlySpan<byte> bytes, string? stackName, IReadOnlyDictionary<string, string> stackTags)
     {
         var root = Parse(path, bytes);
         return root is MappingNode map
@@ -29,7 +41,7 @@ internal static class TemplateLoader
             : throw new TemplateLoadException(RuleIds.ParseError, "a template must be a mapping (an object) at the top level", root.Line);
     }
 
-    public static Node Parse(string path, byte[] bytes)
+    public static Node Parse(string path, ReadOnlySpan<byte> bytes)
     {
         var extension = Path.GetExtension(path);
         if (extension.Equals(".json", StringComparison.OrdinalIgnoreCase) || (!extension.Equals(".yaml", StringComparison.OrdinalIgnoreCase) && !extension.Equals(".yml", StringComparison.OrdinalIgnoreCase) && StartsWithBrace(bytes)))
@@ -73,7 +85,7 @@ internal static class TemplateLoader
         }
     }
 
-    private static bool StartsWithBrace(byte[] bytes)
+    private static bool StartsWithBrace(ReadOnlySpan<byte> bytes)
     {
         foreach (var b in bytes)
         {

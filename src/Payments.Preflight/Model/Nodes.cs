@@ -48,25 +48,32 @@ internal sealed record DuplicateKey(string Key, int FirstLine, int Line);
 
 internal sealed class MappingNode : Node
 {
-    private readonly List<KeyValuePair<string, Node>> entries;
-    private readonly Dictionary<string, int> keyLines;
+    private readonly KeyValuePair<string, Node>[] entries;
+    // The line of each entry's key, by entry index: most mappings are small, so no per-mapping dictionary.
+    private readonly int[] keyLines;
 
-    public MappingNode(List<KeyValuePair<string, Node>> entries, Dictionary<string, int> keyLines, int line) : base(line)
+    public MappingNode(KeyValuePair<string, Node>[] entries, int[] keyLines, int line) : base(line)
     {
         this.entries = entries;
         this.keyLines = keyLines;
     }
 
+    /// <param name="keyLines">The line of each key (for a repeated key, its last line).</param>
+    public MappingNode(List<KeyValuePair<string, Node>> entries, Dictionary<string, int> keyLines, int line)
+        : this([.. entries], [.. entries.Select(e => keyLines.TryGetValue(e.Key, out var keyLine) ? keyLine : line)], line)
+    {
+    }
+
     public IReadOnlyList<KeyValuePair<string, Node>> Entries => entries;
 
-    public int Count => entries.Count;
+    public int Count => entries.Length;
 
     /// <summary>Looks a key up; duplicate keys keep the last value, as CloudFormation's JSON parser does.</summary>
     public Node? this[string key]
     {
         get
         {
-            for (var i = entries.Count - 1; i >= 0; i--)
+            for (var i = entries.Length - 1; i >= 0; i--)
             {
                 if (string.Equals(entries[i].Key, key, StringComparison.Ordinal))
                 {
@@ -81,14 +88,26 @@ internal sealed class MappingNode : Node
     /// <summary>Set on the root only: every key that appears twice in one mapping anywhere in the document (the later line wins).</summary>
     public IReadOnlyList<DuplicateKey> DocumentDuplicateKeys { get; set; } = [];
 
-    public int KeyLine(string key) => keyLines.TryGetValue(key, out var line) ? line : Line;
+    /// <summary>The line of a key (the last one when it repeats), else the mapping's line.</summary>
+    public int KeyLine(string key)
+    {
+        for (var i = entries.Length - 1; i >= 0; i--)
+        {
+            if (string.Equals(entries[i].Key, key, StringComparison.Ordinal))
+            {
+                return keyLines[i];
+            }
+        }
+
+        return Line;
+    }
 
     /// <summary>Recognises an intrinsic function: a mapping with exactly one key that is `Ref`, `Condition` or `Fn::*`.</summary>
     public string? IntrinsicName
     {
         get
         {
-            if (entries.Count != 1)
+            if (entries.Length != 1)
             {
                 return null;
             }

@@ -62,14 +62,18 @@ internal sealed class AccessModel
             var resolver = resolvers[template];
             foreach (var resource in template.Resources.Values)
             {
-                foreach (var value in new[] { resolver.ResourceRef(resource), resolver.Arn(resource), resolver.Name(resource) }.Select(Key).Distinct(StringComparer.Ordinal))
+                var reference = Key(resolver.ResourceRef(resource));
+                var arn = Key(resolver.Arn(resource));
+                var name = Key(resolver.Name(resource));
+                Index(reference, template, resource);
+                if (arn != reference)
                 {
-                    if (!byValue.TryGetValue(value, out var list))
-                    {
-                        byValue[value] = list = [];
-                    }
+                    Index(arn, template, resource);
+                }
 
-                    list.Add((template, resource));
+                if (name != reference && name != arn)
+                {
+                    Index(name, template, resource);
                 }
             }
         }
@@ -92,6 +96,16 @@ internal sealed class AccessModel
     }
 
     public IReadOnlyList<Template> Templates { get; }
+
+    private void Index(string value, Template template, Resource resource)
+    {
+        if (!byValue.TryGetValue(value, out var list))
+        {
+            byValue[value] = list = [];
+        }
+
+        list.Add((template, resource));
+    }
 
     public IReadOnlyList<RoleInfo> Roles => roles;
 
@@ -128,8 +142,7 @@ internal sealed class AccessModel
         return found;
     }
 
-    /// <summary>A symbolic value as a dictionary key (atoms marked so that they never equal literal text).</summary>
-    private static string Key(Sym value) => string.Concat(value.Parts.Select(p => p.IsAtom ? $"\u0001{p.Text}\u0002" : p.Text));
+    private static string Key(Sym value) => value.Key;
 
     public RoleInfo? RoleByArn(Sym arn) => Locate(arn, "AWS::IAM::Role") is { } found ? roleIndex.GetValueOrDefault((found.Template, found.Resource.LogicalId)) : null;
 

@@ -12,14 +12,28 @@ internal static class ManagedPolicyDocuments
 {
     private const string File = "managed-policy-documents.json";
 
-    private static readonly Lazy<IReadOnlyDictionary<string, PolicyDocument>> Documents = new(Load);
+    private static readonly Lazy<(string Retrieved, IReadOnlyDictionary<string, Node> Nodes)> Documents = new(Load);
+
+    // A run uses a few of the policies: each document is read into statements when first asked for.
+    private static readonly System.Collections.Concurrent.ConcurrentDictionary<string, PolicyDocument> Parsed = new(StringComparer.Ordinal);
 
     /// <summary>By ARN path + name, e.g. "service-role/AmazonECSTaskExecutionRolePolicy".</summary>
-    public static PolicyDocument? Get(string pathAndName) => Documents.Value.GetValueOrDefault(pathAndName);
+    public static PolicyDocument? Get(string pathAndName)
+    {
+        if (Parsed.TryGetValue(pathAndName, out var parsed))
+        {
+            return parsed;
+        }
 
-    public static IEnumerable<string> Names => Documents.Value.Keys;
+        var (retrieved, nodes) = Documents.Value;
+        return nodes.TryGetValue(pathAndName, out var document)
+            ? Parsed.GetOrAdd(pathAndName, name => PolicyDocument.Parse($"AWS managed policy {name} (as of {retrieved})", document, PolicyDocument.LiteralOnly))
+            : null;
+    }
 
-    private static Dictionary<string, PolicyDocument> Load()
+    public static IEnumerable<string> Names => Documents.Value.Nodes.Keys;
+
+    private static (string, IReadOnlyDictionary<string, Node>) Load()
     {
         using var stream = typeof(PreflightData).Assembly.GetManifestResourceStream($"Payments.Preflight.Data.{File}")
             ?? throw new InvalidOperationException($"embedded data file {File} is missing from the build");
@@ -27,15 +41,15 @@ internal static class ManagedPolicyDocuments
         stream.CopyTo(memory);
         var root = JsonTemplateParser.Parse(memory.ToArray()) as MappingNode;
         var retrieved = (root?["retrieved"] as ScalarNode)?.Value ?? "unknown";
-        var result = new Dictionary<string, PolicyDocument>(StringComparer.Ordinal);
+        var result = new Dictionary<string, Node>(StringComparer.Ordinal);
         if (root?["policies"] is MappingNode policies)
         {
             foreach (var (name, document) in policies.Entries)
             {
-                result[name] = PolicyDocument.Parse($"AWS managed policy {name} (as of {retrieved})", document, PolicyDocument.LiteralOnly);
+                result[name] = document;
             }
         }
 
-        return result;
+        return (retrieved, result);
     }
 }

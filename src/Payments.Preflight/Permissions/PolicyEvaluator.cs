@@ -195,6 +195,9 @@ internal static class PolicyEvaluator
         return result.And(Conditions.Evaluate(statement.Conditions, request));
     }
 
+    // A run asks about a few dozen actions, each against many statements.
+    private static readonly System.Collections.Concurrent.ConcurrentDictionary<string, Sym> ActionValues = new(StringComparer.Ordinal);
+
     private static Tri ActionMatch(Statement statement, string action)
     {
         if (statement.Actions is null)
@@ -202,8 +205,17 @@ internal static class PolicyEvaluator
             return Tri.Unknown;
         }
 
-        var value = Sym.Lit(action);
-        var any = TriLogic.Any(statement.Actions, pattern => pattern.Matches(value, ignoreCase: true));
+        var value = ActionValues.GetOrAdd(action, static a => Sym.Lit(a));
+        var any = Tri.No;
+        foreach (var pattern in statement.Actions)
+        {
+            any = any.Or(pattern.Matches(value, ignoreCase: true));
+            if (any == Tri.Yes)
+            {
+                break;
+            }
+        }
+
         return statement.NotAction ? any.Not() : any;
     }
 
@@ -215,7 +227,16 @@ internal static class PolicyEvaluator
             return resourcePolicy && !statement.NotResource ? Tri.Yes : Tri.Unknown;
         }
 
-        var any = TriLogic.Any(statement.Resources, pattern => Patterns.MatchArn(pattern, resource, shortPatternPads: true));
+        var any = Tri.No;
+        foreach (var pattern in statement.Resources)
+        {
+            any = any.Or(Patterns.MatchArn(pattern, resource, shortPatternPads: true));
+            if (any == Tri.Yes)
+            {
+                break;
+            }
+        }
+
         return statement.NotResource ? any.Not() : any;
     }
 }
@@ -225,9 +246,12 @@ internal static class Patterns
 {
     public static Tri Match(Sym pattern, Sym value, bool ignoreCase)
     {
-        if (pattern.Parts.Any(p => !p.IsAtom && p.Text.Contains("${", StringComparison.Ordinal)))
+        foreach (var part in pattern.Parts)
         {
-            return Tri.Unknown;
+            if (!part.IsAtom && part.Text.Contains("${", StringComparison.Ordinal))
+            {
+                return Tri.Unknown;
+            }
         }
 
         return pattern.Matches(value, ignoreCase);
@@ -256,7 +280,7 @@ internal static class Patterns
             return whole;
         }
 
-        if (patternParts.Count >= 6 && !patternParts.Take(5).Any(HasWildcard))
+        if (patternParts.Count >= 6 && !HasWildcard(patternParts[0]) && !HasWildcard(patternParts[1]) && !HasWildcard(patternParts[2]) && !HasWildcard(patternParts[3]) && !HasWildcard(patternParts[4]))
         {
             return whole == Tri.Yes && WildcardInType(patternParts) ? Tri.Unknown : whole;
         }
@@ -273,7 +297,18 @@ internal static class Patterns
         return whole == bySegment && !(whole == Tri.Yes && WildcardInType(patternParts)) ? whole : Tri.Unknown;
     }
 
-    private static bool HasWildcard(Sym piece) => piece.Parts.Any(p => !p.IsAtom && p.Text.AsSpan().IndexOfAny('*', '?') >= 0);
+    private static bool HasWildcard(Sym piece)
+    {
+        foreach (var part in piece.Parts)
+        {
+            if (!part.IsAtom && part.Text.AsSpan().IndexOfAny('*', '?') >= 0)
+            {
+                return true;
+            }
+        }
+
+        return false;
+    }
 
     /// <summary>The resource part: everything after the fifth colon, colons included.</summary>
     private static Sym Rest(IReadOnlyList<Sym> parts)

@@ -16,35 +16,79 @@ internal readonly record struct SymPart(string Text, bool IsAtom, bool IsIdentit
 /// </summary>
 internal sealed class Sym : IEquatable<Sym>
 {
-    public static readonly Sym Empty = new([]);
+    public static readonly Sym Empty = new(Array.Empty<SymPart>());
     public static readonly Sym Account = Atom("AWS::AccountId");
     public static readonly Sym Region = Atom("AWS::Region");
 
-    public Sym(IReadOnlyList<SymPart> parts) => Parts = Normalize(parts);
+    // Normalized (no empty literal, no two literals in a row) and never changed: derived forms are cached.
+    private readonly SymPart[] parts;
+    private static readonly string NoOpaqueForm = new('\0', 1);
+    private string? key;
+    private string? opaque;
+    private IReadOnlyList<Sym>? colonPieces;
 
-    public IReadOnlyList<SymPart> Parts { get; }
+    public Sym(IReadOnlyList<SymPart> parts)
+        : this(Normalize(parts))
+    {
+    }
 
-    public bool IsLiteral => Parts.All(p => !p.IsAtom);
+    private Sym(SymPart[] normalized)
+    {
+        parts = normalized;
+        IsLiteral = true;
+        foreach (var part in normalized)
+        {
+            IsLiteral &= !part.IsAtom;
+        }
+    }
+
+    public IReadOnlyList<SymPart> Parts => parts;
+
+    public bool IsLiteral { get; }
 
     /// <summary>The text when no atom is left, else null.</summary>
-    public string? Literal => IsLiteral ? string.Concat(Parts.Select(p => p.Text)) : null;
+    public string? Literal => !IsLiteral ? null : parts.Length == 0 ? string.Empty : parts[0].Text;
 
-    public static Sym Lit(string text) => new([new SymPart(text, false)]);
+    /// <summary>The value as a dictionary key: atoms marked so that they never equal literal text.</summary>
+    public string Key => key ??= KeyOf(parts);
 
-    public static Sym Atom(string name, bool identity = false) => new([new SymPart(name, true, identity)]);
+    public static Sym Lit(string text) => new(text.Length == 0 ? Array.Empty<SymPart>() : new[] { new SymPart(text, false) });
 
-    public static Sym Concat(params Sym[] pieces) => new([.. pieces.SelectMany(p => p.Parts)]);
+    public static Sym Atom(string name, bool identity = false) => new(new[] { new SymPart(name, true, identity) });
+
+    public static Sym Concat(params Sym[] pieces)
+    {
+        var count = 0;
+        foreach (var piece in pieces)
+        {
+            count += piece.parts.Length;
+        }
+
+        var result = new SymPart[count];
+        var length = 0;
+        foreach (var piece in pieces)
+        {
+            foreach (var part in piece.parts)
+            {
+                Append(result, ref length, part);
+            }
+        }
+
+        return new Sym(length == count ? result : result[..length]);
+    }
 
     public static Sym operator +(Sym a, Sym b) => Concat(a, b);
 
     public static Sym operator +(Sym a, string b) => Concat(a, Lit(b));
 
     public static Sym operator +(string a, Sym b) => Concat(Lit(a), b);
-
     public bool StartsWith(string prefix) => Parts.Count > 0 && !Parts[0].IsAtom && Parts[0].Text.StartsWith(prefix, StringComparison.Ordinal);
 
     /// <summary>Splits on a literal separator; atoms stay inside their piece.</summary>
-    public IReadOnlyList<Sym> Split(char separator)
+    public IReadOnlyList<Sym> Split(char separator) =>
+        separator == ':' ? colonPieces ??= SplitOn(separator) : SplitOn(separator);
+
+    private List<Sym> SplitOn(char separator)
     {
         var pieces = new List<Sym>();
         var current = new List<SymPart>();
@@ -80,7 +124,7 @@ internal sealed class Sym : IEquatable<Sym>
     public Tri SameValue(Sym other, bool ignoreCase = false)
     {
         ArgumentNullException.ThrowIfNull(other);
-        if (Parts.SequenceEqual(other.Parts))
+        if (Equals(other))
         {
             return Tri.Yes;
         }
@@ -153,7 +197,7 @@ internal sealed class Sym : IEquatable<Sym>
         return false;
     }
 
-    public bool Equals(Sym? other) => other is not null && Parts.SequenceEqual(other.Parts);
+    public bool Equals(Sym? other) => other is not null && parts.AsSpan().SequenceEqual(other.parts);
 
     public override bool Equals(object? obj) => obj is Sym other && Equals(other);
 
@@ -179,27 +223,68 @@ internal sealed class Sym : IEquatable<Sym>
         return builder.ToString();
     }
 
-    private static List<SymPart> Normalize(IReadOnlyList<SymPart> parts)
+    private static SymPart[] Normalize(IReadOnlyList<SymPart> parts)
     {
-        var result = new List<SymPart>(parts.Count);
+        var result = new SymPart[parts.Count];
+        var length = 0;
+        for (var i = 0; i < parts.Count; i++)
+        {
+            Append(result, ref length, parts[i]);
+        }
+
+        return length == result.Length ? result : result[..length];
+    }
+
+    /// <summary>Appends a part, dropping empty text and joining text that follows text.</summary>
+    private static void Append(SymPart[] result, ref int length, SymPart part)
+    {
+        if (part.IsAtom)
+        {
+            result[length++] = part;
+        }
+        else if (part.Text.Length == 0)
+        {
+            return;
+        }
+        else if (length > 0 && !result[length - 1].IsAtom)
+        {
+            result[length - 1] = new SymPart(result[length - 1].Text + part.Text, false);
+        }
+        else
+        {
+            result[length++] = new SymPart(part.Text, false);
+        }
+    }
+
+    private static string KeyOf(SymPart[] parts)
+    {
+        if (parts is [{ IsAtom: false } only])
+        {
+            return only.Text;
+        }
+
+        var builder = new StringBuilder();
         foreach (var part in parts)
         {
-            if (!part.IsAtom && part.Text.Length == 0)
+            if (part.IsAtom)
             {
-                continue;
-            }
-
-            if (!part.IsAtom && result.Count > 0 && !result[^1].IsAtom)
-            {
-                result[^1] = new SymPart(result[^1].Text + part.Text, false);
+                builder.Append('\u0001').Append(part.Text).Append('\u0002');
             }
             else
             {
-                result.Add(part);
+                builder.Append(part.Text);
             }
         }
 
-        return result;
+        return builder.ToString();
+    }
+
+    /// <summary>The value as text with each atom as one private-use character (cached), or null; see <see cref="Matcher"/>.</summary>
+    private string? Opaque()
+    {
+        // one field, so that threads sharing the model never see a half-written cache
+        var form = opaque ??= Matcher.Opaque(this) ?? NoOpaqueForm;
+        return ReferenceEquals(form, NoOpaqueForm) ? null : form;
     }
 
     /// <summary>
@@ -215,7 +300,7 @@ internal sealed class Sym : IEquatable<Sym>
         {
             // A match with every atom taken as an opaque symbol that equals only itself is a match whatever the
             // atoms stand for: found by a linear glob, it answers most calls without the three-valued search.
-            if (wildcards && Opaque(pattern) is { } opaquePattern && Opaque(value) is { } opaqueValue)
+            if (wildcards && pattern.Opaque() is { } opaquePattern && value.Opaque() is { } opaqueValue)
             {
                 if (Glob(opaquePattern, opaqueValue, ignoreCase))
                 {
@@ -233,8 +318,8 @@ internal sealed class Sym : IEquatable<Sym>
             var v = Tokens(value);
             // memo[i * width + j]: does p[i..] match v[j..] (0 = not yet known, else the Tri + 1); pooled, as the
             // model runs this search many times per template
-            var width = v.Count + 1;
-            var size = (p.Count + 1) * width;
+            var width = v.Length + 1;
+            var size = (p.Length + 1) * width;
             var memo = System.Buffers.ArrayPool<byte>.Shared.Rent(size);
             Array.Clear(memo, 0, size);
             try
@@ -254,19 +339,19 @@ internal sealed class Sym : IEquatable<Sym>
                 }
 
                 Tri result;
-                if (i == p.Count)
+                if (i == p.Length)
                 {
-                    result = j == v.Count ? Tri.Yes : v.Skip(j).All(t => t.Atom is { IsIdentity: false }) ? Tri.Unknown : Tri.No;
+                    result = j == v.Length ? Tri.Yes : OnlyNonIdentityAtoms(v, j) ? Tri.Unknown : Tri.No;
                 }
                 else if (wildcards && p[i].Atom is null && p[i].Char == '*')
                 {
                     result = Solve(i + 1, j);
-                    if (result != Tri.Yes && j < v.Count)
+                    if (result != Tri.Yes && j < v.Length)
                     {
                         result = result.Or(Solve(i, j + 1));
                     }
                 }
-                else if (j == v.Count)
+                else if (j == v.Length)
                 {
                     result = p[i].Atom is { IsIdentity: false } ? Solve(i + 1, j).And(Tri.Unknown) : Tri.No;
                 }
@@ -285,12 +370,30 @@ internal sealed class Sym : IEquatable<Sym>
             }
         }
 
+        private static bool OnlyNonIdentityAtoms(Token[] tokens, int from)
+        {
+            for (var k = from; k < tokens.Length; k++)
+            {
+                if (tokens[k].Atom is not { IsIdentity: false })
+                {
+                    return false;
+                }
+            }
+
+            return true;
+        }
+
         private static readonly System.Collections.Concurrent.ConcurrentDictionary<string, char> AtomSymbols = new(StringComparer.Ordinal);
         private static int atomCount;
 
         /// <summary>The value as text with each atom as one private-use character; null if text already uses them.</summary>
-        private static string? Opaque(Sym sym)
+        public static string? Opaque(Sym sym)
         {
+            if (sym.parts is [{ IsAtom: false } only])
+            {
+                return only.Text.AsSpan().IndexOfAnyInRange('\uE000', '\uF8FF') >= 0 ? null : only.Text;
+            }
+
             var builder = new StringBuilder();
             foreach (var part in sym.Parts)
             {
@@ -387,20 +490,27 @@ internal sealed class Sym : IEquatable<Sym>
                 : TriLogic.Of(pattern.Char == value.Char);
         }
 
-        private static List<Token> Tokens(Sym sym)
+        private static Token[] Tokens(Sym sym)
         {
-            var tokens = new List<Token>();
-            foreach (var part in sym.Parts)
+            var count = 0;
+            foreach (var part in sym.parts)
+            {
+                count += part.IsAtom ? 1 : part.Text.Length;
+            }
+
+            var tokens = new Token[count];
+            var next = 0;
+            foreach (var part in sym.parts)
             {
                 if (part.IsAtom)
                 {
-                    tokens.Add(new Token('\0', part));
+                    tokens[next++] = new Token('\0', part);
                 }
                 else
                 {
                     foreach (var c in part.Text)
                     {
-                        tokens.Add(new Token(c, null));
+                        tokens[next++] = new Token(c, null);
                     }
                 }
             }

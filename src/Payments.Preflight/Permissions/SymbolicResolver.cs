@@ -13,6 +13,21 @@ internal sealed class SymbolicResolver
     private readonly AccessModel model;
     private readonly string stackKey;
 
+    // The model's index and every flow rule ask for the same resources' Ref, ARN and name: each is built once.
+    // An entry records how deep below its caller the resolution went, so that it is reused only where the
+    // depth limit would not have cut it short (then the answer is the same as resolving again).
+    private readonly System.Collections.Concurrent.ConcurrentDictionary<(Resource, ResourceValue), (Sym Value, int Span)> memo = new();
+
+    [ThreadStatic]
+    private static int deepest;
+
+    [ThreadStatic]
+    private static int cutoffs;
+
+    private enum ResourceValue : byte { Ref, Name, Arn }
+
+    private const int MaxDepth = 24;
+
     public SymbolicResolver(Template template, AccessModel model, int index)
     {
         this.template = template;
@@ -29,10 +44,18 @@ internal sealed class SymbolicResolver
 
     public Sym? Resolve(Node? node, int depth = 0)
     {
-        if (node is null || depth > 24)
+        if (node is null)
         {
             return null;
         }
+
+        if (depth > MaxDepth)
+        {
+            cutoffs++;
+            return null;
+        }
+
+        deepest = Math.Max(deepest, depth);
 
         switch (node)
         {
@@ -96,7 +119,40 @@ internal sealed class SymbolicResolver
     };
 
     /// <summary>What `Ref` returns for a resource of each type (the identity the policies name it by).</summary>
-    public Sym ResourceRef(Resource resource, int depth = 0) => resource.Type switch
+    public Sym ResourceRef(Resource resource, int depth = 0) => Memo(resource, ResourceValue.Ref, depth);
+
+    /// <summary>The physical name: the template's when it sets one, else a name only deploy time knows.</summary>
+    public Sym Name(Resource resource, int depth = 0) => Memo(resource, ResourceValue.Name, depth);
+
+    /// <summary>The resource's ARN, built the way AWS builds it for each type.</summary>
+    public Sym Arn(Resource resource, int depth = 0) => Memo(resource, ResourceValue.Arn, depth);
+
+    private Sym Memo(Resource resource, ResourceValue kind, int depth)
+    {
+        if (memo.TryGetValue((resource, kind), out var known) && depth + known.Span <= MaxDepth)
+        {
+            deepest = Math.Max(deepest, depth + known.Span);
+            return known.Value;
+        }
+
+        var (outerDeepest, outerCutoffs) = (deepest, cutoffs);
+        deepest = depth;
+        var value = kind switch
+        {
+            ResourceValue.Ref => ComputeRef(resource, depth),
+            ResourceValue.Name => ComputeName(resource, depth),
+            _ => ComputeArn(resource, depth),
+        };
+        if (cutoffs == outerCutoffs)
+        {
+            memo.TryAdd((resource, kind), (value, deepest - depth));
+        }
+
+        deepest = Math.Max(outerDeepest, deepest);
+        return value;
+    }
+
+    private Sym ComputeRef(Resource resource, int depth) => resource.Type switch
     {
         "AWS::SNS::Topic" or "AWS::SecretsManager::Secret" or "AWS::IAM::ManagedPolicy" or "AWS::ECS::TaskDefinition" or "AWS::ECS::Service"
             => Arn(resource, depth),
@@ -106,8 +162,7 @@ internal sealed class SymbolicResolver
         _ => Name(resource, depth),
     };
 
-    /// <summary>The physical name: the template's when it sets one, else a name only deploy time knows.</summary>
-    public Sym Name(Resource resource, int depth = 0)
+    private Sym ComputeName(Resource resource, int depth)
     {
         var property = resource.Type switch
         {
@@ -147,8 +202,7 @@ internal sealed class SymbolicResolver
         return Sym.Atom($"{stackKey}/{resource.LogicalId}.Name", identity: true);
     }
 
-    /// <summary>The resource's ARN, built the way AWS builds it for each type.</summary>
-    public Sym Arn(Resource resource, int depth = 0)
+    private Sym ComputeArn(Resource resource, int depth)
     {
         Sym Regional(string service, string rest, Sym name) => Sym.Concat(Sym.Lit($"arn:aws:{service}:"), Region, Sym.Lit(":"), Account, Sym.Lit(":" + rest), name);
         var name = Name(resource, depth);

@@ -60,35 +60,8 @@ internal sealed partial class MustExistFirst : Rule
                 continue;
             }
 
-            foreach (var (path, scalar) in Scalars(resource.Properties, "Properties", 0))
-            {
-                foreach (Match match in DynamicReference().Matches(scalar.Value))
-                {
-                    var service = match.Groups["service"].Value;
-                    var name = match.Groups["name"].Value;
-                    if (name.Contains("${", StringComparison.Ordinal))
-                    {
-                        // Fn::Sub fills the name from a parameter or a resource of this stack: unknown, not reported.
-                        continue;
-                    }
-
-                    var kind = service.StartsWith("ssm", StringComparison.Ordinal) ? "SSM parameter" : "secret";
-                    Report(resource, path, scalar, $"{kind}:{name}", $"{kind} '{name}' (dynamic reference {{{{resolve:{service}:…}}}}) must exist before deploy");
-                }
-
-                if (SecretArn().Match(scalar.Value) is { Success: true } secret)
-                {
-                    Report(resource, path, scalar, $"secret:{secret.Groups["name"].Value}", $"secret '{secret.Groups["name"].Value}' ({scalar.Value}) must exist before deploy");
-                }
-                else if (ParameterArn().Match(scalar.Value) is { Success: true } parameter)
-                {
-                    Report(resource, path, scalar, $"ssm:{parameter.Groups["name"].Value}", $"SSM parameter '/{parameter.Groups["name"].Value}' must exist before deploy");
-                }
-                else if (CertificateArn().IsMatch(scalar.Value))
-                {
-                    Report(resource, path, scalar, $"acm:{scalar.Value}", $"ACM certificate {scalar.Value} must exist (issued, in this region) before deploy");
-                }
-            }
+            var segments = new List<(string? Key, int Index)> { ("Properties", 0) };
+            VisitStrings(resource.Properties, segments, 0, scalar => CheckScalar(resource, segments, scalar, Report));
 
             if (resource.Type == "AWS::ECS::TaskDefinition")
             {
@@ -218,40 +191,83 @@ internal sealed partial class MustExistFirst : Rule
         }
     }
 
-    internal static IEnumerable<(string Path, ScalarNode Scalar)> Scalars(Node node, string path, int depth)
+    private static void CheckScalar(Resource resource, List<(string? Key, int Index)> segments, ScalarNode scalar, Action<Resource, string, Node, string, string> report)
+    {
+        var value = scalar.Value;
+        // Cheap tests first: nearly every string of a template is neither a dynamic reference nor an ARN.
+        if (value.Contains("{{resolve:", StringComparison.Ordinal))
+        {
+            foreach (Match match in DynamicReference().Matches(value))
+            {
+                var service = match.Groups["service"].Value;
+                var name = match.Groups["name"].Value;
+                if (name.Contains("${", StringComparison.Ordinal))
+                {
+                    // Fn::Sub fills the name from a parameter or a resource of this stack: unknown, not reported.
+                    continue;
+                }
+
+                var kind = service.StartsWith("ssm", StringComparison.Ordinal) ? "SSM parameter" : "secret";
+                report(resource, PathOf(segments), scalar, $"{kind}:{name}", $"{kind} '{name}' (dynamic reference {{{{resolve:{service}:…}}}}) must exist before deploy");
+            }
+        }
+
+        if (!value.StartsWith("arn:aws", StringComparison.Ordinal))
+        {
+            return;
+        }
+
+        if (SecretArn().Match(value) is { Success: true } secret)
+        {
+            report(resource, PathOf(segments), scalar, $"secret:{secret.Groups["name"].Value}", $"secret '{secret.Groups["name"].Value}' ({value}) must exist before deploy");
+        }
+        else if (ParameterArn().Match(value) is { Success: true } parameter)
+        {
+            report(resource, PathOf(segments), scalar, $"ssm:{parameter.Groups["name"].Value}", $"SSM parameter '/{parameter.Groups["name"].Value}' must exist before deploy");
+        }
+        else if (CertificateArn().IsMatch(value))
+        {
+            report(resource, PathOf(segments), scalar, $"acm:{value}", $"ACM certificate {value} must exist (issued, in this region) before deploy");
+        }
+    }
+
+    /// <summary>Calls <paramref name="visit"/> for every string scalar in document order; <paramref name="segments"/> holds its path meanwhile.</summary>
+    private static void VisitStrings(Node node, List<(string? Key, int Index)> segments, int depth, Action<ScalarNode> visit)
     {
         if (depth > 64)
         {
-            yield break;
+            return;
         }
 
         switch (node)
         {
             case ScalarNode { Kind: ScalarKind.String } scalar:
-                yield return (path, scalar);
+                visit(scalar);
                 break;
             case MappingNode map:
                 foreach (var (key, value) in map.Entries)
                 {
-                    foreach (var item in Scalars(value, $"{path}/{key}", depth + 1))
-                    {
-                        yield return item;
-                    }
+                    segments.Add((key, 0));
+                    VisitStrings(value, segments, depth + 1, visit);
+                    segments.RemoveAt(segments.Count - 1);
                 }
 
                 break;
             case SequenceNode list:
                 for (var i = 0; i < list.Items.Count; i++)
                 {
-                    foreach (var item in Scalars(list.Items[i], $"{path}/{i}", depth + 1))
-                    {
-                        yield return item;
-                    }
+                    segments.Add((null, i));
+                    VisitStrings(list.Items[i], segments, depth + 1, visit);
+                    segments.RemoveAt(segments.Count - 1);
                 }
 
                 break;
         }
     }
+
+    /// <summary>The path of the scalar being visited, built only when it is reported.</summary>
+    private static string PathOf(List<(string? Key, int Index)> segments) =>
+        string.Join('/', segments.Select(s => s.Key ?? s.Index.ToString(System.Globalization.CultureInfo.InvariantCulture)));
 
     [GeneratedRegex(@"\{\{resolve:(?<service>secretsmanager|ssm-secure|ssm):(?<name>[^:}]+)")]
     private static partial Regex DynamicReference();
