@@ -124,6 +124,13 @@ public sealed class ResourceShapeTests
                   VisibilityTimeout: { Fn::Length: [ 1, 2 ] }
                   Unknown: 1
             """ },
+        { "a resource that tells cfn-lint to ignore the check (a property newer than the schemas)", """
+            Resources:
+              Group:
+                Type: AWS::OpenSearchServerless::CollectionGroup
+                Metadata: { cfn-lint: { config: { ignore_checks: [ E3002 ] } } }
+                Properties: { Name: search, StandbyReplicas: DISABLED, Generation: NEXT }
+            """ },
         { "third-party registry types and modules are not judged", """
             Resources:
               Cluster: { Type: MongoDB::Atlas::Cluster, Properties: { Anything: [ 1 ] } }

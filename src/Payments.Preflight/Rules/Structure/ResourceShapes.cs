@@ -62,11 +62,15 @@ internal static class ResourceShapes
 
             if (ResourceSchemas.Find(type) is not { } schema)
             {
-                UnknownType(issues, resource, sam);
+                if (!CfnLintIgnores(template.Root, resource.Body).Contains(ShapeIssueKind.UnknownType))
+                {
+                    UnknownType(issues, resource, sam);
+                }
+
                 continue;
             }
 
-            var walker = new Walker(schema, resource, issues);
+            var walker = new Walker(schema, resource, issues, CfnLintIgnores(template.Root, resource.Body));
             switch (resource.Body["Properties"])
             {
                 case null or ScalarNode { Kind: ScalarKind.Null }:
@@ -79,6 +83,36 @@ internal static class ResourceShapes
         }
 
         return issues;
+    }
+
+    /// <summary>cfn-lint's counterpart of each kind: a template that tells cfn-lint to ignore it (Metadata cfn-lint
+    /// config ignore_checks, e.g. for a property newer than the schemas) has told preflight too.</summary>
+    private static readonly Dictionary<ShapeIssueKind, string> CfnLintRules = new()
+    {
+        [ShapeIssueKind.WrongShape] = "E3012",
+        [ShapeIssueKind.UnknownProperty] = "E3002",
+        [ShapeIssueKind.MissingRequired] = "E3003",
+        [ShapeIssueKind.ValueNotAllowed] = "E3030",
+        [ShapeIssueKind.UnknownType] = "E3006",
+    };
+
+    private static HashSet<ShapeIssueKind> CfnLintIgnores(MappingNode root, MappingNode body)
+    {
+        var ignored = new HashSet<ShapeIssueKind>();
+        foreach (var metadata in new[] { root["Metadata"], body["Metadata"] })
+        {
+            if (metadata is MappingNode { } map && map["cfn-lint"] is MappingNode cfnLint && cfnLint["config"] is MappingNode config
+                && config["ignore_checks"] is SequenceNode checks)
+            {
+                foreach (var check in checks.Items.OfType<ScalarNode>())
+                {
+                    // cfn-lint matches rule IDs by prefix ("E3" ignores every E3xxx rule).
+                    ignored.UnionWith(CfnLintRules.Where(r => check.Value.Length > 0 && r.Value.StartsWith(check.Value, StringComparison.Ordinal)).Select(r => r.Key));
+                }
+            }
+        }
+
+        return ignored;
     }
 
     private static void UnknownType(List<ShapeIssue> issues, Resource resource, bool sam)
@@ -98,7 +132,7 @@ internal static class ResourceShapes
         issues.Add(new ShapeIssue(ShapeIssueKind.UnknownType, resource, "Type", typeNode, message));
     }
 
-    private sealed class Walker(ResourceSchema schema, Resource resource, List<ShapeIssue> issues)
+    private sealed class Walker(ResourceSchema schema, Resource resource, List<ShapeIssue> issues, HashSet<ShapeIssueKind> ignored)
     {
         public void Object(Shape shape, MappingNode map, string path, int depth)
         {
@@ -127,7 +161,7 @@ internal static class ResourceShapes
                     var known = shape.Properties?.Keys ?? Enumerable.Empty<string>();
                     var suggestion = Closest(key, known) is { } near ? $" Did you mean {near}?" : $" Known: {string.Join(", ", known.Take(12))}{(known.Count() > 12 ? ", …" : "")}.";
                     Add(ShapeIssueKind.UnknownProperty, valuePath, value,
-                        $"{Display(valuePath)} is not a property of {resource.Type} here; CloudFormation rejects the template (\"extraneous key [{key}] is not permitted\").{suggestion}");
+                        $"{Display(valuePath)} is not a property of {resource.Type} here in the schemas of {ResourceSchemas.Retrieved}; CloudFormation rejects the template (\"extraneous key [{key}] is not permitted\").{suggestion}");
                 }
             }
         }
@@ -230,7 +264,13 @@ internal static class ResourceShapes
             Add(ShapeIssueKind.WrongShape, path, node,
                 $"{Display(path)} of {resource.LogicalId} ({resource.Type}) must be {Expected(shape.Types)}, not {actual}; CloudFormation rejects the template (resource schema type: {Expected(shape.Types)}).");
 
-        private void Add(ShapeIssueKind kind, string? path, Node node, string message) => issues.Add(new ShapeIssue(kind, resource, path, node, message));
+        private void Add(ShapeIssueKind kind, string? path, Node node, string message)
+        {
+            if (!ignored.Contains(kind))
+            {
+                issues.Add(new ShapeIssue(kind, resource, path, node, message));
+            }
+        }
     }
 
     private static string Display(string path) => path.StartsWith("Properties/", StringComparison.Ordinal) ? path["Properties/".Length..] : path;
