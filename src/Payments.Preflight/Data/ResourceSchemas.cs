@@ -5,69 +5,48 @@ namespace Payments.Preflight.Data;
 
 /// <summary>
 /// The property shapes of the CloudFormation resource provider schemas (Data/resource-schemas.jsonl, written by
-/// refresh-from-cfn-lint.py): one JSON line per resource type. The first use indexes the lines; a type's line is
-/// parsed only when a template uses that type, so a run pays for the types it checks, not for all of them.
+/// refresh-from-cfn-lint.py): a dated header line, then one JSON line per resource type, sorted by type name.
+/// A lookup binary-searches the embedded bytes for the type's line and parses only that line, so a run reads the
+/// types it checks and nothing else (no index to build, no copy of the whole file).
 /// </summary>
 internal static class ResourceSchemas
 {
     private const string File = "resource-schemas.jsonl";
 
-    private static readonly Lazy<Index> IndexLazy = new(LoadIndex);
+    private static readonly Lazy<(string Retrieved, int Types)> HeaderLazy = new(ReadHeader);
 
     private static readonly ConcurrentDictionary<string, ResourceSchema?> Parsed = new(StringComparer.Ordinal);
 
     /// <summary>The date the schemas were taken from cfn-lint's data (enum findings quote it).</summary>
-    public static string Retrieved => IndexLazy.Value.Retrieved;
+    public static string Retrieved => HeaderLazy.Value.Retrieved;
 
-    public static int TypeCount => IndexLazy.Value.Lines.Count;
+    public static int TypeCount => HeaderLazy.Value.Types;
 
     /// <summary>The schema of a resource type, or null when the dated data does not know the type.</summary>
     public static ResourceSchema? Find(string type) =>
-        Parsed.TryGetValue(type, out var known) ? known : Parsed.GetOrAdd(type, static t => Parse(IndexLazy.Value, t));
+        Parsed.TryGetValue(type, out var known) ? known : Parsed.GetOrAdd(type, static t => Parse(t));
 
-    private sealed record Index(byte[] Bytes, Dictionary<string, (int Start, int Length)> Lines, string Retrieved);
+    private static Stream Open() =>
+        typeof(ResourceSchemas).Assembly.GetManifestResourceStream($"Payments.Preflight.Data.{File}")
+        ?? throw new InvalidOperationException($"embedded data file {File} is missing from the build");
 
-    private static Index LoadIndex()
+    private static (string, int) ReadHeader()
     {
-        using var stream = typeof(ResourceSchemas).Assembly.GetManifestResourceStream($"Payments.Preflight.Data.{File}")
-            ?? throw new InvalidOperationException($"embedded data file {File} is missing from the build");
-        var bytes = new byte[stream.Length];
-        stream.ReadExactly(bytes);
-        var span = bytes.AsSpan();
-        var headerEnd = span.IndexOf((byte)'\n');
-        using var header = JsonDocument.Parse(bytes.AsMemory(0, headerEnd));
-        var retrieved = header.RootElement.GetProperty("retrieved").GetString() ?? "unknown";
-        var lines = new Dictionary<string, (int, int)>(header.RootElement.GetProperty("types").GetInt32(), StringComparer.Ordinal);
-
-        // Each line is ["<type>",{...}]: the type name sits between the first two quotes (type names need no escaping).
-        for (var start = headerEnd + 1; start < bytes.Length;)
-        {
-            var length = span[start..].IndexOf((byte)'\n');
-            if (length < 0)
-            {
-                length = bytes.Length - start;
-            }
-
-            if (length > 2)
-            {
-                var nameEnd = span.Slice(start + 2, length - 2).IndexOf((byte)'"');
-                lines[System.Text.Encoding.UTF8.GetString(span.Slice(start + 2, nameEnd))] = (start, length);
-            }
-
-            start += length + 1;
-        }
-
-        return new Index(bytes, lines, retrieved);
+        using var stream = Open();
+        var end = LineEnd(stream, 0);
+        using var header = JsonDocument.Parse(Read(stream, 0, (int)end));
+        return (header.RootElement.GetProperty("retrieved").GetString() ?? "unknown", header.RootElement.GetProperty("types").GetInt32());
     }
 
-    private static ResourceSchema? Parse(Index index, string type)
+    private static ResourceSchema? Parse(string type)
     {
-        if (!index.Lines.TryGetValue(type, out var line))
+        using var stream = Open();
+        if (FindLine(stream, System.Text.Encoding.UTF8.GetBytes(type)) is not { } start)
         {
             return null;
         }
 
-        using var document = JsonDocument.Parse(index.Bytes.AsMemory(line.Start, line.Length));
+        using var document = JsonDocument.Parse(Read(stream, start, (int)(LineEnd(stream, start) - start)));
         var body = document.RootElement[1];
         var definitions = new Dictionary<string, Shape>(StringComparer.Ordinal);
         if (body.TryGetProperty("d", out var defs))
@@ -79,6 +58,89 @@ internal static class ResourceSchemas
         }
 
         return new ResourceSchema(type, ReadShape(body.GetProperty("root")), definitions);
+    }
+
+    /// <summary>
+    /// The start of the line <c>["type",…</c>: a binary search over byte positions (lines are sorted by type name,
+    /// ordinally). Invariant: the line, if present, starts in [low, high); low is always a line start.
+    /// </summary>
+    private static long? FindLine(Stream stream, byte[] type)
+    {
+        var low = LineEnd(stream, 0) + 1;
+        var high = stream.Length;
+        while (low < high)
+        {
+            var middle = low + (high - low) / 2;
+            var start = middle == low ? low : LineEnd(stream, middle - 1) + 1;
+            if (start >= high)
+            {
+                high = middle;
+                continue;
+            }
+
+            var order = CompareName(stream, start, type);
+            if (order == 0)
+            {
+                return start;
+            }
+
+            if (order < 0)
+            {
+                low = LineEnd(stream, start) + 1;
+            }
+            else if (start == low)
+            {
+                return null;
+            }
+            else
+            {
+                high = middle;
+            }
+        }
+
+        return null;
+    }
+
+    /// <summary>Compares the type name of the line at <paramref name="start"/> (between its first two quotes) with <paramref name="type"/>.</summary>
+    private static int CompareName(Stream stream, long start, byte[] type)
+    {
+        Span<byte> head = stackalloc byte[256];
+        stream.Position = start + 2;
+        var read = stream.ReadAtLeast(head, head.Length, throwOnEndOfStream: false);
+        var name = head[..read];
+        var quote = name.IndexOf((byte)'"');
+        return (quote < 0 ? name : name[..quote]).SequenceCompareTo(type);
+    }
+
+    /// <summary>The position of the first newline at or after <paramref name="position"/> (the stream's length if none).</summary>
+    private static long LineEnd(Stream stream, long position)
+    {
+        Span<byte> chunk = stackalloc byte[4096];
+        stream.Position = position;
+        while (true)
+        {
+            var read = stream.ReadAtLeast(chunk, chunk.Length, throwOnEndOfStream: false);
+            var newline = chunk[..read].IndexOf((byte)'\n');
+            if (newline >= 0)
+            {
+                return position + newline;
+            }
+
+            if (read < chunk.Length)
+            {
+                return position + read;
+            }
+
+            position += read;
+        }
+    }
+
+    private static byte[] Read(Stream stream, long start, int length)
+    {
+        var bytes = new byte[length];
+        stream.Position = start;
+        stream.ReadExactly(bytes);
+        return bytes;
     }
 
     private static Shape ReadShape(JsonElement element)

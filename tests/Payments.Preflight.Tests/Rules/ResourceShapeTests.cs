@@ -1,3 +1,5 @@
+using System.Runtime.CompilerServices;
+using System.Text.Json;
 using Payments.Preflight.Data;
 
 namespace Payments.Preflight.Tests.Rules;
@@ -245,4 +247,19 @@ public sealed class ResourceShapeTests
         Assert.True(bucket.Root.Closed);
         Assert.Null(ResourceSchemas.Find("AWS::S3::Buckets"));
     }
+
+    [Fact]
+    public void Every_type_in_the_data_is_found_and_no_other()
+    {
+        // The lookup binary-searches the embedded lines: every line must be reachable, names between lines must not.
+        var names = File.ReadLines(DataFile()).Skip(1).Select(line => JsonDocument.Parse(line).RootElement[0].GetString()!).ToList();
+        Assert.Equal(ResourceSchemas.TypeCount, names.Count);
+        Assert.All(names, name => Assert.Equal(name, ResourceSchemas.Find(name)?.Type));
+        Assert.All(names, name => Assert.Null(ResourceSchemas.Find(name + "X")));
+        Assert.Null(ResourceSchemas.Find("AAA::First::Before"));
+        Assert.Null(ResourceSchemas.Find("ZZZ::Last::After"));
+    }
+
+    private static string DataFile([CallerFilePath] string path = "") =>
+        Path.GetFullPath(Path.Combine(Path.GetDirectoryName(path)!, "..", "..", "..", "src", "Payments.Preflight", "Data", "resource-schemas.jsonl"));
 }
