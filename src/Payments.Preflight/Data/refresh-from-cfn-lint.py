@@ -67,6 +67,127 @@ def deprecated_versions(path):
     return result
 
 
+# Resource provider schemas -> resource-schemas.jsonl: only what preflight's shape rules read.
+# A shape is {"t": type letters (s string, i integer, n number, b boolean, o object, a array; absent = any),
+# "r": definition name ($ref), "i": item shape, "p": {property: shape}, "q": [required], "c": 1 when no other
+# keys are allowed (additionalProperties: false without patternProperties), "e": [enum values], "ci": 1 when the
+# enum ignores case}. Read-only properties keep their name (known) but no shape: a template never sets them.
+TYPE_LETTERS = {"string": "s", "integer": "i", "number": "n", "boolean": "b", "object": "o", "array": "a"}
+
+
+def provider_types(d, region="us_east_1"):
+    """The resource types offered in a region and their schema file, from cfn-lint's provider table (a data literal)."""
+    import ast
+    import re
+    text = open(os.path.join(d, "schemas", "providers", f"{region}.py"), encoding="utf-8").read()
+    literal = re.search(r"types: dict\[str, str\] = (\{.*?\n\})", text, re.S)
+    if literal is None:
+        raise SystemExit(f"no type table in providers/{region}.py")
+    return ast.literal_eval(literal.group(1))
+
+
+def type_letters(value):
+    names = value if isinstance(value, list) else [value]
+    return "".join(TYPE_LETTERS[n] for n in names if n in TYPE_LETTERS)
+
+
+def local_ref(ref):
+    return ref[len("#/definitions/"):] if isinstance(ref, str) and ref.startswith("#/definitions/") else None
+
+
+def compact(node, definitions, depth=0):
+    """One schema node as a compact shape; alternatives (oneOf/anyOf) merge into one permissive shape."""
+    if not isinstance(node, dict) or depth > 30:
+        return {}
+    ref = local_ref(node.get("$ref"))
+    if ref is not None:
+        return {"r": ref} if ref in definitions else {}
+    shape = {}
+    if "type" in node:
+        letters = type_letters(node["type"])
+        if letters:
+            shape["t"] = letters
+    if isinstance(node.get("enum"), list) and node["enum"] and all(isinstance(v, (str, int, float)) and not isinstance(v, bool) for v in node["enum"]):
+        shape["e"] = [v if isinstance(v, str) else json.dumps(v) for v in node["enum"]]
+        if node.get("enumCaseInsensitive"):
+            shape["ci"] = 1
+    if isinstance(node.get("items"), dict):
+        items = compact(node["items"], definitions, depth + 1)
+        if items:
+            shape["i"] = items
+    properties = {name: compact(sub, definitions, depth + 1) for name, sub in (node.get("properties") or {}).items()}
+    closed = node.get("additionalProperties") is False and not node.get("patternProperties")
+    alternatives = [a for key in ("oneOf", "anyOf") for a in (node.get(key) or [])]
+    if alternatives:
+        merged = [compact(a, definitions, depth + 1) for a in alternatives]
+        resolved = [definitions_shape(m, definitions, depth) for m in merged]
+        if "t" not in shape and all(r.get("t") for r in resolved):
+            shape["t"] = "".join(sorted(set("".join(r["t"] for r in resolved)), key="sionbao".index))
+        for r in resolved:
+            for name, sub in r.get("p", {}).items():
+                # A name two alternatives shape differently keeps no shape: either may be the one used.
+                properties[name] = sub if properties.get(name, sub) == sub else {}
+        # Keys are limited only when every alternative limits them (the union of their properties is then allowed).
+        closed = closed or (all(r.get("c") for r in resolved) and not node.get("patternProperties"))
+    if properties:
+        shape["p"] = properties
+    required = [r for r in node.get("required") or [] if isinstance(r, str)]
+    if required:
+        shape["q"] = required
+    if closed and "p" in shape:
+        shape["c"] = 1
+    return shape
+
+
+def definitions_shape(shape, definitions, depth):
+    """Follows a reference one step so alternatives can be merged (definitions are compacted on demand)."""
+    seen = 0
+    while "r" in shape and seen < 10:
+        shape = compact(definitions[shape["r"]], definitions, depth + 1)
+        seen += 1
+    return shape
+
+
+def resource_schema(path):
+    schema = json.load(open(path, encoding="utf-8"))
+    definitions = schema.get("definitions") or {}
+    read_only = {p.split("/")[2] for p in schema.get("readOnlyProperties", []) if p.count("/") == 2 and p.startswith("/properties/")}
+    root = compact({k: schema[k] for k in ("type", "properties", "required", "additionalProperties", "patternProperties", "oneOf", "anyOf") if k in schema}, definitions)
+    for name in read_only & set(root.get("p", {})):
+        root["p"][name] = {}
+    # Only definitions the shapes reach are kept.
+    used, pending, compacted = set(), [root], {}
+    while pending:
+        shape = pending.pop()
+        stack = [shape]
+        while stack:
+            s = stack.pop()
+            if "r" in s and s["r"] not in used:
+                used.add(s["r"])
+                compacted[s["r"]] = compact(definitions[s["r"]], definitions)
+                pending.append(compacted[s["r"]])
+            stack.extend(s.get("p", {}).values())
+            if "i" in s:
+                stack.append(s["i"])
+    body = {"root": root}
+    if compacted:
+        body["d"] = dict(sorted(compacted.items()))
+    return body
+
+
+def write_resource_schemas(d):
+    """One JSON line per resource type ([type, schema]) after a header line: preflight indexes the lines and parses
+    only the types a template uses."""
+    types = provider_types(d)
+    out = os.path.join(HERE, "resource-schemas.jsonl")
+    with open(out, "w", encoding="utf-8") as f:
+        head = header("cfnlint/data/schemas/resources (CloudFormation resource provider schemas, us-east-1, as cfn-lint ships them)")
+        f.write(json.dumps({**head, "types": len(types)}, separators=(",", ":")) + "\n")
+        for name in sorted(types):
+            body = resource_schema(os.path.join(d, "schemas", "resources", f"{types[name]}.json"))
+            f.write(json.dumps([name, body], separators=(",", ":"), sort_keys=False) + "\n")
+
+
 def main():
     d = data_dir()
     lifecycle = json.load(open(os.path.join(d, "AdditionalSpecs", "LmbdRuntimeLifecycle.json")))
@@ -116,6 +237,7 @@ def main():
         raise SystemExit("no AWS::Logs::LogGroup RetentionInDays enum found")
     write("log-retention.json", {**header("cfnlint/data/schemas/resources (AWS::Logs::LogGroup provider schema, RetentionInDays)"), "days": retention})
 
+    write_resource_schemas(d)
 
 if __name__ == "__main__":
     main()

@@ -21,6 +21,10 @@ internal static class RuleCatalog
     [
         new TemplateStructure(),
         new DuplicateKeys(),
+        new UnknownProperty(),
+        new MissingRequiredProperty(),
+        new PropertyValueNotAllowed(),
+        new UnknownResourceType(),
         new CodeDeployServiceController(),
         new CodeDeployServiceDeploymentConfig(),
         new CodeDeployServiceHealthyPercent(),

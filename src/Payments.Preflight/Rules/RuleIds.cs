@@ -12,6 +12,12 @@ internal static class RuleIds
     public const string RuleFailure = "PF006";
     public const string DuplicateKey = "PF007";
 
+    // 01x: properties against the CloudFormation resource provider schemas (PF003 reports wrong value types)
+    public const string UnknownProperty = "PF010";
+    public const string MissingRequiredProperty = "PF011";
+    public const string PropertyValueNotAllowed = "PF012";
+    public const string UnknownResourceType = "PF013";
+
     // 1xx: ECS and CodeDeploy blue/green
     public const string CodeDeployServiceController = "PF101";
     public const string CodeDeployServiceDeploymentConfig = "PF102";

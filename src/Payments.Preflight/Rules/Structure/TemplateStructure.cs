@@ -3,34 +3,18 @@ using Payments.Preflight.Model;
 
 namespace Payments.Preflight.Rules.Structure;
 
-/// <summary>Shape errors CloudFormation rejects in validation; also guards the other rules against wrong types.</summary>
+/// <summary>
+/// Shape errors CloudFormation rejects in validation: the template's sections, and property values whose type the resource
+/// provider schema rules out (a list for an object, a word for an integer; see <see cref="ResourceShapes"/>).
+/// </summary>
 internal sealed class TemplateStructure : Rule
 {
     private static readonly HashSet<string> DeletionPolicies = new(StringComparer.Ordinal) { "Delete", "Retain", "Snapshot", "RetainExceptOnCreate" };
 
-    /// <summary>Properties whose shape other rules rely on: a wrong type fails CloudFormation's schema validation.</summary>
-    private static readonly HashSet<string> ListProperties = new(StringComparer.Ordinal)
-    {
-        "LoadBalancers", "ContainerDefinitions", "PortMappings", "ManagedPolicyArns", "RequiresCompatibilities", "SubnetIds", "Subnets",
-        "SecurityGroupIds", "SecurityGroups", "Stages", "Actions", "DefaultActions", "Certificates", "ECSServices", "Rules",
-    };
-
-    private static readonly HashSet<string> MapProperties = new(StringComparer.Ordinal)
-    {
-        "DeploymentController", "DeploymentConfiguration", "LoadBalancerInfo",
-        "VersioningConfiguration", "LifecycleConfiguration", "HealthCheck", "NetworkConfiguration", "ArtifactStore", "ActionTypeId",
-    };
-
-    /// <summary>Policy documents: CloudFormation takes an object or a JSON string (schema type ["object", "string"]), never a list.</summary>
-    private static readonly HashSet<string> DocumentProperties = new(StringComparer.Ordinal) { "AssumeRolePolicyDocument", "KeyPolicy", "PolicyDocument" };
-
-    /// <summary>Resource types where a listed name has another shape (AWS::Connect::Rule's Actions is an object).</summary>
-    private static readonly HashSet<(string Type, string Property)> ShapeExceptions = [("AWS::Connect::Rule", "Actions")];
-
     public override RuleDescriptor Descriptor { get; } = new(
         RuleIds.TemplateStructure, Severity.Error, "Template structure is invalid",
-        "A section or resource has the wrong shape: Resources missing, empty or not a mapping, a resource without a Type string, Properties or Metadata that is not a mapping, or an unknown DeletionPolicy. CloudFormation fails validation before creating anything.",
-        "Give the template a Resources mapping, and every resource a `Type` string and a `Properties` mapping; DeletionPolicy is Delete, Retain, Snapshot or RetainExceptOnCreate.",
+        "A section or resource has the wrong shape: Resources missing, empty or not a mapping, a resource without a Type string, Properties or Metadata that is not a mapping, an unknown DeletionPolicy, or a property value whose type the resource provider schema rules out (a list where it takes a mapping, a word where it takes an integer; CloudFormation converts scalars, so \"5\" is an integer and \"true\" a boolean). CloudFormation fails validation before creating anything.",
+        "Give the template a Resources mapping, and every resource a `Type` string and a `Properties` mapping; DeletionPolicy is Delete, Retain, Snapshot or RetainExceptOnCreate; give each property the type its resource reference names.",
         "000",
         """
         Resources:
@@ -106,11 +90,6 @@ internal sealed class TemplateStructure : Rule
                 }
             }
 
-            if (body["Properties"] is MappingNode properties)
-            {
-                CheckShapes(context, resource, properties, "Properties", 0);
-            }
-
             foreach (var key in new[] { "DeletionPolicy", "UpdateReplacePolicy" })
             {
                 if (body[key] is ScalarNode policy && !DeletionPolicies.Contains(policy.Value))
@@ -119,6 +98,8 @@ internal sealed class TemplateStructure : Rule
                 }
             }
         }
+
+        ResourceShapeFindings.Report(context, ShapeIssueKind.WrongShape);
     }
 
     private static bool HasTransform(RuleContext context, string name) => context.Template.Root["Transform"] switch
@@ -127,48 +108,4 @@ internal sealed class TemplateStructure : Rule
         SequenceNode list => list.Items.OfType<ScalarNode>().Any(t => t.Value == name),
         _ => false,
     };
-
-    /// <summary>Walks the properties and reports well-known lists given as scalars/maps and objects given as scalars/lists.</summary>
-    private static void CheckShapes(RuleContext context, Resource resource, MappingNode map, string path, int depth)
-    {
-        if (depth > 12 || map.IntrinsicName is not null)
-        {
-            return;
-        }
-
-        foreach (var (key, value) in map.Entries)
-        {
-            var valuePath = $"{path}/{key}";
-            var isIntrinsic = value is MappingNode { IntrinsicName: not null } || ShapeExceptions.Contains((resource.Type, key));
-            if (!isIntrinsic && DocumentProperties.Contains(key) && value is SequenceNode)
-            {
-                context.Report(resource, valuePath, value, $"{key} of {resource.LogicalId} must be a policy document (a mapping, or a JSON string), not a list; CloudFormation rejects the template.");
-            }
-            else if (!isIntrinsic && ListProperties.Contains(key) && value is not SequenceNode)
-            {
-                context.Report(resource, valuePath, value, $"{key} of {resource.LogicalId} must be a list; CloudFormation rejects the template (\"expected type: JSONArray\").");
-            }
-            else if (!isIntrinsic && MapProperties.Contains(key) && value is not MappingNode)
-            {
-                context.Report(resource, valuePath, value, $"{key} of {resource.LogicalId} must be a mapping; CloudFormation rejects the template (\"expected type: JSONObject\").");
-            }
-
-            switch (value)
-            {
-                case MappingNode child:
-                    CheckShapes(context, resource, child, valuePath, depth + 1);
-                    break;
-                case SequenceNode list:
-                    for (var i = 0; i < list.Items.Count; i++)
-                    {
-                        if (list.Items[i] is MappingNode item)
-                        {
-                            CheckShapes(context, resource, item, $"{valuePath}/{i}", depth + 1);
-                        }
-                    }
-
-                    break;
-            }
-        }
-    }
 }
