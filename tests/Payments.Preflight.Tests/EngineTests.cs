@@ -109,6 +109,13 @@ public sealed class EngineTests : IDisposable
         var finding = Assert.Single(report.Findings);
         Assert.Equal(("PF001", "broken-template.yaml"), (finding.RuleId, Path.GetFileName(finding.Template)));
 
+        // A cloud assembly manifest copied into a project without its templates (serverless-patterns'
+        // cdk-apigw-authorizer-sqs): found on the walk it is a warning; named, the assembly is broken.
+        Write("repo/stray/manifest.json", "{\"version\": \"21.0.0\", \"artifacts\": {\"S\": {\"type\": \"aws:cloudformation:stack\", \"properties\": {\"templateFile\": \"S.template.json\"}}}}");
+        var walked = Assert.Single(PreflightEngine.Check([Path.Combine(directory, "repo")], new PreflightOptions { Today = TestTemplates.Today }).Findings, f => f.RuleId == "PF005");
+        Assert.Equal(Severity.Warning, walked.Severity);
+        Assert.Equal(Severity.Error, Assert.Single(PreflightEngine.Check([Path.Combine(directory, "repo", "stray")]).Findings).Severity);
+
         // Named, a list is still reported: the user said it is a template.
         Assert.Equal("PF001", Assert.Single(PreflightEngine.Check([Path.Combine(directory, "repo", "parameters.json")]).Findings).RuleId);
     }
