@@ -4,7 +4,8 @@
 # extracted from local mirrors of the repositories at the listed commits, checked in ONE process each:
 # preflight (ReadyToRun and Native AOT, published as bench/preflight/run.sh does) and cfn-lint on the same files.
 # Reports crashes, templates with error findings, error findings by rule, wall time (preflight: hyperfine median
-# of 5; cfn-lint: its one run, minutes long) and the ratio; writes its
+# of 5; cfn-lint: its one run, minutes long, with the few templates it crashes on in processes of their own) and
+# the ratio; writes its
 # section of docs/benchmarks.md (between the bench:public-corpus markers) unless BENCH_QUICK=1.
 #   bench/preflight/public-corpus.sh                          # mirrors in /work/.mirror (owner+repo/…)
 #   PUBLIC_CORPUS_MIRROR=/path/to/mirrors bench/preflight/public-corpus.sh
@@ -51,11 +52,28 @@ echo "==> findings: preflight and cfn-lint over ${#files[@]} templates, one proc
 set +e
 "$fastest" check "${files[@]}" --format json --output "$work/preflight.json"
 preflight_rc=$?
+# cfn-lint loses every finding of a process when it crashes on one template (cfn-lint 1.51 does on a null
+# `Parameters:`): those few templates get a process each, inside the timed span; a non-bit-flag exit code or a
+# traceback is a crash.
+python3 "$helper" lint-alone "$work/files.txt" >"$work/lint-alone.txt"
+grep -vxF -f "$work/lint-alone.txt" "$work/files.txt" >"$work/lint-together.txt" || true
+mapfile -t together <"$work/lint-together.txt"
+mapfile -t alone <"$work/lint-alone.txt"
+: >"$work/cfnlint-crashes.txt"
 lint_start=$(date +%s.%N)
-cfn-lint --format parseable -- "${files[@]}" >"$work/cfnlint.txt" 2>"$work/cfnlint.err"
+cfn-lint --format parseable -- "${together[@]}" >"$work/cfnlint.txt" 2>"$work/cfnlint.err"
+rc=$?
+if [ $((rc & 1)) -ne 0 ] || [ "$rc" -gt 14 ] || grep -q Traceback "$work/cfnlint.err"; then
+  echo "bench: cfn-lint crashed on the shared run (exit $rc, see $work/cfnlint.err)" >&2; exit 1
+fi
+for file in "${alone[@]}"; do
+  cfn-lint --format parseable -- "$file" >>"$work/cfnlint.txt" 2>"$work/cfnlint-one.err"
+  rc=$?
+  if [ $((rc & 1)) -ne 0 ] || [ "$rc" -gt 14 ] || grep -q Traceback "$work/cfnlint-one.err"; then echo "$file" >>"$work/cfnlint-crashes.txt"; fi
+done
 lint_end=$(date +%s.%N)
 set -e
-echo "    preflight exit code $preflight_rc; cfn-lint wrote $(wc -l <"$work/cfnlint.txt") finding lines in $(python3 -c "print(f'{$lint_end - $lint_start:.1f}')") s"
+echo "    preflight exit code $preflight_rc; cfn-lint: ${#together[@]} templates in one process, ${#alone[@]} alone ($(wc -l <"$work/cfnlint-crashes.txt") crashed), $(wc -l <"$work/cfnlint.txt") finding lines in $(python3 -c "print(f'{$lint_end - $lint_start:.1f}')") s"
 
 runs=5
 [ "$quick" = "1" ] && runs=1
@@ -78,7 +96,7 @@ def med(name):
 json.dump({"r2r": med("preflight-r2r"), "aot": med("preflight-aot"), "cfnlint": lint_end - lint_start}, open(out, "w"))
 PY
 
-summary=$(python3 "$helper" report "$list" "$work/corpus" "$work/preflight.json" "$work/cfnlint.txt" "$work/times.json" "$preflight_rc")
+summary=$(python3 "$helper" report "$list" "$work/corpus" "$work/preflight.json" "$work/cfnlint.txt" "$work/times.json" "$preflight_rc" "$work/cfnlint-crashes.txt")
 commit=$(git rev-parse --short HEAD)
 load=$(cut -d' ' -f1 /proc/loadavg)
 cfn=$(cfn-lint --version)

@@ -3,7 +3,9 @@
 
   public_corpus.py list MIRROR LIST        choose the templates at each mirror's HEAD, write LIST
   public_corpus.py extract MIRROR LIST DIR write LIST's templates (at the listed commits) under DIR
-  public_corpus.py report LIST DIR PREFLIGHT_JSON CFNLINT_OUT TIMES_JSON   print the summary (markdown)
+  public_corpus.py lint-alone FILES         the templates cfn-lint must lint in a process of their own
+  public_corpus.py report LIST DIR PREFLIGHT_JSON CFNLINT_OUT TIMES_JSON PREFLIGHT_RC CFNLINT_CRASHES
+                                           print the summary (markdown)
 
 MIRROR holds bare git directories named owner+repo (each with a repo/ git dir inside, or bare itself).
 Templates are read with `git cat-file` at the recorded commit, not `git archive`: a mirror may miss
@@ -116,7 +118,21 @@ def cmd_files(list_path, directory):
         print(os.path.join(directory, local_name(repo, path)))
 
 
-def cmd_report(list_path, directory, preflight_json, cfnlint_out, times_json, preflight_rc):
+def cmd_lint_alone(files_path):
+    """Templates with a null top-level section (`Parameters:` with nothing under it): cfn-lint 1.51 can crash on
+    one with an AttributeError, and a crash loses the findings of every template in that process. Read with
+    cfn-lint's own decoder, so the screen sees what cfn-lint sees."""
+    from cfnlint.decode import decode
+    for path in open(files_path).read().split():
+        try:
+            template, _ = decode(path)
+        except Exception:  # cfn-lint reports undecodable files itself
+            continue
+        if isinstance(template, dict) and any(value is None for value in template.values()):
+            print(path)
+
+
+def cmd_report(list_path, directory, preflight_json, cfnlint_out, times_json, preflight_rc, cfnlint_crashes):
     files = [os.path.join(directory, local_name(r, p)) for r, _, p in entries(list_path)]
     by_repo = collections.Counter(r for r, _, _ in entries(list_path))
     report = json.load(open(preflight_json))
@@ -142,8 +158,10 @@ def cmd_report(list_path, directory, preflight_json, cfnlint_out, times_json, pr
                f"{len(crashes)} rule failure(s) (PF006).")
     out.append(f"Templates with a preflight error finding: {len(failing)} ({100 * len(failing) / n:.1f}%); "
                f"error findings: {len(errors)}; warnings: {sum(f['severity'] == 'warning' for f in findings)}.")
+    crashed = [os.path.relpath(p, directory) for p in open(cfnlint_crashes).read().split()]
     out.append(f"cfn-lint: {len(lint_failing)} templates with an error finding ({100 * len(lint_failing) / n:.1f}%), "
-               f"{sum(lint_errors.values())} error findings.")
+               f"{sum(lint_errors.values())} error findings; it crashed on {len(crashed)} template(s)"
+               + (f" ({', '.join(crashed)})" if crashed else "") + ".")
     out.append("")
     out.append("| Preflight rule | Error findings | Templates |")
     out.append("|---|---:|---:|")
@@ -166,4 +184,4 @@ def cmd_report(list_path, directory, preflight_json, cfnlint_out, times_json, pr
 
 if __name__ == "__main__":
     command, args = sys.argv[1], sys.argv[2:]
-    {"list": cmd_list, "extract": cmd_extract, "files": cmd_files, "report": cmd_report}[command](*args)
+    {"list": cmd_list, "extract": cmd_extract, "files": cmd_files, "lint-alone": cmd_lint_alone, "report": cmd_report}[command](*args)
