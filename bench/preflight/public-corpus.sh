@@ -60,6 +60,7 @@ grep -vxF -f "$work/lint-alone.txt" "$work/files.txt" >"$work/lint-together.txt"
 mapfile -t together <"$work/lint-together.txt"
 mapfile -t alone <"$work/lint-alone.txt"
 : >"$work/cfnlint-crashes.txt"
+load_lint_start=$(cut -d' ' -f1 /proc/loadavg)
 lint_start=$(date +%s.%N)
 cfn-lint --format parseable -- "${together[@]}" >"$work/cfnlint.txt" 2>"$work/cfnlint.err"
 rc=$?
@@ -72,6 +73,7 @@ for file in "${alone[@]}"; do
   if [ $((rc & 1)) -ne 0 ] || [ "$rc" -gt 14 ] || grep -q Traceback "$work/cfnlint-one.err"; then echo "$file" >>"$work/cfnlint-crashes.txt"; fi
 done
 lint_end=$(date +%s.%N)
+load_lint_end=$(cut -d' ' -f1 /proc/loadavg)
 set -e
 echo "    preflight exit code $preflight_rc; cfn-lint: ${#together[@]} templates in one process, ${#alone[@]} alone ($(wc -l <"$work/cfnlint-crashes.txt") crashed), $(wc -l <"$work/cfnlint.txt") finding lines in $(python3 -c "print(f'{$lint_end - $lint_start:.1f}')") s"
 
@@ -84,6 +86,7 @@ echo "==> wall time"
 # hyperfine -N splits the command on spaces: the corpus paths contain none (the list is checked for that).
 if grep -q ' ' "$work/args.txt"; then echo "bench: a template path contains a space; hyperfine -N cannot pass it" >&2; exit 1; fi
 joined=$(tr '\n' ' ' <"$work/args.txt")
+load_preflight=$(cut -d' ' -f1 /proc/loadavg)
 hf preflight-r2r --runs "$runs" --warmup 1 "$preflight check $joined --format json --output $work/r2r.json"
 [ -n "$aot" ] && hf preflight-aot --runs "$runs" --warmup 1 "$aot check $joined --format json --output $work/aot.json"
 
@@ -108,8 +111,9 @@ section=$(cat <<EOF
 
 The templates of \`bench/preflight/public-corpus.txt\` ($commits), each tool in one process over all of them;
 $cfn; preflight published as Native AOT and ReadyToRun (\`-r linux-x64\`). Measured $(date -u '+%Y-%m-%d %H:%M') UTC at
-commit $commit, 1-minute load average $load on the shared 2 cores (other engineers' builds run too): the
-ratio is from one run, the absolute times are noisy. Every remaining error finding is reviewed in
+commit $commit on the shared 2 cores (other engineers' builds run too); 1-minute load average $load_lint_start at
+cfn-lint's start, $load_lint_end at its end, $load_preflight before preflight's runs, $load at the end: the ratio is from
+one run, and when the load moves between those points it moves the ratio too. Every remaining error finding is reviewed in
 [preflight.md](preflight.md#public-corpus-review).
 
 $summary
