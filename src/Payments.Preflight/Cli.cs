@@ -6,7 +6,11 @@ namespace Payments.Preflight;
 /// <summary>The command line: `preflight check PATH... [options]`, `preflight rules`, `preflight docs DIR`.</summary>
 internal static class Cli
 {
-    public const int UsageExitCode = 2;
+    /// <summary>
+    /// A usage error (unknown option, missing path, …): 64 as sysexits' EX_USAGE, outside the finding bit flags
+    /// (2, 4, 8, at most 14 OR-ed), so CI can tell a typo in its command line from a failing template.
+    /// </summary>
+    public const int UsageExitCode = 64;
 
     private const string Usage = """
         usage: preflight check PATH... [--format text|json|sarif] [--include PREFIX[,PREFIX]] [--ignore PREFIX[,PREFIX]]
@@ -19,7 +23,7 @@ internal static class Cli
 
         PATH is a CloudFormation template (JSON or YAML), a directory, a glob (quote it), or a CDK cloud
         assembly (cdk.out, nested stage assemblies included).
-        Exit code: bit flags 2 = error, 4 = warning, 8 = info findings; 0 = clean. Usage errors exit 2.
+        Exit code: bit flags 2 = error, 4 = warning, 8 = info findings; 0 = clean. Usage errors exit 64.
         --non-zero-exit-code (as cfn-lint): the lowest severity that sets its bit (default info).
         """;
 

@@ -64,12 +64,12 @@ public sealed class CliTests : IDisposable
     [InlineData("check x.yaml --non-zero-exit-code sometimes")]
     [InlineData("check x.yaml --non-zero-exit-code none --bogus")]
     [InlineData("check --non-zero-exit-code none /definitely/not/here.yaml")]
-    public void Usage_errors_exit_2_with_a_message(string commandLine)
+    public void Usage_errors_exit_64_with_a_message(string commandLine)
     {
         Write("x.yaml", "Resources: {}\n");
         var adjusted = commandLine.Split(' ', StringSplitOptions.RemoveEmptyEntries).Select(a => a == "x.yaml" ? Path.Combine(directory, a) : a).ToArray();
         var (exit, output, error) = Run(adjusted);
-        Assert.Equal(2, exit);
+        Assert.Equal(64, exit);
         Assert.Empty(output);
         Assert.Contains("usage: preflight check", error, StringComparison.Ordinal);
     }

@@ -1,4 +1,5 @@
 using Payments.Preflight.Engine;
+using Payments.Preflight.Loading;
 
 namespace Payments.Preflight.Tests;
 
@@ -87,6 +88,80 @@ public sealed class EngineTests : IDisposable
 
         Directory.CreateDirectory(Path.Combine(directory, "empty-cdk-out"));
         Assert.Contains("no CloudFormation template found", Assert.Single(PreflightEngine.Check([Path.Combine(directory, "empty-cdk-out")]).Findings).Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void A_directory_walk_skips_lists_test_events_and_transform_only_files()
+    {
+        // As in aws-samples/serverless-patterns: parameter files and event arrays are lists, test events are
+        // objects without Resources, and a package.json may carry a Transform; none of them is a template.
+        Write("repo/parameters.json", "[{\"ParameterKey\": \"Resources\", \"ParameterValue\": \"AWS::S3::Bucket\"}]");
+        Write("repo/events/event.json", "{\"RequestType\": \"Create\", \"ResourceType\": \"AWS::CloudFormation::CustomResource\", \"ResourceProperties\": {}}");
+        Write("repo/events/sqs.json", "{\"Records\": [{\"eventSource\": \"aws:sqs\", \"body\": \"Resources\"}]}");
+        Write("repo/package.json", "{\"dependencies\": {\"aws-cdk\": \"2.103.1\"}, \"Transform\": \"AWS::Serverless-2016-10-31\"}");
+        Write("repo/events/broken.json", "{\"detail-type\": \"AWS::S3 event\", ");
+        Write("repo/template.yaml", "Resources:\n  Q:\n    Type: AWS::SQS::Queue\n");
+        Write("repo/broken-template.yaml", "AWSTemplateFormatVersion: '2010-09-09'\nResources:\n  Q: [\n");
+
+        var report = PreflightEngine.Check([Path.Combine(directory, "repo")], new PreflightOptions { Today = TestTemplates.Today });
+
+        Assert.Equal(2, report.Templates);
+        var finding = Assert.Single(report.Findings);
+        Assert.Equal(("PF001", "broken-template.yaml"), (finding.RuleId, Path.GetFileName(finding.Template)));
+
+        // A cloud assembly manifest copied into a project without its templates (serverless-patterns'
+        // cdk-apigw-authorizer-sqs): found on the walk it is a warning; named, the assembly is broken.
+        Write("repo/stray/manifest.json", "{\"version\": \"21.0.0\", \"artifacts\": {\"S\": {\"type\": \"aws:cloudformation:stack\", \"properties\": {\"templateFile\": \"S.template.json\"}}}}");
+        var walked = Assert.Single(PreflightEngine.Check([Path.Combine(directory, "repo")], new PreflightOptions { Today = TestTemplates.Today }).Findings, f => f.RuleId == "PF005");
+        Assert.Equal(Severity.Warning, walked.Severity);
+        Assert.Equal(Severity.Error, Assert.Single(PreflightEngine.Check([Path.Combine(directory, "repo", "stray")]).Findings).Severity);
+
+        // Named, a list is still reported: the user said it is a template.
+        Assert.Equal("PF001", Assert.Single(PreflightEngine.Check([Path.Combine(directory, "repo", "parameters.json")]).Findings).RuleId);
+    }
+
+    [Theory]
+    [InlineData("bucket.yaml", "Resources:\n  Bucket:\n    Type: !Rain::Module ./bucket.yml\n  Code:\n    Type: AWS::Lambda::Function\n    Properties:\n      Code:\n        ZipFile: !Rain::Embed handler.py\n", "!Rain::Module", 3)]
+    [InlineData("bucket.json", "{\"Resources\": {\n  \"Storage\": {\"Type\": {\"Rain::Module\": \"../bucket.yml\"}},\n  \"Topic\": {\"Type\": \"AWS::SNS::Topic\"}}}", "Rain::Module", 2)]
+    public void A_rain_source_gets_one_finding_to_package_it_first(string name, string text, string construct, int line)
+    {
+        // As AWS's own template repository holds (RainModules/, Solutions/GitLab/…): a rain source, not a template.
+        var path = Write(Path.Combine("rain", name), text);
+        foreach (var input in new[] { path, Path.GetDirectoryName(path)! })
+        {
+            var finding = Assert.Single(PreflightEngine.Check([input], new PreflightOptions { Today = TestTemplates.Today }).Findings);
+            Assert.Equal(("PF008", Severity.Warning, line), (finding.RuleId, finding.Severity, finding.Line));
+            Assert.Contains(construct, finding.Message, StringComparison.Ordinal);
+            Assert.Contains("rain pkg", finding.Message, StringComparison.Ordinal);
+        }
+    }
+
+    [Theory]
+    [InlineData("[ { Key: environment, Value: dev } ]", "[ { Key: Environment, Value: dev } ]", false)]
+    [InlineData("[ { Key: app:Environment, Value: sandbox } ]", "[ { Key: owner, Value: team } ]", false)]
+    [InlineData("{ STAGE: test }", "{ project: x }", false)]
+    [InlineData("[ { Key: env, Value: prod } ]", "[ { Key: env, Value: prod } ]", true)]
+    [InlineData("[ { Key: environment, Value: dev } ]", "[ { Key: environment, Value: prod } ]", null)]
+    [InlineData("[ { Key: environment, Value: dev } ]", "[ { Key: environment, Value: test } ]", null)]
+    [InlineData("[ { Key: environment, Value: !Ref Env } ]", "[ { Key: owner, Value: team } ]", null)]
+    public void Environment_is_read_from_resource_tags_that_agree(string firstTags, string secondTags, bool? production)
+    {
+        var yaml = $"Parameters:\n  Env: {{ Type: String, Default: dev }}\nResources:\n  Nat:\n    Type: AWS::EC2::NatGateway\n    Properties: {{ SubnetId: s, Tags: {firstTags} }}\n  Fn:\n    Type: AWS::Serverless::Function\n    Properties: {{ Handler: index.handler, Runtime: nodejs22.x, CodeUri: ., Tags: {secondTags} }}\n";
+        var template = TemplateLoader.FromBytes("template.yaml", System.Text.Encoding.UTF8.GetBytes(yaml), null, new Dictionary<string, string>());
+        var environment = EnvironmentInfo.Detect(null, new Dictionary<string, string>(), null, "template.yaml", template.Resources.Values);
+        Assert.Equal(production, environment.IsProduction);
+
+        // The non-production rules follow: a NAT gateway costs a warning only where the environment is known non-production.
+        var nat = PreflightEngine.CheckText("template.yaml", yaml, new PreflightOptions { Today = TestTemplates.Today }).Where(f => f.RuleId == "PF901");
+        Assert.Equal(production == false ? 1 : 0, nat.Count());
+    }
+
+    [Fact]
+    public void Stack_tags_win_over_resource_tags()
+    {
+        var template = TemplateLoader.FromBytes("t.yaml", "Resources:\n  T:\n    Type: AWS::SNS::Topic\n    Properties: { Tags: [ { Key: environment, Value: dev } ] }\n"u8.ToArray(), null, new Dictionary<string, string>());
+        var environment = EnvironmentInfo.Detect(null, new Dictionary<string, string> { ["Environment"] = "production" }, null, "t.yaml", template.Resources.Values);
+        Assert.Equal((true, "stack tag Environment"), (environment.IsProduction, environment.Source));
     }
 
     [Fact]

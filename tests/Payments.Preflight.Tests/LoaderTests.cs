@@ -65,6 +65,12 @@ public sealed class LoaderTests
     [InlineData("!Transform { Name: AWS::Include, Parameters: { Location: s3://b/k } }", "Fn::Transform")]
     [InlineData("!Length [ a, b ]", "Fn::Length")]
     [InlineData("!ToJsonString { a: b }", "Fn::ToJsonString")]
+    [InlineData("!Contains [ [ a, b ], !Ref Env ]", "Fn::Contains")]
+    [InlineData("!EachMemberEquals [ !ValueOfAll [ AWS::EC2::Subnet::Id, VpcId ], !Ref Vpc ]", "Fn::EachMemberEquals")]
+    [InlineData("!EachMemberIn [ !ValueOfAll [ AWS::EC2::Subnet::Id, VpcId ], !RefAll AWS::EC2::VPC::Id ]", "Fn::EachMemberIn")]
+    [InlineData("!ValueOf [ Subnet, VpcId ]", "Fn::ValueOf")]
+    [InlineData("!ValueOfAll [ AWS::EC2::Subnet::Id, VpcId ]", "Fn::ValueOfAll")]
+    [InlineData("!RefAll AWS::EC2::VPC::Id", "Fn::RefAll")]
     public void Every_yaml_short_form_intrinsic_becomes_its_long_form(string value, string longForm)
     {
         // A custom resource: its properties are free-form, so only the intrinsic itself is under test.
@@ -75,6 +81,64 @@ public sealed class LoaderTests
         Assert.Equal(longForm, intrinsic.IntrinsicName);
         Assert.Equal(5, intrinsic.Line);
         Assert.DoesNotContain(TestTemplates.Check(yaml), f => f.Severity == Severity.Error);
+    }
+
+    [Fact]
+    public void Rules_section_assertions_in_short_form_parse()
+    {
+        // The shape of AWS's SapPrivateLink sample: a Rules section with !Contains/!EachMemberEquals/!ValueOf.
+        const string yaml = """
+            Parameters:
+              Env: { Type: String }
+              Vpc: { Type: AWS::EC2::VPC::Id }
+              Subnets: { Type: List<AWS::EC2::Subnet::Id> }
+            Rules:
+              SubnetsInVpc:
+                RuleCondition: !Contains [ [ dev, prod ], !Ref Env ]
+                Assertions:
+                  - Assert: !EachMemberEquals [ !ValueOfAll [ AWS::EC2::Subnet::Id, VpcId ], !Ref Vpc ]
+                  - Assert: !EachMemberIn [ !ValueOf [ Vpc, Tags ], !RefAll AWS::EC2::VPC::Id ]
+            Resources:
+              Topic: { Type: AWS::SNS::Topic }
+            """;
+        Assert.Empty(TestTemplates.Check(yaml));
+    }
+
+    [Theory]
+    [InlineData("|", "\n{\n  \"a\": 1\n}\n", true)]
+    [InlineData("|-", "\n{\n  \"a\": 1\n}", true)]
+    [InlineData(">", "\n{\n  \"a\": 1\n}\n", false)]
+    public void Block_scalar_with_a_short_whitespace_only_first_line_parses_as_in_cloudformation(string indicator, string expected, bool yamlDotNetRejects)
+    {
+        // The first content line has 12 spaces; the blank line above it has 9. Valid YAML (leading empty lines may
+        // hold up to the content's indentation), read by CloudFormation, rejected by YamlDotNet itself.
+        var yaml = $"Resources:\n  Method:\n    Type: AWS::ApiGateway::Method\n    Properties:\n      Template: !Sub {indicator}\n         \n            {{\n              \"a\": 1\n            }}\n      HttpMethod: POST\n";
+        var rejected = Record.Exception(() =>
+        {
+            var raw = new YamlDotNet.Core.Parser(new StringReader(yaml));
+            while (raw.MoveNext())
+            {
+            }
+        });
+        Assert.Equal(yamlDotNetRejects, rejected is YamlDotNet.Core.SemanticErrorException);
+
+        var root = Assert.IsType<MappingNode>(TemplateLoader.Parse("t.yaml", System.Text.Encoding.UTF8.GetBytes(yaml)));
+        var properties = (MappingNode)((MappingNode)((MappingNode)root["Resources"]!)["Method"]!)["Properties"]!;
+        var sub = Assert.IsType<ScalarNode>(Assert.IsType<MappingNode>(properties["Template"])["Fn::Sub"]);
+        Assert.Equal(expected, sub.Value);
+        Assert.Equal(10, properties["HttpMethod"]!.Line);
+    }
+
+    [Fact]
+    public void Block_scalar_blank_lines_deeper_than_the_content_or_inside_it_are_left_alone()
+    {
+        // A leading blank line with more spaces than the content is invalid YAML (YAML 1.2, 8.1.1.1) and stays an
+        // error; a whitespace-only line inside the content is content.
+        var invalid = Assert.Throws<TemplateLoadException>(() => TemplateLoader.Parse("t.yaml", "a: |\n      \n  x\n"u8.ToArray()));
+        Assert.Equal("PF001", invalid.RuleId);
+        var root = Assert.IsType<MappingNode>(TemplateLoader.Parse("t.yaml", "b: |\n  first\n   \n  last\nc: d\n"u8.ToArray()));
+        Assert.Equal("first\n \nlast\n", ((ScalarNode)root["b"]!).Value);
+        Assert.Equal(5, root["c"]!.Line);
     }
 
     [Fact]

@@ -129,7 +129,7 @@ public sealed partial class MetaTests
     [Fact]
     public void Data_files_are_dated()
     {
-        foreach (var file in new[] { "lambda-runtimes.json", "managed-policies.json", "service-principals.json", "rds-engine-versions.json", "fargate-cpu-memory.json", "log-retention.json", "prices.json", "db-parameters.json", "stateful-resources.json", "iam-service-prefixes.json", "retired-managed-policies.json" })
+        foreach (var file in new[] { "lambda-runtimes.json", "lambda-runtimes-aws.json", "managed-policies.json", "service-principals.json", "rds-engine-versions.json", "fargate-cpu-memory.json", "log-retention.json", "prices.json", "db-parameters.json", "stateful-resources.json", "iam-service-prefixes.json", "retired-managed-policies.json" })
         {
             Assert.Matches(@"^\d{4}-\d{2}-\d{2}$", Payments.Preflight.Data.PreflightData.Retrieved(file));
         }

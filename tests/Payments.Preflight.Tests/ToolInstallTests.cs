@@ -54,9 +54,14 @@ public sealed class ToolInstallTests : IDisposable
         Assert.Equal(1, report.RootElement.GetProperty("templates").GetInt32());
         Assert.Equal("PF402", Assert.Single(report.RootElement.GetProperty("findings").EnumerateArray()).GetProperty("ruleId").GetString());
 
+        // A usage error has its own exit code, distinct from the error-finding bit (2) above.
         var usage = Execute(tool, ["check"]);
-        Assert.Equal(2, usage.Exit);
+        Assert.Equal(64, usage.Exit);
         Assert.Contains("usage: preflight check", usage.Error, StringComparison.Ordinal);
+        var typo = Execute(tool, ["check", template, "--formt", "json"]);
+        Assert.Equal(64, typo.Exit);
+        Assert.Contains("unknown option '--formt'", typo.Error, StringComparison.Ordinal);
+        Assert.Equal(64, Dotnet(["run", "--project", project, "-c", Configuration, "--no-build", "--", "check", template, "--non-zero-exit-code", "none", "--bogus"], expectedExit: 64).Exit);
     }
 
     private (int Exit, string Output, string Error) Dotnet(string[] arguments, int expectedExit)

@@ -89,25 +89,56 @@ internal static class PreflightData
         return document.RootElement.GetProperty(property).EnumerateObject().ToDictionary(p => p.Name, p => p.Value.GetString()!, StringComparer.OrdinalIgnoreCase);
     }
 
+    /// <summary>
+    /// Lambda runtimes from two sources, lambda-runtimes.json (refreshed from cfn-lint) and lambda-runtimes-aws.json
+    /// (curated from AWS's runtime tables): a block date both give alike is certain; where they differ the runtime
+    /// carries the earliest and the latest, and only the latest is certain (AWS has postponed blocks before).
+    /// </summary>
     private static Dictionary<string, LambdaRuntime> LoadLambdaRuntimes()
     {
-        using var document = Open("lambda-runtimes.json");
+        using var primary = Open("lambda-runtimes.json");
+        using var secondary = Open("lambda-runtimes-aws.json");
+        var sourceName = $"cfn-lint data ({primary.RootElement.GetProperty("sourceTool").GetString()})";
+        var otherName = $"AWS's runtime tables (retrieved {secondary.RootElement.GetProperty("retrieved").GetString()})";
+        var containerOnly = new HashSet<string>(secondary.RootElement.GetProperty("containerOnly").EnumerateArray().Select(e => e.GetString()!), StringComparer.Ordinal);
+        var other = secondary.RootElement.GetProperty("runtimes");
+        var names = primary.RootElement.GetProperty("runtimes").EnumerateObject().Select(p => p.Name)
+            .Concat(other.EnumerateObject().Select(p => p.Name)).Distinct(StringComparer.Ordinal).ToList();
         var result = new Dictionary<string, LambdaRuntime>(StringComparer.Ordinal);
-        foreach (var runtime in document.RootElement.GetProperty("runtimes").EnumerateObject())
+        foreach (var name in names)
         {
-            result[runtime.Name] = new LambdaRuntime(
-                runtime.Name,
-                Date(runtime.Value, "deprecated"),
-                Date(runtime.Value, "create-block"),
-                Date(runtime.Value, "update-block"),
-                runtime.Value.TryGetProperty("successor", out var successor) ? successor.GetString() : null);
+            var first = primary.RootElement.GetProperty("runtimes").TryGetProperty(name, out var a) ? a : default;
+            var second = other.TryGetProperty(name, out var b) ? b : default;
+            var blocks = new List<(DateOnly Date, string Source)>();
+            if (Date(first, "create-block") is { } firstBlock)
+            {
+                blocks.Add((firstBlock, sourceName));
+            }
+
+            if (Date(second, "create-block") is { } secondBlock && !blocks.Any(x => x.Date == secondBlock))
+            {
+                blocks.Add((secondBlock, otherName));
+            }
+
+            blocks.Sort((x, y) => x.Date.CompareTo(y.Date));
+            result[name] = new LambdaRuntime(
+                name,
+                Date(second, "deprecated") ?? Date(first, "deprecated"),
+                blocks.Count == 0 ? null : blocks[^1].Date,
+                Date(second, "update-block") ?? Date(first, "update-block"),
+                Successor(second) ?? Successor(first),
+                blocks,
+                containerOnly.Contains(name));
         }
 
         return result;
+
+        static string? Successor(JsonElement element) =>
+            element.ValueKind == JsonValueKind.Object && element.TryGetProperty("successor", out var successor) && successor.ValueKind == JsonValueKind.String ? successor.GetString() : null;
     }
 
     private static DateOnly? Date(JsonElement element, string property) =>
-        element.TryGetProperty(property, out var value) && DateOnly.TryParseExact(value.GetString(), "yyyy-MM-dd", System.Globalization.CultureInfo.InvariantCulture, System.Globalization.DateTimeStyles.None, out var date) ? date : null;
+        element.ValueKind == JsonValueKind.Object && element.TryGetProperty(property, out var value) && value.ValueKind == JsonValueKind.String && DateOnly.TryParseExact(value.GetString(), "yyyy-MM-dd", System.Globalization.CultureInfo.InvariantCulture, System.Globalization.DateTimeStyles.None, out var date) ? date : null;
 
     private static HashSet<string> LoadServicePrincipals()
     {
@@ -181,7 +212,11 @@ internal static class PreflightData
     }
 }
 
-internal sealed record LambdaRuntime(string Name, DateOnly? Deprecated, DateOnly? CreateBlocked, DateOnly? UpdateBlocked, string? Successor);
+/// <param name="CreateBlocked">The latest create-block date the sources give: from then on, creation certainly fails.</param>
+/// <param name="CreateBlocks">Every source's create-block date, earliest first (two when the sources disagree).</param>
+/// <param name="ContainerOnly">Only for container images: a zip function cannot use it, so it is never advised.</param>
+internal sealed record LambdaRuntime(string Name, DateOnly? Deprecated, DateOnly? CreateBlocked, DateOnly? UpdateBlocked, string? Successor,
+    IReadOnlyList<(DateOnly Date, string Source)> CreateBlocks, bool ContainerOnly);
 
 internal sealed record EngineVersions(IReadOnlyList<string> Current, HashSet<string> Deprecated);
 

@@ -192,6 +192,13 @@ def main():
     d = data_dir()
     lifecycle = json.load(open(os.path.join(d, "AdditionalSpecs", "LmbdRuntimeLifecycle.json")))
     write("lambda-runtimes.json", {**header("cfnlint/data/AdditionalSpecs/LmbdRuntimeLifecycle.json (AWS Lambda runtime deprecation schedule)"), "runtimes": lifecycle})
+    # lambda-runtimes-aws.json is curated by hand (AWS's runtime tables); show where the two sources now differ,
+    # since preflight errs only after the later date: review whether the curated dates are still current.
+    curated = json.load(open(os.path.join(HERE, "lambda-runtimes-aws.json")))["runtimes"]
+    for name, dates in sorted(curated.items()):
+        ours, theirs = dates.get("create-block"), lifecycle.get(name, {}).get("create-block")
+        if ours != theirs:
+            print(f"lambda runtime {name}: create-block {theirs} in cfn-lint, {ours} in lambda-runtimes-aws.json")
 
     policies = json.load(open(os.path.join(d, "Serverless", "ManagedPolicies.json")))
     names = sorted({arn.split(":policy/", 1)[1] for arn in policies.values() if ":policy/" in arn})

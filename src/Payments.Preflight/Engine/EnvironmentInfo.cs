@@ -1,4 +1,5 @@
 using System.Text.RegularExpressions;
+using Payments.Preflight.Model;
 
 namespace Payments.Preflight.Engine;
 
@@ -34,7 +35,7 @@ internal sealed partial record EnvironmentInfo(string? Name, bool? IsProduction,
         return null;
     }
 
-    public static EnvironmentInfo Detect(string? optionEnvironment, IReadOnlyDictionary<string, string> stackTags, string? stackName, string templatePath)
+    public static EnvironmentInfo Detect(string? optionEnvironment, IReadOnlyDictionary<string, string> stackTags, string? stackName, string templatePath, IEnumerable<Resource>? resources = null)
     {
         if (!string.IsNullOrWhiteSpace(optionEnvironment))
         {
@@ -44,11 +45,16 @@ internal sealed partial record EnvironmentInfo(string? Name, bool? IsProduction,
         // "Environment", "env", "stage", and namespaced keys such as "payments:environment" or "app/stage".
         foreach (var (key, value) in stackTags.OrderBy(t => t.Key, StringComparer.Ordinal))
         {
-            var lastSegment = key[(key.LastIndexOfAny([':', '/', '.']) + 1)..];
-            if (EnvironmentTagKeys.Contains(lastSegment, StringComparer.OrdinalIgnoreCase) && Classify(value) is { } production)
+            if (IsEnvironmentKey(key) && Classify(value) is { } production)
             {
                 return new(value, production, $"stack tag {key}");
             }
+        }
+
+        // Hand-written templates and most tools tag the resources instead; they must agree, or it is unknown.
+        if (resources is not null && ResourceTags(resources) is { } fromResources)
+        {
+            return fromResources;
         }
 
         foreach (var candidate in new[] { stackName, Path.GetFileNameWithoutExtension(templatePath) })
@@ -61,6 +67,67 @@ internal sealed partial record EnvironmentInfo(string? Name, bool? IsProduction,
         }
 
         return Unknown;
+    }
+
+    /// <summary>"Environment", "env", "stage" in any case, and namespaced keys such as "payments:environment" or "app/stage".</summary>
+    private static bool IsEnvironmentKey(string key) =>
+        EnvironmentTagKeys.Contains(key[(key.LastIndexOfAny([':', '/', '.']) + 1)..], StringComparer.OrdinalIgnoreCase);
+
+    /// <summary>
+    /// The environment the resources' literal tags name (`Tags: [{Key, Value}]` or a `Tags` map, as SAM and some
+    /// resource types use): null when none names one, <see cref="Unknown"/> when two resources name different ones.
+    /// </summary>
+    private static EnvironmentInfo? ResourceTags(IEnumerable<Resource> resources)
+    {
+        EnvironmentInfo? found = null;
+        foreach (var resource in resources)
+        {
+            foreach (var (key, value) in LiteralTags(resource.Property("Tags")))
+            {
+                if (!IsEnvironmentKey(key) || Classify(value) is not { } production)
+                {
+                    continue;
+                }
+
+                if (found is null)
+                {
+                    found = new(value, production, $"tag {key} of resource {resource.LogicalId}");
+                }
+                else if (!string.Equals(found.Name, value, StringComparison.OrdinalIgnoreCase))
+                {
+                    return Unknown with { Source = $"resource tags disagree ({found.Name} and {value})" };
+                }
+            }
+        }
+
+        return found;
+    }
+
+    private static IEnumerable<(string Key, string Value)> LiteralTags(Node? tags)
+    {
+        switch (tags)
+        {
+            case SequenceNode list:
+                foreach (var item in list.Items)
+                {
+                    if (item is MappingNode tag && tag["Key"] is ScalarNode key && tag["Value"] is ScalarNode value)
+                    {
+                        yield return (key.Value, value.Value);
+                    }
+                }
+
+                break;
+            case MappingNode map when map.IntrinsicName is null:
+                foreach (var (key, value) in map.Entries)
+                {
+                    if (value is ScalarNode scalar)
+                    {
+                        yield return (key, scalar.Value);
+                    }
+                }
+
+                break;
+        }
     }
 
     /// <summary>Splits "PaymentsDev-api_stack" into payments, dev, api, stack.</summary>

@@ -102,8 +102,11 @@ public static class PreflightEngine
                 return (null, null);
             }
         }
-        catch (TemplateLoadException) when (source.Discovered && !TemplateLoader.MentionsCloudFormation(source.Path))
+        catch (TemplateLoadException exception) when (source.Discovered && exception.RuleId != RuleIds.PreprocessorSource
+            && (exception.Parsed || !TemplateLoader.MentionsCloudFormation(source.Path)))
         {
+            // Found by a walk, not named: a list (a parameters file, an array of test events) or an unparseable file
+            // that does not look like a template is skipped.
             return (null, null);
         }
         catch (TemplateLoadException exception)
@@ -120,12 +123,12 @@ public static class PreflightEngine
     }
 
     private static Finding LoadFinding(string path, TemplateLoadException exception) =>
-        new(exception.RuleId, Severity.Error, path, null, null, exception.Line, exception.Message);
+        new(exception.RuleId, exception.RuleId == RuleIds.PreprocessorSource ? Severity.Warning : Severity.Error, path, null, null, exception.Line, exception.Message);
 
     private static List<Finding> RunRules(Template template, Rule[] rules, PreflightOptions options, DateOnly today, Lazy<AccessModel> access, List<AccessCheck> accessChecks)
     {
         var raw = new List<Finding>();
-        var environment = EnvironmentInfo.Detect(options.Environment, template.StackTags, template.StackName, template.Path);
+        var environment = EnvironmentInfo.Detect(options.Environment, template.StackTags, template.StackName, template.Path, template.Resources.Values);
         var context = new RuleContext(template, environment, today, raw, access);
         foreach (var rule in rules)
         {

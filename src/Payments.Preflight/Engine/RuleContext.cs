@@ -45,10 +45,14 @@ internal sealed class RuleContext
     /// <summary>The calls the permission-flow rules evaluated on this template.</summary>
     public List<AccessCheck> AccessChecks { get; } = [];
 
-    public void Report(Resource resource, string? propertyPath, Node? node, string message)
+    public void Report(Resource resource, string? propertyPath, Node? node, string message) =>
+        Report(resource, propertyPath, node, message, CurrentRule!.Severity);
+
+    /// <summary>A finding at a severity other than the rule's own (a rule whose failure is certain only in some cases).</summary>
+    public void Report(Resource resource, string? propertyPath, Node? node, string message, Severity severity)
     {
         var path = propertyPath is null ? resource.BodyPath : $"{resource.BodyPath}/{propertyPath}";
-        findings.Add(new Finding(CurrentRule!.Id, CurrentRule.Severity, Template.Path, resource.LogicalId, path, node?.Line ?? resource.Line, message));
+        findings.Add(new Finding(CurrentRule!.Id, severity, Template.Path, resource.LogicalId, path, node?.Line ?? resource.Line, message));
     }
 
     public void ReportLine(int line, string message) =>

@@ -3,10 +3,11 @@ namespace Payments.Preflight.Loading;
 /// <summary>A template that cannot be read; turned into a finding with the line, never surfaced as a crash.</summary>
 internal sealed class TemplateLoadException : Exception
 {
-    public TemplateLoadException(string ruleId, string message, int? line) : base(message)
+    public TemplateLoadException(string ruleId, string message, int? line, bool parsed = false) : base(message)
     {
         RuleId = ruleId;
         Line = line;
+        Parsed = parsed;
     }
 
     public TemplateLoadException()
@@ -27,6 +28,9 @@ internal sealed class TemplateLoadException : Exception
     public string RuleId { get; }
 
     public int? Line { get; }
+
+    /// <summary>The file is well-formed JSON/YAML but not a mapping (a list, a scalar): never a template.</summary>
+    public bool Parsed { get; }
 }
 
 internal static class LoadLimits

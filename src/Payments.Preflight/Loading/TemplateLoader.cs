@@ -36,9 +36,10 @@ internal static class TemplateLoader
     public static Template FromBytes(string path, ReadOnlySpan<byte> bytes, string? stackName, IReadOnlyDictionary<string, string> stackTags)
     {
         var root = Parse(path, bytes);
+        PreprocessorSource.ThrowIfRain(root, bytes);
         return root is MappingNode map
             ? new Template(path, map, stackName, stackTags)
-            : throw new TemplateLoadException(RuleIds.ParseError, "a template must be a mapping (an object) at the top level", root.Line);
+            : throw new TemplateLoadException(RuleIds.ParseError, "a template must be a mapping (an object) at the top level", root.Line, parsed: true);
     }
 
     public static Node Parse(string path, ReadOnlySpan<byte> bytes)
@@ -62,13 +63,18 @@ internal static class TemplateLoader
         return YamlTemplateParser.Parse(text.TrimStart('\uFEFF'));
     }
 
-    /// <summary>A CloudFormation template has Resources, a format version or a transform at its top level.</summary>
+    /// <summary>
+    /// Whether a file found by a directory walk or glob is a template: a mapping with `Resources` or
+    /// `AWSTemplateFormatVersion` at its top level. A `Transform` alone is not enough (a package.json can carry one);
+    /// lists, test events and other JSON/YAML are skipped.
+    /// </summary>
     public static bool IsCloudFormation(MappingNode root) =>
-        root["Resources"] is not null || root["AWSTemplateFormatVersion"] is not null || root["Transform"] is not null;
+        root["Resources"] is not null || root["AWSTemplateFormatVersion"] is not null;
 
     /// <summary>
     /// Whether an unparseable file found by a directory walk was meant as a template (then its parse error is
-    /// reported): it names a CloudFormation section or resource type. A broken package.json is not our business.
+    /// reported): it names the format version, or has a `Resources` key at the top level (a line starting
+    /// `Resources:` in YAML, a `"Resources"` key in JSON). A broken package.json or a test event is not our business.
     /// </summary>
     public static bool MentionsCloudFormation(string path)
     {
@@ -76,8 +82,9 @@ internal static class TemplateLoader
         {
             var text = File.ReadAllText(path);
             return text.Contains("AWSTemplateFormatVersion", StringComparison.Ordinal)
-                || text.Contains("Resources", StringComparison.Ordinal)
-                || text.Contains("AWS::", StringComparison.Ordinal);
+                || text.StartsWith("Resources:", StringComparison.Ordinal)
+                || text.Contains("\nResources:", StringComparison.Ordinal)
+                || text.Contains("\"Resources\"", StringComparison.Ordinal);
         }
         catch (Exception exception) when (exception is IOException or UnauthorizedAccessException)
         {

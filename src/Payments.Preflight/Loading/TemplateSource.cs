@@ -89,7 +89,7 @@ internal static partial class TemplateDiscovery
         var manifest = Path.Combine(directory, "manifest.json");
         if (File.Exists(manifest) && (isRoot || LooksLikeAssemblyManifest(manifest)))
         {
-            AddAssembly(directory, sources, seen, problems, 0);
+            AddAssembly(directory, sources, seen, problems, 0, foundOnWalk: !isRoot);
             return;
         }
 
@@ -127,7 +127,11 @@ internal static partial class TemplateDiscovery
     }
 
     /// <summary>Reads a cloud assembly: stack artifacts give templates, nested assemblies (stages) recurse.</summary>
-    private static void AddAssembly(string directory, List<TemplateSource> sources, HashSet<string> seen, List<Finding> problems, int depth)
+    /// <param name="foundOnWalk">
+    /// Found in a folder below the one named: a manifest copied without its templates (as sample repositories hold)
+    /// is then a warning, not an error; a named cloud assembly that lacks a template is broken.
+    /// </param>
+    private static void AddAssembly(string directory, List<TemplateSource> sources, HashSet<string> seen, List<Finding> problems, int depth, bool foundOnWalk = false)
     {
         var manifestPath = Path.Combine(directory, "manifest.json");
         if (depth > 16)
@@ -175,7 +179,8 @@ internal static partial class TemplateDiscovery
 
                         if (!File.Exists(templatePath))
                         {
-                            problems.Add(new Finding(RuleIds.InputNotFound, Severity.Error, manifestPath, null, $"artifacts/{artifact.Name}/properties/templateFile", null, $"the manifest names template '{templateFile.GetString()}' but the file does not exist"));
+                            problems.Add(new Finding(RuleIds.InputNotFound, foundOnWalk ? Severity.Warning : Severity.Error, manifestPath, null, $"artifacts/{artifact.Name}/properties/templateFile", null,
+                                $"the manifest names template '{templateFile.GetString()}' but the file does not exist{(foundOnWalk ? " (a cloud assembly manifest found on the directory walk without its templates; nothing of it was checked)" : string.Empty)}"));
                             continue;
                         }
 
@@ -199,7 +204,7 @@ internal static partial class TemplateDiscovery
                         var nestedDirectory = Path.Combine(directory, nested.GetString()!);
                         if (File.Exists(Path.Combine(nestedDirectory, "manifest.json")))
                         {
-                            AddAssembly(nestedDirectory, sources, seen, problems, depth + 1);
+                            AddAssembly(nestedDirectory, sources, seen, problems, depth + 1, foundOnWalk);
                         }
 
                         break;

@@ -15,6 +15,9 @@ internal sealed class YamlTemplateParser
     {
         "Base64", "Cidr", "FindInMap", "GetAZs", "If", "ImportValue", "Join", "Select", "Split", "Sub",
         "Equals", "And", "Or", "Not", "Transform", "Length", "ToJsonString", "ForEach", "GetAtt",
+
+        // The Rules section's assertion functions.
+        "Contains", "EachMemberEquals", "EachMemberIn", "ValueOf", "ValueOfAll", "RefAll",
     };
 
     private readonly Parser parser;
@@ -22,7 +25,7 @@ internal sealed class YamlTemplateParser
     private readonly List<DuplicateKey> duplicates = [];
     private long expandedNodes;
 
-    private YamlTemplateParser(string text) => parser = new Parser(new StringReader(text));
+    private YamlTemplateParser(string text) => parser = new Parser(new StringReader(BlockScalars.BlankLeadingLines(text)));
 
     public static Node Parse(string text)
     {
@@ -198,6 +201,10 @@ internal sealed class YamlTemplateParser
                     ? new SequenceNode([new ScalarNode(scalarValue, ScalarKind.String, line)], line)
                     : new SequenceNode([new ScalarNode(scalarValue[..dot], ScalarKind.String, line), new ScalarNode(scalarValue[(dot + 1)..], ScalarKind.String, line)], line);
             }
+        }
+        else if (name.StartsWith("Rain::", StringComparison.Ordinal))
+        {
+            throw PreprocessorSource.Rain($"!{name}", line);
         }
         else
         {

@@ -11,6 +11,7 @@ internal static class RuleIds
     public const string InputNotFound = "PF005";
     public const string RuleFailure = "PF006";
     public const string DuplicateKey = "PF007";
+    public const string PreprocessorSource = "PF008";
 
     // 01x: properties against the CloudFormation resource provider schemas (PF003 reports wrong value types)
     public const string UnknownProperty = "PF010";

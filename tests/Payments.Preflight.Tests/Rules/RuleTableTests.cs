@@ -555,8 +555,12 @@ public sealed class RuleTableTests
             """, 1, null },
         { "PF503 CDK provider function", "PF503", """
             Resources:
-              CustomS3AutoDeleteObjectsCustomResourceProviderHandler9D90184F: { Type: AWS::Lambda::Function, Properties: { Runtime: nodejs20.x, Handler: index.handler, Code: { S3Bucket: b, S3Key: k } } }
+              CustomS3AutoDeleteObjectsCustomResourceProviderHandler9D90184F: { Type: AWS::Lambda::Function, Properties: { Runtime: nodejs18.x, Handler: index.handler, Code: { S3Bucket: b, S3Key: k } } }
             """, 1, null },
+        { "PF503 nodejs20.x while the sources disagree on its block date", "PF503", """
+            Resources:
+              CustomS3AutoDeleteObjectsCustomResourceProviderHandler9D90184F: { Type: AWS::Lambda::Function, Properties: { Runtime: nodejs20.x, Handler: index.handler, Code: { S3Bucket: b, S3Key: k } } }
+            """, 0, null },
         { "PF503 unknown runtime string is not reported", "PF503", """
             Resources:
               F: { Type: AWS::Lambda::Function, Properties: { Runtime: nodejs99.x, Handler: index.handler, Code: { S3Bucket: b, S3Key: k } } }
@@ -767,6 +771,33 @@ public sealed class RuleTableTests
             .Where(f => f.RuleId == ruleId).ToList();
         Assert.True(expected == findings.Count, $"{name}: expected {expected} {ruleId} finding(s), got {findings.Count}: {string.Join(" | ", findings.Select(f => f.Message))}");
         Assert.All(findings, f => Assert.NotNull(f.Line));
+    }
+
+    [Fact]
+    public void CodeCommit_repository_is_a_warning_with_the_closure_date()
+    {
+        // AWS's own samples create CodeCommit repositories; whether that works depends on the account.
+        var finding = Assert.Single(TestTemplates.CheckRule("""
+            Resources:
+              Repo: { Type: AWS::CodeCommit::Repository, Properties: { RepositoryName: app } }
+            """, "PF802"));
+        Assert.Equal(Severity.Warning, finding.Severity);
+        Assert.Contains("2024-07-25", finding.Message, StringComparison.Ordinal);
+    }
+
+    [Theory]
+    [InlineData("", Severity.Warning, "its invocations fail")]
+    [InlineData("  Setup: { Type: Custom::Setup, Properties: { ServiceToken: !GetAtt Fn.Arn } }\n", Severity.Error, "backs a custom resource")]
+    [InlineData("  Setup: { Type: AWS::CloudFormation::CustomResource, Properties: { ServiceToken: !Sub '${Fn.Arn}' } }\n", Severity.Error, "backs a custom resource")]
+    [InlineData("  Setup: { Type: Custom::Setup, Properties: { ServiceToken: !ImportValue shared-provider } }\n", Severity.Warning, "its invocations fail")]
+    public void Inline_handler_mismatch_is_an_error_only_where_cloudformation_invokes_the_function(string customResource, Severity severity, string fragment)
+    {
+        // As in aws-samples' strands-agentcore-lambda: the function is created fine; only its invocations fail.
+        var yaml = "Resources:\n  Fn:\n    Type: AWS::Lambda::Function\n    Properties:\n      Runtime: python3.13\n      Handler: agent.handler.lambda_handler\n      Role: arn:aws:iam::123456789012:role/r\n      Code:\n        ZipFile: |\n          def lambda_handler(event, context):\n              return {}\n" + customResource;
+        var finding = Assert.Single(TestTemplates.CheckRule(yaml, "PF502"));
+        Assert.Equal(severity, finding.Severity);
+        Assert.Contains(fragment, finding.Message, StringComparison.Ordinal);
+        Assert.Contains("index.lambda_handler", finding.Message, StringComparison.Ordinal);
     }
 
     [Fact]

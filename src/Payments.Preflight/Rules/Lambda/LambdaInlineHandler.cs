@@ -8,7 +8,7 @@ internal sealed class LambdaInlineHandler : Rule
     public override RuleDescriptor Descriptor { get; } = new(
         RuleIds.LambdaInlineHandler, Severity.Error,
         "Inline Lambda handler must be index.<function> and the function must be defined",
-        "Inline code is saved as `index.js`/`index.py`, so the handler must be `index.<name>`, and `<name>` must be exported (Node.js) or defined (Python). Otherwise every invocation fails with \"Runtime.HandlerNotFound\" — for a custom resource, the stack hangs for an hour waiting for a response.",
+        "Inline code is saved as `index.js`/`index.py`, so the handler must be `index.<name>`, and `<name>` must be exported (Node.js) or defined (Python). Otherwise every invocation fails with \"Runtime.HandlerNotFound\". Creating the function still succeeds, so this is a warning; it is an error for a function that backs a custom resource of the same template (CloudFormation invokes it during the deploy, and the stack hangs for an hour waiting for a response).",
         "Set `Handler: index.<name>` and define/export that function in the inline code.",
         "004",
         """
@@ -23,6 +23,10 @@ internal sealed class LambdaInlineHandler : Rule
                 ZipFile: |
                   def handler(event, context):
                       return {"statusCode": 200}
+          Setup:
+            Type: Custom::Setup
+            Properties:
+              ServiceToken: !GetAtt Function.Arn
         """,
         """
         Resources:
@@ -40,6 +44,7 @@ internal sealed class LambdaInlineHandler : Rule
 
     public override void Check(RuleContext context)
     {
+        HashSet<string>? invoked = null;
         foreach (var function in LambdaModel.Functions(context))
         {
             if (LambdaModel.InlineCode(context, function) is not { } inline || function.Property("Handler") is not { } handlerNode || context.Resolve.String(handlerNode) is not { } handler)
@@ -48,20 +53,24 @@ internal sealed class LambdaInlineHandler : Rule
             }
 
             var runtime = context.Resolve.String(function.Property("Runtime"));
+            invoked ??= LambdaModel.InvokedByCloudFormation(context);
+            var (severity, consequence) = invoked.Contains(function.LogicalId)
+                ? (Severity.Error, " It backs a custom resource, so the deploy fails: CloudFormation waits an hour for a response that never comes.")
+                : (Severity.Warning, " Creating the function succeeds; its invocations fail.");
             var dot = handler.LastIndexOf('.');
             var module = dot < 0 ? handler : handler[..dot];
             var name = dot < 0 ? string.Empty : handler[(dot + 1)..];
             if (module != "index" || name.Length == 0)
             {
                 context.Report(function, "Properties/Handler", handlerNode,
-                    $"handler '{handler}' of function {function.LogicalId} does not name the inline module: inline code is saved as index.{(runtime?.StartsWith("python", StringComparison.Ordinal) == true ? "py" : "js")}, so the handler must be index.<function>{(inline.Text is { } t && FirstDefinition(t, runtime) is { } found ? $" (the code defines {found}: use index.{found})" : string.Empty)}.");
+                    $"handler '{handler}' of function {function.LogicalId} does not name the inline module: inline code is saved as index.{(runtime?.StartsWith("python", StringComparison.Ordinal) == true ? "py" : "js")}, so the handler must be index.<function>{(inline.Text is { } t && FirstDefinition(t, runtime) is { } found ? $" (the code defines {found}: use index.{found})" : string.Empty)}.{consequence}", severity);
                 continue;
             }
 
             if (inline.Text is { } code && runtime is not null && !Defines(code, name, runtime))
             {
                 context.Report(function, "Properties/Handler", handlerNode,
-                    $"handler '{handler}' of function {function.LogicalId} names '{name}', which the inline code does not {(runtime.StartsWith("python", StringComparison.Ordinal) ? "define" : "export")}; every invocation fails with Runtime.HandlerNotFound.{(FirstDefinition(code, runtime) is { } found ? $" The code defines {found}." : string.Empty)}");
+                    $"handler '{handler}' of function {function.LogicalId} names '{name}', which the inline code does not {(runtime.StartsWith("python", StringComparison.Ordinal) ? "define" : "export")}; every invocation fails with Runtime.HandlerNotFound.{(FirstDefinition(code, runtime) is { } found ? $" The code defines {found}." : string.Empty)}{consequence}", severity);
             }
         }
     }

@@ -9,6 +9,25 @@ internal static class LambdaModel
     public static IEnumerable<Resource> Functions(RuleContext context) =>
         context.Template.Resources.Values.Where(r => r.Type is "AWS::Lambda::Function" or "AWS::Serverless::Function");
 
+    /// <summary>
+    /// Functions CloudFormation itself invokes while deploying this template: the ServiceToken of a custom resource
+    /// (`Custom::*`, `AWS::CloudFormation::CustomResource`) points at them. A broken handler there fails the deploy.
+    /// </summary>
+    public static HashSet<string> InvokedByCloudFormation(RuleContext context)
+    {
+        var invoked = new HashSet<string>(StringComparer.Ordinal);
+        foreach (var resource in context.Template.Resources.Values)
+        {
+            if ((resource.Type.StartsWith("Custom::", StringComparison.Ordinal) || resource.Type == "AWS::CloudFormation::CustomResource")
+                && context.Resolve.ResourceTarget(resource.Property("ServiceToken")) is { } target)
+            {
+                invoked.Add(target);
+            }
+        }
+
+        return invoked;
+    }
+
     /// <summary>The inline source (Code.ZipFile / InlineCode), null when there is none or it cannot be resolved.</summary>
     public static (Node Node, string? Text)? InlineCode(RuleContext context, Resource function)
     {

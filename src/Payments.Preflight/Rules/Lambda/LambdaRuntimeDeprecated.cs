@@ -7,7 +7,7 @@ internal sealed class LambdaRuntimeDeprecated : Rule
     public override RuleDescriptor Descriptor { get; } = new(
         RuleIds.LambdaRuntimeDeprecated, Severity.Warning,
         "Deprecated Lambda runtime",
-        "A deprecated runtime gets no security patches, and AWS will block creating and then updating functions that use it (dates in Data/lambda-runtimes.json): the next deploy after that date fails.",
+        "A deprecated runtime gets no security patches, and AWS will block creating and then updating functions that use it (dates in Data/lambda-runtimes.json and Data/lambda-runtimes-aws.json): the next deploy after that date fails. Also a warning, not PF503's error, while the sources disagree on a block date that one of them puts in the past.",
         "Move to the successor runtime before the block date.",
         "004",
         """
@@ -39,11 +39,22 @@ internal sealed class LambdaRuntimeDeprecated : Rule
     {
         foreach (var (function, node, runtime) in LambdaRuntimeLifecycle.Runtimes(context))
         {
-            var blocked = runtime.CreateBlocked is { } b && b <= context.Today;
-            if (!blocked && runtime.Deprecated is { } deprecated && deprecated <= context.Today)
+            if (runtime.CreateBlocked is { } certain && certain <= context.Today)
+            {
+                continue;
+            }
+
+            var advice = LambdaRuntimeLifecycle.Advice(runtime, context.Today);
+            var where = $"runtime {runtime.Name} of function {function.LogicalId}{LambdaRuntimeLifecycle.Origin(function)}";
+            if (runtime.CreateBlocks.Count > 1 && runtime.CreateBlocks[0].Date <= context.Today)
             {
                 context.Report(function, "Properties/Runtime", node,
-                    $"runtime {runtime.Name} of function {function.LogicalId}{LambdaRuntimeLifecycle.Origin(function)} is deprecated since {deprecated:yyyy-MM-dd}; creating functions with it is blocked from {runtime.CreateBlocked:yyyy-MM-dd}. Use {runtime.Successor ?? "a supported runtime"}.");
+                    $"{where} is deprecated; the sources disagree on when creating functions with it is blocked: {LambdaRuntimeLifecycle.BlockDates(runtime)}. Creation may fail already and will from {runtime.CreateBlocked:yyyy-MM-dd}. Use {advice}.");
+            }
+            else if (runtime.Deprecated is { } deprecated && deprecated <= context.Today)
+            {
+                context.Report(function, "Properties/Runtime", node,
+                    $"{where} is deprecated since {deprecated:yyyy-MM-dd}; creating functions with it is blocked from {runtime.CreateBlocked:yyyy-MM-dd}. Use {advice}.");
             }
         }
     }

@@ -18,6 +18,46 @@ internal static class LambdaRuntimeLifecycle
         }
     }
 
+    /// <summary>
+    /// A runtime to move to that can still be created today: the data's successor, unless it is container-only or
+    /// deprecated itself; then the newest runtime of the successor's family (letters before the version) that is neither.
+    /// </summary>
+    public static string Advice(LambdaRuntime runtime, DateOnly today)
+    {
+        var runtimes = PreflightData.LambdaRuntimes;
+        if (runtime.Successor is { } named && runtimes.TryGetValue(named, out var successor) && Creatable(successor, today))
+        {
+            return named;
+        }
+
+        var family = Family(runtime.Successor ?? runtime.Name);
+        var best = runtimes.Values
+            .Where(r => Family(r.Name) == family && Creatable(r, today))
+            .OrderByDescending(r => r.Deprecated ?? DateOnly.MaxValue)
+            .ThenByDescending(r => r.Name, StringComparer.Ordinal)
+            .FirstOrDefault();
+        return best?.Name ?? "a supported runtime";
+    }
+
+    /// <summary>How the sources date the create block, e.g. "2026-06-01 (cfn-lint data …), 2027-02-01 (AWS's runtime tables …)".</summary>
+    public static string BlockDates(LambdaRuntime runtime) =>
+        string.Join(", ", runtime.CreateBlocks.Select(b => $"{b.Date:yyyy-MM-dd} ({b.Source})"));
+
+    private static bool Creatable(LambdaRuntime runtime, DateOnly today) =>
+        !runtime.ContainerOnly && !(runtime.Deprecated <= today) && !(runtime.CreateBlocks.Count > 0 && runtime.CreateBlocks[0].Date <= today);
+
+    private static string Family(string name)
+    {
+        var end = 0;
+        while (end < name.Length && char.IsLetter(name[end]))
+        {
+            end++;
+        }
+
+        var family = name[..end];
+        return family == "dotnetcore" ? "dotnet" : family;
+    }
+
     private static readonly string[] CdkProviderMarkers =
     [
         "CustomResourceProvider", "SingletonLambda", "LogRetention", "BucketNotificationsHandler", "AWS679f53fac002430cb0da5b7982bd2287",

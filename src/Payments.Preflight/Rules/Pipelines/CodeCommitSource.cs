@@ -5,10 +5,10 @@ namespace Payments.Preflight.Rules.Pipelines;
 internal sealed class CodeCommitSource : Rule
 {
     public override RuleDescriptor Descriptor { get; } = new(
-        RuleIds.CodeCommitSource, Severity.Error,
-        "CodeCommit repositories and sources (closed to new accounts)",
-        "AWS closed CodeCommit to new customers in July 2024: in an account without an existing repository, creating one fails with \"CreateRepository request is not allowed because there is no existing repository in this AWS account or AWS Organization\", and a pipeline cannot source from one.",
-        "Use an S3 source (`S3SourceAction`) or a CodeStar connection to GitHub/GitLab/Bitbucket.",
+        RuleIds.CodeCommitSource, Severity.Warning,
+        "CodeCommit repositories and sources (account-dependent availability)",
+        "AWS closed CodeCommit to new customers on 2024-07-25: from then, an account without an existing repository (in it or its organization) was refused with \"CreateRepository request is not allowed because there is no existing repository in this AWS account or AWS Organization\". AWS announced CodeCommit's return to general availability in November 2025, and its own samples create repositories again. Whether creation works depends on the account and the date, which a template does not show: a warning, never an error.",
+        "Check that the target accounts can create CodeCommit repositories, or use an S3 source (`S3SourceAction`) or a CodeStar connection to GitHub/GitLab/Bitbucket.",
         "001",
         """
         Resources:
@@ -32,7 +32,7 @@ internal sealed class CodeCommitSource : Rule
         foreach (var repository in context.Template.OfType("AWS::CodeCommit::Repository"))
         {
             context.Report(repository, null, repository.Body,
-                $"{repository.LogicalId} creates a CodeCommit repository; CodeCommit is closed to new accounts and creation fails there. Use S3 or a CodeStar connection.");
+                $"{repository.LogicalId} creates a CodeCommit repository; CodeCommit was closed to new customers on 2024-07-25 (accounts without a repository were refused) until AWS announced its return in November 2025. Check that the target accounts can create one, or use S3 or a CodeStar connection.");
         }
 
         foreach (var (pipeline, path, typeId, owner, provider, _) in PipelineModel.Actions(context))
@@ -40,7 +40,7 @@ internal sealed class CodeCommitSource : Rule
             if (owner == "AWS" && provider == "CodeCommit")
             {
                 context.Report(pipeline, path, typeId,
-                    $"pipeline {pipeline.LogicalId} sources from CodeCommit, which is closed to new accounts. Use an S3 source or a CodeStar connection.");
+                    $"pipeline {pipeline.LogicalId} sources from CodeCommit, which was closed to new customers on 2024-07-25 until AWS announced its return in November 2025. Check that the target accounts have CodeCommit, or use an S3 source or a CodeStar connection.");
             }
         }
     }
