@@ -16,8 +16,13 @@ public static class PaymentsServiceCollectionExtensions
         var services = builder.Services;
         services.AddPaymentsStorage(builder.Configuration);
         services.AddSingleton(TimeProvider.System);
-        services.AddSingleton<WriteSessionFactory>();
         services.AddSingleton<ReadQueries>();
+        services.AddSingleton<IPaymentStore>(sp => sp.GetRequiredService<IConnectionFactory>() switch
+        {
+            PostgresConnectionFactory postgres => new PostgresPaymentStore(postgres, sp.GetRequiredService<ReadQueries>()),
+            SqliteConnectionFactory sqlite => new SqlitePaymentStore(sqlite, sp.GetRequiredService<ReadQueries>()),
+            var other => throw new InvalidOperationException($"no payment store for {other.GetType().Name}"),
+        });
         services.AddSingleton<MerchantStore>();
         services.AddSingleton<CardFingerprinter>();
         services.AddSingleton<InFlightKeys>();

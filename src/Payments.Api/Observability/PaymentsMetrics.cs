@@ -17,6 +17,7 @@ public sealed class PaymentsMetrics
     private readonly Counter<long> paymentsCreated;
     private readonly Counter<long> paymentsDeclined;
     private readonly Counter<long> idempotencyReplays;
+    private readonly Counter<long> authorizationsVoided;
     private readonly Counter<long> eventsExported;
     private readonly Counter<long> exportFailures;
     private readonly Histogram<double> exportLag;
@@ -34,6 +35,8 @@ public sealed class PaymentsMetrics
             "payments.payments.declined", unit: "{payment}", description: "Payments declined by the acquirer, by decline code.");
         idempotencyReplays = meter.CreateCounter<long>(
             "payments.idempotency.replays", unit: "{request}", description: "Requests answered from a stored idempotent response.");
+        authorizationsVoided = meter.CreateCounter<long>(
+            "payments.authorizations.voided", unit: "{authorization}", description: "Approvals whose payment could not be recorded, by whether the acquirer accepted the void.");
         eventsExported = meter.CreateCounter<long>(
             "payments.transaction_log.exported", unit: "{event}", description: "Transaction-log events written to the sink.");
         exportFailures = meter.CreateCounter<long>(
@@ -60,6 +63,10 @@ public sealed class PaymentsMetrics
     /// <param name="route">The route template (never the raw path with ids), e.g. <c>/v1/payments</c>.</param>
     public void IdempotencyReplayed(string route) =>
         idempotencyReplays.Add(1, new KeyValuePair<string, object?>("route", route));
+
+    /// <param name="accepted">False when the void itself failed: an authorization is held without a record.</param>
+    public void AuthorizationVoided(bool accepted) =>
+        authorizationsVoided.Add(1, new KeyValuePair<string, object?>("result", accepted ? "voided" : "void_failed"));
 
     internal void EventsExported(int count, string sink) =>
         eventsExported.Add(count, new KeyValuePair<string, object?>("sink", sink));

@@ -12,23 +12,11 @@ namespace Payments.Api.Storage;
 /// </summary>
 public abstract class WriteSession : IAsyncDisposable
 {
-    public abstract StoreKind Kind { get; }
-
     public abstract Task<IReadOnlyList<StatementResult>> RunAsync(IReadOnlyList<Statement> statements, CancellationToken cancellationToken);
 
     public abstract Task<IReadOnlyList<StatementResult>> CommitAsync(IReadOnlyList<Statement> statements, CancellationToken cancellationToken);
 
     public abstract ValueTask DisposeAsync();
-}
-
-public sealed class WriteSessionFactory(IConnectionFactory connections)
-{
-    public async ValueTask<WriteSession> BeginAsync(CancellationToken cancellationToken) => connections switch
-    {
-        PostgresConnectionFactory postgres => new PostgresWriteSession(await postgres.Pool.RentAsync(cancellationToken), postgres.Pool, postgres),
-        SqliteConnectionFactory sqlite => new SqliteWriteSession(sqlite),
-        _ => throw new InvalidOperationException($"no write sessions for {connections.GetType().Name}"),
-    };
 }
 
 /// <remarks>
@@ -55,8 +43,6 @@ public sealed class PostgresWriteSession : WriteSession
         this.pool = pool;
         this.connections = connections;
     }
-
-    public override StoreKind Kind => StoreKind.Postgres;
 
     public override Task<IReadOnlyList<StatementResult>> RunAsync(IReadOnlyList<Statement> statements, CancellationToken cancellationToken) =>
         ExecuteAsync(statements, commit: false, cancellationToken);
@@ -261,8 +247,6 @@ public sealed class SqliteWriteSession(SqliteConnectionFactory sqlite) : WriteSe
     private bool holdsGate;
     private bool begun;
     private bool finished;
-
-    public override StoreKind Kind => StoreKind.Sqlite;
 
     public override async Task<IReadOnlyList<StatementResult>> RunAsync(IReadOnlyList<Statement> statements, CancellationToken cancellationToken)
     {

@@ -20,7 +20,7 @@ public sealed partial class DocumentationTests
         Assert.Equal(
             [
                 "BEGIN",
-                PaymentSql.LockIdempotencyKey,
+                PostgresPaymentStore.LockIdempotencyKey,
                 PaymentSql.SelectIdempotencyKey,
                 PaymentSql.InsertPayment,
                 LedgerSql.AuthorizeAndCapture,

@@ -1,0 +1,32 @@
+using Microsoft.Data.Sqlite;
+using Payments.Api.Storage;
+
+namespace Payments.Api.Payments;
+
+/// <summary>
+/// Payments in one SQLite file. Writers are serialised: a transaction holds the process's writer gate
+/// and <c>BEGIN IMMEDIATE</c> (the database's write lock, also against other processes) from its
+/// first statement to COMMIT, so the look-up of an idempotency key and the read of a payment row are
+/// already exclusive and need no lock of their own.
+/// </summary>
+public sealed class SqlitePaymentStore(SqliteConnectionFactory connections, ReadQueries reads) : SqlPaymentStore(reads)
+{
+    private const int SqliteConstraint = 19;
+
+    protected override string LockPaymentSql => PaymentSql.SelectPayment;
+
+    protected override ValueTask<WriteSession> BeginAsync(CancellationToken cancellationToken) =>
+        ValueTask.FromResult<WriteSession>(new SqliteWriteSession(connections));
+
+    protected override async Task<(bool Claimed, object?[]? Stored)> ClaimKeyAsync(WriteSession session, string merchantId, string key, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(session);
+        var results = await session.RunAsync(
+            [new Statement(PaymentSql.SelectIdempotencyKey, true).Add("merchant_id", merchantId).Add("idempotency_key", key)], cancellationToken);
+        return (true, results[0].Rows.Count > 0 ? results[0].Rows[0] : null);
+    }
+
+    protected override bool IsIdempotencyKeyTaken(Exception exception) =>
+        exception is SqliteException { SqliteErrorCode: SqliteConstraint } constraint
+        && constraint.Message.Contains("idempotency_keys", StringComparison.Ordinal);
+}
