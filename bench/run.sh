@@ -14,6 +14,7 @@
 #   bench/run.sh --artifacts DIR # build and publish into DIR (dotnet --artifacts-path; DIR/publish/...), not bench/results
 #   bench/run.sh --no-build      # use the service already published (PAYMENTS_BENCH_SERVICE_DLL or bench/results/publish)
 #   bench/run.sh --no-floor      # skip the floor service (a third of the PostgreSQL part's time)
+#   bench/run.sh --anchor-concurrency 4,16,64 --anchor-batch 8  # the group-commit anchor: frozen pgbench script, and 8 payments per transaction
 #   bench/run.sh --baseline DLL  # paired A/B: another build's Payments.Api.dll runs alternately with this one
 #                --baseline-name TEXT  # what that build is (commit, how built), printed in the table
 #   bench/run.sh --wait-quiet 600  # wait up to 600 s for the load average to drop below the core count
@@ -40,7 +41,7 @@ while [ $# -gt 0 ]; do
     --api-only) others=0; shift ;;
     --no-build) build=0; shift ;;
     --artifacts) artifacts="$2"; shift 2 ;;
-    --runs|--duration|--concurrency|--sqlite-concurrency|--warmup|--wait-quiet|--role|--baseline|--baseline-name) api_args+=("$1" "$2"); shift 2 ;;
+    --runs|--duration|--concurrency|--sqlite-concurrency|--anchor-concurrency|--anchor-batch|--warmup|--wait-quiet|--role|--baseline|--baseline-name) api_args+=("$1" "$2"); shift 2 ;;
     --skip-sqlite|--skip-postgres|--no-floor) api_args+=("$1"); shift ;;
     -h|--help) sed -n '2,24p' "$0"; exit 0 ;;
     *) echo "unknown option $1 (see --help)" >&2; exit 2 ;;
@@ -54,6 +55,7 @@ need wrk wrk
 need pgbench postgresql-client
 need psql postgresql-client
 need hyperfine hyperfine
+need gnuplot gnuplot-nox
 need python3 python3
 ls /usr/lib/postgresql/*/bin/postgres >/dev/null 2>&1 || missing+=(postgresql)
 if [ ${#missing[@]} -gt 0 ]; then

@@ -6,8 +6,8 @@
 # (created by the Debian package) on a data directory that user owns.
 set -euo pipefail
 
-cmd=${1:?usage: pg.sh start|stop DIR [PORT]}
-dir=${2:?usage: pg.sh start|stop DIR [PORT]}
+cmd=${1:?usage: pg.sh start|stop|crash DIR [PORT]}
+dir=${2:?usage: pg.sh start|stop|crash DIR [PORT]}
 
 find_bin() {
   for d in /usr/lib/postgresql/*/bin; do
@@ -73,6 +73,12 @@ case "$cmd" in
     bin=$(find_bin)
     [ -f "$dir/PG_VERSION" ] && as_pg "$bin/pg_ctl" -D "$dir" -m fast -w stop >/dev/null 2>&1 || true
     ;;
+  crash)
+    # Immediate shutdown: every server process quits without a checkpoint, as in a power cut of the
+    # database host; the next start runs crash recovery from the WAL.
+    bin=$(find_bin)
+    [ -f "$dir/PG_VERSION" ] && as_pg "$bin/pg_ctl" -D "$dir" -m immediate -w stop >/dev/null 2>&1 || true
+    ;;
   *)
-    echo "usage: pg.sh start|stop DIR [PORT]" >&2; exit 2 ;;
+    echo "usage: pg.sh start|stop|crash DIR [PORT]" >&2; exit 2 ;;
 esac

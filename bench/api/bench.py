@@ -275,6 +275,94 @@ def percentile(sorted_values: list[int], p: float) -> float:
     return sorted_values[index]
 
 
+def run_anchor(pg: Postgres, defines: dict, concurrency: list[int], args, service_pid: int, workdir: str) -> dict:
+    """pgbench on the frozen one-payment-per-transaction script at each client count (and, with --anchor-batch,
+    the same statements N payments per transaction): the anchor of the group-commit targets."""
+    frozen = os.path.join(HERE, pgbench_script.ANCHOR)
+    scripts = {"1": frozen}
+    if args.anchor_batch > 1:
+        scripts[str(args.anchor_batch)] = pgbench_script.batched(frozen, args.anchor_batch, os.path.join(workdir, f"anchor-x{args.anchor_batch}.sql"))
+    anchor: dict = {}
+    for batch, script in scripts.items():
+        anchor[batch] = {}
+        for c in concurrency:
+            run_pgbench(pg, "bench", script, defines, c, max(1, args.warmup // 2), service_pid, workdir, f"anchor-x{batch}-warmup-c{c}")
+            runs = []
+            for i in range(args.runs):
+                r = run_pgbench(pg, "bench", script, defines, c, args.duration, service_pid, workdir, f"anchor-x{batch}-c{c}-{i}")
+                # pgbench counts transactions; a batched transaction carries `batch` payments.
+                r = {**r, "rps": r["rps"] * int(batch), "requests": r["requests"] * int(batch)}
+                runs.append(r)
+                log(f"anchor x{batch} c={c} run {i + 1}: {r['rps']:.0f} payments/s p99 {r['p99_ms']:.1f} ms")
+            anchor[batch][str(c)] = median_of(runs)
+    return anchor
+
+
+def best_anchor(results: dict, batch: str = "1") -> tuple[dict, int, dict, int] | None:
+    """(fastest cell, its client count, most CPU-efficient cell, its client count) of an anchor sweep."""
+    cells = (results.get("anchor") or {}).get(batch)
+    if not cells:
+        return None
+    fastest = max(cells, key=lambda c: cells[c]["rps"])
+    leanest = max(cells, key=lambda c: cells[c]["per_cpu_s"])
+    return cells[fastest], int(fastest), cells[leanest], int(leanest)
+
+
+# One colour per series in both panels (colour-blind-safe palette).
+COLOURS = ["#0072B2", "#E69F00", "#009E73", "#CC79A7", "#56B4E9"]
+
+
+def plot(results: dict, png_path: str, workdir: str) -> str | None:
+    """Throughput and p99 against concurrency for both stores (gnuplot, PNG); None when gnuplot is missing."""
+    if shutil.which("gnuplot") is None:
+        log("gnuplot is not installed (apt-get install gnuplot-nox): no plot")
+        return None
+    series = []
+    pg = results.get("postgres") or {}
+    for name, label in (("api", "API on PostgreSQL"), ("floor", "floor (no application)"), ("pgbench", "pgbench, same statements")):
+        points = [(int(c), pg[c][name]) for c in pg if name in pg[c]]
+        if points:
+            series.append((label, sorted(points, key=lambda p: p[0])))
+    sq = results.get("sqlite") or {}
+    if sq:
+        series.append(("API on SQLite", sorted(((int(c), cell) for c, cell in sq.items()), key=lambda p: p[0])))
+    if not series:
+        return None
+    data = os.path.join(workdir, "curve.dat")
+    with open(data, "w") as f:
+        for label, points in series:
+            f.write(f"# {label}\n")
+            for c, cell in points:
+                f.write(f"{c} {cell['rps']:.1f} {cell['p99_ms']:.2f}\n")
+            f.write("\n\n")
+    anchor = best_anchor(results)
+    anchor_line = f"{anchor[0]['rps']:.1f} with lines dt 2 lc rgb 'black' title 'anchor: pgbench best, 1 payment/tx (c={anchor[1]})', " if anchor else ""
+    index_plots = lambda column: ", ".join(
+        f"'{data}' index {i} using 1:{column} with linespoints lw 2 pt 7 lc rgb '{COLOURS[i % len(COLOURS)]}' title '{label}'"
+        for i, (label, _) in enumerate(series))
+    script = f"""set terminal pngcairo size 1100,460 font 'DejaVu Sans,10'
+set output '{png_path}'
+set multiplot layout 1,2 title 'create-payment vs concurrency ({results['machine']['nproc']} vCPU, {results['machine']['date_utc']}, commit {results['machine']['commit']})'
+set logscale x 2
+set grid
+set key top left font ',8'
+set xlabel 'concurrent clients'
+set ylabel 'creates per second (median)'
+set yrange [0:*]
+plot {anchor_line}{index_plots(2)}
+set ylabel 'p99 latency, ms (median of runs)'
+set logscale y 10
+set yrange [*:*]
+plot {index_plots(3)}
+unset multiplot
+"""
+    script_path = os.path.join(workdir, "curve.gnuplot")
+    with open(script_path, "w") as f:
+        f.write(script)
+    subprocess.run(["gnuplot", script_path], check=True, timeout=60)
+    return png_path
+
+
 # ---------------------------------------------------------------- results
 
 def median_of(runs: list[dict]) -> dict:
@@ -374,8 +462,8 @@ def render(results: dict) -> str:
     if pg:
         lines += ["### API vs pgbench, same transaction, same PostgreSQL", "",
                   "pgbench runs the statements create-payment executes (generated from the SQL block in "
-                  "`docs/api.md` by `bench/api/pgbench_script.py`, on the schema the service migrated; script: "
-                  "`bench/api/create-payment.pgbench.sql` as generated); wrk posts `POST /v1/payments` with a unique "
+                  "`docs/api.md` by `bench/api/pgbench_script.py` into the run's work directory, on the schema the service migrated, "
+                  "so it follows the service's SQL; the frozen anchor below does not); wrk posts `POST /v1/payments` with a unique "
                   "`Idempotency-Key` per request (`bench/api/create-payment.lua`). Only 201s count as throughput. "
                   f"The service runs with `--role {results['settings'].get('role', 'all')}`"
                   + (" (as the platform's load-balanced api service; the transaction-log relay runs in the separate worker "
@@ -460,6 +548,7 @@ def render(results: dict) -> str:
         best = max(sq[str(c)]["rps"] for c in results["settings"]["sqlite_concurrency"])
         lines += ["", f"Target SQLite >= 2,000 creates/s: best median **{best:,.0f}/s** ({'met' if best >= 2000 else 'MISSED'}). "
                   "Bound: " + "; ".join(f"c={c} {bound_by(sq[str(c)]['cpu'], 'sqlite')}" for c in results["settings"]["sqlite_concurrency"]), ""]
+    lines += render_group_commit(results)
     others = [cell["cpu"]["other"] for group in (results.get("postgres") or {}).values() for cell in (group["pgbench"], group["api"])]
     others += [cell["cpu"]["other"] for cell in (results.get("sqlite") or {}).values()]
     if others and max(others) > 15:
@@ -477,6 +566,57 @@ def render(results: dict) -> str:
         lines.append(note)
     lines += ["", END_MARK]
     return "\n".join(lines)
+
+
+def verdict(ok: bool) -> str:
+    return "met" if ok else "MISSED"
+
+
+def render_group_commit(results: dict) -> list[str]:
+    """The anchor sweep and the group-commit targets (ratios in this run), with the plot."""
+    anchor = best_anchor(results)
+    if anchor is None:
+        return []
+    fastest, fastest_c, leanest, leanest_c = anchor
+    lines = ["### Anchor: PostgreSQL's best at one payment per transaction", "",
+             "pgbench runs the frozen script `bench/api/anchor/create-payment-v1.pgbench.sql` (the statements create-payment "
+             "executed before group commit, one payment per transaction, two pipelined round trips) at each client count; "
+             "with `--anchor-batch N` also the same statements N payments per transaction. Payments/s counts payments, "
+             "not transactions; CPU is pgbench + PostgreSQL.", "",
+             "| script | c | payments/s | p50 / p99 ms | payments / CPU-s |", "|---|---:|---:|---:|---:|"]
+    for batch, cells in sorted(results["anchor"].items(), key=lambda kv: int(kv[0])):
+        for c, cell in sorted(cells.items(), key=lambda kv: int(kv[0])):
+            lines.append(f"| {batch} per tx | {c} | {cell['rps']:,.0f} | {cell['p50_ms']:.1f} / {cell['p99_ms']:.1f} | {cell['per_cpu_s']:,.0f} |")
+    lines += ["", f"Anchor: fastest **{fastest['rps']:,.0f} payments/s at c={fastest_c}**, most CPU-efficient "
+              f"**{leanest['per_cpu_s']:,.0f} payments per CPU-second at c={leanest_c}**.", "", "Targets of group commit, ratios in this run:", ""]
+    pg = results.get("postgres") or {}
+    if "64" in pg:
+        api = pg["64"]["api"]
+        work = api["per_cpu_s"] / leanest["per_cpu_s"]
+        speed = api["rps"] / fastest["rps"]
+        lines += [f"- Work per payment at c=64: API {api['per_cpu_s']:,.0f} creates per CPU-second (wrk + service + PostgreSQL) / anchor "
+                  f"{leanest['per_cpu_s']:,.0f} = **{work:.2f}×** (target ≥ 2×: {verdict(work >= 2)})",
+                  f"- Throughput at c=64: API {api['rps']:,.0f}/s / anchor {fastest['rps']:,.0f}/s = **{speed:.2f}×** (target ≥ 1.5×: "
+                  f"{verdict(speed >= 1.5)}), API p99 **{api['p99_ms']:.1f} ms** (target ≤ 50 ms: {verdict(api['p99_ms'] <= 50)})"]
+        batched = best_anchor(results, str(results["settings"].get("anchor_batch") or 0))
+        if batched:
+            lines.append(f"- Honest limit: pgbench with the same statements {results['settings']['anchor_batch']} payments per transaction "
+                         f"reaches {batched[0]['rps']:,.0f} payments/s (c={batched[1]}); API / batched pgbench = **{api['rps'] / batched[0]['rps']:.2f}×**")
+    sq = results.get("sqlite") or {}
+    if "64" in sq:
+        cell = sq["64"]
+        total_us = cell["us_per_request"]["loadgen"] + cell["us_per_request"]["service"]
+        lines.append(f"- SQLite at c=64: **{cell['rps']:,.0f} creates/s** (target ≥ 10,000: {verdict(cell['rps'] >= 10000)}), p99 "
+                     f"**{cell['p99_ms']:.1f} ms** (target ≤ 20 ms: {verdict(cell['p99_ms'] <= 20)}), CPU per create "
+                     f"{cell['us_per_request']['service']:.0f} µs service + {cell['us_per_request']['loadgen']:.0f} µs wrk = **{total_us:.0f} µs** (≤ 200 µs: {verdict(total_us <= 200)})")
+    idle = [f"PostgreSQL {pg['1']['api']['p50_ms']:.2f} ms" + (f" (baseline build {pg['1']['baseline']['p50_ms']:.2f} ms, "
+            f"{verdict(pg['1']['api']['p50_ms'] <= 1.1 * pg['1']['baseline']['p50_ms'])} within 10%)" if "baseline" in pg["1"] else "")] if "1" in pg else []
+    idle += [f"SQLite {sq['1']['p50_ms']:.2f} ms"] if "1" in sq else []
+    if idle:
+        lines.append("- Idle latency, API p50 at c=1: " + "; ".join(idle) + " (compare with the previous build: `--baseline`)")
+    if results.get("plot"):
+        lines += ["", f"![create-payment throughput and p99 against concurrency, both stores]({results['plot']})"]
+    return lines + [""]
 
 
 def replace_section(text: str, begin: str, end: str, section: str, after: str | None) -> str:
@@ -511,10 +651,14 @@ def write_docs(path: str, rendered: str) -> None:
 
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("--runs", type=int, default=3)
+    parser.add_argument("--runs", type=int, default=5)
     parser.add_argument("--duration", type=int, default=10, help="seconds per run")
-    parser.add_argument("--concurrency", default="16,64")
-    parser.add_argument("--sqlite-concurrency", default="16,64")
+    parser.add_argument("--concurrency", default="1,4,16,64,256")
+    parser.add_argument("--sqlite-concurrency", default="1,4,16,64,256")
+    parser.add_argument("--anchor-concurrency", default="4,16,64",
+                        help="client counts at which pgbench runs the frozen anchor (bench/api/anchor); its best is the group-commit anchor")
+    parser.add_argument("--anchor-batch", type=int, default=0, metavar="N",
+                        help="also run the anchor's statements with N payments per transaction (the batch size the service reached)")
     # ReadyToRun code is re-jitted with dynamic PGO once hot: steady after ~8-12 s of load on 2 busy cores.
     parser.add_argument("--warmup", type=int, default=12, help="seconds of warm-up load at each concurrency before measuring (JIT tier-up, pools)")
     parser.add_argument("--wait-quiet", type=int, default=0, metavar="SECONDS",
@@ -542,6 +686,7 @@ def main() -> int:
             time.sleep(15)
     concurrency = [int(c) for c in args.concurrency.split(",")]
     sqlite_concurrency = [int(c) for c in args.sqlite_concurrency.split(",")]
+    anchor_concurrency = [int(c) for c in args.anchor_concurrency.split(",")] if args.anchor_concurrency else []
     if not os.path.exists(SERVICE_DLL):
         log(f"the service is not built: {SERVICE_DLL}")
         return 2
@@ -551,7 +696,8 @@ def main() -> int:
     os.chmod(args.results_dir, 0o755)
     os.chmod(work, 0o755)
     results = {"machine": machine_details(), "baseline": args.baseline_name or args.baseline, "settings": {
-        "role": args.role, "build": os.environ.get("PAYMENTS_BENCH_BUILD", ""), "runs": args.runs, "duration_s": args.duration, "warmup_s": args.warmup, "concurrency": concurrency, "sqlite_concurrency": sqlite_concurrency}, "notes": []}
+        "role": args.role, "build": os.environ.get("PAYMENTS_BENCH_BUILD", ""), "runs": args.runs, "duration_s": args.duration, "warmup_s": args.warmup, "concurrency": concurrency, "sqlite_concurrency": sqlite_concurrency,
+        "anchor_concurrency": anchor_concurrency, "anchor_batch": args.anchor_batch}, "notes": []}
     log(f"machine: {results['machine']}")
     merchant, api_key = "acct_bench", "sk_test_bench_" + uuid.uuid4().hex
 
@@ -581,7 +727,7 @@ def main() -> int:
                 extras[name] = Service(service_env("Postgres", connection, merchant, api_key), extra_dir, os.path.join(work, f"{name}.log"), args.role, dll)
                 log(f"{name} ({dll}) at {extras[name].url}, pid {extras[name].process.pid}")
             script_path, defines = pgbench_script.generate(args.api_md, pg, "bench", merchant, api_key,
-                                                           os.path.join(HERE, "create-payment.pgbench.sql"))
+                                                           os.path.join(work, "create-payment.pgbench.sql"))
             log(f"pgbench script: {script_path}")
             # Warm-up at every measured concurrency: the service JIT-compiles and tiers up its hot code for
             # several seconds of load after start (more on a busy machine), and its pool grows to the
@@ -613,6 +759,7 @@ def main() -> int:
                 pg_results[str(c)] = {name: median_of(measured_runs) for name, measured_runs in runs.items()}
                 pg_results[str(c)]["raw"] = runs
             results["postgres"] = pg_results
+            results["anchor"] = run_anchor(pg, defines, anchor_concurrency, args, service.process.pid, work)
             counts = pg.psql("bench", pgbench_script.COUNT_SQL).strip()
             results["notes"].append(f"Rows after the run ({pgbench_script.COUNT_SQL.strip()}): {counts}.")
             service.stop()
@@ -649,6 +796,12 @@ def main() -> int:
 
     with open(os.path.join(args.results_dir, "api-latest.json"), "w") as f:
         json.dump(results, f, indent=1, default=str)
+    # The plot sits next to the docs it illustrates when they are written, else with the raw results.
+    png = os.path.join(os.path.dirname(args.docs), "img", "bench-api-curve.png") if args.docs else os.path.join(args.results_dir, "bench-api-curve.png")
+    os.makedirs(os.path.dirname(png), exist_ok=True)
+    if plot(results, png, work):
+        results["plot"] = os.path.relpath(png, os.path.dirname(args.docs)) if args.docs else png
+        log(f"plot: {png}")
     section = render(results)
     print(section.replace("@@SPLIT@@", "\n"))
     if args.docs:

@@ -4,11 +4,16 @@ The API documents the exact statements of its create-payment transaction in one 
 a heading that contains "create-payment transaction", with Npgsql-style `@name` parameters. This
 module extracts that block (so the comparison follows the service when its SQL changes), replaces
 each parameter by a pgbench expression that gives the same kind of value — unique ids and keys per
-transaction, a random amount, the bench merchant — and writes `create-payment.pgbench.sql`.
-A parameter it does not know stops the benchmark with a message: it never guesses silently.
+transaction, a random amount, the bench merchant — and writes the script into the run's work
+directory. A parameter it does not know stops the benchmark with a message: it never guesses silently.
+
+The group-commit anchor is different: `anchor/create-payment-v1.pgbench.sql` is frozen (one payment
+per transaction, as the service ran it before batching), and `batched()` derives from it the same
+statements for N payments in one transaction — the honest limit of batching on this database.
 """
 from __future__ import annotations
 
+import os
 import re
 
 # A payment object as the API answers it (~480 bytes): the outbox payload and the stored idempotent
@@ -109,3 +114,39 @@ def generate(api_md: str, pg, database: str, merchant: str, api_key: str, out_pa
     defines = {"merchant": merchant}
     _ = (pg, database, api_key)
     return out_path, defines
+
+
+ANCHOR = "anchor/create-payment-v1.pgbench.sql"
+
+
+def batched(anchor_path: str, n: int, out_path: str) -> str:
+    """The frozen anchor with N payments per transaction: one BEGIN and COMMIT, the per-payment statements
+    repeated with their own unique id (:uid1..:uidN) and amount, in the same two pipelined round trips."""
+    if n < 1:
+        raise ValueError("a batch holds at least one payment")
+    lines = [line for line in open(anchor_path).read().splitlines() if line and not line.startswith("--")]
+    sets = [line for line in lines if line.startswith("\\set ")]
+    groups: list[list[str]] = []
+    for line in lines:
+        if line == "\\startpipeline":
+            groups.append([])
+        elif line != "\\endpipeline" and not line.startswith("\\set ") and groups:
+            groups[-1].append(line)
+    if len(groups) != 2 or groups[0][0] != "BEGIN;" or groups[1][-1] != "COMMIT;":
+        raise SystemExit(f"{anchor_path}: expected two pipelines, BEGIN first and COMMIT last")
+
+    def numbered(statement: str, k: int) -> str:
+        # Variables are read as ":uid" and set as "\set uid"; each payment of the batch gets its own.
+        return re.sub(r"(:|\\set )(uid|amount)\b", lambda m: f"{m.group(1)}{m.group(2)}{k}", statement)
+
+    out = [f"-- {n} payments per transaction, derived by bench/api/pgbench_script.py batched() from {os.path.basename(anchor_path)}."]
+    for k in range(1, n + 1):
+        out += [numbered(line, k) for line in sets]
+    out += ["\\startpipeline", "BEGIN;"]
+    out += [numbered(s, k) for k in range(1, n + 1) for s in groups[0][1:]]
+    out += ["\\endpipeline", "\\startpipeline"]
+    out += [numbered(s, k) for k in range(1, n + 1) for s in groups[1][:-1]]
+    out += ["COMMIT;", "\\endpipeline"]
+    with open(out_path, "w") as f:
+        f.write("\n".join(out) + "\n")
+    return out_path

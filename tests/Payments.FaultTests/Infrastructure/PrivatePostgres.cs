@@ -42,6 +42,13 @@ internal sealed class PrivatePostgres : IAsyncDisposable
         IsRunning = false;
     }
 
+    /// <summary>Immediate shutdown (no checkpoint), as a crash of the database host; the next start recovers from the WAL.</summary>
+    public async Task CrashAsync()
+    {
+        await CommandRunner.RunAsync("bash", [RepoPaths.PgScript, "crash", DataDirectory], ScriptTimeout);
+        IsRunning = false;
+    }
+
     /// <summary>Starts the same data directory again on the same port.</summary>
     public async Task StartAgainAsync()
     {

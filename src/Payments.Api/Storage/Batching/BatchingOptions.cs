@@ -1,0 +1,55 @@
+namespace Payments.Api.Storage.Batching;
+
+/// <summary>Bounds of group commit (configuration section <c>Payments:Batching</c>; docs/configuration.md).</summary>
+public sealed class BatchingOptions
+{
+    /// <summary>Most items in one commit. One means no batching: every write commits alone.</summary>
+    public int MaxBatchSize { get; set; } = 64;
+
+    /// <summary>Commits in flight at once (each on its own connection).</summary>
+    public int MaxConcurrentCommits { get; set; } = 1;
+
+    /// <summary>Items allowed to wait for a writer; beyond that a write is refused at once (typed 503).</summary>
+    public int MaxQueued { get; set; } = 4_096;
+
+    /// <summary>
+    /// How long a writer may wait for more items before committing, and only after a batch of at least
+    /// <see cref="LingerAfterBatchOf"/> items (under load). Zero: never wait.
+    /// </summary>
+    public TimeSpan Linger { get; set; } = TimeSpan.Zero;
+
+    /// <summary>The previous batch size from which a writer lingers.</summary>
+    public int LingerAfterBatchOf { get; set; } = 8;
+
+    public void Validate()
+    {
+        if (MaxBatchSize < 1)
+        {
+            throw new ArgumentOutOfRangeException(nameof(MaxBatchSize), MaxBatchSize, "a batch holds at least one item");
+        }
+
+        if (MaxConcurrentCommits < 1)
+        {
+            throw new ArgumentOutOfRangeException(nameof(MaxConcurrentCommits), MaxConcurrentCommits, "at least one commit must be allowed");
+        }
+
+        if (MaxQueued < 1)
+        {
+            throw new ArgumentOutOfRangeException(nameof(MaxQueued), MaxQueued, "the queue holds at least one item");
+        }
+
+        if (Linger < TimeSpan.Zero || Linger > TimeSpan.FromSeconds(1))
+        {
+            throw new ArgumentOutOfRangeException(nameof(Linger), Linger, "the linger is between 0 and 1 s");
+        }
+
+        if (LingerAfterBatchOf < 1)
+        {
+            throw new ArgumentOutOfRangeException(nameof(LingerAfterBatchOf), LingerAfterBatchOf, "at least one");
+        }
+    }
+}
+
+/// <summary>The group-commit queue is full: the store is not keeping up. Answered as a typed 503 with a retry hint.</summary>
+public sealed class BatchQueueFullException(int limit)
+    : Exception($"more than {limit} writes are waiting for the database; retry shortly");
