@@ -89,18 +89,40 @@ public sealed class AuthorizationVoidTestsPostgres(PostgresApiFixture fixture) :
         var description = "killed " + key;
         var body = PaymentBody(8765, extra: $$""", "description": "{{description}}" """);
         var connectionString = ((PaymentsApiFactory)Fixture.Factory).ConnectionString;
+        Task? killer = null;
         acquirer.AfterApproval = async () =>
         {
-            // The server ends the service's session that holds the key's transaction open.
+            // No transaction is open while the acquirer answers. The test holds the outbox table's lock, so the
+            // commit that follows waits for it; the server then ends that commit's session, and the lock is let go.
             acquirer.AfterApproval = null;
-            await using var admin = new NpgsqlConnection(connectionString);
+            var admin = new NpgsqlConnection(connectionString);
             await admin.OpenAsync();
-            await using var terminate = new NpgsqlCommand(
-                "SELECT count(pg_terminate_backend(pid)) FROM pg_stat_activity WHERE datname = current_database() AND state = 'idle in transaction' AND pid <> pg_backend_pid()", admin);
-            Assert.Equal(1L, (long)(await terminate.ExecuteScalarAsync())!);
+            await using (var lockTable = new NpgsqlCommand("BEGIN; LOCK TABLE transaction_log IN EXCLUSIVE MODE", admin))
+            {
+                await lockTable.ExecuteNonQueryAsync();
+            }
+
+            killer = Task.Run(async () =>
+            {
+                await using (admin)
+                {
+                    await using var terminate = new NpgsqlCommand(
+                        "SELECT count(pg_terminate_backend(pid)) FROM pg_locks WHERE NOT granted AND relation = 'transaction_log'::regclass", admin);
+                    var deadline = DateTime.UtcNow.AddSeconds(30);
+                    while ((long)(await terminate.ExecuteScalarAsync())! == 0)
+                    {
+                        Assert.True(DateTime.UtcNow < deadline, "the commit never waited for the outbox lock");
+                        await Task.Delay(5);
+                    }
+
+                    await using var rollback = new NpgsqlCommand("ROLLBACK", admin);
+                    await rollback.ExecuteNonQueryAsync();
+                }
+            });
         };
 
         var failed = await PostAsync(client, "/v1/payments", body, key);
+        await killer!;
 
         Assert.Equal(HttpStatusCode.ServiceUnavailable, failed.Status);
         Assert.Equal("store_unavailable", failed.ErrorCode);

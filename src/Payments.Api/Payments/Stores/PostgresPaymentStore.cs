@@ -1,15 +1,25 @@
 using Npgsql;
+using Payments.Api.Observability;
 using Payments.Api.Storage;
+using Payments.Api.Storage.Batching;
 
 namespace Payments.Api.Payments;
 
 /// <summary>
 /// Payments on PostgreSQL. A transaction is a pooled warm connection (<see cref="PostgresWriteSession"/>:
-/// one round trip for BEGIN and the reads, one for the writes and COMMIT). An idempotency key is
+/// one round trip for BEGIN and the reads, one for the writes and COMMIT). New payments commit in
+/// batches, a whole batch in one round trip. For a capture, cancel or refund the idempotency key is
 /// claimed with a transaction-scoped advisory lock on merchant+key, held until the commit that
-/// records the key; payment rows are locked with <c>SELECT … FOR UPDATE</c>.
+/// records the key, and the payment row is locked with <c>SELECT … FOR UPDATE</c>.
 /// </summary>
-public sealed class PostgresPaymentStore(PostgresConnectionFactory connections, ReadQueries reads) : SqlPaymentStore(reads)
+public sealed class PostgresPaymentStore(
+    PostgresConnectionFactory connections,
+    ReadQueries reads,
+    BatchingOptions? batching = null,
+    PaymentsMetrics? metrics = null,
+    ILogger<PostgresPaymentStore>? logger = null,
+    TimeProvider? time = null)
+    : SqlPaymentStore(reads, batching ?? BatchingOptions.ForPostgres(), "postgres", metrics, logger, time)
 {
     /// <summary>Try-lock for merchant+key until the transaction ends; false when another transaction holds it.</summary>
     public const string LockIdempotencyKey =

@@ -3,7 +3,9 @@ using System.Text.Json;
 using Payments.Api.Http;
 using Payments.Api.Idempotency;
 using Payments.Api.Ledger;
+using Payments.Api.Observability;
 using Payments.Api.Storage;
+using Payments.Api.Storage.Batching;
 
 namespace Payments.Api.Payments;
 
@@ -13,8 +15,35 @@ namespace Payments.Api.Payments;
 /// idempotency key is claimed, how a payment row is locked, which errors mean what — the
 /// subclasses decide.
 /// </summary>
-public abstract class SqlPaymentStore(ReadQueries reads) : IPaymentStore
+/// <remarks>
+/// New payments are group-committed (<see cref="CommitBatcher{TItem, TResult}"/>): the key is looked
+/// up before the acquirer is asked, no transaction is open while it answers, and the decided payment
+/// joins the next batch — one transaction, one commit, for every payment that arrived meanwhile.
+/// A member whose statement fails on its own (its key recorded meanwhile by another process, a
+/// constraint) is taken out and the rest of the batch runs again, so it never fails its batch-mates;
+/// a commit that fails as a whole fails exactly its members. docs/architecture.md, "Group commit".
+/// </remarks>
+public abstract partial class SqlPaymentStore : IPaymentStore, IAsyncDisposable, IDisposable
 {
+    private readonly ReadQueries reads;
+    private readonly CommitBatcher<PendingCreate, CreateResult> creates;
+    private readonly PaymentsMetrics? metrics;
+    private readonly ILogger logger;
+    private readonly string storeName;
+    private long commits;
+    private long committedPayments;
+    private long paymentsTimesBatch;
+    private int largestBatch;
+
+    protected SqlPaymentStore(ReadQueries reads, BatchingOptions batching, string storeName, PaymentsMetrics? metrics, ILogger? logger, TimeProvider? time)
+    {
+        this.reads = reads;
+        this.metrics = metrics;
+        this.storeName = storeName;
+        this.logger = logger ?? Microsoft.Extensions.Logging.Abstractions.NullLogger.Instance;
+        creates = new CommitBatcher<PendingCreate, CreateResult>(CommitCreatesAsync, batching, time ?? TimeProvider.System, RecordBatch);
+    }
+
     /// <summary>A transaction on the store's writer.</summary>
     protected abstract ValueTask<WriteSession> BeginAsync(CancellationToken cancellationToken);
 
@@ -28,19 +57,127 @@ public abstract class SqlPaymentStore(ReadQueries reads) : IPaymentStore
     /// <summary>The SELECT that reads a payment and keeps others from changing it until commit.</summary>
     protected abstract string LockPaymentSql { get; }
 
-    /// <summary>True when a commit failed because another process recorded the same idempotency key first.</summary>
+    /// <summary>True when a statement failed because another transaction recorded the same idempotency key first.</summary>
     protected abstract bool IsIdempotencyKeyTaken(Exception exception);
 
     public async Task<PaymentOutcome> CreateAsync(string merchantId, IdempotencyRequest? idempotency, Func<CancellationToken, Task<NewPaymentRecord>> authorize, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(authorize);
-        await using var session = await BeginAsync(cancellationToken);
-        if (idempotency is not null && await ClaimAsync(session, merchantId, idempotency, cancellationToken) is { } earlier)
+        if (idempotency is not null)
         {
-            return earlier;
+            // A finished request is answered from its record without asking the acquirer again. A concurrent
+            // one elsewhere is caught when the key's row is inserted (its primary key), in the batch.
+            var stored = await reads.QueryAsync(
+                new Statement(PaymentSql.SelectIdempotencyKey, true).Add("merchant_id", merchantId).Add("idempotency_key", idempotency.Key), cancellationToken);
+            if (stored.Count > 0)
+            {
+                return Earlier(stored[0], idempotency);
+            }
         }
 
         var record = await authorize(cancellationToken);
+        var statements = CreateStatements(merchantId, record);
+        if (idempotency is not null)
+        {
+            statements.Add(IdempotencyRecord(merchantId, idempotency, record.Response));
+        }
+
+        // Once the acquirer has answered, the decision is recorded even if the client goes away.
+        var result = await creates.SubmitAsync(new PendingCreate(statements, record.Outcome), CancellationToken.None);
+        if (result.Failure is { } failure)
+        {
+            System.Runtime.ExceptionServices.ExceptionDispatchInfo.Throw(failure);
+        }
+
+        return result.Outcome!;
+    }
+
+    /// <summary>New payments waiting for a commit to take them (not those being committed).</summary>
+    public int Queued => creates.Queued;
+
+    /// <summary>Stops taking payments and commits those already queued.</summary>
+    public async ValueTask DisposeAsync()
+    {
+        await creates.DisposeAsync();
+        if (commits > 0)
+        {
+            LogBatchSummary(logger, storeName, commits, committedPayments, (double)committedPayments / commits,
+                committedPayments == 0 ? 0 : (double)paymentsTimesBatch / committedPayments, largestBatch);
+        }
+
+        GC.SuppressFinalize(this);
+    }
+
+    /// <summary>For hosts that dispose synchronously: the same drain as <see cref="DisposeAsync"/>.</summary>
+    public void Dispose()
+    {
+        DisposeAsync().AsTask().GetAwaiter().GetResult();
+        GC.SuppressFinalize(this);
+    }
+
+    /// <summary>
+    /// One transaction for the whole batch (on PostgreSQL one round trip: BEGIN, every member's
+    /// statements, COMMIT). When one member's statement fails on its own, that member gets its answer
+    /// and the others run again without it; an outage fails the whole batch (the batcher fails its members).
+    /// </summary>
+    private async Task<IReadOnlyList<CreateResult>> CommitCreatesAsync(IReadOnlyList<PendingCreate> batch, CancellationToken cancellationToken)
+    {
+        var results = new CreateResult[batch.Count];
+        var pending = Enumerable.Range(0, batch.Count).ToList();
+        var statements = new List<Statement>(batch.Count * 4);
+        var owners = new List<int>(batch.Count * 4);
+        while (pending.Count > 0)
+        {
+            statements.Clear();
+            owners.Clear();
+            foreach (var member in pending)
+            {
+                statements.AddRange(batch[member].Statements);
+                owners.AddRange(Enumerable.Repeat(member, batch[member].Statements.Count));
+            }
+
+            await using var session = await BeginAsync(cancellationToken);
+            try
+            {
+                await session.CommitAsync(statements, cancellationToken);
+                foreach (var member in pending)
+                {
+                    results[member] = new CreateResult(batch[member].Outcome, null);
+                }
+
+                break;
+            }
+            catch (Exception exception) when (session.FailedStatement is { } failed && !StoreFailures.IsTransient(exception))
+            {
+                var culprit = owners[failed];
+                // Another process recorded the key between our look-up and this commit: nothing of this member is kept.
+                results[culprit] = IsIdempotencyKeyTaken(exception)
+                    ? new CreateResult(new PaymentOutcome.IdempotencyKeyInUse(), null)
+                    : new CreateResult(null, exception);
+                pending.Remove(culprit);
+                LogMemberRefused(logger, storeName, exception.GetType().Name, pending.Count);
+            }
+        }
+
+        return results;
+    }
+
+    private void RecordBatch(int size, TimeSpan duration)
+    {
+        Interlocked.Increment(ref commits);
+        Interlocked.Add(ref committedPayments, size);
+        Interlocked.Add(ref paymentsTimesBatch, (long)size * size);
+        var largest = Volatile.Read(ref largestBatch);
+        while (size > largest && Interlocked.CompareExchange(ref largestBatch, size, largest) != largest)
+        {
+            largest = Volatile.Read(ref largestBatch);
+        }
+
+        metrics?.BatchCommitted(storeName, size, duration);
+    }
+
+    private static List<Statement> CreateStatements(string merchantId, NewPaymentRecord record)
+    {
         var payment = record.Payment;
         var statements = new List<Statement>(4)
         {
@@ -70,8 +207,20 @@ public abstract class SqlPaymentStore(ReadQueries reads) : IPaymentStore
         }
 
         statements.Add(Event(merchantId, record.Event));
-        return await CommitAsync(session, statements, merchantId, idempotency, record.Response, record.Outcome);
+        return statements;
     }
+
+    /// <summary>A payment decided and waiting for its batch: its statements (with the key's row) and its outcome once committed.</summary>
+    private sealed record PendingCreate(List<Statement> Statements, PaymentOutcome Outcome);
+
+    /// <summary>A member's result: its outcome, or the failure of its own statement (exactly one is set).</summary>
+    private readonly record struct CreateResult(PaymentOutcome? Outcome, Exception? Failure);
+
+    [LoggerMessage(Level = LogLevel.Information, Message = "Group commit ({Store}): {Commits} commits of {Payments} new payments, {PerCommit:F1} per commit, {PerPayment:F1} in the average payment's commit, largest {Largest}")]
+    private static partial void LogBatchSummary(ILogger logger, string store, long commits, long payments, double perCommit, double perPayment, int largest);
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Group commit ({Store}): one payment's write failed on its own ({Exception}); {Remaining} batch-mates run again without it")]
+    private static partial void LogMemberRefused(ILogger logger, string store, string exception, int remaining);
 
     public async Task<PaymentOutcome> ChangeAsync(string merchantId, string paymentId, IdempotencyRequest? idempotency, Func<Payment, PaymentChange> decide, CancellationToken cancellationToken)
     {
@@ -226,11 +375,12 @@ public abstract class SqlPaymentStore(ReadQueries reads) : IPaymentStore
             return new PaymentOutcome.IdempotencyKeyInUse();
         }
 
-        if (stored is null)
-        {
-            return null;
-        }
+        return stored is null ? null : Earlier(stored, idempotency);
+    }
 
+    /// <summary>What a finished request with this key answers now: its stored response, or a refusal when it asked something else.</summary>
+    private static PaymentOutcome Earlier(object?[] stored, IdempotencyRequest idempotency)
+    {
         if ((string)stored[0]! != idempotency.Method || (string)stored[1]! != idempotency.Path || (string)stored[2]! != idempotency.RequestHash)
         {
             return new PaymentOutcome.IdempotencyKeyReused((string)stored[0]!, (string)stored[1]!);
@@ -239,18 +389,21 @@ public abstract class SqlPaymentStore(ReadQueries reads) : IPaymentStore
         return new PaymentOutcome.Replayed(new StoredResponse(Convert.ToInt32(stored[3], CultureInfo.InvariantCulture), (string)stored[4]!));
     }
 
+    private static Statement IdempotencyRecord(string merchantId, IdempotencyRequest idempotency, StoredResponse response) =>
+        new Statement(PaymentSql.InsertIdempotencyKey)
+            .Add("merchant_id", merchantId)
+            .Add("idempotency_key", idempotency.Key)
+            .Add("request_method", idempotency.Method)
+            .Add("request_path", idempotency.Path)
+            .Add("request_hash", idempotency.RequestHash)
+            .Add("response_status", response.Status)
+            .Add("response_body", response.Body);
+
     private async Task<PaymentOutcome> CommitAsync(WriteSession session, List<Statement> statements, string merchantId, IdempotencyRequest? idempotency, StoredResponse response, PaymentOutcome outcome)
     {
         if (idempotency is not null)
         {
-            statements.Add(new Statement(PaymentSql.InsertIdempotencyKey)
-                .Add("merchant_id", merchantId)
-                .Add("idempotency_key", idempotency.Key)
-                .Add("request_method", idempotency.Method)
-                .Add("request_path", idempotency.Path)
-                .Add("request_hash", idempotency.RequestHash)
-                .Add("response_status", response.Status)
-                .Add("response_body", response.Body));
+            statements.Add(IdempotencyRecord(merchantId, idempotency, response));
         }
 
         try

@@ -1,5 +1,7 @@
 using Microsoft.Data.Sqlite;
+using Payments.Api.Observability;
 using Payments.Api.Storage;
+using Payments.Api.Storage.Batching;
 
 namespace Payments.Api.Payments;
 
@@ -7,9 +9,17 @@ namespace Payments.Api.Payments;
 /// Payments in one SQLite file. Writers are serialised: a transaction holds the process's writer gate
 /// and <c>BEGIN IMMEDIATE</c> (the database's write lock, also against other processes) from its
 /// first statement to COMMIT, so the look-up of an idempotency key and the read of a payment row are
-/// already exclusive and need no lock of their own.
+/// already exclusive and need no lock of their own. New payments commit in batches, one
+/// transaction (one fsync with <c>synchronous=FULL</c>) per batch.
 /// </summary>
-public sealed class SqlitePaymentStore(SqliteConnectionFactory connections, ReadQueries reads) : SqlPaymentStore(reads)
+public sealed class SqlitePaymentStore(
+    SqliteConnectionFactory connections,
+    ReadQueries reads,
+    BatchingOptions? batching = null,
+    PaymentsMetrics? metrics = null,
+    ILogger<SqlitePaymentStore>? logger = null,
+    TimeProvider? time = null)
+    : SqlPaymentStore(reads, batching ?? BatchingOptions.ForSqlite(), "sqlite", metrics, logger, time)
 {
     private const int SqliteConstraint = 19;
 
