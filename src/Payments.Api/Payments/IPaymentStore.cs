@@ -18,11 +18,11 @@ namespace Payments.Api.Payments;
 public interface IPaymentStore
 {
     /// <summary>
-    /// Claims the idempotency key (a finished earlier request comes back as
-    /// <see cref="PaymentOutcome.Replayed"/>, a concurrent one as
-    /// <see cref="PaymentOutcome.IdempotencyKeyInUse"/>), then calls <paramref name="authorize"/>
-    /// once and commits the payment it returns. The result is that payment's outcome once committed,
-    /// or why nothing was written.
+    /// Looks up the idempotency key (a finished earlier request comes back as
+    /// <see cref="PaymentOutcome.Replayed"/> without authorizing), then calls <paramref name="authorize"/>
+    /// once, with no transaction open, and commits the payment it returns (group commit). The result is
+    /// that payment's outcome once committed, or why nothing was written — among them
+    /// <see cref="PaymentOutcome.IdempotencyKeyInUse"/> when another process recorded the key meanwhile.
     /// </summary>
     Task<PaymentOutcome> CreateAsync(string merchantId, IdempotencyRequest? idempotency, Func<CancellationToken, Task<NewPaymentRecord>> authorize, CancellationToken cancellationToken);
 

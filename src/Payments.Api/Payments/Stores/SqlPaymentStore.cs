@@ -30,10 +30,9 @@ public abstract partial class SqlPaymentStore : IPaymentStore, IAsyncDisposable,
     private readonly PaymentsMetrics? metrics;
     private readonly ILogger logger;
     private readonly string storeName;
-    private long commits;
-    private long committedPayments;
-    private long paymentsTimesBatch;
-    private int largestBatch;
+    private readonly BatchStatistics sinceStart = new();
+    private readonly BatchStatistics sinceReport = new();
+    private readonly ITimer? reporter;
 
     protected SqlPaymentStore(ReadQueries reads, BatchingOptions batching, string storeName, PaymentsMetrics? metrics, ILogger? logger, TimeProvider? time)
     {
@@ -42,6 +41,10 @@ public abstract partial class SqlPaymentStore : IPaymentStore, IAsyncDisposable,
         this.storeName = storeName;
         this.logger = logger ?? Microsoft.Extensions.Logging.Abstractions.NullLogger.Instance;
         creates = new CommitBatcher<PendingCreate, CreateResult>(CommitCreatesAsync, batching, time ?? TimeProvider.System, RecordBatch);
+        if (batching.ReportEvery > TimeSpan.Zero)
+        {
+            reporter = (time ?? TimeProvider.System).CreateTimer(_ => Report(), null, batching.ReportEvery, batching.ReportEvery);
+        }
     }
 
     /// <summary>A transaction on the store's writer.</summary>
@@ -98,11 +101,15 @@ public abstract partial class SqlPaymentStore : IPaymentStore, IAsyncDisposable,
     /// <summary>Stops taking payments and commits those already queued.</summary>
     public async ValueTask DisposeAsync()
     {
-        await creates.DisposeAsync();
-        if (commits > 0)
+        if (reporter is not null)
         {
-            LogBatchSummary(logger, storeName, commits, committedPayments, (double)committedPayments / commits,
-                committedPayments == 0 ? 0 : (double)paymentsTimesBatch / committedPayments, largestBatch);
+            await reporter.DisposeAsync();
+        }
+
+        await creates.DisposeAsync();
+        if (sinceStart.TakeAndReset() is { } total)
+        {
+            LogBatchSummary(logger, storeName, "since start", total.Commits, total.Payments, total.PerCommit, total.PerPayment, total.Largest);
         }
 
         GC.SuppressFinalize(this);
@@ -164,16 +171,17 @@ public abstract partial class SqlPaymentStore : IPaymentStore, IAsyncDisposable,
 
     private void RecordBatch(int size, TimeSpan duration)
     {
-        Interlocked.Increment(ref commits);
-        Interlocked.Add(ref committedPayments, size);
-        Interlocked.Add(ref paymentsTimesBatch, (long)size * size);
-        var largest = Volatile.Read(ref largestBatch);
-        while (size > largest && Interlocked.CompareExchange(ref largestBatch, size, largest) != largest)
-        {
-            largest = Volatile.Read(ref largestBatch);
-        }
-
+        sinceStart.Add(size);
+        sinceReport.Add(size);
         metrics?.BatchCommitted(storeName, size, duration);
+    }
+
+    private void Report()
+    {
+        if (sinceReport.TakeAndReset() is { } window)
+        {
+            LogBatchSummary(logger, storeName, "last interval", window.Commits, window.Payments, window.PerCommit, window.PerPayment, window.Largest);
+        }
     }
 
     private static List<Statement> CreateStatements(string merchantId, NewPaymentRecord record)
@@ -216,8 +224,49 @@ public abstract partial class SqlPaymentStore : IPaymentStore, IAsyncDisposable,
     /// <summary>A member's result: its outcome, or the failure of its own statement (exactly one is set).</summary>
     private readonly record struct CreateResult(PaymentOutcome? Outcome, Exception? Failure);
 
-    [LoggerMessage(Level = LogLevel.Information, Message = "Group commit ({Store}): {Commits} commits of {Payments} new payments, {PerCommit:F1} per commit, {PerPayment:F1} in the average payment's commit, largest {Largest}")]
-    private static partial void LogBatchSummary(ILogger logger, string store, long commits, long payments, double perCommit, double perPayment, int largest);
+    [LoggerMessage(Level = LogLevel.Information, Message = "Group commit ({Store}, {Span}): {Commits} commits of {Payments} new payments, {PerCommit:F1} per commit, {PerPayment:F1} as seen by the average payment, largest {Largest}")]
+    private static partial void LogBatchSummary(ILogger logger, string store, string span, long commits, long payments, double perCommit, double perPayment, int largest);
+
+    /// <summary>Batch sizes over a span: commits, payments, Σ size² (for the payment-weighted mean) and the largest.</summary>
+    private sealed class BatchStatistics
+    {
+        private readonly Lock gate = new();
+        private long commits;
+        private long payments;
+        private long squares;
+        private int largest;
+
+        public void Add(int size)
+        {
+            lock (gate)
+            {
+                commits++;
+                payments += size;
+                squares += (long)size * size;
+                largest = Math.Max(largest, size);
+            }
+        }
+
+        /// <summary>What was added since the last call; null when nothing was.</summary>
+        public Summary? TakeAndReset()
+        {
+            lock (gate)
+            {
+                if (commits == 0)
+                {
+                    return null;
+                }
+
+                var summary = new Summary(commits, payments, (double)payments / commits, (double)squares / payments, largest);
+                commits = payments = squares = 0;
+                largest = 0;
+                return summary;
+            }
+        }
+    }
+
+    /// <param name="PerPayment">The size of the batch the average payment was committed in (Σ size² / Σ size).</param>
+    private sealed record Summary(long Commits, long Payments, double PerCommit, double PerPayment, int Largest);
 
     [LoggerMessage(Level = LogLevel.Warning, Message = "Group commit ({Store}): one payment's write failed on its own ({Exception}); {Remaining} batch-mates run again without it")]
     private static partial void LogMemberRefused(ILogger logger, string store, string exception, int remaining);

@@ -39,6 +39,9 @@ public sealed class BatchingOptions
     /// </summary>
     public TimeSpan CommitTimeout { get; set; } = TimeSpan.FromSeconds(10);
 
+    /// <summary>How often the store logs the batch sizes of the last interval (when it committed any); zero: only at shutdown.</summary>
+    public TimeSpan ReportEvery { get; set; } = TimeSpan.FromMinutes(1);
+
     public void Validate()
     {
         if (MaxBatchSize < 1)
@@ -64,6 +67,11 @@ public sealed class BatchingOptions
         if (LingerAfterBatchOf < 1)
         {
             throw new ArgumentOutOfRangeException(nameof(LingerAfterBatchOf), LingerAfterBatchOf, "at least one");
+        }
+
+        if (ReportEvery < TimeSpan.Zero)
+        {
+            throw new ArgumentOutOfRangeException(nameof(ReportEvery), ReportEvery, "the report interval is zero (off) or positive");
         }
 
         if (CommitTimeout < TimeSpan.FromMilliseconds(100) || CommitTimeout > TimeSpan.FromMinutes(5))
