@@ -125,6 +125,33 @@ public abstract class GroupCommitTests(ApiFixture fixture) : ApiTestBase(fixture
         Assert.Equal([1, 1, 1, 1, 1], batches.Sizes);
     }
 
+    [Fact]
+    public async Task Batch_bounds_out_of_range_stop_the_service_at_start_up()
+    {
+        await using var service = Service(new Dictionary<string, string?> { ["Payments:Batching:MaxBatchSize"] = "0" });
+
+        var refused = Assert.ThrowsAny<Exception>(() => service.Services);
+        Assert.Contains("MaxBatchSize", refused.ToString(), StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task A_batch_size_of_one_commits_every_payment_alone_even_under_concurrency()
+    {
+        await using var service = Service(new Dictionary<string, string?> { ["Payments:Batching:MaxBatchSize"] = "1" });
+        using var client = service.CreateClient(ApiFixture.MerchantAKey);
+        var store = (SqlPaymentStore)service.Services.GetRequiredService<IPaymentStore>();
+        using var batches = new BatchSizes(service.Services);
+        Task<Reply>[] replies;
+        await using (await HoldWriteLockAsync(service.Services))
+        {
+            replies = Enumerable.Range(0, 6).Select(i => PostAsync(client, "/v1/payments", PaymentBody(7501), $"alone-{i}-{Guid.NewGuid():N}")).ToArray();
+            await WaitUntil(() => store.Queued == 5);
+        }
+
+        Assert.All(await Task.WhenAll(replies).WaitAsync(Deadline), r => Assert.Equal(HttpStatusCode.Created, r.Status));
+        Assert.Equal([1, 1, 1, 1, 1, 1], batches.Sizes);
+    }
+
     /// <summary>A service of its own on the fixture's database: one commit at a time (so the test controls batches).</summary>
     protected PaymentsApiFactory Service(IDictionary<string, string?>? settings = null)
     {
@@ -235,6 +262,17 @@ public sealed class GroupCommitTestsSqlite(SqliteApiFixture fixture) : GroupComm
     // The writer holds the process's writer gate while its BEGIN IMMEDIATE waits (busy_timeout) for the test's lock.
     protected override Task WaitUntilCommitIsBlockedAsync(IServiceProvider services) =>
         WaitUntil(() => services.GetRequiredService<SqliteConnectionFactory>().WriteGate.CurrentCount == 0);
+
+    [Fact]
+    public async Task The_writer_fsyncs_every_commit()
+    {
+        // synchronous=FULL (2): a 201 survives an OS crash or power loss, not only a process crash.
+        await using var connection = await Fixture.Factory.Services.GetRequiredService<IConnectionFactory>().OpenAsync(CancellationToken.None);
+        await using var pragma = connection.CreateCommand();
+        pragma.CommandText = "PRAGMA synchronous";
+
+        Assert.Equal(2L, Convert.ToInt64(await pragma.ExecuteScalarAsync(), System.Globalization.CultureInfo.InvariantCulture));
+    }
 
     protected override string RefuseTrigger() => $"""
         CREATE TRIGGER refuse_payment BEFORE INSERT ON payments
