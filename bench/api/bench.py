@@ -260,6 +260,14 @@ def run_wrk(url: str, concurrency: int, duration: int, api_key: str, service_pid
     }
 
 
+def warm_up_pgbench(*args) -> None:
+    """A warm-up's result is not used: on a loaded machine a short one may complete no transaction at all."""
+    try:
+        run_pgbench(*args)
+    except RuntimeError as error:
+        log(f"warm-up: {error}")
+
+
 def run_pgbench(pg: Postgres, database: str, script: str, defines: dict, concurrency: int, duration: int, service_pid: int, workdir: str, tag: str) -> dict:
     logdir = os.path.join(workdir, f"pgbench-{tag}")
     os.makedirs(logdir, exist_ok=True)
@@ -270,7 +278,10 @@ def run_pgbench(pg: Postgres, database: str, script: str, defines: dict, concurr
     command.append(database)
     m = measured(command, dict(os.environ), service_pid, pg.postmaster, os.path.join(workdir, f"pgbench-{tag}.out"))
     out = m["output"]
-    tps = float(re.search(r"tps = ([0-9.]+) \(without initial connection time\)", out).group(1))
+    found = re.search(r"tps = ([0-9.]+) \(without initial connection time\)", out)
+    if found is None:
+        raise RuntimeError(f"pgbench completed no transaction in {duration} s at c={concurrency} (see pgbench-{tag}.out)")
+    tps = float(found.group(1))
     failed = int(re.search(r"number of failed transactions: (\d+)", out).group(1)) if "failed transactions" in out else 0
     latencies = []
     for path in glob.glob(os.path.join(logdir, "tx*")):
@@ -306,7 +317,7 @@ def run_anchor(pg: Postgres, defines: dict, concurrency: list[int], args, servic
     for batch, script in scripts.items():
         anchor[batch] = {}
         for c in concurrency:
-            run_pgbench(pg, "bench", script, defines, c, max(1, args.warmup // 2), service_pid, workdir, f"anchor-x{batch}-warmup-c{c}")
+            warm_up_pgbench(pg, "bench", script, defines, c, max(1, args.warmup // 2), service_pid, workdir, f"anchor-x{batch}-warmup-c{c}")
             runs = []
             for i in range(args.runs):
                 r = run_pgbench(pg, "bench", script, defines, c, args.duration, service_pid, workdir, f"anchor-x{batch}-c{c}-{i}")
@@ -767,7 +778,7 @@ def main() -> int:
             for c in concurrency:
                 log(f"warm-up c={c}")
                 run_wrk(service.url, c, args.warmup, api_key, service.process.pid, pg.postmaster, work, f"warmup-c{c}")
-                run_pgbench(pg, "bench", script_path, defines, c, max(1, args.warmup // 2), service.process.pid, work, f"warmup-c{c}")
+                warm_up_pgbench(pg, "bench", script_path, defines, c, max(1, args.warmup // 2), service.process.pid, work, f"warmup-c{c}")
                 for name, extra in extras.items():
                     run_wrk(extra.url, c, args.warmup, api_key, extra.process.pid, pg.postmaster, work, f"{name}-warmup-c{c}")
                 runs = {"pgbench": [], "api": [], **{name: [] for name in extras}}
