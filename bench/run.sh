@@ -14,7 +14,7 @@
 #   bench/run.sh --artifacts DIR # build and publish into DIR (dotnet --artifacts-path; DIR/publish/...), not bench/results
 #   bench/run.sh --no-build      # use the service already published (PAYMENTS_BENCH_SERVICE_DLL or bench/results/publish)
 #   bench/run.sh --no-floor      # skip the floor service (a third of the PostgreSQL part's time)
-#   bench/run.sh --anchor-concurrency 4,16,64 --anchor-batch 8  # the group-commit anchor: frozen pgbench script, and 8 payments per transaction
+#   bench/run.sh --anchor-concurrency 4,16,64 --anchor-batch 8  # the group-commit anchor: frozen pgbench script, and 8 payments per transaction (auto: the batch the service reached at c=64)
 #   bench/run.sh --baseline DLL  # paired A/B: another build's Payments.Api.dll runs alternately with this one
 #                --baseline-name TEXT  # what that build is (commit, how built), printed in the table
 #   bench/run.sh --wait-quiet 600  # wait up to 600 s for the load average to drop below the core count

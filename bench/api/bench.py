@@ -177,6 +177,7 @@ class Service:
     def __init__(self, env: dict, workdir: str, log_path: str, role: str, dll: str | None = None):
         self.port = free_port()
         self.url = f"http://127.0.0.1:{self.port}"
+        self.log_path = log_path
         self.log_file = open(log_path, "w")  # noqa: SIM115 (closed in stop)
         self.process = subprocess.Popen(
             ["dotnet", dll or SERVICE_DLL, "--urls", self.url, "--role", role], cwd=workdir, env=env,
@@ -204,6 +205,25 @@ class Service:
                 self.process.kill()
                 self.process.wait(timeout=10)
         self.log_file.close()
+
+
+BATCH_LINE = re.compile(r"Group commit \((\w+), last interval\): (\d+) commits of (\d+) new payments, ([\d.]+) per commit, "
+                        r"([\d.]+) as seen by the average payment, largest (\d+)")
+
+
+def batch_sizes(service: "Service", since: int) -> dict | None:
+    """Group-commit batch sizes the service logged after byte `since` of its log (its 2 s reports):
+    payments per commit, and the size of the commit the average payment was in (what `--anchor-batch` models)."""
+    service.log_file.flush()
+    with open(service.log_path, errors="replace") as f:
+        f.seek(since)
+        found = [m for m in BATCH_LINE.finditer(f.read())]
+    commits = sum(int(m.group(2)) for m in found)
+    payments = sum(int(m.group(3)) for m in found)
+    if commits == 0 or payments == 0:
+        return None
+    per_payment = sum(float(m.group(5)) * int(m.group(3)) for m in found) / payments
+    return {"per_commit": payments / commits, "per_payment": per_payment, "largest": max(int(m.group(6)) for m in found)}
 
 
 def service_env(store: str, connection_string: str, merchant_id: str, api_key: str) -> dict:
@@ -240,6 +260,14 @@ def run_wrk(url: str, concurrency: int, duration: int, api_key: str, service_pid
     }
 
 
+def warm_up_pgbench(*args) -> None:
+    """A warm-up's result is not used: on a loaded machine a short one may complete no transaction at all."""
+    try:
+        run_pgbench(*args)
+    except RuntimeError as error:
+        log(f"warm-up: {error}")
+
+
 def run_pgbench(pg: Postgres, database: str, script: str, defines: dict, concurrency: int, duration: int, service_pid: int, workdir: str, tag: str) -> dict:
     logdir = os.path.join(workdir, f"pgbench-{tag}")
     os.makedirs(logdir, exist_ok=True)
@@ -250,7 +278,10 @@ def run_pgbench(pg: Postgres, database: str, script: str, defines: dict, concurr
     command.append(database)
     m = measured(command, dict(os.environ), service_pid, pg.postmaster, os.path.join(workdir, f"pgbench-{tag}.out"))
     out = m["output"]
-    tps = float(re.search(r"tps = ([0-9.]+) \(without initial connection time\)", out).group(1))
+    found = re.search(r"tps = ([0-9.]+) \(without initial connection time\)", out)
+    if found is None:
+        raise RuntimeError(f"pgbench completed no transaction in {duration} s at c={concurrency} (see pgbench-{tag}.out)")
+    tps = float(found.group(1))
     failed = int(re.search(r"number of failed transactions: (\d+)", out).group(1)) if "failed transactions" in out else 0
     latencies = []
     for path in glob.glob(os.path.join(logdir, "tx*")):
@@ -286,7 +317,7 @@ def run_anchor(pg: Postgres, defines: dict, concurrency: list[int], args, servic
     for batch, script in scripts.items():
         anchor[batch] = {}
         for c in concurrency:
-            run_pgbench(pg, "bench", script, defines, c, max(1, args.warmup // 2), service_pid, workdir, f"anchor-x{batch}-warmup-c{c}")
+            warm_up_pgbench(pg, "bench", script, defines, c, max(1, args.warmup // 2), service_pid, workdir, f"anchor-x{batch}-warmup-c{c}")
             runs = []
             for i in range(args.runs):
                 r = run_pgbench(pg, "bench", script, defines, c, args.duration, service_pid, workdir, f"anchor-x{batch}-c{c}-{i}")
@@ -598,6 +629,9 @@ def render_group_commit(results: dict) -> list[str]:
                   f"{leanest['per_cpu_s']:,.0f} = **{work:.2f}×** (target ≥ 2×: {verdict(work >= 2)})",
                   f"- Throughput at c=64: API {api['rps']:,.0f}/s / anchor {fastest['rps']:,.0f}/s = **{speed:.2f}×** (target ≥ 1.5×: "
                   f"{verdict(speed >= 1.5)}), API p99 **{api['p99_ms']:.1f} ms** (target ≤ 50 ms: {verdict(api['p99_ms'] <= 50)})"]
+        if api.get("batch"):
+            lines.append(f"- Batches at c=64: {api['batch']['per_commit']:.1f} payments per commit, the average payment in a commit of "
+                         f"{api['batch']['per_payment']:.1f} (largest {api['batch']['largest']}); `--anchor-batch auto` uses the latter")
         batched = best_anchor(results, str(results["settings"].get("anchor_batch") or 0))
         if batched:
             lines.append(f"- Honest limit: pgbench with the same statements {results['settings']['anchor_batch']} payments per transaction "
@@ -657,8 +691,9 @@ def main() -> int:
     parser.add_argument("--sqlite-concurrency", default="1,4,16,64,256")
     parser.add_argument("--anchor-concurrency", default="4,16,64",
                         help="client counts at which pgbench runs the frozen anchor (bench/api/anchor); its best is the group-commit anchor")
-    parser.add_argument("--anchor-batch", type=int, default=0, metavar="N",
-                        help="also run the anchor's statements with N payments per transaction (the batch size the service reached)")
+    parser.add_argument("--anchor-batch", default="0", metavar="N|auto",
+                        help="also run the anchor's statements with N payments per transaction (the batch size the service reached); "
+                             "auto: the size of the commit the average payment was in at c=64 in this run (the service's 2 s log reports)")
     # ReadyToRun code is re-jitted with dynamic PGO once hot: steady after ~8-12 s of load on 2 busy cores.
     parser.add_argument("--warmup", type=int, default=12, help="seconds of warm-up load at each concurrency before measuring (JIT tier-up, pools)")
     parser.add_argument("--wait-quiet", type=int, default=0, metavar="SECONDS",
@@ -684,6 +719,8 @@ def main() -> int:
         while os.getloadavg()[0] >= os.cpu_count() and time.monotonic() < waited_until:
             log(f"waiting for a quieter machine (load average {os.getloadavg()[0]:.1f} on {os.cpu_count()} cores)")
             time.sleep(15)
+    if args.anchor_batch != "auto":
+        args.anchor_batch = int(args.anchor_batch)
     concurrency = [int(c) for c in args.concurrency.split(",")]
     sqlite_concurrency = [int(c) for c in args.sqlite_concurrency.split(",")]
     anchor_concurrency = [int(c) for c in args.anchor_concurrency.split(",")] if args.anchor_concurrency else []
@@ -741,10 +778,11 @@ def main() -> int:
             for c in concurrency:
                 log(f"warm-up c={c}")
                 run_wrk(service.url, c, args.warmup, api_key, service.process.pid, pg.postmaster, work, f"warmup-c{c}")
-                run_pgbench(pg, "bench", script_path, defines, c, max(1, args.warmup // 2), service.process.pid, work, f"warmup-c{c}")
+                warm_up_pgbench(pg, "bench", script_path, defines, c, max(1, args.warmup // 2), service.process.pid, work, f"warmup-c{c}")
                 for name, extra in extras.items():
                     run_wrk(extra.url, c, args.warmup, api_key, extra.process.pid, pg.postmaster, work, f"{name}-warmup-c{c}")
                 runs = {"pgbench": [], "api": [], **{name: [] for name in extras}}
+                log_mark = os.path.getsize(service.log_path)
                 for i in range(args.runs):
                     b = run_pgbench(pg, "bench", script_path, defines, c, args.duration, service.process.pid, work, f"c{c}-{i}")
                     runs["pgbench"].append(b)
@@ -758,7 +796,17 @@ def main() -> int:
                         log(f"c={c} run {i + 1}: {name} {a['rps']:.0f}/s p50 {a['p50_ms']:.1f} p99 {a['p99_ms']:.1f} statuses {a['statuses']} cpu {a['cpu_pct_of_machine']}")
                 pg_results[str(c)] = {name: median_of(measured_runs) for name, measured_runs in runs.items()}
                 pg_results[str(c)]["raw"] = runs
+                batch = batch_sizes(service, log_mark)
+                pg_results[str(c)]["api"]["batch"] = batch
+                if batch:
+                    log(f"c={c}: the service committed {batch['per_commit']:.1f} payments per commit, the average payment in a commit of "
+                        f"{batch['per_payment']:.1f} (largest {batch['largest']})")
             results["postgres"] = pg_results
+            if args.anchor_batch == "auto":
+                reached = (pg_results.get("64") or pg_results[str(max(concurrency))])["api"].get("batch")
+                results["settings"]["anchor_batch"] = max(1, round(reached["per_payment"])) if reached else 0
+                log(f"--anchor-batch auto: {results['settings']['anchor_batch']} (the service's batch at c={64 if '64' in pg_results else max(concurrency)})")
+            args.anchor_batch = int(results["settings"]["anchor_batch"] or 0)
             results["anchor"] = run_anchor(pg, defines, anchor_concurrency, args, service.process.pid, work)
             counts = pg.psql("bench", pgbench_script.COUNT_SQL).strip()
             results["notes"].append(f"Rows after the run ({pgbench_script.COUNT_SQL.strip()}): {counts}.")
@@ -778,12 +826,16 @@ def main() -> int:
             sq = {}
             for c in sqlite_concurrency:
                 run_wrk(service.url, c, args.warmup, api_key, service.process.pid, None, work, f"sqlite-warmup-c{c}")
+                log_mark = os.path.getsize(service.log_path)
                 runs = []
                 for i in range(args.runs):
                     a = run_wrk(service.url, c, args.duration, api_key, service.process.pid, None, work, f"sqlite-c{c}-{i}")
                     runs.append(a)
                     log(f"SQLite c={c} run {i + 1}: {a['rps']:.0f}/s p50 {a['p50_ms']:.1f} p99 {a['p99_ms']:.1f} statuses {a['statuses']} cpu {a['cpu_pct_of_machine']}")
-                sq[str(c)] = {**median_of(runs), "raw": runs}
+                sq[str(c)] = {**median_of(runs), "raw": runs, "batch": batch_sizes(service, log_mark)}
+                if sq[str(c)]["batch"]:
+                    log(f"SQLite c={c}: {sq[str(c)]['batch']['per_commit']:.1f} payments per commit, the average payment in a commit of "
+                        f"{sq[str(c)]['batch']['per_payment']:.1f} (largest {sq[str(c)]['batch']['largest']})")
             results["sqlite"] = sq
             service.stop()
             service = None

@@ -71,7 +71,7 @@ public static class FloorService
         await using (var claim = new NpgsqlBatch(connection))
         {
             claim.BatchCommands.Add(new NpgsqlBatchCommand("BEGIN"));
-            claim.BatchCommands.Add(Command(PaymentSql.LockIdempotencyKey, values));
+            claim.BatchCommands.Add(Command(PostgresPaymentStore.LockIdempotencyKey, values));
             claim.BatchCommands.Add(Command(PaymentSql.SelectIdempotencyKey, values));
             await using var reader = await claim.ExecuteReaderAsync();
             do

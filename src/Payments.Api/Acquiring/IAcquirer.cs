@@ -3,10 +3,10 @@ namespace Payments.Api.Acquiring;
 /// <summary>The card data the acquirer sees. Never stored or logged: only brand, last4, expiry and a fingerprint are.</summary>
 public sealed record CardDetails(string Number, int ExpMonth, int ExpYear, string Cvc);
 
-/// <summary>An authorization outcome. A decline carries Stripe's codes.</summary>
-public sealed record AuthorizationResult(bool Approved, string? FailureCode = null, string? DeclineCode = null, string? Message = null)
+/// <summary>An authorization outcome. An approval carries the acquirer's reference (to void it); a decline carries Stripe's codes.</summary>
+public sealed record AuthorizationResult(bool Approved, string? FailureCode = null, string? DeclineCode = null, string? Message = null, string? AuthorizationId = null)
 {
-    public static readonly AuthorizationResult Success = new(true);
+    public static AuthorizationResult Approve(string authorizationId) => new(true, AuthorizationId: authorizationId);
 }
 
 /// <summary>
@@ -16,4 +16,7 @@ public sealed record AuthorizationResult(bool Approved, string? FailureCode = nu
 public interface IAcquirer
 {
     ValueTask<AuthorizationResult> AuthorizeAsync(CardDetails card, long amount, string currency, CancellationToken cancellationToken);
+
+    /// <summary>Releases an approval that will never be captured (its payment could not be recorded). Voiding twice is harmless.</summary>
+    ValueTask VoidAsync(string authorizationId, CancellationToken cancellationToken);
 }

@@ -37,9 +37,10 @@ public sealed record IdempotencyRequest(string Key, string Method, string Path, 
 }
 
 /// <summary>
-/// Keys in flight in this process. The database decides across processes (PostgreSQL advisory
-/// lock, primary key); this guard answers a concurrent duplicate at once with 409 instead of
-/// letting it queue, and is what makes "in flight" visible on SQLite, whose writers are serialised.
+/// Keys in flight in this process. The database decides across processes (the primary key of
+/// idempotency_keys; for changes also PostgreSQL's advisory lock); this guard answers a concurrent
+/// duplicate at once with 409 instead of letting it authorize and queue, and is what makes "in
+/// flight" visible on SQLite, whose writers are serialised.
 /// </summary>
 public sealed class InFlightKeys
 {

@@ -17,9 +17,12 @@ public sealed class PaymentsMetrics
     private readonly Counter<long> paymentsCreated;
     private readonly Counter<long> paymentsDeclined;
     private readonly Counter<long> idempotencyReplays;
+    private readonly Counter<long> authorizationsVoided;
     private readonly Counter<long> eventsExported;
     private readonly Counter<long> exportFailures;
     private readonly Histogram<double> exportLag;
+    private readonly Histogram<int> batchSize;
+    private readonly Histogram<double> batchCommitDuration;
 
     // Last backlog seen by the leading relay in this process; -1 when this process does not lead.
     private long transactionLogBacklog = -1;
@@ -34,12 +37,19 @@ public sealed class PaymentsMetrics
             "payments.payments.declined", unit: "{payment}", description: "Payments declined by the acquirer, by decline code.");
         idempotencyReplays = meter.CreateCounter<long>(
             "payments.idempotency.replays", unit: "{request}", description: "Requests answered from a stored idempotent response.");
+        authorizationsVoided = meter.CreateCounter<long>(
+            "payments.authorizations.voided", unit: "{authorization}", description: "Approvals whose payment could not be recorded, by whether the acquirer accepted the void.");
         eventsExported = meter.CreateCounter<long>(
             "payments.transaction_log.exported", unit: "{event}", description: "Transaction-log events written to the sink.");
         exportFailures = meter.CreateCounter<long>(
             "payments.transaction_log.export_failures", unit: "{batch}", description: "Relay iterations that failed (sink or store error) and will be retried.");
         exportLag = meter.CreateHistogram<double>(
             "payments.transaction_log.export_lag", unit: "s", description: "Time from an event's commit-time timestamp to its export.");
+        batchSize = meter.CreateHistogram<int>(
+            "payments.store.batch_size", unit: "{payment}", description: "New payments committed together in one transaction (group commit), by store.",
+            advice: new InstrumentAdvice<int> { HistogramBucketBoundaries = [1, 2, 4, 8, 16, 32, 64, 128, 256] });
+        batchCommitDuration = meter.CreateHistogram<double>(
+            "payments.store.batch_commit_duration", unit: "s", description: "Time one group commit took, from BEGIN to a durable COMMIT, by store.");
         meter.CreateObservableGauge(
             "payments.transaction_log.backlog",
             ObserveBacklog,
@@ -60,6 +70,19 @@ public sealed class PaymentsMetrics
     /// <param name="route">The route template (never the raw path with ids), e.g. <c>/v1/payments</c>.</param>
     public void IdempotencyReplayed(string route) =>
         idempotencyReplays.Add(1, new KeyValuePair<string, object?>("route", route));
+
+    /// <param name="accepted">False when the void itself failed: an authorization is held without a record.</param>
+    public void AuthorizationVoided(bool accepted) =>
+        authorizationsVoided.Add(1, new KeyValuePair<string, object?>("result", accepted ? "voided" : "void_failed"));
+
+    /// <param name="store"><c>postgres</c> or <c>sqlite</c>.</param>
+    /// <param name="payments">Members of the batch, committed or refused on their own.</param>
+    public void BatchCommitted(string store, int payments, TimeSpan duration)
+    {
+        var tag = new KeyValuePair<string, object?>("store", store);
+        batchSize.Record(payments, tag);
+        batchCommitDuration.Record(duration.TotalSeconds, tag);
+    }
 
     internal void EventsExported(int count, string sink) =>
         eventsExported.Add(count, new KeyValuePair<string, object?>("sink", sink));

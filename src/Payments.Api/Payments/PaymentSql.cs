@@ -1,11 +1,11 @@
 namespace Payments.Api.Payments;
 
-/// <summary>The payment, refund, outbox and idempotency statements (both dialects).</summary>
+/// <summary>The payment, refund, outbox and idempotency statements both stores run (valid in both dialects).</summary>
 public static class PaymentSql
 {
     public const string PaymentColumns =
         "id, status, amount, amount_capturable, amount_captured, amount_refunded, currency, card_brand, card_last4, " +
-        "card_exp_month, card_exp_year, description, metadata, created, failure_code, failure_message";
+        "card_exp_month, card_exp_year, description, metadata, created, failure_code, failure_message, decline_code";
 
     public const string RefundColumns = "id, payment_id, amount, currency, status, reason, created";
 
@@ -19,9 +19,6 @@ public static class PaymentSql
     public const string InsertEvent =
         "INSERT INTO transaction_log (event_id, merchant_id, event_type, object_id, payload) " +
         "VALUES (@event_id, @merchant_id, @event_type, @object_id, @payload)";
-
-    public const string LockIdempotencyKey =
-        "SELECT pg_try_advisory_xact_lock(hashtextextended(@merchant_id || ':' || @idempotency_key, 0))";
 
     public const string SelectIdempotencyKey =
         "SELECT request_method, request_path, request_hash, response_status, response_body FROM idempotency_keys " +

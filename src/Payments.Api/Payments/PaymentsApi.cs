@@ -1,4 +1,5 @@
 using System.Globalization;
+using Microsoft.AspNetCore.Http.HttpResults;
 using Payments.Api.Http;
 using Payments.Api.Idempotency;
 using Payments.Api.Merchants;
@@ -28,44 +29,26 @@ public static class PaymentsApi
             return Task.CompletedTask;
         });
 
+        // Each handler's Results<...> signature is its list of documented statuses and bodies.
         v1.MapPost("/payments", CreateAsync)
             .WithName("CreatePayment")
-            .AcceptsJsonBody<CreatePaymentRequest>()
-            .Produces<PaymentResource>(StatusCodes.Status201Created)
-            .Produces<ErrorEnvelope>(StatusCodes.Status402PaymentRequired)
-            .Produces<ErrorEnvelope>(StatusCodes.Status400BadRequest)
-            .Produces<ErrorEnvelope>(StatusCodes.Status409Conflict);
+            .AcceptsJsonBody<CreatePaymentRequest>();
         v1.MapGet("/payments", ListAsync)
-            .WithName("ListPayments")
-            .Produces<ListResource<PaymentResource>>();
+            .WithName("ListPayments");
         v1.MapGet("/payments/{id}", GetAsync)
-            .WithName("GetPayment")
-            .Produces<PaymentResource>()
-            .Produces<ErrorEnvelope>(StatusCodes.Status404NotFound);
+            .WithName("GetPayment");
         v1.MapPost("/payments/{id}/capture", CaptureAsync)
             .WithName("CapturePayment")
-            .AcceptsJsonBody<CapturePaymentRequest>()
-            .Produces<PaymentResource>()
-            .Produces<ErrorEnvelope>(StatusCodes.Status400BadRequest)
-            .Produces<ErrorEnvelope>(StatusCodes.Status404NotFound);
+            .AcceptsJsonBody<CapturePaymentRequest>();
         v1.MapPost("/payments/{id}/cancel", CancelAsync)
-            .WithName("CancelPayment")
-            .Produces<PaymentResource>()
-            .Produces<ErrorEnvelope>(StatusCodes.Status400BadRequest)
-            .Produces<ErrorEnvelope>(StatusCodes.Status404NotFound);
+            .WithName("CancelPayment");
         v1.MapPost("/payments/{id}/refunds", RefundAsync)
             .WithName("CreateRefund")
-            .AcceptsJsonBody<CreateRefundRequest>()
-            .Produces<RefundResource>(StatusCodes.Status201Created)
-            .Produces<ErrorEnvelope>(StatusCodes.Status400BadRequest)
-            .Produces<ErrorEnvelope>(StatusCodes.Status404NotFound);
+            .AcceptsJsonBody<CreateRefundRequest>();
         v1.MapGet("/payments/{id}/refunds", ListRefundsAsync)
-            .WithName("ListRefunds")
-            .Produces<ListResource<RefundResource>>()
-            .Produces<ErrorEnvelope>(StatusCodes.Status404NotFound);
+            .WithName("ListRefunds");
         v1.MapGet("/balance", BalanceAsync)
-            .WithName("GetBalance")
-            .Produces<BalanceResource>();
+            .WithName("GetBalance");
 
         // Unknown /v1 paths answer like unknown objects, after authentication like everything else.
         v1.MapFallback((HttpContext context) => Results.Extensions.Error(StatusCodes.Status404NotFound, new ErrorBody(
@@ -93,27 +76,39 @@ public static class PaymentsApi
             };
         });
 
-    private static async Task<IResult> CreateAsync(HttpContext context, PaymentService payments, TimeProvider time)
+    private static async Task<Results<JsonCreated<PaymentResource>, ErrorResult<Status402>, ErrorResult<Status400>, ErrorResult<Status409>, ApiResult>> CreateAsync(
+        HttpContext context, PaymentService payments, TimeProvider time)
     {
         var merchantId = MerchantAuthenticationFilter.MerchantId(context);
         var body = await JsonBody.ReadAsync(context.Request, context.RequestAborted);
         var request = body.Deserialize(PaymentsJson.Context.CreatePaymentRequest);
         var payment = PaymentValidation.Validate(request, time.GetUtcNow());
+        StorableText.Check(payment);
         var idempotency = IdempotencyRequest.From(context.Request, body);
-        return await payments.CreateAsync(merchantId, payment, idempotency, context.RequestAborted);
+        return await payments.CreateAsync(merchantId, payment, idempotency, context.RequestAborted) switch
+        {
+            PaymentOutcome.Created created => new JsonCreated<PaymentResource>(created.Body.Utf8),
+            PaymentOutcome.Declined declined => new ErrorResult<Status402>(PaymentResponses.Declined(declined.Payment)),
+            PaymentOutcome.Replayed replayed => PaymentResponses.Replay(replayed),
+            PaymentOutcome.IdempotencyKeyInUse => new ErrorResult<Status409>(PaymentResponses.KeyInUse()),
+            PaymentOutcome.IdempotencyKeyReused reused => new ErrorResult<Status400>(PaymentResponses.KeyReused(reused)),
+            var other => throw Unexpected(other),
+        };
     }
 
-    private static async Task<IResult> CaptureAsync(HttpContext context, string id, PaymentService payments)
+    private static async Task<Results<JsonOk<PaymentResource>, ErrorResult<Status400>, ErrorResult<Status404>, ErrorResult<Status409>, ApiResult>> CaptureAsync(
+        HttpContext context, string id, PaymentService payments)
     {
         var merchantId = MerchantAuthenticationFilter.MerchantId(context);
         var body = await JsonBody.ReadAsync(context.Request, context.RequestAborted);
         var request = body.Deserialize(PaymentsJson.Context.CapturePaymentRequest);
         var amount = request.Amount is { } value ? PaymentValidation.CheckAmount(value, "amount") : (long?)null;
         var idempotency = IdempotencyRequest.From(context.Request, body);
-        return await payments.CaptureAsync(merchantId, id, amount, idempotency, context.RequestAborted);
+        return ChangeResult(await payments.CaptureAsync(merchantId, id, amount, idempotency, context.RequestAborted));
     }
 
-    private static async Task<IResult> CancelAsync(HttpContext context, string id, PaymentService payments)
+    private static async Task<Results<JsonOk<PaymentResource>, ErrorResult<Status400>, ErrorResult<Status404>, ErrorResult<Status409>, ApiResult>> CancelAsync(
+        HttpContext context, string id, PaymentService payments)
     {
         var merchantId = MerchantAuthenticationFilter.MerchantId(context);
         var body = await JsonBody.ReadAsync(context.Request, context.RequestAborted);
@@ -124,10 +119,11 @@ public static class PaymentsApi
         }
 
         var idempotency = IdempotencyRequest.From(context.Request, body);
-        return await payments.CancelAsync(merchantId, id, idempotency, context.RequestAborted);
+        return ChangeResult(await payments.CancelAsync(merchantId, id, idempotency, context.RequestAborted));
     }
 
-    private static async Task<IResult> RefundAsync(HttpContext context, string id, PaymentService payments)
+    private static async Task<Results<JsonCreated<RefundResource>, ErrorResult<Status400>, ErrorResult<Status404>, ErrorResult<Status409>, ApiResult>> RefundAsync(
+        HttpContext context, string id, PaymentService payments)
     {
         var merchantId = MerchantAuthenticationFilter.MerchantId(context);
         var body = await JsonBody.ReadAsync(context.Request, context.RequestAborted);
@@ -135,32 +131,79 @@ public static class PaymentsApi
         var amount = request.Amount is { } value ? PaymentValidation.CheckAmount(value, "amount") : (long?)null;
         var reason = PaymentValidation.ValidateRefundReason(request.Reason);
         var idempotency = IdempotencyRequest.From(context.Request, body);
-        return await payments.RefundAsync(merchantId, id, amount, reason, idempotency, context.RequestAborted);
+        return await payments.RefundAsync(merchantId, id, amount, reason, idempotency, context.RequestAborted) switch
+        {
+            PaymentOutcome.Refunded refunded => new JsonCreated<RefundResource>(refunded.Body.Utf8),
+            var other => ChangeResult(other) switch
+            {
+                { Result: ErrorResult<Status400> error } => error,
+                { Result: ErrorResult<Status404> error } => error,
+                { Result: ErrorResult<Status409> error } => error,
+                { Result: ApiResult replay } => replay,
+                _ => throw Unexpected(other),
+            },
+        };
     }
 
-    private static async Task<IResult> GetAsync(HttpContext context, string id, PaymentService payments) =>
-        Results.Extensions.Json(StatusCodes.Status200OK, await payments.GetAsync(MerchantAuthenticationFilter.MerchantId(context), id, context.RequestAborted), PaymentsJson.Context.PaymentResource);
+    private static async Task<Results<JsonOk<PaymentResource>, ErrorResult<Status404>>> GetAsync(HttpContext context, string id, PaymentService payments) =>
+        await payments.GetAsync(MerchantAuthenticationFilter.MerchantId(context), id, context.RequestAborted) is { } payment
+            ? new JsonOk<PaymentResource>(payment.ToResource(), PaymentsJson.Context.PaymentResource)
+            : new ErrorResult<Status404>(PaymentResponses.NoSuchPayment(id));
 
-    private static async Task<IResult> ListAsync(HttpContext context, PaymentService payments)
+    private static async Task<Results<JsonOk<ListResource<PaymentResource>>, ErrorResult<Status400>>> ListAsync(HttpContext context, PaymentService payments)
     {
         var (limit, startingAfter) = ReadListQuery(context.Request);
-        var list = await payments.ListAsync(MerchantAuthenticationFilter.MerchantId(context), limit, startingAfter, context.RequestAborted);
-        return Results.Extensions.Json(StatusCodes.Status200OK, list, PaymentsJson.Context.ListResourcePaymentResource);
+        var page = await payments.ListAsync(MerchantAuthenticationFilter.MerchantId(context), limit, startingAfter, context.RequestAborted);
+        return page is null
+            ? new ErrorResult<Status400>(PaymentResponses.NoSuchPayment(startingAfter!, "starting_after"))
+            : new JsonOk<ListResource<PaymentResource>>(
+                new ListResource<PaymentResource>("list", page.Data.Select(p => p.ToResource()).ToList(), page.HasMore, "/v1/payments"),
+                PaymentsJson.Context.ListResourcePaymentResource);
     }
 
-    private static async Task<IResult> ListRefundsAsync(HttpContext context, string id, PaymentService payments)
+    private static async Task<Results<JsonOk<ListResource<RefundResource>>, ErrorResult<Status400>, ErrorResult<Status404>>> ListRefundsAsync(HttpContext context, string id, PaymentService payments)
     {
         var (limit, startingAfter) = ReadListQuery(context.Request);
-        var list = await payments.ListRefundsAsync(MerchantAuthenticationFilter.MerchantId(context), id, limit, startingAfter, context.RequestAborted);
-        return Results.Extensions.Json(StatusCodes.Status200OK, list, PaymentsJson.Context.ListResourceRefundResource);
+        var merchantId = MerchantAuthenticationFilter.MerchantId(context);
+        if (await payments.GetAsync(merchantId, id, context.RequestAborted) is null)
+        {
+            return new ErrorResult<Status404>(PaymentResponses.NoSuchPayment(id));
+        }
+
+        var page = await payments.ListRefundsAsync(merchantId, id, limit, startingAfter, context.RequestAborted);
+        return page is null
+            ? new ErrorResult<Status400>(PaymentResponses.NoSuchRefund(startingAfter!))
+            : new JsonOk<ListResource<RefundResource>>(
+                new ListResource<RefundResource>("list", page.Data.Select(r => r.ToResource()).ToList(), page.HasMore, $"/v1/payments/{id}/refunds"),
+                PaymentsJson.Context.ListResourceRefundResource);
     }
 
-    private static async Task<IResult> BalanceAsync(HttpContext context, PaymentService payments)
+    private static async Task<JsonOk<BalanceResource>> BalanceAsync(HttpContext context, PaymentService payments)
     {
         RejectUnknownQuery(context.Request, []);
-        var balance = await payments.BalanceAsync(MerchantAuthenticationFilter.MerchantId(context), context.RequestAborted);
-        return Results.Extensions.Json(StatusCodes.Status200OK, balance, PaymentsJson.Context.BalanceResource);
+        var balances = await payments.BalanceAsync(MerchantAuthenticationFilter.MerchantId(context), context.RequestAborted);
+        return new JsonOk<BalanceResource>(
+            new BalanceResource("balance", balances.Select(b => new BalanceCurrency(b.Currency, b.Captured, b.Refunded, b.Net)).ToList()),
+            PaymentsJson.Context.BalanceResource);
     }
+
+    /// <summary>What a capture or cancel (and a refund's rejections) answer.</summary>
+    private static Results<JsonOk<PaymentResource>, ErrorResult<Status400>, ErrorResult<Status404>, ErrorResult<Status409>, ApiResult> ChangeResult(PaymentOutcome outcome) => outcome switch
+    {
+        PaymentOutcome.Changed changed => new JsonOk<PaymentResource>(changed.Body.Utf8),
+        PaymentOutcome.Replayed replayed => PaymentResponses.Replay(replayed),
+        PaymentOutcome.PaymentNotFound missing => new ErrorResult<Status404>(PaymentResponses.NoSuchPayment(missing.PaymentId)),
+        PaymentOutcome.UnexpectedState state => new ErrorResult<Status400>(PaymentResponses.UnexpectedState(state)),
+        PaymentOutcome.AmountTooLarge tooLarge => new ErrorResult<Status400>(PaymentResponses.AmountTooLarge(tooLarge)),
+        PaymentOutcome.AlreadyRefunded refunded => new ErrorResult<Status400>(PaymentResponses.AlreadyRefunded(refunded)),
+        PaymentOutcome.IdempotencyKeyReused reused => new ErrorResult<Status400>(PaymentResponses.KeyReused(reused)),
+        PaymentOutcome.IdempotencyKeyInUse => new ErrorResult<Status409>(PaymentResponses.KeyInUse()),
+        PaymentOutcome.ConcurrentChange change => new ErrorResult<Status409>(PaymentResponses.ConcurrentChange(change)),
+        _ => throw Unexpected(outcome),
+    };
+
+    private static InvalidOperationException Unexpected(PaymentOutcome outcome) =>
+        new($"the operation cannot end in {outcome.GetType().Name}");
 
     private static (int Limit, string? StartingAfter) ReadListQuery(HttpRequest request)
     {

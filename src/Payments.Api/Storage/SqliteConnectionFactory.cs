@@ -12,10 +12,10 @@ public sealed class SqliteConnectionFactory : IConnectionFactory, IDisposable
 {
     public const string DefaultConnectionString = "Data Source=data/payments.db";
 
-    // synchronous=NORMAL in WAL mode: a commit survives a process crash; only an OS crash or power
-    // loss can lose the last commits. That is the laptop trade-off; production runs PostgreSQL.
+    // synchronous=FULL: the WAL is fsynced at every commit, so a 201 survives an OS crash or power loss,
+    // not only a process crash (NORMAL's promise). Group commit pays that fsync once per batch.
     private const string PerConnectionPragmas =
-        "PRAGMA busy_timeout = 5000; PRAGMA synchronous = NORMAL; PRAGMA foreign_keys = ON;";
+        "PRAGMA busy_timeout = 5000; PRAGMA synchronous = FULL; PRAGMA foreign_keys = ON;";
 
     private readonly string connectionString;
 

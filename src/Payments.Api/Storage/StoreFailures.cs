@@ -28,7 +28,7 @@ public static class StoreFailures
                     return true;
                 case SqliteException sqlite when sqlite.SqliteErrorCode is SqliteBusy or SqliteLocked:
                     return true;
-                case TimeoutException or SocketException or IOException:
+                case TimeoutException or SocketException or IOException or Batching.BatchQueueFullException:
                     return true;
             }
         }

@@ -12,23 +12,18 @@ namespace Payments.Api.Storage;
 /// </summary>
 public abstract class WriteSession : IAsyncDisposable
 {
-    public abstract StoreKind Kind { get; }
-
     public abstract Task<IReadOnlyList<StatementResult>> RunAsync(IReadOnlyList<Statement> statements, CancellationToken cancellationToken);
 
     public abstract Task<IReadOnlyList<StatementResult>> CommitAsync(IReadOnlyList<Statement> statements, CancellationToken cancellationToken);
 
     public abstract ValueTask DisposeAsync();
-}
 
-public sealed class WriteSessionFactory(IConnectionFactory connections)
-{
-    public async ValueTask<WriteSession> BeginAsync(CancellationToken cancellationToken) => connections switch
-    {
-        PostgresConnectionFactory postgres => new PostgresWriteSession(await postgres.Pool.RentAsync(cancellationToken), postgres.Pool, postgres),
-        SqliteConnectionFactory sqlite => new SqliteWriteSession(sqlite),
-        _ => throw new InvalidOperationException($"no write sessions for {connections.GetType().Name}"),
-    };
+    /// <summary>
+    /// After a statement failed: its index in the list given to the failing <see cref="RunAsync"/> or
+    /// <see cref="CommitAsync"/> call; null when the failure was not one statement's (connection, COMMIT).
+    /// Lets a batch of independent writes drop the one that failed and run the others again.
+    /// </summary>
+    public int? FailedStatement { get; protected set; }
 }
 
 /// <remarks>
@@ -55,8 +50,6 @@ public sealed class PostgresWriteSession : WriteSession
         this.pool = pool;
         this.connections = connections;
     }
-
-    public override StoreKind Kind => StoreKind.Postgres;
 
     public override Task<IReadOnlyList<StatementResult>> RunAsync(IReadOnlyList<Statement> statements, CancellationToken cancellationToken) =>
         ExecuteAsync(statements, commit: false, cancellationToken);
@@ -176,6 +169,54 @@ public sealed class PostgresWriteSession : WriteSession
         }
 
         var results = new StatementResult[statements.Count];
+        try
+        {
+            await ReadResultsAsync(batch, statements, results, cancellationToken);
+        }
+        catch (PostgresException failed) when (FailedIndex(batch, failed, offset, statements.Count) is { } index)
+        {
+            FailedStatement = index;
+            throw;
+        }
+
+        for (var i = 0; i < statements.Count; i++)
+        {
+            results[i].RecordsAffected = batch.BatchCommands[i + offset].RecordsAffected;
+        }
+
+        if (commit)
+        {
+            finished = true;
+        }
+
+        return results;
+    }
+
+    /// <summary>
+    /// The statement the server refused: the exception's command when Npgsql names it, else the first
+    /// command that got no CommandComplete (its type is still unknown; the server skips all after it).
+    /// </summary>
+    private static int? FailedIndex(NpgsqlBatch batch, PostgresException failed, int offset, int count)
+    {
+        var index = failed.BatchCommand is { } command ? batch.BatchCommands.IndexOf(command) : -1;
+        if (index < 0)
+        {
+            for (var i = 0; i < batch.BatchCommands.Count; i++)
+            {
+                if (batch.BatchCommands[i].StatementType == StatementType.Unknown)
+                {
+                    index = i;
+                    break;
+                }
+            }
+        }
+
+        index -= offset;
+        return index >= 0 && index < count ? index : null;
+    }
+
+    private static async Task ReadResultsAsync(NpgsqlBatch batch, IReadOnlyList<Statement> statements, StatementResult[] results, CancellationToken cancellationToken)
+    {
         await using (var reader = await batch.ExecuteReaderAsync(cancellationToken))
         {
             var hasResult = true;
@@ -207,18 +248,6 @@ public sealed class PostgresWriteSession : WriteSession
                 hasResult = await reader.NextResultAsync(cancellationToken);
             }
         }
-
-        for (var i = 0; i < statements.Count; i++)
-        {
-            results[i].RecordsAffected = batch.BatchCommands[i + offset].RecordsAffected;
-        }
-
-        if (commit)
-        {
-            finished = true;
-        }
-
-        return results;
     }
 
     /// <summary>Positional (unnamed) and typed: Npgsql neither parses the SQL nor infers types per execution.</summary>
@@ -262,15 +291,21 @@ public sealed class SqliteWriteSession(SqliteConnectionFactory sqlite) : WriteSe
     private bool begun;
     private bool finished;
 
-    public override StoreKind Kind => StoreKind.Sqlite;
-
     public override async Task<IReadOnlyList<StatementResult>> RunAsync(IReadOnlyList<Statement> statements, CancellationToken cancellationToken)
     {
         await BeginAsync(cancellationToken);
         var results = new StatementResult[statements.Count];
         for (var i = 0; i < statements.Count; i++)
         {
-            results[i] = await ExecuteAsync(statements[i], cancellationToken);
+            try
+            {
+                results[i] = await ExecuteAsync(statements[i], cancellationToken);
+            }
+            catch (SqliteException)
+            {
+                FailedStatement = i;
+                throw;
+            }
         }
 
         return results;

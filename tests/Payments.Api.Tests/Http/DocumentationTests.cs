@@ -19,9 +19,9 @@ public sealed partial class DocumentationTests
 
         Assert.Equal(
             [
-                "BEGIN",
-                PaymentSql.LockIdempotencyKey,
+                // The key's look-up runs before the acquirer, outside the group commit's transaction.
                 PaymentSql.SelectIdempotencyKey,
+                "BEGIN",
                 PaymentSql.InsertPayment,
                 LedgerSql.AuthorizeAndCapture,
                 PaymentSql.InsertEvent,

@@ -124,6 +124,10 @@ public abstract class SeamAndCoverageTests(ApiFixture fixture) : ApiTestBase(fix
     {
         public ValueTask<AuthorizationResult> AuthorizeAsync(CardDetails card, long amount, string currency, CancellationToken cancellationToken) =>
             ValueTask.FromResult(new AuthorizationResult(false, "processing_error", "try_again_later", "The acquirer is unavailable."));
+
+        // It never approves, so there is never anything to void.
+        public ValueTask VoidAsync(string authorizationId, CancellationToken cancellationToken) =>
+            throw new InvalidOperationException($"nothing was authorized, {authorizationId} cannot be voided");
     }
 }
 

@@ -86,6 +86,30 @@ public sealed class CommitBatcherTests
     }
 
     [Fact]
+    public async Task A_commit_that_outlives_the_commit_timeout_is_cancelled_and_fails_its_members_as_a_timeout()
+    {
+        var time = new FakeTimeProvider();
+        var started = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        var batcher = new CommitBatcher<int, string>(async (items, token) =>
+        {
+            started.TrySetResult();
+            await Task.Delay(Timeout.InfiniteTimeSpan, token);
+            return ["never"];
+        }, new BatchingOptions { CommitTimeout = TimeSpan.FromSeconds(2) }, time);
+        await using var _ = batcher;
+
+        var member = batcher.SubmitAsync(1);
+        await started.Task.WaitAsync(Deadline);
+        time.Advance(TimeSpan.FromSeconds(1));
+        Assert.False(member.IsCompleted);
+        time.Advance(TimeSpan.FromSeconds(1));
+
+        var error = await Assert.ThrowsAsync<TimeoutException>(() => member.WaitAsync(Deadline));
+        Assert.Contains("within 2 s", error.Message, StringComparison.Ordinal);
+        Assert.IsAssignableFrom<OperationCanceledException>(error.InnerException);
+    }
+
+    [Fact]
     public async Task A_commit_that_returns_the_wrong_number_of_results_fails_its_members_instead_of_guessing()
     {
         var batcher = new CommitBatcher<int, string>(

@@ -44,7 +44,7 @@ public sealed class PositionalSqlTests
     [Fact]
     public void The_create_payment_statements_keep_every_parameter_and_no_at_sign()
     {
-        foreach (var sql in new[] { PaymentSql.InsertPayment, LedgerSql.AuthorizeAndCapture, PaymentSql.InsertEvent, PaymentSql.InsertIdempotencyKey, PaymentSql.LockIdempotencyKey, PaymentSql.SelectIdempotencyKey })
+        foreach (var sql in new[] { PaymentSql.InsertPayment, LedgerSql.AuthorizeAndCapture, PaymentSql.InsertEvent, PaymentSql.InsertIdempotencyKey, PostgresPaymentStore.LockIdempotencyKey, PaymentSql.SelectIdempotencyKey })
         {
             var translated = PositionalSql.For(sql);
 

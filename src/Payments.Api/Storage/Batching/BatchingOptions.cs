@@ -1,8 +1,20 @@
 namespace Payments.Api.Storage.Batching;
 
 /// <summary>Bounds of group commit (configuration section <c>Payments:Batching</c>; docs/configuration.md).</summary>
+/// <remarks>Each store starts from its own defaults (<see cref="ForPostgres"/>, <see cref="ForSqlite"/>); configuration overrides them.</remarks>
 public sealed class BatchingOptions
 {
+    public const string Section = "Payments:Batching";
+
+    /// <summary>
+    /// PostgreSQL: two commits in flight, so one batch is built and sent while the previous one waits
+    /// for its WAL flush; the server merges concurrent flushes itself.
+    /// </summary>
+    public static BatchingOptions ForPostgres() => new() { MaxBatchSize = 64, MaxConcurrentCommits = 2 };
+
+    /// <summary>SQLite has one writer: one commit at a time, larger batches (each fsync is the cost with synchronous=FULL).</summary>
+    public static BatchingOptions ForSqlite() => new() { MaxBatchSize = 128, MaxConcurrentCommits = 1 };
+
     /// <summary>Most items in one commit. One means no batching: every write commits alone.</summary>
     public int MaxBatchSize { get; set; } = 64;
 
@@ -20,6 +32,15 @@ public sealed class BatchingOptions
 
     /// <summary>The previous batch size from which a writer lingers.</summary>
     public int LingerAfterBatchOf { get; set; } = 8;
+
+    /// <summary>
+    /// A commit running longer than this fails its members (typed 503, retry) instead of holding
+    /// their requests; the writer moves on to the next batch.
+    /// </summary>
+    public TimeSpan CommitTimeout { get; set; } = TimeSpan.FromSeconds(10);
+
+    /// <summary>How often the store logs the batch sizes of the last interval (when it committed any); zero: only at shutdown.</summary>
+    public TimeSpan ReportEvery { get; set; } = TimeSpan.FromMinutes(1);
 
     public void Validate()
     {
@@ -46,6 +67,16 @@ public sealed class BatchingOptions
         if (LingerAfterBatchOf < 1)
         {
             throw new ArgumentOutOfRangeException(nameof(LingerAfterBatchOf), LingerAfterBatchOf, "at least one");
+        }
+
+        if (ReportEvery < TimeSpan.Zero)
+        {
+            throw new ArgumentOutOfRangeException(nameof(ReportEvery), ReportEvery, "the report interval is zero (off) or positive");
+        }
+
+        if (CommitTimeout < TimeSpan.FromMilliseconds(100) || CommitTimeout > TimeSpan.FromMinutes(5))
+        {
+            throw new ArgumentOutOfRangeException(nameof(CommitTimeout), CommitTimeout, "the commit timeout is between 100 ms and 5 min");
         }
     }
 }

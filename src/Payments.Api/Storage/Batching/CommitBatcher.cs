@@ -13,7 +13,9 @@ namespace Payments.Api.Storage.Batching;
 /// <remarks>
 /// <c>commit</c> returns one result per item, in order: per-item outcomes (a decline, a duplicate key)
 /// are results, not exceptions, so one member never fails its batch-mates. An exception from
-/// <c>commit</c> (the transaction did not commit) fails exactly that batch's members.
+/// <c>commit</c> (the transaction did not commit) fails exactly that batch's members. <c>commit</c>
+/// gets a token that is cancelled after <see cref="BatchingOptions.CommitTimeout"/>; a commit that
+/// stops on it fails its members with a <see cref="TimeoutException"/>.
 /// </remarks>
 public sealed class CommitBatcher<TItem, TResult> : IAsyncDisposable
 {
@@ -112,9 +114,10 @@ public sealed class CommitBatcher<TItem, TResult> : IAsyncDisposable
             }
 
             var started = time.GetTimestamp();
+            using var timeout = new CancellationTokenSource(options.CommitTimeout, time);
             try
             {
-                var results = await commit(items, CancellationToken.None).ConfigureAwait(false);
+                var results = await commit(items, timeout.Token).ConfigureAwait(false);
                 if (results.Count != batch.Count)
                 {
                     throw new InvalidOperationException($"the commit returned {results.Count} results for {batch.Count} items");
@@ -127,9 +130,13 @@ public sealed class CommitBatcher<TItem, TResult> : IAsyncDisposable
             }
             catch (Exception exception)
             {
+                // A commit cancelled by its timeout did not commit: an outage to its members (retry), not a cancellation of theirs.
+                var failure = exception is OperationCanceledException && timeout.IsCancellationRequested
+                    ? new TimeoutException($"the commit did not finish within {options.CommitTimeout.TotalSeconds:0.###} s", exception)
+                    : exception;
                 foreach (var entry in batch)
                 {
-                    entry.Completion.TrySetException(exception);
+                    entry.Completion.TrySetException(failure);
                 }
             }
 

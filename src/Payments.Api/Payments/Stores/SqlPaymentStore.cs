@@ -1,0 +1,528 @@
+using System.Globalization;
+using System.Text.Json;
+using Payments.Api.Http;
+using Payments.Api.Idempotency;
+using Payments.Api.Ledger;
+using Payments.Api.Observability;
+using Payments.Api.Storage;
+using Payments.Api.Storage.Batching;
+
+namespace Payments.Api.Payments;
+
+/// <summary>
+/// The statements both SQL stores share (<see cref="PaymentSql"/>, <see cref="LedgerSql"/>) and the
+/// shape of their transactions; what differs per store — how a transaction starts, how an
+/// idempotency key is claimed, how a payment row is locked, which errors mean what — the
+/// subclasses decide.
+/// </summary>
+/// <remarks>
+/// New payments are group-committed (<see cref="CommitBatcher{TItem, TResult}"/>): the key is looked
+/// up before the acquirer is asked, no transaction is open while it answers, and the decided payment
+/// joins the next batch — one transaction, one commit, for every payment that arrived meanwhile.
+/// A member whose statement fails on its own (its key recorded meanwhile by another process, a
+/// constraint) is taken out and the rest of the batch runs again, so it never fails its batch-mates;
+/// a commit that fails as a whole fails exactly its members. docs/architecture.md, "Group commit".
+/// </remarks>
+public abstract partial class SqlPaymentStore : IPaymentStore, IAsyncDisposable, IDisposable
+{
+    private readonly ReadQueries reads;
+    private readonly CommitBatcher<PendingCreate, CreateResult> creates;
+    private readonly PaymentsMetrics? metrics;
+    private readonly ILogger logger;
+    private readonly string storeName;
+    private readonly BatchStatistics sinceStart = new();
+    private readonly BatchStatistics sinceReport = new();
+    private readonly ITimer? reporter;
+
+    protected SqlPaymentStore(ReadQueries reads, BatchingOptions batching, string storeName, PaymentsMetrics? metrics, ILogger? logger, TimeProvider? time)
+    {
+        this.reads = reads;
+        this.metrics = metrics;
+        this.storeName = storeName;
+        this.logger = logger ?? Microsoft.Extensions.Logging.Abstractions.NullLogger.Instance;
+        creates = new CommitBatcher<PendingCreate, CreateResult>(CommitCreatesAsync, batching, time ?? TimeProvider.System, RecordBatch);
+        if (batching.ReportEvery > TimeSpan.Zero)
+        {
+            reporter = (time ?? TimeProvider.System).CreateTimer(_ => Report(), null, batching.ReportEvery, batching.ReportEvery);
+        }
+    }
+
+    /// <summary>A transaction on the store's writer.</summary>
+    protected abstract ValueTask<WriteSession> BeginAsync(CancellationToken cancellationToken);
+
+    /// <summary>
+    /// Claims the key inside <paramref name="session"/>: false when another transaction holds it,
+    /// otherwise the stored row (request_method, request_path, request_hash, response_status,
+    /// response_body) of a finished request, or null.
+    /// </summary>
+    protected abstract Task<(bool Claimed, object?[]? Stored)> ClaimKeyAsync(WriteSession session, string merchantId, string key, CancellationToken cancellationToken);
+
+    /// <summary>The SELECT that reads a payment and keeps others from changing it until commit.</summary>
+    protected abstract string LockPaymentSql { get; }
+
+    /// <summary>True when a statement failed because another transaction recorded the same idempotency key first.</summary>
+    protected abstract bool IsIdempotencyKeyTaken(Exception exception);
+
+    /// <summary>Deletes at most <c>@batch</c> idempotency records created more than <c>@hours</c> hours ago.</summary>
+    protected abstract string DeleteExpiredKeysSql { get; }
+
+    public async Task<PaymentOutcome> CreateAsync(string merchantId, IdempotencyRequest? idempotency, Func<CancellationToken, Task<NewPaymentRecord>> authorize, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(authorize);
+        if (idempotency is not null)
+        {
+            // A finished request is answered from its record without asking the acquirer again. A concurrent
+            // one elsewhere is caught when the key's row is inserted (its primary key), in the batch.
+            var stored = await reads.QueryAsync(
+                new Statement(PaymentSql.SelectIdempotencyKey, true).Add("merchant_id", merchantId).Add("idempotency_key", idempotency.Key), cancellationToken);
+            if (stored.Count > 0)
+            {
+                return Earlier(stored[0], idempotency);
+            }
+        }
+
+        var record = await authorize(cancellationToken);
+        var statements = CreateStatements(merchantId, record);
+        if (idempotency is not null)
+        {
+            statements.Add(IdempotencyRecord(merchantId, idempotency, record.Response));
+        }
+
+        // Once the acquirer has answered, the decision is recorded even if the client goes away.
+        var result = await creates.SubmitAsync(new PendingCreate(statements, record.Outcome), CancellationToken.None);
+        if (result.Failure is { } failure)
+        {
+            System.Runtime.ExceptionServices.ExceptionDispatchInfo.Throw(failure);
+        }
+
+        return result.Outcome!;
+    }
+
+    /// <summary>New payments waiting for a commit to take them (not those being committed).</summary>
+    public int Queued => creates.Queued;
+
+    /// <summary>Stops taking payments and commits those already queued.</summary>
+    public async ValueTask DisposeAsync()
+    {
+        if (reporter is not null)
+        {
+            await reporter.DisposeAsync();
+        }
+
+        await creates.DisposeAsync();
+        if (sinceStart.TakeAndReset() is { } total)
+        {
+            LogBatchSummary(logger, storeName, "since start", total.Commits, total.Payments, total.PerCommit, total.PerPayment, total.Largest);
+        }
+
+        GC.SuppressFinalize(this);
+    }
+
+    /// <summary>For hosts that dispose synchronously: the same drain as <see cref="DisposeAsync"/>.</summary>
+    public void Dispose()
+    {
+        DisposeAsync().AsTask().GetAwaiter().GetResult();
+        GC.SuppressFinalize(this);
+    }
+
+    /// <summary>
+    /// One transaction for the whole batch (on PostgreSQL one round trip: BEGIN, every member's
+    /// statements, COMMIT). When one member's statement fails on its own, that member gets its answer
+    /// and the others run again without it; an outage fails the whole batch (the batcher fails its members).
+    /// </summary>
+    private async Task<IReadOnlyList<CreateResult>> CommitCreatesAsync(IReadOnlyList<PendingCreate> batch, CancellationToken cancellationToken)
+    {
+        var results = new CreateResult[batch.Count];
+        var pending = Enumerable.Range(0, batch.Count).ToList();
+        var statements = new List<Statement>(batch.Count * 4);
+        var owners = new List<int>(batch.Count * 4);
+        while (pending.Count > 0)
+        {
+            statements.Clear();
+            owners.Clear();
+            foreach (var member in pending)
+            {
+                statements.AddRange(batch[member].Statements);
+                owners.AddRange(Enumerable.Repeat(member, batch[member].Statements.Count));
+            }
+
+            await using var session = await BeginAsync(cancellationToken);
+            try
+            {
+                await session.CommitAsync(statements, cancellationToken);
+                foreach (var member in pending)
+                {
+                    results[member] = new CreateResult(batch[member].Outcome, null);
+                }
+
+                break;
+            }
+            catch (Exception exception) when (session.FailedStatement is { } failed && !StoreFailures.IsTransient(exception))
+            {
+                var culprit = owners[failed];
+                // Another process recorded the key between our look-up and this commit: nothing of this member is kept.
+                results[culprit] = IsIdempotencyKeyTaken(exception)
+                    ? new CreateResult(new PaymentOutcome.IdempotencyKeyInUse(), null)
+                    : new CreateResult(null, exception);
+                pending.Remove(culprit);
+                LogMemberRefused(logger, storeName, exception.GetType().Name, pending.Count);
+            }
+        }
+
+        return results;
+    }
+
+    private void RecordBatch(int size, TimeSpan duration)
+    {
+        sinceStart.Add(size);
+        sinceReport.Add(size);
+        metrics?.BatchCommitted(storeName, size, duration);
+    }
+
+    private void Report()
+    {
+        if (sinceReport.TakeAndReset() is { } window)
+        {
+            LogBatchSummary(logger, storeName, "last interval", window.Commits, window.Payments, window.PerCommit, window.PerPayment, window.Largest);
+        }
+    }
+
+    private static List<Statement> CreateStatements(string merchantId, NewPaymentRecord record)
+    {
+        var payment = record.Payment;
+        var statements = new List<Statement>(4)
+        {
+            new Statement(PaymentSql.InsertPayment)
+                .Add("payment_id", payment.Id)
+                .Add("merchant_id", merchantId)
+                .Add("status", payment.Status.WireName())
+                .Add("amount", payment.Amount)
+                .Add("amount_capturable", payment.AmountCapturable)
+                .Add("amount_captured", payment.AmountCaptured)
+                .Add("currency", payment.Currency)
+                .Add("card_brand", payment.Card.Brand)
+                .Add("card_last4", payment.Card.Last4)
+                .Add("card_exp_month", payment.Card.ExpMonth)
+                .Add("card_exp_year", payment.Card.ExpYear)
+                .Add("card_fingerprint", record.CardFingerprint)
+                .Add("description", payment.Description)
+                .Add("metadata", payment.Metadata.Count == 0 ? "{}" : JsonSerializer.Serialize(payment.Metadata, PaymentsJson.Context.IReadOnlyDictionaryStringString))
+                .Add("failure_code", payment.FailureCode)
+                .Add("decline_code", payment.DeclineCode)
+                .Add("failure_message", payment.FailureMessage)
+                .Add("created", payment.Created),
+        };
+        if (record.Ledger is { } entry)
+        {
+            statements.Add(Ledger(entry, merchantId, payment, refundId: null));
+        }
+
+        statements.Add(Event(merchantId, record.Event));
+        return statements;
+    }
+
+    /// <summary>A payment decided and waiting for its batch: its statements (with the key's row) and its outcome once committed.</summary>
+    private sealed record PendingCreate(List<Statement> Statements, PaymentOutcome Outcome);
+
+    /// <summary>A member's result: its outcome, or the failure of its own statement (exactly one is set).</summary>
+    private readonly record struct CreateResult(PaymentOutcome? Outcome, Exception? Failure);
+
+    [LoggerMessage(Level = LogLevel.Information, Message = "Group commit ({Store}, {Span}): {Commits} commits of {Payments} new payments, {PerCommit:F1} per commit, {PerPayment:F1} as seen by the average payment, largest {Largest}")]
+    private static partial void LogBatchSummary(ILogger logger, string store, string span, long commits, long payments, double perCommit, double perPayment, int largest);
+
+    /// <summary>Batch sizes over a span: commits, payments, Σ size² (for the payment-weighted mean) and the largest.</summary>
+    private sealed class BatchStatistics
+    {
+        private readonly Lock gate = new();
+        private long commits;
+        private long payments;
+        private long squares;
+        private int largest;
+
+        public void Add(int size)
+        {
+            lock (gate)
+            {
+                commits++;
+                payments += size;
+                squares += (long)size * size;
+                largest = Math.Max(largest, size);
+            }
+        }
+
+        /// <summary>What was added since the last call; null when nothing was.</summary>
+        public Summary? TakeAndReset()
+        {
+            lock (gate)
+            {
+                if (commits == 0)
+                {
+                    return null;
+                }
+
+                var summary = new Summary(commits, payments, (double)payments / commits, (double)squares / payments, largest);
+                commits = payments = squares = 0;
+                largest = 0;
+                return summary;
+            }
+        }
+    }
+
+    /// <param name="PerPayment">The size of the batch the average payment was committed in (Σ size² / Σ size).</param>
+    private sealed record Summary(long Commits, long Payments, double PerCommit, double PerPayment, int Largest);
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Group commit ({Store}): one payment's write failed on its own ({Exception}); {Remaining} batch-mates run again without it")]
+    private static partial void LogMemberRefused(ILogger logger, string store, string exception, int remaining);
+
+    public async Task<PaymentOutcome> ChangeAsync(string merchantId, string paymentId, IdempotencyRequest? idempotency, Func<Payment, PaymentChange> decide, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(decide);
+        await using var session = await BeginAsync(cancellationToken);
+        if (idempotency is not null && await ClaimAsync(session, merchantId, idempotency, cancellationToken) is { } earlier)
+        {
+            return earlier;
+        }
+
+        var locked = await session.RunAsync([new Statement(LockPaymentSql, true).Add("payment_id", paymentId).Add("merchant_id", merchantId)], cancellationToken);
+        if (locked[0].Rows.Count == 0)
+        {
+            return new PaymentOutcome.PaymentNotFound(paymentId);
+        }
+
+        var payment = ReadPayment(locked[0].Rows[0]);
+        var decision = decide(payment);
+        if (decision is PaymentChange.Reject rejected)
+        {
+            return rejected.Outcome;
+        }
+
+        var change = (PaymentChange.Apply)decision;
+
+        var (sql, action) = change.Transition switch
+        {
+            PaymentTransition.Capture => (PaymentSql.CapturePayment, "capture"),
+            PaymentTransition.Cancel => (PaymentSql.CancelPayment, "cancel"),
+            PaymentTransition.Refund => (PaymentSql.AddRefundToPayment, "refund"),
+            _ => throw new ArgumentOutOfRangeException(nameof(decide), change.Transition, "unknown transition"),
+        };
+        var update = new Statement(sql).Add("payment_id", paymentId).Add("merchant_id", merchantId);
+        if (change.Transition != PaymentTransition.Cancel)
+        {
+            update.Add("amount", change.Amount);
+        }
+
+        var updated = await session.RunAsync([update], cancellationToken);
+        if (updated[0].RecordsAffected != 1)
+        {
+            // The row is locked, so this only happens if the locking is broken; refuse rather than double-move money.
+            return new PaymentOutcome.ConcurrentChange(paymentId, action);
+        }
+
+        var statements = new List<Statement>(6);
+        if (change.Refund is { } refund)
+        {
+            statements.Add(new Statement(PaymentSql.InsertRefund)
+                .Add("refund_id", refund.Id)
+                .Add("merchant_id", merchantId)
+                .Add("payment_id", paymentId)
+                .Add("amount", refund.Amount)
+                .Add("currency", refund.Currency)
+                .Add("reason", refund.Reason)
+                .Add("created", refund.Created));
+        }
+
+        foreach (var entry in change.Ledger)
+        {
+            statements.Add(Ledger(entry, merchantId, payment, change.Refund?.Id));
+        }
+
+        foreach (var outboxEvent in change.Events)
+        {
+            statements.Add(Event(merchantId, outboxEvent));
+        }
+
+        return await CommitAsync(session, statements, merchantId, idempotency, change.Response, change.Outcome);
+    }
+
+    public async Task<Payment?> FindAsync(string merchantId, string paymentId, CancellationToken cancellationToken)
+    {
+        var rows = await reads.QueryAsync(new Statement(PaymentSql.SelectPayment, true).Add("payment_id", paymentId).Add("merchant_id", merchantId), cancellationToken);
+        return rows.Count == 0 ? null : ReadPayment(rows[0]);
+    }
+
+    public async Task<Page<Payment>?> ListAsync(string merchantId, int limit, string? startingAfter, CancellationToken cancellationToken)
+    {
+        var cursor = long.MaxValue;
+        if (startingAfter is not null)
+        {
+            var found = await reads.QueryAsync(new Statement("SELECT seq FROM payments WHERE id = @payment_id AND merchant_id = @merchant_id", true)
+                .Add("payment_id", startingAfter).Add("merchant_id", merchantId), cancellationToken);
+            if (found.Count == 0)
+            {
+                return null;
+            }
+
+            cursor = Convert.ToInt64(found[0][0], CultureInfo.InvariantCulture);
+        }
+
+        var rows = await reads.QueryAsync(new Statement(
+                "SELECT " + PaymentSql.PaymentColumns + " FROM payments WHERE merchant_id = @merchant_id AND seq < @cursor ORDER BY seq DESC LIMIT @limit", true)
+            .Add("merchant_id", merchantId).Add("cursor", cursor).Add("limit", limit + 1), cancellationToken);
+        return new Page<Payment>(rows.Take(limit).Select(ReadPayment).ToList(), rows.Count > limit);
+    }
+
+    public async Task<Page<Refund>?> ListRefundsAsync(string merchantId, string paymentId, int limit, string? startingAfter, CancellationToken cancellationToken)
+    {
+        var cursor = long.MaxValue;
+        if (startingAfter is not null)
+        {
+            var found = await reads.QueryAsync(new Statement("SELECT seq FROM refunds WHERE id = @refund_id AND payment_id = @payment_id AND merchant_id = @merchant_id", true)
+                .Add("refund_id", startingAfter).Add("payment_id", paymentId).Add("merchant_id", merchantId), cancellationToken);
+            if (found.Count == 0)
+            {
+                return null;
+            }
+
+            cursor = Convert.ToInt64(found[0][0], CultureInfo.InvariantCulture);
+        }
+
+        var rows = await reads.QueryAsync(new Statement(
+                "SELECT " + PaymentSql.RefundColumns + " FROM refunds WHERE payment_id = @payment_id AND merchant_id = @merchant_id AND seq < @cursor ORDER BY seq DESC LIMIT @limit", true)
+            .Add("payment_id", paymentId).Add("merchant_id", merchantId).Add("cursor", cursor).Add("limit", limit + 1), cancellationToken);
+        return new Page<Refund>(rows.Take(limit).Select(ReadRefund).ToList(), rows.Count > limit);
+    }
+
+    public async Task<IReadOnlyList<CurrencyBalance>> BalanceAsync(string merchantId, CancellationToken cancellationToken)
+    {
+        var rows = await reads.QueryAsync(new Statement(LedgerSql.Balance, true).Add("merchant_id", merchantId), cancellationToken);
+        var currencies = new List<CurrencyBalance>();
+        foreach (var group in rows.GroupBy(r => (string)r[0]!))
+        {
+            long captured = 0, refunded = 0;
+            foreach (var row in group)
+            {
+                var sum = Convert.ToInt64(row[2], CultureInfo.InvariantCulture);
+                if ((string)row[1]! == LedgerSql.MerchantCaptured)
+                {
+                    captured = -sum;
+                }
+                else
+                {
+                    refunded = sum;
+                }
+            }
+
+            currencies.Add(new CurrencyBalance(group.Key, captured, refunded));
+        }
+
+        return currencies;
+    }
+
+    public async Task<int> DeleteExpiredIdempotencyKeysAsync(int retentionHours, int batchSize, CancellationToken cancellationToken)
+    {
+        // A write transaction of its own: on SQLite it queues behind the writer gate like any write.
+        await using var session = await BeginAsync(cancellationToken);
+        var results = await session.CommitAsync([new Statement(DeleteExpiredKeysSql).Add("hours", retentionHours).Add("batch", batchSize)], cancellationToken);
+        return results[0].RecordsAffected;
+    }
+
+    /// <summary>The earlier request's outcome when the key was used before (or is in use); null when this request may proceed.</summary>
+    private async Task<PaymentOutcome?> ClaimAsync(WriteSession session, string merchantId, IdempotencyRequest idempotency, CancellationToken cancellationToken)
+    {
+        var (claimed, stored) = await ClaimKeyAsync(session, merchantId, idempotency.Key, cancellationToken);
+        if (!claimed)
+        {
+            return new PaymentOutcome.IdempotencyKeyInUse();
+        }
+
+        return stored is null ? null : Earlier(stored, idempotency);
+    }
+
+    /// <summary>What a finished request with this key answers now: its stored response, or a refusal when it asked something else.</summary>
+    private static PaymentOutcome Earlier(object?[] stored, IdempotencyRequest idempotency)
+    {
+        if ((string)stored[0]! != idempotency.Method || (string)stored[1]! != idempotency.Path || (string)stored[2]! != idempotency.RequestHash)
+        {
+            return new PaymentOutcome.IdempotencyKeyReused((string)stored[0]!, (string)stored[1]!);
+        }
+
+        return new PaymentOutcome.Replayed(new StoredResponse(Convert.ToInt32(stored[3], CultureInfo.InvariantCulture), (string)stored[4]!));
+    }
+
+    private static Statement IdempotencyRecord(string merchantId, IdempotencyRequest idempotency, StoredResponse response) =>
+        new Statement(PaymentSql.InsertIdempotencyKey)
+            .Add("merchant_id", merchantId)
+            .Add("idempotency_key", idempotency.Key)
+            .Add("request_method", idempotency.Method)
+            .Add("request_path", idempotency.Path)
+            .Add("request_hash", idempotency.RequestHash)
+            .Add("response_status", response.Status)
+            .Add("response_body", response.Body);
+
+    private async Task<PaymentOutcome> CommitAsync(WriteSession session, List<Statement> statements, string merchantId, IdempotencyRequest? idempotency, StoredResponse response, PaymentOutcome outcome)
+    {
+        if (idempotency is not null)
+        {
+            statements.Add(IdempotencyRecord(merchantId, idempotency, response));
+        }
+
+        try
+        {
+            // Once the decision is made (the acquirer has answered) it is recorded even if the client goes away.
+            await session.CommitAsync(statements, CancellationToken.None);
+        }
+        catch (Exception exception) when (IsIdempotencyKeyTaken(exception))
+        {
+            // Another process recorded the key between our look-up and commit; nothing of ours was written.
+            return new PaymentOutcome.IdempotencyKeyInUse();
+        }
+
+        return outcome;
+    }
+
+    private static Statement Ledger(LedgerEntry entry, string merchantId, Payment payment, string? refundId)
+    {
+        var sql = entry.Movement switch
+        {
+            LedgerMovement.Authorize => LedgerSql.Authorize,
+            LedgerMovement.AuthorizeAndCapture => LedgerSql.AuthorizeAndCapture,
+            LedgerMovement.Capture => LedgerSql.Capture,
+            LedgerMovement.Release => LedgerSql.Release,
+            LedgerMovement.Refund => LedgerSql.Refund,
+            _ => throw new ArgumentOutOfRangeException(nameof(entry), entry.Movement, "unknown ledger movement"),
+        };
+        var statement = new Statement(sql).Add("merchant_id", merchantId).Add("payment_id", payment.Id);
+        if (entry.Movement == LedgerMovement.Refund)
+        {
+            statement.Add("refund_id", refundId ?? throw new ArgumentException("a refund movement needs its refund", nameof(refundId)));
+        }
+
+        return statement.Add("currency", payment.Currency).Add("amount", entry.Amount);
+    }
+
+    private static Statement Event(string merchantId, OutboxEvent outboxEvent) =>
+        new Statement(PaymentSql.InsertEvent)
+            .Add("event_id", Ids.New("evt_"))
+            .Add("merchant_id", merchantId)
+            .Add("event_type", outboxEvent.Type)
+            .Add("object_id", outboxEvent.ObjectId)
+            .Add("payload", outboxEvent.Payload);
+
+    private static Payment ReadPayment(object?[] row)
+    {
+        static long L(object? value) => Convert.ToInt64(value, CultureInfo.InvariantCulture);
+        static int I(object? value) => Convert.ToInt32(value, CultureInfo.InvariantCulture);
+        var metadataJson = (string)row[12]!;
+        IReadOnlyDictionary<string, string> metadata = metadataJson == "{}"
+            ? new Dictionary<string, string>()
+            : JsonSerializer.Deserialize(metadataJson, PaymentsJson.Context.DictionaryStringString)!;
+        return new Payment(
+            (string)row[0]!, PaymentMapping.ParseStatus((string)row[1]!), L(row[2]), L(row[3]), L(row[4]), L(row[5]), (string)row[6]!,
+            new StoredCard((string)row[7]!, (string)row[8]!, I(row[9]), I(row[10])),
+            (string?)row[11], metadata, L(row[13]), (string?)row[14], (string?)row[16], (string?)row[15]);
+    }
+
+    private static Refund ReadRefund(object?[] row) =>
+        new((string)row[0]!, (string)row[1]!, Convert.ToInt64(row[2], CultureInfo.InvariantCulture), (string)row[3]!,
+            (string?)row[5], Convert.ToInt64(row[6], CultureInfo.InvariantCulture));
+}

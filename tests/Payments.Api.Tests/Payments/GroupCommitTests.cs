@@ -1,0 +1,382 @@
+using System.Collections.Concurrent;
+using System.Data.Common;
+using System.Diagnostics.Metrics;
+using System.Net;
+using Microsoft.AspNetCore.Mvc.Testing;
+using Microsoft.AspNetCore.TestHost;
+using Payments.Api.Acquiring;
+using Payments.Api.Http;
+using Payments.Api.Idempotency;
+using Payments.Api.Payments;
+using Payments.Api.Storage;
+using Payments.Api.Tests.Infrastructure;
+
+namespace Payments.Api.Tests.Payments;
+
+/// <summary>
+/// New payments committed in batches by each store: one transaction for everything that arrived
+/// during the previous commit, an idempotency key still kept to one payment inside a batch, a
+/// failing member never failing its batch-mates. A batch is formed for real: the test holds the
+/// database's write lock so the store's commit waits, queues the members behind it, and lets go.
+/// </summary>
+public abstract class GroupCommitTests(ApiFixture fixture) : ApiTestBase(fixture)
+{
+    protected const string RefusedDescription = "the database refuses this payment";
+    protected static readonly TimeSpan Deadline = TimeSpan.FromSeconds(30);
+
+    [Fact]
+    public async Task Forty_concurrent_creates_with_one_key_in_one_batch_make_exactly_one_payment()
+    {
+        await using var service = Service();
+        var store = (SqlPaymentStore)service.Services.GetRequiredService<IPaymentStore>();
+        using var batches = new BatchSizes(service.Services);
+        var key = "same-batch-" + Guid.NewGuid().ToString("N");
+        var idempotency = new IdempotencyRequest(key, "POST", "/v1/payments", new string('a', 64));
+
+        Task<PaymentOutcome>[] attempts;
+        await using (await HoldWriteLockAsync(service.Services))
+        {
+            var blocker = store.CreateAsync(ApiFixture.MerchantAId, null, _ => Task.FromResult(Record(7001)), CancellationToken.None);
+            await WaitUntilCommitIsBlockedAsync(service.Services);
+            // Every attempt passes the key look-up (nothing is recorded yet) before any is queued.
+            var looked = 0;
+            var allLooked = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+            attempts = Enumerable.Range(0, 40).Select(_ => Task.Run(() => store.CreateAsync(ApiFixture.MerchantAId, idempotency, async _ =>
+            {
+                if (Interlocked.Increment(ref looked) == 40)
+                {
+                    allLooked.SetResult();
+                }
+
+                await allLooked.Task;
+                return Record(7002);
+            }, CancellationToken.None))).ToArray();
+            await WaitUntil(() => store.Queued == 40 || blocker.IsCompleted);
+            Assert.False(blocker.IsCompleted, blocker.Exception?.ToString());
+            attempts = [.. attempts, blocker];
+        }
+
+        var outcomes = await Task.WhenAll(attempts).WaitAsync(Deadline);
+
+        Assert.Equal(41, outcomes.OfType<PaymentOutcome.Created>().Count() + outcomes.OfType<PaymentOutcome.IdempotencyKeyInUse>().Count());
+        Assert.Equal(2, outcomes.OfType<PaymentOutcome.Created>().Count());
+        Assert.Equal(39, outcomes.OfType<PaymentOutcome.IdempotencyKeyInUse>().Count());
+        Assert.Contains(40, batches.Sizes);
+        Assert.Equal(1, await StoreSql.ScalarAsync(service.Services, $"SELECT COUNT(*) FROM payments WHERE amount = 7002 AND merchant_id = '{ApiFixture.MerchantAId}'"));
+        Assert.Equal(1, await StoreSql.ScalarAsync(service.Services, $"SELECT COUNT(*) FROM idempotency_keys WHERE idempotency_key = '{key}'"));
+        var winner = outcomes.OfType<PaymentOutcome.Created>().Single(c => c.Payment.Amount == 7002);
+        var replay = await store.CreateAsync(ApiFixture.MerchantAId, idempotency, _ => throw new InvalidOperationException("a recorded key must not authorize again"), CancellationToken.None);
+        Assert.Contains(winner.Payment.Id, Assert.IsType<PaymentOutcome.Replayed>(replay).Response.Body, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task One_member_refused_by_the_database_fails_alone_and_its_batch_mates_commit()
+    {
+        var acquirer = new RecordingAcquirer();
+        await using var owner = Service();
+        var service = WithAcquirer(owner, acquirer);
+        using var client = service.CreateClient(ApiFixture.MerchantAKey);
+        var store = (SqlPaymentStore)service.Services.GetRequiredService<IPaymentStore>();
+        using var batches = new BatchSizes(service.Services);
+        await StoreSql.ExecuteAsync(service.Services, RefuseTrigger());
+        try
+        {
+            Task<Reply> blocker;
+            Task<Reply>[] members;
+            await using (await HoldWriteLockAsync(service.Services))
+            {
+                blocker = PostAsync(client, "/v1/payments", PaymentBody(7101), "blocker-" + Guid.NewGuid().ToString("N"));
+                await WaitUntilCommitIsBlockedAsync(service.Services);
+                members = Enumerable.Range(0, 16).Select(i => PostAsync(client, "/v1/payments",
+                    PaymentBody(7102, extra: i == 9 ? $$""", "description": "{{RefusedDescription}}" """ : null), $"member-{i}-{Guid.NewGuid():N}")).ToArray();
+                await WaitUntil(() => store.Queued == 16);
+            }
+
+            Assert.Equal(HttpStatusCode.Created, (await blocker.WaitAsync(Deadline)).Status);
+            var replies = await Task.WhenAll(members).WaitAsync(Deadline);
+
+            Assert.Contains(16, batches.Sizes);
+            Assert.Equal(15, replies.Count(r => r.Status == HttpStatusCode.Created));
+            Assert.Equal(HttpStatusCode.InternalServerError, replies[9].Status);
+            Assert.Equal(15, await StoreSql.ScalarAsync(service.Services, "SELECT COUNT(*) FROM payments WHERE amount = 7102"));
+            Assert.Equal(0, await StoreSql.ScalarAsync(service.Services, $"SELECT COUNT(*) FROM payments WHERE description = '{RefusedDescription}'"));
+            // The refused member's approval is voided; every committed payment keeps its own.
+            Assert.Single(acquirer.Voided);
+            Assert.Equal(16, acquirer.Held.Count);
+        }
+        finally
+        {
+            await StoreSql.ExecuteAsync(service.Services, DropRefuseTrigger());
+        }
+    }
+
+    [Fact]
+    public async Task An_idle_service_commits_each_payment_alone_without_waiting()
+    {
+        await using var service = Service();
+        using var client = service.CreateClient(ApiFixture.MerchantAKey);
+        using var batches = new BatchSizes(service.Services);
+
+        for (var i = 0; i < 5; i++)
+        {
+            Assert.Equal(HttpStatusCode.Created, (await PostAsync(client, "/v1/payments", PaymentBody(7201), $"idle-{i}-{Guid.NewGuid():N}")).Status);
+        }
+
+        Assert.Equal([1, 1, 1, 1, 1], batches.Sizes);
+    }
+
+    [Fact]
+    public async Task Batch_bounds_out_of_range_stop_the_service_at_start_up()
+    {
+        await using var service = Service(new Dictionary<string, string?> { ["Payments:Batching:MaxBatchSize"] = "0" });
+
+        var refused = Assert.ThrowsAny<Exception>(() => service.Services);
+        Assert.Contains("MaxBatchSize", refused.ToString(), StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task A_batch_size_of_one_commits_every_payment_alone_even_under_concurrency()
+    {
+        await using var service = Service(new Dictionary<string, string?> { ["Payments:Batching:MaxBatchSize"] = "1" });
+        using var client = service.CreateClient(ApiFixture.MerchantAKey);
+        var store = (SqlPaymentStore)service.Services.GetRequiredService<IPaymentStore>();
+        using var batches = new BatchSizes(service.Services);
+        Task<Reply>[] replies;
+        await using (await HoldWriteLockAsync(service.Services))
+        {
+            replies = Enumerable.Range(0, 6).Select(i => PostAsync(client, "/v1/payments", PaymentBody(7501), $"alone-{i}-{Guid.NewGuid():N}")).ToArray();
+            await WaitUntil(() => store.Queued == 5);
+        }
+
+        Assert.All(await Task.WhenAll(replies).WaitAsync(Deadline), r => Assert.Equal(HttpStatusCode.Created, r.Status));
+        Assert.Equal([1, 1, 1, 1, 1, 1], batches.Sizes);
+    }
+
+    /// <summary>A service of its own on the fixture's database: one commit at a time (so the test controls batches).</summary>
+    protected PaymentsApiFactory Service(IDictionary<string, string?>? settings = null)
+    {
+        var merged = new Dictionary<string, string?> { ["Payments:Batching:MaxConcurrentCommits"] = "1" };
+        foreach (var (key, value) in settings ?? new Dictionary<string, string?>())
+        {
+            merged[key] = value;
+        }
+
+        return PaymentsApiFactory.SecondInstance(Fixture.Factory, merged);
+    }
+
+    /// <summary>The same service with <paramref name="acquirer"/>; disposed with <paramref name="service"/>.</summary>
+    protected static WebApplicationFactory<Program> WithAcquirer(PaymentsApiFactory service, IAcquirer acquirer) =>
+        service.WithWebHostBuilder(builder => builder.ConfigureTestServices(services => services.AddSingleton(acquirer)));
+
+    /// <summary>Holds the lock a payment commit needs (PostgreSQL: the outbox table; SQLite: the database's write lock) until disposed.</summary>
+    protected abstract Task<IAsyncDisposable> HoldWriteLockAsync(IServiceProvider services);
+
+    /// <summary>Waits until the store's writer is inside a commit that waits for the held lock.</summary>
+    protected abstract Task WaitUntilCommitIsBlockedAsync(IServiceProvider services);
+
+    protected abstract string RefuseTrigger();
+
+    protected abstract string DropRefuseTrigger();
+
+    protected static async Task WaitUntil(Func<bool> condition, [System.Runtime.CompilerServices.CallerArgumentExpression(nameof(condition))] string? what = null)
+    {
+        var deadline = DateTime.UtcNow + Deadline;
+        while (!condition())
+        {
+            Assert.True(DateTime.UtcNow < deadline, $"not reached within {Deadline.TotalSeconds} s: {what}");
+            await Task.Delay(5);
+        }
+    }
+
+    protected static async Task WaitUntil(Func<Task<bool>> condition, [System.Runtime.CompilerServices.CallerArgumentExpression(nameof(condition))] string? what = null)
+    {
+        var deadline = DateTime.UtcNow + Deadline;
+        while (!await condition())
+        {
+            Assert.True(DateTime.UtcNow < deadline, $"not reached within {Deadline.TotalSeconds} s: {what}");
+            await Task.Delay(5);
+        }
+    }
+
+    protected static NewPaymentRecord Record(long amount)
+    {
+        var payment = new Payment(Ids.New("pay_"), PaymentStatus.Succeeded, amount, 0, amount, 0, "usd", new StoredCard("visa", "4242", 12, 2030),
+            null, new Dictionary<string, string>(), DateTimeOffset.UtcNow.ToUnixTimeSeconds(), null, null, null);
+        var body = PaymentService.Snapshot(payment);
+        var outcome = new PaymentOutcome.Created(payment, body);
+        return new NewPaymentRecord(payment, "fingerprint", new LedgerEntry(LedgerMovement.AuthorizeAndCapture, amount),
+            new OutboxEvent("payment.captured", payment.Id, body.Text), outcome, PaymentResponses.ForReplay(outcome));
+    }
+
+    /// <summary>The connection and open transaction that hold a lock; disposing ends both.</summary>
+    protected sealed class HeldLock(DbConnection connection) : IAsyncDisposable
+    {
+        public async ValueTask DisposeAsync()
+        {
+            await using (connection)
+            {
+                await using var rollback = connection.CreateCommand();
+                rollback.CommandText = "ROLLBACK";
+                await rollback.ExecuteNonQueryAsync();
+            }
+        }
+    }
+
+    /// <summary>Sizes of the batches one service committed, from its <c>payments.store.batch_size</c> histogram.</summary>
+    protected sealed class BatchSizes : IDisposable
+    {
+        private readonly MeterListener listener = new();
+        private readonly ConcurrentQueue<int> sizes = new();
+
+        public BatchSizes(IServiceProvider services)
+        {
+            var meters = services.GetRequiredService<IMeterFactory>();
+            listener.InstrumentPublished = (instrument, l) =>
+            {
+                if (instrument.Name == "payments.store.batch_size" && ReferenceEquals(instrument.Meter.Scope, meters))
+                {
+                    l.EnableMeasurementEvents(instrument);
+                }
+            };
+            listener.SetMeasurementEventCallback<int>((_, size, _, _) => sizes.Enqueue(size));
+            listener.Start();
+        }
+
+        public IReadOnlyList<int> Sizes => [.. sizes];
+
+        public void Dispose() => listener.Dispose();
+    }
+}
+
+public sealed class GroupCommitTestsSqlite(SqliteApiFixture fixture) : GroupCommitTests(fixture), IClassFixture<SqliteApiFixture>
+{
+    protected override async Task<IAsyncDisposable> HoldWriteLockAsync(IServiceProvider services)
+    {
+        var connection = await services.GetRequiredService<IConnectionFactory>().OpenAsync(CancellationToken.None);
+        await using var begin = connection.CreateCommand();
+        begin.CommandText = "BEGIN IMMEDIATE";
+        await begin.ExecuteNonQueryAsync();
+        return new HeldLock(connection);
+    }
+
+    // The writer holds the process's writer gate while its BEGIN IMMEDIATE waits (busy_timeout) for the test's lock.
+    protected override Task WaitUntilCommitIsBlockedAsync(IServiceProvider services) =>
+        WaitUntil(() => services.GetRequiredService<SqliteConnectionFactory>().WriteGate.CurrentCount == 0);
+
+    [Fact]
+    public async Task The_writer_fsyncs_every_commit()
+    {
+        // synchronous=FULL (2): a 201 survives an OS crash or power loss, not only a process crash.
+        await using var connection = await Fixture.Factory.Services.GetRequiredService<IConnectionFactory>().OpenAsync(CancellationToken.None);
+        await using var pragma = connection.CreateCommand();
+        pragma.CommandText = "PRAGMA synchronous";
+
+        Assert.Equal(2L, Convert.ToInt64(await pragma.ExecuteScalarAsync(), System.Globalization.CultureInfo.InvariantCulture));
+    }
+
+    protected override string RefuseTrigger() => $"""
+        CREATE TRIGGER refuse_payment BEFORE INSERT ON payments
+          WHEN NEW.description = '{RefusedDescription}' BEGIN SELECT RAISE(ABORT, 'refused by a check'); END;
+        """;
+
+    protected override string DropRefuseTrigger() => "DROP TRIGGER refuse_payment;";
+}
+
+public sealed class GroupCommitTestsPostgres(PostgresApiFixture fixture) : GroupCommitTests(fixture), IClassFixture<PostgresApiFixture>
+{
+    [Fact]
+    public async Task A_commit_whose_connection_dies_fails_exactly_its_members_with_503_and_voids_their_approvals()
+    {
+        var acquirer = new RecordingAcquirer();
+        await using var owner = Service();
+        var service = WithAcquirer(owner, acquirer);
+        using var client = service.CreateClient(ApiFixture.MerchantAKey);
+        var store = (SqlPaymentStore)service.Services.GetRequiredService<IPaymentStore>();
+        Task<Reply> blocker;
+        Task<Reply>[] doomed, committed;
+        await using (await HoldWriteLockAsync(service.Services))
+        {
+            blocker = PostAsync(client, "/v1/payments", PaymentBody(7301), "first-" + Guid.NewGuid().ToString("N"));
+            var first = await BlockedCommitAsync(service.Services, except: 0);
+            doomed = Enumerable.Range(0, 5).Select(i => PostAsync(client, "/v1/payments", PaymentBody(7302), $"doomed-{i}-{Guid.NewGuid():N}")).ToArray();
+            await WaitUntil(() => store.Queued == 5);
+            // The first commit's session dies: only the blocker was in it. The next batch (the five) starts and waits.
+            await TerminateAsync(service.Services, first);
+            var second = await BlockedCommitAsync(service.Services, except: first);
+            Assert.Equal(0, store.Queued);
+            committed = Enumerable.Range(0, 5).Select(i => PostAsync(client, "/v1/payments", PaymentBody(7303), $"kept-{i}-{Guid.NewGuid():N}")).ToArray();
+            await WaitUntil(() => store.Queued == 5);
+            await TerminateAsync(service.Services, second);
+        }
+
+        var failed = await Task.WhenAll(doomed.Prepend(blocker)).WaitAsync(Deadline);
+        var kept = await Task.WhenAll(committed).WaitAsync(Deadline);
+
+        Assert.All(failed, r =>
+        {
+            Assert.Equal(HttpStatusCode.ServiceUnavailable, r.Status);
+            Assert.Equal("store_unavailable", r.ErrorCode);
+            Assert.Equal("1", r.Headers.RetryAfter?.ToString());
+        });
+        Assert.All(kept, r => Assert.Equal(HttpStatusCode.Created, r.Status));
+        Assert.Equal(0, await StoreSql.ScalarAsync(service.Services, "SELECT COUNT(*) FROM payments WHERE amount IN (7301, 7302)"));
+        Assert.Equal(5, await StoreSql.ScalarAsync(service.Services, "SELECT COUNT(*) FROM payments WHERE amount = 7303"));
+        Assert.Equal(6, acquirer.Voided.Count);
+        Assert.Equal(5, acquirer.Held.Count);
+    }
+
+    [Fact]
+    public async Task A_commit_slower_than_the_commit_timeout_fails_its_members_with_503_and_the_next_batch_commits()
+    {
+        var acquirer = new RecordingAcquirer();
+        await using var owner = Service(new Dictionary<string, string?> { ["Payments:Batching:CommitTimeout"] = "00:00:00.500" });
+        var service = WithAcquirer(owner, acquirer);
+        using var client = service.CreateClient(ApiFixture.MerchantAKey);
+        Reply slow;
+        await using (await HoldWriteLockAsync(service.Services))
+        {
+            slow = await PostAsync(client, "/v1/payments", PaymentBody(7401), "slow-" + Guid.NewGuid().ToString("N"));
+        }
+
+        Assert.Equal(HttpStatusCode.ServiceUnavailable, slow.Status);
+        Assert.Equal("store_unavailable", slow.ErrorCode);
+        Assert.Single(acquirer.Voided);
+        Assert.Equal(HttpStatusCode.Created, (await PostAsync(client, "/v1/payments", PaymentBody(7402), "after-" + Guid.NewGuid().ToString("N"))).Status);
+        Assert.Equal(0, await StoreSql.ScalarAsync(service.Services, "SELECT COUNT(*) FROM payments WHERE amount = 7401"));
+    }
+
+    protected override async Task<IAsyncDisposable> HoldWriteLockAsync(IServiceProvider services)
+    {
+        var connection = await services.GetRequiredService<IConnectionFactory>().OpenAsync(CancellationToken.None);
+        await using var begin = connection.CreateCommand();
+        // EXCLUSIVE lets the key look-ups read on and stops every insert into the outbox.
+        begin.CommandText = "BEGIN; LOCK TABLE transaction_log IN EXCLUSIVE MODE";
+        await begin.ExecuteNonQueryAsync();
+        return new HeldLock(connection);
+    }
+
+    protected override Task WaitUntilCommitIsBlockedAsync(IServiceProvider services) =>
+        WaitUntil(async () => await StoreSql.ScalarAsync(services,
+            "SELECT COUNT(*) FROM pg_locks WHERE NOT granted AND relation = 'transaction_log'::regclass") == 1);
+
+    /// <summary>The backend of the one commit waiting for the outbox lock, other than <paramref name="except"/>.</summary>
+    private static async Task<long> BlockedCommitAsync(IServiceProvider services, long except)
+    {
+        long pid = 0;
+        await WaitUntil(async () => (pid = await StoreSql.ScalarAsync(services,
+            $"SELECT COALESCE(MAX(pid), 0) FROM pg_locks WHERE NOT granted AND relation = 'transaction_log'::regclass AND pid <> {except}")) != 0);
+        return pid;
+    }
+
+    private static async Task TerminateAsync(IServiceProvider services, long pid) =>
+        Assert.Equal(1, await StoreSql.ScalarAsync(services, $"SELECT COUNT(*) FROM pg_terminate_backend({pid}) AS t(ok) WHERE ok"));
+
+    protected override string RefuseTrigger() => $$"""
+        CREATE FUNCTION refuse_payment() RETURNS trigger LANGUAGE plpgsql AS $f$
+        BEGIN RAISE EXCEPTION 'refused by a check' USING ERRCODE = '23514'; END $f$;
+        CREATE TRIGGER refuse_payment BEFORE INSERT ON payments FOR EACH ROW
+          WHEN (NEW.description = '{{RefusedDescription}}') EXECUTE FUNCTION refuse_payment();
+        """;
+
+    protected override string DropRefuseTrigger() => "DROP TRIGGER refuse_payment ON payments; DROP FUNCTION refuse_payment();";
+}
