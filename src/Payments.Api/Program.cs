@@ -45,8 +45,8 @@ await app.Services.InitializePaymentsAsync(CancellationToken.None);
 
 app.UseGracefulShutdown();
 app.UseRequestIdHeader();
-app.UsePaymentsErrors();
 app.UseHeadAsGet();
+app.UsePaymentsErrors();
 // Routing after HEAD is mapped to GET (WebApplication would otherwise route first).
 app.UseRouting();
 

@@ -73,7 +73,6 @@ public static class PaymentsOpenApi
         if (context.JsonPropertyInfo is { } property)
         {
             ConstrainProperty(schema, property.DeclaringType, property.Name, context.ApplicationServices);
-            return Task.CompletedTask;
         }
 
         var type = context.JsonTypeInfo.Type;
@@ -108,7 +107,7 @@ public static class PaymentsOpenApi
             }
         }
 
-        if (ExampleOf(type) is { } example)
+        if (ExampleOf(type, context.ApplicationServices.GetRequiredService<TimeProvider>().GetUtcNow().Year + 4) is { } example)
         {
             schema.Examples = [example];
         }
@@ -388,13 +387,20 @@ public static class PaymentsOpenApi
         },
     };
 
-    private static JsonNode? ExampleOf(Type type) => type.Name switch
+    private static JsonNode WithCardYear(JsonNode request, int year)
+    {
+        // An example must stay a valid request: the card expires a few years after today.
+        request["payment_method"]!["card"]!["exp_year"] = year;
+        return request;
+    }
+
+    private static JsonNode? ExampleOf(Type type, int cardYear) => type.Name switch
     {
         nameof(CreatePaymentRequest) => JsonNode.Parse("""
             {"amount": 1999, "currency": "usd", "capture": false, "description": "Order 1042",
              "metadata": {"order_id": "1042"},
-             "payment_method": {"card": {"number": "4242424242424242", "exp_month": 12, "exp_year": 2030, "cvc": "123"}}}
-            """),
+             "payment_method": {"card": {"number": "4242424242424242", "exp_month": 12, "exp_year": 0, "cvc": "123"}}}
+            """) is { } create ? WithCardYear(create, cardYear) : null,
         nameof(CreateRefundRequest) => JsonNode.Parse("""{"amount": 500, "reason": "requested_by_customer"}"""),
         nameof(CapturePaymentRequest) => JsonNode.Parse("""{"amount": 1500}"""),
         nameof(PaymentResource) => JsonNode.Parse("""
