@@ -33,6 +33,11 @@ if ! npm ci --no-audit --no-fund --loglevel=error; then
   echo "npm ci failed"; exit 1
 fi
 
+step "tools: dotnet local tools (Kiota, for the client generated from the served OpenAPI document)"
+if ! dotnet tool restore; then
+  echo "dotnet tool restore failed"; exit 1
+fi
+
 step "PostgreSQL: throw-away server"
 if ! PAYMENTS_TEST_POSTGRES=$("$root/scripts/pg.sh" start "$pgdir"); then
   echo "could not start PostgreSQL"; cat "$pgdir/server.log" 2>/dev/null; exit 1

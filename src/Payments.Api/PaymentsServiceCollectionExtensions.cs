@@ -43,22 +43,7 @@ public static class PaymentsServiceCollectionExtensions
         services.AddOptions<IdempotencyOptions>().Bind(builder.Configuration.GetSection("Payments:Idempotency"))
             .Validate(o => o.RetentionHours >= 24, "Payments:Idempotency:RetentionHours must be at least 24").ValidateOnStart();
         services.AddHostedService<IdempotencyKeySweeper>();
-        services.ConfigureHttpJsonOptions(options => options.SerializerOptions.TypeInfoResolverChain.Insert(0, PaymentsJson.Context));
-        services.AddOpenApi(options =>
-        {
-            options.AddDocumentTransformer((document, _, _) =>
-            {
-                document.Components ??= new Microsoft.OpenApi.OpenApiComponents();
-                document.Components.SecuritySchemes ??= new Dictionary<string, Microsoft.OpenApi.IOpenApiSecurityScheme>();
-                document.Components.SecuritySchemes[PaymentsApi.SecuritySchemeName] = new Microsoft.OpenApi.OpenApiSecurityScheme
-                {
-                    Type = Microsoft.OpenApi.SecuritySchemeType.Http,
-                    Scheme = "bearer",
-                    Description = "The merchant's secret key: Authorization: Bearer sk_...",
-                };
-                return Task.CompletedTask;
-            });
-        });
+        services.AddPaymentsOpenApi();
 
         // Merchants in configuration are validated before anything starts.
         MerchantBootstrap.Read(builder.Configuration);

@@ -45,7 +45,10 @@ await app.Services.InitializePaymentsAsync(CancellationToken.None);
 
 app.UseGracefulShutdown();
 app.UseRequestIdHeader();
+app.UseHeadAsGet();
 app.UsePaymentsErrors();
+// Routing after HEAD is mapped to GET (WebApplication would otherwise route first).
+app.UseRouting();
 
 app.MapGet(ServiceContract.LivenessPath, () => Results.Ok(new { status = "live" })).WithTags("health").WithName("Liveness");
 app.MapGet(ServiceContract.ReadinessPath, async (MigrationRunner migrations, ShutdownState shutdown, CancellationToken cancellationToken) =>

@@ -79,7 +79,9 @@ public static partial class ErrorHandling
             context.Response.Headers.RetryAfter = "1";
         }
 
-        await context.Response.Body.WriteAsync(PaymentsJson.ErrorBytes(error));
+        var bytes = PaymentsJson.ErrorBytes(error);
+        context.Response.ContentLength = bytes.Length;
+        await context.Response.Body.WriteAsync(bytes);
     }
 
     [LoggerMessage(Level = LogLevel.Warning, Message = "Store unavailable ({Exception}) on {Method} {Path} (request {RequestId})")]

@@ -59,6 +59,13 @@ public sealed class JsonBody
                 }
             }
 
+            // The body is read as sent: a compressed (or otherwise encoded) body is not JSON to us.
+            if (length > 0 && request.Headers.ContentEncoding is { Count: > 0 } encoding && !IsIdentity(encoding))
+            {
+                throw new ApiException(StatusCodes.Status415UnsupportedMediaType, new ErrorBody(
+                    ErrorTypes.InvalidRequest, "unsupported_media_type", $"Content-Encoding '{encoding}' is not supported; send the JSON body uncompressed."));
+            }
+
             if (length > 0 && !IsJsonContentType(request.ContentType))
             {
                 throw new ApiException(StatusCodes.Status415UnsupportedMediaType, new ErrorBody(
@@ -92,7 +99,7 @@ public sealed class JsonBody
         }
         catch (JsonException exception)
         {
-            throw ApiException.Invalid("parameter_invalid", DescribeJsonError(exception), PaymentsJson.PathToParam(exception.Path));
+            throw Rejection(exception);
         }
         catch (InvalidOperationException exception)
         {
@@ -103,30 +110,39 @@ public sealed class JsonBody
         return value ?? throw ApiException.Invalid("parameter_invalid", "The request body must be a JSON object.");
     }
 
-    private static string DescribeJsonError(JsonException exception)
+    private static ApiException Rejection(JsonException exception)
     {
-        // The serializer's messages name .NET types; keep the useful part and say it in wire terms.
+        // The serializer's messages name .NET types; say it in wire terms, with one code per field.
+        var param = PaymentsJson.PathToParam(exception.Path);
         var message = exception.Message;
         if (message.Contains("could not be mapped", StringComparison.Ordinal))
         {
-            return $"Received unknown parameter: {PaymentsJson.PathToParam(exception.Path) ?? "(root)"}.";
+            return ApiException.Invalid("parameter_unknown", $"Received unknown parameter: {param ?? "(root)"}.", param);
         }
 
         if (message.Contains("Duplicate", StringComparison.OrdinalIgnoreCase))
         {
-            return "The request body contains a duplicate property" + (exception.Path is null ? "." : $" at {PaymentsJson.PathToParam(exception.Path)}.");
+            return ApiException.Invalid("parameter_invalid", "The request body contains a duplicate property" + (param is null ? "." : $" at {param}."), param);
         }
 
-        if (exception.InnerException is FormatException or InvalidOperationException || message.Contains("could not be converted", StringComparison.Ordinal))
+        // A value of the wrong JSON type, a number beyond its .NET type (2^63, 2^31 for a year), or a
+        // string that is not valid Unicode (a lone surrogate escape, invalid UTF-8): the field's error.
+        if (exception.InnerException is FormatException or InvalidOperationException or OverflowException
+            || message.Contains("could not be converted", StringComparison.Ordinal))
         {
-            var param = PaymentsJson.PathToParam(exception.Path);
             return param is null
-                ? "The request body must be a JSON object."
-                : $"Invalid value for {param}: wrong JSON type (amounts are integers in minor units, flags are booleans, text is a string).";
+                ? ApiException.Invalid("parameter_invalid", "The request body must be a JSON object.")
+                : Payments.PaymentValidation.InvalidValue(param);
         }
 
-        return "The request body is not valid JSON" + (exception.LineNumber is { } line ? $" (line {line + 1}, byte {exception.BytePositionInLine + 1})." : ".");
+        return ApiException.Invalid(
+            "parameter_invalid",
+            "The request body is not valid JSON" + (exception.LineNumber is { } line ? $" (line {line + 1}, byte {exception.BytePositionInLine + 1})." : "."),
+            param);
     }
+
+    private static bool IsIdentity(Microsoft.Extensions.Primitives.StringValues encoding) =>
+        encoding.All(value => string.IsNullOrWhiteSpace(value) || value.Trim().Equals("identity", StringComparison.OrdinalIgnoreCase));
 
     private static bool IsJsonContentType(string? contentType)
     {

@@ -21,6 +21,10 @@ public static class PaymentValidation
     public const int MaxMetadataKeyLength = 40;
     public const int MaxMetadataValueLength = 500;
     public const int MaxDescriptionLength = 1000;
+    public const int MinExpYear = 1000;
+    public const int MaxExpYear = 9999;
+    public const int MaxCardNumberLength = 19;
+    public const int MinCardNumberLength = 12;
 
     public static readonly IReadOnlyList<string> RefundReasons = ["duplicate", "fraudulent", "requested_by_customer"];
 
@@ -34,9 +38,9 @@ public static class PaymentValidation
         var card = request.PaymentMethod?.Card
             ?? throw Missing(request.PaymentMethod is null ? "payment_method" : "payment_method.card");
         var details = ValidateCard(card, now);
-        if (request.Description is { Length: > MaxDescriptionLength })
+        if (request.Description is { } description && !IsText(description, MaxDescriptionLength))
         {
-            throw ApiException.Invalid("parameter_invalid", $"description is limited to {MaxDescriptionLength} characters.", "description");
+            throw InvalidValue("description");
         }
 
         var metadata = ValidateMetadata(request.Metadata);
@@ -71,7 +75,7 @@ public static class PaymentValidation
     {
         const string prefix = "payment_method.card.";
         var number = card.Number ?? throw Missing(prefix + "number");
-        if (number.Length is < 12 or > 19 || !number.All(char.IsAsciiDigit) || !Cards.IsLuhnValid(number))
+        if (number.Length is < MinCardNumberLength or > MaxCardNumberLength || !number.All(char.IsAsciiDigit) || !Cards.IsLuhnValid(number))
         {
             throw ApiException.Invalid("invalid_number", "The card number is not a valid card number.", prefix + "number");
         }
@@ -88,9 +92,9 @@ public static class PaymentValidation
             throw ApiException.Invalid("invalid_expiry_year", "The card's expiration date is in the past.", prefix + "exp_year");
         }
 
-        if (year > now.Year + 50)
+        if (year > MaxExpYear)
         {
-            throw ApiException.Invalid("invalid_expiry_year", "The card's expiration year is too far in the future (use four digits).", prefix + "exp_year");
+            throw InvalidValue(prefix + "exp_year");
         }
 
         var cvc = card.Cvc ?? throw Missing(prefix + "cvc");
@@ -116,9 +120,9 @@ public static class PaymentValidation
 
         foreach (var (key, value) in metadata)
         {
-            if (key.Length is 0 or > MaxMetadataKeyLength)
+            if (key.Length == 0 || !IsText(key, MaxMetadataKeyLength))
             {
-                throw ApiException.Invalid("parameter_invalid", $"metadata keys must be 1 to {MaxMetadataKeyLength} characters.", "metadata");
+                throw ApiException.Invalid("parameter_invalid", $"metadata keys must be 1 to {MaxMetadataKeyLength} characters of valid Unicode text.", "metadata");
             }
 
             // Dictionary values are not covered by the serializer's nullability checks.
@@ -127,13 +131,76 @@ public static class PaymentValidation
                 throw ApiException.Invalid("parameter_invalid", "metadata values must be strings.", "metadata." + key);
             }
 
-            if (value.Length > MaxMetadataValueLength)
+            if (!IsText(value, MaxMetadataValueLength))
             {
-                throw ApiException.Invalid("parameter_invalid", $"metadata values are limited to {MaxMetadataValueLength} characters.", "metadata." + key);
+                throw InvalidValue("metadata." + key);
             }
         }
 
         return metadata;
+    }
+
+    /// <summary>
+    /// The one error of a field whose value is unusable, whatever made it so (a wrong JSON type, a
+    /// number beyond its range or beyond 64 bits, text that is not valid Unicode): a client switches
+    /// on one code per field.
+    /// </summary>
+    public static ApiException InvalidValue(string param)
+    {
+        ArgumentNullException.ThrowIfNull(param);
+        const string card = "payment_method.card.";
+        return param switch
+        {
+            "amount" => ApiException.Invalid("amount_invalid", $"amount must be an integer in minor units between {MinAmount} and {MaxAmount}.", param),
+            "currency" => ApiException.Invalid("currency_invalid", "currency must be a lowercase ISO 4217 code such as usd or jpy.", param),
+            card + "number" => ApiException.Invalid("invalid_number", "The card number must be a string of 12 to 19 digits that passes the Luhn check.", param),
+            card + "exp_month" => ApiException.Invalid("invalid_expiry_month", "The card's expiration month must be an integer between 1 and 12.", param),
+            card + "exp_year" => ApiException.Invalid("invalid_expiry_year", $"The card's expiration year must be a four-digit integer ({MinExpYear}–{MaxExpYear}), not in the past.", param),
+            card + "cvc" => ApiException.Invalid("invalid_cvc", "The card's security code must be a string of 3 or 4 digits.", param),
+            "capture" => ApiException.Invalid("parameter_invalid", "capture must be a boolean.", param),
+            "description" => ApiException.Invalid("parameter_invalid", $"description must be a string of at most {MaxDescriptionLength} characters of valid Unicode text.", param),
+            "reason" => ApiException.Invalid("parameter_invalid", $"reason must be one of: {string.Join(", ", RefundReasons)}.", param),
+            "metadata" => ApiException.Invalid("parameter_invalid", $"metadata must be an object of at most {MaxMetadataKeys} string values.", param),
+            _ when param.StartsWith("metadata.", StringComparison.Ordinal) =>
+                ApiException.Invalid("parameter_invalid", $"metadata values must be strings of at most {MaxMetadataValueLength} characters of valid Unicode text.", param),
+            _ => ApiException.Invalid("parameter_invalid", $"Invalid value for {param}.", param),
+        };
+    }
+
+    /// <summary>
+    /// Well-formed UTF-16 (no lone surrogate) of at most <paramref name="maxCodePoints"/> Unicode code
+    /// points: lengths are counted as JSON Schema's <c>maxLength</c> counts them, not in UTF-16 units.
+    /// </summary>
+    public static bool IsText(string value, int maxCodePoints)
+    {
+        ArgumentNullException.ThrowIfNull(value);
+        if (value.Length > 2 * maxCodePoints)
+        {
+            return false;
+        }
+
+        var codePoints = 0;
+        for (var i = 0; i < value.Length; i++)
+        {
+            var c = value[i];
+            if (char.IsHighSurrogate(c))
+            {
+                if (i + 1 >= value.Length || !char.IsLowSurrogate(value[i + 1]))
+                {
+                    return false;
+                }
+
+                i++;
+            }
+            else if (char.IsLowSurrogate(c))
+            {
+                return false;
+            }
+
+            codePoints++;
+        }
+
+        return codePoints <= maxCodePoints;
     }
 
     private static ApiException Missing(string param) =>

@@ -18,7 +18,7 @@ public static class PaymentsApi
         // One filter instance for all routes: AddEndpointFilter<T>() would construct it (and its
         // rate limiter) on every request, so no bucket would ever fill.
         var filter = routes.ServiceProvider.GetRequiredService<MerchantAuthenticationFilter>();
-        var v1 = routes.MapGroup("/v1").AddEndpointFilter(filter).WithTags("payments");
+        var v1 = routes.MapGroup("/v1").AddEndpointFilter(filter).AddEndpointFilter(new UnknownQueryParameterFilter()).WithTags("payments");
         v1.AddOpenApiOperationTransformer((operation, context, _) =>
         {
             operation.Security ??= [];
@@ -34,7 +34,8 @@ public static class PaymentsApi
             .WithName("CreatePayment")
             .AcceptsJsonBody<CreatePaymentRequest>();
         v1.MapGet("/payments", ListAsync)
-            .WithName("ListPayments");
+            .WithName("ListPayments")
+            .WithQueryParameters("limit", "starting_after");
         v1.MapGet("/payments/{id}", GetAsync)
             .WithName("GetPayment");
         v1.MapPost("/payments/{id}/capture", CaptureAsync)
@@ -46,14 +47,13 @@ public static class PaymentsApi
             .WithName("CreateRefund")
             .AcceptsJsonBody<CreateRefundRequest>();
         v1.MapGet("/payments/{id}/refunds", ListRefundsAsync)
-            .WithName("ListRefunds");
+            .WithName("ListRefunds")
+            .WithQueryParameters("limit", "starting_after");
         v1.MapGet("/balance", BalanceAsync)
             .WithName("GetBalance");
 
-        // Unknown /v1 paths answer like unknown objects, after authentication like everything else.
-        v1.MapFallback((HttpContext context) => Results.Extensions.Error(StatusCodes.Status404NotFound, new ErrorBody(
-            ErrorTypes.InvalidRequest, "resource_missing", $"Unrecognized request URL ({context.Request.Method}: {context.Request.Path}).")))
-            .ExcludeFromDescription();
+        // Unknown /v1 paths answer like unknown objects (a known path with another method: 405), after authentication like everything else.
+        v1.MapFallback(RouteFallback.Answer).WithMetadata(QueryParameters.Unchecked).ExcludeFromDescription();
         return v1;
     }
 

@@ -94,7 +94,7 @@ public abstract class BadInputTests(ApiFixture fixture) : ApiTestBase(fixture)
         yield return new BadInput("body over 64 KB", "POST", "/v1/payments", Json, Encoding.UTF8.GetBytes(Create(extra: ", \"description\": \"" + new string('d', 70_000) + "\"")), 413, "invalid_request_error", null);
         yield return new BadInput("unknown route", "GET", "/v1/charges", null, null, 404, "invalid_request_error", null);
         yield return new BadInput("unknown payment", "GET", "/v1/payments/pay_nope", null, null, 404, "invalid_request_error", "id");
-        yield return new BadInput("wrong method", "PUT", "/v1/payments", Json, "{}"u8.ToArray(), 404, "invalid_request_error", null);
+        yield return new BadInput("wrong method", "PUT", "/v1/payments", Json, "{}"u8.ToArray(), 405, "invalid_request_error", null);
         // lists
         yield return new BadInput("limit zero", "GET", "/v1/payments?limit=0", null, null, 400, "invalid_request_error", "limit");
         yield return new BadInput("limit 101", "GET", "/v1/payments?limit=101", null, null, 400, "invalid_request_error", "limit");

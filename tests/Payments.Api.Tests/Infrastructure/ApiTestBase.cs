@@ -18,7 +18,11 @@ public abstract class ApiTestBase(ApiFixture fixture) : IAsyncLifetime
 
     public Task InitializeAsync() => Task.CompletedTask;
 
-    public Task DisposeAsync() => LedgerInvariant.AssertAsync(Fixture.Factory.Services);
+    public async Task DisposeAsync()
+    {
+        Fixture.Factory.Contract.AssertNoViolations();
+        await LedgerInvariant.AssertAsync(Fixture.Factory.Services);
+    }
 
     public static string PaymentBody(long amount = 1999, string currency = "usd", bool capture = true, string number = Visa, string? extra = null) =>
         $$$"""{"amount": {{{amount}}}, "currency": "{{{currency}}}", "capture": {{{(capture ? "true" : "false")}}}, "payment_method": {"card": {"number": "{{{number}}}", "exp_month": 12, "exp_year": {{{DateTime.UtcNow.Year + 3}}}, "cvc": "123"}}{{{extra}}}}""";

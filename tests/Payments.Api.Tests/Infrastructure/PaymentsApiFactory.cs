@@ -1,6 +1,7 @@
 using Microsoft.AspNetCore.Hosting;
 using Microsoft.AspNetCore.Mvc.Testing;
 using Payments.Api.Storage;
+using Payments.Api.Tests.Infrastructure.Contract;
 
 namespace Payments.Api.Tests.Infrastructure;
 
@@ -31,7 +32,12 @@ public sealed class PaymentsApiFactory : WebApplicationFactory<Program>
                 settings[key] = value;
             }
         }
+
+        Contract = new ContractCheck(LoadDocumentAsync);
     }
+
+    /// <summary>Every response of this service, checked against the OpenAPI document it serves.</summary>
+    public ContractCheck Contract { get; }
 
     public StoreKind Store { get; }
 
@@ -78,15 +84,29 @@ public sealed class PaymentsApiFactory : WebApplicationFactory<Program>
     protected override void ConfigureWebHost(IWebHostBuilder builder)
     {
         builder.UseEnvironment(Environment);
+        builder.ConfigureServices(services => services.AddSingleton<IStartupFilter>(new ContractCheckStartupFilter(Contract)));
         foreach (var (key, value) in settings)
         {
             builder.UseSetting(key, value);
         }
     }
 
+    private async Task<ApiDocument?> LoadDocumentAsync()
+    {
+        using var client = Server.CreateClient();
+        using var response = await client.GetAsync(new Uri("/openapi/v1.json", UriKind.Relative));
+        return response.StatusCode == System.Net.HttpStatusCode.NotFound ? null : new ApiDocument(await response.EnsureSuccessStatusCode().Content.ReadAsStringAsync());
+    }
+
     public override async ValueTask DisposeAsync()
     {
         await base.DisposeAsync();
+        await ReleaseStoreAsync();
+        Contract.AssertNoViolations();
+    }
+
+    private async Task ReleaseStoreAsync()
+    {
         if (!OwnsStore)
         {
             return;
