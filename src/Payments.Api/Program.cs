@@ -1,4 +1,5 @@
 using Payments.Api;
+using Payments.Api.Events;
 using Payments.Api.Hosting;
 using Payments.Api.Http;
 using Payments.Api.Merchants;
@@ -23,6 +24,7 @@ builder.Logging.AddFilter("Microsoft.AspNetCore", LogLevel.Warning);
 builder.AddGracefulShutdown();
 builder.AddPaymentsObservability();
 builder.AddPaymentsApi();
+builder.Services.AddEvents();
 builder.AddTransactionLog();
 if (admin is not null || migrate)
 {
@@ -69,7 +71,7 @@ app.MapGet(ServiceContract.ReadinessPath, async (MigrationRunner migrations, Shu
 if (ProcessRoles.FromConfiguration(app.Configuration).ServesHttpApi())
 {
     app.MapOpenApi("/openapi/{documentName}.json");
-    app.MapPaymentsApi();
+    app.MapPaymentsApi().MapEventsApi();
 }
 
 await app.RunAsync();
