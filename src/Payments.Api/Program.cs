@@ -1,4 +1,5 @@
 using Payments.Api;
+using Payments.Api.Dashboard;
 using Payments.Api.Events;
 using Payments.Api.Hosting;
 using Payments.Api.Http;
@@ -25,6 +26,7 @@ builder.AddGracefulShutdown();
 builder.AddPaymentsObservability();
 builder.AddPaymentsApi();
 builder.Services.AddEvents();
+builder.Services.AddDashboard(builder.Configuration);
 builder.AddTransactionLog();
 if (admin is not null || migrate)
 {
@@ -72,6 +74,7 @@ if (ProcessRoles.FromConfiguration(app.Configuration).ServesHttpApi())
 {
     app.MapOpenApi("/openapi/{documentName}.json");
     app.MapPaymentsApi().MapEventsApi();
+    app.MapDashboard();
 }
 
 await app.RunAsync();
