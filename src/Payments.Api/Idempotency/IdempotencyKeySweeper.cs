@@ -1,4 +1,4 @@
-using Payments.Api.Storage;
+using Payments.Api.Payments;
 
 namespace Payments.Api.Idempotency;
 
@@ -12,7 +12,7 @@ public sealed class IdempotencyOptions
 
 /// <summary>Deletes idempotency keys older than the retention, in small batches so it never holds long locks.</summary>
 public sealed partial class IdempotencyKeySweeper(
-    IConnectionFactory connections,
+    IPaymentStore store,
     Microsoft.Extensions.Options.IOptions<IdempotencyOptions> options,
     ILogger<IdempotencyKeySweeper> logger) : BackgroundService
 {
@@ -21,37 +21,10 @@ public sealed partial class IdempotencyKeySweeper(
     public async Task<int> SweepOnceAsync(CancellationToken cancellationToken)
     {
         var hours = Math.Max(24, options.Value.RetentionHours);
-        var sql = connections.Kind == StoreKind.Postgres
-            ? "DELETE FROM idempotency_keys WHERE ctid IN (SELECT ctid FROM idempotency_keys WHERE created_at < now() - make_interval(hours => @hours) LIMIT @batch)"
-            : "DELETE FROM idempotency_keys WHERE rowid IN (SELECT rowid FROM idempotency_keys WHERE created_at < strftime('%Y-%m-%dT%H:%M:%fZ', 'now', '-' || @hours || ' hours') LIMIT @batch)";
         var total = 0;
         while (true)
         {
-            int deleted;
-            await using (var connection = await connections.OpenAsync(cancellationToken))
-            await using (var command = connection.CreateCommand())
-            {
-                command.CommandText = sql;
-                Db.AddParameter(command, "hours", hours);
-                Db.AddParameter(command, "batch", BatchSize);
-                if (connections is SqliteConnectionFactory sqlite)
-                {
-                    await sqlite.WriteGate.WaitAsync(cancellationToken);
-                    try
-                    {
-                        deleted = await command.ExecuteNonQueryAsync(cancellationToken);
-                    }
-                    finally
-                    {
-                        sqlite.WriteGate.Release();
-                    }
-                }
-                else
-                {
-                    deleted = await command.ExecuteNonQueryAsync(cancellationToken);
-                }
-            }
-
+            var deleted = await store.DeleteExpiredIdempotencyKeysAsync(hours, BatchSize, cancellationToken);
             total += deleted;
             if (deleted < BatchSize)
             {

@@ -52,12 +52,9 @@ public sealed class MerchantStore(IConnectionFactory connections, ReadQueries re
     /// <summary>Creates the merchant when missing and adds <paramref name="secretKey"/> to it (no-op if already there).</summary>
     public async Task EnsureMerchantWithKeyAsync(string merchantId, string secretKey, CancellationToken cancellationToken)
     {
-        var insertMerchant = connections.Kind == StoreKind.Postgres
-            ? "INSERT INTO merchants (id) VALUES (@id) ON CONFLICT (id) DO NOTHING"
-            : "INSERT OR IGNORE INTO merchants (id) VALUES (@id)";
-        var insertKey = connections.Kind == StoreKind.Postgres
-            ? "INSERT INTO api_keys (key_hash, merchant_id, key_prefix) VALUES (@key_hash, @merchant_id, @key_prefix) ON CONFLICT (key_hash) DO NOTHING"
-            : "INSERT OR IGNORE INTO api_keys (key_hash, merchant_id, key_prefix) VALUES (@key_hash, @merchant_id, @key_prefix)";
+        // ON CONFLICT … DO NOTHING is the same in both dialects (SQLite ≥ 3.24).
+        const string insertMerchant = "INSERT INTO merchants (id) VALUES (@id) ON CONFLICT (id) DO NOTHING";
+        const string insertKey = "INSERT INTO api_keys (key_hash, merchant_id, key_prefix) VALUES (@key_hash, @merchant_id, @key_prefix) ON CONFLICT (key_hash) DO NOTHING";
         var keyHash = HashKey(secretKey);
         await using var connection = await connections.OpenAsync(cancellationToken);
         await using var transaction = await connection.BeginTransactionAsync(cancellationToken);

@@ -17,7 +17,7 @@ public static class ObservabilityExtensions
     /// <summary>
     /// Structured logs and telemetry: JSON console logs (one object per line, UTC timestamps,
     /// scopes on, so every line inside a request carries its <c>RequestId</c>, <c>TraceId</c> and
-    /// <c>SpanId</c>); OpenTelemetry metrics (ASP.NET Core, HttpClient, runtime,
+    /// <c>SpanId</c>) — in Development the same entries as readable single lines of text; OpenTelemetry metrics (ASP.NET Core, HttpClient, runtime,
     /// <see cref="PaymentsMetrics.MeterName"/>) and traces (ASP.NET Core, HttpClient, the relay),
     /// exported over OTLP when <c>OTEL_EXPORTER_OTLP_ENDPOINT</c> is set. Without an endpoint the
     /// OpenTelemetry SDK is not registered at all: nothing would read what it records, and recording
@@ -30,18 +30,32 @@ public static class ObservabilityExtensions
     {
         ArgumentNullException.ThrowIfNull(builder);
 
-        builder.Logging.AddJsonConsole(options =>
+        if (builder.Environment.IsDevelopment())
         {
-            options.IncludeScopes = true;
-            options.UseUtcTimestamp = true;
-            options.TimestampFormat = "yyyy-MM-dd'T'HH:mm:ss.fff'Z'";
-            // Log lines are read by log tooling, never rendered as HTML: keep '>', '+', non-ASCII readable.
-            options.JsonWriterOptions = new System.Text.Json.JsonWriterOptions
+            // A person reads this console: one line per entry with its scopes (request id, trace id).
+            builder.Logging.AddSimpleConsole(options =>
             {
-                Indented = false,
-                Encoder = System.Text.Encodings.Web.JavaScriptEncoder.UnsafeRelaxedJsonEscaping,
-            };
-        });
+                options.SingleLine = true;
+                options.IncludeScopes = true;
+                options.TimestampFormat = "HH:mm:ss.fff ";
+            });
+        }
+        else
+        {
+            builder.Logging.AddJsonConsole(options =>
+            {
+                options.IncludeScopes = true;
+                options.UseUtcTimestamp = true;
+                options.TimestampFormat = "yyyy-MM-dd'T'HH:mm:ss.fff'Z'";
+                // Log lines are read by log tooling, never rendered as HTML: keep '>', '+', non-ASCII readable.
+                options.JsonWriterOptions = new System.Text.Json.JsonWriterOptions
+                {
+                    Indented = false,
+                    Encoder = System.Text.Encodings.Web.JavaScriptEncoder.UnsafeRelaxedJsonEscaping,
+                };
+            });
+        }
+
         builder.Logging.Configure(options =>
             options.ActivityTrackingOptions = ActivityTrackingOptions.TraceId | ActivityTrackingOptions.SpanId | ActivityTrackingOptions.ParentId);
 

@@ -26,9 +26,7 @@ public sealed class CardFingerprinter(IConnectionFactory connections, IConfigura
             return;
         }
 
-        var insert = connections.Kind == StoreKind.Postgres
-            ? "INSERT INTO settings (name, value) VALUES ('card_fingerprint_key', @value) ON CONFLICT (name) DO NOTHING"
-            : "INSERT OR IGNORE INTO settings (name, value) VALUES ('card_fingerprint_key', @value)";
+        const string insert = "INSERT INTO settings (name, value) VALUES ('card_fingerprint_key', @value) ON CONFLICT (name) DO NOTHING";
         await using var connection = await connections.OpenAsync(cancellationToken);
         await using (var command = connection.CreateCommand())
         {

@@ -41,6 +41,9 @@ public interface IPaymentStore
     Task<Page<Refund>?> ListRefundsAsync(string merchantId, string paymentId, int limit, string? startingAfter, CancellationToken cancellationToken);
 
     Task<IReadOnlyList<CurrencyBalance>> BalanceAsync(string merchantId, CancellationToken cancellationToken);
+
+    /// <summary>Deletes up to <paramref name="batchSize"/> idempotency records older than <paramref name="retentionHours"/>; returns how many.</summary>
+    Task<int> DeleteExpiredIdempotencyKeysAsync(int retentionHours, int batchSize, CancellationToken cancellationToken);
 }
 
 /// <summary>A journal movement of the double-entry ledger (<see cref="Ledger.LedgerSql"/>).</summary>

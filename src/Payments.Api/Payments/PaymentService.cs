@@ -42,7 +42,7 @@ public sealed partial class PaymentService(
         }
         catch (Exception exception) when (authorization is { Approved: true })
         {
-            await VoidAsync(authorization, paymentId!, exception.GetType().Name);
+            await VoidAsync(authorization, paymentId ?? "(not made)", exception.GetType().Name);
             throw;
         }
 
@@ -59,7 +59,7 @@ public sealed partial class PaymentService(
                 if (authorization is { Approved: true })
                 {
                     // Authorized, then refused by the store (another process recorded the key first): nothing of ours was kept.
-                    await VoidAsync(authorization, paymentId!, outcome.GetType().Name);
+                    await VoidAsync(authorization, paymentId ?? "(not made)", outcome.GetType().Name);
                 }
 
                 break;

@@ -17,9 +17,9 @@ namespace Payments.Api.Tests.Observability;
 [CollectionDefinition(nameof(ConsoleCapture), DisableParallelization = true)]
 public sealed class ConsoleCapture;
 
-/// <summary>Runs alone: it redirects the process's console to read the JSON log lines.</summary>
+/// <summary>Runs alone: it redirects the process's console to read the log lines (JSON; readable text in Development).</summary>
 [Collection(nameof(ConsoleCapture))]
-public sealed partial class JsonLogTests
+public sealed partial class ConsoleLogTests
 {
     [Fact]
     public async Task Every_log_line_is_one_json_object_with_request_id_and_trace_id_in_scope()
@@ -37,7 +37,7 @@ public sealed partial class JsonLogTests
             builder.AddPaymentsObservability();
             await using var app = builder.Build();
             app.UseRequestIdHeader();
-            app.MapGet("/log", (ILogger<JsonLogTests> logger) =>
+            app.MapGet("/log", (ILogger<ConsoleLogTests> logger) =>
             {
                 LogMarker(logger, marker);
                 return Results.Ok();
@@ -74,6 +74,45 @@ public sealed partial class JsonLogTests
         var activityScope = Assert.Single(scopes, s => s.TryGetProperty("TraceId", out _));
         Assert.Matches("^[0-9a-f]{32}$", activityScope.GetProperty("TraceId").GetString());
         Assert.Matches("^[0-9a-f]{16}$", activityScope.GetProperty("SpanId").GetString());
+    }
+
+    [Fact]
+    public async Task In_development_each_log_entry_is_one_readable_text_line_with_its_request_scope()
+    {
+        var marker = "marker-" + Guid.NewGuid().ToString("N");
+        var original = Console.Out;
+        using var captured = new StringWriter();
+        string requestIdHeader;
+        Console.SetOut(TextWriter.Synchronized(captured));
+        try
+        {
+            var builder = WebApplication.CreateSlimBuilder(new WebApplicationOptions { EnvironmentName = "Development" });
+            builder.WebHost.UseUrls("http://127.0.0.1:0");
+            builder.Logging.ClearProviders();
+            builder.AddPaymentsObservability();
+            await using var app = builder.Build();
+            app.UseRequestIdHeader();
+            app.MapGet("/log", (ILogger<ConsoleLogTests> logger) =>
+            {
+                LogMarker(logger, marker);
+                return Results.Ok();
+            });
+            await app.StartAsync();
+            using var client = new HttpClient { BaseAddress = app.BoundAddress() };
+            var response = await client.GetAsync(new Uri("/log", UriKind.Relative));
+            requestIdHeader = Assert.Single(response.Headers.GetValues("Request-Id"));
+            await app.StopAsync();
+        }
+        finally
+        {
+            Console.SetOut(original);
+        }
+
+        var markerLine = Assert.Single(captured.ToString().Split('\n'), l => l.Contains(marker, StringComparison.Ordinal));
+        Assert.False(markerLine.TrimStart().StartsWith('{'), markerLine);
+        Assert.Matches(@"^\d\d:\d\d:\d\d\.\d{3} info: Payments\.Api\.Tests\.Observability\.ConsoleLogTests\[\d+\] ", markerLine);
+        Assert.Contains("RequestId:" + requestIdHeader, markerLine, StringComparison.Ordinal);
+        Assert.EndsWith("handled " + marker, markerLine.TrimEnd('\r'), StringComparison.Ordinal);
     }
 
     [LoggerMessage(Level = LogLevel.Information, Message = "handled {Marker}")]

@@ -33,6 +33,9 @@ public sealed class PostgresPaymentStore(PostgresConnectionFactory connections, 
             : (true, results[1].Rows.Count > 0 ? results[1].Rows[0] : null);
     }
 
+    protected override string DeleteExpiredKeysSql =>
+        "DELETE FROM idempotency_keys WHERE ctid IN (SELECT ctid FROM idempotency_keys WHERE created_at < now() - make_interval(hours => @hours) LIMIT @batch)";
+
     protected override bool IsIdempotencyKeyTaken(Exception exception) =>
         exception is PostgresException { SqlState: PostgresErrorCodes.UniqueViolation, ConstraintName: "idempotency_keys_pkey" };
 }

@@ -31,6 +31,9 @@ public abstract class SqlPaymentStore(ReadQueries reads) : IPaymentStore
     /// <summary>True when a commit failed because another process recorded the same idempotency key first.</summary>
     protected abstract bool IsIdempotencyKeyTaken(Exception exception);
 
+    /// <summary>Deletes at most <c>@batch</c> idempotency records created more than <c>@hours</c> hours ago.</summary>
+    protected abstract string DeleteExpiredKeysSql { get; }
+
     public async Task<PaymentOutcome> CreateAsync(string merchantId, IdempotencyRequest? idempotency, Func<CancellationToken, Task<NewPaymentRecord>> authorize, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(authorize);
@@ -215,6 +218,14 @@ public abstract class SqlPaymentStore(ReadQueries reads) : IPaymentStore
         }
 
         return currencies;
+    }
+
+    public async Task<int> DeleteExpiredIdempotencyKeysAsync(int retentionHours, int batchSize, CancellationToken cancellationToken)
+    {
+        // A write transaction of its own: on SQLite it queues behind the writer gate like any write.
+        await using var session = await BeginAsync(cancellationToken);
+        var results = await session.CommitAsync([new Statement(DeleteExpiredKeysSql).Add("hours", retentionHours).Add("batch", batchSize)], cancellationToken);
+        return results[0].RecordsAffected;
     }
 
     /// <summary>The earlier request's outcome when the key was used before (or is in use); null when this request may proceed.</summary>

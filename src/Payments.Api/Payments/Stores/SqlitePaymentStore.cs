@@ -26,6 +26,9 @@ public sealed class SqlitePaymentStore(SqliteConnectionFactory connections, Read
         return (true, results[0].Rows.Count > 0 ? results[0].Rows[0] : null);
     }
 
+    protected override string DeleteExpiredKeysSql =>
+        "DELETE FROM idempotency_keys WHERE rowid IN (SELECT rowid FROM idempotency_keys WHERE created_at < strftime('%Y-%m-%dT%H:%M:%fZ', 'now', '-' || @hours || ' hours') LIMIT @batch)";
+
     protected override bool IsIdempotencyKeyTaken(Exception exception) =>
         exception is SqliteException { SqliteErrorCode: SqliteConstraint } constraint
         && constraint.Message.Contains("idempotency_keys", StringComparison.Ordinal);
