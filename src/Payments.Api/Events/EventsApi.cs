@@ -1,6 +1,8 @@
 using System.Globalization;
 using System.Text.Json;
+using System.Text.Json.Nodes;
 using Microsoft.AspNetCore.Http.HttpResults;
+using Microsoft.OpenApi;
 using Payments.Api.Http;
 using Payments.Api.Merchants;
 using Payments.Api.Payments;
@@ -9,13 +11,28 @@ namespace Payments.Api.Events;
 
 public static class EventsApi
 {
+    // Unix seconds within what a timestamp can hold (up to the end of year 9999).
+    private const long MaxUnixSeconds = 253_402_300_799;
+
     private static readonly string[] ListParameters = ["limit", "starting_after", "type", "created_gte", "created_lt"];
 
     /// <summary>Maps <c>/v1/events</c> on the authenticated <c>/v1</c> group (<see cref="PaymentsApi.MapPaymentsApi"/>).</summary>
     public static RouteGroupBuilder MapEventsApi(this RouteGroupBuilder v1)
     {
         ArgumentNullException.ThrowIfNull(v1);
-        v1.MapGet("/events", ListAsync).WithName("ListEvents").WithTags("events");
+        v1.MapGet("/events", ListAsync).WithName("ListEvents").WithTags("events").AddOpenApiOperationTransformer((operation, _, _) =>
+        {
+            operation.Parameters ??= [];
+            foreach (var parameter in ListParameterDescriptions())
+            {
+                if (!operation.Parameters.Any(p => p.Name == parameter.Name))
+                {
+                    operation.Parameters.Add(parameter);
+                }
+            }
+
+            return Task.CompletedTask;
+        });
         v1.MapGet("/events/{id}", GetAsync).WithName("GetEvent").WithTags("events");
         return v1;
     }
@@ -69,6 +86,31 @@ public static class EventsApi
         return new JsonOk<ListResource<EventResource>>(JsonSerializer.SerializeToUtf8Bytes(list, EventsJson.Wire.ListResourceEventResource));
     }
 
+    private static IEnumerable<OpenApiParameter> ListParameterDescriptions()
+    {
+        static OpenApiParameter Query(string name, string description, OpenApiSchema schema) =>
+            new() { Name = name, In = ParameterLocation.Query, Required = false, Description = description, Schema = schema };
+
+        yield return Query("limit", "How many events to return, newest first.", new OpenApiSchema
+        {
+            Type = JsonSchemaType.Integer, Format = "int32", Minimum = "1",
+            Maximum = PaymentService.MaxListLimit.ToString(CultureInfo.InvariantCulture), Default = JsonValue.Create(10),
+        });
+        yield return Query("starting_after", "The id of the last event of the previous page.", new OpenApiSchema { Type = JsonSchemaType.String, MinLength = 1, MaxLength = 255 });
+        yield return Query("type", "Only events of this type.", new OpenApiSchema
+        {
+            Type = JsonSchemaType.String, Enum = EventTypes.All.Select(t => (JsonNode)JsonValue.Create(t)).ToList(),
+        });
+        yield return Query("created_gte", "Only events created at or after this time (Unix seconds).", new OpenApiSchema
+        {
+            Type = JsonSchemaType.Integer, Format = "int64", Minimum = "0", Maximum = MaxUnixSeconds.ToString(CultureInfo.InvariantCulture),
+        });
+        yield return Query("created_lt", "Only events created before this time (Unix seconds).", new OpenApiSchema
+        {
+            Type = JsonSchemaType.Integer, Format = "int64", Minimum = "0", Maximum = MaxUnixSeconds.ToString(CultureInfo.InvariantCulture),
+        });
+    }
+
     private static ErrorBody NoSuchEvent(string id, string param) =>
         new(ErrorTypes.InvalidRequest, "resource_missing", $"No such event: '{id}'.", param);
 
@@ -91,8 +133,7 @@ public static class EventsApi
             return null;
         }
 
-        // Unix seconds within what a timestamp can hold (years 1 to 9999).
-        return long.TryParse(text, NumberStyles.None, CultureInfo.InvariantCulture, out var seconds) && seconds <= 253_402_300_799
+        return long.TryParse(text, NumberStyles.None, CultureInfo.InvariantCulture, out var seconds) && seconds <= MaxUnixSeconds
             ? seconds
             : throw ApiException.Invalid("parameter_invalid", $"{name} must be a unix timestamp in seconds (a non-negative integer).", name);
     }

@@ -131,6 +131,26 @@ public abstract class EventsTests(ApiFixture fixture) : ApiTestBase(fixture)
         Assert.Equal(param, reply.ErrorParam);
     }
 
+    [Fact]
+    public async Task The_OpenAPI_document_describes_the_events_routes_and_their_parameters()
+    {
+        var document = (await GetAsync(Fixture.Anonymous, "/openapi/v1.json")).Json;
+        var list = document.GetProperty("paths").GetProperty("/v1/events").GetProperty("get");
+        var one = document.GetProperty("paths").GetProperty("/v1/events/{id}").GetProperty("get");
+
+        var parameters = list.GetProperty("parameters").EnumerateArray().ToDictionary(p => p.GetProperty("name").GetString()!, p => p);
+        Assert.Equal(["created_gte", "created_lt", "limit", "starting_after", "type"], parameters.Keys.Order(StringComparer.Ordinal));
+        Assert.All(parameters.Values, p => Assert.Equal("query", p.GetProperty("in").GetString()));
+        Assert.Equal(
+            ["payment.created", "payment.captured", "payment.canceled", "payment.failed", "refund.created"],
+            parameters["type"].GetProperty("schema").GetProperty("enum").EnumerateArray().Select(e => e.GetString()));
+        Assert.Equal("integer", parameters["created_gte"].GetProperty("schema").GetProperty("type").GetString());
+        Assert.Equal("#/components/schemas/ListResourceOfEventResource",
+            list.GetProperty("responses").GetProperty("200").GetProperty("content").GetProperty("application/json").GetProperty("schema").GetProperty("$ref").GetString());
+        Assert.True(one.GetProperty("responses").TryGetProperty("404", out _));
+        Assert.True(list.GetProperty("responses").TryGetProperty("400", out _));
+    }
+
     private async Task<HttpClient> NewMerchantAsync()
     {
         var merchants = Fixture.Factory.Services.GetRequiredService<Api.Merchants.MerchantStore>();
