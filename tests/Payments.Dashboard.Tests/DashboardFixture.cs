@@ -13,7 +13,7 @@ namespace Payments.Dashboard.Tests;
 /// merchant) and a headless Chromium: the system's (Debian package <c>chromium</c>, or
 /// <c>PAYMENTS_CHROMIUM</c>) when there is one, otherwise the browser Playwright installs itself.
 /// </summary>
-public sealed class DashboardFixture : IAsyncLifetime
+public sealed partial class DashboardFixture : IAsyncLifetime
 {
     public const string MerchantId = "acct_browser";
     public const string SecretKey = "sk_test_browser_0123456789abcdefghij";
@@ -72,7 +72,17 @@ public sealed class DashboardFixture : IAsyncLifetime
         service.BeginErrorReadLine();
 
         // The start-up log says where the dashboard is; the tests go there.
-        var address = await announced.Task.WaitAsync(TimeSpan.FromSeconds(60));
+        string address;
+        try
+        {
+            address = await announced.Task.WaitAsync(TimeSpan.FromSeconds(120));
+        }
+        catch (TimeoutException)
+        {
+            Assert.Fail($"the service did not log the dashboard's address; its output:\n{Output}");
+            throw;
+        }
+
         BaseAddress = new Uri(address);
         Assert.Equal($"http://localhost:{port}/dashboard", address);
         Api = new HttpClient { BaseAddress = new Uri($"http://localhost:{port}") };
@@ -176,12 +186,15 @@ public sealed class DashboardFixture : IAsyncLifetime
             output.AppendLine(line);
         }
 
-        if (line.Contains("\"Dashboard: ", StringComparison.Ordinal))
+        // JSON lines in production, readable text in Development: the address is found the same way in both.
+        if (DashboardAddress().Match(line) is { Success: true } match)
         {
-            using var log = JsonDocument.Parse(line);
-            announced.TrySetResult(log.RootElement.GetProperty("State").GetProperty("Address").GetString()!);
+            announced.TrySetResult(match.Groups[1].Value);
         }
     }
+
+    [System.Text.RegularExpressions.GeneratedRegex(@"Dashboard: (http://\S+/dashboard)")]
+    private static partial System.Text.RegularExpressions.Regex DashboardAddress();
 
     private static readonly string[] DebianChromium = ["/usr/bin/chromium", "/usr/bin/chromium-browser"];
 
