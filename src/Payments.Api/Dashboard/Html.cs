@@ -27,8 +27,6 @@ public sealed class Html
     public static Html When(bool condition, Func<Html> part) => condition ? part() : Empty;
 
     public override string ToString() => Value;
-
-    internal static Html Trusted(string markup) => new(markup);
 }
 
 [InterpolatedStringHandler]
