@@ -65,6 +65,8 @@ public sealed partial class DashboardFixture : IAsyncLifetime
         start.Environment["Payments__RateLimit__PermitsPerSecond"] = "0";
         start.Environment["Payments__TransactionLog__RelayEnabled"] = "false";
         service = Process.Start(start) ?? throw new InvalidOperationException("cannot start the service");
+        // A test host that crashes or is stopped runs no DisposeAsync: the service goes with it anyway.
+        AppDomain.CurrentDomain.ProcessExit += (_, _) => StopService();
         var announced = new TaskCompletionSource<string>(TaskCreationOptions.RunContinuationsAsynchronously);
         service.OutputDataReceived += (_, e) => Collect(e.Data, announced);
         service.ErrorDataReceived += (_, e) => Collect(e.Data, announced);
@@ -102,6 +104,14 @@ public sealed partial class DashboardFixture : IAsyncLifetime
 
     public async Task DisposeAsync()
     {
+        // The service first: nothing below may leave it running.
+        StopService();
+        if (service is not null)
+        {
+            await service.WaitForExitAsync();
+            service.Dispose();
+        }
+
         if (Browser is not null)
         {
             await Browser.DisposeAsync();
@@ -109,16 +119,24 @@ public sealed partial class DashboardFixture : IAsyncLifetime
 
         playwright?.Dispose();
         Api?.Dispose();
-        if (service is { HasExited: false })
-        {
-            service.Kill(entireProcessTree: true);
-            await service.WaitForExitAsync();
-        }
-
-        service?.Dispose();
         if (workingDirectory is not null)
         {
             Directory.Delete(workingDirectory, recursive: true);
+        }
+    }
+
+    private void StopService()
+    {
+        try
+        {
+            if (service is { HasExited: false })
+            {
+                service.Kill(entireProcessTree: true);
+            }
+        }
+        catch (InvalidOperationException)
+        {
+            // Already gone.
         }
     }
 
