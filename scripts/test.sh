@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # The one command that runs every test of the repository on a fresh machine of this kind.
-# It installs what the tests need (npm tools, PostgreSQL if missing), starts a throw-away
+# It installs what the tests need (npm tools, PostgreSQL and headless Chromium if missing), starts a throw-away
 # PostgreSQL server, runs all .NET test projects (SQLite and PostgreSQL, fault tests included),
 # runs the post-deploy verification suite against the local service, synthesizes the CDK app, gates
 # cfn-lint (warnings included), our own preflight and cdk-nag's AwsSolutions pack on every template, runs
@@ -37,6 +37,16 @@ step "tools: dotnet local tools (Kiota, for the client generated from the served
 if ! dotnet tool restore; then
   echo "dotnet tool restore failed"; exit 1
 fi
+step "browser: headless Chromium for the dashboard tests (tests/Payments.Dashboard.Tests)"
+# The Debian package where apt has it; elsewhere (the CodeBuild image) the tests let Playwright install its own.
+if ! command -v chromium >/dev/null 2>&1; then
+  if command -v apt-get >/dev/null 2>&1 && [ "$(id -u)" -eq 0 ] && apt-cache show chromium >/dev/null 2>&1; then
+    { DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null 2>&1 || { apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null; }; } || echo "apt-get install chromium failed: Playwright will install its own"
+  else
+    echo "no Debian chromium package here: Playwright installs its own browser when the tests start"
+  fi
+fi
+command -v chromium >/dev/null 2>&1 && chromium --version
 
 step "PostgreSQL: throw-away server"
 if ! PAYMENTS_TEST_POSTGRES=$("$root/scripts/pg.sh" start "$pgdir"); then

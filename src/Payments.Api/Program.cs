@@ -1,4 +1,6 @@
 using Payments.Api;
+using Payments.Api.Dashboard;
+using Payments.Api.Events;
 using Payments.Api.Hosting;
 using Payments.Api.Http;
 using Payments.Api.Merchants;
@@ -23,6 +25,8 @@ builder.Logging.AddFilter("Microsoft.AspNetCore", LogLevel.Warning);
 builder.AddGracefulShutdown();
 builder.AddPaymentsObservability();
 builder.AddPaymentsApi();
+builder.Services.AddEvents();
+builder.Services.AddDashboard(builder.Configuration);
 builder.AddTransactionLog();
 if (admin is not null || migrate)
 {
@@ -72,7 +76,8 @@ app.MapGet(ServiceContract.ReadinessPath, async (MigrationRunner migrations, Shu
 if (ProcessRoles.FromConfiguration(app.Configuration).ServesHttpApi())
 {
     app.MapOpenApi("/openapi/{documentName}.json");
-    app.MapPaymentsApi();
+    app.MapPaymentsApi().MapEventsApi();
+    app.MapDashboard();
 }
 
 await app.RunAsync();

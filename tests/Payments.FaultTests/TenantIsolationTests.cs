@@ -20,6 +20,8 @@ public sealed class TenantIsolationTests(PostgresFixture postgres)
         ("POST", "/v1/payments/{id}/refunds", "{}"),
         ("GET", "/v1/payments/{id}/refunds", null),
         ("GET", "/v1/payments?starting_after={id}", null),
+        ("GET", "/v1/events/{id}", null),
+        ("GET", "/v1/events?starting_after={id}", null),
     ];
 
     [Theory]
@@ -43,7 +45,9 @@ public sealed class TenantIsolationTests(PostgresFixture postgres)
         Assert.Equal(201, own.Status);
         var before = await Snapshot(a);
 
-        var foreignIds = new[] { authorized.Id!, captured.Id!, refund.Id! };
+        var eventsOfA = await Api.GetAsync(a, "/v1/events?limit=1");
+        Assert.Equal(200, eventsOfA.Status);
+        var foreignIds = new[] { authorized.Id!, captured.Id!, refund.Id!, eventsOfA.Json!["data"]![0]!["id"]!.GetValue<string>() };
         var failures = new List<string>();
         foreach (var (method, template, body) in IdRoutes)
         {

@@ -146,6 +146,30 @@ public sealed class ServicesTests(SynthesizedEnvironments app)
 
     [Theory]
     [MemberData(nameof(Environments))]
+    public void Only_the_api_trusts_the_forwarded_scheme_and_only_the_load_balancer_reaches_it(string env)
+    {
+        var api = Container(env, "api")["Environment"].Items().ToDictionary(e => e["Name"].Str(), e => e["Value"].Text());
+        var worker = Container(env, "worker")["Environment"].Items().Select(e => e["Name"].Str());
+        Assert.Equal("\"true\"", api["Payments__Dashboard__TrustForwardedProto"]);
+        Assert.DoesNotContain("Payments__Dashboard__TrustForwardedProto", worker);
+
+        // The dashboard takes X-Forwarded-Proto from whoever connects: that must be the ALB, which overwrites it.
+        var apiGroup = Service(env, "api").Props()["NetworkConfiguration"]!["AwsvpcConfiguration"]!["SecurityGroups"]![0]!["Fn::GetAtt"]![0].Str();
+        var albGroups = app.Resources(env, "AWS::ElasticLoadBalancingV2::LoadBalancer")
+            .SelectMany(lb => lb.Resource.Props()["SecurityGroups"].Items().Select(g => g["Fn::GetAtt"]![0].Str())).ToHashSet();
+        var sources = app.Resources(env, "AWS::EC2::SecurityGroupIngress")
+            .Select(i => i.Resource.Props())
+            .Where(i => i["GroupId"]?["Fn::GetAtt"]?[0]?.GetValue<string>() == apiGroup)
+            .Select(i => i["SourceSecurityGroupId"]?["Fn::GetAtt"]?[0]?.GetValue<string>() ?? i.ToJsonString())
+            .ToList();
+        var inline = app.Resources(env, "AWS::EC2::SecurityGroup").Single(g => g.Id == apiGroup).Resource.Props()["SecurityGroupIngress"];
+        Assert.Null(inline);
+        Assert.NotEmpty(sources);
+        Assert.All(sources, source => Assert.Contains(source, albGroups));
+    }
+
+    [Theory]
+    [MemberData(nameof(Environments))]
     public void The_worker_exports_the_transaction_log_to_the_bucket(string env)
     {
         var environment = Container(env, "worker")["Environment"].Items().ToDictionary(e => e["Name"].Str(), e => e["Value"]!);

@@ -141,7 +141,10 @@ public sealed class Services : Construct
         {
             ["Payments__CardFingerprintKey"] = EcsSecret.FromSecretsManager(CardFingerprintKey),
         };
-        ApiContainer = AddContainer(ApiTaskDefinition, ApiContainerName, ServiceContract.ApiRole, ApiLogGroup, common, apiSecrets, withPort: true);
+        // The ALB terminates TLS, overwrites X-Forwarded-Proto and is the api tasks' only way in: the dashboard may
+        // take the client's scheme from it (it refuses to sign in over plain HTTP, docs/dashboard.md).
+        var apiEnvironment = new Dictionary<string, string>(common) { ["Payments__Dashboard__TrustForwardedProto"] = "true" };
+        ApiContainer = AddContainer(ApiTaskDefinition, ApiContainerName, ServiceContract.ApiRole, ApiLogGroup, apiEnvironment, apiSecrets, withPort: true);
         AddMigration(ApiTaskDefinition, ApiContainer, ApiLogGroup, common, props.Database);
         GrantDatabaseLogin(ApiTaskRole, props.Database, props.Key);
 

@@ -508,7 +508,7 @@ public abstract partial class SqlPaymentStore : IPaymentStore, IAsyncDisposable,
             .Add("object_id", outboxEvent.ObjectId)
             .Add("payload", outboxEvent.Payload);
 
-    private static Payment ReadPayment(object?[] row)
+    internal static Payment ReadPayment(object?[] row)
     {
         static long L(object? value) => Convert.ToInt64(value, CultureInfo.InvariantCulture);
         static int I(object? value) => Convert.ToInt32(value, CultureInfo.InvariantCulture);

@@ -1,0 +1,69 @@
+using System.Globalization;
+using System.Security.Cryptography;
+using System.Text;
+using Payments.Api.Http;
+using Payments.Api.Storage;
+
+namespace Payments.Api.Dashboard;
+
+/// <summary>A signed-in dashboard session: whose it is, and the token its forms must carry (CSRF).</summary>
+public sealed record DashboardSession(string MerchantId, string CsrfToken);
+
+/// <summary>
+/// Server-side dashboard sessions in the database (table <c>dashboard_sessions</c>), so every task
+/// reads the same ones. The browser's cookie holds a random token; only its SHA-256 is stored.
+/// </summary>
+public sealed class DashboardSessions(IConnectionFactory connections, ReadQueries reads, TimeProvider time)
+{
+    /// <summary>Starts a session for <paramref name="merchantId"/>; returns the cookie's token.</summary>
+    public async Task<string> StartAsync(string merchantId, TimeSpan lifetime, CancellationToken cancellationToken)
+    {
+        var token = Ids.NewSecret("ds_", 43);
+        var now = time.GetUtcNow().ToUnixTimeSeconds();
+        await using var connection = await connections.OpenAsync(cancellationToken);
+        await using var transaction = await connection.BeginTransactionAsync(cancellationToken);
+        // Expired sessions go when a new one starts: sign-ins are rare, so this keeps the table small without a sweeper.
+        await ExecuteAsync(connection, transaction, "DELETE FROM dashboard_sessions WHERE expires_at <= @now", cancellationToken, ("now", now));
+        await ExecuteAsync(
+            connection, transaction,
+            "INSERT INTO dashboard_sessions (token_hash, merchant_id, csrf_token, created_at, expires_at) VALUES (@token_hash, @merchant_id, @csrf_token, @now, @expires_at)",
+            cancellationToken,
+            ("token_hash", Hash(token)), ("merchant_id", merchantId), ("csrf_token", Ids.NewSecret("csrf_", 32)), ("now", now),
+            ("expires_at", now + (long)lifetime.TotalSeconds));
+        await transaction.CommitAsync(cancellationToken);
+        return token;
+    }
+
+    /// <summary>The live session of <paramref name="token"/>, or null (unknown, ended or expired).</summary>
+    public async Task<DashboardSession?> FindAsync(string token, CancellationToken cancellationToken)
+    {
+        var rows = await reads.QueryAsync(
+            new Statement("SELECT merchant_id, csrf_token FROM dashboard_sessions WHERE token_hash = @token_hash AND expires_at > @now", true)
+                .Add("token_hash", Hash(token)).Add("now", time.GetUtcNow().ToUnixTimeSeconds()),
+            cancellationToken);
+        return rows.Count == 0 ? null : new DashboardSession((string)rows[0][0]!, (string)rows[0][1]!);
+    }
+
+    public async Task EndAsync(string token, CancellationToken cancellationToken)
+    {
+        await using var connection = await connections.OpenAsync(cancellationToken);
+        await ExecuteAsync(connection, null, "DELETE FROM dashboard_sessions WHERE token_hash = @token_hash", cancellationToken, ("token_hash", Hash(token)));
+    }
+
+    private static string Hash(string token) => Convert.ToHexStringLower(SHA256.HashData(Encoding.UTF8.GetBytes(token)));
+
+    private static async Task ExecuteAsync(
+        System.Data.Common.DbConnection connection, System.Data.Common.DbTransaction? transaction, string sql, CancellationToken cancellationToken,
+        params (string Name, object Value)[] parameters)
+    {
+        await using var command = connection.CreateCommand();
+        command.Transaction = transaction;
+        command.CommandText = sql;
+        foreach (var (name, value) in parameters)
+        {
+            Db.AddParameter(command, name, value);
+        }
+
+        await command.ExecuteNonQueryAsync(cancellationToken);
+    }
+}

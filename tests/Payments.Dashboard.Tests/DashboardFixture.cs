@@ -1,0 +1,242 @@
+using System.Diagnostics;
+using System.Net;
+using System.Net.Http.Headers;
+using System.Net.Sockets;
+using System.Text;
+using System.Text.Json;
+using Microsoft.Playwright;
+
+namespace Payments.Dashboard.Tests;
+
+/// <summary>
+/// The built service as a child process (Development, its own SQLite database, one configured
+/// merchant) and a headless Chromium: the system's (Debian package <c>chromium</c>, or
+/// <c>PAYMENTS_CHROMIUM</c>) when there is one, otherwise the browser Playwright installs itself.
+/// </summary>
+public sealed partial class DashboardFixture : IAsyncLifetime
+{
+    public const string MerchantId = "acct_browser";
+    public const string SecretKey = "sk_test_browser_0123456789abcdefghij";
+
+    private readonly StringBuilder output = new();
+    private Process? service;
+    private IPlaywright? playwright;
+    private string? workingDirectory;
+
+    public Uri BaseAddress { get; private set; } = null!;
+
+    public IBrowser Browser { get; private set; } = null!;
+
+    public HttpClient Api { get; private set; } = null!;
+
+    /// <summary>Where the run's screenshots go (the key ones are copied into docs/img by hand).</summary>
+    public string ScreenshotDirectory { get; } = Path.Combine(AppContext.BaseDirectory, "screenshots");
+
+    public string Output
+    {
+        get
+        {
+            lock (output)
+            {
+                return output.ToString();
+            }
+        }
+    }
+
+    public async Task InitializeAsync()
+    {
+        Directory.CreateDirectory(ScreenshotDirectory);
+        workingDirectory = Directory.CreateTempSubdirectory("payments-dashboard-").FullName;
+        var port = FreeLoopbackPort();
+        var start = new ProcessStartInfo("dotnet")
+        {
+            RedirectStandardOutput = true,
+            RedirectStandardError = true,
+            UseShellExecute = false,
+            WorkingDirectory = workingDirectory,
+        };
+        start.ArgumentList.Add(Path.Combine(AppContext.BaseDirectory, "Payments.Api.dll"));
+        start.ArgumentList.Add("--urls");
+        start.ArgumentList.Add($"http://localhost:{port}");
+        start.Environment.Remove("OTEL_EXPORTER_OTLP_ENDPOINT");
+        start.Environment["ASPNETCORE_ENVIRONMENT"] = "Development";
+        start.Environment["Payments__Merchants__0__Id"] = MerchantId;
+        start.Environment["Payments__Merchants__0__ApiKey"] = SecretKey;
+        start.Environment["Payments__RateLimit__PermitsPerSecond"] = "0";
+        start.Environment["Payments__TransactionLog__RelayEnabled"] = "false";
+        service = Process.Start(start) ?? throw new InvalidOperationException("cannot start the service");
+        // A test host that crashes or is stopped runs no DisposeAsync: the service goes with it anyway.
+        AppDomain.CurrentDomain.ProcessExit += (_, _) => StopService();
+        var announced = new TaskCompletionSource<string>(TaskCreationOptions.RunContinuationsAsynchronously);
+        service.OutputDataReceived += (_, e) => Collect(e.Data, announced);
+        service.ErrorDataReceived += (_, e) => Collect(e.Data, announced);
+        service.BeginOutputReadLine();
+        service.BeginErrorReadLine();
+
+        // The start-up log says where the dashboard is; the tests go there.
+        string address;
+        try
+        {
+            address = await announced.Task.WaitAsync(TimeSpan.FromSeconds(120));
+        }
+        catch (TimeoutException)
+        {
+            Assert.Fail($"the service did not log the dashboard's address; its output:\n{Output}");
+            throw;
+        }
+
+        BaseAddress = new Uri(address);
+        Assert.Equal($"http://localhost:{port}/dashboard", address);
+        Api = new HttpClient { BaseAddress = new Uri($"http://localhost:{port}") };
+        Api.DefaultRequestHeaders.Authorization = new AuthenticationHeaderValue("Bearer", SecretKey);
+
+        playwright = await Playwright.CreateAsync();
+        var chromium = SystemChromium();
+        if (chromium is null)
+        {
+            // No Debian package here (e.g. the CodeBuild image): Playwright fetches its own build.
+            var installed = Microsoft.Playwright.Program.Main(["install", "chromium"]);
+            Assert.True(installed == 0, $"playwright install chromium exited with {installed}");
+        }
+
+        Browser = await playwright.Chromium.LaunchAsync(new BrowserTypeLaunchOptions { Headless = true, ExecutablePath = chromium });
+    }
+
+    public async Task DisposeAsync()
+    {
+        // The service first: nothing below may leave it running.
+        StopService();
+        if (service is not null)
+        {
+            await service.WaitForExitAsync();
+            service.Dispose();
+        }
+
+        if (Browser is not null)
+        {
+            await Browser.DisposeAsync();
+        }
+
+        playwright?.Dispose();
+        Api?.Dispose();
+        if (workingDirectory is not null)
+        {
+            Directory.Delete(workingDirectory, recursive: true);
+        }
+    }
+
+    private void StopService()
+    {
+        try
+        {
+            if (service is { HasExited: false })
+            {
+                service.Kill(entireProcessTree: true);
+            }
+        }
+        catch (InvalidOperationException)
+        {
+            // Already gone.
+        }
+    }
+
+    public async Task<IBrowserContext> NewContextAsync() =>
+        await Browser.NewContextAsync(new BrowserNewContextOptions { ViewportSize = new ViewportSize { Width = 1280, Height = 900 } });
+
+    /// <summary>A page signed in through the form, with the keyboard only.</summary>
+    public async Task<IPage> SignedInPageAsync(IBrowserContext context)
+    {
+        ArgumentNullException.ThrowIfNull(context);
+        var page = await context.NewPageAsync();
+        await page.GotoAsync(Url("/dashboard/sign-in"));
+        await page.GetByLabel("Secret key").FillAsync(SecretKey);
+        await page.Keyboard.PressAsync("Enter");
+        await page.WaitForURLAsync("**/dashboard/payments");
+        return page;
+    }
+
+    public string Url(string path) => new Uri(BaseAddress, path).ToString();
+
+    /// <summary>Creates a payment through the API (bearer key) and returns its JSON.</summary>
+    public async Task<JsonElement> CreatePaymentAsync(long amount, string currency, bool capture, string? description = null, IReadOnlyDictionary<string, string>? metadata = null)
+    {
+        var body = new Dictionary<string, object?>
+        {
+            ["amount"] = amount,
+            ["currency"] = currency,
+            ["capture"] = capture,
+            ["payment_method"] = new { card = new { number = "4242424242424242", exp_month = 12, exp_year = DateTime.UtcNow.Year + 3, cvc = "123" } },
+        };
+        if (description is not null)
+        {
+            body["description"] = description;
+        }
+
+        if (metadata is not null)
+        {
+            body["metadata"] = metadata;
+        }
+
+        using var response = await Api.PostAsync(new Uri("/v1/payments", UriKind.Relative),
+            new StringContent(JsonSerializer.Serialize(body), Encoding.UTF8, "application/json"));
+        var text = await response.Content.ReadAsStringAsync();
+        Assert.True(response.StatusCode == HttpStatusCode.Created, text);
+        return JsonDocument.Parse(text).RootElement.Clone();
+    }
+
+    public async Task<JsonElement> GetJsonAsync(string path)
+    {
+        using var response = await Api.GetAsync(new Uri(path, UriKind.Relative));
+        var text = await response.Content.ReadAsStringAsync();
+        Assert.True(response.StatusCode == HttpStatusCode.OK, text);
+        return JsonDocument.Parse(text).RootElement.Clone();
+    }
+
+    private void Collect(string? line, TaskCompletionSource<string> announced)
+    {
+        if (line is null)
+        {
+            return;
+        }
+
+        lock (output)
+        {
+            output.AppendLine(line);
+        }
+
+        // JSON lines in production, readable text in Development: the address is found the same way in both.
+        if (DashboardAddress().Match(line) is { Success: true } match)
+        {
+            announced.TrySetResult(match.Groups[1].Value);
+        }
+    }
+
+    [System.Text.RegularExpressions.GeneratedRegex(@"Dashboard: (http://\S+/dashboard)")]
+    private static partial System.Text.RegularExpressions.Regex DashboardAddress();
+
+    private static readonly string[] DebianChromium = ["/usr/bin/chromium", "/usr/bin/chromium-browser"];
+
+    private static string? SystemChromium()
+    {
+        var configured = Environment.GetEnvironmentVariable("PAYMENTS_CHROMIUM");
+        if (!string.IsNullOrEmpty(configured))
+        {
+            return configured;
+        }
+
+        return DebianChromium.FirstOrDefault(File.Exists);
+    }
+
+    private static int FreeLoopbackPort()
+    {
+        using var listener = new TcpListener(IPAddress.Loopback, 0);
+        listener.Start();
+        return ((IPEndPoint)listener.LocalEndpoint).Port;
+    }
+}
+
+[CollectionDefinition(Name)]
+public sealed class DashboardGroup : ICollectionFixture<DashboardFixture>
+{
+    public const string Name = "dashboard";
+}
