@@ -20,7 +20,7 @@ public static class EventsApi
     public static RouteGroupBuilder MapEventsApi(this RouteGroupBuilder v1)
     {
         ArgumentNullException.ThrowIfNull(v1);
-        v1.MapGet("/events", ListAsync).WithName("ListEvents").WithTags("events").AddOpenApiOperationTransformer((operation, _, _) =>
+        v1.MapGet("/events", ListAsync).WithName("ListEvents").WithTags("events").WithQueryParameters(ListParameters).AddOpenApiOperationTransformer((operation, _, _) =>
         {
             operation.Parameters ??= [];
             foreach (var parameter in ListParameterDescriptions())

@@ -250,9 +250,14 @@ public static class PaymentsOpenApi
         }
 
         var query = description.ActionDescriptor.EndpointMetadata.OfType<QueryParameters>().LastOrDefault() ?? QueryParameters.None;
+        // Parameters shared by every list route are described here; a route with its own (events' filters)
+        // describes those in its own operation transformer.
         foreach (var name in query.Names)
         {
-            operation.Parameters.Add(QueryParameter(name));
+            if (QueryParameter(name) is { } parameter && !operation.Parameters.Any(p => p.Name == name))
+            {
+                operation.Parameters.Add(parameter);
+            }
         }
 
         var isPost = HttpMethods.IsPost(method);
@@ -310,7 +315,7 @@ public static class PaymentsOpenApi
         return Task.CompletedTask;
     }
 
-    private static OpenApiParameter QueryParameter(string name) => name switch
+    private static OpenApiParameter? QueryParameter(string name) => name switch
     {
         "limit" => new OpenApiParameter
         {
@@ -326,7 +331,7 @@ public static class PaymentsOpenApi
             Description = "The id of the last object of the previous page.",
             Schema = new OpenApiSchema { Type = JsonSchemaType.String, MinLength = 1, MaxLength = 255 },
         },
-        _ => throw new InvalidOperationException($"query parameter {name} has no description"),
+        _ => null,
     };
 
     private static OpenApiResponse ErrorResponse(int status, string description, OpenApiDocument? document)
