@@ -28,11 +28,11 @@ public sealed class PaymentsApiDocumentTests(SqliteApiFixture fixture) : IClassF
         using var document = JsonDocument.Parse(await fixture.Anonymous.GetStringAsync(new Uri("/openapi/v1.json", UriKind.Relative)));
         var responses = document.RootElement.GetProperty("paths").GetProperty(path).GetProperty(method).GetProperty("responses");
 
-        var documented = responses.EnumerateObject()
-            .Select(r => r.Name + ":" + SchemaName(r.Value))
-            .Order(StringComparer.Ordinal);
+        var documented = responses.EnumerateObject().Select(r => r.Name + ":" + SchemaName(r.Value)).ToHashSet(StringComparer.Ordinal);
 
-        Assert.Equal(expected, string.Join(' ', documented));
+        // The signature's statuses are all there; the API-wide answers (401, 429, 503…) are added for every operation
+        // by the document's transformer (OpenApiDocumentTests holds those).
+        Assert.All(expected.Split(' '), status => Assert.Contains(status, documented));
     }
 
     private static string SchemaName(JsonElement response) =>
