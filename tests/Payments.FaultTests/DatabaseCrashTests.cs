@@ -45,22 +45,6 @@ public sealed class DatabaseCrashTests
         await database.StartAgainAsync();
         await service.StartAsync();
 
-        var lost = await Invariants.AcknowledgedPaymentsSurviveAsync(client, attempts);
-        Assert.True(lost.Count == 0, $"acknowledged payments lost or changed {context}:\n" + string.Join("\n", lost.Take(20)));
-
-        var retried = await Invariants.RetryUnansweredAsync(client, attempts, TimeSpan.FromSeconds(60));
-        Assert.True(retried.Count == 0, $"retries failed {context}:\n" + string.Join("\n", retried.Take(20)));
-
-        var (duplicates, payments) = await Invariants.ExactlyOnePaymentPerKeyAsync(client, attempts);
-        Assert.True(duplicates.Count == 0, $"keys not created exactly once {context}:\n" + string.Join("\n", duplicates.Take(20)));
-
-        var ledger = await Invariants.BalanceMatchesPaymentsAsync(client, payments);
-        Assert.True(ledger.Count == 0, $"ledger does not match {context}:\n" + string.Join("\n", ledger));
-
-        var journal = await StoreChecks.JournalImbalancesAsync(service);
-        Assert.True(journal.Count == 0, $"journal does not balance {context}:\n" + string.Join("\n", journal));
-
-        var rows = await StoreChecks.OutboxAndJournalMismatchesAsync(service);
-        Assert.True(rows.Count == 0, $"outbox/journal rows disagree with the payments after the crash {context}:\n" + string.Join("\n", rows));
+        await Invariants.AssertNothingAcknowledgedLostAsync(service, client, attempts, context);
     }
 }

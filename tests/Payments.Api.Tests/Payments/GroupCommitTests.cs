@@ -184,13 +184,14 @@ public abstract class GroupCommitTests(ApiFixture fixture) : ApiTestBase(fixture
         while (!condition())
         {
             Assert.True(DateTime.UtcNow < deadline, $"not reached within {Deadline.TotalSeconds} s: {what}");
-            await Task.Delay(5);
+            await Task.Yield();
         }
     }
 
     protected static async Task WaitUntil(Func<Task<bool>> condition, [System.Runtime.CompilerServices.CallerArgumentExpression(nameof(condition))] string? what = null)
     {
         var deadline = DateTime.UtcNow + Deadline;
+        // Polls the database (another process) with a deadline.
         while (!await condition())
         {
             Assert.True(DateTime.UtcNow < deadline, $"not reached within {Deadline.TotalSeconds} s: {what}");

@@ -165,4 +165,29 @@ internal static class Invariants
 
         return null;
     }
+
+    /// <summary>
+    /// What must hold after a crash and a restart: every acknowledged payment reads back unchanged, every
+    /// unanswered key retried ends with exactly one payment, and balance, journal and outbox agree.
+    /// </summary>
+    public static async Task AssertNothingAcknowledgedLostAsync(ServiceUnderTest service, HttpClient client, IReadOnlyCollection<CreateAttempt> attempts, string context)
+    {
+        var lost = await AcknowledgedPaymentsSurviveAsync(client, attempts);
+        Assert.True(lost.Count == 0, $"acknowledged payments lost or changed {context}:\n" + string.Join("\n", lost.Take(20)));
+
+        var retried = await RetryUnansweredAsync(client, attempts, TimeSpan.FromSeconds(60));
+        Assert.True(retried.Count == 0, $"retries failed {context}:\n" + string.Join("\n", retried.Take(20)));
+
+        var (duplicates, payments) = await ExactlyOnePaymentPerKeyAsync(client, attempts);
+        Assert.True(duplicates.Count == 0, $"keys not created exactly once {context}:\n" + string.Join("\n", duplicates.Take(20)));
+
+        var ledger = await BalanceMatchesPaymentsAsync(client, payments);
+        Assert.True(ledger.Count == 0, $"ledger does not match {context}:\n" + string.Join("\n", ledger));
+
+        var journal = await StoreChecks.JournalImbalancesAsync(service);
+        Assert.True(journal.Count == 0, $"journal does not balance {context}:\n" + string.Join("\n", journal));
+
+        var rows = await StoreChecks.OutboxAndJournalMismatchesAsync(service);
+        Assert.True(rows.Count == 0, $"outbox/journal rows disagree with the payments after the crash {context}:\n" + string.Join("\n", rows));
+    }
 }
