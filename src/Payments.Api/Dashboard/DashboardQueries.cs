@@ -17,17 +17,9 @@ public sealed class DashboardQueries(ReadQueries reads)
     public async Task<Page<Payment>?> SearchAsync(string merchantId, PaymentSearch search, int limit, string? startingAfter, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(search);
-        var cursor = long.MaxValue;
-        if (startingAfter is not null)
+        if (await SqlPaymentStore.PaymentCursorAsync(reads, merchantId, startingAfter, cancellationToken) is not { } cursor)
         {
-            var found = await reads.QueryAsync(new Statement("SELECT seq FROM payments WHERE id = @payment_id AND merchant_id = @merchant_id", true)
-                .Add("payment_id", startingAfter).Add("merchant_id", merchantId), cancellationToken);
-            if (found.Count == 0)
-            {
-                return null;
-            }
-
-            cursor = Convert.ToInt64(found[0][0], CultureInfo.InvariantCulture);
+            return null;
         }
 
         var where = new List<string> { "merchant_id = @merchant_id", "seq < @cursor" };

@@ -350,19 +350,27 @@ public abstract partial class SqlPaymentStore : IPaymentStore, IAsyncDisposable,
         return rows.Count == 0 ? null : ReadPayment(rows[0]);
     }
 
+    /// <summary>
+    /// The list position after <paramref name="startingAfter"/> (its <c>seq</c>; the end of the list when null), or
+    /// null when that payment is not the merchant's.
+    /// </summary>
+    internal static async Task<long?> PaymentCursorAsync(ReadQueries reads, string merchantId, string? startingAfter, CancellationToken cancellationToken)
+    {
+        if (startingAfter is null)
+        {
+            return long.MaxValue;
+        }
+
+        var found = await reads.QueryAsync(new Statement("SELECT seq FROM payments WHERE id = @payment_id AND merchant_id = @merchant_id", true)
+            .Add("payment_id", startingAfter).Add("merchant_id", merchantId), cancellationToken);
+        return found.Count == 0 ? null : Convert.ToInt64(found[0][0], CultureInfo.InvariantCulture);
+    }
+
     public async Task<Page<Payment>?> ListAsync(string merchantId, int limit, string? startingAfter, CancellationToken cancellationToken)
     {
-        var cursor = long.MaxValue;
-        if (startingAfter is not null)
+        if (await PaymentCursorAsync(reads, merchantId, startingAfter, cancellationToken) is not { } cursor)
         {
-            var found = await reads.QueryAsync(new Statement("SELECT seq FROM payments WHERE id = @payment_id AND merchant_id = @merchant_id", true)
-                .Add("payment_id", startingAfter).Add("merchant_id", merchantId), cancellationToken);
-            if (found.Count == 0)
-            {
-                return null;
-            }
-
-            cursor = Convert.ToInt64(found[0][0], CultureInfo.InvariantCulture);
+            return null;
         }
 
         var rows = await reads.QueryAsync(new Statement(
