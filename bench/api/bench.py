@@ -576,6 +576,15 @@ def render(results: dict) -> str:
             s = sq[str(c)]
             lines.append(f"| {c} | {s['rps']:,.0f} | {s['p50_ms']:.1f} / {s['p99_ms']:.1f} | {s['failed']} | "
                          f"{s['cpu']['loadgen']:.0f} / {s['cpu']['service']:.0f} / {s['cpu']['other']:.0f} | {s['cpu']['machine_busy']:.0f} | {s['per_cpu_s']:,.0f} |")
+        if all("baseline" in sq[str(c)] for c in results["settings"]["sqlite_concurrency"]):
+            lines += ["", f"This build against the baseline {results.get('baseline', '?')} (its own database file, runs alternating, "
+                      "the two builds taking turns going first):", "",
+                      "| c | this build creates/s | baseline creates/s | service CPU µs per create: this / baseline | p99 ms: this / baseline |",
+                      "|---:|---:|---:|---:|---:|"]
+            for c in results["settings"]["sqlite_concurrency"]:
+                s, b = sq[str(c)], sq[str(c)]["baseline"]
+                lines.append(f"| {c} | {s['rps']:,.0f} | {b['rps']:,.0f} | **{s['us_per_request']['service']:.0f} / {b['us_per_request']['service']:.0f}** | "
+                             f"{s['p99_ms']:.1f} / {b['p99_ms']:.1f} |")
         best = max(sq[str(c)]["rps"] for c in results["settings"]["sqlite_concurrency"])
         lines += ["", f"Target SQLite >= 2,000 creates/s: best median **{best:,.0f}/s** ({'met' if best >= 2000 else 'MISSED'}). "
                   "Bound: " + "; ".join(f"c={c} {bound_by(sq[str(c)]['cpu'], 'sqlite')}" for c in results["settings"]["sqlite_concurrency"]), ""]
@@ -823,22 +832,39 @@ def main() -> int:
             service = Service(service_env("Sqlite", f"Data Source={os.path.join(sqlite_dir, 'data', 'payments.db')}", merchant, api_key),
                               sqlite_dir, os.path.join(work, "service-sqlite.log"), args.role)
             log(f"service (SQLite store) at {service.url}")
+            if args.baseline:
+                # The baseline build gets its own database file: the two never share a writer lock.
+                base_dir = os.path.join(work, "sqlite-baseline")
+                os.makedirs(os.path.join(base_dir, "data"), exist_ok=True)
+                extras["baseline"] = Service(service_env("Sqlite", f"Data Source={os.path.join(base_dir, 'data', 'payments.db')}", merchant, api_key),
+                                             base_dir, os.path.join(work, "baseline-sqlite.log"), args.role, args.baseline)
+                log(f"baseline (SQLite store, {args.baseline}) at {extras['baseline'].url}")
             sq = {}
             for c in sqlite_concurrency:
-                run_wrk(service.url, c, args.warmup, api_key, service.process.pid, None, work, f"sqlite-warmup-c{c}")
+                builds = [("api", service)] + ([("baseline", extras["baseline"])] if "baseline" in extras else [])
+                for name, target in builds:
+                    run_wrk(target.url, c, args.warmup, api_key, target.process.pid, None, work, f"sqlite-{name}-warmup-c{c}")
                 log_mark = os.path.getsize(service.log_path)
-                runs = []
+                runs = {name: [] for name, _ in builds}
                 for i in range(args.runs):
-                    a = run_wrk(service.url, c, args.duration, api_key, service.process.pid, None, work, f"sqlite-c{c}-{i}")
-                    runs.append(a)
-                    log(f"SQLite c={c} run {i + 1}: {a['rps']:.0f}/s p50 {a['p50_ms']:.1f} p99 {a['p99_ms']:.1f} statuses {a['statuses']} cpu {a['cpu_pct_of_machine']}")
-                sq[str(c)] = {**median_of(runs), "raw": runs, "batch": batch_sizes(service, log_mark)}
+                    # With a baseline, the two builds take turns going first, so drift favours neither.
+                    for name, target in (builds if i % 2 == 0 else builds[::-1]):
+                        a = run_wrk(target.url, c, args.duration, api_key, target.process.pid, None, work, f"sqlite-{name}-c{c}-{i}")
+                        runs[name].append(a)
+                        log(f"SQLite c={c} run {i + 1}: {name} {a['rps']:.0f}/s p50 {a['p50_ms']:.1f} p99 {a['p99_ms']:.1f} statuses {a['statuses']} "
+                            f"service CPU {a['cpu_s']['service'] / max(1, a['requests']) * 1e6:.0f} µs/create, load {os.getloadavg()[0]:.1f} cpu {a['cpu_pct_of_machine']}")
+                sq[str(c)] = {**median_of(runs["api"]), "raw": runs["api"], "batch": batch_sizes(service, log_mark)}
+                if "baseline" in runs:
+                    sq[str(c)]["baseline"] = {**median_of(runs["baseline"]), "raw": runs["baseline"]}
                 if sq[str(c)]["batch"]:
                     log(f"SQLite c={c}: {sq[str(c)]['batch']['per_commit']:.1f} payments per commit, the average payment in a commit of "
                         f"{sq[str(c)]['batch']['per_payment']:.1f} (largest {sq[str(c)]['batch']['largest']})")
             results["sqlite"] = sq
             service.stop()
             service = None
+            for extra in extras.values():
+                extra.stop()
+            extras.clear()
     finally:
         if service is not None:
             service.stop()
