@@ -134,7 +134,7 @@ public sealed partial class PaymentService(
                 return new PaymentChange.Reject(new PaymentOutcome.AmountTooLarge(toRefund, payment.Refundable, "refundable"));
             }
 
-            var refund = new Refund(Ids.New("re_"), payment.Id, toRefund, payment.Currency, reason, time.GetUtcNow().ToUnixTimeSeconds());
+            var refund = new Refund(Ids.NewSortable("re_", time.GetUtcNow().ToUnixTimeMilliseconds()), payment.Id, toRefund, payment.Currency, reason, time.GetUtcNow().ToUnixTimeSeconds());
             var bytes = JsonSerializer.SerializeToUtf8Bytes(refund.ToResource(), PaymentsJson.Context.RefundResource);
             var body = new JsonSnapshot(bytes, Encoding.UTF8.GetString(bytes));
             var outcome = new PaymentOutcome.Refunded(refund, body);
@@ -166,8 +166,9 @@ public sealed partial class PaymentService(
     private NewPaymentRecord Decide(NewPayment payment, AuthorizationResult authorization)
     {
         var status = !authorization.Approved ? PaymentStatus.Failed : payment.Capture ? PaymentStatus.Succeeded : PaymentStatus.RequiresCapture;
+        var now = time.GetUtcNow();
         var entity = new Payment(
-            Ids.New("pay_"),
+            Ids.NewSortable("pay_", now.ToUnixTimeMilliseconds()),
             status,
             payment.Amount,
             status == PaymentStatus.RequiresCapture ? payment.Amount : 0,
@@ -177,7 +178,7 @@ public sealed partial class PaymentService(
             new StoredCard(Cards.Brand(payment.Card.Number), payment.Card.Number[^4..], payment.Card.ExpMonth, payment.Card.ExpYear),
             payment.Description,
             payment.Metadata,
-            time.GetUtcNow().ToUnixTimeSeconds(),
+            now.ToUnixTimeSeconds(),
             authorization.FailureCode,
             authorization.DeclineCode,
             authorization.Message);

@@ -24,6 +24,28 @@ public sealed class IdsTests
     }
 
     [Fact]
+    public void Sortable_ids_have_the_same_shape_and_sort_by_creation_time_in_ordinal_order()
+    {
+        var start = new DateTimeOffset(2026, 12, 4, 0, 0, 0, TimeSpan.Zero).ToUnixTimeMilliseconds();
+        // A millisecond apart, a base62 carry apart (61 -> 62 ms), a year apart: later always sorts after.
+        long[] times = [start, start + 1, start + 61, start + 62, start + 3_844, start + 365L * 24 * 3_600_000];
+        var ids = times.Select(t => Ids.NewSortable("pay_", t)).ToList();
+
+        Assert.All(ids, id => Assert.Matches("^pay_[0-9A-Za-z]{24}$", id));
+        Assert.Equal(ids, ids.Order(StringComparer.Ordinal));
+        Assert.Equal(ids[0][..(4 + Ids.TimeChars - 1)], ids[1][..(4 + Ids.TimeChars - 1)]);
+    }
+
+    [Fact]
+    public void Sortable_ids_made_in_the_same_millisecond_never_repeat()
+    {
+        var ids = Enumerable.Range(0, 100_000).Select(_ => Ids.NewSortable("evt_", 1_700_000_000_000)).ToList();
+
+        Assert.Equal(ids.Count, ids.Distinct(StringComparer.Ordinal).Count());
+        Assert.Single(ids.Select(id => id[..(4 + Ids.TimeChars)]).Distinct());
+    }
+
+    [Fact]
     public void Every_base62_character_is_equally_likely()
     {
         // 124,000 characters, 2,000 expected per symbol. Taking bytes modulo 62 without rejecting the

@@ -33,6 +33,7 @@ public abstract partial class SqlPaymentStore : IPaymentStore, IAsyncDisposable,
     private readonly BatchStatistics sinceStart = new();
     private readonly BatchStatistics sinceReport = new();
     private readonly ITimer? reporter;
+    private readonly TimeProvider clock;
 
     protected SqlPaymentStore(ReadQueries reads, BatchingOptions batching, string storeName, PaymentsMetrics? metrics, ILogger? logger, TimeProvider? time)
     {
@@ -40,6 +41,7 @@ public abstract partial class SqlPaymentStore : IPaymentStore, IAsyncDisposable,
         this.metrics = metrics;
         this.storeName = storeName;
         this.logger = logger ?? Microsoft.Extensions.Logging.Abstractions.NullLogger.Instance;
+        clock = time ?? TimeProvider.System;
         creates = new CommitBatcher<PendingCreate, CreateResult>(CommitCreatesAsync, batching, time ?? TimeProvider.System, RecordBatch);
         if (batching.ReportEvery > TimeSpan.Zero)
         {
@@ -187,7 +189,7 @@ public abstract partial class SqlPaymentStore : IPaymentStore, IAsyncDisposable,
         }
     }
 
-    private static List<Statement> CreateStatements(string merchantId, NewPaymentRecord record)
+    private List<Statement> CreateStatements(string merchantId, NewPaymentRecord record)
     {
         var payment = record.Payment;
         var statements = new List<Statement>(4)
@@ -508,9 +510,9 @@ public abstract partial class SqlPaymentStore : IPaymentStore, IAsyncDisposable,
         return statement.Add("currency", payment.Currency).Add("amount", entry.Amount);
     }
 
-    private static Statement Event(string merchantId, OutboxEvent outboxEvent) =>
+    private Statement Event(string merchantId, OutboxEvent outboxEvent) =>
         new Statement(PaymentSql.InsertEvent)
-            .Add("event_id", Ids.New("evt_"))
+            .Add("event_id", Ids.NewSortable("evt_", clock.GetUtcNow().ToUnixTimeMilliseconds()))
             .Add("merchant_id", merchantId)
             .Add("event_type", outboxEvent.Type)
             .Add("object_id", outboxEvent.ObjectId)
