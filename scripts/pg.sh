@@ -2,6 +2,7 @@
 # Starts or stops a throw-away PostgreSQL server for tests and benchmarks.
 #   scripts/pg.sh start DIR [PORT]   -> prints a Npgsql connection string on stdout
 #   scripts/pg.sh stop DIR
+# PG_MAX_CONNECTIONS (default 300) sets max_connections, e.g. for a benchmark with hundreds of clients.
 # PostgreSQL refuses to run as root, so as root the server runs as the `postgres` user
 # (created by the Debian package) on a data directory that user owns.
 set -euo pipefail
@@ -64,7 +65,7 @@ case "$cmd" in
     fi
     # Test server: durability traded for speed is NOT acceptable for the fault tests, so fsync stays on.
     as_pg "$bin/pg_ctl" -D "$dir" -l "$dir/server.log" -w -t 60 \
-      -o "-c listen_addresses=127.0.0.1 -p $port -c max_connections=300 -c unix_socket_directories=$dir -c shared_buffers=256MB" \
+      -o "-c listen_addresses=127.0.0.1 -p $port -c max_connections=${PG_MAX_CONNECTIONS:-300} -c unix_socket_directories=$dir -c shared_buffers=256MB" \
       start >/dev/null
     echo "$port" > "$dir/port"
     echo "Host=127.0.0.1;Port=$port;Username=postgres;Database=postgres"

@@ -145,15 +145,21 @@ def measured(command: list[str], env: dict, service_pid: int | None, postmaster:
 
 # ---------------------------------------------------------------- PostgreSQL and the service
 
+# Npgsql's default Maximum Pool Size: what each service (API, floor, baseline) may hold open on the server.
+SERVICE_POOL_MAX = 100
+
+
 class Postgres:
-    def __init__(self, directory: str):
+    def __init__(self, directory: str, max_connections: int = 300):
         self.directory = directory
         self.port = free_port()
         self.connection_string = ""
+        self.max_connections = max_connections
 
     def start(self) -> None:
         self.connection_string = subprocess.check_output(
-            ["bash", os.path.join(ROOT, "scripts", "pg.sh"), "start", self.directory, str(self.port)], text=True, timeout=120).strip()
+            ["bash", os.path.join(ROOT, "scripts", "pg.sh"), "start", self.directory, str(self.port)], text=True, timeout=120,
+            env=dict(os.environ, PG_MAX_CONNECTIONS=str(self.max_connections))).strip()
 
     @property
     def postmaster(self) -> int:
@@ -747,7 +753,10 @@ def main() -> int:
     log(f"machine: {results['machine']}")
     merchant, api_key = "acct_bench", "sk_test_bench_" + uuid.uuid4().hex
 
-    pg = Postgres(os.path.join(work, "pgdata"))
+    # The services keep their pooled connections open while pgbench runs (as a warm pool does in
+    # production), so the server must take pgbench's clients on top of every service's full pool.
+    services = 1 + (0 if args.no_floor else 1) + (1 if args.baseline else 0)
+    pg = Postgres(os.path.join(work, "pgdata"), max(300, max(concurrency + anchor_concurrency) + services * SERVICE_POOL_MAX + 10))
     service = None
     # Started next to the service on the same PostgreSQL, measured in every round: name -> Service.
     extras: dict[str, Service] = {}
