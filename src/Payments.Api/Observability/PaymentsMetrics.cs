@@ -23,6 +23,7 @@ public sealed class PaymentsMetrics
     private readonly Histogram<double> exportLag;
     private readonly Histogram<int> batchSize;
     private readonly Histogram<double> batchCommitDuration;
+    private readonly Counter<long> ambiguousCommits;
 
     // Last backlog seen by the leading relay in this process; -1 when this process does not lead.
     private long transactionLogBacklog = -1;
@@ -50,6 +51,9 @@ public sealed class PaymentsMetrics
             advice: new InstrumentAdvice<int> { HistogramBucketBoundaries = [1, 2, 4, 8, 16, 32, 64, 128, 256] });
         batchCommitDuration = meter.CreateHistogram<double>(
             "payments.store.batch_commit_duration", unit: "s", description: "Time one group commit took, from BEGIN to a durable COMMIT, by store.");
+        ambiguousCommits = meter.CreateCounter<long>(
+            "payments.store.ambiguous_commits", unit: "{commit}",
+            description: "Commits whose connection failed while COMMIT was in flight, by store and what the read-back found (committed, rolled_back, unknown: needs reconciliation).");
         meter.CreateObservableGauge(
             "payments.transaction_log.backlog",
             ObserveBacklog,
@@ -83,6 +87,11 @@ public sealed class PaymentsMetrics
         batchSize.Record(payments, tag);
         batchCommitDuration.Record(duration.TotalSeconds, tag);
     }
+
+    /// <param name="store"><c>postgres</c> or <c>sqlite</c>.</param>
+    /// <param name="outcome"><c>committed</c>, <c>rolled_back</c> or <c>unknown</c> (its approvals are kept, not voided: reconcile).</param>
+    public void AmbiguousCommit(string store, string outcome) =>
+        ambiguousCommits.Add(1, new KeyValuePair<string, object?>("store", store), new KeyValuePair<string, object?>("outcome", outcome));
 
     internal void EventsExported(int count, string sink) =>
         eventsExported.Add(count, new KeyValuePair<string, object?>("sink", sink));

@@ -40,6 +40,12 @@ public sealed partial class PaymentService(
                 return record;
             }, cancellationToken));
         }
+        catch (Storage.CommitOutcomeUnknownException) when (authorization is { Approved: true })
+        {
+            // The payment may be recorded: voiding it could release funds of a payment we answered or will replay.
+            LogKeptForReconciliation(logger, authorization.AuthorizationId!, paymentId ?? "(not made)");
+            throw;
+        }
         catch (Exception exception) when (authorization is { Approved: true })
         {
             await VoidAsync(authorization, paymentId ?? "(not made)", exception.GetType().Name);
@@ -245,6 +251,9 @@ public sealed partial class PaymentService(
 
     [LoggerMessage(Level = LogLevel.Warning, Message = "Voided authorization {AuthorizationId} of payment {PaymentId}: its record was not written ({Reason})")]
     private static partial void LogVoided(ILogger logger, string authorizationId, string paymentId, string reason);
+
+    [LoggerMessage(Level = LogLevel.Critical, Message = "Authorization {AuthorizationId} of payment {PaymentId} is kept, not voided: its commit failed in flight and whether it happened is unknown; reconcile it against the payments table")]
+    private static partial void LogKeptForReconciliation(ILogger logger, string authorizationId, string paymentId);
 
     [LoggerMessage(Level = LogLevel.Critical, Message = "Authorization {AuthorizationId} of payment {PaymentId} is held without a record ({Reason}) and could not be voided")]
     private static partial void LogVoidFailed(ILogger logger, Exception exception, string authorizationId, string paymentId, string reason);

@@ -28,11 +28,22 @@ public static class StoreFailures
                     return true;
                 case SqliteException sqlite when sqlite.SqliteErrorCode is SqliteBusy or SqliteLocked:
                     return true;
-                case TimeoutException or SocketException or IOException or Batching.BatchQueueFullException:
+                case TimeoutException or SocketException or IOException or Batching.BatchQueueFullException or CommitOutcomeUnknownException:
                     return true;
             }
         }
 
         return false;
     }
+}
+
+/// <summary>
+/// A commit failed while in flight and a look from another connection could not tell whether it
+/// happened. Answered as a typed 503 (a retry with the same Idempotency-Key finds the payment if it was
+/// committed); its authorizations are kept, not voided, and logged for reconciliation.
+/// </summary>
+public sealed class CommitOutcomeUnknownException(IReadOnlyList<string> paymentIds, Exception failure)
+    : Exception($"the commit of {paymentIds.Count} payment(s) failed in flight and whether it happened could not be read back", failure)
+{
+    public IReadOnlyList<string> PaymentIds { get; } = paymentIds;
 }

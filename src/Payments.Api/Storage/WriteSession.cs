@@ -24,6 +24,16 @@ public abstract class WriteSession : IAsyncDisposable
     /// Lets a batch of independent writes drop the one that failed and run the others again.
     /// </summary>
     public int? FailedStatement { get; protected set; }
+
+    /// <summary>
+    /// True when <see cref="CommitAsync"/> failed after the COMMIT may have reached the database (the
+    /// connection broke or the call was cancelled while it was in flight): the transaction may have
+    /// committed or not, and only a look from another connection can tell.
+    /// </summary>
+    public bool CommitOutcomeUnknown { get; protected set; }
+
+    /// <summary>The database server process that ran the transaction (PostgreSQL's backend pid); null in process.</summary>
+    public int? ServerProcessId { get; protected set; }
 }
 
 /// <remarks>
@@ -169,13 +179,23 @@ public sealed class PostgresWriteSession : WriteSession
         }
 
         var results = new StatementResult[statements.Count];
+        ServerProcessId = connection.State == System.Data.ConnectionState.Open ? connection.ProcessID : null;
         try
         {
             await ReadResultsAsync(batch, statements, results, cancellationToken);
         }
-        catch (PostgresException failed) when (FailedIndex(batch, failed, offset, statements.Count) is { } index)
+        catch (Exception failed) when (commit || failed is PostgresException)
         {
-            FailedStatement = index;
+            // An ERROR from the server aborted the transaction (a failing statement, or COMMIT itself refused);
+            // anything else (a broken connection, FATAL, a cancelled wait) may have come after the commit.
+            var serverError = IsServerError(failed);
+            // Without an open connection before the batch (no server process) nothing was sent.
+            CommitOutcomeUnknown = commit && !serverError && ServerProcessId is not null;
+            if (failed is PostgresException refused && (serverError || !commit))
+            {
+                FailedStatement = FailedIndex(batch, refused, offset, statements.Count);
+            }
+
             throw;
         }
 
@@ -190,6 +210,20 @@ public sealed class PostgresWriteSession : WriteSession
         }
 
         return results;
+    }
+
+    /// <summary>True when the server answered with an ERROR (the transaction is aborted), also when it is wrapped (a cancelled wait).</summary>
+    private static bool IsServerError(Exception exception)
+    {
+        for (var current = exception; current is not null; current = current.InnerException)
+        {
+            if (current is PostgresException { InvariantSeverity: "ERROR" })
+            {
+                return true;
+            }
+        }
+
+        return false;
     }
 
     /// <summary>
@@ -314,7 +348,17 @@ public sealed class SqliteWriteSession(SqliteConnectionFactory sqlite) : WriteSe
     public override async Task<IReadOnlyList<StatementResult>> CommitAsync(IReadOnlyList<Statement> statements, CancellationToken cancellationToken)
     {
         var results = await RunAsync(statements, cancellationToken);
-        await sqlite.WriterCommand("COMMIT").ExecuteNonQueryAsync(CancellationToken.None);
+        try
+        {
+            await sqlite.WriterCommand("COMMIT").ExecuteNonQueryAsync(CancellationToken.None);
+        }
+        catch (SqliteException)
+        {
+            // SQLite may have written (part of) the commit to the WAL before failing (an fsync error).
+            CommitOutcomeUnknown = true;
+            throw;
+        }
+
         finished = true;
         ReleaseGate();
         return results;

@@ -43,6 +43,47 @@ public sealed class PostgresPaymentStore(
             : (true, results[1].Rows.Count > 0 ? results[1].Rows[0] : null);
     }
 
+    /// <summary>
+    /// The server process that received the COMMIT may still be running it after our connection broke: it is
+    /// ended first (and waited for), so the look that follows sees the transaction's final outcome.
+    /// </summary>
+    protected override async Task<bool?> WasCommittedAsync(IReadOnlyList<string> paymentIds, int? serverProcessId, Exception failure, CancellationToken cancellationToken)
+    {
+        if (serverProcessId is not { } backend)
+        {
+            return null;
+        }
+
+        await using (var connection = await connections.OpenAsync(cancellationToken))
+        {
+            var terminated = false;
+            while (true)
+            {
+                await using var state = connection.CreateCommand();
+                // 'idle' is between transactions: whatever that process ran has ended.
+                state.CommandText = "SELECT state FROM pg_stat_activity WHERE pid = @pid AND state IS DISTINCT FROM 'idle'";
+                Db.AddParameter(state, "pid", backend);
+                if (await state.ExecuteScalarAsync(cancellationToken) is null)
+                {
+                    break;
+                }
+
+                if (!terminated)
+                {
+                    await using var terminate = connection.CreateCommand();
+                    terminate.CommandText = "SELECT pg_terminate_backend(@pid)";
+                    Db.AddParameter(terminate, "pid", backend);
+                    await terminate.ExecuteNonQueryAsync(cancellationToken);
+                    terminated = true;
+                }
+
+                await Task.Delay(TimeSpan.FromMilliseconds(10), cancellationToken);
+            }
+        }
+
+        return await base.WasCommittedAsync(paymentIds, serverProcessId, failure, cancellationToken);
+    }
+
     protected override string DeleteExpiredKeysSql =>
         "DELETE FROM idempotency_keys WHERE ctid IN (SELECT ctid FROM idempotency_keys WHERE created_at < now() - make_interval(hours => @hours) LIMIT @batch)";
 

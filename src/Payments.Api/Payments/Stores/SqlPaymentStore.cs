@@ -91,7 +91,7 @@ public abstract partial class SqlPaymentStore : IPaymentStore, IAsyncDisposable,
         }
 
         // Once the acquirer has answered, the decision is recorded even if the client goes away.
-        var result = await creates.SubmitAsync(new PendingCreate(statements, record.Outcome), CancellationToken.None);
+        var result = await creates.SubmitAsync(new PendingCreate(record.Payment.Id, statements, record.Outcome), CancellationToken.None);
         if (result.Failure is { } failure)
         {
             System.Runtime.ExceptionServices.ExceptionDispatchInfo.Throw(failure);
@@ -148,31 +148,122 @@ public abstract partial class SqlPaymentStore : IPaymentStore, IAsyncDisposable,
                 owners.AddRange(Enumerable.Repeat(member, batch[member].Statements.Count));
             }
 
-            await using var session = await BeginAsync(cancellationToken);
-            try
+            Exception? inFlight = null;
+            int? server = null;
+            await using (var session = await BeginAsync(cancellationToken))
             {
-                await session.CommitAsync(statements, cancellationToken);
-                foreach (var member in pending)
+                try
                 {
-                    results[member] = new CreateResult(batch[member].Outcome, null);
-                }
+                    await session.CommitAsync(statements, cancellationToken);
+                    foreach (var member in pending)
+                    {
+                        results[member] = new CreateResult(batch[member].Outcome, null);
+                    }
 
-                break;
+                    break;
+                }
+                catch (Exception exception) when (session.FailedStatement is { } failed && !StoreFailures.IsTransient(exception))
+                {
+                    var culprit = owners[failed];
+                    // Another process recorded the key between our look-up and this commit: nothing of this member is kept.
+                    results[culprit] = IsIdempotencyKeyTaken(exception)
+                        ? new CreateResult(new PaymentOutcome.IdempotencyKeyInUse(), null)
+                        : new CreateResult(null, exception);
+                    pending.Remove(culprit);
+                    LogMemberRefused(logger, storeName, exception.GetType().Name, pending.Count);
+                    continue;
+                }
+                catch (Exception exception) when (session.CommitOutcomeUnknown)
+                {
+                    inFlight = exception;
+                    server = session.ServerProcessId;
+                }
             }
-            catch (Exception exception) when (session.FailedStatement is { } failed && !StoreFailures.IsTransient(exception))
+
+            // The COMMIT may or may not have happened: look (after the session is gone) before anyone voids.
+            var ids = pending.Select(member => batch[member].PaymentId).ToList();
+            var committed = await ResolveInFlightCommitAsync(ids, server, inFlight!);
+            if (committed is not true)
             {
-                var culprit = owners[failed];
-                // Another process recorded the key between our look-up and this commit: nothing of this member is kept.
-                results[culprit] = IsIdempotencyKeyTaken(exception)
-                    ? new CreateResult(new PaymentOutcome.IdempotencyKeyInUse(), null)
-                    : new CreateResult(null, exception);
-                pending.Remove(culprit);
-                LogMemberRefused(logger, storeName, exception.GetType().Name, pending.Count);
+                System.Runtime.ExceptionServices.ExceptionDispatchInfo.Throw(
+                    committed is false ? inFlight! : new CommitOutcomeUnknownException(ids, inFlight!));
             }
+
+            foreach (var member in pending)
+            {
+                results[member] = new CreateResult(batch[member].Outcome, null);
+            }
+
+            break;
         }
 
         return results;
     }
+
+    /// <summary>
+    /// After a commit failed in flight: true when the batch's payments are in the database (it committed),
+    /// false when none are and the transaction can no longer commit, null when that cannot be told.
+    /// </summary>
+    private async Task<bool?> ResolveInFlightCommitAsync(List<string> paymentIds, int? serverProcessId, Exception failure)
+    {
+        bool? committed;
+        try
+        {
+            using var timeout = new CancellationTokenSource(ReadBackTimeout);
+            committed = await WasCommittedAsync(paymentIds, serverProcessId, failure, timeout.Token);
+        }
+        catch (Exception exception) when (exception is not OutOfMemoryException)
+        {
+            LogReadBackFailed(logger, exception, storeName);
+            committed = null;
+        }
+
+        var outcome = committed switch { true => "committed", false => "rolled_back", null => "unknown" };
+        metrics?.AmbiguousCommit(storeName, outcome);
+        if (committed is null)
+        {
+            // Always logged: this line is what an operator reconciles from.
+            LogCommitOutcomeUnknown(logger, failure, storeName, paymentIds.Count, paymentIds);
+        }
+        else
+        {
+            LogCommitResolved(logger, storeName, failure.GetType().Name, paymentIds.Count, outcome);
+        }
+
+        return committed;
+    }
+
+    /// <summary>How long the read-back after a failed in-flight commit may take (connecting included).</summary>
+    protected static readonly TimeSpan ReadBackTimeout = TimeSpan.FromSeconds(10);
+
+    /// <summary>
+    /// Whether a batch whose COMMIT failed in flight committed, read on another connection: true when all its
+    /// payments exist, false when none does (once the transaction can no longer commit), null otherwise.
+    /// </summary>
+    protected virtual async Task<bool?> WasCommittedAsync(IReadOnlyList<string> paymentIds, int? serverProcessId, Exception failure, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(paymentIds);
+        var statement = new Statement(
+            "SELECT COUNT(*) FROM payments WHERE id IN (" + string.Join(", ", paymentIds.Select((_, i) => "@id" + i.ToString(CultureInfo.InvariantCulture))) + ")", true);
+        for (var i = 0; i < paymentIds.Count; i++)
+        {
+            statement.Add("id" + i.ToString(CultureInfo.InvariantCulture), paymentIds[i]);
+        }
+
+        var rows = await reads.QueryAsync(statement, cancellationToken);
+        var found = Convert.ToInt32(rows[0][0], CultureInfo.InvariantCulture);
+        // One transaction: all or nothing. Anything in between is not a state this store can be in.
+        return found == paymentIds.Count ? true : found == 0 ? false : null;
+    }
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Group commit ({Store}): the commit of {Payments} payments failed in flight ({Exception}); read back from another connection: {Outcome}")]
+    private static partial void LogCommitResolved(ILogger logger, string store, string exception, int payments, string outcome);
+
+    [LoggerMessage(Level = LogLevel.Critical, Message = "Group commit ({Store}): the commit of {Payments} payments failed in flight and its outcome cannot be read back; their authorizations are kept for reconciliation: {PaymentIds}")]
+    private static partial void LogCommitOutcomeUnknown(ILogger logger, Exception exception, string store, int payments, IReadOnlyList<string> paymentIds);
+
+    [LoggerMessage(Level = LogLevel.Error, Message = "Group commit ({Store}): reading back a commit that failed in flight failed")]
+    private static partial void LogReadBackFailed(ILogger logger, Exception exception, string store);
 
     private void RecordBatch(int size, TimeSpan duration)
     {
@@ -224,7 +315,7 @@ public abstract partial class SqlPaymentStore : IPaymentStore, IAsyncDisposable,
     }
 
     /// <summary>A payment decided and waiting for its batch: its statements (with the key's row) and its outcome once committed.</summary>
-    private sealed record PendingCreate(List<Statement> Statements, PaymentOutcome Outcome);
+    private sealed record PendingCreate(string PaymentId, List<Statement> Statements, PaymentOutcome Outcome);
 
     /// <summary>A member's result: its outcome, or the failure of its own statement (exactly one is set).</summary>
     private readonly record struct CreateResult(PaymentOutcome? Outcome, Exception? Failure);

@@ -22,6 +22,7 @@ public sealed class SqlitePaymentStore(
     : SqlPaymentStore(reads, batching ?? BatchingOptions.ForSqlite(), "sqlite", metrics, logger, time)
 {
     private const int SqliteConstraint = 19;
+    private const int SqliteIoError = 10;
 
     protected override string LockPaymentSql => PaymentSql.SelectPayment;
 
@@ -34,6 +35,16 @@ public sealed class SqlitePaymentStore(
         var results = await session.RunAsync(
             [new Statement(PaymentSql.SelectIdempotencyKey, true).Add("merchant_id", merchantId).Add("idempotency_key", key)], cancellationToken);
         return (true, results[0].Rows.Count > 0 ? results[0].Rows[0] : null);
+    }
+
+    /// <summary>
+    /// A COMMIT that failed with an I/O error may have left its frames in the WAL without making them visible;
+    /// recovery after a crash could bring them back, so "absent" is not final then.
+    /// </summary>
+    protected override async Task<bool?> WasCommittedAsync(IReadOnlyList<string> paymentIds, int? serverProcessId, Exception failure, CancellationToken cancellationToken)
+    {
+        var committed = await base.WasCommittedAsync(paymentIds, serverProcessId, failure, cancellationToken);
+        return committed is false && failure is SqliteException { SqliteErrorCode: SqliteIoError } ? null : committed;
     }
 
     protected override string DeleteExpiredKeysSql =>
