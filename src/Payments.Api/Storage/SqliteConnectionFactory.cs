@@ -73,8 +73,11 @@ public sealed class SqliteConnectionFactory : IConnectionFactory, IDisposable
         return writer;
     }
 
-    /// <summary>A cached, prepared command on the writer for <paramref name="sql"/>, parameters cleared. Gate holders only.</summary>
-    public SqliteCommand WriterCommand(string sql)
+    /// <summary>
+    /// A cached, prepared command on the writer for <paramref name="sql"/>, parameters cleared unless
+    /// <paramref name="keepParameters"/> (the caller then sets their values). Gate holders only.
+    /// </summary>
+    public SqliteCommand WriterCommand(string sql, bool keepParameters = false)
     {
         var connection = writer ?? throw new InvalidOperationException("GetWriterAsync must run first");
         if (!writerCommands.TryGetValue(sql, out var command))
@@ -94,7 +97,11 @@ public sealed class SqliteConnectionFactory : IConnectionFactory, IDisposable
             writerCommands[sql] = command;
         }
 
-        command.Parameters.Clear();
+        if (!keepParameters)
+        {
+            command.Parameters.Clear();
+        }
+
         return command;
     }
 

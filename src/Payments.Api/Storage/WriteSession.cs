@@ -381,11 +381,8 @@ public sealed class SqliteWriteSession(SqliteConnectionFactory sqlite) : WriteSe
 
     private async Task<StatementResult> ExecuteAsync(Statement statement, CancellationToken cancellationToken)
     {
-        var command = sqlite.WriterCommand(statement.Sql);
-        foreach (var (name, value) in statement.Parameters)
-        {
-            command.Parameters.AddWithValue(name, value ?? DBNull.Value);
-        }
+        var command = sqlite.WriterCommand(statement.Sql, keepParameters: true);
+        SetParameters(command.Parameters, statement.Parameters);
 
         var result = new StatementResult();
         if (!statement.ReturnsRows)
@@ -405,6 +402,37 @@ public sealed class SqliteWriteSession(SqliteConnectionFactory sqlite) : WriteSe
 
         result.Rows = rows;
         return result;
+    }
+
+    /// <summary>
+    /// Reuses the cached command's parameters when the statement names the same ones in the same order (a
+    /// statement of one SQL text always does), setting only their values. Names carry SQLite's <c>@</c>: without
+    /// it Microsoft.Data.Sqlite looks each name up four times per execution (bare, then each prefix).
+    /// </summary>
+    private static void SetParameters(SqliteParameterCollection parameters, List<KeyValuePair<string, object?>> values)
+    {
+        var same = parameters.Count == values.Count;
+        for (var i = 0; same && i < values.Count; i++)
+        {
+            var name = parameters[i].ParameterName;
+            same = name.Length == values[i].Key.Length + 1 && name[0] == '@' && name.AsSpan(1).SequenceEqual(values[i].Key);
+        }
+
+        if (!same)
+        {
+            parameters.Clear();
+            foreach (var (name, value) in values)
+            {
+                parameters.Add(new SqliteParameter("@" + name, value ?? DBNull.Value));
+            }
+
+            return;
+        }
+
+        for (var i = 0; i < values.Count; i++)
+        {
+            parameters[i].Value = values[i].Value ?? DBNull.Value;
+        }
     }
 
     private void ReleaseGate()
