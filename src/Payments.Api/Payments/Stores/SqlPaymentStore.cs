@@ -21,7 +21,8 @@ namespace Payments.Api.Payments;
 /// joins the next batch — one transaction, one commit, for every payment that arrived meanwhile.
 /// A member whose statement fails on its own (its key recorded meanwhile by another process, a
 /// constraint) is taken out and the rest of the batch runs again, so it never fails its batch-mates;
-/// a commit that fails as a whole fails exactly its members. docs/architecture.md, "Group commit".
+/// a commit that fails as a whole fails exactly its members — when it failed in flight, only after a read-back
+/// on another connection found it did not commit. docs/architecture.md, "Group commit".
 /// </remarks>
 public abstract partial class SqlPaymentStore : IPaymentStore, IAsyncDisposable, IDisposable
 {
@@ -130,7 +131,8 @@ public abstract partial class SqlPaymentStore : IPaymentStore, IAsyncDisposable,
     /// <summary>
     /// One transaction for the whole batch (on PostgreSQL one round trip: BEGIN, every member's
     /// statements, COMMIT). When one member's statement fails on its own, that member gets its answer
-    /// and the others run again without it; an outage fails the whole batch (the batcher fails its members).
+    /// and the others run again without it; an outage fails the whole batch (the batcher fails its members),
+    /// unless the COMMIT was in flight and the read-back finds the batch committed.
     /// </summary>
     private async Task<IReadOnlyList<CreateResult>> CommitCreatesAsync(IReadOnlyList<PendingCreate> batch, CancellationToken cancellationToken)
     {
@@ -222,7 +224,7 @@ public abstract partial class SqlPaymentStore : IPaymentStore, IAsyncDisposable,
         metrics?.AmbiguousCommit(storeName, outcome);
         if (committed is null)
         {
-            // Always logged: this line is what an operator reconciles from.
+            // With the ids, this line is what an operator reconciles from.
             LogCommitOutcomeUnknown(logger, failure, storeName, paymentIds.Count, paymentIds);
         }
         else
