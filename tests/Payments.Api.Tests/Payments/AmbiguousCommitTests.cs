@@ -136,38 +136,77 @@ public sealed class AmbiguousCommitTests(PostgresApiFixture fixture) : ApiTestBa
             }
         }
     }
+}
 
-    /// <summary>The outcomes one service recorded in <c>payments.store.ambiguous_commits</c>.</summary>
-    private sealed class AmbiguousCommitOutcomes : IDisposable
+/// <summary>
+/// On SQLite a COMMIT can fail after every statement ran (here a deferred foreign key, checked at COMMIT):
+/// the store reads back before anyone voids, finds nothing and voids.
+/// </summary>
+public sealed class AmbiguousCommitTestsSqlite(SqliteApiFixture fixture) : ApiTestBase(fixture), IClassFixture<SqliteApiFixture>
+{
+    [Fact]
+    public async Task A_commit_that_failed_is_read_back_and_its_approval_voided_when_the_payment_is_absent()
     {
-        private readonly MeterListener listener = new();
-        private readonly ConcurrentQueue<string> seen = new();
-
-        public AmbiguousCommitOutcomes(IServiceProvider services)
+        const string description = "refused at commit";
+        var acquirer = new RecordingAcquirer();
+        using var factory = Fixture.Factory.WithWebHostBuilder(builder => builder.ConfigureTestServices(services => services.AddSingleton<IAcquirer>(acquirer)));
+        using var outcomes = new AmbiguousCommitOutcomes(factory.Services);
+        using var client = factory.CreateClient(ApiFixture.MerchantAKey);
+        await StoreSql.ExecuteAsync(factory.Services, $"""
+            CREATE TABLE commit_parent (id TEXT PRIMARY KEY);
+            CREATE TABLE commit_check (payment_id TEXT REFERENCES commit_parent (id) DEFERRABLE INITIALLY DEFERRED);
+            CREATE TRIGGER refuse_at_commit AFTER INSERT ON payments WHEN NEW.description = '{description}'
+              BEGIN INSERT INTO commit_check VALUES (NEW.id); END;
+            """);
+        Reply failed;
+        try
         {
-            var meters = services.GetRequiredService<IMeterFactory>();
-            listener.InstrumentPublished = (instrument, l) =>
-            {
-                if (instrument.Name == "payments.store.ambiguous_commits" && ReferenceEquals(instrument.Meter.Scope, meters))
-                {
-                    l.EnableMeasurementEvents(instrument);
-                }
-            };
-            listener.SetMeasurementEventCallback<long>((_, _, tags, _) =>
-            {
-                foreach (var tag in tags)
-                {
-                    if (tag.Key == "outcome")
-                    {
-                        seen.Enqueue((string)tag.Value!);
-                    }
-                }
-            });
-            listener.Start();
+            failed = await PostAsync(client, "/v1/payments", PaymentBody(6401, extra: $$""", "description": "{{description}}" """), "sqlite-" + Guid.NewGuid().ToString("N"));
+        }
+        finally
+        {
+            await StoreSql.ExecuteAsync(factory.Services, "DROP TRIGGER refuse_at_commit; DROP TABLE commit_check; DROP TABLE commit_parent;");
         }
 
-        public IReadOnlyList<string> Seen => [.. seen];
-
-        public void Dispose() => listener.Dispose();
+        Assert.True((int)failed.Status >= 500, failed.ToString());
+        Assert.Single(acquirer.Authorized);
+        Assert.Equal(acquirer.Authorized, acquirer.Voided);
+        Assert.Equal(0, await StoreSql.ScalarAsync(factory.Services, "SELECT COUNT(*) FROM payments WHERE amount = 6401"));
+        Assert.Equal(["rolled_back"], outcomes.Seen);
+        Assert.Equal(HttpStatusCode.Created, (await PostAsync(client, "/v1/payments", PaymentBody(6402), "sqlite-" + Guid.NewGuid().ToString("N"))).Status);
     }
+}
+
+/// <summary>The outcomes one service recorded in <c>payments.store.ambiguous_commits</c>.</summary>
+internal sealed class AmbiguousCommitOutcomes : IDisposable
+{
+    private readonly MeterListener listener = new();
+    private readonly ConcurrentQueue<string> seen = new();
+
+    public AmbiguousCommitOutcomes(IServiceProvider services)
+    {
+        var meters = services.GetRequiredService<IMeterFactory>();
+        listener.InstrumentPublished = (instrument, l) =>
+        {
+            if (instrument.Name == "payments.store.ambiguous_commits" && ReferenceEquals(instrument.Meter.Scope, meters))
+            {
+                l.EnableMeasurementEvents(instrument);
+            }
+        };
+        listener.SetMeasurementEventCallback<long>((_, _, tags, _) =>
+        {
+            foreach (var tag in tags)
+            {
+                if (tag.Key == "outcome")
+                {
+                    seen.Enqueue((string)tag.Value!);
+                }
+            }
+        });
+        listener.Start();
+    }
+
+    public IReadOnlyList<string> Seen => [.. seen];
+
+    public void Dispose() => listener.Dispose();
 }
