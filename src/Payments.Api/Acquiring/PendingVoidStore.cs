@@ -29,9 +29,10 @@ public sealed class PendingVoidStore(IConnectionFactory connections, ReadQueries
     /// </summary>
     public Task RecordVoidedAsync(string authorizationId, string paymentId, string reason, int attempts, long now, CancellationToken cancellationToken) =>
         ExecuteAsync(
-            "INSERT INTO pending_voids (authorization_id, payment_id, reason, created_at, attempts, next_attempt_at, voided_at) " +
-            "VALUES (@authorization_id, @payment_id, @reason, @now, @attempts, @now, @now) " +
-            "ON CONFLICT (authorization_id) DO UPDATE SET voided_at = coalesce(pending_voids.voided_at, excluded.voided_at)",
+            "INSERT INTO pending_voids (authorization_id, payment_id, reason, created_at, attempts, next_attempt_at, resolved_at, resolution) " +
+            "VALUES (@authorization_id, @payment_id, @reason, @now, @attempts, @now, @now, 'voided') " +
+            "ON CONFLICT (authorization_id) DO UPDATE SET resolved_at = coalesce(pending_voids.resolved_at, excluded.resolved_at), " +
+            "resolution = coalesce(pending_voids.resolution, excluded.resolution)",
             cancellationToken,
             ("authorization_id", authorizationId), ("payment_id", paymentId), ("reason", reason), ("attempts", attempts), ("now", now));
 
@@ -41,7 +42,7 @@ public sealed class PendingVoidStore(IConnectionFactory connections, ReadQueries
         var rows = await reads.QueryAsync(
             new Statement(
                 "SELECT authorization_id, payment_id, attempts, next_attempt_at FROM pending_voids " +
-                "WHERE voided_at IS NULL AND next_attempt_at <= @now ORDER BY next_attempt_at LIMIT @limit", true)
+                "WHERE resolved_at IS NULL AND next_attempt_at <= @now ORDER BY next_attempt_at LIMIT @limit", true)
                 .Add("now", now).Add("limit", limit),
             cancellationToken);
         return rows.Select(row => new DueVoid(
@@ -58,27 +59,31 @@ public sealed class PendingVoidStore(IConnectionFactory connections, ReadQueries
         ArgumentNullException.ThrowIfNull(due);
         return await ExecuteAsync(
             "UPDATE pending_voids SET next_attempt_at = @lease_until, attempts = attempts + 1 " +
-            "WHERE authorization_id = @authorization_id AND voided_at IS NULL AND next_attempt_at = @seen",
+            "WHERE authorization_id = @authorization_id AND resolved_at IS NULL AND next_attempt_at = @seen",
             cancellationToken,
             ("lease_until", leaseUntil), ("authorization_id", due.AuthorizationId), ("seen", due.NextAttemptAt)) == 1;
     }
 
-    public Task MarkVoidedAsync(string authorizationId, long now, CancellationToken cancellationToken) =>
+    /// <summary>Closes the record: <c>voided</c>, or <c>payment_recorded</c> when there was nothing to void.</summary>
+    public Task ResolveAsync(string authorizationId, string resolution, long now, CancellationToken cancellationToken) =>
         ExecuteAsync(
-            "UPDATE pending_voids SET voided_at = @now, last_error = NULL WHERE authorization_id = @authorization_id AND voided_at IS NULL",
-            cancellationToken, ("now", now), ("authorization_id", authorizationId));
+            "UPDATE pending_voids SET resolved_at = @now, resolution = @resolution, last_error = NULL WHERE authorization_id = @authorization_id AND resolved_at IS NULL",
+            cancellationToken, ("now", now), ("resolution", resolution), ("authorization_id", authorizationId));
+
+    /// <summary>
+    /// Whether the payment was recorded after all: a write reported as failed whose commit reached the
+    /// database while its answer was lost. Its authorization then holds a real payment's funds.
+    /// </summary>
+    public async Task<bool> PaymentRecordedAsync(string paymentId, CancellationToken cancellationToken)
+    {
+        var rows = await reads.QueryAsync(new Statement("SELECT COUNT(*) FROM payments WHERE id = @payment_id", true).Add("payment_id", paymentId), cancellationToken);
+        return Convert.ToInt64(rows[0][0], CultureInfo.InvariantCulture) > 0;
+    }
 
     public Task RetryLaterAsync(string authorizationId, long nextAttemptAt, string error, CancellationToken cancellationToken) =>
         ExecuteAsync(
-            "UPDATE pending_voids SET next_attempt_at = @next, last_error = @error WHERE authorization_id = @authorization_id AND voided_at IS NULL",
+            "UPDATE pending_voids SET next_attempt_at = @next, last_error = @error WHERE authorization_id = @authorization_id AND resolved_at IS NULL",
             cancellationToken, ("next", nextAttemptAt), ("error", error), ("authorization_id", authorizationId));
-
-    /// <summary>How many records still wait for a void.</summary>
-    public async Task<long> OpenCountAsync(CancellationToken cancellationToken)
-    {
-        var rows = await reads.QueryAsync(new Statement("SELECT COUNT(*) FROM pending_voids WHERE voided_at IS NULL", true), cancellationToken);
-        return Convert.ToInt64(rows[0][0], CultureInfo.InvariantCulture);
-    }
 
     private async Task<int> ExecuteAsync(string sql, CancellationToken cancellationToken, params (string Name, object Value)[] parameters)
     {

@@ -38,6 +38,13 @@ public sealed partial class PendingVoidSweeper(
                 }
 
                 var attempt = due.Attempts + 1;
+                if (await store.PaymentRecordedAsync(due.PaymentId, cancellationToken))
+                {
+                    await store.ResolveAsync(due.AuthorizationId, "payment_recorded", time.GetUtcNow().ToUnixTimeMilliseconds(), CancellationToken.None);
+                    LogPaymentRecorded(logger, due.AuthorizationId, due.PaymentId);
+                    continue;
+                }
+
                 try
                 {
                     await acquirer.VoidAsync(due.AuthorizationId, cancellationToken);
@@ -51,7 +58,7 @@ public sealed partial class PendingVoidSweeper(
                     continue;
                 }
 
-                await store.MarkVoidedAsync(due.AuthorizationId, time.GetUtcNow().ToUnixTimeMilliseconds(), CancellationToken.None);
+                await store.ResolveAsync(due.AuthorizationId, "voided", time.GetUtcNow().ToUnixTimeMilliseconds(), CancellationToken.None);
                 metrics.AuthorizationVoidedLater("sweeper");
                 LogVoided(logger, due.AuthorizationId, due.PaymentId, attempt);
                 voided++;
@@ -106,6 +113,9 @@ public sealed partial class PendingVoidSweeper(
 
     [LoggerMessage(Level = LogLevel.Warning, Message = "Voided authorization {AuthorizationId} of payment {PaymentId} from pending_voids (attempt {Attempt})")]
     private static partial void LogVoided(ILogger logger, string authorizationId, string paymentId, int attempt);
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Payment {PaymentId} was recorded after all (its commit's answer was lost): authorization {AuthorizationId} is kept, not voided")]
+    private static partial void LogPaymentRecorded(ILogger logger, string authorizationId, string paymentId);
 
     [LoggerMessage(Level = LogLevel.Error, Message = "Void of authorization {AuthorizationId} of payment {PaymentId} failed ({Exception}, attempt {Attempt}); next attempt in {RetrySeconds} s")]
     private static partial void LogVoidFailed(ILogger logger, string exception, string authorizationId, string paymentId, int attempt, double retrySeconds);

@@ -113,6 +113,29 @@ public abstract class PendingVoidTests(ApiFixture fixture) : ApiTestBase(fixture
     }
 
     [Fact]
+    public async Task A_record_whose_payment_was_recorded_after_all_is_closed_without_a_void()
+    {
+        using var factory = Service();
+        using var client = factory.CreateClient(ApiFixture.MerchantAKey);
+        var created = await PostAsync(client, "/v1/payments", PaymentBody(3100, capture: false));
+        Assert.Equal(HttpStatusCode.Created, created.Status);
+        var paymentId = created.Json.GetProperty("id").GetString()!;
+        var authorization = Assert.Single(acquirer.Authorized);
+
+        // As if that payment's commit had been reported failed (its answer lost) and its void refused.
+        var now = time.GetUtcNow().ToUnixTimeMilliseconds();
+        await factory.Services.GetRequiredService<PendingVoidStore>().RecordAsync(authorization, paymentId, "ambiguous commit", now, now, CancellationToken.None);
+        acquirer.VoidsFail = false;
+
+        Assert.Equal(0, await NewSweeper(factory).SweepOnceAsync(CancellationToken.None));
+
+        Assert.Empty(acquirer.Voided);
+        Assert.Equal(0, acquirer.VoidAttempts);
+        Assert.Equal(1, await StoreSql.ScalarAsync(factory.Services, $"SELECT COUNT(*) FROM pending_voids WHERE resolution = 'payment_recorded' AND {Mine()}"));
+        Assert.Equal(0, await OpenRecordsAsync(factory.Services));
+    }
+
+    [Fact]
     public async Task Two_sweepers_on_one_database_void_a_record_once()
     {
         using var factory = Service();
@@ -201,13 +224,13 @@ public abstract class PendingVoidTests(ApiFixture fixture) : ApiTestBase(fixture
 
         Assert.Equal(acquirer.Authorized, acquirer.Voided);
         Assert.Empty(acquirer.Held);
-        Assert.Equal(1, await StoreSql.ScalarAsync(services, $"SELECT COUNT(*) FROM pending_voids WHERE voided_at IS NOT NULL AND {Mine()}"));
+        Assert.Equal(1, await StoreSql.ScalarAsync(services, $"SELECT COUNT(*) FROM pending_voids WHERE resolution = 'voided' AND resolved_at IS NOT NULL AND {Mine()}"));
         Assert.Equal(0, await OpenRecordsAsync(services));
         Assert.Equal(0, await StoreSql.ScalarAsync(services, $"SELECT COUNT(*) FROM payments WHERE description = '{FailingDescription}'"));
     }
 
     private Task<long> OpenRecordsAsync(IServiceProvider services) =>
-        StoreSql.ScalarAsync(services, $"SELECT COUNT(*) FROM pending_voids WHERE voided_at IS NULL AND {Mine()}");
+        StoreSql.ScalarAsync(services, $"SELECT COUNT(*) FROM pending_voids WHERE resolved_at IS NULL AND {Mine()}");
 
     /// <summary>This test's records (the class shares one database).</summary>
     private string Mine() => $"authorization_id IN ({string.Join(", ", acquirer.Authorized.Select(a => $"'{a}'").DefaultIfEmpty("''"))})";

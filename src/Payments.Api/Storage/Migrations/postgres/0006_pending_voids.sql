@@ -1,7 +1,8 @@
 -- Approvals whose payment could not be recorded and whose void the acquirer refused at the time
 -- (docs/api.md, "No authorization without a record"). The worker's sweeper retries each until the
--- acquirer accepts it; voided_at stays as the record of when. Times are Unix milliseconds, the same
--- in both dialects. Additive only.
+-- acquirer accepts it, or leaves it when the payment turns out to be recorded after all (a commit whose
+-- answer was lost); resolved_at and resolution ('voided', 'payment_recorded') stay as the record.
+-- Times are Unix milliseconds, the same in both dialects. Additive only.
 CREATE TABLE IF NOT EXISTS pending_voids (
   authorization_id text PRIMARY KEY,
   payment_id       text NOT NULL,
@@ -10,6 +11,7 @@ CREATE TABLE IF NOT EXISTS pending_voids (
   attempts         integer NOT NULL DEFAULT 0,
   next_attempt_at  bigint NOT NULL,
   last_error       text,
-  voided_at        bigint
+  resolved_at      bigint,
+  resolution       text
 );
-CREATE INDEX IF NOT EXISTS pending_voids_due ON pending_voids (next_attempt_at) WHERE voided_at IS NULL;
+CREATE INDEX IF NOT EXISTS pending_voids_due ON pending_voids (next_attempt_at) WHERE resolved_at IS NULL;
