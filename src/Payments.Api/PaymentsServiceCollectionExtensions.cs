@@ -37,6 +37,7 @@ public static class PaymentsServiceCollectionExtensions
         services.AddSingleton<InFlightKeys>();
         services.AddSingleton<IAcquirer, SimulatedAcquirer>();
         services.AddSingleton<PaymentService>();
+        builder.AddPendingVoids();
         services.AddSingleton<MerchantAuthenticationFilter>();
         services.AddOptions<RateLimitOptions>().Bind(builder.Configuration.GetSection("Payments:RateLimit"))
             .Validate(o => o.PermitsPerSecond >= 0 && o.Burst >= 0, "Payments:RateLimit values must not be negative").ValidateOnStart();

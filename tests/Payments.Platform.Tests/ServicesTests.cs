@@ -146,14 +146,19 @@ public sealed class ServicesTests(SynthesizedEnvironments app)
 
     [Theory]
     [MemberData(nameof(Environments))]
-    public void Only_the_api_trusts_the_forwarded_scheme_and_only_the_load_balancer_reaches_it(string env)
+    public void Only_the_api_trusts_the_forwarded_scheme_and_address_and_only_the_load_balancer_reaches_it(string env)
     {
         var api = Container(env, "api")["Environment"].Items().ToDictionary(e => e["Name"].Str(), e => e["Value"].Text());
         var worker = Container(env, "worker")["Environment"].Items().Select(e => e["Name"].Str());
         Assert.Equal("\"true\"", api["Payments__Dashboard__TrustForwardedProto"]);
+        Assert.Equal("\"true\"", api["Payments__Dashboard__TrustForwardedFor"]);
         Assert.DoesNotContain("Payments__Dashboard__TrustForwardedProto", worker);
+        Assert.DoesNotContain("Payments__Dashboard__TrustForwardedFor", worker);
 
-        // The dashboard takes X-Forwarded-Proto from whoever connects: that must be the ALB, which overwrites it.
+        // The dashboard takes X-Forwarded-Proto and the last X-Forwarded-For entry from whoever connects: that must be
+        // the ALB, which overwrites the one and appends its peer to the other (no load balancer attribute changes that).
+        Assert.All(app.Resources(env, "AWS::ElasticLoadBalancingV2::LoadBalancer"), lb => Assert.DoesNotContain(
+            lb.Resource.Props()["LoadBalancerAttributes"].Items(), attribute => attribute["Key"].Str() == "routing.http.xff_header_processing.mode"));
         var apiGroup = Service(env, "api").Props()["NetworkConfiguration"]!["AwsvpcConfiguration"]!["SecurityGroups"]![0]!["Fn::GetAtt"]![0].Str();
         var albGroups = app.Resources(env, "AWS::ElasticLoadBalancingV2::LoadBalancer")
             .SelectMany(lb => lb.Resource.Props()["SecurityGroups"].Items().Select(g => g["Fn::GetAtt"]![0].Str())).ToHashSet();

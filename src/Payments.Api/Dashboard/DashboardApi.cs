@@ -28,8 +28,13 @@ public static partial class DashboardApi
     public static IServiceCollection AddDashboard(this IServiceCollection services, IConfiguration configuration)
     {
         services.AddOptions<DashboardOptions>().Bind(configuration.GetSection("Payments:Dashboard"))
-            .Validate(o => o.SessionHours is >= 1 and <= 24 * 30, "Payments:Dashboard:SessionHours must be between 1 and 720").ValidateOnStart();
+            .Validate(o => o.SessionHours is >= 1 and <= 24 * 30, "Payments:Dashboard:SessionHours must be between 1 and 720")
+            .Validate(
+                o => o.SignInFailuresPerAddress >= 1 && o.SignInFailuresPerKeyPrefix >= 1 && o.SignInFailureWindowMinutes is >= 1 and <= 24 * 60,
+                "Payments:Dashboard:SignInFailuresPerAddress and SignInFailuresPerKeyPrefix must be at least 1, SignInFailureWindowMinutes between 1 and 1440")
+            .ValidateOnStart();
         services.AddSingleton<DashboardSessions>();
+        services.AddSingleton<SignInThrottle>();
         services.AddSingleton<DashboardQueries>();
         return services;
     }
@@ -106,13 +111,22 @@ public static partial class DashboardApi
         return reader.ReadToEnd();
     });
 
-    private static async Task<IResult> SignInAsync(HttpContext context, MerchantStore merchants, DashboardSessions sessions, IOptions<DashboardOptions> options)
+    private static async Task<IResult> SignInAsync(
+        HttpContext context, MerchantStore merchants, DashboardSessions sessions, SignInThrottle throttle, TimeProvider time, IOptions<DashboardOptions> options)
     {
         var form = await context.Request.ReadFormAsync(context.RequestAborted);
         var key = form["key"].ToString().Trim();
+        var address = SignInThrottle.ClientAddress(context, options.Value);
+        var prefix = SignInThrottle.KeyPrefix(key);
+        if (throttle.RetryAt(address, prefix) is { } retryAt)
+        {
+            return TooManySignIns(context, retryAt, time.GetUtcNow());
+        }
+
         var merchantId = key.Length is > 0 and <= 200 ? await merchants.AuthenticateAsync(key, context.RequestAborted) : null;
         if (merchantId is null)
         {
+            throttle.RecordFailure(address, prefix);
             return Page(DashboardPages.SignIn("That secret key was not accepted."), StatusCodes.Status401Unauthorized);
         }
 
@@ -128,6 +142,18 @@ public static partial class DashboardApi
             IsEssential = true,
         });
         return Results.Redirect("/dashboard/payments", permanent: false, preserveMethod: false);
+    }
+
+    /// <summary>429 with <c>Retry-After</c> and the sign-in form saying when to try again (UTC and how long from now).</summary>
+    private static IResult TooManySignIns(HttpContext context, DateTimeOffset retryAt, DateTimeOffset now)
+    {
+        var wait = retryAt - now;
+        var seconds = Math.Max(1, (long)Math.Ceiling(wait.TotalSeconds));
+        context.Response.Headers.RetryAfter = seconds.ToString(System.Globalization.CultureInfo.InvariantCulture);
+        var minutes = (long)Math.Ceiling(seconds / 60.0);
+        var message = string.Create(System.Globalization.CultureInfo.InvariantCulture,
+            $"Too many failed sign-ins. Try again at {retryAt.UtcDateTime:HH:mm:ss} UTC (in {minutes} minute{(minutes == 1 ? "" : "s")}).");
+        return Page(DashboardPages.SignIn(message), StatusCodes.Status429TooManyRequests);
     }
 
     private static async Task<IResult> SignOutAsync(HttpContext context, DashboardSessions sessions)

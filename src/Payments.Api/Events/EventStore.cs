@@ -1,14 +1,15 @@
 using System.Globalization;
 using Payments.Api.Storage;
+using Payments.Api.TransactionLog;
 
 namespace Payments.Api.Events;
 
 /// <summary>
 /// Reads public events from the transaction log (the outbox every state change writes in its own
 /// commit), so the events are exactly what was committed; nothing else writes them. Both stores:
-/// the statements are shared, only how a timestamp is compared differs.
+/// the statements are shared, the log's store says how a timestamp is compared.
 /// </summary>
-public sealed class EventStore(IConnectionFactory connections, ReadQueries reads)
+public sealed class EventStore(ITransactionLogStore log, ReadQueries reads)
 {
     // A row is the first of its object when no earlier row names the same object; a later capture
     // follows the payment's payment.authorized row.
@@ -131,14 +132,7 @@ public sealed class EventStore(IConnectionFactory connections, ReadQueries reads
         }
     }
 
-    /// <summary>The log's created_at as the store keeps it: timestamptz on PostgreSQL, ISO-8601 text (UTC, milliseconds) on SQLite.</summary>
-    private object Timestamp(long unixSeconds)
-    {
-        var instant = DateTimeOffset.FromUnixTimeSeconds(unixSeconds).UtcDateTime;
-        return connections.Kind == StoreKind.Postgres
-            ? instant
-            : instant.ToString("yyyy-MM-dd'T'HH:mm:ss.fff'Z'", CultureInfo.InvariantCulture);
-    }
+    private object Timestamp(long unixSeconds) => log.Timestamp(DateTimeOffset.FromUnixTimeSeconds(unixSeconds));
 
     private static DateTimeOffset ReadTimestamp(object? value) => value switch
     {

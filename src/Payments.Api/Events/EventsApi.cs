@@ -1,3 +1,4 @@
+using Payments.Api.TransactionLog;
 using System.Globalization;
 using System.Text.Json;
 using System.Text.Json.Nodes;
@@ -39,6 +40,7 @@ public static class EventsApi
 
     public static IServiceCollection AddEvents(this IServiceCollection services)
     {
+        services.AddTransactionLogStore();
         services.AddSingleton<EventStore>();
         services.ConfigureHttpJsonOptions(options => options.SerializerOptions.TypeInfoResolverChain.Add(EventsJsonContext.Default));
         return services;

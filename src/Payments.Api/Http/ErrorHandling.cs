@@ -5,7 +5,9 @@ namespace Payments.Api.Http;
 /// <summary>
 /// Every failure leaves as the API's error object. Typed <see cref="ApiException"/>s carry their
 /// status; framework rejections of malformed HTTP (bad headers, oversized bodies) stay 4xx; only a
-/// genuine fault of ours is a 500 <c>api_error</c>, logged with the request id.
+/// genuine fault of ours is a 500 <c>api_error</c>, logged with the request id. An error answer
+/// keeps the headers the middleware in front of this one set (<c>Request-Id</c>, <c>Connection:
+/// close</c> while draining) and drops only what the failed handler had started to answer.
 /// </summary>
 public static partial class ErrorHandling
 {
@@ -13,18 +15,21 @@ public static partial class ErrorHandling
     {
         app.Use(async (context, next) =>
         {
+            var outer = OuterHeaders(context.Response.Headers);
             try
             {
                 await next(context);
             }
             catch (ApiException exception) when (!context.Response.HasStarted)
             {
+                Reset(context.Response, outer);
                 await WriteAsync(context, exception.StatusCode, exception.Error);
             }
             catch (BadHttpRequestException exception) when (!context.Response.HasStarted)
             {
                 var status = exception.StatusCode is >= 400 and < 500 ? exception.StatusCode : StatusCodes.Status400BadRequest;
                 var code = status == StatusCodes.Status413PayloadTooLarge ? "request_too_large" : "invalid_request";
+                Reset(context.Response, outer);
                 await WriteAsync(context, status, new ErrorBody(ErrorTypes.InvalidRequest, code, exception.Message));
             }
             catch (Exception exception) when (!context.Response.HasStarted && StoreFailures.IsTransient(exception))
@@ -32,6 +37,7 @@ public static partial class ErrorHandling
                 // An outage or overload of the store is not our bug: say so, and that a retry is safe.
                 var logger = context.RequestServices.GetRequiredService<ILoggerFactory>().CreateLogger("Payments.Api.Errors");
                 LogStoreUnavailable(logger, exception.GetType().Name, context.Request.Method, context.Request.Path.Value ?? string.Empty, context.TraceIdentifier);
+                Reset(context.Response, outer);
                 await WriteAsync(context, StatusCodes.Status503ServiceUnavailable, new ErrorBody(
                     ErrorTypes.Api, "store_unavailable", "The payment store is temporarily unavailable; retry with the same Idempotency-Key."));
             }
@@ -43,6 +49,7 @@ public static partial class ErrorHandling
             {
                 var logger = context.RequestServices.GetRequiredService<ILoggerFactory>().CreateLogger("Payments.Api.Errors");
                 LogUnhandled(logger, exception, context.Request.Method, context.Request.Path.Value ?? string.Empty, context.TraceIdentifier);
+                Reset(context.Response, outer);
                 await WriteAsync(context, StatusCodes.Status500InternalServerError, new ErrorBody(
                     ErrorTypes.Api, "api_error", $"An internal error occurred (request {context.TraceIdentifier})."));
             }
@@ -65,9 +72,26 @@ public static partial class ErrorHandling
         return app;
     }
 
+    /// <summary>The response headers set before the endpoint ran (usually one or two); null when none.</summary>
+    private static KeyValuePair<string, Microsoft.Extensions.Primitives.StringValues>[]? OuterHeaders(IHeaderDictionary headers) =>
+        headers.Count == 0 ? null : [.. headers];
+
+    /// <summary>Discards what the failed handler wrote (status, headers, buffered body) and puts the outer headers back.</summary>
+    private static void Reset(HttpResponse response, KeyValuePair<string, Microsoft.Extensions.Primitives.StringValues>[]? outer)
+    {
+        response.Clear();
+        foreach (var (name, value) in outer ?? [])
+        {
+            response.Headers[name] = value;
+        }
+    }
+
+    /// <summary>
+    /// Writes the error object over a response that has not started. The status-code pages call it on
+    /// a bodiless answer whose headers (<c>Allow</c>, <c>WWW-Authenticate</c>, <c>Request-Id</c>) stand.
+    /// </summary>
     private static async Task WriteAsync(HttpContext context, int status, ErrorBody error)
     {
-        context.Response.Clear();
         context.Response.StatusCode = status;
         context.Response.ContentType = "application/json";
         if (status == StatusCodes.Status401Unauthorized)

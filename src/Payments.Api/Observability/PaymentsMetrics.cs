@@ -28,6 +28,8 @@ public sealed class PaymentsMetrics
     // Last backlog seen by the leading relay in this process; -1 when this process does not lead.
     private long transactionLogBacklog = -1;
 
+    private Func<int>? pendingVoids;
+
     public PaymentsMetrics(IMeterFactory meterFactory)
     {
         ArgumentNullException.ThrowIfNull(meterFactory);
@@ -59,6 +61,11 @@ public sealed class PaymentsMetrics
             ObserveBacklog,
             unit: "{event}",
             description: "Committed transaction-log events not exported yet (highest seq minus the relay cursor); reported by the leading relay only.");
+        meter.CreateObservableGauge(
+            "payments.authorizations.pending_voids",
+            () => pendingVoids?.Invoke() ?? 0,
+            unit: "{authorization}",
+            description: "Approvals whose void failed that this process holds in its retry queue, not yet recorded in pending_voids nor voided.");
     }
 
     /// <param name="status">The created payment's status (<c>succeeded</c>, <c>requires_capture</c>, <c>failed</c>).</param>
@@ -78,6 +85,14 @@ public sealed class PaymentsMetrics
     /// <param name="accepted">False when the void itself failed: an authorization is held without a record.</param>
     public void AuthorizationVoided(bool accepted) =>
         authorizationsVoided.Add(1, new KeyValuePair<string, object?>("result", accepted ? "voided" : "void_failed"));
+
+    /// <summary>A void that failed at first and was accepted on a retry.</summary>
+    /// <param name="by"><c>retry_queue</c> (in the process that authorized) or <c>sweeper</c> (from <c>pending_voids</c>).</param>
+    public void AuthorizationVoidedLater(string by) =>
+        authorizationsVoided.Add(1, new KeyValuePair<string, object?>("result", "voided_later"), new KeyValuePair<string, object?>("by", by));
+
+    /// <summary>Where the pending-voids gauge reads this process's retry queue length.</summary>
+    public void ObservePendingVoids(Func<int> count) => pendingVoids = count;
 
     /// <param name="store"><c>postgres</c> or <c>sqlite</c>.</param>
     /// <param name="payments">Members of the batch, committed or refused on their own.</param>

@@ -11,7 +11,8 @@ namespace Payments.Api.Payments;
 /// The money-moving decisions. Each operation is decided here and kept by the store
 /// (<see cref="IPaymentStore"/>) in one commit: state, balanced journal entries, the transaction
 /// log event and the idempotency record, all or nothing. No authorization is left without a
-/// record: when the write after an approval fails, the authorization is voided with the acquirer.
+/// record: when the write after an approval fails, the authorization is voided with the acquirer,
+/// and a void the acquirer refuses goes to the <see cref="VoidRetries"/> until it is done or recorded.
 /// </summary>
 public sealed partial class PaymentService(
     IPaymentStore store,
@@ -20,7 +21,8 @@ public sealed partial class PaymentService(
     InFlightKeys inFlight,
     PaymentsMetrics metrics,
     TimeProvider time,
-    ILogger<PaymentService> logger)
+    ILogger<PaymentService> logger,
+    VoidRetries voidRetries)
 {
     public const int MaxListLimit = 100;
 
@@ -42,8 +44,10 @@ public sealed partial class PaymentService(
         }
         catch (Storage.CommitOutcomeUnknownException) when (authorization is { Approved: true })
         {
-            // The payment may be recorded: voiding it could release funds of a payment we answered or will replay.
+            // The payment may be recorded: voiding now could release funds of a payment a retry replays,
+            // so the sweeper decides once the database answers (it voids only if the payment is absent).
             LogKeptForReconciliation(logger, authorization.AuthorizationId!, paymentId ?? "(not made)");
+            voidRetries.EnqueueUnresolved(authorization.AuthorizationId!, paymentId ?? "(not made)", "commit outcome unknown");
             throw;
         }
         catch (Exception exception) when (authorization is { Approved: true })
@@ -244,17 +248,17 @@ public sealed partial class PaymentService(
         catch (Exception exception) when (exception is not OutOfMemoryException)
         {
             metrics.AuthorizationVoided(accepted: false);
-            // The acquirer expires an authorization that is never captured; this line is what lets an operator release it sooner.
             LogVoidFailed(logger, exception, authorization.AuthorizationId!, paymentId, reason);
+            voidRetries.Enqueue(authorization.AuthorizationId!, paymentId, reason);
         }
     }
 
     [LoggerMessage(Level = LogLevel.Warning, Message = "Voided authorization {AuthorizationId} of payment {PaymentId}: its record was not written ({Reason})")]
     private static partial void LogVoided(ILogger logger, string authorizationId, string paymentId, string reason);
 
-    [LoggerMessage(Level = LogLevel.Critical, Message = "Authorization {AuthorizationId} of payment {PaymentId} is kept, not voided: its commit failed in flight and whether it happened is unknown; reconcile it against the payments table")]
+    [LoggerMessage(Level = LogLevel.Error, Message = "Authorization {AuthorizationId} of payment {PaymentId} is kept, not voided: its commit failed in flight and whether it happened is unknown; recorded for the void sweeper, which voids it only if the payment is absent")]
     private static partial void LogKeptForReconciliation(ILogger logger, string authorizationId, string paymentId);
 
-    [LoggerMessage(Level = LogLevel.Critical, Message = "Authorization {AuthorizationId} of payment {PaymentId} is held without a record ({Reason}) and could not be voided")]
+    [LoggerMessage(Level = LogLevel.Error, Message = "Authorization {AuthorizationId} of payment {PaymentId} is held without a record ({Reason}) and could not be voided; queued for retry")]
     private static partial void LogVoidFailed(ILogger logger, Exception exception, string authorizationId, string paymentId, string reason);
 }

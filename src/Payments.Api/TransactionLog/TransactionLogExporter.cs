@@ -1,7 +1,6 @@
 using System.Data.Common;
 using System.Diagnostics;
 using Payments.Api.Observability;
-using Payments.Api.Storage;
 
 namespace Payments.Api.TransactionLog;
 
@@ -22,7 +21,7 @@ public readonly record struct ExportStep(int Exported, long Cursor, bool Blocked
 /// </summary>
 public sealed partial class TransactionLogExporter
 {
-    private readonly TransactionLogStore store;
+    private readonly ITransactionLogStore store;
     private readonly ITransactionLogSink sink;
     private readonly PaymentsMetrics metrics;
     private readonly ILogger logger;
@@ -34,7 +33,7 @@ public sealed partial class TransactionLogExporter
     private GapWatch? watch;
 
     public TransactionLogExporter(
-        TransactionLogStore store, ITransactionLogSink sink, int batchSize, PaymentsMetrics metrics, ILogger logger, TimeProvider time)
+        ITransactionLogStore store, ITransactionLogSink sink, int batchSize, PaymentsMetrics metrics, ILogger logger, TimeProvider time)
     {
         ArgumentNullException.ThrowIfNull(store);
         ArgumentNullException.ThrowIfNull(sink);
@@ -61,7 +60,7 @@ public sealed partial class TransactionLogExporter
 
         // Checked BEFORE the read: if every writer recorded after the previous read has ended by
         // now, a seq still missing in the read below was rolled back (see docs/transaction-log.md).
-        var settledWatch = watch is not null && !await TransactionLogStore.AnyWriterStillRunningAsync(connection, watch.Writers, cancellationToken)
+        var settledWatch = watch is not null && !await store.AnyWriterStillRunningAsync(connection, watch.Writers, cancellationToken)
             ? watch
             : null;
 
@@ -98,7 +97,7 @@ public sealed partial class TransactionLogExporter
             {
                 // Recorded AFTER the read: every transaction that drew a seq below the highest seq
                 // just read and has not ended yet is in this list.
-                var writers = await TransactionLogStore.TransactionLogWritersAsync(connection, cancellationToken);
+                var writers = await store.TransactionLogWritersAsync(connection, cancellationToken);
                 watch = new GapWatch(writers, rows[^1].Seq);
                 retryAtOnce = writers.Count == 0;
             }
@@ -110,7 +109,7 @@ public sealed partial class TransactionLogExporter
 
         if (accepted.Count == 0)
         {
-            metrics.TransactionLogBacklog(rows.Count == 0 ? 0 : await TransactionLogStore.MaxSeqAsync(connection, cancellationToken) - cursor);
+            metrics.TransactionLogBacklog(rows.Count == 0 ? 0 : await store.MaxSeqAsync(connection, cancellationToken) - cursor);
             return new ExportStep(0, cursor, blocked, retryAtOnce);
         }
 
@@ -133,7 +132,7 @@ public sealed partial class TransactionLogExporter
 
         metrics.EventsExported(accepted.Count, sinkKind);
         metrics.ExportLag(time.GetUtcNow() - batch.Events[^1].CreatedAt);
-        metrics.TransactionLogBacklog(Math.Max(0, await TransactionLogStore.MaxSeqAsync(connection, CancellationToken.None) - batch.LastSeq));
+        metrics.TransactionLogBacklog(Math.Max(0, await store.MaxSeqAsync(connection, CancellationToken.None) - batch.LastSeq));
         LogExported(logger, accepted.Count, batch.FirstSeq, batch.LastSeq, sink.Destination);
         return new ExportStep(accepted.Count, batch.LastSeq, blocked, MoreAvailable: blocked || rows.Count == batchSize);
     }
@@ -161,10 +160,8 @@ public sealed partial class TransactionLogExporter
 
     private bool CanPassGap(SeqRange gap, GapWatch? settledWatch)
     {
-        if (store.Kind == StoreKind.Sqlite)
+        if (store.GapsAreFinal)
         {
-            // One writer at a time and a transactional AUTOINCREMENT: a committed row above a
-            // missing seq proves nobody still holds it.
             return true;
         }
 

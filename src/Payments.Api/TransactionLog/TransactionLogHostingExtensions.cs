@@ -27,6 +27,7 @@ public static class TransactionLogHostingExtensions
         services.TryAddSingleton<PaymentsMetrics>();
         services.TryAddSingleton(TimeProvider.System);
         services.TryAddSingleton<ITransactionLogSink>(CreateSink);
+        services.AddTransactionLogStore();
 
         var options = builder.Configuration.GetSection(TransactionLogOptions.SectionName).Get<TransactionLogOptions>() ?? new TransactionLogOptions();
         var runRelay = options.RelayEnabled ?? ProcessRoles.FromConfiguration(builder.Configuration).RunsRelay();
@@ -37,6 +38,13 @@ public static class TransactionLogHostingExtensions
         }
 
         return builder;
+    }
+
+    /// <summary>The <see cref="ITransactionLogStore"/> for the configured store (the relay and the events read through it).</summary>
+    public static IServiceCollection AddTransactionLogStore(this IServiceCollection services)
+    {
+        services.TryAddSingleton(sp => SqlTransactionLogStore.For(sp.GetRequiredService<Storage.IConnectionFactory>()));
+        return services;
     }
 
     private static ITransactionLogSink CreateSink(IServiceProvider services)

@@ -1,6 +1,5 @@
 using Microsoft.Extensions.Options;
 using Payments.Api.Observability;
-using Payments.Api.Storage;
 
 namespace Payments.Api.TransactionLog;
 
@@ -15,7 +14,7 @@ public sealed partial class TransactionLogRelay : BackgroundService
     private static readonly TimeSpan LateRowCheckInterval = TimeSpan.FromSeconds(30);
     private static readonly TimeSpan MinimumGapBackoff = TimeSpan.FromMilliseconds(5);
 
-    private readonly TransactionLogStore store;
+    private readonly ITransactionLogStore store;
     private readonly TransactionLogExporter exporter;
     private readonly TimeProvider time;
     private readonly ILogger<TransactionLogRelay> logger;
@@ -24,7 +23,7 @@ public sealed partial class TransactionLogRelay : BackgroundService
     private readonly TimeSpan pollInterval;
 
     public TransactionLogRelay(
-        IConnectionFactory connections,
+        ITransactionLogStore store,
         ITransactionLogSink sink,
         IOptions<TransactionLogOptions> options,
         PaymentsMetrics metrics,
@@ -32,8 +31,9 @@ public sealed partial class TransactionLogRelay : BackgroundService
         ILogger<TransactionLogRelay> logger)
     {
         ArgumentNullException.ThrowIfNull(options);
+        ArgumentNullException.ThrowIfNull(store);
         ArgumentNullException.ThrowIfNull(sink);
-        store = new TransactionLogStore(connections);
+        this.store = store;
         exporter = new TransactionLogExporter(store, sink, options.Value.BatchSize, metrics, logger, time);
         this.metrics = metrics;
         this.time = time;
@@ -49,7 +49,7 @@ public sealed partial class TransactionLogRelay : BackgroundService
     {
         // Start-up of the host must not wait for the first database round trip.
         await Task.Yield();
-        LogStarting(logger, store.Kind, sinkDestination);
+        LogStarting(logger, store.Name, sinkDestination);
         var failures = 0;
         var reportedStandby = false;
         while (!stoppingToken.IsCancellationRequested)
@@ -57,7 +57,7 @@ public sealed partial class TransactionLogRelay : BackgroundService
             try
             {
                 await using var connection = await store.OpenAsync(stoppingToken);
-                if (store.Kind == StoreKind.Postgres && !await TransactionLogStore.TryAcquireRelayLockAsync(connection, stoppingToken))
+                if (!await store.TryTakeRelayLockAsync(connection, stoppingToken))
                 {
                     if (!reportedStandby)
                     {
@@ -79,7 +79,7 @@ public sealed partial class TransactionLogRelay : BackgroundService
                 {
                     IsLeader = false;
                     metrics.TransactionLogBacklog(-1);
-                    if (store.Kind == StoreKind.Postgres && connection.State == System.Data.ConnectionState.Open)
+                    if (connection.State == System.Data.ConnectionState.Open)
                     {
                         await ReleaseQuietlyAsync(connection);
                     }
@@ -112,20 +112,16 @@ public sealed partial class TransactionLogRelay : BackgroundService
 
     private async Task LeadAsync(System.Data.Common.DbConnection connection, Action onProgress, CancellationToken stoppingToken)
     {
-        if (store.Kind == StoreKind.Postgres)
+        if (await store.SeqCacheSizeAsync(connection, stoppingToken) is long cacheSize and > 1)
         {
-            var cacheSize = await TransactionLogStore.SeqCacheSizeAsync(connection, stoppingToken);
-            if (cacheSize is > 1)
-            {
-                LogCacheWarning(logger, cacheSize.Value);
-            }
+            LogCacheWarning(logger, cacheSize);
         }
 
         var gapBackoff = MinimumGapBackoff;
         var nextLateCheck = time.GetUtcNow();
         while (!stoppingToken.IsCancellationRequested)
         {
-            if (store.Kind == StoreKind.Postgres && time.GetUtcNow() >= nextLateCheck)
+            if (!store.GapsAreFinal && time.GetUtcNow() >= nextLateCheck)
             {
                 await exporter.ExportLateRowsAsync(connection, stoppingToken);
                 nextLateCheck = time.GetUtcNow() + LateRowCheckInterval;
@@ -157,7 +153,7 @@ public sealed partial class TransactionLogRelay : BackgroundService
     {
         try
         {
-            await TransactionLogStore.ReleaseRelayLockAsync(connection);
+            await store.ReleaseRelayLockAsync(connection);
         }
         catch (Exception exception) when (exception is System.Data.Common.DbException or InvalidOperationException or TimeoutException)
         {
@@ -167,7 +163,7 @@ public sealed partial class TransactionLogRelay : BackgroundService
     }
 
     [LoggerMessage(Level = LogLevel.Information, Message = "Transaction-log relay starting ({Store} -> {Destination})")]
-    private static partial void LogStarting(ILogger logger, StoreKind store, string destination);
+    private static partial void LogStarting(ILogger logger, string store, string destination);
 
     [LoggerMessage(Level = LogLevel.Information, Message = "Another process holds the transaction-log relay lock; standing by")]
     private static partial void LogStandby(ILogger logger);

@@ -141,9 +141,14 @@ public sealed class Services : Construct
         {
             ["Payments__CardFingerprintKey"] = EcsSecret.FromSecretsManager(CardFingerprintKey),
         };
-        // The ALB terminates TLS, overwrites X-Forwarded-Proto and is the api tasks' only way in: the dashboard may
-        // take the client's scheme from it (it refuses to sign in over plain HTTP, docs/dashboard.md).
-        var apiEnvironment = new Dictionary<string, string>(common) { ["Payments__Dashboard__TrustForwardedProto"] = "true" };
+        // The ALB terminates TLS, overwrites X-Forwarded-Proto, appends the peer it saw to X-Forwarded-For and is the
+        // api tasks' only way in: the dashboard may take the client's scheme (it refuses to sign in over plain HTTP)
+        // and address (its failed sign-in limits) from them (docs/dashboard.md).
+        var apiEnvironment = new Dictionary<string, string>(common)
+        {
+            ["Payments__Dashboard__TrustForwardedProto"] = "true",
+            ["Payments__Dashboard__TrustForwardedFor"] = "true",
+        };
         ApiContainer = AddContainer(ApiTaskDefinition, ApiContainerName, ServiceContract.ApiRole, ApiLogGroup, apiEnvironment, apiSecrets, withPort: true);
         AddMigration(ApiTaskDefinition, ApiContainer, ApiLogGroup, common, props.Database);
         GrantDatabaseLogin(ApiTaskRole, props.Database, props.Key);

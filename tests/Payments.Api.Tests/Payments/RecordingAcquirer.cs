@@ -20,6 +20,13 @@ public sealed class RecordingAcquirer : IAcquirer
 
     public Func<Task>? AfterApproval { get; set; }
 
+    public bool VoidsFail { get; set; }
+
+    /// <summary>Voids asked for, refused ones included.</summary>
+    public int VoidAttempts => voidAttempts;
+
+    private int voidAttempts;
+
     private int requests;
 
     public async ValueTask<AuthorizationResult> AuthorizeAsync(CardDetails card, long amount, string currency, CancellationToken cancellationToken)
@@ -41,6 +48,12 @@ public sealed class RecordingAcquirer : IAcquirer
     public async ValueTask VoidAsync(string authorizationId, CancellationToken cancellationToken)
     {
         Assert.Contains(authorizationId, Authorized);
+        Interlocked.Increment(ref voidAttempts);
+        if (VoidsFail)
+        {
+            throw new HttpRequestException("acquirer unreachable");
+        }
+
         await inner.VoidAsync(authorizationId, cancellationToken);
         Voided.Enqueue(authorizationId);
     }

@@ -56,7 +56,7 @@ public sealed class RelayDatabaseRestartTests : IAsyncLifetime
         }
 
         using var relay = new TransactionLogRelay(
-            connections,
+            SqlTransactionLogStore.For(connections),
             new DirectoryTransactionLogSink(sinkDirectory),
             Options.Create(new TransactionLogOptions { PollIntervalMs = 50, BatchSize = 100 }),
             RelayTestKit.Metrics,

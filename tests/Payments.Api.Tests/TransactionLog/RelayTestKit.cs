@@ -13,7 +13,7 @@ internal static class RelayTestKit
     public static PaymentsMetrics Metrics { get; } = new(MetricsServices.GetRequiredService<IMeterFactory>());
 
     public static TransactionLogExporter Exporter(RelayDatabase database, ITransactionLogSink? sink = null, int batchSize = 500) => new(
-        new TransactionLogStore(database.Connections),
+        SqlTransactionLogStore.For(database.Connections),
         sink ?? new DirectoryTransactionLogSink(database.SinkDirectory),
         batchSize,
         Metrics,
@@ -26,7 +26,7 @@ internal static class RelayTestKit
         await using var connection = await database.Connections.OpenAsync(CancellationToken.None);
         if (database.Kind == StoreKind.Postgres)
         {
-            Assert.True(await TransactionLogStore.TryAcquireRelayLockAsync(connection, CancellationToken.None));
+            Assert.True(await SqlTransactionLogStore.For(database.Connections).TryTakeRelayLockAsync(connection, CancellationToken.None));
         }
 
         var steps = new List<ExportStep>();
@@ -42,7 +42,7 @@ internal static class RelayTestKit
 
         if (database.Kind == StoreKind.Postgres)
         {
-            await TransactionLogStore.ReleaseRelayLockAsync(connection);
+            await SqlTransactionLogStore.For(database.Connections).ReleaseRelayLockAsync(connection);
         }
 
         return steps;

@@ -124,7 +124,7 @@ public sealed class RelayTests
         var relay = Task.Run(async () =>
         {
             await using var connection = await database.Connections.OpenAsync(CancellationToken.None);
-            Assert.True(await TransactionLogStore.TryAcquireRelayLockAsync(connection, CancellationToken.None));
+            Assert.True(await SqlTransactionLogStore.For(database.Connections).TryTakeRelayLockAsync(connection, CancellationToken.None));
             while (!stopRelay.IsCancellationRequested)
             {
                 var step = await exporter.ExportNextBatchAsync(connection, CancellationToken.None);
@@ -275,7 +275,7 @@ public sealed class RelayTests
         Assert.Empty(observed);
 
         var exporter = new TransactionLogExporter(
-            new TransactionLogStore(database.Connections), new DirectoryTransactionLogSink(database.SinkDirectory), 5, metrics, NullLogger.Instance, TimeProvider.System);
+            SqlTransactionLogStore.For(database.Connections), new DirectoryTransactionLogSink(database.SinkDirectory), 5, metrics, NullLogger.Instance, TimeProvider.System);
         await using var connection = await database.Connections.OpenAsync(CancellationToken.None);
         await exporter.ExportNextBatchAsync(connection, CancellationToken.None);
         listener.RecordObservableInstruments();
@@ -292,17 +292,17 @@ public sealed class RelayTests
         await using var leader = await database.Connections.OpenAsync(CancellationToken.None);
         await using var other = await database.Connections.OpenAsync(CancellationToken.None);
 
-        Assert.True(await TransactionLogStore.TryAcquireRelayLockAsync(leader, CancellationToken.None));
-        Assert.False(await TransactionLogStore.TryAcquireRelayLockAsync(other, CancellationToken.None));
+        Assert.True(await SqlTransactionLogStore.For(database.Connections).TryTakeRelayLockAsync(leader, CancellationToken.None));
+        Assert.False(await SqlTransactionLogStore.For(database.Connections).TryTakeRelayLockAsync(other, CancellationToken.None));
         await using (var show = leader.CreateCommand())
         {
             show.CommandText = "SHOW tcp_keepalives_idle";
             Assert.Equal("30", await show.ExecuteScalarAsync());
         }
 
-        await TransactionLogStore.ReleaseRelayLockAsync(leader);
-        Assert.True(await TransactionLogStore.TryAcquireRelayLockAsync(other, CancellationToken.None));
-        await TransactionLogStore.ReleaseRelayLockAsync(other);
+        await SqlTransactionLogStore.For(database.Connections).ReleaseRelayLockAsync(leader);
+        Assert.True(await SqlTransactionLogStore.For(database.Connections).TryTakeRelayLockAsync(other, CancellationToken.None));
+        await SqlTransactionLogStore.For(database.Connections).ReleaseRelayLockAsync(other);
     }
 
     [Theory]
@@ -333,7 +333,7 @@ public sealed class RelayTests
     }
 
     private static TransactionLogRelay NewRelay(RelayDatabase database, ITransactionLogSink sink) => new(
-        database.Connections,
+        SqlTransactionLogStore.For(database.Connections),
         sink,
         Options.Create(new TransactionLogOptions { PollIntervalMs = 50, BatchSize = 100 }),
         RelayTestKit.Metrics,

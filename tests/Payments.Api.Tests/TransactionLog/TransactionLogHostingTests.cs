@@ -112,7 +112,7 @@ public sealed class RelayToS3Tests : IClassFixture<S3rverServer>
         }
 
         using var relay = new TransactionLogRelay(
-            database.Connections,
+            SqlTransactionLogStore.For(database.Connections),
             new S3TransactionLogSink(client, bucket, "tlog/", useChunkEncoding: false),
             Options.Create(new TransactionLogOptions { PollIntervalMs = 50, BatchSize = 5 }),
             RelayTestKit.Metrics,

@@ -1,0 +1,18 @@
+-- SQLite dialect of postgres/0006_pending_voids.sql; keep the two in step.
+-- Approvals whose payment could not be recorded and whose void the acquirer refused at the time
+-- (docs/api.md, "No authorization without a record"). The worker's sweeper retries each until the
+-- acquirer accepts it, or leaves it when the payment turns out to be recorded after all (a commit whose
+-- answer was lost); resolved_at and resolution ('voided', 'payment_recorded') stay as the record.
+-- Times are Unix milliseconds, the same in both dialects. Additive only.
+CREATE TABLE IF NOT EXISTS pending_voids (
+  authorization_id TEXT PRIMARY KEY,
+  payment_id       TEXT NOT NULL,
+  reason           TEXT NOT NULL,
+  created_at       INTEGER NOT NULL,
+  attempts         INTEGER NOT NULL DEFAULT 0,
+  next_attempt_at  INTEGER NOT NULL,
+  last_error       TEXT,
+  resolved_at      INTEGER,
+  resolution       TEXT
+);
+CREATE INDEX IF NOT EXISTS pending_voids_due ON pending_voids (next_attempt_at) WHERE resolved_at IS NULL;
