@@ -38,7 +38,7 @@ public sealed class TransactionLogStore
     /// without closing the socket, the server notices within about a minute (instead of the OS
     /// default of hours) and drops the lock, so a standby can take over.
     /// </summary>
-    public static async Task<bool> TryAcquireRelayLockAsync(DbConnection connection, CancellationToken cancellationToken)
+    public static async Task<bool> TryAcquireRelayLockAsync(DbConnection connection, CancellationToken cancellationToken, long lockId = PostgresRelayLockId)
     {
         await using (var keepalive = connection.CreateCommand())
         {
@@ -47,14 +47,14 @@ public sealed class TransactionLogStore
         }
 
         await using var command = connection.CreateCommand();
-        command.CommandText = $"SELECT pg_try_advisory_lock({PostgresRelayLockId})";
+        command.CommandText = $"SELECT pg_try_advisory_lock({lockId})";
         return await command.ExecuteScalarAsync(cancellationToken) is true;
     }
 
-    public static async Task ReleaseRelayLockAsync(DbConnection connection)
+    public static async Task ReleaseRelayLockAsync(DbConnection connection, long lockId = PostgresRelayLockId)
     {
         await using var command = connection.CreateCommand();
-        command.CommandText = $"SELECT pg_advisory_unlock({PostgresRelayLockId})";
+        command.CommandText = $"SELECT pg_advisory_unlock({lockId})";
         await command.ExecuteScalarAsync(CancellationToken.None);
     }
 
