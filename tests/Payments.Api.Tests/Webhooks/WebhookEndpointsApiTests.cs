@@ -123,7 +123,12 @@ public abstract class WebhookEndpointsApiTests(ApiFixture fixture) : ApiTestBase
         Assert.True(paths.GetProperty("/v1/webhook_endpoints/{id}").TryGetProperty("delete", out _));
         var attempts = paths.GetProperty("/v1/webhook_endpoints/{id}/attempts").GetProperty("get");
         Assert.Equal(["limit", "starting_after"], attempts.GetProperty("parameters").EnumerateArray().Select(p => p.GetProperty("name").GetString()).Where(n => n != "id").Order(StringComparer.Ordinal));
-        var request = document.GetProperty("components").GetProperty("schemas").GetProperty("CreateWebhookEndpointRequest");
+        var request = create.GetProperty("requestBody").GetProperty("content").GetProperty("application/json").GetProperty("schema");
+        if (request.TryGetProperty("$ref", out var reference))
+        {
+            request = document.GetProperty("components").GetProperty("schemas").GetProperty(reference.GetString()!.Split('/')[^1]);
+        }
+
         Assert.Equal(["enabled_events", "url"], request.GetProperty("required").EnumerateArray().Select(r => r.GetString()).Order(StringComparer.Ordinal));
     }
 
