@@ -13,8 +13,6 @@ namespace Payments.Api.Webhooks;
 
 public static class WebhooksApi
 {
-    public const int MaxDescriptionLength = 1000;
-
     private static readonly string[] ListParameters = ["limit", "starting_after"];
 
     /// <summary>Maps <c>/v1/webhook_endpoints</c> on the authenticated <c>/v1</c> group (<see cref="PaymentsApi.MapPaymentsApi"/>).</summary>
@@ -49,6 +47,7 @@ public static class WebhooksApi
         services.AddOptions<WebhookOptions>().Bind(builder.Configuration.GetSection(WebhookOptions.SectionName)).ValidateOnStart();
         services.TryAddEnumerable(ServiceDescriptor.Singleton<IValidateOptions<WebhookOptions>, WebhookOptionsValidator>());
         services.AddSingleton<WebhookStore>();
+        services.AddSingleton<WebhookEndpointService>();
         services.AddSingleton(sp => new WebhookUrlPolicy(sp.GetRequiredService<IHostEnvironment>().IsDevelopment()));
         services.AddSingleton<WebhookDispatcher>();
         services.ConfigureHttpJsonOptions(options => options.SerializerOptions.TypeInfoResolverChain.Add(WebhooksJsonContext.Default));
@@ -61,45 +60,15 @@ public static class WebhooksApi
         return builder;
     }
 
-    private static async Task<Results<JsonCreated<WebhookEndpointResource>, ErrorResult<Status400>>> CreateAsync(
-        HttpContext context, WebhookStore store, WebhookUrlPolicy policy, TimeProvider time)
+    private static async Task<Results<JsonCreated<WebhookEndpointResource>, ErrorResult<Status400>>> CreateAsync(HttpContext context, WebhookEndpointService endpoints)
     {
-        var merchantId = MerchantAuthenticationFilter.MerchantId(context);
         var body = await JsonBody.ReadAsync(context.Request, context.RequestAborted);
         var request = body.Deserialize(WebhooksJson.Wire.CreateWebhookEndpointRequest);
-        if (string.IsNullOrWhiteSpace(request.Url))
-        {
-            return Invalid("parameter_missing", "url is required.", "url");
-        }
-
-        if (request.EnabledEvents is not { Count: > 0 } events)
-        {
-            return Invalid("parameter_missing", $"enabled_events is required: a non-empty list of {string.Join(", ", EventTypes.All)}.", "enabled_events");
-        }
-
-        for (var i = 0; i < events.Count; i++)
-        {
-            if (!EventTypes.All.Contains(events[i], StringComparer.Ordinal))
-            {
-                return Invalid("parameter_invalid", $"enabled_events[{i}] must be one of {string.Join(", ", EventTypes.All)}.", $"enabled_events[{i}]");
-            }
-        }
-
-        if (request.Description is { } description && (description.EnumerateRunes().Count() > MaxDescriptionLength || description.Contains('\0', StringComparison.Ordinal)))
-        {
-            return Invalid("parameter_invalid", $"description must be at most {MaxDescriptionLength} characters of text.", "description");
-        }
-
-        if (await policy.CheckAsync(request.Url, context.RequestAborted) is { } refused)
-        {
-            return Invalid(refused.Code, refused.Message, "url");
-        }
-
-        var endpoint = new WebhookEndpoint(
-            Ids.New("we_"), merchantId, request.Url, request.Description, events.Distinct(StringComparer.Ordinal).ToList(),
-            Ids.NewSecret("whsec_", 32), WebhookEndpoint.Enabled, time.GetUtcNow().ToUnixTimeSeconds(), null);
-        await store.CreateEndpointAsync(endpoint, context.RequestAborted);
-        return new JsonCreated<WebhookEndpointResource>(JsonSerializer.SerializeToUtf8Bytes(endpoint.ToResource(withSecret: true), WebhooksJson.Wire.WebhookEndpointResource));
+        var (created, error) = await endpoints.CreateAsync(
+            MerchantAuthenticationFilter.MerchantId(context), request.Url, request.EnabledEvents, request.Description, context.RequestAborted);
+        return created is null
+            ? new ErrorResult<Status400>(error!)
+            : new JsonCreated<WebhookEndpointResource>(JsonSerializer.SerializeToUtf8Bytes(created.ToResource(withSecret: true), WebhooksJson.Wire.WebhookEndpointResource));
     }
 
     private static async Task<Results<JsonOk<WebhookEndpointResource>, ErrorResult<Status404>>> GetAsync(HttpContext context, string id, WebhookStore store) =>
@@ -139,9 +108,6 @@ public static class WebhooksApi
                 new ListResource<WebhookAttemptResource>("list", page.Data.Select(a => a.ToResource()).ToList(), page.HasMore, $"/v1/webhook_endpoints/{id}/attempts"),
                 WebhooksJson.Wire.ListResourceWebhookAttemptResource);
     }
-
-    private static ErrorResult<Status400> Invalid(string code, string message, string param) =>
-        new(new ErrorBody(ErrorTypes.InvalidRequest, code, message, param));
 
     private static ErrorBody NoSuchEndpoint(string id, string param) =>
         new(ErrorTypes.InvalidRequest, "resource_missing", $"No such webhook endpoint: '{id}'.", param);
