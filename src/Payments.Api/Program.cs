@@ -8,6 +8,7 @@ using Payments.Api.Observability;
 using Payments.Api.Payments;
 using Payments.Api.Storage;
 using Payments.Api.TransactionLog;
+using Payments.Api.Webhooks;
 
 var migrate = MigrateCommand.TryParse(args, out var afterMigrate);
 var admin = AdminCommand.TryParse(afterMigrate, out var hostArgs);
@@ -28,6 +29,7 @@ builder.AddPaymentsApi();
 builder.Services.AddEvents();
 builder.Services.AddDashboard(builder.Configuration);
 builder.AddTransactionLog();
+builder.AddWebhooks();
 if (admin is not null || migrate)
 {
     builder.Logging.ClearProviders();
@@ -76,7 +78,7 @@ app.MapGet(ServiceContract.ReadinessPath, async (MigrationRunner migrations, Shu
 if (ProcessRoles.FromConfiguration(app.Configuration).ServesHttpApi())
 {
     app.MapOpenApi("/openapi/{documentName}.json");
-    app.MapPaymentsApi().MapEventsApi();
+    app.MapPaymentsApi().MapEventsApi().MapWebhooksApi();
     app.MapDashboard();
 }
 

@@ -348,6 +348,91 @@ public sealed class DashboardTests(DashboardFixture fixture, ITestOutputHelper o
         Assert.True(fcp is > 0 and < 5_000, $"first contentful paint {fcp} ms");
     }
 
+    [Fact]
+    public async Task A_webhook_endpoint_made_in_the_dashboard_shows_its_secret_once_gets_signed_deliveries_and_is_deleted_after_confirmation()
+    {
+        var port = FreeTcpPort();
+        var url = $"http://127.0.0.1:{port}/hook";
+        using var receiver = new System.Net.HttpListener();
+        receiver.Prefixes.Add($"http://127.0.0.1:{port}/");
+        receiver.Start();
+        var received = new TaskCompletionSource<(string Body, string? Signature)>(TaskCreationOptions.RunContinuationsAsynchronously);
+        var receiving = Task.Run(async () =>
+        {
+            var request = await receiver.GetContextAsync();
+            using var reader = new StreamReader(request.Request.InputStream);
+            var body = await reader.ReadToEndAsync();
+            request.Response.StatusCode = 200;
+            request.Response.Close();
+            received.TrySetResult((body, request.Request.Headers[Payments.Webhooks.WebhookSignature.HeaderName]));
+        });
+        await using var context = await fixture.NewContextAsync();
+        var page = await fixture.SignedInPageAsync(context);
+
+        await page.GetByRole(AriaRole.Link, new() { Name = "Webhooks" }).ClickAsync();
+        await page.WaitForURLAsync("**/dashboard/webhooks");
+        await Accessibility.AssertBasicsAsync(page);
+        await page.GetByRole(AriaRole.Link, new() { Name = "Add an endpoint" }).ClickAsync();
+        await page.GetByLabel("Endpoint URL").FillAsync(url);
+        await page.GetByLabel("payment.created").CheckAsync();
+        await page.GetByLabel("Description (optional)").FillAsync("Orders <b>service</b>");
+        await Accessibility.AssertBasicsAsync(page);
+        await Screenshot(page, "webhook-new");
+        await page.GetByRole(AriaRole.Button, new() { Name = "Add endpoint" }).ClickAsync();
+        var secret = await page.InnerTextAsync("#signing-secret");
+        Assert.Matches("^whsec_[0-9A-Za-z]{32}$", secret);
+        await Accessibility.AssertBasicsAsync(page);
+        await Screenshot(page, "webhook-created");
+
+        // The API knows the endpoint and never shows the secret again.
+        var endpoint = (await fixture.GetJsonAsync("/v1/webhook_endpoints?limit=100")).GetProperty("data").EnumerateArray()
+            .Single(e => e.GetProperty("url").GetString() == url);
+        var id = endpoint.GetProperty("id").GetString()!;
+        Assert.False(endpoint.TryGetProperty("secret", out _));
+        Assert.Equal("Orders <b>service</b>", endpoint.GetProperty("description").GetString());
+
+        // The service's worker delivers the next payment's event, signed with the secret the page showed.
+        var payment = (await fixture.CreatePaymentAsync(1234, "usd", capture: false)).GetProperty("id").GetString();
+        var (body, signature) = await received.Task.WaitAsync(TimeSpan.FromSeconds(60));
+        await receiving;
+        Assert.Equal(Payments.Webhooks.WebhookVerification.Valid,
+            Payments.Webhooks.WebhookSignature.Verify(body, signature, secret, Payments.Webhooks.WebhookSignature.DefaultTolerance, DateTimeOffset.UtcNow));
+        Assert.Equal(payment, JsonDocument.Parse(body).RootElement.GetProperty("data").GetProperty("object").GetProperty("id").GetString());
+
+        // The attempt is recorded once the answer is in: the endpoint's page lists it.
+        await page.GotoAsync(fixture.Url($"/dashboard/webhooks/{id}"));
+        for (var i = 0; i < 50 && !(await page.InnerTextAsync("main")).Contains("delivered", StringComparison.Ordinal); i++)
+        {
+            await Task.Delay(200);
+            await page.ReloadAsync();
+        }
+
+        var attempt = Assert.Single(await page.Locator("tbody tr").AllInnerTextsAsync());
+        Assert.Contains("payment.created", attempt, StringComparison.Ordinal);
+        Assert.Contains("delivered", attempt, StringComparison.Ordinal);
+        Assert.Contains("Orders <b>service</b>", await page.InnerTextAsync("main"), StringComparison.Ordinal);
+        await Accessibility.AssertBasicsAsync(page);
+        await Screenshot(page, "webhook-attempts");
+
+        await Accessibility.TabToAsync(page, "the delete button", "el => el.textContent === 'Delete endpoint…'");
+        await page.Keyboard.PressAsync("Enter");
+        await page.WaitForURLAsync($"**/dashboard/webhooks/{id}/delete*");
+        // Nothing is deleted before the confirmation.
+        Assert.Equal(id, (await fixture.GetJsonAsync($"/v1/webhook_endpoints/{id}")).GetProperty("id").GetString());
+        await page.GetByRole(AriaRole.Button, new() { Name = "Delete endpoint" }).ClickAsync();
+        await page.WaitForURLAsync("**/dashboard/webhooks?done=delete");
+        Assert.Equal("Webhook endpoint deleted.", await page.InnerTextAsync("[role=status]"));
+        Assert.DoesNotContain((await fixture.GetJsonAsync("/v1/webhook_endpoints?limit=100")).GetProperty("data").EnumerateArray(),
+            e => e.GetProperty("id").GetString() == id);
+    }
+
+    private static int FreeTcpPort()
+    {
+        using var listener = new System.Net.Sockets.TcpListener(System.Net.IPAddress.Loopback, 0);
+        listener.Start();
+        return ((System.Net.IPEndPoint)listener.LocalEndpoint).Port;
+    }
+
     private async Task Screenshot(IPage page, string name)
     {
         var path = Path.Combine(fixture.ScreenshotDirectory, name + ".png");

@@ -22,6 +22,10 @@ public sealed class TenantIsolationTests(PostgresFixture postgres)
         ("GET", "/v1/payments?starting_after={id}", null),
         ("GET", "/v1/events/{id}", null),
         ("GET", "/v1/events?starting_after={id}", null),
+        ("GET", "/v1/webhook_endpoints/{id}", null),
+        ("DELETE", "/v1/webhook_endpoints/{id}", null),
+        ("GET", "/v1/webhook_endpoints/{id}/attempts", null),
+        ("GET", "/v1/webhook_endpoints?starting_after={id}", null),
     ];
 
     [Theory]
@@ -47,7 +51,10 @@ public sealed class TenantIsolationTests(PostgresFixture postgres)
 
         var eventsOfA = await Api.GetAsync(a, "/v1/events?limit=1");
         Assert.Equal(200, eventsOfA.Status);
-        var foreignIds = new[] { authorized.Id!, captured.Id!, refund.Id!, eventsOfA.Json!["data"]![0]!["id"]!.GetValue<string>() };
+        // An IP literal: the production URL rule accepts it without DNS; the event type keeps the worker from sending to it.
+        var endpointOfA = await Api.PostJsonAsync(a, "/v1/webhook_endpoints", """{"url": "https://93.184.215.14/hook", "enabled_events": ["webhook_endpoint.disabled"]}""");
+        Assert.True(endpointOfA.Status == 201, endpointOfA.ToString());
+        var foreignIds = new[] { authorized.Id!, captured.Id!, refund.Id!, eventsOfA.Json!["data"]![0]!["id"]!.GetValue<string>(), endpointOfA.Id! };
         var failures = new List<string>();
         foreach (var (method, template, body) in IdRoutes)
         {
@@ -89,9 +96,10 @@ public sealed class TenantIsolationTests(PostgresFixture postgres)
         Assert.True(sameKeyFromB.Status == 201 && !sameKeyFromB.Replayed && sameKeyFromB.Id != captured.Id,
             $"B reusing A's idempotency key got {sameKeyFromB}");
 
-        // Nothing B did changed A's payments.
+        // Nothing B did changed A's payments or deleted A's webhook endpoint.
         var after = await Snapshot(a);
         Assert.Equal(before, after);
+        Assert.Equal(200, (await Api.GetAsync(a, $"/v1/webhook_endpoints/{endpointOfA.Id}")).Status);
 
         Assert.True(failures.Count == 0, string.Join("\n", failures));
         await AssertMatrixCoversEveryRoute(service.AnonymousClient());
@@ -100,7 +108,12 @@ public sealed class TenantIsolationTests(PostgresFixture postgres)
     private static Task<ApiResponse> Call(HttpClient client, string method, string template, string id, string? body)
     {
         var path = template.Replace("{id}", Uri.EscapeDataString(id), StringComparison.Ordinal);
-        return method == "GET" ? Api.GetAsync(client, path) : Api.PostJsonAsync(client, path, body);
+        return method switch
+        {
+            "GET" => Api.GetAsync(client, path),
+            "DELETE" => Api.SendAsync(client, HttpMethod.Delete, path, null),
+            _ => Api.PostJsonAsync(client, path, body),
+        };
     }
 
     private static async Task<string> Snapshot(HttpClient client)

@@ -1,5 +1,6 @@
 using System.Text.Json.Nodes;
 using Payments.Api.Hosting;
+using Payments.Platform.Constructs;
 
 namespace Payments.Platform.Tests;
 
@@ -294,5 +295,36 @@ public sealed class ServicesTests(SynthesizedEnvironments app)
             Assert.True(evaluation.Allows(statements, new PolicyRequest("ecr:GetAuthorizationToken", "*")), $"{env} {service}: ecr:GetAuthorizationToken");
             Assert.False(evaluation.Allows(statements, new PolicyRequest("ecr:PutImage", repository)), $"{env} {service} execution role may push");
         }
+    }
+
+    [Theory]
+    [MemberData(nameof(Environments))]
+    public void The_worker_reaches_webhook_receivers_on_443_through_a_nat_gateway_and_opens_nothing_else(string env)
+    {
+        // Webhook deliveries leave the worker for merchants' HTTPS URLs on the internet.
+        var template = app.PlatformJson[env];
+        var worker = app.Resources(env, "AWS::EC2::SecurityGroup").Single(g => g.Resource.Props()["GroupName"].Str() == $"payments-{env}-worker").Id;
+        var inline = app.Resources(env, "AWS::EC2::SecurityGroup").Single(g => g.Id == worker).Resource.Props()["SecurityGroupEgress"].Items()
+            .Select(e => $"{e["CidrIp"].Str()}:{e["IpProtocol"].Str()}:{e["FromPort"].Number()}-{e["ToPort"].Number()}");
+        var standalone = app.Resources(env, "AWS::EC2::SecurityGroupEgress").Select(e => e.Resource.Props())
+            .Where(e => e["GroupId"].Text().Contains(worker, StringComparison.Ordinal)).ToList();
+        Assert.Equal(["0.0.0.0/0:tcp:443-443"], inline);
+        Assert.Equal([5432], standalone.Select(e => (int)e["FromPort"].Number()));
+
+        var network = Service(env, "worker").Props()["NetworkConfiguration"]!["AwsvpcConfiguration"]!;
+        Assert.Equal("DISABLED", network["AssignPublicIp"].Str());
+        var routeTableOfSubnet = app.Resources(env, "AWS::EC2::SubnetRouteTableAssociation")
+            .ToDictionary(a => a.Resource.Props()["SubnetId"]!["Ref"].Str(), a => a.Resource.Props()["RouteTableId"]!["Ref"].Str());
+        var natRouteTables = app.Resources(env, "AWS::EC2::Route")
+            .Where(r => r.Resource.Props()["DestinationCidrBlock"].Str() == "0.0.0.0/0" && r.Resource.Props()["NatGatewayId"] is not null)
+            .Select(r => r.Resource.Props()["RouteTableId"]!["Ref"].Str())
+            .ToHashSet();
+        var subnets = network["Subnets"].Items().Select(s => s["Ref"].Str()).ToList();
+        Assert.NotEmpty(subnets);
+        Assert.All(subnets, subnet =>
+        {
+            Assert.True(template["Resources"]![subnet]!["Properties"]!["Tags"].Items().Any(t => t["Key"].Str() == "aws-cdk:subnet-name" && t["Value"].Str() == Network.PrivateTier), $"{subnet} is not a private subnet");
+            Assert.Contains(routeTableOfSubnet[subnet], natRouteTables);
+        });
     }
 }

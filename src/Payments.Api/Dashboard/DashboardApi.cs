@@ -53,6 +53,7 @@ public static partial class DashboardApi
         dashboard.MapGet("/payments/{id}/confirm", ConfirmAsync);
         dashboard.MapPost("/payments/{id}/{action}", ActAsync);
         dashboard.MapGet("/balance", BalanceAsync);
+        dashboard.MapDashboardWebhooks();
         dashboard.MapFallback(() => Results.Redirect("/dashboard/payments"));
 
         var lifetime = routes.ServiceProvider.GetRequiredService<IHostApplicationLifetime>();

@@ -40,6 +40,7 @@ public static class DashboardPages
         <nav aria-label="Main">
         <a href="/dashboard/payments"{Current(current == "payments")}>Payments</a>
         <a href="/dashboard/balance"{Current(current == "balance")}>Balance</a>
+        <a href="/dashboard/webhooks"{Current(current == "webhooks")}>Webhooks</a>
         </nav>
         <form class="signout" method="post" action="/dashboard/sign-out">
         <input type="hidden" name="csrf" value="{session.CsrfToken}">

@@ -15,6 +15,9 @@ public static class EventTypes
     public const string PaymentFailed = "payment.failed";
     public const string RefundCreated = "refund.created";
 
+    /// <summary>The worker disabled a webhook endpoint that kept failing (docs/webhooks.md); the log has the row under the same name.</summary>
+    public const string WebhookEndpointDisabled = "webhook_endpoint.disabled";
+
     /// <summary>The transaction log's names (<see cref="Payments.PaymentService"/> writes them).</summary>
     public const string LogAuthorized = "payment.authorized";
     public const string LogCaptured = "payment.captured";
@@ -28,17 +31,18 @@ public static class EventTypes
     /// </summary>
     public const string CreatedSuffix = "_created";
 
-    public static IReadOnlyList<string> All { get; } = [PaymentCreated, PaymentCaptured, PaymentCanceled, PaymentFailed, RefundCreated];
+    public static IReadOnlyList<string> All { get; } = [PaymentCreated, PaymentCaptured, PaymentCanceled, PaymentFailed, RefundCreated, WebhookEndpointDisabled];
 
     /// <summary>The log names whose rows can yield an event of <paramref name="publicType"/> (every mapped name when null).</summary>
     public static IReadOnlyList<string> LogTypesFor(string? publicType) => publicType switch
     {
-        null => [LogAuthorized, LogCaptured, LogCanceled, LogFailed, LogRefundSucceeded],
+        null => [LogAuthorized, LogCaptured, LogCanceled, LogFailed, LogRefundSucceeded, WebhookEndpointDisabled],
         PaymentCreated => [LogAuthorized, LogCaptured, LogFailed],
         PaymentCaptured => [LogCaptured],
         PaymentCanceled => [LogCanceled],
         PaymentFailed => [LogFailed],
         RefundCreated => [LogRefundSucceeded],
+        WebhookEndpointDisabled => [WebhookEndpointDisabled],
         _ => throw new ArgumentOutOfRangeException(nameof(publicType), publicType, "unknown event type"),
     };
 
@@ -70,6 +74,9 @@ public static class EventTypes
                 break;
             case LogRefundSucceeded:
                 yield return (eventId, RefundCreated, 1);
+                break;
+            case WebhookEndpointDisabled:
+                yield return (eventId, WebhookEndpointDisabled, 1);
                 break;
         }
     }

@@ -6,7 +6,7 @@ public enum ProcessRole
     /// <summary>HTTP API only.</summary>
     Api,
 
-    /// <summary>Transaction-log relay only.</summary>
+    /// <summary>Transaction-log relay and webhook delivery only.</summary>
     Worker,
 
     /// <summary>Both (the local default).</summary>

@@ -76,7 +76,7 @@ public static class PaymentsOpenApi
         }
 
         var type = context.JsonTypeInfo.Type;
-        if (type.Namespace is not ("Payments.Api.Payments" or "Payments.Api.Http") || context.JsonTypeInfo.Kind != JsonTypeInfoKind.Object)
+        if (type.Namespace is not ("Payments.Api.Payments" or "Payments.Api.Http" or "Payments.Api.Webhooks") || context.JsonTypeInfo.Kind != JsonTypeInfoKind.Object)
         {
             return Task.CompletedTask;
         }
@@ -95,6 +95,9 @@ public static class PaymentsOpenApi
             // Responses: every member is always written (null where it has no value), except the
             // error's optional members, which are left out when absent.
             nameof(ErrorBody) => ["type", "code", "message"],
+            nameof(Webhooks.CreateWebhookEndpointRequest) => ["url", "enabled_events"],
+            // The secret is in the creation response only.
+            nameof(Webhooks.WebhookEndpointResource) => names.Where(n => n != "secret"),
             _ => names,
         };
         schema.Required = new HashSet<string>(required, StringComparer.Ordinal);
@@ -261,7 +264,8 @@ public static class PaymentsOpenApi
         }
 
         var isPost = HttpMethods.IsPost(method);
-        if (isPost)
+        var takesIdempotencyKey = isPost && !description.ActionDescriptor.EndpointMetadata.OfType<Webhooks.WithoutIdempotencyKey>().Any();
+        if (takesIdempotencyKey)
         {
             operation.Parameters.Add(new OpenApiParameter
             {
@@ -297,9 +301,13 @@ public static class PaymentsOpenApi
         };
         if (isPost)
         {
-            errors[409] = "A request with the same Idempotency-Key is still in progress.";
             errors[413] = "The request body is larger than 64 KB.";
             errors[415] = "The body is not JSON in UTF-8, or carries a Content-Encoding.";
+        }
+
+        if (takesIdempotencyKey)
+        {
+            errors[409] = "A request with the same Idempotency-Key is still in progress.";
         }
 
         if (operation.Responses.ContainsKey("402"))

@@ -28,12 +28,16 @@ public sealed partial class TransactionLogExporter
     private readonly TimeProvider time;
     private readonly int batchSize;
     private readonly string sinkKind;
+    private readonly bool reportsBacklog;
 
     // Writers seen in flight right after a read that found a gap; see TryPassGap.
     private GapWatch? watch;
 
+    /// <param name="sinkKind">The sink tag of the export metrics; s3 or directory from the sink when null.</param>
+    /// <param name="reportsBacklog">False for a reader of the log other than the relay (the webhook fan-out): the backlog gauge is the relay's.</param>
     public TransactionLogExporter(
-        ITransactionLogStore store, ITransactionLogSink sink, int batchSize, PaymentsMetrics metrics, ILogger logger, TimeProvider time)
+        ITransactionLogStore store, ITransactionLogSink sink, int batchSize, PaymentsMetrics metrics, ILogger logger, TimeProvider time,
+        string? sinkKind = null, bool reportsBacklog = true)
     {
         ArgumentNullException.ThrowIfNull(store);
         ArgumentNullException.ThrowIfNull(sink);
@@ -47,7 +51,8 @@ public sealed partial class TransactionLogExporter
         this.metrics = metrics;
         this.logger = logger;
         this.time = time;
-        sinkKind = sink is S3TransactionLogSink ? "s3" : "directory";
+        this.sinkKind = sinkKind ?? (sink is S3TransactionLogSink ? "s3" : "directory");
+        this.reportsBacklog = reportsBacklog;
     }
 
     /// <summary>
@@ -109,7 +114,11 @@ public sealed partial class TransactionLogExporter
 
         if (accepted.Count == 0)
         {
-            metrics.TransactionLogBacklog(rows.Count == 0 ? 0 : await store.MaxSeqAsync(connection, cancellationToken) - cursor);
+            if (reportsBacklog)
+            {
+                metrics.TransactionLogBacklog(rows.Count == 0 ? 0 : await store.MaxSeqAsync(connection, cancellationToken) - cursor);
+            }
+
             return new ExportStep(0, cursor, blocked, retryAtOnce);
         }
 
@@ -132,7 +141,11 @@ public sealed partial class TransactionLogExporter
 
         metrics.EventsExported(accepted.Count, sinkKind);
         metrics.ExportLag(time.GetUtcNow() - batch.Events[^1].CreatedAt);
-        metrics.TransactionLogBacklog(Math.Max(0, await store.MaxSeqAsync(connection, CancellationToken.None) - batch.LastSeq));
+        if (reportsBacklog)
+        {
+            metrics.TransactionLogBacklog(Math.Max(0, await store.MaxSeqAsync(connection, CancellationToken.None) - batch.LastSeq));
+        }
+
         LogExported(logger, accepted.Count, batch.FirstSeq, batch.LastSeq, sink.Destination);
         return new ExportStep(accepted.Count, batch.LastSeq, blocked, MoreAvailable: blocked || rows.Count == batchSize);
     }

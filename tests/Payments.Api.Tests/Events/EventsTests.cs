@@ -142,7 +142,7 @@ public abstract class EventsTests(ApiFixture fixture) : ApiTestBase(fixture)
         Assert.Equal(["created_gte", "created_lt", "limit", "starting_after", "type"], parameters.Keys.Order(StringComparer.Ordinal));
         Assert.All(parameters.Values, p => Assert.Equal("query", p.GetProperty("in").GetString()));
         Assert.Equal(
-            ["payment.created", "payment.captured", "payment.canceled", "payment.failed", "refund.created"],
+            ["payment.created", "payment.captured", "payment.canceled", "payment.failed", "refund.created", "webhook_endpoint.disabled"],
             parameters["type"].GetProperty("schema").GetProperty("enum").EnumerateArray().Select(e => e.GetString()));
         Assert.Equal("integer", parameters["created_gte"].GetProperty("schema").GetProperty("type").GetString());
         Assert.Equal("#/components/schemas/ListResourceOfEventResource",

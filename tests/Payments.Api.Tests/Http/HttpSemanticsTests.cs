@@ -34,8 +34,8 @@ public abstract class HttpSemanticsTests(ApiFixture fixture) : ApiTestBase(fixtu
             }
         }
 
-        // 8 payment operations and the 2 of events.
-        Assert.Equal(10, operations);
+        // 8 payment operations, the 2 of events and the 5 of webhook endpoints.
+        Assert.Equal(15, operations);
         // Nothing was captured, canceled or refunded by the POSTs above.
         var payment = (await GetAsync(A, $"/v1/payments/{id}")).Json;
         Assert.Equal("requires_capture", payment.GetProperty("status").GetString());

@@ -115,7 +115,8 @@ public sealed class OpenApiDocumentTests(SqliteApiFixture fixture) : ApiTestBase
 
         foreach (var path in paths.EnumerateObject())
         {
-            if (path.Value.TryGetProperty("post", out var post))
+            // Creating a webhook endpoint takes no Idempotency-Key (docs/webhooks.md): a retry creates a second endpoint.
+            if (path.Value.TryGetProperty("post", out var post) && path.Name != "/v1/webhook_endpoints")
             {
                 var key = post.GetProperty("parameters").EnumerateArray().Single(p => p.GetProperty("name").GetString() == "Idempotency-Key");
                 Assert.Equal("header", key.GetProperty("in").GetString());

@@ -26,13 +26,14 @@ public abstract class ApiFixture(StoreKind store) : IAsyncLifetime
 
     public HttpClient Anonymous { get; private set; } = null!;
 
-    /// <summary>Settings for a service of its own with merchant A only, no rate limit and no relay (a new copy each call).</summary>
+    /// <summary>Settings for a service of its own with merchant A only, no rate limit, no relay and no webhook delivery (a new copy each call).</summary>
     public static Dictionary<string, string?> MerchantAOnly() => new()
     {
         ["Payments:Merchants:0:Id"] = MerchantAId,
         ["Payments:Merchants:0:ApiKey"] = MerchantAKey,
         ["Payments:RateLimit:PermitsPerSecond"] = "0",
         ["Payments:TransactionLog:RelayEnabled"] = "false",
+        ["Payments:Webhooks:DeliveryEnabled"] = "false",
     };
 
     protected virtual void Configure(IDictionary<string, string?> settings)
@@ -49,6 +50,7 @@ public abstract class ApiFixture(StoreKind store) : IAsyncLifetime
             ["Payments:Merchants:1:ApiKey"] = MerchantBKey,
             ["Payments:RateLimit:PermitsPerSecond"] = "0",
             ["Payments:TransactionLog:RelayEnabled"] = "false",
+            ["Payments:Webhooks:DeliveryEnabled"] = "false",
         };
         Configure(settings);
         factory = await PaymentsApiFactory.CreateAsync(Store, settings);

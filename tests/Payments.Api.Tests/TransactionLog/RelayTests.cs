@@ -31,7 +31,7 @@ public sealed class RelayTests
             [$"{seqs[0]:D20}.jsonl", $"{seqs[10]:D20}.jsonl", $"{seqs[20]:D20}.jsonl"],
             lines.Select(l => l.File).Distinct());
         Assert.Equal(seqs[^1], await database.CursorAsync());
-        Assert.Equal(25, await database.ScalarAsync("SELECT exported_events FROM transaction_log_relay_cursor"));
+        Assert.Equal(25, await database.ScalarAsync("SELECT exported_events FROM transaction_log_relay_cursor WHERE relay = 'default'"));
     }
 
     [Theory]

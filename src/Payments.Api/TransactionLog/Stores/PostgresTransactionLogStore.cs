@@ -15,6 +15,9 @@ public sealed class PostgresTransactionLogStore(PostgresConnectionFactory connec
     /// <summary>Session advisory-lock key of the relay ("tlrelay" in ASCII); differs from the migration lock.</summary>
     public const long RelayLockId = 0x746C72656C6179;
 
+    /// <summary>The session advisory lock this reader of the log leads by.</summary>
+    public long LockId { get; init; } = RelayLockId;
+
     public override string Name => nameof(StoreKind.Postgres);
 
     public override bool GapsAreFinal => false;
@@ -50,7 +53,7 @@ public sealed class PostgresTransactionLogStore(PostgresConnectionFactory connec
         }
 
         await using var command = connection.CreateCommand();
-        command.CommandText = $"SELECT pg_try_advisory_lock({RelayLockId})";
+        command.CommandText = $"SELECT pg_try_advisory_lock({LockId})";
         return await command.ExecuteScalarAsync(cancellationToken) is true;
     }
 
@@ -64,7 +67,7 @@ public sealed class PostgresTransactionLogStore(PostgresConnectionFactory connec
         }
 
         await using var command = connection.CreateCommand();
-        command.CommandText = $"SELECT pg_advisory_unlock({RelayLockId})";
+        command.CommandText = $"SELECT pg_advisory_unlock({LockId})";
         await command.ExecuteScalarAsync(CancellationToken.None);
     }
 

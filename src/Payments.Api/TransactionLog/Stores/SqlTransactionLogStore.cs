@@ -21,11 +21,15 @@ public abstract class SqlTransactionLogStore : ITransactionLogStore
         this.connections = connections;
     }
 
-    /// <summary>The implementation for the configured store.</summary>
-    public static ITransactionLogStore For(IConnectionFactory connections) => connections switch
+    /// <summary>
+    /// The implementation for the configured store. A second reader of the log (the webhook fan-out)
+    /// passes its own cursor name and PostgreSQL lock key, so it neither moves nor blocks the relay.
+    /// </summary>
+    public static ITransactionLogStore For(
+        IConnectionFactory connections, string relayName = DefaultRelayName, long postgresLockId = PostgresTransactionLogStore.RelayLockId) => connections switch
     {
-        PostgresConnectionFactory postgres => new PostgresTransactionLogStore(postgres),
-        SqliteConnectionFactory sqlite => new SqliteTransactionLogStore(sqlite),
+        PostgresConnectionFactory postgres => new PostgresTransactionLogStore(postgres) { RelayName = relayName, LockId = postgresLockId },
+        SqliteConnectionFactory sqlite => new SqliteTransactionLogStore(sqlite) { RelayName = relayName },
         _ => throw new InvalidOperationException($"no transaction-log store for {connections?.GetType().Name ?? "null"}"),
     };
 
