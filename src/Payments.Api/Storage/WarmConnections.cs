@@ -82,6 +82,18 @@ public sealed class WarmConnections : IAsyncDisposable
 
     private int HeldUnderGate => rented + idle.Count + openOthers;
 
+    /// <summary>Callers waiting for Npgsql's pool to hand over a connection; while any wait, returned connections go to Npgsql.</summary>
+    public int Waiting
+    {
+        get
+        {
+            lock (gate)
+            {
+                return waiting;
+            }
+        }
+    }
+
     /// <summary>For a write transaction: the most recently returned open connection, else one from Npgsql's pool. Give it back with <see cref="ReturnAsync"/>.</summary>
     public async ValueTask<NpgsqlConnection> RentAsync(CancellationToken cancellationToken)
     {
