@@ -67,10 +67,23 @@ public sealed class BuildspecContractTests
     [Fact]
     public void CodeBuild_and_GitHub_Actions_both_run_the_README_test_command()
     {
-        Assert.Contains("./scripts/test.sh", Read("README.md"), StringComparison.Ordinal);
-        Assert.Contains("./scripts/test.sh", Read("buildspecs/test.yml"), StringComparison.Ordinal);
-        Assert.Contains("run: ./scripts/test.sh", Read(".github/workflows/ci.yml"), StringComparison.Ordinal);
+        // The README's test command: the last shell block of its "The two commands" section, one line.
+        var readme = Read("README.md").Split('\n');
+        var section = readme.SkipWhile(l => l != "## The two commands").Skip(1).TakeWhile(l => !l.StartsWith("## ", StringComparison.Ordinal)).ToList();
+        var lastBlock = section.Select((line, index) => (line, index)).Last(l => l.line == "```bash").index;
+        var command = Assert.Single(section.Skip(lastBlock + 1).TakeWhile(l => l != "```"));
+
+        Assert.Contains($"exec {command}", Read(".ci/run").Split('\n'));
+
+        Assert.Contains(BuildCommands(Buildspec("test.yml")), c => c.EndsWith($" {command}", StringComparison.Ordinal));
+        var workflow = new YamlStream();
+        workflow.Load(new StringReader(Read(".github/workflows/ci.yml")));
+        var steps = (YamlSequenceNode)((YamlMappingNode)((YamlMappingNode)((YamlMappingNode)workflow.Documents[0].RootNode)["jobs"])["test"])["steps"];
+        Assert.Contains(steps.Cast<YamlMappingNode>(), step => step.Children.TryGetValue("run", out var run) && run.ToString() == command);
     }
+
+    private static List<string> BuildCommands(YamlMappingNode buildspec) =>
+        ((YamlSequenceNode)((YamlMappingNode)((YamlMappingNode)buildspec["phases"])["build"])["commands"]).Select(c => c.ToString()).ToList();
 
     private static async Task<string[]> RunWithStubs(string directory, string commandLine, IDictionary<string, string> environment)
     {
@@ -118,20 +131,72 @@ public sealed class BuildspecContractTests
         public void Dispose() => Directory.Delete(Path, recursive: true);
     }
 
-    [Fact]
-    public void The_scan_buildspec_gates_on_the_json_report()
+    [Theory]
+    [InlineData("Low", 0)]
+    [InlineData("High", 1)]
+    public async Task The_scan_buildspec_fails_on_what_the_vulnerability_listing_reports(string severity, int expectedExit)
     {
-        var scan = Read("buildspecs/scan.yml");
-        Assert.Contains("dotnet list Payments.slnx package --vulnerable --include-transitive --format json > vulnerabilities.json", scan, StringComparison.Ordinal);
-        Assert.Contains("node buildspecs/scripts/vulnerability-gate.js vulnerabilities.json", scan, StringComparison.Ordinal);
+        // The build phase as CodeBuild runs it, from a scratch directory, with the buildspec's own
+        // DOTNET_ROOT (first on PATH) pointing at a dotnet that answers the listing with this report.
+        using var directory = new TemporaryDirectory();
+        var dotnetRoot = Directory.CreateDirectory(Path.Combine(directory.Path, "dotnet")).FullName;
+        var report = Path.Combine(directory.Path, "listing.json");
+        File.WriteAllText(report, $$"""
+            {"version": 1, "parameters": "--vulnerable --include-transitive", "sources": ["s"], "projects": [{"path": "/src/A/A.csproj",
+              "frameworks": [{"framework": "net10.0", "transitivePackages": [{"id": "Transitive.Package", "resolvedVersion": "4.1.0",
+                "vulnerabilities": [{"severity": "{{severity}}", "advisoryurl": "https://github.com/advisories/GHSA-bbbb"}]}]}]}]}
+            """);
+        var calls = Path.Combine(directory.Path, "dotnet-calls.log");
+        WriteExecutable(Path.Combine(dotnetRoot, "dotnet"), $"#!/usr/bin/env bash\necho \"$*\" >> {calls}\nif [ \"$1\" = list ]; then cat {report}; fi\n");
+        File.CreateSymbolicLink(Path.Combine(directory.Path, "buildspecs"), Path.Combine(NodeScript.RepositoryRoot(), "buildspecs"));
+        var scan = Buildspec("scan.yml");
+
+        var result = await RunPhaseAsync(scan, directory.Path, new Dictionary<string, string> { ["DOTNET_ROOT"] = dotnetRoot });
+
+        Assert.True(result.ExitCode == expectedExit, $"exit {result.ExitCode}: {result.StandardError}");
+        var listing = Assert.Single(File.ReadAllLines(calls), c => c.StartsWith("list ", StringComparison.Ordinal));
+        Assert.Equal("list Payments.slnx package --vulnerable --include-transitive --format json", listing);
+        // The report the gate read is the artifact handed on.
+        var artifact = Assert.Single(((YamlSequenceNode)((YamlMappingNode)scan["artifacts"])["files"])).ToString();
+        Assert.Equal(File.ReadAllText(report), File.ReadAllText(Path.Combine(directory.Path, artifact)));
     }
 
     [Fact]
-    public void The_test_buildspec_caches_NuGet_and_npm_and_hands_on_the_cloud_assembly()
+    public void The_test_buildspec_caches_NuGet_and_npm_where_its_variables_point_and_hands_on_the_cloud_assembly()
     {
-        var test = Read("buildspecs/test.yml");
-        Assert.Contains("/root/.nuget/packages/**/*", test, StringComparison.Ordinal);
-        Assert.Contains("/root/.npm/**/*", test, StringComparison.Ordinal);
-        Assert.Contains("base-directory: cdk.out", test, StringComparison.Ordinal);
+        var test = Buildspec("test.yml");
+        var variables = (YamlMappingNode)((YamlMappingNode)test["env"])["variables"];
+        var cached = ((YamlSequenceNode)((YamlMappingNode)test["cache"])["paths"]).Select(p => p.ToString()).ToList();
+        Assert.Contains($"{variables["NUGET_PACKAGES"]}/**/*", cached);
+        Assert.Contains($"{variables["npm_config_cache"]}/**/*", cached);
+        var artifacts = (YamlMappingNode)test["artifacts"];
+        Assert.Equal("cdk.out", artifacts["base-directory"].ToString());
+        Assert.Equal(["**/*"], ((YamlSequenceNode)artifacts["files"]).Select(f => f.ToString()));
+    }
+
+    /// <summary>Runs a buildspec's build commands in one bash (as CodeBuild's <c>shell: bash</c> does), stopping at the first failure.</summary>
+    private static Task<NodeScript.Result> RunPhaseAsync(YamlMappingNode buildspec, string workingDirectory, IDictionary<string, string> overrides)
+    {
+        var environment = ((YamlMappingNode)((YamlMappingNode)buildspec["env"])["variables"]).Children
+            .ToDictionary(v => v.Key.ToString(), v => v.Value.ToString(), StringComparer.Ordinal);
+        foreach (var (name, value) in overrides)
+        {
+            environment[name] = value;
+        }
+
+        var script = "set -eo pipefail\ncd " + QuoteForBash(workingDirectory) + "\n" + string.Join('\n', BuildCommands(buildspec));
+        return NodeScript.RunProcessAsync("bash", ["-c", script], environment: environment);
+    }
+
+    private static string QuoteForBash(string value) => "'" + value.Replace("'", "'\\''", StringComparison.Ordinal) + "'";
+
+    private static void WriteExecutable(string path, string text)
+    {
+        File.WriteAllText(path, text);
+        // The buildspecs run on Linux CodeBuild and Linux CI only.
+        if (!OperatingSystem.IsWindows())
+        {
+            File.SetUnixFileMode(path, UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.UserExecute);
+        }
     }
 }
