@@ -22,7 +22,10 @@ public sealed class ImageBuildTests : IDisposable
     private string ImageJson => Path.Combine(work, "image", "image.json");
 
     private Task<NodeScript.Result> Run(string? commit = Commit, string existing = "", string describeError = "", string? scanReport = null) =>
-        NodeScript.RunProcessAsync("bash", ["buildspecs/scripts/build-image.sh"], environment: stubs.Environment(new Dictionary<string, string>
+        NodeScript.RunProcessAsync("bash", ["buildspecs/scripts/build-image.sh"], environment: Variables(commit, existing, describeError, scanReport));
+
+    private Dictionary<string, string> Variables(string? commit = Commit, string existing = "", string describeError = "", string? scanReport = null) =>
+        stubs.Environment(new Dictionary<string, string>
         {
             ["IMAGE_ARTIFACT_DIR"] = Path.Combine(work, "image"),
             ["ENVIRONMENTS"] = "dev staging prod",
@@ -33,7 +36,22 @@ public sealed class ImageBuildTests : IDisposable
             ["EXISTING_IMAGES"] = existing,
             ["DESCRIBE_IMAGES_ERROR"] = describeError,
             ["SCAN_REPORT"] = scanReport ?? "",
-        }));
+        });
+
+    [Theory]
+    [InlineData("ENVIRONMENTS")]
+    [InlineData("AWS_ACCOUNT_ID")]
+    [InlineData("ECR_REPOSITORY_DEV")]
+    [InlineData("ECR_REPOSITORY_STAGING")]
+    [InlineData("ECR_REPOSITORY_PROD")]
+    public async Task Each_variable_the_project_sets_is_needed_to_publish_the_image(string variable)
+    {
+        var result = await NodeScript.RunProcessAsync("env", ["-u", variable, "bash", "buildspecs/scripts/build-image.sh"], environment: Variables());
+
+        Assert.NotEqual(0, result.ExitCode);
+        Assert.Contains(variable, result.StandardError, StringComparison.Ordinal);
+        Assert.False(File.Exists(ImageJson));
+    }
 
     private List<string> Calls(string prefix) => stubs.Calls().Where(c => c.StartsWith(prefix, StringComparison.Ordinal)).ToList();
 
