@@ -49,6 +49,19 @@ public sealed class EnvironmentReleaseTests : IDisposable
             ["PUT_IMAGE_ERROR"] = putImageError,
         });
 
+    [Fact]
+    public async Task Without_RELEASE_DIR_the_release_files_are_written_where_the_release_buildspec_collects_them()
+    {
+        var checkout = AwsCliStubs.ScratchCheckout(work);
+        var (baseDirectory, files) = AwsCliStubs.ArtifactsOf("release.yml");
+
+        var result = await NodeScript.RunProcessAsync("env", ["-u", "RELEASE_DIR", "bash", Path.Combine(checkout, "buildspecs/scripts/release-environment.sh")], environment: Variables(Released));
+
+        Assert.True(result.ExitCode == 0, result.StandardError + result.StandardOutput);
+        Assert.Equal(["taskdef.json", "appspec.yaml", "imageDetail.json"], files);
+        Assert.All(files, file => Assert.True(File.Exists(Path.Combine(checkout, baseDirectory, file)), $"{file} is not in {baseDirectory}"));
+    }
+
     [Theory]
     [InlineData("ECR_REPOSITORY")]
     [InlineData("TASK_FAMILY")]

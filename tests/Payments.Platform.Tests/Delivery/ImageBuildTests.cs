@@ -67,6 +67,19 @@ public sealed class ImageBuildTests : IDisposable
     }
 
     [Fact]
+    public async Task Without_IMAGE_ARTIFACT_DIR_the_image_artifact_is_written_where_the_image_buildspec_collects_it()
+    {
+        var checkout = AwsCliStubs.ScratchCheckout(work);
+        var (baseDirectory, files) = AwsCliStubs.ArtifactsOf("image.yml");
+
+        var result = await NodeScript.RunProcessAsync("env", ["-u", "IMAGE_ARTIFACT_DIR", "bash", Path.Combine(checkout, "buildspecs/scripts/build-image.sh")], environment: Variables());
+
+        Assert.True(result.ExitCode == 0, result.StandardError + result.StandardOutput);
+        Assert.Equal(["image.json"], files);
+        Assert.Equal(Commit, (string?)JsonNode.Parse(File.ReadAllText(Path.Combine(checkout, baseDirectory, "image.json")))!["tag"]);
+    }
+
+    [Fact]
     public async Task A_new_commit_is_built_once_pushed_to_the_scan_repository_gated_then_pushed_to_the_others()
     {
         var result = await Run();
