@@ -2,7 +2,7 @@
 # Preflight vs cfn-lint on public CloudFormation templates (issue 14): the templates listed in
 # bench/preflight/public-corpus.txt (repository, commit, path; the templates themselves are never committed),
 # extracted from local mirrors of the repositories at the listed commits, checked in ONE process each:
-# preflight (ReadyToRun and Native AOT, published as bench/preflight/run.sh does) and cfn-lint on the same files.
+# preflight (ReadyToRun and Native AOT, published by bench/preflight/publish.sh as for run.sh) and cfn-lint on the same files.
 # Reports crashes, templates with error findings, error findings by rule, wall time (preflight: hyperfine median
 # of 5; cfn-lint: its one run, minutes long, with the few templates it crashes on in processes of their own) and
 # the ratio; writes its
@@ -25,8 +25,9 @@ list=bench/preflight/public-corpus.txt
 helper=bench/preflight/public_corpus.py
 mkdir -p "$work"
 
-command -v hyperfine >/dev/null || { apt-get update -qq && apt-get install -y -qq hyperfine >/dev/null; }
-command -v cfn-lint >/dev/null || { echo "bench: cfn-lint is not installed (pip install cfn-lint)" >&2; exit 1; }
+# shellcheck source=bench/preflight/publish.sh
+. bench/preflight/publish.sh
+bench_require_tools
 
 echo "==> extracting the listed templates from $mirror into $work/corpus"
 rm -rf "$work/corpus"
@@ -34,18 +35,7 @@ python3 "$helper" extract "$mirror" "$list" "$work/corpus"
 python3 "$helper" files "$list" "$work/corpus" >"$work/files.txt"
 mapfile -t files <"$work/files.txt"
 
-echo "==> publishing preflight (ReadyToRun) into $work/bin"
-dotnet publish src/Payments.Preflight -c Release -r linux-x64 --self-contained false -p:PublishReadyToRun=true \
-  --artifacts-path "$work/artifacts" -o "$work/bin" -v quiet -nologo >/dev/null
-preflight="$work/bin/Payments.Preflight"
-aot=""
-echo "==> publishing preflight (Native AOT) into $work/aot"
-if dotnet publish src/Payments.Preflight -c Release -r linux-x64 -p:PublishAot=true \
-     --artifacts-path "$work/aot-artifacts" -o "$work/aot" -v quiet -nologo >"$work/aot.log" 2>&1; then
-  aot="$work/aot/Payments.Preflight"
-else
-  echo "    Native AOT publish failed (see $work/aot.log); measuring ReadyToRun only"
-fi
+publish_preflight "$work"
 fastest=${aot:-$preflight}
 
 echo "==> findings: preflight and cfn-lint over ${#files[@]} templates, one process each (cfn-lint's run is also its wall time)"
@@ -81,7 +71,6 @@ runs=5
 [ "$quick" = "1" ] && runs=1
 results="$work/results"; mkdir -p "$results"
 printf '%s\n' "${files[@]}" >"$work/args.txt"
-hf() { local name=$1; shift; hyperfine --style basic -N -i "$@" --export-json "$results/$name.json" >/dev/null; echo "    $name: $(python3 -c "import json,sys; r=json.load(open(sys.argv[1]))['results'][0]; print(f\"{r['median']*1000:.0f} ms median of {len(r['times'])}\")" "$results/$name.json")"; }
 echo "==> wall time"
 # hyperfine -N splits the command on spaces: the corpus paths contain none (the list is checked for that).
 if grep -q ' ' "$work/args.txt"; then echo "bench: a template path contains a space; hyperfine -N cannot pass it" >&2; exit 1; fi

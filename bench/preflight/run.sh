@@ -19,23 +19,11 @@ quick=${BENCH_QUICK:-0}
 work=${PREFLIGHT_BENCH_WORK:-/tmp/preflight-bench}
 mkdir -p "$work"
 
-command -v hyperfine >/dev/null || { apt-get update -qq && apt-get install -y -qq hyperfine >/dev/null; }
-command -v cfn-lint >/dev/null || { echo "bench: cfn-lint is not installed (pip install cfn-lint)" >&2; exit 1; }
+# shellcheck source=bench/preflight/publish.sh
+. bench/preflight/publish.sh
+bench_require_tools
 
-echo "==> publishing preflight (ReadyToRun) into $work/bin"
-dotnet publish src/Payments.Preflight -c Release -r linux-x64 --self-contained false -p:PublishReadyToRun=true \
-  --artifacts-path "$work/artifacts" -o "$work/bin" -v quiet -nologo >/dev/null
-preflight="$work/bin/Payments.Preflight"
-# Native AOT needs the ILCompiler package from NuGet and a C toolchain; when it cannot be built the
-# ReadyToRun app is the headline.
-aot=""
-echo "==> publishing preflight (Native AOT) into $work/aot"
-if dotnet publish src/Payments.Preflight -c Release -r linux-x64 -p:PublishAot=true \
-     --artifacts-path "$work/aot-artifacts" -o "$work/aot" -v quiet -nologo >"$work/aot.log" 2>&1; then
-  aot="$work/aot/Payments.Preflight"
-else
-  echo "    Native AOT publish failed (see $work/aot.log); measuring ReadyToRun only"
-fi
+publish_preflight "$work"
 dotnet build src/Payments.Preflight -c Release -v quiet -nologo >/dev/null
 
 cdk_out=${CDK_OUT:-}
@@ -80,7 +68,6 @@ fi
 echo "==> cdk.out: ${#cdk_templates[@]} templates ($cdk_source)"
 
 results="$work/results"; mkdir -p "$results"
-hf() { local name=$1; shift; hyperfine --style basic -N -i "$@" --export-json "$results/$name.json" >/dev/null; echo "    $name: $(python3 -c "import json,sys; r=json.load(open(sys.argv[1]))['results'][0]; print(f\"{r['median']*1000:.0f} ms median of {len(r['times'])}\")" "$results/$name.json")"; }
 
 echo "==> platform templates"
 # shellcheck disable=SC2086

@@ -15,7 +15,7 @@ internal static class Cli
     private const string Usage = """
         usage: preflight check PATH... [--format text|json|sarif] [--include PREFIX[,PREFIX]] [--ignore PREFIX[,PREFIX]]
                                        [--environment NAME] [--today YYYY-MM-DD] [--output FILE]
-                                       [--non-zero-exit-code error|warning|info|none]
+                                       [--non-zero-exit-code error|warning|info|none] [--docs-base-url URL]
                preflight access PATH... [--answer allowed|refused|unknown]
                                           every call the permission-flow rules evaluate, with its answer
                preflight rules            list the rules
@@ -25,7 +25,12 @@ internal static class Cli
         assembly (cdk.out, nested stage assemblies included).
         Exit code: bit flags 2 = error, 4 = warning, 8 = info findings; 0 = clean. Usage errors exit 64.
         --non-zero-exit-code (as cfn-lint): the lowest severity that sets its bit (default info).
+        --docs-base-url (or PREFLIGHT_DOCS_BASE_URL): where the repository's files are browsed, e.g.
+        https://github.com/ORG/REPO/blob/main/; SARIF links each rule to its docs/rules/<ID>.md there.
         """;
+
+    /// <summary>The environment variable that sets the docs base URL when --docs-base-url is not given.</summary>
+    public const string DocsBaseUrlVariable = "PREFLIGHT_DOCS_BASE_URL";
 
     public static int Run(string[] args, TextWriter stdout, TextWriter stderr)
     {
@@ -71,6 +76,7 @@ internal static class Cli
         DateOnly? today = null;
         var exitThreshold = Severity.Info;
         var exitNever = false;
+        var docsBaseUrl = Environment.GetEnvironmentVariable(DocsBaseUrlVariable) is { Length: > 0 } fromEnvironment ? fromEnvironment : null;
         for (var i = 0; i < args.Length; i++)
         {
             var arg = args[i];
@@ -89,7 +95,7 @@ internal static class Cli
             var equals = arg.IndexOf('=', StringComparison.Ordinal);
             var name = equals > 0 ? arg[..equals] : arg;
             string? value = equals > 0 ? arg[(equals + 1)..] : null;
-            if (name is "--format" or "--include" or "--ignore" or "--environment" or "--today" or "--output" or "--non-zero-exit-code" && value is null)
+            if (name is "--format" or "--include" or "--ignore" or "--environment" or "--today" or "--output" or "--non-zero-exit-code" or "--docs-base-url" && value is null)
             {
                 if (i + 1 >= args.Length)
                 {
@@ -136,6 +142,9 @@ internal static class Cli
                 case "--output":
                     outputFile = value;
                     break;
+                case "--docs-base-url":
+                    docsBaseUrl = value;
+                    break;
                 case "--non-zero-exit-code":
                     switch (value!.ToLowerInvariant())
                     {
@@ -157,6 +166,12 @@ internal static class Cli
             return UsageError(stderr, "check needs at least one PATH");
         }
 
+        Uri? docsBase = null;
+        if (docsBaseUrl is not null && (docsBase = ReportWriter.ParseDocsBaseUrl(docsBaseUrl, out var problem)) is null)
+        {
+            return UsageError(stderr, problem!);
+        }
+
         var missing = paths.Where(p => !Loading.TemplateDiscovery.IsGlob(p) && !File.Exists(p) && !Directory.Exists(p)).ToList();
         if (missing.Count > 0)
         {
@@ -171,7 +186,7 @@ internal static class Cli
         }
 
         var report = PreflightEngine.Check(paths, new PreflightOptions { Environment = environment, Include = include, Ignore = ignore, Today = today });
-        var text = ReportWriter.Write(report, format);
+        var text = ReportWriter.Write(report, format, docsBase);
         if (outputFile is null)
         {
             stdout.Write(text);

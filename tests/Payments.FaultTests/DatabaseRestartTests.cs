@@ -55,17 +55,19 @@ public sealed class DatabaseRestartTests
         });
 
         var stopLoad = false;
+        var progress = new LoadProgress();
         var load = CreateLoad.RunAsync(
             client, Clients, maxRequestsPerClient: 5_000, maxDuration: TimeSpan.FromSeconds(60),
             stopSending: () => Volatile.Read(ref stopLoad), keyPrefix: $"pgrestart-{seed}", seed, clock,
-            pauseAfterFailure: TimeSpan.FromMilliseconds(50));
+            pauseAfterFailure: TimeSpan.FromMilliseconds(50), progress: progress);
 
-        await Task.Delay(1_000);
+        // The stop comes while the load is under way.
+        await Task.WhenAny(progress.WhenAcknowledged(100), load);
         var outageStart = clock.Elapsed;
         // pg_ctl stop -m fast returns once the server is down; on a loaded machine that takes a while.
         await database.StopAsync();
         var databaseDown = clock.Elapsed;
-        await Task.Delay(Outage);
+        await Task.Delay(Outage); // the fault itself: the database stays down this long
         var outageEnd = clock.Elapsed;
         await database.StartAgainAsync();
         var databaseBack = clock.Elapsed;
@@ -84,7 +86,16 @@ public sealed class DatabaseRestartTests
             await Task.Delay(100);
         }
 
-        await Task.Delay(1_000);
+        try
+        {
+            // Some creates after the recovery.
+            await Task.WhenAny(progress.WhenAcknowledged(progress.Acknowledged + 50), load).WaitAsync(RecoveryLimit);
+        }
+        catch (TimeoutException)
+        {
+            // A service that does not recover is reported below with everything else.
+        }
+
         Volatile.Write(ref stopLoad, true);
         var attempts = await load;
         await stop.CancelAsync();

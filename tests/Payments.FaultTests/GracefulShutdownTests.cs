@@ -65,10 +65,12 @@ public sealed class GracefulShutdownTests(PostgresFixture postgres)
             }
         });
 
+        var progress = new LoadProgress();
         var load = CreateLoad.RunAsync(
             client, Clients, maxRequestsPerClient: 2_000, maxDuration: TimeSpan.FromSeconds(25),
-            stopSending: () => Interlocked.Read(ref notReadyTicks) >= 0, keyPrefix: $"term-{seed}", seed, clock);
-        await Task.Delay(1_200);
+            stopSending: () => Interlocked.Read(ref notReadyTicks) >= 0, keyPrefix: $"term-{seed}", seed, clock, progress: progress);
+        // SIGTERM once the load is under way (the clients keep sending until readiness turns 503).
+        await Task.WhenAny(progress.WhenAcknowledged(100), load);
         var sigtermAt = clock.Elapsed;
         Interlocked.Exchange(ref sigtermTicks, sigtermAt.Ticks);
         await service.Running.SendSigtermAsync();

@@ -1,9 +1,11 @@
+using System.Globalization;
 using Amazon.CDK.AWS.Logs;
 using Payments.Platform.Environments;
 
 namespace Payments.Platform.Tests;
 
-public sealed class EnvironmentTableTests
+[Collection(SynthesizedApp.Name)]
+public sealed class EnvironmentTableTests(SynthesizedEnvironments app)
 {
     private static readonly PlatformSettings Defaults = PlatformSettings.FromContext(_ => null, _ => null);
 
@@ -17,34 +19,45 @@ public sealed class EnvironmentTableTests
     [InlineData("dev", 1, 256, 512, 1, 2)]
     [InlineData("staging", 2, 512, 1024, 2, 4)]
     [InlineData("prod", 3, 1024, 2048, 3, 12)]
-    public void Compute_rows_match_the_issue(string name, int nat, int cpu, int memory, int desired, int max)
+    public void Each_environment_synthesizes_the_issues_network_and_api_size(string name, int nat, int cpu, int memory, int desired, int max)
     {
-        var env = Row(name);
-        Assert.Equal((nat, cpu, memory, desired, max), (env.NatGateways, env.ApiCpu, env.ApiMemoryMiB, env.ApiDesiredCount, env.ApiMaxCount));
+        Assert.Equal(nat, app.Resources(name, "AWS::EC2::NatGateway").Count);
+        var task = app.One(name, "AWS::ECS::TaskDefinition", t => t.Props()["Family"].Str() == $"payments-{name}-api").Props();
+        Assert.Equal((cpu.ToString(CultureInfo.InvariantCulture), memory.ToString(CultureInfo.InvariantCulture)), (task["Cpu"].Str(), task["Memory"].Str()));
+        var service = app.Resources(name, "AWS::ECS::Service").Single(s => s.Resource.Props()["ServiceName"].Str() == $"payments-{name}-api");
+        Assert.Equal(desired, service.Resource.Props()["DesiredCount"].Number());
+        var scaling = app.One(name, "AWS::ApplicationAutoScaling::ScalableTarget", t => t.Props()["ResourceId"].Text().Contains($"\"{service.Id}\"", StringComparison.Ordinal)).Props();
+        Assert.Equal((desired, max), (scaling["MinCapacity"].Number(), scaling["MaxCapacity"].Number()));
     }
 
     [Theory]
-    [InlineData("dev", "t3.micro", 20, 7, false, false)]
-    [InlineData("staging", "t3.small", 50, 14, false, false)]
-    [InlineData("prod", "r6g.large", 100, 30, true, true)]
-    public void Database_rows_match_the_issue(string name, string instanceClass, int storage, int backups, bool multiAz, bool deletionProtection)
+    [InlineData("dev", "t3.micro", 20, 7)]
+    [InlineData("staging", "t3.small", 50, 14)]
+    public void Non_production_synthesizes_a_single_az_unprotected_database_of_the_issues_size(string name, string instanceClass, int storageGiB, int backupDays)
     {
-        var env = Row(name);
-        Assert.Equal(
-            (instanceClass, storage, backups, multiAz, deletionProtection),
-            (env.DatabaseInstanceClass, env.DatabaseAllocatedStorageGiB, env.DatabaseBackupRetentionDays, env.DatabaseMultiAz, env.DatabaseDeletionProtection));
+        // prod (Aurora, or a multi-AZ instance): DatabaseTests.
+        var database = app.One(name, "AWS::RDS::DBInstance").Props();
+        Assert.Equal($"db.{instanceClass}", database["DBInstanceClass"].Str());
+        Assert.Equal(storageGiB.ToString(CultureInfo.InvariantCulture), database["AllocatedStorage"].Str());
+        Assert.Equal(backupDays, database["BackupRetentionPeriod"].Number());
+        Assert.False(database["MultiAZ"]!.GetValue<bool>());
+        Assert.False(database["DeletionProtection"]!.GetValue<bool>());
     }
 
     [Theory]
     [InlineData("dev", 30, 90, 365, 7)]
     [InlineData("staging", 60, 180, 730, 30)]
     [InlineData("prod", 90, 365, 2557, 365)]
-    public void Retention_rows_match_the_issue(string name, int ia, int glacier, int expire, int logDays)
+    public void Each_environment_tiers_the_transaction_log_and_keeps_logs_for_the_issues_days(string name, int ia, int glacier, int expire, int logDays)
     {
-        var env = Row(name);
+        var rules = app.One(name, "AWS::S3::Bucket", b => b.Props()?["LifecycleConfiguration"]?.Text().Contains("transaction-log-tiering", StringComparison.Ordinal) == true)
+            .Props()["LifecycleConfiguration"]!["Rules"].Items();
+        var tiering = rules.Single(r => r["Id"].Str() == "transaction-log-tiering");
+        Assert.Equal(expire, tiering["ExpirationInDays"].Number());
         Assert.Equal(
-            (ia, glacier, expire, logDays),
-            (env.TransactionLogInfrequentAccessAfterDays, env.TransactionLogGlacierAfterDays, env.TransactionLogExpireAfterDays, env.LogRetentionDays));
+            [("STANDARD_IA", ia), ("GLACIER", glacier)],
+            tiering["Transitions"].Items().Select(t => (t["StorageClass"].Str(), t["TransitionInDays"].Number())));
+        Assert.All(app.Resources(name, "AWS::Logs::LogGroup"), g => Assert.Equal(logDays, g.Resource.Props()["RetentionInDays"].Number()));
     }
 
     [Theory]

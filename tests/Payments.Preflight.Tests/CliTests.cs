@@ -64,6 +64,10 @@ public sealed class CliTests : IDisposable
     [InlineData("check x.yaml --non-zero-exit-code sometimes")]
     [InlineData("check x.yaml --non-zero-exit-code none --bogus")]
     [InlineData("check --non-zero-exit-code none /definitely/not/here.yaml")]
+    [InlineData("check x.yaml --format sarif --docs-base-url docs/rules")]
+    [InlineData("check x.yaml --format sarif --docs-base-url ftp://example.test/repo/")]
+    [InlineData("check x.yaml --format sarif --docs-base-url https://example.test/repo?ref=main")]
+    [InlineData("check x.yaml --docs-base-url")]
     public void Usage_errors_exit_64_with_a_message(string commandLine)
     {
         Write("x.yaml", "Resources: {}\n");
@@ -114,6 +118,61 @@ public sealed class CliTests : IDisposable
             var location = result.GetProperty("locations")[0].GetProperty("physicalLocation");
             Assert.EndsWith("stack-dev.yaml", location.GetProperty("artifactLocation").GetProperty("uri").GetString(), StringComparison.Ordinal);
             Assert.True(location.GetProperty("region").GetProperty("startLine").GetInt32() >= 1);
+        }
+    }
+
+    [Fact]
+    public void Sarif_without_a_docs_base_url_names_the_rule_page_but_links_nowhere()
+    {
+        var path = Write("stack-dev.yaml", Failing);
+        var (_, output, _) = Run("check", path, "--format", "sarif");
+        using var document = JsonDocument.Parse(output);
+        var driver = document.RootElement.GetProperty("runs")[0].GetProperty("tool").GetProperty("driver");
+        Assert.False(driver.TryGetProperty("informationUri", out _));
+        var retention = driver.GetProperty("rules").EnumerateArray().Single(r => r.GetProperty("id").GetString() == "PF402");
+        Assert.False(retention.TryGetProperty("helpUri", out _));
+        Assert.EndsWith("See docs/rules/PF402.md.", retention.GetProperty("help").GetProperty("text").GetString(), StringComparison.Ordinal);
+    }
+
+    [Theory]
+    [InlineData("https://example.test/org/repo/blob/main")]
+    [InlineData("https://example.test/org/repo/blob/main/")]
+    public void Sarif_help_links_are_absolute_under_the_docs_base_url(string baseUrl)
+    {
+        var path = Write("stack-dev.yaml", Failing);
+        var (_, output, _) = Run("check", path, "--format", "sarif", "--docs-base-url", baseUrl);
+        using var document = JsonDocument.Parse(output);
+        var driver = document.RootElement.GetProperty("runs")[0].GetProperty("tool").GetProperty("driver");
+        Assert.Equal("https://example.test/org/repo/blob/main/docs/preflight.md", driver.GetProperty("informationUri").GetString());
+        foreach (var rule in driver.GetProperty("rules").EnumerateArray())
+        {
+            var help = new Uri(rule.GetProperty("helpUri").GetString()!, UriKind.Absolute);
+            Assert.Equal($"https://example.test/org/repo/blob/main/docs/rules/{rule.GetProperty("id").GetString()}.md", help.AbsoluteUri);
+        }
+    }
+
+    [Fact]
+    public void Sarif_docs_base_url_comes_from_the_environment_unless_the_option_overrides_it()
+    {
+        var path = Write("stack-dev.yaml", Failing);
+        Environment.SetEnvironmentVariable(Cli.DocsBaseUrlVariable, "https://docs.example.test/payments/");
+        try
+        {
+            Assert.Equal("https://docs.example.test/payments/docs/rules/PF402.md", Pf402HelpUri(Run("check", path, "--format", "sarif").Output));
+            Assert.Equal(
+                "https://other.example.test/docs/rules/PF402.md",
+                Pf402HelpUri(Run("check", path, "--format", "sarif", "--docs-base-url", "https://other.example.test").Output));
+        }
+        finally
+        {
+            Environment.SetEnvironmentVariable(Cli.DocsBaseUrlVariable, null);
+        }
+
+        static string? Pf402HelpUri(string sarif)
+        {
+            using var document = JsonDocument.Parse(sarif);
+            return document.RootElement.GetProperty("runs")[0].GetProperty("tool").GetProperty("driver").GetProperty("rules")
+                .EnumerateArray().Single(r => r.GetProperty("id").GetString() == "PF402").GetProperty("helpUri").GetString();
         }
     }
 

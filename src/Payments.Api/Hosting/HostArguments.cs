@@ -12,8 +12,7 @@ public static class HostArguments
     /// variables; a change means a new task anyway). With reload on, the host puts an inotify watch on
     /// every directory under the content root — the working directory — so the service wakes up for
     /// every write below it: its own SQLite database and WAL under <c>./data</c>, or a PostgreSQL data
-    /// directory kept next to it (measured in the benchmark: ~8 µs of service CPU per PostgreSQL
-    /// transaction, even while the service was idle). The environment variable
+    /// directory kept next to it (its cost: docs/api.md). The environment variable
     /// <c>DOTNET_hostBuilder__reloadConfigOnChange=true</c> does not override it; <c>--hostBuilder:reloadConfigOnChange=true</c> does.
     /// </summary>
     public static string[] WithoutConfigReload(string[] args)

@@ -10,8 +10,8 @@ public static class Ids
     // Bytes at or above 4 × 62 are skipped, so every character is equally likely.
     private const int Unbiased = 248;
 
-    // Object ids draw on a per-thread block of CSPRNG output: one RandomNumberGenerator call per
-    // ~20 ids instead of one or more per id (~1.1 µs each through OpenSSL; 0.3 µs per id this way).
+    // Object ids draw on a per-thread block of CSPRNG output: one RandomNumberGenerator call serves
+    // many ids, because each call through OpenSSL costs more than an id (docs/api.md).
     [ThreadStatic]
     private static byte[]? block;
 

@@ -1,9 +1,8 @@
-using System.Threading.RateLimiting;
 using Payments.Api.Http;
 
 namespace Payments.Api.Merchants;
 
-/// <summary>Rate limit per merchant: a token bucket of <c>PermitsPerSecond</c> refilled continuously.</summary>
+/// <summary>Rate limit per merchant: a token bucket of <c>Burst</c> requests refilled continuously at <c>PermitsPerSecond</c>.</summary>
 public sealed class RateLimitOptions
 {
     /// <summary>Sustained requests per second per merchant; 0 turns rate limiting off.</summary>
@@ -17,33 +16,20 @@ public sealed class RateLimitOptions
 /// Applied once to the <c>/v1</c> route group: <c>Authorization: Bearer &lt;secret key&gt;</c> → the
 /// merchant (401 otherwise), then the merchant's rate limit (429).
 /// </summary>
-public sealed class MerchantAuthenticationFilter : IEndpointFilter, IDisposable
+public sealed class MerchantAuthenticationFilter : IEndpointFilter
 {
     private const string MerchantItem = "payments.merchant_id";
     private readonly MerchantStore merchants;
-    private readonly PartitionedRateLimiter<string>? limiter;
+    private readonly MerchantRateLimiter? limiter;
 
-    public MerchantAuthenticationFilter(MerchantStore merchants, Microsoft.Extensions.Options.IOptions<RateLimitOptions> options)
+    public MerchantAuthenticationFilter(MerchantStore merchants, Microsoft.Extensions.Options.IOptions<RateLimitOptions> options, TimeProvider time)
     {
         ArgumentNullException.ThrowIfNull(options);
         this.merchants = merchants;
         var rate = options.Value;
         if (rate.PermitsPerSecond > 0)
         {
-            var burst = rate.Burst > 0 ? rate.Burst : rate.PermitsPerSecond * 2;
-            // Refill every 10 ms so the bucket tracks the rate smoothly even for small limits.
-            var perPeriod = Math.Max(1, rate.PermitsPerSecond / 100);
-            var period = TimeSpan.FromSeconds((double)perPeriod / rate.PermitsPerSecond);
-            limiter = PartitionedRateLimiter.Create<string, string>(merchantId => RateLimitPartition.GetTokenBucketLimiter(
-                merchantId,
-                _ => new TokenBucketRateLimiterOptions
-                {
-                    TokenLimit = burst,
-                    TokensPerPeriod = perPeriod,
-                    ReplenishmentPeriod = period,
-                    QueueLimit = 0,
-                    AutoReplenishment = true,
-                }));
+            limiter = new MerchantRateLimiter(rate.PermitsPerSecond, rate.Burst > 0 ? rate.Burst : rate.PermitsPerSecond * 2, time);
         }
     }
 
@@ -78,8 +64,7 @@ public sealed class MerchantAuthenticationFilter : IEndpointFilter, IDisposable
         http.Items[MerchantItem] = merchantId;
         if (limiter is not null)
         {
-            using var lease = limiter.AttemptAcquire(merchantId);
-            if (!lease.IsAcquired)
+            if (!limiter.TryAcquire(merchantId))
             {
                 http.Response.Headers.RetryAfter = "1";
                 return new ApiResult(StatusCodes.Status429TooManyRequests, PaymentsJson.ErrorBytes(new ErrorBody(
@@ -92,6 +77,4 @@ public sealed class MerchantAuthenticationFilter : IEndpointFilter, IDisposable
 
     private static ApiResult Unauthorized(string message) =>
         new(StatusCodes.Status401Unauthorized, PaymentsJson.ErrorBytes(new ErrorBody(ErrorTypes.Authentication, "invalid_api_key", message)));
-
-    public void Dispose() => limiter?.Dispose();
 }

@@ -7,8 +7,7 @@ namespace Payments.Api.Storage;
 /// A <see cref="Statement"/>'s SQL with its <c>@name</c> parameters turned into PostgreSQL's
 /// positional <c>$1, $2, ...</c>, computed once per distinct SQL text. Npgsql sends SQL with
 /// positional, unnamed parameters as-is ("raw mode"); with named ones it parses and rewrites the SQL
-/// text and looks every parameter up by name on every execution, which profiling showed as about a
-/// tenth of the service's CPU per create.
+/// text and looks every parameter up by name on every execution (its cost: docs/api.md).
 /// </summary>
 public sealed class PositionalSql
 {

@@ -8,12 +8,9 @@ namespace Payments.Api.Storage;
 /// and every other connection counted, so that warm write connections never make anyone wait.
 /// </summary>
 /// <remarks>
-/// Npgsql's pool hands out idle connections first-in first-out, so every pooled connection keeps
-/// being used in turn: a pool that grew to 64 in a burst spreads 16 concurrent requests over 64
-/// PostgreSQL processes afterwards, and none is ever idle long enough to be pruned. Measured on one
-/// PostgreSQL at 16 concurrent creates (docs/api.md): ~110 µs more PostgreSQL CPU per create than
-/// with 16 connections, ~20% fewer creates per second. Shortening Npgsql's idle lifetime instead
-/// made it close and reopen ~6 connections a second under steady load (it prunes by idle count).
+/// Npgsql's pool hands out idle connections first-in first-out, so after a burst every pooled
+/// connection keeps being used in turn and none is idle long enough to be pruned; PostgreSQL then
+/// spends more per transaction on many cold processes (measured in docs/api.md, "Performance notes").
 /// Here the connections in use stay the same few hot ones; one not asked for during
 /// <see cref="IdleLimit"/> goes back to Npgsql's pool (whose pruning then closes it). A connection
 /// that comes back broken empties the stack: the server may have restarted, and every warm
@@ -81,6 +78,18 @@ public sealed class WarmConnections : IAsyncDisposable
     }
 
     private int HeldUnderGate => rented + idle.Count + openOthers;
+
+    /// <summary>Callers waiting for Npgsql's pool to hand over a connection; while any wait, returned connections go to Npgsql.</summary>
+    public int Waiting
+    {
+        get
+        {
+            lock (gate)
+            {
+                return waiting;
+            }
+        }
+    }
 
     /// <summary>For a write transaction: the most recently returned open connection, else one from Npgsql's pool. Give it back with <see cref="ReturnAsync"/>.</summary>
     public async ValueTask<NpgsqlConnection> RentAsync(CancellationToken cancellationToken)

@@ -11,9 +11,8 @@ public interface IResourceFixup
 
 /// <summary>
 /// Applies fixups to every <see cref="CfnResource"/> under a scope in one pass, once the scope is fully
-/// composed. These used to be CDK aspects; an aspect costs a JS-to-.NET callback for every construct it
-/// visits (about 1,000 per synth, times three aspects) plus a jsii round trip for every property it reads,
-/// which was a third of the platform's synth CPU time. Here the tree is fetched with one
+/// composed. Not CDK aspects: an aspect costs a JS-to-.NET callback for every construct it visits plus a
+/// jsii round trip for every property it reads (docs/architecture.md). Here the tree is fetched with one
 /// <c>FindAll</c> call, the type tests are local .NET type checks, and only the few candidate resources
 /// have properties read.
 /// </summary>

@@ -9,10 +9,10 @@ internal enum OutputFormat { Text, Json, Sarif }
 /// <summary>Writes a report as text (cfn-lint-like), JSON (the schema) or SARIF 2.1.0.</summary>
 internal static class ReportWriter
 {
-    public static string Write(PreflightReport report, OutputFormat format) => format switch
+    public static string Write(PreflightReport report, OutputFormat format, Uri? docsBaseUrl = null) => format switch
     {
         OutputFormat.Json => Json(report),
-        OutputFormat.Sarif => Sarif(report),
+        OutputFormat.Sarif => Sarif(report, docsBaseUrl),
         _ => Text(report),
     };
 
@@ -99,7 +99,11 @@ internal static class ReportWriter
         return Encoding.UTF8.GetString(stream.ToArray()) + "\n";
     }
 
-    public static string Sarif(PreflightReport report)
+    /// <param name="docsBaseUrl">
+    /// Where the repository's files are browsed (e.g. <c>https://github.com/org/repo/blob/main/</c>): SARIF wants
+    /// absolute help links, so without it <c>helpUri</c> and <c>informationUri</c> are left out rather than guessed.
+    /// </param>
+    public static string Sarif(PreflightReport report, Uri? docsBaseUrl = null)
     {
         var descriptors = RuleCatalog.AllDescriptors.ToList();
         var ruleIndex = descriptors.Select((d, i) => (d.Id, i)).ToDictionary(p => p.Id, p => p.i, StringComparer.Ordinal);
@@ -115,7 +119,11 @@ internal static class ReportWriter
             writer.WriteStartObject("driver");
             writer.WriteString("name", "preflight");
             writer.WriteString("semanticVersion", typeof(ReportWriter).Assembly.GetName().Version?.ToString(3) ?? "1.0.0");
-            writer.WriteString("informationUri", "https://github.com/payments/payments/blob/main/docs/preflight.md");
+            if (docsBaseUrl is not null)
+            {
+                writer.WriteString("informationUri", DocsLink(docsBaseUrl, "docs/preflight.md"));
+            }
+
             writer.WriteStartArray("rules");
             foreach (var descriptor in descriptors)
             {
@@ -129,9 +137,13 @@ internal static class ReportWriter
                 writer.WriteString("text", descriptor.Description);
                 writer.WriteEndObject();
                 writer.WriteStartObject("help");
-                writer.WriteString("text", descriptor.Fix);
+                writer.WriteString("text", $"{descriptor.Fix} See {descriptor.DocsPath}.");
                 writer.WriteEndObject();
-                writer.WriteString("helpUri", descriptor.HelpUri);
+                if (docsBaseUrl is not null)
+                {
+                    writer.WriteString("helpUri", DocsLink(docsBaseUrl, descriptor.DocsPath));
+                }
+
                 writer.WriteStartObject("defaultConfiguration");
                 writer.WriteString("level", SarifLevel(descriptor.Severity));
                 writer.WriteEndObject();
@@ -197,6 +209,22 @@ internal static class ReportWriter
 
         return Encoding.UTF8.GetString(stream.ToArray()) + "\n";
     }
+
+    /// <summary>An absolute http(s) URL to use as the docs base, or null with the reason it is not one.</summary>
+    public static Uri? ParseDocsBaseUrl(string value, out string? problem)
+    {
+        problem = null;
+        if (!Uri.TryCreate(value, UriKind.Absolute, out var uri) || uri.Scheme is not ("https" or "http") || uri.Query.Length > 0 || uri.Fragment.Length > 0)
+        {
+            problem = $"the docs base URL must be an absolute http(s) URL without query or fragment, not '{value}'";
+            return null;
+        }
+
+        // Without the trailing slash, resolving docs/… against the base would drop its last segment (the branch).
+        return uri.AbsolutePath.EndsWith('/') ? uri : new Uri(uri.AbsoluteUri + "/");
+    }
+
+    private static string DocsLink(Uri docsBaseUrl, string relativePath) => new Uri(docsBaseUrl, relativePath).AbsoluteUri;
 
     private static string SarifLevel(Severity severity) => severity switch
     {

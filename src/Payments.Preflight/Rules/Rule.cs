@@ -21,7 +21,8 @@ internal sealed record RuleDescriptor(
 {
     public IReadOnlyList<string> Seeds => Seed.Split(',', StringSplitOptions.TrimEntries | StringSplitOptions.RemoveEmptyEntries);
 
-    public string HelpUri => $"https://github.com/payments/payments/blob/main/docs/rules/{Id}.md";
+    /// <summary>The rule's page, relative to the repository root.</summary>
+    public string DocsPath => $"docs/rules/{Id}.md";
 }
 
 /// <summary>One concern, checked over one template. Unknown values (unresolvable intrinsics) are never reported.</summary>

@@ -40,6 +40,9 @@ public abstract class ApiFixture(StoreKind store) : IAsyncLifetime
     {
     }
 
+    /// <summary>The service's clock; null for the system clock.</summary>
+    protected virtual TimeProvider? Time => null;
+
     public async Task InitializeAsync()
     {
         var settings = new Dictionary<string, string?>
@@ -54,6 +57,7 @@ public abstract class ApiFixture(StoreKind store) : IAsyncLifetime
         };
         Configure(settings);
         factory = await PaymentsApiFactory.CreateAsync(Store, settings);
+        factory.Time = Time;
         MerchantA = ClientWithKey(MerchantAKey);
         MerchantB = ClientWithKey(MerchantBKey);
         Anonymous = factory.CreateClient();

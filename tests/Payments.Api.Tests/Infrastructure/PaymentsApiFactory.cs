@@ -1,5 +1,6 @@
 using Microsoft.AspNetCore.Hosting;
 using Microsoft.AspNetCore.Mvc.Testing;
+using Microsoft.AspNetCore.TestHost;
 using Payments.Api.Storage;
 using Payments.Api.Tests.Infrastructure.Contract;
 
@@ -66,6 +67,9 @@ public sealed class PaymentsApiFactory : WebApplicationFactory<Program>
     public static PaymentsApiFactory OnPostgresDatabase(string connectionString, IDictionary<string, string?> settings) =>
         new(StoreKind.Postgres, connectionString, null, settings) { OwnsStore = false };
 
+    /// <summary>The service's clock when a test moves time itself (set before the first request); else the system clock.</summary>
+    public TimeProvider? Time { get; set; }
+
     /// <summary>The host environment; tests run as "Testing" unless a test needs Development.</summary>
     public string Environment { get; set; } = "Testing";
 
@@ -85,6 +89,10 @@ public sealed class PaymentsApiFactory : WebApplicationFactory<Program>
     {
         builder.UseEnvironment(Environment);
         builder.ConfigureServices(services => services.AddSingleton<IStartupFilter>(new ContractCheckStartupFilter(Contract)));
+        if (Time is { } time)
+        {
+            builder.ConfigureTestServices(services => services.AddSingleton(time));
+        }
         foreach (var (key, value) in settings)
         {
             builder.UseSetting(key, value);

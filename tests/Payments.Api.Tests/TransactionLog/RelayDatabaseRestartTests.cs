@@ -55,20 +55,22 @@ public sealed class RelayDatabaseRestartTests : IAsyncLifetime
             appended.Add(await AppendWithRetryAsync(connections));
         }
 
+        var log = new SignallingLogger<TransactionLogRelay>();
         using var relay = new TransactionLogRelay(
             SqlTransactionLogStore.For(connections),
             new DirectoryTransactionLogSink(sinkDirectory),
             Options.Create(new TransactionLogOptions { PollIntervalMs = 50, BatchSize = 100 }),
             RelayTestKit.Metrics,
             TimeProvider.System,
-            NullLogger<TransactionLogRelay>.Instance);
+            log);
         await relay.StartAsync(CancellationToken.None);
         try
         {
             await WaitUntilAsync(() => Exported(sinkDirectory).Count == 3);
 
             PostgresServer.RunScript("stop", dataDirectory);
-            await Task.Delay(500);
+            // The database comes back only after the relay has run into the outage.
+            await log.Logged("LogFailure").WaitAsync(TimeSpan.FromSeconds(60));
             PostgresServer.RunScript("start", dataDirectory, port.ToString(System.Globalization.CultureInfo.InvariantCulture));
             connections.DataSource.Clear();
             for (var i = 0; i < 3; i++)

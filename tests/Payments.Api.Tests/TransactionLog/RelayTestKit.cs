@@ -1,3 +1,4 @@
+using Microsoft.Extensions.Logging;
 using System.Diagnostics.Metrics;
 using Microsoft.Extensions.Logging.Abstractions;
 using Payments.Api.Observability;
@@ -75,4 +76,22 @@ internal sealed class HangingSink : ITransactionLogSink
         entered.TrySetResult();
         await Task.Delay(Timeout.Infinite, cancellationToken);
     }
+}
+
+/// <summary>A logger a test can await: <see cref="Logged"/> completes once the named log event (the [LoggerMessage] method's name) is written.</summary>
+internal sealed class SignallingLogger<T> : ILogger<T>
+{
+    private readonly System.Collections.Concurrent.ConcurrentDictionary<string, TaskCompletionSource> events = new(StringComparer.Ordinal);
+
+    public Task Logged(string eventName) => Event(eventName).Task;
+
+    public IDisposable? BeginScope<TState>(TState state)
+        where TState : notnull => null;
+
+    public bool IsEnabled(LogLevel logLevel) => true;
+
+    public void Log<TState>(LogLevel logLevel, EventId eventId, TState state, Exception? exception, Func<TState, Exception?, string> formatter) =>
+        Event(eventId.Name ?? string.Empty).TrySetResult();
+
+    private TaskCompletionSource Event(string name) => events.GetOrAdd(name, _ => new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously));
 }

@@ -1,3 +1,4 @@
+using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Logging.Abstractions;
 using Microsoft.Extensions.Options;
 using Payments.Api.Observability;
@@ -230,12 +231,14 @@ public sealed class RelayTests
     {
         await using var database = await RelayDatabase.CreateAsync(StoreKind.Postgres);
         using var first = NewRelay(database, new DirectoryTransactionLogSink(database.SinkDirectory));
-        using var second = NewRelay(database, new DirectoryTransactionLogSink(database.SinkDirectory));
+        var secondLog = new SignallingLogger<TransactionLogRelay>();
+        using var second = NewRelay(database, new DirectoryTransactionLogSink(database.SinkDirectory), secondLog);
         await first.StartAsync(CancellationToken.None);
         await WaitUntilAsync(() => first.IsLeader);
         await second.StartAsync(CancellationToken.None);
-        await Task.Delay(300);
+        await secondLog.Logged("LogStandby").WaitAsync(TimeSpan.FromSeconds(15)); // it asked for the lock and was refused
         Assert.False(second.IsLeader);
+        Assert.True(first.IsLeader);
 
         await first.StopAsync(CancellationToken.None);
         await WaitUntilAsync(() => second.IsLeader);
@@ -332,13 +335,13 @@ public sealed class RelayTests
         Assert.Equal(2, await database.CursorAsync());
     }
 
-    private static TransactionLogRelay NewRelay(RelayDatabase database, ITransactionLogSink sink) => new(
+    private static TransactionLogRelay NewRelay(RelayDatabase database, ITransactionLogSink sink, ILogger<TransactionLogRelay>? logger = null) => new(
         SqlTransactionLogStore.For(database.Connections),
         sink,
         Options.Create(new TransactionLogOptions { PollIntervalMs = 50, BatchSize = 100 }),
         RelayTestKit.Metrics,
         TimeProvider.System,
-        NullLogger<TransactionLogRelay>.Instance);
+        logger ?? NullLogger<TransactionLogRelay>.Instance);
 
     private static async Task WaitUntilAsync(Func<bool> condition)
     {

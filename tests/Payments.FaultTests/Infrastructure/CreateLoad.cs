@@ -30,6 +30,54 @@ internal sealed class CreateAttempt(string key, long amount, string currency, bo
     public override string ToString() => $"{Key} {Amount} {Currency} capture={Capture} -> {Response?.ToString() ?? TransportFailure}";
 }
 
+/// <summary>Acknowledged creates of a load run, so a test injects its fault while the load is under way, not after a guessed time.</summary>
+internal sealed class LoadProgress
+{
+    private readonly Lock gate = new();
+    private readonly List<(int Count, TaskCompletionSource Reached)> waiters = [];
+    private int acknowledged;
+
+    public int Acknowledged
+    {
+        get
+        {
+            lock (gate)
+            {
+                return acknowledged;
+            }
+        }
+    }
+
+    /// <summary>Completes once <paramref name="count"/> creates have been acknowledged in all.</summary>
+    public Task WhenAcknowledged(int count)
+    {
+        lock (gate)
+        {
+            if (acknowledged >= count)
+            {
+                return Task.CompletedTask;
+            }
+
+            var reached = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+            waiters.Add((count, reached));
+            return reached.Task;
+        }
+    }
+
+    public void OnAcknowledged()
+    {
+        lock (gate)
+        {
+            acknowledged++;
+            foreach (var waiter in waiters.Where(w => w.Count <= acknowledged).ToList())
+            {
+                waiter.Reached.TrySetResult();
+                waiters.Remove(waiter);
+            }
+        }
+    }
+}
+
 /// <summary>
 /// Concurrent clients creating payments with unique idempotency keys — bounded in count and in
 /// time so a misbehaving service can never make a test hang.
@@ -47,7 +95,8 @@ internal static class CreateLoad
         string keyPrefix,
         int seed,
         Stopwatch clock,
-        TimeSpan? pauseAfterFailure = null)
+        TimeSpan? pauseAfterFailure = null,
+        LoadProgress? progress = null)
     {
         var attempts = new ConcurrentBag<CreateAttempt>();
         using var deadline = new CancellationTokenSource(maxDuration);
@@ -76,7 +125,11 @@ internal static class CreateLoad
                 }
 
                 attempt.Finished = clock.Elapsed;
-                if (!attempt.Acknowledged && pauseAfterFailure is { } pause)
+                if (attempt.Acknowledged)
+                {
+                    progress?.OnAcknowledged();
+                }
+                else if (pauseAfterFailure is { } pause)
                 {
                     await Task.Delay(pause);
                 }

@@ -140,4 +140,32 @@ internal sealed class AwsCliStubs
             File.SetUnixFileMode(path, UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.UserExecute);
         }
     }
+
+    /// <summary>A copy of the repository's buildspecs/ in a scratch checkout, so a script may write its default output directory there.</summary>
+    internal static string ScratchCheckout(string work)
+    {
+        var checkout = Path.Combine(work, "checkout");
+        var source = Path.Combine(NodeScript.RepositoryRoot(), "buildspecs");
+        foreach (var file in Directory.EnumerateFiles(source, "*", SearchOption.AllDirectories))
+        {
+            var target = Path.Combine(checkout, "buildspecs", Path.GetRelativePath(source, file));
+            Directory.CreateDirectory(Path.GetDirectoryName(target)!);
+            File.Copy(file, target);
+            if (!OperatingSystem.IsWindows())
+            {
+                File.SetUnixFileMode(target, File.GetUnixFileMode(file));
+            }
+        }
+
+        return checkout;
+    }
+
+    /// <summary>The artifact base directory and files of a buildspec under buildspecs/.</summary>
+    internal static (string BaseDirectory, List<string> Files) ArtifactsOf(string buildspec)
+    {
+        var yaml = new YamlDotNet.RepresentationModel.YamlStream();
+        yaml.Load(new StringReader(File.ReadAllText(Path.Combine(NodeScript.RepositoryRoot(), "buildspecs", buildspec))));
+        var artifacts = (YamlDotNet.RepresentationModel.YamlMappingNode)((YamlDotNet.RepresentationModel.YamlMappingNode)yaml.Documents[0].RootNode)["artifacts"];
+        return (artifacts["base-directory"].ToString(), ((YamlDotNet.RepresentationModel.YamlSequenceNode)artifacts["files"]).Select(f => f.ToString()).ToList());
+    }
 }

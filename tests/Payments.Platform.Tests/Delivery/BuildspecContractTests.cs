@@ -3,7 +3,11 @@ using YamlDotNet.RepresentationModel;
 
 namespace Payments.Platform.Tests.Delivery;
 
-/// <summary>The names the CDK code and the buildspecs/scripts share (artifact identifiers, variables, commands) agree.</summary>
+/// <summary>
+/// The names the CDK code and the buildspecs/scripts share (artifacts, commands) agree. The variables each script
+/// needs, and the directories it writes its artifacts to, are proven where the scripts run: ImageBuildTests,
+/// EnvironmentReleaseTests, InfraDeployTests.
+/// </summary>
 public sealed class BuildspecContractTests
 {
     private static string Read(string relative) => File.ReadAllText(Path.Combine(NodeScript.RepositoryRoot(), relative));
@@ -23,54 +27,40 @@ public sealed class BuildspecContractTests
     }
 
     [Fact]
-    public void The_image_buildspec_hands_on_only_the_image_artifact_the_script_writes_after_the_scan_gate()
+    public void The_image_buildspec_hands_on_only_the_image_artifact()
     {
-        var files = ArtifactFiles(Buildspec("image.yml"), out var baseDirectory);
-        Assert.Equal(["image.json"], files);
-        Assert.Contains($"out=\"${{IMAGE_ARTIFACT_DIR:-{baseDirectory}}}\"", Read("buildspecs/scripts/build-image.sh"), StringComparison.Ordinal);
+        // Where build-image.sh writes it: ImageBuildTests runs the script without IMAGE_ARTIFACT_DIR.
+        Assert.Equal(["image.json"], ArtifactFiles(Buildspec("image.yml"), out _));
         Assert.False(((YamlMappingNode)Buildspec("image.yml")["artifacts"]).Children.ContainsKey("secondary-artifacts"));
     }
 
     [Fact]
-    public void The_release_buildspec_hands_on_the_three_files_the_CodeDeploy_action_reads()
+    public void The_infrastructure_buildspec_runs_only_the_deploy_script_for_the_ENVIRONMENT_variable()
     {
-        var files = ArtifactFiles(Buildspec("release.yml"), out var baseDirectory);
-        Assert.Equal(["taskdef.json", "appspec.yaml", "imageDetail.json"], files);
-        Assert.Contains($"--out \"${{RELEASE_DIR:-{baseDirectory}}}\"", Read("buildspecs/scripts/release-environment.sh"), StringComparison.Ordinal);
-    }
-
-    [Fact]
-    public void The_infrastructure_step_reads_the_synth_and_image_artifacts_and_the_environment_the_action_sets()
-    {
-        Assert.Contains($"CODEBUILD_SRC_DIR_{PipelineStack.SynthArtifactName}", Read("buildspecs/scripts/deploy-infra.sh"), StringComparison.Ordinal);
-        Assert.Contains($"CODEBUILD_SRC_DIR_{PipelineStack.ImageArtifactName}", Read("buildspecs/scripts/deploy-infra.sh"), StringComparison.Ordinal);
-        Assert.Contains($"CODEBUILD_SRC_DIR_{PipelineStack.ImageArtifactName}", Read("buildspecs/scripts/release-environment.sh"), StringComparison.Ordinal);
-        Assert.Contains("deploy-infra.sh \"$ENVIRONMENT\"", Read("buildspecs/infra.yml"), StringComparison.Ordinal);
-    }
-
-    [Fact]
-    public void The_release_scripts_use_every_variable_their_projects_and_actions_define()
-    {
-        var image = Read("buildspecs/scripts/build-image.sh");
-        foreach (var variable in new[] { "ENVIRONMENTS", "AWS_ACCOUNT_ID", "ECR_REPOSITORY_" })
-        {
-            Assert.Contains(variable, image, StringComparison.Ordinal);
-        }
-        var release = Read("buildspecs/scripts/release-environment.sh");
-        foreach (var variable in new[] { "CONTAINER_NAME", "CONTAINER_PORT", "AWS_ACCOUNT_ID", "ECR_REPOSITORY", "TASK_FAMILY", "PLATFORM_STACK", "HOOK_FUNCTION", "CAPACITY_PROVIDER_STRATEGY" })
-        {
-            Assert.Contains(variable, release, StringComparison.Ordinal);
-        }
-        Assert.Contains("SOURCE_COMMIT_ID", Read("buildspecs/scripts/source-commit.sh"), StringComparison.Ordinal);
+        // The artifact directories deploy-infra.sh reads are proven by InfraDeployTests, which runs it with CodeBuild's names for them.
+        Assert.Equal(["./buildspecs/scripts/deploy-infra.sh \"$ENVIRONMENT\""], BuildCommands(Buildspec("infra.yml")));
     }
 
     [Fact]
     public void CodeBuild_and_GitHub_Actions_both_run_the_README_test_command()
     {
-        Assert.Contains("./scripts/test.sh", Read("README.md"), StringComparison.Ordinal);
-        Assert.Contains("./scripts/test.sh", Read("buildspecs/test.yml"), StringComparison.Ordinal);
-        Assert.Contains("run: ./scripts/test.sh", Read(".github/workflows/ci.yml"), StringComparison.Ordinal);
+        // The README's test command: the last shell block of its "The two commands" section, one line.
+        var readme = Read("README.md").Split('\n');
+        var section = readme.SkipWhile(l => l != "## The two commands").Skip(1).TakeWhile(l => !l.StartsWith("## ", StringComparison.Ordinal)).ToList();
+        var lastBlock = section.Select((line, index) => (line, index)).Last(l => l.line == "```bash").index;
+        var command = Assert.Single(section.Skip(lastBlock + 1).TakeWhile(l => l != "```"));
+
+        Assert.Contains($"exec {command}", Read(".ci/run").Split('\n'));
+
+        Assert.Contains(BuildCommands(Buildspec("test.yml")), c => c.EndsWith($" {command}", StringComparison.Ordinal));
+        var workflow = new YamlStream();
+        workflow.Load(new StringReader(Read(".github/workflows/ci.yml")));
+        var steps = (YamlSequenceNode)((YamlMappingNode)((YamlMappingNode)((YamlMappingNode)workflow.Documents[0].RootNode)["jobs"])["test"])["steps"];
+        Assert.Contains(steps.Cast<YamlMappingNode>(), step => step.Children.TryGetValue("run", out var run) && run.ToString() == command);
     }
+
+    private static List<string> BuildCommands(YamlMappingNode buildspec) =>
+        ((YamlSequenceNode)((YamlMappingNode)((YamlMappingNode)buildspec["phases"])["build"])["commands"]).Select(c => c.ToString()).ToList();
 
     private static async Task<string[]> RunWithStubs(string directory, string commandLine, IDictionary<string, string> environment)
     {
@@ -118,20 +108,72 @@ public sealed class BuildspecContractTests
         public void Dispose() => Directory.Delete(Path, recursive: true);
     }
 
-    [Fact]
-    public void The_scan_buildspec_gates_on_the_json_report()
+    [Theory]
+    [InlineData("Low", 0)]
+    [InlineData("High", 1)]
+    public async Task The_scan_buildspec_fails_on_what_the_vulnerability_listing_reports(string severity, int expectedExit)
     {
-        var scan = Read("buildspecs/scan.yml");
-        Assert.Contains("dotnet list Payments.slnx package --vulnerable --include-transitive --format json > vulnerabilities.json", scan, StringComparison.Ordinal);
-        Assert.Contains("node buildspecs/scripts/vulnerability-gate.js vulnerabilities.json", scan, StringComparison.Ordinal);
+        // The build phase as CodeBuild runs it, from a scratch directory, with the buildspec's own
+        // DOTNET_ROOT (first on PATH) pointing at a dotnet that answers the listing with this report.
+        using var directory = new TemporaryDirectory();
+        var dotnetRoot = Directory.CreateDirectory(Path.Combine(directory.Path, "dotnet")).FullName;
+        var report = Path.Combine(directory.Path, "listing.json");
+        File.WriteAllText(report, $$"""
+            {"version": 1, "parameters": "--vulnerable --include-transitive", "sources": ["s"], "projects": [{"path": "/src/A/A.csproj",
+              "frameworks": [{"framework": "net10.0", "transitivePackages": [{"id": "Transitive.Package", "resolvedVersion": "4.1.0",
+                "vulnerabilities": [{"severity": "{{severity}}", "advisoryurl": "https://github.com/advisories/GHSA-bbbb"}]}]}]}]}
+            """);
+        var calls = Path.Combine(directory.Path, "dotnet-calls.log");
+        WriteExecutable(Path.Combine(dotnetRoot, "dotnet"), $"#!/usr/bin/env bash\necho \"$*\" >> {calls}\nif [ \"$1\" = list ]; then cat {report}; fi\n");
+        File.CreateSymbolicLink(Path.Combine(directory.Path, "buildspecs"), Path.Combine(NodeScript.RepositoryRoot(), "buildspecs"));
+        var scan = Buildspec("scan.yml");
+
+        var result = await RunPhaseAsync(scan, directory.Path, new Dictionary<string, string> { ["DOTNET_ROOT"] = dotnetRoot });
+
+        Assert.True(result.ExitCode == expectedExit, $"exit {result.ExitCode}: {result.StandardError}");
+        var listing = Assert.Single(File.ReadAllLines(calls), c => c.StartsWith("list ", StringComparison.Ordinal));
+        Assert.Equal("list Payments.slnx package --vulnerable --include-transitive --format json", listing);
+        // The report the gate read is the artifact handed on.
+        var artifact = Assert.Single(((YamlSequenceNode)((YamlMappingNode)scan["artifacts"])["files"])).ToString();
+        Assert.Equal(File.ReadAllText(report), File.ReadAllText(Path.Combine(directory.Path, artifact)));
     }
 
     [Fact]
-    public void The_test_buildspec_caches_NuGet_and_npm_and_hands_on_the_cloud_assembly()
+    public void The_test_buildspec_caches_NuGet_and_npm_where_its_variables_point_and_hands_on_the_cloud_assembly()
     {
-        var test = Read("buildspecs/test.yml");
-        Assert.Contains("/root/.nuget/packages/**/*", test, StringComparison.Ordinal);
-        Assert.Contains("/root/.npm/**/*", test, StringComparison.Ordinal);
-        Assert.Contains("base-directory: cdk.out", test, StringComparison.Ordinal);
+        var test = Buildspec("test.yml");
+        var variables = (YamlMappingNode)((YamlMappingNode)test["env"])["variables"];
+        var cached = ((YamlSequenceNode)((YamlMappingNode)test["cache"])["paths"]).Select(p => p.ToString()).ToList();
+        Assert.Contains($"{variables["NUGET_PACKAGES"]}/**/*", cached);
+        Assert.Contains($"{variables["npm_config_cache"]}/**/*", cached);
+        var artifacts = (YamlMappingNode)test["artifacts"];
+        Assert.Equal("cdk.out", artifacts["base-directory"].ToString());
+        Assert.Equal(["**/*"], ((YamlSequenceNode)artifacts["files"]).Select(f => f.ToString()));
+    }
+
+    /// <summary>Runs a buildspec's build commands in one bash (as CodeBuild's <c>shell: bash</c> does), stopping at the first failure.</summary>
+    private static Task<NodeScript.Result> RunPhaseAsync(YamlMappingNode buildspec, string workingDirectory, IDictionary<string, string> overrides)
+    {
+        var environment = ((YamlMappingNode)((YamlMappingNode)buildspec["env"])["variables"]).Children
+            .ToDictionary(v => v.Key.ToString(), v => v.Value.ToString(), StringComparer.Ordinal);
+        foreach (var (name, value) in overrides)
+        {
+            environment[name] = value;
+        }
+
+        var script = "set -eo pipefail\ncd " + QuoteForBash(workingDirectory) + "\n" + string.Join('\n', BuildCommands(buildspec));
+        return NodeScript.RunProcessAsync("bash", ["-c", script], environment: environment);
+    }
+
+    private static string QuoteForBash(string value) => "'" + value.Replace("'", "'\\''", StringComparison.Ordinal) + "'";
+
+    private static void WriteExecutable(string path, string text)
+    {
+        File.WriteAllText(path, text);
+        // The buildspecs run on Linux CodeBuild and Linux CI only.
+        if (!OperatingSystem.IsWindows())
+        {
+            File.SetUnixFileMode(path, UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.UserExecute);
+        }
     }
 }

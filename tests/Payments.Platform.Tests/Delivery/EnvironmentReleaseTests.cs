@@ -28,11 +28,14 @@ public sealed class EnvironmentReleaseTests : IDisposable
     private string Release(string file) => Path.Combine(work, "release", file);
 
     private Task<NodeScript.Result> Run(string existing, string stacksWithoutOutput = "", string putImageError = "", bool withImageArtifact = true) =>
-        NodeScript.RunProcessAsync("bash", ["buildspecs/scripts/release-environment.sh"], environment: stubs.Environment(new Dictionary<string, string>
+        NodeScript.RunProcessAsync("bash", ["buildspecs/scripts/release-environment.sh"], environment: Variables(existing, stacksWithoutOutput, putImageError, withImageArtifact));
+
+    private Dictionary<string, string> Variables(string existing, string stacksWithoutOutput = "", string putImageError = "", bool withImageArtifact = true) =>
+        stubs.Environment(new Dictionary<string, string>
         {
             ["RELEASE_DIR"] = Path.Combine(work, "release"),
-            // As CodeBuild names a secondary input's directory.
-            ["CODEBUILD_SRC_DIR_image"] = withImageArtifact ? Path.Combine(work, "image") : Path.Combine(work, "no-image"),
+            // As CodeBuild names the directory of the pipeline's image artifact (a secondary input).
+            [$"CODEBUILD_SRC_DIR_{Payments.Platform.Delivery.PipelineStack.ImageArtifactName}"] = withImageArtifact ? Path.Combine(work, "image") : Path.Combine(work, "no-image"),
             ["ENVIRONMENT"] = "staging",
             ["ECR_REPOSITORY"] = "payments-staging/api",
             ["TASK_FAMILY"] = "payments-staging-api",
@@ -44,7 +47,38 @@ public sealed class EnvironmentReleaseTests : IDisposable
             ["EXISTING_IMAGES"] = existing,
             ["STACKS_WITHOUT_OUTPUT"] = stacksWithoutOutput,
             ["PUT_IMAGE_ERROR"] = putImageError,
-        }));
+        });
+
+    [Fact]
+    public async Task Without_RELEASE_DIR_the_release_files_are_written_where_the_release_buildspec_collects_them()
+    {
+        var checkout = AwsCliStubs.ScratchCheckout(work);
+        var (baseDirectory, files) = AwsCliStubs.ArtifactsOf("release.yml");
+
+        var result = await NodeScript.RunProcessAsync("env", ["-u", "RELEASE_DIR", "bash", Path.Combine(checkout, "buildspecs/scripts/release-environment.sh")], environment: Variables(Released));
+
+        Assert.True(result.ExitCode == 0, result.StandardError + result.StandardOutput);
+        Assert.Equal(["taskdef.json", "appspec.yaml", "imageDetail.json"], files);
+        Assert.All(files, file => Assert.True(File.Exists(Path.Combine(checkout, baseDirectory, file)), $"{file} is not in {baseDirectory}"));
+    }
+
+    [Theory]
+    [InlineData("ECR_REPOSITORY")]
+    [InlineData("TASK_FAMILY")]
+    [InlineData("PLATFORM_STACK")]
+    [InlineData("HOOK_FUNCTION")]
+    [InlineData("CAPACITY_PROVIDER_STRATEGY")]
+    [InlineData("CONTAINER_NAME")]
+    [InlineData("CONTAINER_PORT")]
+    [InlineData("AWS_ACCOUNT_ID")]
+    public async Task Each_variable_the_project_and_the_action_set_is_needed_to_render_a_release(string variable)
+    {
+        var result = await NodeScript.RunProcessAsync("env", ["-u", variable, "bash", "buildspecs/scripts/release-environment.sh"], environment: Variables(Released));
+
+        Assert.NotEqual(0, result.ExitCode);
+        Assert.Contains(variable, result.StandardError, StringComparison.Ordinal);
+        Assert.False(File.Exists(Release("taskdef.json")));
+    }
 
     private List<string> Calls(string prefix) => stubs.Calls().Where(c => c.StartsWith(prefix, StringComparison.Ordinal)).ToList();
 

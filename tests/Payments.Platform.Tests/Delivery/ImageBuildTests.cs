@@ -22,7 +22,10 @@ public sealed class ImageBuildTests : IDisposable
     private string ImageJson => Path.Combine(work, "image", "image.json");
 
     private Task<NodeScript.Result> Run(string? commit = Commit, string existing = "", string describeError = "", string? scanReport = null) =>
-        NodeScript.RunProcessAsync("bash", ["buildspecs/scripts/build-image.sh"], environment: stubs.Environment(new Dictionary<string, string>
+        NodeScript.RunProcessAsync("bash", ["buildspecs/scripts/build-image.sh"], environment: Variables(commit, existing, describeError, scanReport));
+
+    private Dictionary<string, string> Variables(string? commit = Commit, string existing = "", string describeError = "", string? scanReport = null) =>
+        stubs.Environment(new Dictionary<string, string>
         {
             ["IMAGE_ARTIFACT_DIR"] = Path.Combine(work, "image"),
             ["ENVIRONMENTS"] = "dev staging prod",
@@ -33,7 +36,22 @@ public sealed class ImageBuildTests : IDisposable
             ["EXISTING_IMAGES"] = existing,
             ["DESCRIBE_IMAGES_ERROR"] = describeError,
             ["SCAN_REPORT"] = scanReport ?? "",
-        }));
+        });
+
+    [Theory]
+    [InlineData("ENVIRONMENTS")]
+    [InlineData("AWS_ACCOUNT_ID")]
+    [InlineData("ECR_REPOSITORY_DEV")]
+    [InlineData("ECR_REPOSITORY_STAGING")]
+    [InlineData("ECR_REPOSITORY_PROD")]
+    public async Task Each_variable_the_project_sets_is_needed_to_publish_the_image(string variable)
+    {
+        var result = await NodeScript.RunProcessAsync("env", ["-u", variable, "bash", "buildspecs/scripts/build-image.sh"], environment: Variables());
+
+        Assert.NotEqual(0, result.ExitCode);
+        Assert.Contains(variable, result.StandardError, StringComparison.Ordinal);
+        Assert.False(File.Exists(ImageJson));
+    }
 
     private List<string> Calls(string prefix) => stubs.Calls().Where(c => c.StartsWith(prefix, StringComparison.Ordinal)).ToList();
 
@@ -46,6 +64,19 @@ public sealed class ImageBuildTests : IDisposable
              "imageScanFindings": {"findings": [{{findings}}], "findingSeverityCounts": { {{severityCounts}} } } }
             """);
         return path;
+    }
+
+    [Fact]
+    public async Task Without_IMAGE_ARTIFACT_DIR_the_image_artifact_is_written_where_the_image_buildspec_collects_it()
+    {
+        var checkout = AwsCliStubs.ScratchCheckout(work);
+        var (baseDirectory, files) = AwsCliStubs.ArtifactsOf("image.yml");
+
+        var result = await NodeScript.RunProcessAsync("env", ["-u", "IMAGE_ARTIFACT_DIR", "bash", Path.Combine(checkout, "buildspecs/scripts/build-image.sh")], environment: Variables());
+
+        Assert.True(result.ExitCode == 0, result.StandardError + result.StandardOutput);
+        Assert.Equal(["image.json"], files);
+        Assert.Equal(Commit, (string?)JsonNode.Parse(File.ReadAllText(Path.Combine(checkout, baseDirectory, "image.json")))!["tag"]);
     }
 
     [Fact]

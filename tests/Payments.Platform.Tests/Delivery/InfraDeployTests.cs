@@ -54,8 +54,9 @@ public sealed class InfraDeployTests : IDisposable
         return NodeScript.RunProcessAsync("bash", ["buildspecs/scripts/deploy-infra.sh", "staging"], environment: new Dictionary<string, string>
         {
             ["PATH"] = $"{Path.Combine(work, "bin")}:{Environment.GetEnvironmentVariable("PATH")}",
-            ["CODEBUILD_SRC_DIR_synth"] = assembly,
-            ["CODEBUILD_SRC_DIR_image"] = withImage ? Path.Combine(work, "image") : Path.Combine(work, "none"),
+            // As CodeBuild names the directories of the pipeline's secondary inputs.
+            [$"CODEBUILD_SRC_DIR_{Payments.Platform.Delivery.PipelineStack.SynthArtifactName}"] = assembly,
+            [$"CODEBUILD_SRC_DIR_{Payments.Platform.Delivery.PipelineStack.ImageArtifactName}"] = withImage ? Path.Combine(work, "image") : Path.Combine(work, "none"),
             ["CDK_DIFF"] = diffFile,
         });
     }
