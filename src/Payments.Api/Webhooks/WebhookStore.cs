@@ -34,19 +34,32 @@ public sealed record NewDelivery(string EndpointId, string MerchantId, string Ev
 public sealed record EndpointSubscription(string Id, string MerchantId, IReadOnlyList<string> EnabledEvents, long AfterSeq);
 
 /// <summary>
-/// Webhook endpoints, deliveries and attempts, for both stores: the statements are shared; the
-/// dialects differ only in how a conflicting insert is ignored and in PostgreSQL's
-/// <c>FOR UPDATE SKIP LOCKED</c> when workers claim deliveries.
+/// Webhook endpoints, deliveries and attempts. The statements are shared; each store's subclass
+/// supplies what differs per dialect: how a repeated delivery insert is ignored and how workers
+/// claim deliveries (PostgreSQL: <c>FOR UPDATE SKIP LOCKED</c>).
 /// </summary>
-public sealed class WebhookStore(IConnectionFactory connections)
+public abstract class WebhookStore(IConnectionFactory connections)
 {
+    /// <summary>The implementation for the configured store.</summary>
+    public static WebhookStore For(IConnectionFactory connections) => connections switch
+    {
+        PostgresConnectionFactory => new PostgresWebhookStore(connections),
+        SqliteConnectionFactory => new SqliteWebhookStore(connections),
+        _ => throw new InvalidOperationException($"no webhook store for {connections?.GetType().Name ?? "null"}"),
+    };
+
+    /// <summary>The delivery insert (columns and VALUES given) made to ignore a delivery already there for (endpoint_id, event_id).</summary>
+    protected abstract string IgnoringRepeatedDelivery(string insert);
+
+    /// <summary>The ids to lease from the <c>picked</c> CTE; PostgreSQL re-checks and skips rows another worker is locking.</summary>
+    protected abstract string ClaimTargetSql { get; }
+
     private const string EndpointColumns = "id, merchant_id, url, description, enabled_events, secret, status, created, disabled_at";
 
     private static readonly string[] EndpointChildTables = ["webhook_deliveries", "webhook_attempts"];
 
     private const string AttemptColumns = "id, endpoint_id, event_id, event_type, attempted_at, status_code, duration_ms, error, succeeded";
 
-    public StoreKind Kind => connections.Kind;
 
     public Task CreateEndpointAsync(WebhookEndpoint endpoint, CancellationToken cancellationToken)
     {
@@ -201,7 +214,7 @@ public sealed class WebhookStore(IConnectionFactory connections)
 
         var sql = "INSERT INTO webhook_deliveries (endpoint_id, merchant_id, event_id, event_type, ordering_key, payload, status, created_at, next_attempt_at) " +
             "VALUES (@endpoint_id, @merchant_id, @event_id, @event_type, @ordering_key, @payload, 'pending', @now, @now)";
-        sql = Kind == StoreKind.Postgres ? sql + " ON CONFLICT (endpoint_id, event_id) DO NOTHING" : sql.Replace("INSERT INTO", "INSERT OR IGNORE INTO", StringComparison.Ordinal);
+        sql = IgnoringRepeatedDelivery(sql);
         return WriteAsync(async (connection, transaction) =>
         {
             foreach (var delivery in deliveries)
@@ -235,10 +248,7 @@ public sealed class WebhookStore(IConnectionFactory connections)
             "AND e.status = 'pending' AND e.id < d.id)), " +
             "picked AS (SELECT due.id FROM due LEFT JOIN leased ON leased.endpoint_id = due.endpoint_id " +
             "WHERE due.position <= @per_endpoint - coalesce(leased.n, 0) ORDER BY due.id LIMIT @limit) ";
-        var target = Kind == StoreKind.Postgres
-            ? "SELECT c.id FROM webhook_deliveries c WHERE c.id IN (SELECT id FROM picked) AND c.status = 'pending' " +
-              "AND (c.lease_until IS NULL OR c.lease_until < @now) FOR UPDATE SKIP LOCKED"
-            : "SELECT id FROM picked";
+        var target = ClaimTargetSql;
         var claim = picked + $"UPDATE webhook_deliveries SET lease_until = @lease_until, lease_owner = @owner WHERE id IN ({target}) RETURNING id";
         return WriteAsync<IReadOnlyList<ClaimedDelivery>>(async (connection, transaction) =>
         {
@@ -418,4 +428,22 @@ public sealed class WebhookStore(IConnectionFactory connections)
             gate?.Release();
         }
     }
+}
+
+/// <summary>Webhooks on PostgreSQL: ON CONFLICT for repeats, SKIP LOCKED so workers never claim the same delivery.</summary>
+public sealed class PostgresWebhookStore(IConnectionFactory connections) : WebhookStore(connections)
+{
+    protected override string IgnoringRepeatedDelivery(string insert) => insert + " ON CONFLICT (endpoint_id, event_id) DO NOTHING";
+
+    protected override string ClaimTargetSql =>
+        "SELECT c.id FROM webhook_deliveries c WHERE c.id IN (SELECT id FROM picked) AND c.status = 'pending' " +
+        "AND (c.lease_until IS NULL OR c.lease_until < @now) FOR UPDATE SKIP LOCKED";
+}
+
+/// <summary>Webhooks on SQLite: one writer at a time, so the picked rows are claimed as they are.</summary>
+public sealed class SqliteWebhookStore(IConnectionFactory connections) : WebhookStore(connections)
+{
+    protected override string IgnoringRepeatedDelivery(string insert) => insert.Replace("INSERT INTO", "INSERT OR IGNORE INTO", StringComparison.Ordinal);
+
+    protected override string ClaimTargetSql => "SELECT id FROM picked";
 }

@@ -46,7 +46,7 @@ public static class WebhooksApi
         var services = builder.Services;
         services.AddOptions<WebhookOptions>().Bind(builder.Configuration.GetSection(WebhookOptions.SectionName)).ValidateOnStart();
         services.TryAddEnumerable(ServiceDescriptor.Singleton<IValidateOptions<WebhookOptions>, WebhookOptionsValidator>());
-        services.AddSingleton<WebhookStore>();
+        services.AddSingleton(provider => WebhookStore.For(provider.GetRequiredService<Storage.IConnectionFactory>()));
         services.AddSingleton<WebhookEndpointService>();
         services.AddSingleton(sp => new WebhookUrlPolicy(sp.GetRequiredService<IHostEnvironment>().IsDevelopment()));
         services.AddSingleton<WebhookDispatcher>();
