@@ -346,6 +346,96 @@ public sealed class GroupCommitTestsPostgres(PostgresApiFixture fixture) : Group
         Assert.Equal(0, await StoreSql.ScalarAsync(service.Services, "SELECT COUNT(*) FROM payments WHERE amount = 7401"));
     }
 
+    [Fact]
+    public async Task A_key_recorded_by_another_process_after_the_look_up_refuses_only_its_member_of_the_batch()
+    {
+        await using var service = Service();
+        var store = (SqlPaymentStore)service.Services.GetRequiredService<IPaymentStore>();
+        using var batches = new BatchSizes(service.Services);
+        var keys = Enumerable.Range(0, 16).Select(i => $"raced-{i}-{Guid.NewGuid():N}").ToArray();
+        Task<PaymentOutcome> blocker;
+        Task<PaymentOutcome>[] members;
+        await using (await HoldWriteLockAsync(service.Services))
+        {
+            blocker = store.CreateAsync(ApiFixture.MerchantAId, null, _ => Task.FromResult(Record(7601)), CancellationToken.None);
+            await WaitUntilCommitIsBlockedAsync(service.Services);
+            members = keys.Select(key => Task.Run(() => store.CreateAsync(ApiFixture.MerchantAId,
+                new IdempotencyRequest(key, "POST", "/v1/payments", new string('b', 64)), _ => Task.FromResult(Record(7602)), CancellationToken.None))).ToArray();
+            await WaitUntil(() => store.Queued == 16);
+            // Every member has looked its key up; now another process records member 5's key first.
+            await StoreSql.ExecuteAsync(service.Services,
+                "INSERT INTO idempotency_keys (merchant_id, idempotency_key, request_method, request_path, request_hash, response_status, response_body) " +
+                $"VALUES ('{ApiFixture.MerchantAId}', '{keys[5]}', 'POST', '/v1/payments', 'elsewhere', 201, '{{}}')");
+        }
+
+        Assert.IsType<PaymentOutcome.Created>(await blocker.WaitAsync(Deadline));
+        var outcomes = await Task.WhenAll(members).WaitAsync(Deadline);
+
+        Assert.Contains(16, batches.Sizes);
+        Assert.IsType<PaymentOutcome.IdempotencyKeyInUse>(outcomes[5]);
+        Assert.All(outcomes.Where((_, i) => i != 5), outcome => Assert.IsType<PaymentOutcome.Created>(outcome));
+        Assert.Equal(15, await StoreSql.ScalarAsync(service.Services, "SELECT COUNT(*) FROM payments WHERE amount = 7602"));
+        Assert.Equal(15 * 4, await StoreSql.ScalarAsync(service.Services,
+            "SELECT COUNT(*) FROM ledger_entries l JOIN payments p ON p.id = l.payment_id WHERE p.amount = 7602"));
+        Assert.Equal(15, await StoreSql.ScalarAsync(service.Services,
+            "SELECT COUNT(*) FROM transaction_log t JOIN payments p ON p.id = t.object_id WHERE p.amount = 7602"));
+        Assert.Equal(1, await StoreSql.ScalarAsync(service.Services, $"SELECT COUNT(*) FROM idempotency_keys WHERE idempotency_key = '{keys[5]}' AND request_hash = 'elsewhere'"));
+    }
+
+    [Fact]
+    public async Task A_batch_stores_for_each_payment_the_rows_a_payment_committed_alone_stores()
+    {
+        await using var service = Service();
+        using var client = service.CreateClient(ApiFixture.MerchantAKey);
+        var store = (SqlPaymentStore)service.Services.GetRequiredService<IPaymentStore>();
+        using var batches = new BatchSizes(service.Services);
+        const string Extra = """, "description": "one of a batch", "metadata": {"order": "o-1"}""";
+        var alone = await PostAsync(client, "/v1/payments", PaymentBody(7701, capture: false, extra: Extra), "alone-" + Guid.NewGuid().ToString("N"));
+        Assert.Equal(HttpStatusCode.Created, alone.Status);
+        Task<Reply> blocker;
+        Task<Reply>[] members;
+        await using (await HoldWriteLockAsync(service.Services))
+        {
+            blocker = PostAsync(client, "/v1/payments", PaymentBody(7702), "blocker-" + Guid.NewGuid().ToString("N"));
+            await WaitUntilCommitIsBlockedAsync(service.Services);
+            members = Enumerable.Range(0, 8).Select(i => PostAsync(client, "/v1/payments", PaymentBody(7701, capture: false, extra: Extra), $"batched-{i}-{Guid.NewGuid():N}")).ToArray();
+            await WaitUntil(() => store.Queued == 8);
+        }
+
+        Assert.Equal(HttpStatusCode.Created, (await blocker.WaitAsync(Deadline)).Status);
+        var replies = await Task.WhenAll(members).WaitAsync(Deadline);
+        Assert.Equal([1, 1, 8], batches.Sizes);
+        var single = IdOf(alone);
+        foreach (var reply in replies)
+        {
+            Assert.Equal(HttpStatusCode.Created, reply.Status);
+            var batched = IdOf(reply);
+            Assert.Equal(0, await DifferentRowsAsync(service.Services,
+                "SELECT merchant_id, status, amount, amount_capturable, amount_captured, amount_refunded, currency, card_brand, card_last4, " +
+                "card_exp_month, card_exp_year, card_fingerprint, description, metadata, failure_code, decline_code, failure_message FROM payments WHERE id = '{0}'",
+                single, batched));
+            Assert.Equal(0, await DifferentRowsAsync(service.Services,
+                "SELECT merchant_id, refund_id, movement, account, currency, amount FROM ledger_entries WHERE payment_id = '{0}'", single, batched));
+            Assert.Equal(0, await DifferentRowsAsync(service.Services,
+                "SELECT merchant_id, event_type FROM transaction_log WHERE object_id = '{0}'", single, batched));
+            Assert.Equal(0, await DifferentRowsAsync(service.Services,
+                "SELECT merchant_id, request_method, request_path, response_status FROM idempotency_keys WHERE response_body LIKE '%{0}%'", single, batched));
+            Assert.Equal(1, await StoreSql.ScalarAsync(service.Services, $"SELECT COUNT(*) FROM idempotency_keys WHERE response_body LIKE '%{batched}%'"));
+        }
+
+        Assert.Equal(2, await StoreSql.ScalarAsync(service.Services, $"SELECT COUNT(*) FROM ledger_entries WHERE payment_id = '{single}'"));
+    }
+
+    private static string IdOf(Reply reply) => System.Text.Json.JsonDocument.Parse(reply.Body).RootElement.GetProperty("id").GetString()!;
+
+    /// <summary>Rows of <paramref name="query"/> (with <c>{0}</c> for the payment id) that differ between the two payments, both ways.</summary>
+    private static Task<long> DifferentRowsAsync(IServiceProvider services, string query, string left, string right)
+    {
+        string Of(string id) => string.Format(System.Globalization.CultureInfo.InvariantCulture, query, id);
+        return StoreSql.ScalarAsync(services,
+            $"SELECT (SELECT COUNT(*) FROM ({Of(left)} EXCEPT ALL {Of(right)}) a) + (SELECT COUNT(*) FROM ({Of(right)} EXCEPT ALL {Of(left)}) b)");
+    }
+
     protected override async Task<IAsyncDisposable> HoldWriteLockAsync(IServiceProvider services)
     {
         var connection = await services.GetRequiredService<IConnectionFactory>().OpenAsync(CancellationToken.None);
