@@ -35,7 +35,7 @@ public sealed class ReadOnlyRootTests : IDisposable
     [Fact]
     public async Task Serves_and_stops_as_nobody_with_a_read_only_root_and_only_tmp_and_data_writable()
     {
-        var port = ServiceProcess.FreeLoopbackPort();
+        var port = FreePort.Next();
         var script = Path.Combine(scratch, "run.sh");
         // /opt and /mnt are covered only inside the private namespace: the app (read-only) and the data volume.
         await File.WriteAllTextAsync(script, $"""

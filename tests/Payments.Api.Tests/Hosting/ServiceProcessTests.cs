@@ -46,7 +46,7 @@ public sealed class ServiceProcessTests : IDisposable
         var paymentId = await CreatePaymentAsync(service.Client);
         await service.WaitForAsync(() => Task.FromResult(ExportedObjectIds(logDirectory).Contains(paymentId)));
 
-        await service.SigtermAsync();
+        await service.SendSigtermAsync();
         var sigterm = Stopwatch.StartNew();
         await service.WaitForAsync(async () => await service.StatusAsync("/healthz/ready") == HttpStatusCode.ServiceUnavailable);
         Assert.True(sigterm.Elapsed < TimeSpan.FromSeconds(4), $"readiness turned 503 only after {sigterm.Elapsed}");
@@ -134,7 +134,7 @@ public sealed class ServiceProcessTests : IDisposable
             Assert.False(Directory.Exists(apiDirectory) && Directory.EnumerateFiles(apiDirectory).Any(), "the api role must not run the relay");
             Assert.Equal(HttpStatusCode.NotFound, await worker.StatusAsync("/v1/balance"));
 
-            await worker.SigtermAsync();
+            await worker.SendSigtermAsync();
             var stopping = Stopwatch.StartNew();
             using var exitTimeout = new CancellationTokenSource(TimeSpan.FromSeconds(ServiceContract.ShutdownTimeoutSeconds + 5));
             await worker.WaitForExitAsync(exitTimeout.Token);
@@ -142,7 +142,7 @@ public sealed class ServiceProcessTests : IDisposable
             Assert.True(stopping.Elapsed < TimeSpan.FromSeconds(5), $"the worker (no drain delay) took {stopping.Elapsed} to stop");
             Assert.Contains("Transaction-log relay stopped", worker.Output, StringComparison.Ordinal);
 
-            await api.SigtermAsync();
+            await api.SendSigtermAsync();
             await api.WaitForExitAsync(exitTimeout.Token);
             Assert.Equal(0, api.ExitCode);
         }

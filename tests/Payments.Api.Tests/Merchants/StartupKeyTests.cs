@@ -4,9 +4,7 @@ using System.Net.Http.Headers;
 using System.Text;
 using System.Text.Json;
 using System.Text.RegularExpressions;
-using Payments.Api.Tests.Hosting;
 using Payments.Api.Tests.Infrastructure;
-using Payments.Api.Tests.TransactionLog;
 
 namespace Payments.Api.Tests.Merchants;
 
@@ -34,12 +32,12 @@ public sealed partial class StartupKeyTests : IDisposable
     [Fact]
     public void Readme_run_command_starts_the_service_in_development()
     {
-        var readme = File.ReadAllText(Path.Combine(RepositoryPaths.Root, "README.md"));
+        var readme = File.ReadAllText(Path.Combine(Repository.Root, "README.md"));
         Assert.Contains("dotnet run --project src/Payments.Api\n", readme, StringComparison.Ordinal);
 
         // `dotnet run` applies the first profile of launchSettings.json; without it the host is
         // Production, creates no merchant and prints no key.
-        using var settings = JsonDocument.Parse(File.ReadAllText(Path.Combine(RepositoryPaths.Root, "src", "Payments.Api", "Properties", "launchSettings.json")));
+        using var settings = JsonDocument.Parse(File.ReadAllText(Path.Combine(Repository.Root, "src", "Payments.Api", "Properties", "launchSettings.json")));
         var profile = settings.RootElement.GetProperty("profiles").EnumerateObject().First().Value;
         Assert.Equal("Project", profile.GetProperty("commandName").GetString());
         Assert.Equal("Development", profile.GetProperty("environmentVariables").GetProperty("ASPNETCORE_ENVIRONMENT").GetString());
