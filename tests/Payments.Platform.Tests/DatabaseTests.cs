@@ -263,4 +263,57 @@ public sealed class DatabaseTests(SynthesizedEnvironments app, ProdOnInstanceFix
         TaskDefinition(template, family)["ContainerDefinitions"].Items()
             .Single(c => c["Name"].Str() == container)["Environment"].Items()
             .ToDictionary(e => e["Name"].Str(), e => e["Value"].Text());
+
+    [Fact]
+    public async Task The_engine_version_is_current_in_cfn_lints_data_for_instances_and_aurora()
+    {
+        // Seed 003: "Cannot find version 15.4 for postgres". CDK 2.160's newest Aurora constant (16.3) is deprecated there.
+        var instance = await CfnLintRdsData("aws_rds_dbinstance");
+        Assert.Contains(Database.EngineFullVersion, PostgresVersions(instance.Current, "postgres"));
+        Assert.DoesNotContain(Database.EngineFullVersion, PostgresVersions(instance.Deprecated, "postgres"));
+        Assert.Contains("15.4", PostgresVersions(instance.Deprecated, "postgres"));
+        var cluster = await CfnLintRdsData("aws_rds_dbcluster");
+        Assert.Contains(Database.EngineFullVersion, PostgresVersions(cluster.Current, "aurora-postgresql"));
+        Assert.DoesNotContain(Database.EngineFullVersion, PostgresVersions(cluster.Deprecated, "aurora-postgresql"));
+        Assert.Contains("16.3", PostgresVersions(cluster.Deprecated, "aurora-postgresql"));
+        foreach (var env in SynthesizedEnvironments.EnvironmentNames)
+        {
+            var database = app.Resources(env, "AWS::RDS::DBCluster").Count == 1 ? app.One(env, "AWS::RDS::DBCluster") : app.One(env, "AWS::RDS::DBInstance");
+            Assert.Equal(Database.EngineFullVersion, database.Props()["EngineVersion"].Str());
+        }
+    }
+
+    [Theory]
+    [InlineData("dev")]
+    [InlineData("staging")]
+    public void The_cache_size_is_three_quarters_of_the_class_memory_and_fits_postgres_on_the_largest_class(string env)
+    {
+        // Seed 003: a fixed effective_cache_size over PostgreSQL's limit failed the parameter group.
+        var value = app.One(env, "AWS::RDS::DBParameterGroup").Props()["Parameters"]!["effective_cache_size"].Str();
+        var formula = System.Text.RegularExpressions.Regex.Match(value, @"^\{DBInstanceClassMemory\*(?<multiply>\d+)/(?<divide>\d+)\}$");
+        Assert.True(formula.Success, value);
+        long Pages(long memoryBytes) => memoryBytes * long.Parse(formula.Groups["multiply"].Value, System.Globalization.CultureInfo.InvariantCulture)
+            / long.Parse(formula.Groups["divide"].Value, System.Globalization.CultureInfo.InvariantCulture);
+        // The setting counts 8 KiB pages: 75% of a 4 GiB class, and the largest RDS class (4 TiB) stays below INT_MAX pages.
+        Assert.Equal(4L * 1024 * 1024 * 1024 * 3 / 4 / 8192, Pages(4L * 1024 * 1024 * 1024));
+        Assert.True(Pages(4L * 1024 * 1024 * 1024 * 1024) < int.MaxValue);
+    }
+
+    private static async Task<(JsonNode Current, JsonNode Deprecated)> CfnLintRdsData(string resource)
+    {
+        var python = await CommandRunner.RunAsync("python3", ["-c", "import cfnlint, os; print(os.path.dirname(cfnlint.__file__))"], TimeSpan.FromMinutes(1));
+        var root = python.StandardOutput.Trim();
+        Assert.True(python.ExitCode == 0 && Directory.Exists(root), $"cfn-lint's python package is needed to check the engine version (python3 exit {python.ExitCode}: {python.StandardError})");
+        var folder = Path.Combine(root, "data", "schemas", "extensions", resource);
+        return (JsonNode.Parse(await File.ReadAllTextAsync(Path.Combine(folder, "engine_version.json")))!,
+                JsonNode.Parse(await File.ReadAllTextAsync(Path.Combine(folder, "engine_version_deprecated.json")))!);
+    }
+
+    private static HashSet<string> PostgresVersions(JsonNode schema, string engine) =>
+        [.. schema["allOf"].Items()
+            .Where(rule => rule["if"]?["properties"]?["Engine"]?["const"]?.GetValue<string>() == engine)
+            .SelectMany(rule => (rule["then"] is JsonObject then && then["properties"]?["EngineVersion"]?["enum"] is { } current
+                ? current
+                : rule["if"]!["properties"]!["EngineVersion"]!["enum"]).Items())
+            .Select(v => v.ToString())];
 }

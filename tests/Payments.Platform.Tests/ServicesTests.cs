@@ -1,4 +1,5 @@
 using System.Text.Json.Nodes;
+using Amazon.CDK.Assertions;
 using Payments.Api.Hosting;
 
 namespace Payments.Platform.Tests;
@@ -288,6 +289,37 @@ public sealed class ServicesTests(SynthesizedEnvironments app)
             }
             Assert.True(evaluation.Allows(statements, new PolicyRequest("ecr:GetAuthorizationToken", "*")), $"{env} {service}: ecr:GetAuthorizationToken");
             Assert.False(evaluation.Allows(statements, new PolicyRequest("ecr:PutImage", repository)), $"{env} {service} execution role may push");
+        }
+    }
+
+    [Fact]
+    public void With_an_image_tag_every_environment_runs_that_tag_from_its_own_repository_and_builds_no_asset()
+    {
+        const string commitTag = "0123456789abcdef0123456789abcdef01234567";
+        var (stages, _) = SynthesizedEnvironments.Synthesize(new Dictionary<string, object> { ["imageTag"] = commitTag });
+        Assert.Equal(SynthesizedEnvironments.EnvironmentNames, stages.Select(s => s.Config.Name));
+        foreach (var stage in stages)
+        {
+            var env = stage.Config.Name;
+            var template = SynthesizedEnvironments.ToJson(Template.FromStack(stage.Platform));
+            var repositoryId = SynthesizedEnvironments.ResourcesOf(template, "AWS::ECR::Repository").Single().Id;
+            var containers = SynthesizedEnvironments.ResourcesOf(template, "AWS::ECS::TaskDefinition")
+                .Where(t => t.Resource.Props()["Family"].Str() is var family && (family == $"payments-{env}-api" || family == $"payments-{env}-worker"))
+                .Select(t => t.Resource.Props()["ContainerDefinitions"]![0]!)
+                .ToList();
+            Assert.Equal(2, containers.Count);
+            foreach (var container in containers)
+            {
+                var image = container["Image"].Text();
+                Assert.Contains(repositoryId, image, StringComparison.Ordinal);
+                Assert.EndsWith($":{commitTag}\"]]}}", image, StringComparison.Ordinal);
+                Assert.DoesNotContain("payments-api-bootstrap-v1", image, StringComparison.Ordinal);
+                Assert.DoesNotContain("cdk-hnb659fds-container-assets", image, StringComparison.Ordinal);
+            }
+
+            var assembly = stage.Stage.Synth();
+            var assets = JsonNode.Parse(File.ReadAllText(Path.Combine(assembly.Directory, $"{stage.Platform.ArtifactId}.assets.json")))!;
+            Assert.Empty(assets["dockerImages"]?.AsObject() ?? []);
         }
     }
 }

@@ -6,7 +6,7 @@ namespace Payments.Platform.Tests.Delivery;
 /// <summary>The names the CDK code and the buildspecs/scripts share (artifact identifiers, variables, commands) agree.</summary>
 public sealed class BuildspecContractTests
 {
-    private static string Read(string relative) => File.ReadAllText(Path.Combine(NodeScript.RepositoryRoot(), relative));
+    private static string Read(string relative) => File.ReadAllText(Path.Combine(Repository.Root, relative));
 
     private static YamlMappingNode Buildspec(string name)
     {
