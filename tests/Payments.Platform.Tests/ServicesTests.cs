@@ -1,5 +1,6 @@
 using System.Text.Json.Nodes;
 using Amazon.CDK.Assertions;
+using Payments.Preflight.Permissions;
 using Payments.Api.Hosting;
 
 namespace Payments.Platform.Tests;
@@ -275,20 +276,18 @@ public sealed class ServicesTests(SynthesizedEnvironments app)
     {
         // Releases render payments-<env>/api:<commit> into both task definitions, also when this synth ran
         // the bootstrap image from CDK's asset repository (no -c imageTag).
-        var template = app.PlatformJson[env];
-        var evaluation = new PolicyEvaluation(SynthesizedEnvironments.TestAccount, SynthesizedEnvironments.TestRegion);
-        var repository = $"${{GetAtt:{app.Resources(env, "AWS::ECR::Repository").Single().Id}.Arn}}";
+        var access = new TemplateAccess(app.PlatformJson[env], SynthesizedEnvironments.TestAccount, SynthesizedEnvironments.TestRegion);
+        var repository = app.Resources(env, "AWS::ECR::Repository").Single().Id;
         Assert.Null(app.Stage(env).Config.ImageTag);
         foreach (var service in new[] { "api", "worker" })
         {
-            var role = app.Resources(env, "AWS::IAM::Role").Single(r => r.Resource.Props()["RoleName"].Str() == $"payments-{env}-{service}-execution").Id;
-            var statements = PolicyEvaluation.IdentityStatements(template, role);
+            var role = access.Role(app.Resources(env, "AWS::IAM::Role").Single(r => r.Resource.Props()["RoleName"].Str() == $"payments-{env}-{service}-execution").Id);
             foreach (var action in new[] { "ecr:BatchCheckLayerAvailability", "ecr:GetDownloadUrlForLayer", "ecr:BatchGetImage" })
             {
-                Assert.True(evaluation.Allows(statements, new PolicyRequest(action, repository)), $"{env} {service} execution role may not {action} on {repository}");
+                Assert.Equal((service, action, Answer.Allowed), (service, action, access.Ask(role, action, repository)));
             }
-            Assert.True(evaluation.Allows(statements, new PolicyRequest("ecr:GetAuthorizationToken", "*")), $"{env} {service}: ecr:GetAuthorizationToken");
-            Assert.False(evaluation.Allows(statements, new PolicyRequest("ecr:PutImage", repository)), $"{env} {service} execution role may push");
+            Assert.Equal((service, Answer.Allowed), (service, access.AskArn(role, "ecr:GetAuthorizationToken", "*")));
+            Assert.Equal((service, "push", Answer.Refused), (service, "push", access.Ask(role, "ecr:PutImage", repository)));
         }
     }
 

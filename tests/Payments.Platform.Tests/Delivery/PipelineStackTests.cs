@@ -273,10 +273,9 @@ public sealed class PipelineStackTests(DeliveredApp app) : IClassFixture<Deliver
         var group = TemplateJson.Single(app.Platform[env], "AWS::CodeDeploy::DeploymentGroup")["Properties"]!;
         var configName = (string)group["DeploymentConfigName"]!;
         var role = Action(app.Pipeline, $"Deploy-{env}", "BlueGreen")["RoleArn"]!["Fn::GetAtt"]![0]!.GetValue<string>();
-        var statements = PolicyEvaluation.IdentityStatements(TemplateJson.Of(app.Pipeline), role);
-        var evaluation = new PolicyEvaluation(DeliveredApp.Account, DeliveredApp.Region);
+        var access = new TemplateAccess(TemplateJson.Of(app.Pipeline), DeliveredApp.Account, DeliveredApp.Region);
         var arn = $"arn:aws:codedeploy:{DeliveredApp.Region}:{DeliveredApp.Account}:deploymentconfig:{configName}";
-        Assert.True(evaluation.Allows(statements, new PolicyRequest("codedeploy:GetDeploymentConfig", arn)), $"{env}: the BlueGreen action cannot read {configName}");
+        Assert.Equal((configName, Payments.Preflight.Permissions.Answer.Allowed), (configName, access.AskArn(access.Role(role), "codedeploy:GetDeploymentConfig", arn)));
     }
 
     [Fact]
