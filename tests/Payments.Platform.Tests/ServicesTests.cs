@@ -316,6 +316,15 @@ public sealed class ServicesTests(SynthesizedEnvironments app)
                 Assert.DoesNotContain("cdk-hnb659fds-container-assets", image, StringComparison.Ordinal);
             }
 
+            // The execution roles may pull that tag from the environment's repository (and only read it).
+            var access = new TemplateAccess(template, SynthesizedEnvironments.TestAccount, SynthesizedEnvironments.TestRegion);
+            foreach (var service in new[] { "api", "worker" })
+            {
+                var role = access.Role(SynthesizedEnvironments.ResourcesOf(template, "AWS::IAM::Role").Single(r => r.Resource.Props()["RoleName"].Str() == $"payments-{env}-{service}-execution").Id);
+                Assert.Equal((service, Answer.Allowed), (service, access.Ask(role, "ecr:BatchGetImage", repositoryId)));
+                Assert.Equal((service, Answer.Refused), (service, access.Ask(role, "ecr:PutImage", repositoryId)));
+            }
+
             var assembly = stage.Stage.Synth();
             var assets = JsonNode.Parse(File.ReadAllText(Path.Combine(assembly.Directory, $"{stage.Platform.ArtifactId}.assets.json")))!;
             Assert.Empty(assets["dockerImages"]?.AsObject() ?? []);
