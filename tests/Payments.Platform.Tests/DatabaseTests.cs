@@ -17,7 +17,7 @@ public sealed class ProdOnInstanceFixture
         });
         Stage = stages.Single();
         Template = Template.FromStack(Stage.Platform);
-        Json = SynthesizedEnvironments.ToJson(Template);
+        Json = TemplateJson.Of(Template);
     }
 
     public EnvironmentStage Stage { get; }
@@ -133,7 +133,7 @@ public sealed class DatabaseTests(SynthesizedEnvironments app, ProdOnInstanceFix
     public void The_output_and_the_service_get_the_writer_endpoint_on_either_engine()
     {
         var cluster = app.Resources("prod", "AWS::RDS::DBCluster").Single().Id;
-        var instance = SynthesizedEnvironments.ResourcesOf(prodOnInstance.Json, "AWS::RDS::DBInstance").Single().Id;
+        var instance = TemplateJson.Resources(prodOnInstance.Json, "AWS::RDS::DBInstance").Single().LogicalId;
         Assert.Equal($"{{\"Fn::GetAtt\":[\"{cluster}\",\"Endpoint.Address\"]}}", app.PlatformJson["prod"]["Outputs"]!["DatabaseEndpoint"]!["Value"].Text());
         Assert.Equal($"{{\"Fn::GetAtt\":[\"{cluster}\",\"ReadEndpoint.Address\"]}}", app.PlatformJson["prod"]["Outputs"]!["DatabaseReaderEndpoint"]!["Value"].Text());
         Assert.Equal($"{{\"Fn::GetAtt\":[\"{instance}\",\"Endpoint.Address\"]}}", prodOnInstance.Json["Outputs"]!["DatabaseEndpoint"]!["Value"].Text());
@@ -256,7 +256,7 @@ public sealed class DatabaseTests(SynthesizedEnvironments app, ProdOnInstanceFix
     }
 
     private static JsonObject TaskDefinition(JsonObject template, string family) =>
-        SynthesizedEnvironments.ResourcesOf(template, "AWS::ECS::TaskDefinition").Single(t => t.Resource.Props()["Family"].Str() == family).Resource.Props().AsObject();
+        TemplateJson.Resources(template, "AWS::ECS::TaskDefinition").Single(t => t.Resource.Props()["Family"].Str() == family).Resource.Props().AsObject();
 
     /// <summary>A container's environment, each value as compact JSON.</summary>
     private static Dictionary<string, string> Environment(JsonObject template, string family, string container) =>

@@ -67,10 +67,10 @@ public sealed class DeploymentReadinessTests(SynthesizedEnvironments app)
             ["deploy"] = "true", ["environments"] = "prod", ["certificateArn:prod"] = CertificateArn, ["testTlsHost:prod"] = "api.payments.example.com",
         });
         Assert.True(settings.ForDeployment);
-        var template = SynthesizedEnvironments.ToJson(Template.FromStack(stages.Single().Platform));
-        var listeners = SynthesizedEnvironments.ResourcesOf(template, "AWS::ElasticLoadBalancingV2::Listener").Select(l => l.Resource.Props()).ToList();
+        var template = TemplateJson.Of(Template.FromStack(stages.Single().Platform));
+        var listeners = TemplateJson.Resources(template, "AWS::ElasticLoadBalancingV2::Listener").Select(l => l.Resource.Props()).ToList();
         Assert.Equal("HTTPS", listeners.Single(l => l["Port"].Number() == 443)["Protocol"].Str());
-        var hook = SynthesizedEnvironments.ResourcesOf(template, "AWS::Lambda::Function").Single(f => f.Resource.Props()["FunctionName"].Str() == "payments-prod-pre-traffic-hook");
+        var hook = TemplateJson.Resources(template, "AWS::Lambda::Function").Single(f => f.Resource.Props()["FunctionName"].Str() == "payments-prod-pre-traffic-hook");
         Assert.Equal("api.payments.example.com", hook.Resource.Props()["Environment"]!["Variables"]!["TEST_TLS_HOST"].Str());
     }
 

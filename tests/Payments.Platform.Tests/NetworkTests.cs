@@ -78,8 +78,8 @@ public sealed class NetworkTests(SynthesizedEnvironments app)
     public void Vpc_endpoints_appear_when_the_flag_is_on()
     {
         var (stages, _) = SynthesizedEnvironments.Synthesize(new Dictionary<string, object> { ["environments"] = "dev", ["vpcInterfaceEndpoints"] = "true" });
-        var template = SynthesizedEnvironments.ToJson(Template.FromStack(stages.Single().Platform));
-        var endpoints = SynthesizedEnvironments.ResourcesOf(template, "AWS::EC2::VPCEndpoint");
+        var template = TemplateJson.Of(Template.FromStack(stages.Single().Platform));
+        var endpoints = TemplateJson.Resources(template, "AWS::EC2::VPCEndpoint");
         Assert.Equal(7, endpoints.Count);
         Assert.Single(endpoints, e => e.Resource.Props()["VpcEndpointType"]?.Str() == "Gateway");
     }
@@ -89,8 +89,8 @@ public sealed class NetworkTests(SynthesizedEnvironments app)
     {
         var (stages, settings) = SynthesizedEnvironments.Synthesize(new Dictionary<string, object> { ["environments"] = "staging" }, withAccount: false);
         Assert.Null(settings.Account);
-        var template = SynthesizedEnvironments.ToJson(Template.FromStack(stages.Single().Platform));
-        var zones = SynthesizedEnvironments.ResourcesOf(template, "AWS::EC2::Subnet").Select(s => s.Resource.Props()["AvailabilityZone"].Str()).Distinct().Order();
+        var template = TemplateJson.Of(Template.FromStack(stages.Single().Platform));
+        var zones = TemplateJson.Resources(template, "AWS::EC2::Subnet").Select(s => s.Resource.Props()["AvailabilityZone"].Str()).Distinct().Order();
         Assert.Equal(["eu-west-1a", "eu-west-1b", "eu-west-1c"], zones);
     }
 

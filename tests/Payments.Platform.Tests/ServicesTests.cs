@@ -300,9 +300,9 @@ public sealed class ServicesTests(SynthesizedEnvironments app)
         foreach (var stage in stages)
         {
             var env = stage.Config.Name;
-            var template = SynthesizedEnvironments.ToJson(Template.FromStack(stage.Platform));
-            var repositoryId = SynthesizedEnvironments.ResourcesOf(template, "AWS::ECR::Repository").Single().Id;
-            var containers = SynthesizedEnvironments.ResourcesOf(template, "AWS::ECS::TaskDefinition")
+            var template = TemplateJson.Of(Template.FromStack(stage.Platform));
+            var repositoryId = TemplateJson.Resources(template, "AWS::ECR::Repository").Single().LogicalId;
+            var containers = TemplateJson.Resources(template, "AWS::ECS::TaskDefinition")
                 .Where(t => t.Resource.Props()["Family"].Str() is var family && (family == $"payments-{env}-api" || family == $"payments-{env}-worker"))
                 .Select(t => t.Resource.Props()["ContainerDefinitions"]![0]!)
                 .ToList();
@@ -320,7 +320,7 @@ public sealed class ServicesTests(SynthesizedEnvironments app)
             var access = new TemplateAccess(template, SynthesizedEnvironments.TestAccount, SynthesizedEnvironments.TestRegion);
             foreach (var service in new[] { "api", "worker" })
             {
-                var role = access.Role(SynthesizedEnvironments.ResourcesOf(template, "AWS::IAM::Role").Single(r => r.Resource.Props()["RoleName"].Str() == $"payments-{env}-{service}-execution").Id);
+                var role = access.Role(TemplateJson.Resources(template, "AWS::IAM::Role").Single(r => r.Resource.Props()["RoleName"].Str() == $"payments-{env}-{service}-execution").LogicalId);
                 Assert.Equal((service, Answer.Allowed), (service, access.Ask(role, "ecr:BatchGetImage", repositoryId)));
                 Assert.Equal((service, Answer.Refused), (service, access.Ask(role, "ecr:PutImage", repositoryId)));
             }
