@@ -1,7 +1,5 @@
-using System.Diagnostics;
 using System.Net;
 using System.Net.Http.Headers;
-using System.Net.Sockets;
 using System.Text;
 using System.Text.Json;
 using Microsoft.Playwright;
@@ -18,8 +16,7 @@ public sealed partial class DashboardFixture : IAsyncLifetime
     public const string MerchantId = "acct_browser";
     public const string SecretKey = "sk_test_browser_0123456789abcdefghij";
 
-    private readonly StringBuilder output = new();
-    private Process? service;
+    private ServiceProcess? service;
     private IPlaywright? playwright;
     private string? workingDirectory;
 
@@ -32,62 +29,28 @@ public sealed partial class DashboardFixture : IAsyncLifetime
     /// <summary>Where the run's screenshots go (the key ones are copied into docs/img by hand).</summary>
     public string ScreenshotDirectory { get; } = Path.Combine(AppContext.BaseDirectory, "screenshots");
 
-    public string Output
-    {
-        get
-        {
-            lock (output)
-            {
-                return output.ToString();
-            }
-        }
-    }
+    /// <summary>The service's output so far, for failure messages.</summary>
+    public string Output => service?.Output ?? "";
 
     public async Task InitializeAsync()
     {
         Directory.CreateDirectory(ScreenshotDirectory);
         workingDirectory = Directory.CreateTempSubdirectory("payments-dashboard-").FullName;
-        var port = FreeLoopbackPort();
-        var start = new ProcessStartInfo("dotnet")
+        service = ServiceProcess.Start(ServiceProcess.BuiltNextToTests, workingDirectory, new Dictionary<string, string>
         {
-            RedirectStandardOutput = true,
-            RedirectStandardError = true,
-            UseShellExecute = false,
-            WorkingDirectory = workingDirectory,
-        };
-        start.ArgumentList.Add(Path.Combine(AppContext.BaseDirectory, "Payments.Api.dll"));
-        start.ArgumentList.Add("--urls");
-        start.ArgumentList.Add($"http://localhost:{port}");
-        start.Environment.Remove("OTEL_EXPORTER_OTLP_ENDPOINT");
-        start.Environment["ASPNETCORE_ENVIRONMENT"] = "Development";
-        start.Environment["Payments__Merchants__0__Id"] = MerchantId;
-        start.Environment["Payments__Merchants__0__ApiKey"] = SecretKey;
-        start.Environment["Payments__RateLimit__PermitsPerSecond"] = "0";
-        start.Environment["Payments__TransactionLog__RelayEnabled"] = "false";
-        service = Process.Start(start) ?? throw new InvalidOperationException("cannot start the service");
-        // A test host that crashes or is stopped runs no DisposeAsync: the service goes with it anyway.
-        AppDomain.CurrentDomain.ProcessExit += (_, _) => StopService();
-        var announced = new TaskCompletionSource<string>(TaskCreationOptions.RunContinuationsAsynchronously);
-        service.OutputDataReceived += (_, e) => Collect(e.Data, announced);
-        service.ErrorDataReceived += (_, e) => Collect(e.Data, announced);
-        service.BeginOutputReadLine();
-        service.BeginErrorReadLine();
+            ["ASPNETCORE_ENVIRONMENT"] = "Development",
+            ["Payments__Merchants__0__Id"] = MerchantId,
+            ["Payments__Merchants__0__ApiKey"] = SecretKey,
+            ["Payments__RateLimit__PermitsPerSecond"] = "0",
+            ["Payments__TransactionLog__RelayEnabled"] = "false",
+        }, [], host: "localhost");
 
         // The start-up log says where the dashboard is; the tests go there.
-        string address;
-        try
-        {
-            address = await announced.Task.WaitAsync(TimeSpan.FromSeconds(120));
-        }
-        catch (TimeoutException)
-        {
-            Assert.Fail($"the service did not log the dashboard's address; its output:\n{Output}");
-            throw;
-        }
-
+        var announced = await service.WaitForLineAsync(line => DashboardAddress().IsMatch(line), TimeSpan.FromSeconds(120));
+        var address = DashboardAddress().Match(announced).Groups[1].Value;
         BaseAddress = new Uri(address);
-        Assert.Equal($"http://localhost:{port}/dashboard", address);
-        Api = new HttpClient { BaseAddress = new Uri($"http://localhost:{port}") };
+        Assert.Equal(new Uri(service.BaseAddress, "/dashboard"), BaseAddress);
+        Api = new HttpClient { BaseAddress = service.BaseAddress };
         Api.DefaultRequestHeaders.Authorization = new AuthenticationHeaderValue("Bearer", SecretKey);
 
         playwright = await Playwright.CreateAsync();
@@ -105,11 +68,9 @@ public sealed partial class DashboardFixture : IAsyncLifetime
     public async Task DisposeAsync()
     {
         // The service first: nothing below may leave it running.
-        StopService();
         if (service is not null)
         {
-            await service.WaitForExitAsync();
-            service.Dispose();
+            await service.DisposeAsync();
         }
 
         if (Browser is not null)
@@ -122,21 +83,6 @@ public sealed partial class DashboardFixture : IAsyncLifetime
         if (workingDirectory is not null)
         {
             Directory.Delete(workingDirectory, recursive: true);
-        }
-    }
-
-    private void StopService()
-    {
-        try
-        {
-            if (service is { HasExited: false })
-            {
-                service.Kill(entireProcessTree: true);
-            }
-        }
-        catch (InvalidOperationException)
-        {
-            // Already gone.
         }
     }
 
@@ -192,25 +138,6 @@ public sealed partial class DashboardFixture : IAsyncLifetime
         return JsonDocument.Parse(text).RootElement.Clone();
     }
 
-    private void Collect(string? line, TaskCompletionSource<string> announced)
-    {
-        if (line is null)
-        {
-            return;
-        }
-
-        lock (output)
-        {
-            output.AppendLine(line);
-        }
-
-        // JSON lines in production, readable text in Development: the address is found the same way in both.
-        if (DashboardAddress().Match(line) is { Success: true } match)
-        {
-            announced.TrySetResult(match.Groups[1].Value);
-        }
-    }
-
     [System.Text.RegularExpressions.GeneratedRegex(@"Dashboard: (http://\S+/dashboard)")]
     private static partial System.Text.RegularExpressions.Regex DashboardAddress();
 
@@ -225,13 +152,6 @@ public sealed partial class DashboardFixture : IAsyncLifetime
         }
 
         return DebianChromium.FirstOrDefault(File.Exists);
-    }
-
-    private static int FreeLoopbackPort()
-    {
-        using var listener = new TcpListener(IPAddress.Loopback, 0);
-        listener.Start();
-        return ((IPEndPoint)listener.LocalEndpoint).Port;
     }
 }
 

@@ -37,7 +37,7 @@ public sealed class HarnessTests(PostgresFixture postgres)
     public async Task A_private_postgres_stops_and_starts_again_on_the_same_port_with_its_data()
     {
         await using var server = await PrivatePostgres.StartAsync();
-        var database = await PostgresFixture.CreateDatabaseAsync(server.ConnectionString);
+        var database = await PostgresServer.CreateDatabaseAsync(server.ConnectionString, PostgresFixture.DatabasePrefix, maxPoolSize: null);
         await Execute(database, "CREATE TABLE kept (v int); INSERT INTO kept VALUES (42)");
 
         await server.StopAsync();

@@ -17,7 +17,7 @@ public sealed class ProdOnInstanceFixture
         });
         Stage = stages.Single();
         Template = Template.FromStack(Stage.Platform);
-        Json = SynthesizedEnvironments.ToJson(Template);
+        Json = TemplateJson.Of(Template);
     }
 
     public EnvironmentStage Stage { get; }
@@ -133,7 +133,7 @@ public sealed class DatabaseTests(SynthesizedEnvironments app, ProdOnInstanceFix
     public void The_output_and_the_service_get_the_writer_endpoint_on_either_engine()
     {
         var cluster = app.Resources("prod", "AWS::RDS::DBCluster").Single().Id;
-        var instance = SynthesizedEnvironments.ResourcesOf(prodOnInstance.Json, "AWS::RDS::DBInstance").Single().Id;
+        var instance = TemplateJson.Resources(prodOnInstance.Json, "AWS::RDS::DBInstance").Single().LogicalId;
         Assert.Equal($"{{\"Fn::GetAtt\":[\"{cluster}\",\"Endpoint.Address\"]}}", app.PlatformJson["prod"]["Outputs"]!["DatabaseEndpoint"]!["Value"].Text());
         Assert.Equal($"{{\"Fn::GetAtt\":[\"{cluster}\",\"ReadEndpoint.Address\"]}}", app.PlatformJson["prod"]["Outputs"]!["DatabaseReaderEndpoint"]!["Value"].Text());
         Assert.Equal($"{{\"Fn::GetAtt\":[\"{instance}\",\"Endpoint.Address\"]}}", prodOnInstance.Json["Outputs"]!["DatabaseEndpoint"]!["Value"].Text());
@@ -256,11 +256,64 @@ public sealed class DatabaseTests(SynthesizedEnvironments app, ProdOnInstanceFix
     }
 
     private static JsonObject TaskDefinition(JsonObject template, string family) =>
-        SynthesizedEnvironments.ResourcesOf(template, "AWS::ECS::TaskDefinition").Single(t => t.Resource.Props()["Family"].Str() == family).Resource.Props().AsObject();
+        TemplateJson.Resources(template, "AWS::ECS::TaskDefinition").Single(t => t.Resource.Props()["Family"].Str() == family).Resource.Props().AsObject();
 
     /// <summary>A container's environment, each value as compact JSON.</summary>
     private static Dictionary<string, string> Environment(JsonObject template, string family, string container) =>
         TaskDefinition(template, family)["ContainerDefinitions"].Items()
             .Single(c => c["Name"].Str() == container)["Environment"].Items()
             .ToDictionary(e => e["Name"].Str(), e => e["Value"].Text());
+
+    [Fact]
+    public async Task The_engine_version_is_current_in_cfn_lints_data_for_instances_and_aurora()
+    {
+        // Seed 003: "Cannot find version 15.4 for postgres". CDK 2.160's newest Aurora constant (16.3) is deprecated there.
+        var instance = await CfnLintRdsData("aws_rds_dbinstance");
+        Assert.Contains(Database.EngineFullVersion, PostgresVersions(instance.Current, "postgres"));
+        Assert.DoesNotContain(Database.EngineFullVersion, PostgresVersions(instance.Deprecated, "postgres"));
+        Assert.Contains("15.4", PostgresVersions(instance.Deprecated, "postgres"));
+        var cluster = await CfnLintRdsData("aws_rds_dbcluster");
+        Assert.Contains(Database.EngineFullVersion, PostgresVersions(cluster.Current, "aurora-postgresql"));
+        Assert.DoesNotContain(Database.EngineFullVersion, PostgresVersions(cluster.Deprecated, "aurora-postgresql"));
+        Assert.Contains("16.3", PostgresVersions(cluster.Deprecated, "aurora-postgresql"));
+        foreach (var env in SynthesizedEnvironments.EnvironmentNames)
+        {
+            var database = app.Resources(env, "AWS::RDS::DBCluster").Count == 1 ? app.One(env, "AWS::RDS::DBCluster") : app.One(env, "AWS::RDS::DBInstance");
+            Assert.Equal(Database.EngineFullVersion, database.Props()["EngineVersion"].Str());
+        }
+    }
+
+    [Theory]
+    [InlineData("dev")]
+    [InlineData("staging")]
+    public void The_cache_size_is_three_quarters_of_the_class_memory_and_fits_postgres_on_the_largest_class(string env)
+    {
+        // Seed 003: a fixed effective_cache_size over PostgreSQL's limit failed the parameter group.
+        var value = app.One(env, "AWS::RDS::DBParameterGroup").Props()["Parameters"]!["effective_cache_size"].Str();
+        var formula = System.Text.RegularExpressions.Regex.Match(value, @"^\{DBInstanceClassMemory\*(?<multiply>\d+)/(?<divide>\d+)\}$");
+        Assert.True(formula.Success, value);
+        long Pages(long memoryBytes) => memoryBytes * long.Parse(formula.Groups["multiply"].Value, System.Globalization.CultureInfo.InvariantCulture)
+            / long.Parse(formula.Groups["divide"].Value, System.Globalization.CultureInfo.InvariantCulture);
+        // The setting counts 8 KiB pages: 75% of a 4 GiB class, and the largest RDS class (4 TiB) stays below INT_MAX pages.
+        Assert.Equal(4L * 1024 * 1024 * 1024 * 3 / 4 / 8192, Pages(4L * 1024 * 1024 * 1024));
+        Assert.True(Pages(4L * 1024 * 1024 * 1024 * 1024) < int.MaxValue);
+    }
+
+    private static async Task<(JsonNode Current, JsonNode Deprecated)> CfnLintRdsData(string resource)
+    {
+        var python = await CommandRunner.RunAsync("python3", ["-c", "import cfnlint, os; print(os.path.dirname(cfnlint.__file__))"], TimeSpan.FromMinutes(1));
+        var root = python.StandardOutput.Trim();
+        Assert.True(python.ExitCode == 0 && Directory.Exists(root), $"cfn-lint's python package is needed to check the engine version (python3 exit {python.ExitCode}: {python.StandardError})");
+        var folder = Path.Combine(root, "data", "schemas", "extensions", resource);
+        return (JsonNode.Parse(await File.ReadAllTextAsync(Path.Combine(folder, "engine_version.json")))!,
+                JsonNode.Parse(await File.ReadAllTextAsync(Path.Combine(folder, "engine_version_deprecated.json")))!);
+    }
+
+    private static HashSet<string> PostgresVersions(JsonNode schema, string engine) =>
+        [.. schema["allOf"].Items()
+            .Where(rule => rule["if"]?["properties"]?["Engine"]?["const"]?.GetValue<string>() == engine)
+            .SelectMany(rule => (rule["then"] is JsonObject then && then["properties"]?["EngineVersion"]?["enum"] is { } current
+                ? current
+                : rule["if"]!["properties"]!["EngineVersion"]!["enum"]).Items())
+            .Select(v => v.ToString())];
 }

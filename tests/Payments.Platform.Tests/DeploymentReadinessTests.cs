@@ -1,4 +1,3 @@
-using System.Diagnostics;
 using System.Text.Json.Nodes;
 using Amazon.CDK.Assertions;
 using Payments.Platform.Environments;
@@ -68,10 +67,10 @@ public sealed class DeploymentReadinessTests(SynthesizedEnvironments app)
             ["deploy"] = "true", ["environments"] = "prod", ["certificateArn:prod"] = CertificateArn, ["testTlsHost:prod"] = "api.payments.example.com",
         });
         Assert.True(settings.ForDeployment);
-        var template = SynthesizedEnvironments.ToJson(Template.FromStack(stages.Single().Platform));
-        var listeners = SynthesizedEnvironments.ResourcesOf(template, "AWS::ElasticLoadBalancingV2::Listener").Select(l => l.Resource.Props()).ToList();
+        var template = TemplateJson.Of(Template.FromStack(stages.Single().Platform));
+        var listeners = TemplateJson.Resources(template, "AWS::ElasticLoadBalancingV2::Listener").Select(l => l.Resource.Props()).ToList();
         Assert.Equal("HTTPS", listeners.Single(l => l["Port"].Number() == 443)["Protocol"].Str());
-        var hook = SynthesizedEnvironments.ResourcesOf(template, "AWS::Lambda::Function").Single(f => f.Resource.Props()["FunctionName"].Str() == "payments-prod-pre-traffic-hook");
+        var hook = TemplateJson.Resources(template, "AWS::Lambda::Function").Single(f => f.Resource.Props()["FunctionName"].Str() == "payments-prod-pre-traffic-hook");
         Assert.Equal("api.payments.example.com", hook.Resource.Props()["Environment"]!["Variables"]!["TEST_TLS_HOST"].Str());
     }
 
@@ -100,7 +99,7 @@ public sealed class DeploymentReadinessTests(SynthesizedEnvironments app)
     public void The_repository_holds_prods_configuration_keys_where_the_pipeline_synthesizes()
     {
         // Empty until the real values are committed: a deployment synth fails on them, nothing is guessed.
-        var context = JsonNode.Parse(File.ReadAllText(Path.Combine(NodeScript.RepositoryRoot(), DeploymentReadiness.ConfigurationFile)))!["context"]!.AsObject();
+        var context = JsonNode.Parse(File.ReadAllText(Path.Combine(Repository.Root, DeploymentReadiness.ConfigurationFile)))!["context"]!.AsObject();
         Assert.True(context.ContainsKey("certificateArn:prod"));
         Assert.True(context.ContainsKey("testTlsHost:prod"));
     }
@@ -110,7 +109,7 @@ public sealed class DeploymentReadinessTests(SynthesizedEnvironments app)
     {
         // As the pipeline's Test action runs it: the CDK CLI in a checkout whose cdk.json context has prod's keys
         // empty (as committed until the real values exist), PAYMENTS_DEPLOY=true.
-        var root = NodeScript.RepositoryRoot();
+        var root = Repository.Root;
         var checkout = Directory.CreateTempSubdirectory("deployment-synth-");
         try
         {
@@ -133,23 +132,9 @@ public sealed class DeploymentReadinessTests(SynthesizedEnvironments app)
 
     private static async Task<(int ExitCode, string Stderr)> Run(string directory, string[] command, Dictionary<string, string> environment)
     {
-        var info = new ProcessStartInfo(command[0]) { WorkingDirectory = directory, RedirectStandardError = true, RedirectStandardOutput = true };
-        foreach (var argument in command[1..])
-        {
-            info.ArgumentList.Add(argument);
-        }
-        foreach (var (name, value) in environment)
-        {
-            info.Environment[name] = value;
-        }
-        info.Environment["JSII_SILENCE_WARNING_UNTESTED_NODE_VERSION"] = "1";
-        info.Environment["JSII_SILENCE_WARNING_DEPRECATED_NODE_VERSION"] = "1";
-        using var process = Process.Start(info) ?? throw new InvalidOperationException($"{command[0]} did not start");
-        var stdout = process.StandardOutput.ReadToEndAsync();
-        var stderr = process.StandardError.ReadToEndAsync();
-        using var timeout = new CancellationTokenSource(TimeSpan.FromMinutes(5));
-        await process.WaitForExitAsync(timeout.Token);
-        _ = await stdout;
-        return (process.ExitCode, await stderr);
+        environment["JSII_SILENCE_WARNING_UNTESTED_NODE_VERSION"] = "1";
+        environment["JSII_SILENCE_WARNING_DEPRECATED_NODE_VERSION"] = "1";
+        var result = await CommandRunner.RunAsync(command[0], command[1..], TimeSpan.FromMinutes(5), directory, environment: environment);
+        return (result.ExitCode, result.StandardError);
     }
 }

@@ -48,8 +48,8 @@ public sealed class EdgeTests(SynthesizedEnvironments app)
     public void With_a_certificate_the_alb_serves_https_and_redirects_http()
     {
         var (stages, _) = SynthesizedEnvironments.Synthesize(new Dictionary<string, object> { ["environments"] = "prod", ["certificateArn:prod"] = CertificateArn });
-        var template = SynthesizedEnvironments.ToJson(Template.FromStack(stages.Single().Platform));
-        var listeners = SynthesizedEnvironments.ResourcesOf(template, "AWS::ElasticLoadBalancingV2::Listener").Select(l => l.Resource.Props()).ToList();
+        var template = TemplateJson.Of(Template.FromStack(stages.Single().Platform));
+        var listeners = TemplateJson.Resources(template, "AWS::ElasticLoadBalancingV2::Listener").Select(l => l.Resource.Props()).ToList();
         Assert.Equal(3, listeners.Count);
         var https = listeners.Single(l => l["Port"].Number() == 443);
         Assert.Equal("HTTPS", https["Protocol"].Str());

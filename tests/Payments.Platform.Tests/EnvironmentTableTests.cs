@@ -199,4 +199,23 @@ public sealed class EnvironmentTableTests(SynthesizedEnvironments app)
     [Fact]
     public void Every_physical_name_prefix_carries_the_environment() =>
         Assert.All(EnvironmentTable.Build(Defaults), env => Assert.Equal($"payments-{env.Name}", env.Prefix));
+
+    [Fact]
+    public void Constructs_and_stacks_never_compare_with_an_environment_name()
+    {
+        // Environment differences live in the table: no construct or stack may branch on "dev"/"staging"/"prod".
+        // The C# is parsed, so names in comments and inside longer strings are not mistaken for a branch.
+        var sources = new[] { "Constructs", "Stacks" }
+            .SelectMany(folder => Directory.GetFiles(Repository.PathOf("src", "Payments.Platform", folder), "*.cs", SearchOption.AllDirectories))
+            .ToList();
+        Assert.NotEmpty(sources);
+        var names = EnvironmentTable.Build(Defaults).Select(env => env.Name).ToHashSet();
+        var literals = sources.SelectMany(file => Microsoft.CodeAnalysis.CSharp.CSharpSyntaxTree.ParseText(File.ReadAllText(file)).GetRoot()
+                .DescendantNodes()
+                .OfType<Microsoft.CodeAnalysis.CSharp.Syntax.LiteralExpressionSyntax>()
+                .Where(literal => literal.Token.Value is string text && names.Contains(text))
+                .Select(literal => $"{Path.GetFileName(file)}:{literal.GetLocation().GetLineSpan().StartLinePosition.Line + 1} {literal}"))
+            .ToList();
+        Assert.Empty(literals);
+    }
 }

@@ -151,4 +151,19 @@ public sealed class ImageRepositoryTests(SynthesizedEnvironments app)
         images.Add(new EcrImage("untagged new", [], Now.AddDays(-1)));
         Assert.Equal(["untagged old"], Synthesized("prod").Expired(images, Now));
     }
+
+    [Theory]
+    [MemberData(nameof(Environments))]
+    public void The_keep_last_ten_tagged_rule_selects_every_tag_as_ecr_requires(string env)
+    {
+        // ECR rejects a tagStatus=tagged rule without tagPrefixList/tagPatternList at deploy time.
+        var policy = app.One(env, "AWS::ECR::Repository").Props()["LifecyclePolicy"]!["LifecyclePolicyText"].Str();
+        var tagged = System.Text.Json.Nodes.JsonNode.Parse(policy)!["rules"].Items().Single(r => r["selection"]!["tagStatus"].Str() == "tagged" && r["selection"]!["tagPatternList"] is not null);
+        Assert.Equal(["*"], tagged["selection"]!["tagPatternList"].Items().Select(t => t.Str()));
+        Assert.Equal("expire", tagged["action"]!["type"].Str());
+        var untagged = System.Text.Json.Nodes.JsonNode.Parse(policy)!["rules"].Items().Single(r => r["selection"]!["tagStatus"].Str() == "untagged");
+        Assert.Equal("days", untagged["selection"]!["countUnit"].Str());
+        // Untagged must be evaluated first: a tagged rule with a wildcard would otherwise also count them.
+        Assert.True(untagged["rulePriority"].Number() < tagged["rulePriority"].Number());
+    }
 }

@@ -256,4 +256,53 @@ public sealed class KeysAndDataTests(SynthesizedEnvironments app)
 
     private System.Text.Json.Nodes.JsonObject TransactionLogBucket(string env) =>
         app.One(env, "AWS::S3::Bucket", b => b.Props()["BucketName"].Text().Contains("transaction-log", StringComparison.Ordinal));
+
+    [Theory]
+    [MemberData(nameof(Environments))]
+    public void Every_secret_is_generated_by_the_stack_and_containers_reference_them_never_by_a_typed_name(string env)
+    {
+        // Seed 000: secrets created by hand before the deploy.
+        var secrets = app.Resources(env, "AWS::SecretsManager::Secret");
+        Assert.True(secrets.Count >= 2, $"{env}: {secrets.Count} secrets");
+        Assert.All(secrets, s =>
+        {
+            Assert.NotNull(s.Resource.Props()["GenerateSecretString"]);
+            Assert.Null(s.Resource.Props()["SecretString"]);
+        });
+        // Every secret a container reads is one of ours (a Ref/GetAtt/Join), never a name or ARN typed in.
+        var containers = app.Resources(env, "AWS::ECS::TaskDefinition").SelectMany(t => t.Resource.Props()["ContainerDefinitions"].Items());
+        Assert.All(containers.SelectMany(c => c["Secrets"].Items()), s => Assert.IsType<System.Text.Json.Nodes.JsonObject>(s["ValueFrom"]));
+    }
+
+    [Theory]
+    [MemberData(nameof(Environments))]
+    public void Every_bucket_lifecycle_rule_has_a_prefix_or_applies_to_incomplete_uploads_only(string env)
+    {
+        // Seed 003: S3 rejects a lifecycle rule without a filter.
+        var rules = app.Resources(env, "AWS::S3::Bucket").SelectMany(b => b.Resource.Props()["LifecycleConfiguration"]?["Rules"].Items() ?? []).ToList();
+        Assert.NotEmpty(rules);
+        Assert.All(rules, r => Assert.True(
+            r["Prefix"] is not null || r["AbortIncompleteMultipartUpload"] is not null,
+            $"{env}: lifecycle rule {r["Id"]} has neither prefix nor an upload-only scope"));
+    }
+
+    [Theory]
+    [MemberData(nameof(Environments))]
+    public void Bucket_names_carry_the_account_and_the_region(string env)
+    {
+        // Seed 003: bucket names are global; staging in another account or region must not collide.
+        Assert.All(app.Resources(env, "AWS::S3::Bucket"), b =>
+        {
+            var name = b.Resource.Props()["BucketName"].Text();
+            Assert.Contains("AWS::AccountId", name, StringComparison.Ordinal);
+            Assert.Contains("AWS::Region", name, StringComparison.Ordinal);
+        });
+    }
+
+    [Theory]
+    [InlineData("dev", 7)]
+    [InlineData("staging", 7)]
+    [InlineData("prod", 30)]
+    public void The_key_waits_its_environments_deletion_window(string env, int days) =>
+        Assert.Equal(days, app.One(env, "AWS::KMS::Key").Props()["PendingWindowInDays"].Number());
 }

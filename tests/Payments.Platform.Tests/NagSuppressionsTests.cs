@@ -68,8 +68,8 @@ public sealed class NagSuppressionsTests(SynthesizedEnvironments app, DeliveredA
     public void Single_az_and_deletable_databases_are_accepted_only_where_the_table_says_so(string env, string engine, bool accepted)
     {
         var template = env == "prod" && engine == "instance" ? prodOnInstance.Json : app.PlatformJson[env];
-        var databases = SynthesizedEnvironments.ResourcesOf(template, "AWS::RDS::DBInstance")
-            .Concat(SynthesizedEnvironments.ResourcesOf(template, "AWS::RDS::DBCluster")).ToList();
+        var databases = TemplateJson.Resources(template, "AWS::RDS::DBInstance")
+            .Concat(TemplateJson.Resources(template, "AWS::RDS::DBCluster")).ToList();
         Assert.Equal(engine == "aurora", databases.Any(d => d.Resource["Type"].Str() == "AWS::RDS::DBCluster"));
         foreach (var (id, resource) in databases)
         {
@@ -96,7 +96,7 @@ public sealed class NagSuppressionsTests(SynthesizedEnvironments app, DeliveredA
     private static List<string> AcceptedStackReads(PipelineStack pipeline)
     {
         var policy = (CfnResource)pipeline.ReleaseProject.Role!.Node.FindChild("DefaultPolicy").Node.DefaultChild!;
-        var json = SynthesizedEnvironments.ToJson(Template.FromStack(pipeline));
+        var json = TemplateJson.Of(Template.FromStack(pipeline));
         return json["Resources"]![pipeline.GetLogicalId(policy)]!["Metadata"]!["cdk_nag"]!["rules_to_suppress"].Items()
             .SelectMany(entry => entry["applies_to"].Items().Select(a => a.Str()))
             .Where(a => a.Contains(":cloudformation:", StringComparison.Ordinal))

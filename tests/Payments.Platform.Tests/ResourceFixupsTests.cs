@@ -64,7 +64,7 @@ public sealed class ResourceFixupsTests(SynthesizedEnvironments app)
 
         ResourceFixups.Apply(stack, new NodeRuntimeFloor(), new ProviderDependencyCleanup());
 
-        var resources = SynthesizedEnvironments.ToJson(Template.FromStack(stack))["Resources"]!.AsObject();
+        var resources = TemplateJson.Of(Template.FromStack(stack))["Resources"]!.AsObject();
         JsonObject Of(string prefix) => resources.Single(pair => pair.Key.StartsWith(prefix, StringComparison.Ordinal)).Value!.AsObject();
         Assert.Equal(NodeRuntimeFloor.Minimum, Of("ProviderHandler").Props()["Runtime"].Str());
         Assert.Null(Of("ProviderHandler")["DependsOn"]); // its sibling Role exists: a provider function
@@ -89,7 +89,7 @@ public sealed class ResourceFixupsTests(SynthesizedEnvironments app)
 
         ResourceFixups.Apply(stack, new RetainedNamesAreDeliberate(config));
 
-        var resources = SynthesizedEnvironments.ToJson(Template.FromStack(stack))["Resources"]!.AsObject();
+        var resources = TemplateJson.Of(Template.FromStack(stack))["Resources"]!.AsObject();
         Assert.Equal(suppressed, SuppressedRules(resources["Kept"]!.AsObject()).Contains(PreflightSuppressions.RetainedFixedName));
         Assert.Empty(SuppressedRules(resources["Destroyed"]!.AsObject()));
     }

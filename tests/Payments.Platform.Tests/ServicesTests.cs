@@ -1,4 +1,6 @@
 using System.Text.Json.Nodes;
+using Amazon.CDK.Assertions;
+using Payments.Preflight.Permissions;
 using Payments.Api.Hosting;
 using Payments.Platform.Constructs;
 
@@ -280,20 +282,58 @@ public sealed class ServicesTests(SynthesizedEnvironments app)
     {
         // Releases render payments-<env>/api:<commit> into both task definitions, also when this synth ran
         // the bootstrap image from CDK's asset repository (no -c imageTag).
-        var template = app.PlatformJson[env];
-        var evaluation = new PolicyEvaluation(SynthesizedEnvironments.TestAccount, SynthesizedEnvironments.TestRegion);
-        var repository = $"${{GetAtt:{app.Resources(env, "AWS::ECR::Repository").Single().Id}.Arn}}";
+        var access = new TemplateAccess(app.PlatformJson[env], SynthesizedEnvironments.TestAccount, SynthesizedEnvironments.TestRegion);
+        var repository = app.Resources(env, "AWS::ECR::Repository").Single().Id;
         Assert.Null(app.Stage(env).Config.ImageTag);
         foreach (var service in new[] { "api", "worker" })
         {
-            var role = app.Resources(env, "AWS::IAM::Role").Single(r => r.Resource.Props()["RoleName"].Str() == $"payments-{env}-{service}-execution").Id;
-            var statements = PolicyEvaluation.IdentityStatements(template, role);
+            var role = access.Role(app.Resources(env, "AWS::IAM::Role").Single(r => r.Resource.Props()["RoleName"].Str() == $"payments-{env}-{service}-execution").Id);
             foreach (var action in new[] { "ecr:BatchCheckLayerAvailability", "ecr:GetDownloadUrlForLayer", "ecr:BatchGetImage" })
             {
-                Assert.True(evaluation.Allows(statements, new PolicyRequest(action, repository)), $"{env} {service} execution role may not {action} on {repository}");
+                Assert.Equal((service, action, Answer.Allowed), (service, action, access.Ask(role, action, repository)));
             }
-            Assert.True(evaluation.Allows(statements, new PolicyRequest("ecr:GetAuthorizationToken", "*")), $"{env} {service}: ecr:GetAuthorizationToken");
-            Assert.False(evaluation.Allows(statements, new PolicyRequest("ecr:PutImage", repository)), $"{env} {service} execution role may push");
+            Assert.Equal((service, Answer.Allowed), (service, access.AskArn(role, "ecr:GetAuthorizationToken", "*")));
+            Assert.Equal((service, "push", Answer.Refused), (service, "push", access.Ask(role, "ecr:PutImage", repository)));
+        }
+    }
+
+    [Fact]
+    public void With_an_image_tag_every_environment_runs_that_tag_from_its_own_repository_and_builds_no_asset()
+    {
+        const string commitTag = "0123456789abcdef0123456789abcdef01234567";
+        var (stages, _) = SynthesizedEnvironments.Synthesize(new Dictionary<string, object> { ["imageTag"] = commitTag });
+        Assert.Equal(SynthesizedEnvironments.EnvironmentNames, stages.Select(s => s.Config.Name));
+        foreach (var stage in stages)
+        {
+            var env = stage.Config.Name;
+            var template = TemplateJson.Of(Template.FromStack(stage.Platform));
+            var repositoryId = TemplateJson.Resources(template, "AWS::ECR::Repository").Single().LogicalId;
+            var containers = TemplateJson.Resources(template, "AWS::ECS::TaskDefinition")
+                .Where(t => t.Resource.Props()["Family"].Str() is var family && (family == $"payments-{env}-api" || family == $"payments-{env}-worker"))
+                .Select(t => t.Resource.Props()["ContainerDefinitions"]![0]!)
+                .ToList();
+            Assert.Equal(2, containers.Count);
+            foreach (var container in containers)
+            {
+                var image = container["Image"].Text();
+                Assert.Contains(repositoryId, image, StringComparison.Ordinal);
+                Assert.EndsWith($":{commitTag}\"]]}}", image, StringComparison.Ordinal);
+                Assert.DoesNotContain("payments-api-bootstrap-v1", image, StringComparison.Ordinal);
+                Assert.DoesNotContain("cdk-hnb659fds-container-assets", image, StringComparison.Ordinal);
+            }
+
+            // The execution roles may pull that tag from the environment's repository (and only read it).
+            var access = new TemplateAccess(template, SynthesizedEnvironments.TestAccount, SynthesizedEnvironments.TestRegion);
+            foreach (var service in new[] { "api", "worker" })
+            {
+                var role = access.Role(TemplateJson.Resources(template, "AWS::IAM::Role").Single(r => r.Resource.Props()["RoleName"].Str() == $"payments-{env}-{service}-execution").LogicalId);
+                Assert.Equal((service, Answer.Allowed), (service, access.Ask(role, "ecr:BatchGetImage", repositoryId)));
+                Assert.Equal((service, Answer.Refused), (service, access.Ask(role, "ecr:PutImage", repositoryId)));
+            }
+
+            var assembly = stage.Stage.Synth();
+            var assets = JsonNode.Parse(File.ReadAllText(Path.Combine(assembly.Directory, $"{stage.Platform.ArtifactId}.assets.json")))!;
+            Assert.Empty(assets["dockerImages"]?.AsObject() ?? []);
         }
     }
 

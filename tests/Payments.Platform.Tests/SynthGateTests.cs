@@ -1,7 +1,7 @@
 namespace Payments.Platform.Tests;
 
 [Collection(SynthesizedApp.Name)]
-public sealed class SynthGateTests(SynthesizedEnvironments app) : IDisposable
+public sealed class SynthGateTests(SynthesizedEnvironments app, Delivery.DeliveredApp delivered) : IClassFixture<Delivery.DeliveredApp>, IDisposable
 {
     private readonly string _directory = Directory.CreateTempSubdirectory("synth-gate-").FullName;
 
@@ -41,4 +41,14 @@ public sealed class SynthGateTests(SynthesizedEnvironments app) : IDisposable
     }
 
     public void Dispose() => Directory.Delete(_directory, recursive: true);
+
+    [Fact]
+    public void The_whole_app_as_cdk_synth_writes_it_with_the_pipeline_stack_passes_the_gate()
+    {
+        var templates = Directory.GetFiles(delivered.AssemblyDirectory, "*.template.json", SearchOption.AllDirectories);
+        Assert.Contains(templates, t => Path.GetFileName(t) == "Delivery.template.json");
+        using var log = new StringWriter();
+        Assert.Equal(0, SynthGate.Check(delivered.AssemblyDirectory, log));
+        Assert.Contains("preflight: 4 template(s), 0 error(s), 0 warning(s)", log.ToString(), StringComparison.Ordinal);
+    }
 }

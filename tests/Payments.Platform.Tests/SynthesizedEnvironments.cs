@@ -1,4 +1,3 @@
-using System.Text.Json;
 using System.Text.Json.Nodes;
 using Amazon.CDK;
 using Amazon.CDK.Assertions;
@@ -28,7 +27,7 @@ public sealed class SynthesizedEnvironments
     {
         (Stages, Settings) = Synthesize(new Dictionary<string, object>());
         Platform = Stages.ToDictionary(stage => stage.Config.Name, stage => Template.FromStack(stage.Platform));
-        PlatformJson = Platform.ToDictionary(pair => pair.Key, pair => ToJson(pair.Value));
+        PlatformJson = Platform.ToDictionary(pair => pair.Key, pair => TemplateJson.Of(pair.Value));
     }
 
     /// <summary>A separate app for tests that need other context (certificate, endpoints, no account).</summary>
@@ -47,9 +46,6 @@ public sealed class SynthesizedEnvironments
         return (PaymentsApp.Compose(app, settings), settings);
     }
 
-    public static JsonObject ToJson(Template template) =>
-        JsonNode.Parse(JsonSerializer.Serialize(template.ToJSON()))!.AsObject();
-
     /// <summary>The logical id of the environment's KMS key.</summary>
     public string KeyId(string env) => Resources(env, "AWS::KMS::Key").Single().Id;
 
@@ -59,12 +55,7 @@ public sealed class SynthesizedEnvironments
     public EnvironmentStage Stage(string name) => Stages.Single(stage => stage.Config.Name == name);
 
     /// <summary>(logical id, resource) of every resource of <paramref name="type"/> in an environment's platform stack.</summary>
-    public IReadOnlyList<(string Id, JsonObject Resource)> Resources(string env, string type) => ResourcesOf(PlatformJson[env], type);
-
-    public static IReadOnlyList<(string Id, JsonObject Resource)> ResourcesOf(JsonObject template, string type) =>
-        [.. template["Resources"]!.AsObject()
-            .Where(pair => pair.Value!["Type"]!.GetValue<string>() == type)
-            .Select(pair => (pair.Key, pair.Value!.AsObject()))];
+    public IReadOnlyList<(string Id, JsonObject Resource)> Resources(string env, string type) => TemplateJson.Resources(PlatformJson[env], type);
 
     public JsonObject One(string env, string type, Func<JsonObject, bool>? where = null)
     {
@@ -78,30 +69,4 @@ public sealed class SynthesizedEnvironments
 public sealed class SynthesizedApp : ICollectionFixture<SynthesizedEnvironments>
 {
     public const string Name = "synthesized app";
-}
-
-public static class Json
-{
-    /// <summary>AWS managed policies that exist and are current; anything else attached is a finding (seed 001).</summary>
-    public static readonly string[] CurrentManagedPolicies =
-    [
-        "service-role/AWSLambdaBasicExecutionRole",
-        "service-role/AWSLambdaVPCAccessExecutionRole",
-        "AWSCodeDeployRoleForECS",
-    ];
-
-    public static bool IsCurrentManagedPolicy(string arnJson) =>
-        CurrentManagedPolicies.Any(name => arnJson.Contains($":iam::aws:policy/{name}\"", StringComparison.Ordinal));
-
-    public static JsonNode Props(this JsonObject resource) => resource["Properties"]!;
-
-    /// <summary>The string value, or "" when the property is absent (resources other constructs add may lack it).</summary>
-    public static string Str(this JsonNode? node) => node is null ? "" : node.GetValue<string>();
-
-    public static int Number(this JsonNode? node) => node!.GetValue<int>();
-
-    public static IEnumerable<JsonNode> Items(this JsonNode? node) => node?.AsArray().Select(item => item!) ?? [];
-
-    /// <summary>The whole node as compact JSON, for "contains" checks over intrinsic functions.</summary>
-    public static string Text(this JsonNode? node) => node?.ToJsonString() ?? "null";
 }

@@ -1,4 +1,3 @@
-using System.Runtime.CompilerServices;
 using System.Text.RegularExpressions;
 using Payments.Preflight.Rules;
 
@@ -26,7 +25,7 @@ public sealed partial class MetaTests
     [Fact]
     public void Every_rule_is_documented_and_the_page_is_current()
     {
-        var docs = Path.Combine(RepositoryRoot(), "docs", "rules");
+        var docs = Path.Combine(Repository.Root, "docs", "rules");
         foreach (var descriptor in RuleCatalog.AllDescriptors)
         {
             var page = Path.Combine(docs, $"{descriptor.Id}.md");
@@ -38,7 +37,7 @@ public sealed partial class MetaTests
     [Fact]
     public void The_rule_table_in_docs_preflight_md_matches_the_rules()
     {
-        var table = File.ReadAllLines(Path.Combine(RepositoryRoot(), "docs", "preflight.md"))
+        var table = File.ReadAllLines(Path.Combine(Repository.Root, "docs", "preflight.md"))
             .Where(line => line.StartsWith("| [PF", StringComparison.Ordinal))
             .ToList();
         var expected = RuleCatalog.AllDescriptors
@@ -106,7 +105,7 @@ public sealed partial class MetaTests
         // a clean clone does not have them, so their numbers are listed here and checked against the
         // folder whenever it sits next to the checkout).
         var seeds = new List<string> { "000", "001", "002", "003", "004" };
-        var shared = Path.Combine(RepositoryRoot(), "..", "shared", "seeds");
+        var shared = Path.Combine(Repository.Root, "..", "shared", "seeds");
         if (Directory.Exists(shared))
         {
             Assert.Equal(seeds, Directory.EnumerateFiles(shared, "*.txt").Select(f => Path.GetFileName(f)[..3]).Order().ToList());
@@ -118,7 +117,7 @@ public sealed partial class MetaTests
     [Fact]
     public void One_rule_per_file_named_after_the_class()
     {
-        var rulesDirectory = Path.Combine(RepositoryRoot(), "src", "Payments.Preflight", "Rules");
+        var rulesDirectory = Path.Combine(Repository.Root, "src", "Payments.Preflight", "Rules");
         foreach (var rule in RuleCatalog.Rules)
         {
             var category = rule.GetType().Namespace!.Split('.').Last();
@@ -135,7 +134,6 @@ public sealed partial class MetaTests
         }
     }
 
-    private static string RepositoryRoot([CallerFilePath] string path = "") => Path.GetFullPath(Path.Combine(Path.GetDirectoryName(path)!, "..", ".."));
 
     [GeneratedRegex(@"^PF\d{3}$")]
     private static partial Regex RuleIdPattern();

@@ -25,6 +25,14 @@ public sealed class RuleExampleTests
         var finding = Assert.Single(findings, f => f.RuleId == ruleId);
         Assert.Equal(descriptor.Severity, finding.Severity);
         Assert.False(string.IsNullOrWhiteSpace(finding.Message));
+        // A finding about a resource points into the example: at a resource it defines, by a path below it, with a line.
+        // (Findings about the file itself, such as a parse error, name no resource.)
+        if (finding.Resource is { } resource)
+        {
+            Assert.NotNull(finding.Line);
+            Assert.Matches($@"(?m)^\s*""?{System.Text.RegularExpressions.Regex.Escape(resource)}""?\s*:", descriptor.FailingExample);
+            Assert.StartsWith($"Resources/{resource}", finding.Path, StringComparison.Ordinal);
+        }
     }
 
     [Theory]

@@ -1,5 +1,4 @@
 using System.Diagnostics;
-using System.Runtime.CompilerServices;
 using System.Text.Json;
 
 namespace Payments.Preflight.Tests;
@@ -32,7 +31,7 @@ public sealed class ToolInstallTests : IDisposable
     [Fact]
     public void Packs_installs_as_a_dotnet_tool_and_checks_like_dotnet_run()
     {
-        var project = Path.Combine(RepositoryRoot(), "src", "Payments.Preflight");
+        var project = Path.Combine(Repository.Root, "src", "Payments.Preflight");
         var packages = Path.Combine(directory, "nupkg");
         var tools = Path.Combine(directory, "tools");
         var template = Path.Combine(directory, "stack.yaml");
@@ -100,5 +99,4 @@ public sealed class ToolInstallTests : IDisposable
         return (process.ExitCode, output.Result, error.Result);
     }
 
-    private static string RepositoryRoot([CallerFilePath] string path = "") => Path.GetFullPath(Path.Combine(Path.GetDirectoryName(path)!, "..", ".."));
 }

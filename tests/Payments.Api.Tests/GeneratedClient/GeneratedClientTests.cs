@@ -8,7 +8,6 @@ using Microsoft.CodeAnalysis;
 using Microsoft.CodeAnalysis.CSharp;
 using Payments.Api.Storage;
 using Payments.Api.Tests.Infrastructure;
-using Payments.Api.Tests.TransactionLog;
 
 namespace Payments.Api.Tests.GeneratedClient;
 
@@ -85,7 +84,7 @@ public sealed class GeneratedClientTests
     {
         var start = new ProcessStartInfo("dotnet")
         {
-            WorkingDirectory = RepositoryPaths.Root,
+            WorkingDirectory = Repository.Root,
             RedirectStandardOutput = true,
             RedirectStandardError = true,
         };

@@ -1,7 +1,6 @@
 using System.Text.Json;
 using System.Text.RegularExpressions;
 using Payments.Api.Hosting;
-using Payments.Api.Tests.TransactionLog;
 
 namespace Payments.Api.Tests.Hosting;
 
@@ -11,7 +10,7 @@ namespace Payments.Api.Tests.Hosting;
 /// </summary>
 public sealed partial class DockerfileTests
 {
-    private static readonly string DockerfilePath = Path.Combine(RepositoryPaths.Root, "src", "Payments.Api", "Dockerfile");
+    private static readonly string DockerfilePath = Path.Combine(Repository.Root, "src", "Payments.Api", "Dockerfile");
     private static readonly IReadOnlyList<Instruction> Instructions = Parse(File.ReadAllText(DockerfilePath));
 
     [Fact]
@@ -65,7 +64,7 @@ public sealed partial class DockerfileTests
         foreach (var file in new[] { "global.json", "nuget.config", "Directory.Build.props", "Directory.Packages.props", "src/Payments.Api/Payments.Api.csproj" })
         {
             Assert.Contains(file, copiedBeforeRestore, StringComparison.Ordinal);
-            Assert.True(File.Exists(Path.Combine(RepositoryPaths.Root, file)), $"{file} is copied but does not exist");
+            Assert.True(File.Exists(Path.Combine(Repository.Root, file)), $"{file} is copied but does not exist");
         }
     }
 
@@ -84,7 +83,7 @@ public sealed partial class DockerfileTests
         Assert.Contains("--self-contained false", publish, StringComparison.Ordinal);
         Assert.Contains(build, i => i.Keyword == "ARG" && i.Arguments == "TARGETARCH");
 
-        var project = System.Xml.Linq.XDocument.Load(Path.Combine(RepositoryPaths.Root, "src", "Payments.Api", "Payments.Api.csproj"));
+        var project = System.Xml.Linq.XDocument.Load(Path.Combine(Repository.Root, "src", "Payments.Api", "Payments.Api.csproj"));
         var readyToRun = Assert.Single(project.Descendants("PublishReadyToRun"));
         Assert.Equal("true", readyToRun.Value);
         Assert.Contains("RuntimeIdentifier", readyToRun.Attribute("Condition")?.Value ?? string.Empty, StringComparison.Ordinal);
@@ -121,7 +120,7 @@ public sealed partial class DockerfileTests
     [Fact]
     public void The_build_context_excludes_build_outputs_and_dependencies()
     {
-        var ignored = File.ReadAllLines(Path.Combine(RepositoryPaths.Root, ".dockerignore"))
+        var ignored = File.ReadAllLines(Path.Combine(Repository.Root, ".dockerignore"))
             .Select(l => l.Trim())
             .Where(l => l.Length > 0 && !l.StartsWith('#'))
             .ToList();

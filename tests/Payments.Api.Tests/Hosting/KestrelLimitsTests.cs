@@ -10,19 +10,17 @@ namespace Payments.Api.Tests.Hosting;
 /// </summary>
 public sealed class KestrelLimitsTests : IDisposable
 {
-    private readonly string scratch = Path.Combine(Path.GetTempPath(), "kestrel-limits-" + Guid.NewGuid().ToString("N"));
+    private readonly ScratchDirectory scratch = new("kestrel-limits-");
 
-    public KestrelLimitsTests() => Directory.CreateDirectory(scratch);
-
-    public void Dispose() => Directory.Delete(scratch, recursive: true);
+    public void Dispose() => scratch.Dispose();
 
     [Fact]
     public async Task Malformed_and_oversized_requests_get_Kestrels_empty_answers()
     {
-        using var service = ServiceProcess.Start(scratch, new Dictionary<string, string>
+        using var service = ServiceProcess.Start(scratch.Path, new Dictionary<string, string>
         {
             ["Payments__Store"] = "Sqlite",
-            ["ConnectionStrings__Payments"] = $"Data Source={Path.Combine(scratch, "payments.db")}",
+            ["ConnectionStrings__Payments"] = $"Data Source={Path.Combine(scratch.Path, "payments.db")}",
             ["Payments__Merchants__0__Id"] = "acct_limits",
             ["Payments__Merchants__0__ApiKey"] = "sk_test_limits_0123456789",
             ["Payments__TransactionLog__RelayEnabled"] = "false",

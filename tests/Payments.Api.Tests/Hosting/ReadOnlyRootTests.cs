@@ -17,33 +17,24 @@ namespace Payments.Api.Tests.Hosting;
 public sealed class ReadOnlyRootTests : IDisposable
 {
     private const string ApiKey = "sk_test_read_only_root_0123456789";
-    private readonly string scratch = Path.Combine(Path.GetTempPath(), "ro-root-" + Guid.NewGuid().ToString("N"));
+    private readonly ScratchDirectory scratch = new("ro-root-");
 
-    public ReadOnlyRootTests() => Directory.CreateDirectory(Path.Combine(scratch, "data"));
+    public ReadOnlyRootTests() => Directory.CreateDirectory(Path.Combine(scratch.Path, "data"));
 
-    public void Dispose()
-    {
-        try
-        {
-            Directory.Delete(scratch, recursive: true);
-        }
-        catch (DirectoryNotFoundException)
-        {
-        }
-    }
+    public void Dispose() => scratch.Dispose();
 
     [Fact]
     public async Task Serves_and_stops_as_nobody_with_a_read_only_root_and_only_tmp_and_data_writable()
     {
-        var port = ServiceProcess.FreeLoopbackPort();
-        var script = Path.Combine(scratch, "run.sh");
+        var port = FreePort.Next();
+        var script = Path.Combine(scratch.Path, "run.sh");
         // /opt and /mnt are covered only inside the private namespace: the app (read-only) and the data volume.
         await File.WriteAllTextAsync(script, $"""
             set -e
-            chmod 777 '{Path.Combine(scratch, "data")}'
+            chmod 777 '{Path.Combine(scratch.Path, "data")}'
             mount --make-rprivate /
             mount --bind '{AppContext.BaseDirectory}' /opt
-            mount --bind '{Path.Combine(scratch, "data")}' /mnt
+            mount --bind '{Path.Combine(scratch.Path, "data")}' /mnt
             mount -o remount,bind,ro /
             mount -o remount,bind,ro /opt
             mount -t tmpfs -o mode=1777 tmpfs /tmp
@@ -86,7 +77,7 @@ public sealed class ReadOnlyRootTests : IDisposable
             using var body = new StringContent(Infrastructure.ApiTestBase.PaymentBody(4321), Encoding.UTF8, "application/json");
             using var created = await client.PostAsync(new Uri("/v1/payments", UriKind.Relative), body);
             Assert.Equal(HttpStatusCode.Created, created.StatusCode);
-            var exported = Path.Combine(scratch, "data", "transaction-log");
+            var exported = Path.Combine(scratch.Path, "data", "transaction-log");
             while (!Directory.Exists(exported) || Directory.GetFiles(exported, "*.jsonl").Length == 0)
             {
                 Assert.False(process.HasExited || DateTime.UtcNow > deadline, $"nothing exported:\n{Text(output)}");
@@ -105,7 +96,7 @@ public sealed class ReadOnlyRootTests : IDisposable
             Assert.Contains("Transaction-log relay stopped", log, StringComparison.Ordinal);
             Assert.DoesNotContain("\"LogLevel\":\"Error\"", log, StringComparison.Ordinal);
             Assert.DoesNotContain("\"LogLevel\":\"Warning\"", log, StringComparison.Ordinal);
-            Assert.True(File.Exists(Path.Combine(scratch, "data", "payments.db")));
+            Assert.True(File.Exists(Path.Combine(scratch.Path, "data", "payments.db")));
         }
         finally
         {

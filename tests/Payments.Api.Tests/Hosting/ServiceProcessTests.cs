@@ -16,29 +16,18 @@ namespace Payments.Api.Tests.Hosting;
 public sealed class ServiceProcessTests : IDisposable
 {
     private const string CardNumber = "4242424242424242";
-    private readonly string scratch = Path.Combine(Path.GetTempPath(), "apiops-process-" + Guid.NewGuid().ToString("N"));
+    private readonly ScratchDirectory scratch = new("apiops-process-");
     private readonly string apiKey = "sk_test_ops_" + Guid.NewGuid().ToString("N");
 
-    public ServiceProcessTests() => Directory.CreateDirectory(scratch);
-
-    public void Dispose()
-    {
-        try
-        {
-            Directory.Delete(scratch, recursive: true);
-        }
-        catch (DirectoryNotFoundException)
-        {
-        }
-    }
+    public void Dispose() => scratch.Dispose();
 
     [Fact]
     public async Task Sigterm_drains_then_exits_zero_and_the_relay_has_exported_the_api_events()
     {
-        var logDirectory = Path.Combine(scratch, "transaction-log");
-        using var service = ServiceProcess.Start(scratch, Settings(
+        var logDirectory = Path.Combine(scratch.Path, "transaction-log");
+        using var service = ServiceProcess.Start(scratch.Path, Settings(
             ("Payments__Store", "Sqlite"),
-            ("ConnectionStrings__Payments", $"Data Source={Path.Combine(scratch, "payments.db")}"),
+            ("ConnectionStrings__Payments", $"Data Source={Path.Combine(scratch.Path, "payments.db")}"),
             ("Payments__TransactionLog__Directory", logDirectory),
             ("Payments__Shutdown__DrainDelaySeconds", "4")));
         await service.WaitUntilReadyAsync();
@@ -46,7 +35,7 @@ public sealed class ServiceProcessTests : IDisposable
         var paymentId = await CreatePaymentAsync(service.Client);
         await service.WaitForAsync(() => Task.FromResult(ExportedObjectIds(logDirectory).Contains(paymentId)));
 
-        await service.SigtermAsync();
+        await service.SendSigtermAsync();
         var sigterm = Stopwatch.StartNew();
         await service.WaitForAsync(async () => await service.StatusAsync("/healthz/ready") == HttpStatusCode.ServiceUnavailable);
         Assert.True(sigterm.Elapsed < TimeSpan.FromSeconds(4), $"readiness turned 503 only after {sigterm.Elapsed}");
@@ -81,11 +70,11 @@ public sealed class ServiceProcessTests : IDisposable
         // SQLite under ./data of the working directory, as locally: with configuration reload-on-change
         // the host would hold an inotify watch on every directory below the content root and receive
         // an event for every database and WAL write.
-        Directory.CreateDirectory(Path.Combine(scratch, "data", "nested"));
-        using var service = ServiceProcess.Start(scratch, Settings(
+        Directory.CreateDirectory(Path.Combine(scratch.Path, "data", "nested"));
+        using var service = ServiceProcess.Start(scratch.Path, Settings(
             ("Payments__Store", "Sqlite"),
-            ("ConnectionStrings__Payments", $"Data Source={Path.Combine(scratch, "data", "payments.db")}"),
-            ("Payments__TransactionLog__Directory", Path.Combine(scratch, "transaction-log"))));
+            ("ConnectionStrings__Payments", $"Data Source={Path.Combine(scratch.Path, "data", "payments.db")}"),
+            ("Payments__TransactionLog__Directory", Path.Combine(scratch.Path, "transaction-log"))));
         await service.WaitUntilReadyAsync();
         await CreatePaymentAsync(service.Client);
 
@@ -110,15 +99,15 @@ public sealed class ServiceProcessTests : IDisposable
         var connectionString = await PostgresServer.CreateDatabaseAsync();
         try
         {
-            var apiDirectory = Path.Combine(scratch, "api-transaction-log");
-            var workerDirectory = Path.Combine(scratch, "worker-transaction-log");
-            using var api = ServiceProcess.Start(scratch, Settings(
+            var apiDirectory = Path.Combine(scratch.Path, "api-transaction-log");
+            var workerDirectory = Path.Combine(scratch.Path, "worker-transaction-log");
+            using var api = ServiceProcess.Start(scratch.Path, Settings(
                 ("Payments__Store", "Postgres"),
                 ("ConnectionStrings__Payments", connectionString),
                 ("Payments__TransactionLog__Directory", apiDirectory),
                 ("Payments__Shutdown__DrainDelaySeconds", "0")), "--role", "api");
             await api.WaitUntilReadyAsync();
-            using var worker = ServiceProcess.Start(scratch, Settings(
+            using var worker = ServiceProcess.Start(scratch.Path, Settings(
                 ("Payments__Store", "Postgres"),
                 ("ConnectionStrings__Payments", connectionString),
                 ("Payments__TransactionLog__Directory", workerDirectory)), "--role", "worker");
@@ -134,7 +123,7 @@ public sealed class ServiceProcessTests : IDisposable
             Assert.False(Directory.Exists(apiDirectory) && Directory.EnumerateFiles(apiDirectory).Any(), "the api role must not run the relay");
             Assert.Equal(HttpStatusCode.NotFound, await worker.StatusAsync("/v1/balance"));
 
-            await worker.SigtermAsync();
+            await worker.SendSigtermAsync();
             var stopping = Stopwatch.StartNew();
             using var exitTimeout = new CancellationTokenSource(TimeSpan.FromSeconds(ServiceContract.ShutdownTimeoutSeconds + 5));
             await worker.WaitForExitAsync(exitTimeout.Token);
@@ -142,7 +131,7 @@ public sealed class ServiceProcessTests : IDisposable
             Assert.True(stopping.Elapsed < TimeSpan.FromSeconds(5), $"the worker (no drain delay) took {stopping.Elapsed} to stop");
             Assert.Contains("Transaction-log relay stopped", worker.Output, StringComparison.Ordinal);
 
-            await api.SigtermAsync();
+            await api.SendSigtermAsync();
             await api.WaitForExitAsync(exitTimeout.Token);
             Assert.Equal(0, api.ExitCode);
         }

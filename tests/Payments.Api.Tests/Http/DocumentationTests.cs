@@ -1,7 +1,6 @@
 using System.Text.RegularExpressions;
 using Payments.Api.Ledger;
 using Payments.Api.Payments;
-using Payments.Api.Tests.TransactionLog;
 
 namespace Payments.Api.Tests.Http;
 
@@ -11,7 +10,7 @@ public sealed partial class DocumentationTests
     [Fact]
     public void Documented_create_payment_sql_is_exactly_what_the_service_executes()
     {
-        var markdown = File.ReadAllText(Path.Combine(RepositoryPaths.Root, "docs", "api.md"));
+        var markdown = File.ReadAllText(Path.Combine(Repository.Root, "docs", "api.md"));
         var match = CreatePaymentBlock().Match(markdown);
         Assert.True(match.Success, "docs/api.md has no ```sql block under a 'create-payment transaction' heading");
 
@@ -38,8 +37,8 @@ public sealed partial class DocumentationTests
         Directory.CreateDirectory(outside);
         try
         {
-            Assert.Equal(RepositoryPaths.Root, RepositoryPaths.FindRoot([outside, Path.Combine(RepositoryPaths.Root, "tests", "Payments.Api.Tests")]));
-            Assert.Throws<InvalidOperationException>(() => RepositoryPaths.FindRoot([outside]));
+            Assert.Equal(Repository.Root, Repository.FindRoot([outside, Path.Combine(Repository.Root, "tests", "Payments.Api.Tests")]));
+            Assert.Throws<InvalidOperationException>(() => Repository.FindRoot([outside]));
         }
         finally
         {

@@ -1,6 +1,7 @@
 using System.Net;
 using System.Text.Json;
 using Payments.Api.Hosting;
+using Microsoft.AspNetCore.Routing;
 using Payments.Api.Tests.Infrastructure;
 
 namespace Payments.Api.Tests.Http;
@@ -15,28 +16,35 @@ public abstract class HealthAndOpenApiTests(ApiFixture fixture) : ApiTestBase(fi
     }
 
     [Fact]
-    public async Task OpenApi_document_describes_every_route()
+    public async Task OpenApi_document_describes_payment_creation_and_bearer_security()
     {
         var document = JsonDocument.Parse(await Fixture.Anonymous.GetStringAsync(new Uri("/openapi/v1.json", UriKind.Relative))).RootElement;
         var paths = document.GetProperty("paths");
-
-        foreach (var (path, method) in new[]
-        {
-            ("/v1/payments", "post"), ("/v1/payments", "get"), ("/v1/payments/{id}", "get"),
-            ("/v1/payments/{id}/capture", "post"), ("/v1/payments/{id}/cancel", "post"),
-            ("/v1/payments/{id}/refunds", "post"), ("/v1/payments/{id}/refunds", "get"), ("/v1/balance", "get"),
-            (ServiceContract.LivenessPath, "get"), (ServiceContract.ReadinessPath, "get"),
-        })
-        {
-            Assert.True(paths.TryGetProperty(path, out var item), $"{path} missing");
-            Assert.True(item.TryGetProperty(method, out _), $"{method} {path} missing");
-        }
 
         var create = paths.GetProperty("/v1/payments").GetProperty("post");
         Assert.True(create.GetProperty("requestBody").GetProperty("content").TryGetProperty("application/json", out _));
         Assert.True(create.GetProperty("responses").TryGetProperty("201", out _));
         Assert.Equal("bearer", document.GetProperty("components").GetProperty("securitySchemes").GetProperty("bearer").GetProperty("scheme").GetString());
         Assert.True(create.GetProperty("security")[0].TryGetProperty("bearer", out _));
+    }
+
+    [Fact]
+    public async Task OpenApi_document_describes_every_route_of_the_routing_table()
+    {
+        using var document = JsonDocument.Parse(await Fixture.Anonymous.GetStringAsync(new Uri("/openapi/v1.json", UriKind.Relative)));
+        var paths = document.RootElement.GetProperty("paths");
+        var routes = Fixture.Factory.Services.GetRequiredService<EndpointDataSource>().Endpoints
+            .OfType<RouteEndpoint>()
+            .Where(e => e.RoutePattern.RawText is { } raw && (raw.StartsWith("/v1/", StringComparison.Ordinal) || raw.StartsWith("/healthz", StringComparison.Ordinal)))
+            .Where(e => e.Metadata.GetMetadata<HttpMethodMetadata>() is not null)
+            .SelectMany(e => e.Metadata.GetMetadata<HttpMethodMetadata>()!.HttpMethods.Select(m => (Path: e.RoutePattern.RawText!, Method: m.ToLowerInvariant())))
+            .ToList();
+
+        Assert.True(routes.Count >= 10, $"only {routes.Count} routes mapped");
+        foreach (var (path, method) in routes)
+        {
+            Assert.True(paths.TryGetProperty(path, out var item) && item.TryGetProperty(method, out _), $"{method} {path} is mapped but not in /openapi/v1.json");
+        }
     }
 }
 

@@ -186,6 +186,26 @@ public abstract class IdempotencyTests(ApiFixture fixture) : ApiTestBase(fixture
         Db.AddParameter(command, "key", key);
         Assert.Equal(1, await command.ExecuteNonQueryAsync());
     }
+
+    [Fact]
+    public async Task Not_found_and_state_errors_leave_no_idempotency_record()
+    {
+        var captured = (await CreatePaymentAsync()).GetProperty("id").GetString();
+        var notFoundKey = "nf-" + Guid.NewGuid().ToString("N");
+        var stateKey = "st-" + Guid.NewGuid().ToString("N");
+
+        var notFound = await PostAsync(A, "/v1/payments/pay_000000000000000000000000/capture", null, notFoundKey);
+        var wrongState = await PostAsync(A, $"/v1/payments/{captured}/cancel", null, stateKey);
+        var afterNotFound = await PostAsync(A, "/v1/payments", PaymentBody(5252), notFoundKey);
+        var afterState = await PostAsync(A, $"/v1/payments/{captured}/refunds", """{"amount": 1}""", stateKey);
+
+        Assert.Equal(HttpStatusCode.NotFound, notFound.Status);
+        Assert.Equal(HttpStatusCode.BadRequest, wrongState.Status);
+        Assert.Equal(HttpStatusCode.Created, afterNotFound.Status);
+        Assert.False(afterNotFound.Headers.Contains("Idempotent-Replayed"));
+        Assert.Equal(HttpStatusCode.Created, afterState.Status);
+        Assert.False(afterState.Headers.Contains("Idempotent-Replayed"));
+    }
 }
 
 public sealed class IdempotencyTestsSqlite(SqliteApiFixture fixture) : IdempotencyTests(fixture), IClassFixture<SqliteApiFixture>;

@@ -4,9 +4,7 @@ using System.Net.Http.Headers;
 using System.Text;
 using System.Text.Json;
 using System.Text.RegularExpressions;
-using Payments.Api.Tests.Hosting;
 using Payments.Api.Tests.Infrastructure;
-using Payments.Api.Tests.TransactionLog;
 
 namespace Payments.Api.Tests.Merchants;
 
@@ -16,30 +14,19 @@ namespace Payments.Api.Tests.Merchants;
 /// </summary>
 public sealed partial class StartupKeyTests : IDisposable
 {
-    private readonly string scratch = Path.Combine(Path.GetTempPath(), "startup-keys-" + Guid.NewGuid().ToString("N"));
+    private readonly ScratchDirectory scratch = new("startup-keys-");
 
-    public StartupKeyTests() => Directory.CreateDirectory(scratch);
-
-    public void Dispose()
-    {
-        try
-        {
-            Directory.Delete(scratch, recursive: true);
-        }
-        catch (DirectoryNotFoundException)
-        {
-        }
-    }
+    public void Dispose() => scratch.Dispose();
 
     [Fact]
     public void Readme_run_command_starts_the_service_in_development()
     {
-        var readme = File.ReadAllText(Path.Combine(RepositoryPaths.Root, "README.md"));
+        var readme = File.ReadAllText(Path.Combine(Repository.Root, "README.md"));
         Assert.Contains("dotnet run --project src/Payments.Api\n", readme, StringComparison.Ordinal);
 
         // `dotnet run` applies the first profile of launchSettings.json; without it the host is
         // Production, creates no merchant and prints no key.
-        using var settings = JsonDocument.Parse(File.ReadAllText(Path.Combine(RepositoryPaths.Root, "src", "Payments.Api", "Properties", "launchSettings.json")));
+        using var settings = JsonDocument.Parse(File.ReadAllText(Path.Combine(Repository.Root, "src", "Payments.Api", "Properties", "launchSettings.json")));
         var profile = settings.RootElement.GetProperty("profiles").EnumerateObject().First().Value;
         Assert.Equal("Project", profile.GetProperty("commandName").GetString());
         Assert.Equal("Development", profile.GetProperty("environmentVariables").GetProperty("ASPNETCORE_ENVIRONMENT").GetString());
@@ -48,11 +35,11 @@ public sealed partial class StartupKeyTests : IDisposable
     [Fact]
     public async Task Development_without_merchants_prints_a_test_key_that_works()
     {
-        using var service = ServiceProcess.Start(scratch, new Dictionary<string, string>
+        using var service = ServiceProcess.Start(scratch.Path, new Dictionary<string, string>
         {
             ["ASPNETCORE_ENVIRONMENT"] = "Development",
-            ["ConnectionStrings__Payments"] = $"Data Source={Path.Combine(scratch, "payments.db")}",
-            ["Payments__TransactionLog__Directory"] = Path.Combine(scratch, "transaction-log"),
+            ["ConnectionStrings__Payments"] = $"Data Source={Path.Combine(scratch.Path, "payments.db")}",
+            ["Payments__TransactionLog__Directory"] = Path.Combine(scratch.Path, "transaction-log"),
             ["Payments__Shutdown__DrainDelaySeconds"] = "0",
         });
         await service.WaitUntilReadyAsync();
@@ -69,10 +56,10 @@ public sealed partial class StartupKeyTests : IDisposable
     [Fact]
     public async Task Production_without_merchants_prints_no_key()
     {
-        using var service = ServiceProcess.Start(scratch, new Dictionary<string, string>
+        using var service = ServiceProcess.Start(scratch.Path, new Dictionary<string, string>
         {
-            ["ConnectionStrings__Payments"] = $"Data Source={Path.Combine(scratch, "payments.db")}",
-            ["Payments__TransactionLog__Directory"] = Path.Combine(scratch, "transaction-log"),
+            ["ConnectionStrings__Payments"] = $"Data Source={Path.Combine(scratch.Path, "payments.db")}",
+            ["Payments__TransactionLog__Directory"] = Path.Combine(scratch.Path, "transaction-log"),
             ["Payments__Shutdown__DrainDelaySeconds"] = "0",
         });
         await service.WaitUntilReadyAsync();
@@ -83,7 +70,7 @@ public sealed partial class StartupKeyTests : IDisposable
     [Fact]
     public async Task Without_store_settings_the_service_keeps_a_wal_sqlite_file_under_data()
     {
-        using (var service = ServiceProcess.Start(scratch, new Dictionary<string, string>
+        using (var service = ServiceProcess.Start(scratch.Path, new Dictionary<string, string>
         {
             ["ASPNETCORE_ENVIRONMENT"] = "Development",
             ["Payments__Shutdown__DrainDelaySeconds"] = "0",
@@ -92,7 +79,7 @@ public sealed partial class StartupKeyTests : IDisposable
             await service.WaitUntilReadyAsync();
         }
 
-        var database = Path.Combine(scratch, "data", "payments.db");
+        var database = Path.Combine(scratch.Path, "data", "payments.db");
         Assert.True(File.Exists(database), "no ./data/payments.db under the working directory");
         await using var connection = new Microsoft.Data.Sqlite.SqliteConnection($"Data Source={database};Pooling=false");
         await connection.OpenAsync();
@@ -104,8 +91,8 @@ public sealed partial class StartupKeyTests : IDisposable
     [Fact]
     public async Task Admin_command_prints_only_a_new_key_on_stdout_and_the_service_accepts_it()
     {
-        var database = $"Data Source={Path.Combine(scratch, "payments.db")}";
-        var start = ServiceProcess.StartInfo(scratch, ["merchants", "create", "--id", "acct_cli"]);
+        var database = $"Data Source={Path.Combine(scratch.Path, "payments.db")}";
+        var start = ServiceProcess.StartInfo(scratch.Path, ["merchants", "create", "--id", "acct_cli"]);
         start.Environment["ConnectionStrings__Payments"] = database;
         using var admin = Process.Start(start) ?? throw new InvalidOperationException("cannot start the admin command");
         var stdout = admin.StandardOutput.ReadToEndAsync();
@@ -118,10 +105,10 @@ public sealed partial class StartupKeyTests : IDisposable
         Assert.Matches("^sk_[0-9A-Za-z]{40}$", key);
         Assert.Contains("acct_cli", await stderr, StringComparison.Ordinal);
 
-        using var service = ServiceProcess.Start(scratch, new Dictionary<string, string>
+        using var service = ServiceProcess.Start(scratch.Path, new Dictionary<string, string>
         {
             ["ConnectionStrings__Payments"] = database,
-            ["Payments__TransactionLog__Directory"] = Path.Combine(scratch, "transaction-log"),
+            ["Payments__TransactionLog__Directory"] = Path.Combine(scratch.Path, "transaction-log"),
             ["Payments__Shutdown__DrainDelaySeconds"] = "0",
         });
         await service.WaitUntilReadyAsync();

@@ -1,5 +1,8 @@
 using System.Net;
+using System.Text;
 using System.Text.Json;
+using Microsoft.AspNetCore.TestHost;
+using Payments.Api.Acquiring;
 using Payments.Api.Storage;
 using Payments.Api.Tests.Infrastructure;
 
@@ -183,6 +186,35 @@ public abstract class PaymentTests(ApiFixture fixture) : ApiTestBase(fixture)
         var merchants = Fixture.Factory.Services.GetRequiredService<Api.Merchants.MerchantStore>();
         var key = await merchants.CreateKeyAsync("acct_" + Guid.NewGuid().ToString("N")[..12], CancellationToken.None);
         return Fixture.ClientWithKey(key);
+    }
+
+    [Fact]
+    public async Task Another_acquirer_plugged_into_the_seam_decides_the_outcome()
+    {
+        using var factory = Fixture.Factory.WithWebHostBuilder(builder => builder.ConfigureTestServices(services =>
+            services.AddSingleton<IAcquirer>(new DecliningAcquirer())));
+        using var client = factory.CreateClient(ApiFixture.MerchantAKey);
+        using var content = new StringContent(PaymentBody(5151), Encoding.UTF8, "application/json");
+
+        using var response = await client.PostAsync(new Uri("/v1/payments", UriKind.Relative), content);
+        var reply = await Reply.ReadAsync(response);
+
+        Assert.Equal(HttpStatusCode.PaymentRequired, reply.Status);
+        Assert.Equal("card_error", reply.ErrorType);
+        Assert.Equal("processing_error", reply.ErrorCode);
+        Assert.Equal("try_again_later", reply.Json.GetProperty("error").GetProperty("decline_code").GetString());
+        var payment = (await GetAsync(A, "/v1/payments/" + reply.Json.GetProperty("error").GetProperty("payment_id").GetString())).Json;
+        Assert.Equal("failed", payment.GetProperty("status").GetString());
+    }
+
+    private sealed class DecliningAcquirer : IAcquirer
+    {
+        public ValueTask<AuthorizationResult> AuthorizeAsync(CardDetails card, long amount, string currency, CancellationToken cancellationToken) =>
+            ValueTask.FromResult(new AuthorizationResult(false, "processing_error", "try_again_later", "The acquirer is unavailable."));
+
+        // It never approves, so there is never anything to void.
+        public ValueTask VoidAsync(string authorizationId, CancellationToken cancellationToken) =>
+            throw new InvalidOperationException($"nothing was authorized, {authorizationId} cannot be voided");
     }
 }
 

@@ -3,7 +3,6 @@ using System.Net;
 using Microsoft.Extensions.Logging.Abstractions;
 using Npgsql;
 using Payments.Api.Storage;
-using Payments.Api.Tests.Hosting;
 using Payments.Api.Tests.Infrastructure;
 
 namespace Payments.Api.Tests.Storage;

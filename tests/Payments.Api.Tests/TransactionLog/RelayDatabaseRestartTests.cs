@@ -14,40 +14,21 @@ namespace Payments.Api.Tests.TransactionLog;
 /// </summary>
 public sealed class RelayDatabaseRestartTests : IAsyncLifetime
 {
-    private readonly string dataDirectory = Path.Combine(Path.GetTempPath(), "apiops-pg-restart-" + Guid.NewGuid().ToString("N"));
-    private string connectionString = string.Empty;
-    private int port;
+    private readonly string sinkDirectory = Path.Combine(Path.GetTempPath(), "apiops-pg-restart-sink-" + Guid.NewGuid().ToString("N"));
+    private PrivatePostgres server = null!;
 
-    public Task InitializeAsync()
-    {
-        connectionString = PostgresServer.RunScript("start", dataDirectory);
-        port = new NpgsqlConnectionStringBuilder(connectionString).Port;
-        return Task.CompletedTask;
-    }
+    public async Task InitializeAsync() => server = await PrivatePostgres.StartAsync();
 
-    public Task DisposeAsync()
+    public async Task DisposeAsync()
     {
         NpgsqlConnection.ClearAllPools();
-        PostgresServer.RunScript("stop", dataDirectory);
-        try
-        {
-            Directory.Delete(dataDirectory, recursive: true);
-        }
-        catch (IOException)
-        {
-        }
-        catch (UnauthorizedAccessException)
-        {
-        }
-
-        return Task.CompletedTask;
+        await server.DisposeAsync();
     }
 
     [Fact]
     public async Task Postgres_the_relay_survives_a_database_restart_without_loss_or_duplicates()
     {
-        var sinkDirectory = Path.Combine(dataDirectory + "-sink");
-        await using var connections = new PostgresConnectionFactory(connectionString);
+        await using var connections = new PostgresConnectionFactory(server.ConnectionString);
         await new MigrationRunner(connections, NullLogger<MigrationRunner>.Instance).MigrateAsync(CancellationToken.None);
         var appended = new List<long>();
         for (var i = 0; i < 3; i++)
@@ -68,10 +49,10 @@ public sealed class RelayDatabaseRestartTests : IAsyncLifetime
         {
             await WaitUntilAsync(() => Exported(sinkDirectory).Count == 3);
 
-            PostgresServer.RunScript("stop", dataDirectory);
+            await server.StopAsync();
             // The database comes back only after the relay has run into the outage.
             await log.Logged("LogFailure").WaitAsync(TimeSpan.FromSeconds(60));
-            PostgresServer.RunScript("start", dataDirectory, port.ToString(System.Globalization.CultureInfo.InvariantCulture));
+            await server.StartAgainAsync();
             connections.DataSource.Clear();
             for (var i = 0; i < 3; i++)
             {

@@ -21,14 +21,14 @@ public sealed class S3rverServer : IAsyncLifetime
 
     public async Task InitializeAsync()
     {
-        var executable = Path.Combine(RepositoryPaths.Root, "node_modules", ".bin", "s3rver");
+        var executable = Path.Combine(Repository.Root, "node_modules", ".bin", "s3rver");
         if (!File.Exists(executable))
         {
             throw new InvalidOperationException($"s3rver not found at {executable}; run `npm ci` in the repository root (scripts/test.sh does)");
         }
 
         Directory.CreateDirectory(dataDirectory);
-        Port = Hosting.ServiceProcess.FreeLoopbackPort();
+        Port = FreePort.Next();
         var startInfo = new ProcessStartInfo(executable)
         {
             RedirectStandardOutput = true,

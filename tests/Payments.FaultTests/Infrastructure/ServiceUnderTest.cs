@@ -68,8 +68,8 @@ internal sealed class ServiceUnderTest : IAsyncDisposable
             return new ServiceUnderTest(store, workingDirectory, shared, () => postgres.DropDatabaseAsync(shared));
         }
 
-        var own = await PostgresFixture.CreateDatabaseAsync(postgresAdmin);
-        return new ServiceUnderTest(store, workingDirectory, own, () => PostgresFixture.DropDatabaseAsync(postgresAdmin, own));
+        var own = await PostgresServer.CreateDatabaseAsync(postgresAdmin, PostgresFixture.DatabasePrefix, maxPoolSize: null);
+        return new ServiceUnderTest(store, workingDirectory, own, () => PostgresServer.DropDatabaseAsync(postgresAdmin, own));
     }
 
     /// <summary>Starts a (new) service process over this test's store and waits until it is ready.</summary>
@@ -92,7 +92,7 @@ internal sealed class ServiceUnderTest : IAsyncDisposable
         }
 
         Process = null;
-        Process = await ServiceProcess.StartAsync(environment, WorkingDirectory, ReadyTimeout);
+        Process = await ServiceProcess.StartReadyAsync(BuiltService.Dll, WorkingDirectory, environment, ReadyTimeout);
         return Process;
     }
 

@@ -145,7 +145,7 @@ internal sealed class AwsCliStubs
     internal static string ScratchCheckout(string work)
     {
         var checkout = Path.Combine(work, "checkout");
-        var source = Path.Combine(NodeScript.RepositoryRoot(), "buildspecs");
+        var source = Path.Combine(Repository.Root, "buildspecs");
         foreach (var file in Directory.EnumerateFiles(source, "*", SearchOption.AllDirectories))
         {
             var target = Path.Combine(checkout, "buildspecs", Path.GetRelativePath(source, file));
@@ -164,7 +164,7 @@ internal sealed class AwsCliStubs
     internal static (string BaseDirectory, List<string> Files) ArtifactsOf(string buildspec)
     {
         var yaml = new YamlDotNet.RepresentationModel.YamlStream();
-        yaml.Load(new StringReader(File.ReadAllText(Path.Combine(NodeScript.RepositoryRoot(), "buildspecs", buildspec))));
+        yaml.Load(new StringReader(File.ReadAllText(Path.Combine(Repository.Root, "buildspecs", buildspec))));
         var artifacts = (YamlDotNet.RepresentationModel.YamlMappingNode)((YamlDotNet.RepresentationModel.YamlMappingNode)yaml.Documents[0].RootNode)["artifacts"];
         return (artifacts["base-directory"].ToString(), ((YamlDotNet.RepresentationModel.YamlSequenceNode)artifacts["files"]).Select(f => f.ToString()).ToList());
     }

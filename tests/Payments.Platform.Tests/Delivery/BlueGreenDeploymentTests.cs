@@ -5,7 +5,7 @@ using Payments.Platform.Delivery;
 namespace Payments.Platform.Tests.Delivery;
 
 [Collection(SynthesizedApp.Name)]
-public sealed class BlueGreenDeploymentTests(BlueGreenFixture fixture) : IClassFixture<BlueGreenFixture>
+public sealed class BlueGreenDeploymentTests(BlueGreenFixture fixture, SynthesizedEnvironments app) : IClassFixture<BlueGreenFixture>
 {
     public static TheoryData<string> Environments => new() { "dev", "staging", "prod" };
 
@@ -218,5 +218,33 @@ public sealed class BlueGreenDeploymentTests(BlueGreenFixture fixture) : IClassF
     {
         var unknown = Assert.Throws<ArgumentException>(() => DeliveryTable.For("qa"));
         Assert.Contains("'qa'", unknown.Message, StringComparison.Ordinal);
+    }
+
+    [Theory]
+    [MemberData(nameof(Environments))]
+    public void In_the_platform_the_group_rolls_back_on_5xx_p99_and_unhealthy_hosts_of_either_target_group(string env)
+    {
+        // The live group alternates with every swap, so "green" is whichever group CodeDeploy fills next:
+        // the group must watch the three signals on both groups, and nothing else.
+        var group = app.One(env, "AWS::CodeDeploy::DeploymentGroup").Props();
+        var alarmIds = group["AlarmConfiguration"]!["Alarms"].Items().Select(a => a["Name"]!["Ref"].Str()).ToHashSet();
+        var alarmsByName = app.Resources(env, "AWS::CloudWatch::Alarm").ToDictionary(a => a.Resource.Props()["AlarmName"].Str(), a => a.Id);
+        var expected = new[] { "blue", "green" }
+            .SelectMany(colour => new[] { $"api-{colour}-5xx", $"api-{colour}-p99-latency", $"api-{colour}-unhealthy-hosts" })
+            .Select(name => alarmsByName[$"payments-{env}-{name}"])
+            .ToHashSet();
+        Assert.Equal(expected.Order(), alarmIds.Order());
+
+        // Each alarm watches its own target group's metric: 5xx from the targets, p99 response time, unhealthy hosts.
+        foreach (var colour in new[] { "blue", "green" })
+        {
+            var targetGroupId = app.Resources(env, "AWS::ElasticLoadBalancingV2::TargetGroup").Single(t => t.Resource.Props()["Name"].Str() == $"payments-{env}-{colour}").Id;
+            foreach (var (name, metric) in new[] { ("5xx", "HTTPCode_Target_5XX_Count"), ("p99-latency", "TargetResponseTime"), ("unhealthy-hosts", "UnHealthyHostCount") })
+            {
+                var alarm = app.One(env, "AWS::CloudWatch::Alarm", a => a.Props()["AlarmName"].Str() == $"payments-{env}-api-{colour}-{name}").Props();
+                Assert.Equal(metric, alarm["MetricName"].Str());
+                Assert.Contains(targetGroupId, alarm["Dimensions"].Text(), StringComparison.Ordinal);
+            }
+        }
     }
 }

@@ -10,7 +10,7 @@ namespace Payments.Platform.Tests.Delivery;
 /// </summary>
 public sealed class BuildspecContractTests
 {
-    private static string Read(string relative) => File.ReadAllText(Path.Combine(NodeScript.RepositoryRoot(), relative));
+    private static string Read(string relative) => File.ReadAllText(Path.Combine(Repository.Root, relative));
 
     private static YamlMappingNode Buildspec(string name)
     {
@@ -125,7 +125,7 @@ public sealed class BuildspecContractTests
             """);
         var calls = Path.Combine(directory.Path, "dotnet-calls.log");
         WriteExecutable(Path.Combine(dotnetRoot, "dotnet"), $"#!/usr/bin/env bash\necho \"$*\" >> {calls}\nif [ \"$1\" = list ]; then cat {report}; fi\n");
-        File.CreateSymbolicLink(Path.Combine(directory.Path, "buildspecs"), Path.Combine(NodeScript.RepositoryRoot(), "buildspecs"));
+        File.CreateSymbolicLink(Path.Combine(directory.Path, "buildspecs"), Path.Combine(Repository.Root, "buildspecs"));
         var scan = Buildspec("scan.yml");
 
         var result = await RunPhaseAsync(scan, directory.Path, new Dictionary<string, string> { ["DOTNET_ROOT"] = dotnetRoot });
@@ -152,7 +152,7 @@ public sealed class BuildspecContractTests
     }
 
     /// <summary>Runs a buildspec's build commands in one bash (as CodeBuild's <c>shell: bash</c> does), stopping at the first failure.</summary>
-    private static Task<NodeScript.Result> RunPhaseAsync(YamlMappingNode buildspec, string workingDirectory, IDictionary<string, string> overrides)
+    private static Task<CommandRunner.Result> RunPhaseAsync(YamlMappingNode buildspec, string workingDirectory, IDictionary<string, string> overrides)
     {
         var environment = ((YamlMappingNode)((YamlMappingNode)buildspec["env"])["variables"]).Children
             .ToDictionary(v => v.Key.ToString(), v => v.Value.ToString(), StringComparer.Ordinal);

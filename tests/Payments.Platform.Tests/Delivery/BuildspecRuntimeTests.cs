@@ -35,7 +35,7 @@ public sealed class BuildspecRuntimeTests(DeliveredApp app) : IClassFixture<Deli
     private static Dictionary<string, string> RuntimeVersions(string buildspec)
     {
         var yaml = new YamlStream();
-        yaml.Load(new StringReader(File.ReadAllText(Path.Combine(NodeScript.RepositoryRoot(), buildspec))));
+        yaml.Load(new StringReader(File.ReadAllText(Path.Combine(Repository.Root, buildspec))));
         var root = (YamlMappingNode)yaml.Documents[0].RootNode;
         var install = (YamlMappingNode)((YamlMappingNode)root["phases"])["install"];
         return ((YamlMappingNode)install["runtime-versions"]).Children.ToDictionary(pair => pair.Key.ToString(), pair => pair.Value.ToString());
@@ -65,16 +65,16 @@ public sealed class BuildspecRuntimeTests(DeliveredApp app) : IClassFixture<Deli
     {
         var nodes = Projects().Select(p => RuntimeVersions(p.Buildspec)["nodejs"]).Distinct().ToList();
         var node = Assert.Single(nodes);
-        var engines = (string)JsonNode.Parse(File.ReadAllText(Path.Combine(NodeScript.RepositoryRoot(), "package.json")))!["engines"]!["node"]!;
+        var engines = (string)JsonNode.Parse(File.ReadAllText(Path.Combine(Repository.Root, "package.json")))!["engines"]!["node"]!;
         Assert.True(int.Parse(node, System.Globalization.CultureInfo.InvariantCulture) >= int.Parse(engines.TrimStart('>', '='), System.Globalization.CultureInfo.InvariantCulture), $"nodejs {node} vs engines {engines}");
-        Assert.Contains($"node-version: {node}", File.ReadAllText(Path.Combine(NodeScript.RepositoryRoot(), ".github", "workflows", "ci.yml")), StringComparison.Ordinal);
+        Assert.Contains($"node-version: {node}", File.ReadAllText(Path.Combine(Repository.Root, ".github", "workflows", "ci.yml")), StringComparison.Ordinal);
     }
 
     [Fact]
     public void The_test_action_pins_the_python_cfn_lint_is_installed_for()
     {
         var python = RuntimeVersions("buildspecs/test.yml")["python"];
-        Assert.Contains($"python-version: \"{python}\"", File.ReadAllText(Path.Combine(NodeScript.RepositoryRoot(), ".github", "workflows", "ci.yml")), StringComparison.Ordinal);
+        Assert.Contains($"python-version: \"{python}\"", File.ReadAllText(Path.Combine(Repository.Root, ".github", "workflows", "ci.yml")), StringComparison.Ordinal);
     }
 
     [Fact]
@@ -86,6 +86,6 @@ public sealed class BuildspecRuntimeTests(DeliveredApp app) : IClassFixture<Deli
         {
             Assert.False(RuntimeVersions(buildspec).ContainsKey("dotnet"), buildspec);
         }
-        Assert.Contains("global.json", File.ReadAllText(Path.Combine(NodeScript.RepositoryRoot(), "buildspecs", "scripts", "install-tools.sh")), StringComparison.Ordinal);
+        Assert.Contains("global.json", File.ReadAllText(Path.Combine(Repository.Root, "buildspecs", "scripts", "install-tools.sh")), StringComparison.Ordinal);
     }
 }

@@ -39,7 +39,7 @@ public sealed class DeliveredApp
     {
         // Apps without the repositoryRoot context (SynthesizedEnvironments) find the checkout from the
         // working directory; builds with --artifacts-path outside the checkout need this.
-        Directory.SetCurrentDirectory(NodeScript.RepositoryRoot());
+        Directory.SetCurrentDirectory(Repository.Root);
         var assembly = Directory.CreateTempSubdirectory("delivered-app-").FullName;
         var githubAssembly = Directory.CreateTempSubdirectory("delivered-app-github-").FullName;
         AppDomain.CurrentDomain.ProcessExit += (_, _) =>
@@ -60,7 +60,7 @@ public sealed class DeliveredApp
     private static (IReadOnlyDictionary<string, Template>, PipelineStack) Synthesize(Dictionary<string, object> context, string? outdir = null)
     {
         context["imageAssetHash"] = "test";
-        context["repositoryRoot"] = NodeScript.RepositoryRoot();
+        context["repositoryRoot"] = Repository.Root;
         var app = new App(new AppProps { Context = context, Outdir = outdir });
         var settings = PlatformSettings.FromContext(
             key => app.Node.TryGetContext(key)?.ToString(),

@@ -35,7 +35,7 @@ public sealed class DeliverySnapshotTests(DeliveredApp app) : IClassFixture<Deli
 
     private static void Check(string name, JsonNode actual)
     {
-        var path = Path.Combine(NodeScript.RepositoryRoot(), "tests", "Payments.Platform.Tests", "Delivery", "Snapshots", name);
+        var path = Path.Combine(Repository.Root, "tests", "Payments.Platform.Tests", "Delivery", "Snapshots", name);
         if (Environment.GetEnvironmentVariable(SnapshotTests.UpdateVariable) == "1")
         {
             File.WriteAllText(path, actual.ToJsonString(Indented) + "\n");

@@ -27,7 +27,7 @@ public sealed class EnvironmentReleaseTests : IDisposable
 
     private string Release(string file) => Path.Combine(work, "release", file);
 
-    private Task<NodeScript.Result> Run(string existing, string stacksWithoutOutput = "", string putImageError = "", bool withImageArtifact = true) =>
+    private Task<CommandRunner.Result> Run(string existing, string stacksWithoutOutput = "", string putImageError = "", bool withImageArtifact = true) =>
         NodeScript.RunProcessAsync("bash", ["buildspecs/scripts/release-environment.sh"], environment: Variables(existing, stacksWithoutOutput, putImageError, withImageArtifact));
 
     private Dictionary<string, string> Variables(string existing, string stacksWithoutOutput = "", string putImageError = "", bool withImageArtifact = true) =>

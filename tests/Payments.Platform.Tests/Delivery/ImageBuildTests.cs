@@ -21,7 +21,7 @@ public sealed class ImageBuildTests : IDisposable
 
     private string ImageJson => Path.Combine(work, "image", "image.json");
 
-    private Task<NodeScript.Result> Run(string? commit = Commit, string existing = "", string describeError = "", string? scanReport = null) =>
+    private Task<CommandRunner.Result> Run(string? commit = Commit, string existing = "", string describeError = "", string? scanReport = null) =>
         NodeScript.RunProcessAsync("bash", ["buildspecs/scripts/build-image.sh"], environment: Variables(commit, existing, describeError, scanReport));
 
     private Dictionary<string, string> Variables(string? commit = Commit, string existing = "", string describeError = "", string? scanReport = null) =>
@@ -193,5 +193,5 @@ public sealed class ImageBuildTests : IDisposable
 
     [Fact]
     public void The_script_is_run_with_the_image_directory_outside_the_checkout() =>
-        Assert.False(Directory.Exists(Path.Combine(NodeScript.RepositoryRoot(), "image")));
+        Assert.False(Directory.Exists(Path.Combine(Repository.Root, "image")));
 }

@@ -47,7 +47,7 @@ public sealed class InfraDeployTests : IDisposable
         return Path.Combine(work, "cdk.out");
     }
 
-    private Task<NodeScript.Result> Deploy(string assembly, string diff = "Stack staging/Platform\nThere were no differences\n", bool withImage = true)
+    private Task<CommandRunner.Result> Deploy(string assembly, string diff = "Stack staging/Platform\nThere were no differences\n", bool withImage = true)
     {
         var diffFile = Path.Combine(work, "diff.txt");
         File.WriteAllText(diffFile, diff);

@@ -23,7 +23,7 @@ public sealed partial class LintTests
     {
         var directory = Directory.CreateTempSubdirectory("lint-app-").FullName;
         AppDomain.CurrentDomain.ProcessExit += (_, _) => Directory.Delete(directory, recursive: true);
-        var context = new Dictionary<string, object> { ["imageAssetHash"] = "test", ["repositoryRoot"] = NodeScript.RepositoryRoot() };
+        var context = new Dictionary<string, object> { ["imageAssetHash"] = "test", ["repositoryRoot"] = Repository.Root };
         var cdkApp = new Amazon.CDK.App(new Amazon.CDK.AppProps { Context = context, Outdir = directory, AnalyticsReporting = true });
         var settings = Payments.Platform.Environments.PlatformSettings.FromContext(
             key => cdkApp.Node.TryGetContext(key)?.ToString(),
@@ -75,7 +75,7 @@ public sealed partial class LintTests
 
     private static async Task<(int ExitCode, string Output)> CfnLint(IEnumerable<string> templates)
     {
-        var info = new ProcessStartInfo("cfn-lint") { RedirectStandardOutput = true, RedirectStandardError = true, WorkingDirectory = NodeScript.RepositoryRoot() };
+        var info = new ProcessStartInfo("cfn-lint") { RedirectStandardOutput = true, RedirectStandardError = true, WorkingDirectory = Repository.Root };
         foreach (var argument in new[] { "--format", "parseable", "--non-zero-exit-code", "warning", "--" }.Concat(templates))
         {
             info.ArgumentList.Add(argument);

@@ -1,5 +1,6 @@
 using System.Text.Json.Nodes;
 using Payments.Platform.Delivery;
+using Payments.Preflight.Permissions;
 
 namespace Payments.Platform.Tests.Delivery;
 
@@ -91,23 +92,22 @@ public sealed class NotificationTests(DeliveredApp app) : IClassFixture<Delivere
         var statements = TemplateJson.Single(app.Pipeline, "AWS::KMS::Key")["Properties"]!["KeyPolicy"]!["Statement"]!.AsArray().Select(s => s!.AsObject()).ToList();
         Assert.Contains(statements, s => s["Sid"]?.ToString() == "CloudWatchLogs" && s["Principal"]!.ToJsonString().Contains("logs.eu-west-1.amazonaws.com", StringComparison.Ordinal));
         Assert.Contains(statements, s => s["Sid"]?.ToString() == "PublishThroughSnsOnly" && s["Condition"]!["StringEquals"]!["kms:ViaService"]!.ToString() == "sns.eu-west-1.amazonaws.com");
-        var key = PolicyEvaluation.KeyPolicyStatements(Template, KeyId);
+        var access = Access;
         foreach (var action in new[] { "kms:GenerateDataKey", "kms:Decrypt" })
         {
-            Assert.True(Evaluation.Allows(key, new PolicyRequest(action, "*", CloudWatch, AlarmContext(DeliveredApp.Account))), $"alarms cannot {action}");
-            Assert.False(Evaluation.Allows(key, new PolicyRequest(action, "*", CloudWatch, AlarmContext("222222222222"))), $"another account's alarms may {action}");
+            Assert.Equal((action, Answer.Allowed), (action, access.Ask(CloudWatch, action, KeyId, AlarmContext(DeliveredApp.Account))));
+            Assert.Equal((action, Answer.Refused), (action, access.Ask(CloudWatch, action, KeyId, AlarmContext("222222222222"))));
             // EventBridge's KMS requests carry no source account or ARN: a key statement that asks for one drops every event.
-            Assert.True(Evaluation.Allows(key, new PolicyRequest(action, "*", EventBridge, new Dictionary<string, string>())), $"EventBridge cannot {action}");
+            Assert.Equal((action, Answer.Allowed), (action, access.Ask(EventBridge, action, KeyId)));
         }
     }
 
-    private JsonObject Template => TemplateJson.Of(app.Pipeline);
+    private TemplateAccess Access => new(TemplateJson.Of(app.Pipeline), DeliveredApp.Account, DeliveredApp.Region);
 
     private string KeyId => TemplateJson.Resources(app.Pipeline, "AWS::KMS::Key").Single().LogicalId;
 
-    private static readonly PolicyEvaluation Evaluation = new(DeliveredApp.Account, DeliveredApp.Region);
-    private static readonly (string, string) CloudWatch = ("Service", "cloudwatch.amazonaws.com");
-    private static readonly (string, string) EventBridge = ("Service", "events.amazonaws.com");
+    private static readonly Caller CloudWatch = TemplateAccess.Service("cloudwatch.amazonaws.com");
+    private static readonly Caller EventBridge = TemplateAccess.Service("events.amazonaws.com");
 
     private static Dictionary<string, string> AlarmContext(string account) => new()
     {
@@ -123,15 +123,15 @@ public sealed class NotificationTests(DeliveredApp app) : IClassFixture<Delivere
     public void This_accounts_alarms_and_EventBridge_may_publish_to_every_topic_over_TLS_only(string audience)
     {
         var topic = Topic(audience);
-        var statements = PolicyEvaluation.TopicPolicyStatements(Template, topic);
-        var arn = $"${{Ref:{topic}}}";
-        Assert.True(Evaluation.Allows(statements, new PolicyRequest("sns:Publish", arn, CloudWatch, AlarmContext(DeliveredApp.Account))), $"{audience}: alarms cannot publish");
-        Assert.False(Evaluation.Allows(statements, new PolicyRequest("sns:Publish", arn, CloudWatch, AlarmContext("222222222222"))), $"{audience}: another account's alarms may publish");
+        var access = Access;
+        Assert.Equal(Answer.Allowed, access.Ask(CloudWatch, "sns:Publish", topic, AlarmContext(DeliveredApp.Account)));
+        Assert.Equal(Answer.Refused, access.Ask(CloudWatch, "sns:Publish", topic, AlarmContext("222222222222")));
         var insecure = new Dictionary<string, string>(AlarmContext(DeliveredApp.Account)) { ["aws:SecureTransport"] = "false" };
-        Assert.False(Evaluation.Allows(statements, new PolicyRequest("sns:Publish", arn, CloudWatch, insecure)), $"{audience}: publishing without TLS");
+        // The TLS deny names {"AWS": "*"}; whether that covers a service principal, preflight leaves open (Unknown): never Allowed.
+        Assert.NotEqual(Answer.Allowed, access.Ask(CloudWatch, "sns:Publish", topic, insecure));
         if (audience != "Approvals")
         {
-            Assert.True(Evaluation.Allows(statements, new PolicyRequest("sns:Publish", arn, EventBridge, new Dictionary<string, string> { ["aws:SecureTransport"] = "true" })), $"{audience}: EventBridge cannot publish");
+            Assert.Equal(Answer.Allowed, access.Ask(EventBridge, "sns:Publish", topic, new Dictionary<string, string> { ["aws:SecureTransport"] = "true" }));
         }
     }
 
@@ -141,16 +141,15 @@ public sealed class NotificationTests(DeliveredApp app) : IClassFixture<Delivere
         var approval = TemplateJson.Single(app.Pipeline, "AWS::CodePipeline::Pipeline")["Properties"]!["Stages"]!.AsArray()
             .Single(s => s!["Name"]!.ToString() == "Approve-prod")!["Actions"]![0]!;
         var role = approval["RoleArn"]!["Fn::GetAtt"]![0]!.GetValue<string>();
-        var identity = PolicyEvaluation.IdentityStatements(Template, role);
-        var viaSns = new Dictionary<string, string> { ["kms:ViaService"] = $"sns.{DeliveredApp.Region}.amazonaws.com" };
-        var keyArn = $"${{GetAtt:{KeyId}.Arn}}";
-        Assert.True(Evaluation.Allows(identity, new PolicyRequest("sns:Publish", $"${{Ref:{Topic("Approvals")}}}")));
+        var access = Access;
+        var approver = access.Role(role);
+        var viaSns = new Dictionary<string, string> { ["kms:ViaService"] = $"sns.{DeliveredApp.Region}.amazonaws.com", ["aws:SecureTransport"] = "true" };
+        Assert.Equal(Answer.Allowed, access.Ask(approver, "sns:Publish", Topic("Approvals"), new Dictionary<string, string> { ["aws:SecureTransport"] = "true" }));
         foreach (var action in new[] { "kms:GenerateDataKey", "kms:Decrypt" })
         {
-            Assert.True(Evaluation.Allows(identity, new PolicyRequest(action, keyArn, Context: viaSns)), $"the approval role cannot {action} the delivery key through SNS");
-            Assert.False(Evaluation.Allows(identity, new PolicyRequest(action, keyArn, Context: new Dictionary<string, string>())), $"the approval role may {action} outside SNS");
-            // The key policy delegates to the account's IAM policies, so the identity grant above takes effect.
-            Assert.True(Evaluation.Allows(PolicyEvaluation.KeyPolicyStatements(Template, KeyId), new PolicyRequest(action, "*", ("AWS", $"arn:aws:iam::{DeliveredApp.Account}:root"))));
+            // Identity grant and key policy together: the key delegates to the account's IAM policies, which allow it through SNS only.
+            Assert.Equal((action, Answer.Allowed), (action, access.Ask(approver, action, KeyId, viaSns)));
+            Assert.Equal((action, Answer.Refused), (action, access.Ask(approver, action, KeyId, new Dictionary<string, string> { ["aws:SecureTransport"] = "true" })));
         }
     }
 }

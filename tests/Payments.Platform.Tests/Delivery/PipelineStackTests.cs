@@ -41,6 +41,10 @@ public sealed class PipelineStackTests(DeliveredApp app) : IClassFixture<Deliver
         var runOrder = build.ToDictionary(a => (string)a!["Name"]!, a => (int)a!["RunOrder"]!);
         Assert.Equal(new Dictionary<string, int> { ["Test"] = 1, ["VulnerabilityScan"] = 1, ["Image"] = 2 }, runOrder);
         Assert.Equal([PipelineStack.ImageArtifactName], Outputs(Action(app.Pipeline, "Build", "Image")));
+        // Seed 001: scanning not integrated. The scan action runs the dependency scan buildspec.
+        var scanProject = TemplateJson.Resources(app.Pipeline, "AWS::CodeBuild::Project")
+            .Single(p => p.LogicalId == Action(app.Pipeline, "Build", "VulnerabilityScan")["Configuration"]!["ProjectName"]!["Ref"]!.ToString()).Resource;
+        Assert.Equal("buildspecs/scan.yml", (string?)scanProject["Properties"]!["Source"]!["BuildSpec"]);
     }
 
     private static List<string> Inputs(JsonObject action) => action["InputArtifacts"]?.AsArray().Select(a => (string)a!["Name"]!).ToList() ?? [];
@@ -187,7 +191,7 @@ public sealed class PipelineStackTests(DeliveredApp app) : IClassFixture<Deliver
         Assert.Equal(["buildspecs/image.yml", "buildspecs/infra.yml", "buildspecs/release.yml", "buildspecs/scan.yml", "buildspecs/test.yml", "buildspecs/verify.yml"], bySpec.Keys.Order().ToList());
         foreach (var spec in bySpec.Keys)
         {
-            Assert.True(File.Exists(Path.Combine(NodeScript.RepositoryRoot(), spec)), spec);
+            Assert.True(File.Exists(Path.Combine(Repository.Root, spec)), spec);
             var project = bySpec[spec];
             Assert.NotNull(project["EncryptionKey"]);
             Assert.NotNull(project["LogsConfig"]!["CloudWatchLogs"]!["GroupName"]);
@@ -269,10 +273,9 @@ public sealed class PipelineStackTests(DeliveredApp app) : IClassFixture<Deliver
         var group = TemplateJson.Single(app.Platform[env], "AWS::CodeDeploy::DeploymentGroup")["Properties"]!;
         var configName = (string)group["DeploymentConfigName"]!;
         var role = Action(app.Pipeline, $"Deploy-{env}", "BlueGreen")["RoleArn"]!["Fn::GetAtt"]![0]!.GetValue<string>();
-        var statements = PolicyEvaluation.IdentityStatements(TemplateJson.Of(app.Pipeline), role);
-        var evaluation = new PolicyEvaluation(DeliveredApp.Account, DeliveredApp.Region);
+        var access = new TemplateAccess(TemplateJson.Of(app.Pipeline), DeliveredApp.Account, DeliveredApp.Region);
         var arn = $"arn:aws:codedeploy:{DeliveredApp.Region}:{DeliveredApp.Account}:deploymentconfig:{configName}";
-        Assert.True(evaluation.Allows(statements, new PolicyRequest("codedeploy:GetDeploymentConfig", arn)), $"{env}: the BlueGreen action cannot read {configName}");
+        Assert.Equal((configName, Payments.Preflight.Permissions.Answer.Allowed), (configName, access.AskArn(access.Role(role), "codedeploy:GetDeploymentConfig", arn)));
     }
 
     [Fact]
@@ -283,5 +286,19 @@ public sealed class PipelineStackTests(DeliveredApp app) : IClassFixture<Deliver
             .Single(p => p.Resource["Properties"]!["Description"]!.ToString().Contains("buildspecs/test.yml", StringComparison.Ordinal)).Resource;
         var variables = project["Properties"]!["Environment"]!["EnvironmentVariables"]!.AsArray();
         Assert.Contains(variables, v => (string?)v!["Name"] == Payments.Platform.Environments.PlatformSettings.DeployVariable && (string?)v["Value"] == "true");
+    }
+
+    [Fact]
+    public void Every_template_the_pipeline_deploys_refuses_an_old_or_missing_cdk_bootstrap()
+    {
+        // Seed 000 half-deployed against a broken CDKToolkit stack. CDK's bootstrap version check makes
+        // CloudFormation refuse up front, with a message naming `cdk bootstrap`.
+        foreach (var template in app.Platform.Values.Append(app.Pipeline))
+        {
+            var json = TemplateJson.Of(template);
+            Assert.Equal("/cdk-bootstrap/hnb659fds/version", (string?)json["Parameters"]!["BootstrapVersion"]!["Default"]);
+            var assertions = json["Rules"]!["CheckBootstrapVersion"]!["Assertions"]!.AsArray();
+            Assert.Contains(assertions, a => ((string?)a!["AssertDescription"])?.Contains("cdk bootstrap", StringComparison.Ordinal) == true);
+        }
     }
 }

@@ -56,7 +56,7 @@ public sealed class PostDeployVerificationTests(DeliveredApp app) : IClassFixtur
 
         var project = VerificationProject(env);
         Assert.Equal($"payments-{env}-platform", Variable(project, "PLATFORM_STACK"));
-        Assert.True(File.Exists(Path.Combine(NodeScript.RepositoryRoot(), PostDeployVerification.BuildSpecFile)));
+        Assert.True(File.Exists(Path.Combine(Repository.Root, PostDeployVerification.BuildSpecFile)));
     }
 
     [Fact]
@@ -167,7 +167,7 @@ public sealed class PostDeployVerificationTests(DeliveredApp app) : IClassFixtur
         Assert.Single(File.ReadAllLines(Path.Combine(work, "calls.log")));
     }
 
-    private async Task<NodeScript.Result> RunScriptAsync(string secret, bool withSecretOutput = true)
+    private async Task<CommandRunner.Result> RunScriptAsync(string secret, bool withSecretOutput = true)
     {
         var bin = Directory.CreateDirectory(Path.Combine(work, "bin")).FullName;
         var secretOutput = withSecretOutput

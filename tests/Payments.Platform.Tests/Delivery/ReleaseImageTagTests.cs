@@ -40,7 +40,7 @@ public sealed class ReleaseImageTagTests(DeliveredApp app) : IClassFixture<Deliv
             Context = new Dictionary<string, object>
             {
                 ["imageAssetHash"] = "test",
-                ["repositoryRoot"] = NodeScript.RepositoryRoot(),
+                ["repositoryRoot"] = Repository.Root,
                 ["environments"] = Environment,
                 ["imageTag"] = imageTag,
             },
@@ -113,7 +113,7 @@ public sealed class ReleaseImageTagTests(DeliveredApp app) : IClassFixture<Deliv
         Assert.Contains(", 0 error(s), 0 warning(s)", log.ToString(), StringComparison.Ordinal);
     }
 
-    private async Task<NodeScript.Result> CheckAssembly(string assembly, string tag)
+    private async Task<CommandRunner.Result> CheckAssembly(string assembly, string tag)
     {
         var imageJson = Path.Combine(work, "image.json");
         await File.WriteAllTextAsync(imageJson, $$"""{"tag":"{{tag}}"}""");

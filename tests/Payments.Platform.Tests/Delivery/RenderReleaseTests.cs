@@ -47,7 +47,7 @@ public sealed class RenderReleaseTests : IDisposable
 
     private const string OnDemandOnly = """[{"CapacityProvider":"FARGATE","Base":1,"Weight":1}]""";
 
-    private async Task<NodeScript.Result> Render(string described, string container = "api", string port = "8080", string imageUri = ImageUri, string strategy = OnDemandOnly)
+    private async Task<CommandRunner.Result> Render(string described, string container = "api", string port = "8080", string imageUri = ImageUri, string strategy = OnDemandOnly)
     {
         var input = Path.Combine(directory, "describe.json");
         await File.WriteAllTextAsync(input, described);

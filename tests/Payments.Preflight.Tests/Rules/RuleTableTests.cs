@@ -2,11 +2,12 @@ namespace Payments.Preflight.Tests.Rules;
 
 /// <summary>
 /// Per-rule tables beyond the documented examples: each case is a minimal template, the rule it targets and
-/// how many findings of that rule it must produce (0 = compliant, not applicable, or unknown).
+/// the findings of that rule it must produce, each as "resource | path | message fragment" (resource "-" for
+/// findings about the template itself); none for compliant, not applicable, or unknown.
 /// </summary>
 public sealed class RuleTableTests
 {
-    public static TheoryData<string, string, string, int, string?> Cases() => new()
+    public static TheoryData<string, string, string, string[], string?> Cases() => new()
     {
         // PF003 and AWS::LanguageExtensions loops
         { "PF003 Fn::ForEach under the LanguageExtensions transform is not a malformed resource", "PF003", """
@@ -17,92 +18,92 @@ public sealed class RuleTableTests
                 - [ Success, Failure ]
                 - SnsTopic${TopicName}: { Type: AWS::SNS::Topic, Properties: { TopicName: !Ref TopicName } }
               Bucket: { Type: AWS::S3::Bucket, DeletionPolicy: !If [ Prod, Retain, Delete ] }
-            """, 0, null },
+            """, [], null },
         { "PF003 Fn::ForEach without the transform", "PF003", """
             Resources:
               Fn::ForEach::Topics:
                 - TopicName
                 - [ Success, Failure ]
                 - SnsTopic${TopicName}: { Type: AWS::SNS::Topic }
-            """, 1, null },
+            """, ["- | Resources/Fn::ForEach::Topics | Fn::ForEach::Topics needs `Transform"], null },
         { "PF003 policy documents given as JSON strings are accepted", "PF003", """
             Resources:
               Role: { Type: AWS::IAM::Role, Properties: { AssumeRolePolicyDocument: '{"Statement":[{"Effect":"Allow","Principal":{"Service":"lambda.amazonaws.com"},"Action":"sts:AssumeRole"}]}' } }
               Key: { Type: AWS::KMS::Key, Properties: { KeyPolicy: '{"Statement":[]}' } }
-            """, 0, null },
+            """, [], null },
         { "PF003 policy document given as a list", "PF003", """
             Resources:
               Role: { Type: AWS::IAM::Role, Properties: { AssumeRolePolicyDocument: [ a ] } }
-            """, 1, null },
+            """, ["Role | Resources/Role/Properties/AssumeRolePolicyDocument | AssumeRolePolicyDocument of Role (AWS::IAM::Role) must be a mapping"], null },
         { "PF003 Connect rule actions are an object", "PF003", """
             Resources:
               Rule: { Type: AWS::Connect::Rule, Properties: { Actions: { AssignContactCategoryActions: [ {} ] } } }
-            """, 0, null },
+            """, [], null },
         // PF101: literal service name matching, unknown service names never reported.
         { "PF101 literal ServiceName matches a rolling service", "PF101", """
             Resources:
               Service: { Type: AWS::ECS::Service, Properties: { ServiceName: api } }
               Group: { Type: AWS::CodeDeploy::DeploymentGroup, Properties: { ECSServices: [ { ClusterName: c, ServiceName: api } ] } }
-            """, 1, null },
+            """, ["Service | Resources/Service/Properties/DeploymentController | service Service is deployed by CodeDeploy deployment group Group"], null },
         { "PF101 service name from an imported value is unknown", "PF101", """
             Resources:
               Service: { Type: AWS::ECS::Service, Properties: { ServiceName: api } }
               Group: { Type: AWS::CodeDeploy::DeploymentGroup, Properties: { ECSServices: [ { ClusterName: c, ServiceName: !ImportValue other } ] } }
-            """, 0, null },
+            """, [], null },
         { "PF101 controller from a parameter is unknown", "PF101", """
             Parameters: { Controller: { Type: String } }
             Resources:
               Service: { Type: AWS::ECS::Service, Properties: { DeploymentController: { Type: !Ref Controller } } }
               Group: { Type: AWS::CodeDeploy::DeploymentGroup, Properties: { ECSServices: [ { ClusterName: c, ServiceName: !GetAtt Service.Name } ] } }
-            """, 0, null },
+            """, [], null },
         { "PF101 controller from a parameter default ECS", "PF101", """
             Parameters: { Controller: { Type: String, Default: ECS } }
             Resources:
               Service: { Type: AWS::ECS::Service, Properties: { DeploymentController: { Type: !Ref Controller } } }
               Group: { Type: AWS::CodeDeploy::DeploymentGroup, Properties: { ECSServices: [ { ClusterName: c, ServiceName: !GetAtt Service.Name } ] } }
-            """, 1, null },
+            """, ["Service | Resources/Service/Properties/DeploymentController | service Service is deployed by CodeDeploy deployment group Group"], null },
         // PF102
         { "PF102 EXTERNAL controller with alarms", "PF102", """
             Resources:
               Service: { Type: AWS::ECS::Service, Properties: { DeploymentController: { Type: EXTERNAL }, DeploymentConfiguration: { Alarms: { Enable: true, Rollback: true, AlarmNames: [ a ] } } } }
-            """, 1, null },
+            """, ["Service | Resources/Service/Properties/DeploymentConfiguration/Alarms | service Service uses the EXTERNAL deployment controller, which"], null },
         { "PF102 disabled circuit breaker is accepted", "PF102", """
             Resources:
               Service: { Type: AWS::ECS::Service, Properties: { DeploymentController: { Type: CODE_DEPLOY }, DeploymentConfiguration: { DeploymentCircuitBreaker: { Enable: false, Rollback: false } } } }
-            """, 0, null },
+            """, [], null },
         { "PF102 rolling service may use the circuit breaker", "PF102", """
             Resources:
               Service: { Type: AWS::ECS::Service, Properties: { DeploymentConfiguration: { DeploymentCircuitBreaker: { Enable: true, Rollback: true } } } }
-            """, 0, null },
+            """, [], null },
         { "PF102 circuit breaker behind Fn::If is unknown", "PF102", """
             Conditions: { UseBreaker: !Equals [ a, b ] }
             Resources:
               Service: { Type: AWS::ECS::Service, Properties: { DeploymentController: { Type: CODE_DEPLOY }, DeploymentConfiguration: { DeploymentCircuitBreaker: !If [ UseBreaker, { Enable: true, Rollback: true }, !Ref AWS::NoValue ] } } }
-            """, 0, null },
+            """, [], null },
         { "PF102 alarms Enable from a parameter without default is unknown", "PF102", """
             Parameters: { AlarmsOn: { Type: String } }
             Resources:
               Service: { Type: AWS::ECS::Service, Properties: { DeploymentController: { Type: CODE_DEPLOY }, DeploymentConfiguration: { Alarms: { Enable: !Ref AlarmsOn, Rollback: true, AlarmNames: [ a ] } } } }
-            """, 0, null },
+            """, [], null },
         { "PF102 alarms Enable from a parameter default true", "PF102", """
             Parameters: { AlarmsOn: { Type: String, Default: "true" } }
             Resources:
               Service: { Type: AWS::ECS::Service, Properties: { DeploymentController: { Type: CODE_DEPLOY }, DeploymentConfiguration: { Alarms: { Enable: !Ref AlarmsOn, Rollback: true, AlarmNames: [ a ] } } } }
-            """, 1, null },
+            """, ["Service | Resources/Service/Properties/DeploymentConfiguration/Alarms | service Service uses the CODE_DEPLOY deployment controller, which"], null },
         // PF103
         { "PF103 both percents reported", "PF103", """
             Resources:
               Service: { Type: AWS::ECS::Service, Properties: { DeploymentController: { Type: CODE_DEPLOY }, DeploymentConfiguration: { MinimumHealthyPercent: 50, MaximumPercent: 200 } } }
-            """, 2, null },
+            """, ["Service | Resources/Service/Properties/DeploymentConfiguration/MaximumPercent | service Service uses the CODE_DEPLOY controller", "Service | Resources/Service/Properties/DeploymentConfiguration/MinimumHealthyPercent | service Service uses the CODE_DEPLOY controller"], null },
         { "PF103 rolling service percents are meaningful", "PF103", """
             Resources:
               Service: { Type: AWS::ECS::Service, Properties: { DeploymentConfiguration: { MinimumHealthyPercent: 50, MaximumPercent: 200 } } }
-            """, 0, null },
+            """, [], null },
         // PF104
         { "PF104 empty LoadBalancers list", "PF104", """
             Resources:
               Service: { Type: AWS::ECS::Service, Properties: { DeploymentController: { Type: CODE_DEPLOY }, LoadBalancers: [] } }
-            """, 1, null },
+            """, ["Service | Resources/Service/Properties | service Service uses the CODE_DEPLOY controller but declares no"], null },
         // PF105
         { "PF105 green reachable through a listener rule", "PF105", """
             Resources:
@@ -119,7 +120,7 @@ public sealed class RuleTableTests
                       - TargetGroups: [ { Name: !GetAtt Blue.TargetGroupName }, { Name: !GetAtt Green.TargetGroupName } ]
                         ProdTrafficRoute: { ListenerArns: [ !Ref Prod ] }
                         TestTrafficRoute: { ListenerArns: [ !Ref Test ] }
-            """, 0, null },
+            """, [], null },
         { "PF105 test listener's default actions behind Fn::If are unknown", "PF105", """
             Conditions: { Blue: !Equals [ a, a ] }
             Resources:
@@ -135,7 +136,7 @@ public sealed class RuleTableTests
                       - TargetGroups: [ { Name: !GetAtt Blue.TargetGroupName }, { Name: !GetAtt Green.TargetGroupName } ]
                         ProdTrafficRoute: { ListenerArns: [ !Ref Prod ] }
                         TestTrafficRoute: { ListenerArns: [ !Ref Test ] }
-            """, 0, null },
+            """, [], null },
         { "PF105 an action behind Fn::If is unknown", "PF105", """
             Conditions: { Blue: !Equals [ a, a ] }
             Resources:
@@ -151,7 +152,7 @@ public sealed class RuleTableTests
                       - TargetGroups: [ { Name: !GetAtt Blue.TargetGroupName }, { Name: !GetAtt Green.TargetGroupName } ]
                         ProdTrafficRoute: { ListenerArns: [ !Ref Prod ] }
                         TestTrafficRoute: { ListenerArns: [ !Ref Test ] }
-            """, 0, null },
+            """, [], null },
         { "PF105 a forwarded target group ARN from a parameter is unknown", "PF105", """
             Parameters: { GreenArn: { Type: String } }
             Resources:
@@ -167,7 +168,7 @@ public sealed class RuleTableTests
                       - TargetGroups: [ { Name: !GetAtt Blue.TargetGroupName }, { Name: !GetAtt Green.TargetGroupName } ]
                         ProdTrafficRoute: { ListenerArns: [ !Ref Prod ] }
                         TestTrafficRoute: { ListenerArns: [ !Ref Test ] }
-            """, 0, null },
+            """, [], null },
         { "PF105 a listener rule on an imported listener may forward it: unknown", "PF105", """
             Resources:
               Blue: { Type: AWS::ElasticLoadBalancingV2::TargetGroup, Properties: { Port: 80 } }
@@ -183,7 +184,7 @@ public sealed class RuleTableTests
                       - TargetGroups: [ { Name: !GetAtt Blue.TargetGroupName }, { Name: !GetAtt Green.TargetGroupName } ]
                         ProdTrafficRoute: { ListenerArns: [ !Ref Prod ] }
                         TestTrafficRoute: { ListenerArns: [ !Ref Test ] }
-            """, 0, null },
+            """, [], null },
         { "PF105 green forwarded nowhere (fixed response only)", "PF105", """
             Resources:
               Blue: { Type: AWS::ElasticLoadBalancingV2::TargetGroup, Properties: { Port: 80 } }
@@ -198,7 +199,7 @@ public sealed class RuleTableTests
                       - TargetGroups: [ { Name: !GetAtt Blue.TargetGroupName }, { Name: !GetAtt Green.TargetGroupName } ]
                         ProdTrafficRoute: { ListenerArns: [ !Ref Prod ] }
                         TestTrafficRoute: { ListenerArns: [ !Ref Test ] }
-            """, 1, null },
+            """, ["Group | Resources/Group/Properties/LoadBalancerInfo/TargetGroupPairInfoList | target group Green of deployment group Group is not forwarded by any"], null },
         { "PF105 imported listener is unknown", "PF105", """
             Resources:
               Blue: { Type: AWS::ElasticLoadBalancingV2::TargetGroup, Properties: { Port: 80 } }
@@ -210,257 +211,257 @@ public sealed class RuleTableTests
                     TargetGroupPairInfoList:
                       - TargetGroups: [ { Name: !GetAtt Blue.TargetGroupName }, { Name: !GetAtt Green.TargetGroupName } ]
                         ProdTrafficRoute: { ListenerArns: [ !ImportValue prod-listener ] }
-            """, 0, null },
+            """, [], null },
         // PF106
         { "PF106 container name not in the task", "PF106", """
             Resources:
               Task: { Type: AWS::ECS::TaskDefinition, Properties: { ContainerDefinitions: [ { Name: web, Image: x, PortMappings: [ { ContainerPort: 8080 } ] } ] } }
               Service: { Type: AWS::ECS::Service, Properties: { TaskDefinition: !Ref Task, LoadBalancers: [ { ContainerName: api, ContainerPort: 8080, TargetGroupArn: arn } ] } }
-            """, 1, null },
+            """, ["Service | Resources/Service/Properties/LoadBalancers/0/ContainerName | service Service sends load-balancer traffic to container 'api', but"], null },
         { "PF106 container port not mapped", "PF106", """
             Resources:
               Task: { Type: AWS::ECS::TaskDefinition, Properties: { ContainerDefinitions: [ { Name: api, Image: x, PortMappings: [ { ContainerPort: 80 } ] } ] } }
               Service: { Type: AWS::ECS::Service, Properties: { TaskDefinition: !Ref Task, LoadBalancers: [ { ContainerName: api, ContainerPort: 3000, TargetGroupArn: arn } ] } }
-            """, 1, null },
+            """, ["Service | Resources/Service/Properties/LoadBalancers/0/ContainerPort | service Service sends traffic to port 3000 of container 'api', which"], null },
         { "PF106 port from an unresolvable parameter is unknown", "PF106", """
             Parameters: { Port: { Type: Number } }
             Resources:
               Task: { Type: AWS::ECS::TaskDefinition, Properties: { ContainerDefinitions: [ { Name: api, Image: x, PortMappings: [ { ContainerPort: !Ref Port } ] } ] } }
               Service: { Type: AWS::ECS::Service, Properties: { TaskDefinition: !Ref Task, LoadBalancers: [ { ContainerName: api, ContainerPort: 3000, TargetGroupArn: arn } ] } }
-            """, 0, null },
+            """, [], null },
         { "PF106 health-check port of a bridge-mode task is the host port: not compared", "PF106", """
             Resources:
               Task: { Type: AWS::ECS::TaskDefinition, Properties: { NetworkMode: bridge, ContainerDefinitions: [ { Name: api, Image: x, PortMappings: [ { ContainerPort: 8080, HostPort: 80 } ] } ] } }
               Group: { Type: AWS::ElasticLoadBalancingV2::TargetGroup, Properties: { Port: 80, Protocol: HTTP, HealthCheckPort: "80" } }
               Service: { Type: AWS::ECS::Service, Properties: { TaskDefinition: !Ref Task, LoadBalancers: [ { ContainerName: api, ContainerPort: 8080, TargetGroupArn: !Ref Group } ] } }
-            """, 0, null },
+            """, [], null },
         { "PF106 health-check port of an awsvpc task must be mapped", "PF106", """
             Resources:
               Task: { Type: AWS::ECS::TaskDefinition, Properties: { NetworkMode: awsvpc, ContainerDefinitions: [ { Name: api, Image: x, PortMappings: [ { ContainerPort: 8080 } ] } ] } }
               Group: { Type: AWS::ElasticLoadBalancingV2::TargetGroup, Properties: { Port: 8080, Protocol: HTTP, TargetType: ip, HealthCheckPort: "80" } }
               Service: { Type: AWS::ECS::Service, Properties: { TaskDefinition: !Ref Task, LoadBalancers: [ { ContainerName: api, ContainerPort: 8080, TargetGroupArn: !Ref Group } ] } }
-            """, 1, null },
+            """, ["Group | Resources/Group/Properties/HealthCheckPort | target group Group health-checks port 80, but container 'api' of"], null },
         { "PF106 health-check port traffic-port", "PF106", """
             Resources:
               Task: { Type: AWS::ECS::TaskDefinition, Properties: { NetworkMode: awsvpc, ContainerDefinitions: [ { Name: api, Image: x, PortMappings: [ { ContainerPort: 8080 } ] } ] } }
               Group: { Type: AWS::ElasticLoadBalancingV2::TargetGroup, Properties: { Port: 8080, Protocol: HTTP, TargetType: ip, HealthCheckPort: traffic-port } }
               Service: { Type: AWS::ECS::Service, Properties: { TaskDefinition: !Ref Task, LoadBalancers: [ { ContainerName: api, ContainerPort: 8080, TargetGroupArn: !Ref Group } ] } }
-            """, 0, null },
+            """, [], null },
         // PF107
         { "PF107 127.0.0.1 with a wrong port", "PF107", """
             Resources:
               Task: { Type: AWS::ECS::TaskDefinition, Properties: { ContainerDefinitions: [ { Name: api, Image: x, PortMappings: [ { ContainerPort: 8080 } ], HealthCheck: { Command: [ CMD, wget, -q, "http://127.0.0.1:80/healthz" ] } } ] } }
-            """, 1, null },
+            """, ["Task | Resources/Task/Properties/ContainerDefinitions/0/HealthCheck/Command | the health check of container 'api' calls port 80, but the container"], null },
         { "PF107 matching port", "PF107", """
             Resources:
               Task: { Type: AWS::ECS::TaskDefinition, Properties: { ContainerDefinitions: [ { Name: api, Image: x, PortMappings: [ { ContainerPort: 8080 } ], HealthCheck: { Command: [ CMD-SHELL, "curl -f http://localhost:8080/healthz/live || exit 1" ] } } ] } }
-            """, 0, null },
+            """, [], null },
         { "PF107 command without a URL is not applicable", "PF107", """
             Resources:
               Task: { Type: AWS::ECS::TaskDefinition, Properties: { ContainerDefinitions: [ { Name: api, Image: x, PortMappings: [ { ContainerPort: 8080 } ], HealthCheck: { Command: [ CMD, /app/healthcheck ] } } ] } }
-            """, 0, null },
+            """, [], null },
         // PF108
         { "PF108 vCPU/GB notation accepted", "PF108", """
             Resources:
               Task: { Type: AWS::ECS::TaskDefinition, Properties: { RequiresCompatibilities: [ FARGATE ], Cpu: 1 vCPU, Memory: 2 GB } }
-            """, 0, null },
+            """, [], null },
         { "PF108 unsupported CPU", "PF108", """
             Resources:
               Task: { Type: AWS::ECS::TaskDefinition, Properties: { RequiresCompatibilities: [ FARGATE ], Cpu: "300", Memory: "1024" } }
-            """, 1, null },
+            """, ["Task | Resources/Task/Properties/Cpu | Fargate does not offer 300 CPU units"], null },
         { "PF108 seed 000 original 1024/2048 is valid", "PF108", """
             Resources:
               Task: { Type: AWS::ECS::TaskDefinition, Properties: { RequiresCompatibilities: [ FARGATE ], Cpu: 1024, Memory: 2048 } }
-            """, 0, null },
+            """, [], null },
         { "PF108 EC2 tasks are not applicable", "PF108", """
             Resources:
               Task: { Type: AWS::ECS::TaskDefinition, Properties: { RequiresCompatibilities: [ EC2 ], Cpu: "300", Memory: "77" } }
-            """, 0, null },
+            """, [], null },
         { "PF108 missing task size on Fargate", "PF108", """
             Resources:
               Task: { Type: AWS::ECS::TaskDefinition, Properties: { RequiresCompatibilities: [ FARGATE ] } }
-            """, 1, null },
+            """, ["Task | Resources/Task/Properties | Fargate task definition Task must set task-level Cpu and Memory"], null },
         // PF109
         { "PF109 service without load balancers is not applicable", "PF109", """
             Resources:
               Service: { Type: AWS::ECS::Service, Properties: { DesiredCount: 1 } }
-            """, 0, null },
+            """, [], null },
         // PF201
         { "PF201 retired policy without a near name", "PF201", """
             Resources:
               R: { Type: AWS::IAM::Role, Properties: { AssumeRolePolicyDocument: {}, ManagedPolicyArns: [ arn:aws:iam::aws:policy/AmazonEC2ContainerServiceFullAccess ] } }
-            """, 1, null },
+            """, ["R | Resources/R/Properties/ManagedPolicyArns/0 | AWS managed policy 'AmazonEC2ContainerServiceFullAccess' does not"], null },
         { "PF201 never-existing service-role name", "PF201", """
             Resources:
               R: { Type: AWS::IAM::Role, Properties: { AssumeRolePolicyDocument: {}, ManagedPolicyArns: [ arn:aws:iam::aws:policy/AWSCodePipelineServiceRole ] } }
-            """, 1, null },
+            """, ["R | Resources/R/Properties/ManagedPolicyArns/0 | AWS managed policy 'AWSCodePipelineServiceRole' does not exist (data"], null },
         { "PF201 renamed with an underscore", "PF201", """
             Resources:
               R: { Type: AWS::IAM::Role, Properties: { AssumeRolePolicyDocument: {}, ManagedPolicyArns: [ arn:aws:iam::aws:policy/AWSLambdaFullAccess ] } }
-            """, 1, null },
+            """, ["R | Resources/R/Properties/ManagedPolicyArns/0 | AWS managed policy 'AWSLambdaFullAccess' does not exist (data of"], null },
         { "PF201 a name newer than the data is not an error", "PF201", """
             Resources:
               R: { Type: AWS::IAM::Role, Properties: { AssumeRolePolicyDocument: {}, ManagedPolicyArns: [ arn:aws:iam::aws:policy/AmazonBedrockBrandNewAgentAccess ] } }
-            """, 0, null },
+            """, [], null },
         { "PF204 a name newer than the data is a warning", "PF204", """
             Resources:
               R: { Type: AWS::IAM::Role, Properties: { AssumeRolePolicyDocument: {}, ManagedPolicyArns: [ arn:aws:iam::aws:policy/AmazonBedrockBrandNewAgentAccess ] } }
-            """, 1, null },
+            """, ["R | Resources/R/Properties/ManagedPolicyArns/0 | AWS managed policy 'AmazonBedrockBrandNewAgentAccess' is not in"], null },
         { "PF204 sure failures are PF201 only", "PF204", """
             Resources:
               R: { Type: AWS::IAM::Role, Properties: { AssumeRolePolicyDocument: {}, ManagedPolicyArns: [ arn:aws:iam::aws:policy/AWSLambdaFullAccess ] } }
-            """, 0, null },
+            """, [], null },
         { "PF204 known policy", "PF204", """
             Resources:
               R: { Type: AWS::IAM::Role, Properties: { AssumeRolePolicyDocument: {}, ManagedPolicyArns: [ arn:aws:iam::aws:policy/ReadOnlyAccess ] } }
-            """, 0, null },
+            """, [], null },
         { "PF201 Join with partition", "PF201", """
             Resources:
               Role: { Type: AWS::IAM::Role, Properties: { ManagedPolicyArns: [ !Join [ "", [ "arn:", !Ref AWS::Partition, ":iam::aws:policy/AWSCodePipelineServiceRole" ] ] ] } }
-            """, 1, null },
+            """, ["Role | Resources/Role/Properties/ManagedPolicyArns/0 | AWS managed policy 'AWSCodePipelineServiceRole' does not exist (data"], null },
         { "PF201 missing service-role/ path", "PF201", """
             Resources:
               Role: { Type: AWS::IAM::Role, Properties: { ManagedPolicyArns: [ "arn:aws:iam::aws:policy/AmazonECSTaskExecutionRolePolicy" ] } }
-            """, 1, null },
+            """, ["Role | Resources/Role/Properties/ManagedPolicyArns/0 | AWS managed policy 'AmazonECSTaskExecutionRolePolicy' does not exist"], null },
         { "PF201 customer managed policy is not checked", "PF201", """
             Resources:
               Role: { Type: AWS::IAM::Role, Properties: { ManagedPolicyArns: [ "arn:aws:iam::123456789012:policy/mine", !Ref Policy ] } }
               Policy: { Type: AWS::IAM::ManagedPolicy, Properties: { PolicyDocument: { Statement: [] } } }
-            """, 0, null },
+            """, [], null },
         { "PF201 current policy with path", "PF201", """
             Resources:
               Role: { Type: AWS::IAM::Role, Properties: { ManagedPolicyArns: [ "arn:aws:iam::aws:policy/service-role/AmazonECSTaskExecutionRolePolicy" ] } }
-            """, 0, null },
+            """, [], null },
         // PF202
         { "PF202 documented mistake is an error", "PF202", """
             Resources:
               R: { Type: AWS::IAM::Role, Properties: { AssumeRolePolicyDocument: { Statement: [ { Effect: Allow, Principal: { Service: ecs-task.amazonaws.com }, Action: sts:AssumeRole } ] } } }
-            """, 1, null },
+            """, ["R | Resources/R/Properties/AssumeRolePolicyDocument | 'ecs-task.amazonaws.com' is not a service principal"], null },
         { "PF202 a principal outside amazonaws.com is an error", "PF202", """
             Resources:
               R: { Type: AWS::IAM::Role, Properties: { AssumeRolePolicyDocument: { Statement: [ { Effect: Allow, Principal: { Service: sqs.example.com }, Action: sts:AssumeRole } ] } } }
-            """, 1, null },
+            """, ["R | Resources/R/Properties/AssumeRolePolicyDocument | 'sqs.example.com' is not a service principal (AWS service principals"], null },
         { "PF202 unrecognized but well-formed principal is not an error", "PF202", """
             Resources:
               R: { Type: AWS::IAM::Role, Properties: { AssumeRolePolicyDocument: { Statement: [ { Effect: Allow, Principal: { Service: ecs-taks.amazonaws.com }, Action: sts:AssumeRole } ] } } }
-            """, 0, null },
+            """, [], null },
         { "PF203 unrecognized but well-formed principal is a warning", "PF203", """
             Resources:
               R: { Type: AWS::IAM::Role, Properties: { AssumeRolePolicyDocument: { Statement: [ { Effect: Allow, Principal: { Service: ecs-taks.amazonaws.com }, Action: sts:AssumeRole } ] } } }
-            """, 1, null },
+            """, ["R | Resources/R/Properties/AssumeRolePolicyDocument | 'ecs-taks.amazonaws.com' is not a service principal preflight knows"], null },
         { "PF203 EKS Pod Identity principal is known", "PF203", """
             Resources:
               R: { Type: AWS::IAM::Role, Properties: { AssumeRolePolicyDocument: { Statement: [ { Effect: Allow, Principal: { Service: pods.eks.amazonaws.com }, Action: sts:AssumeRole } ] } } }
-            """, 0, null },
+            """, [], null },
         { "PF203 sub-principal of a known service is accepted", "PF203", """
             Resources:
               R: { Type: AWS::IAM::Role, Properties: { AssumeRolePolicyDocument: { Statement: [ { Effect: Allow, Principal: { Service: [ rds.application-autoscaling.amazonaws.com, tasks.apprunner.amazonaws.com ] }, Action: sts:AssumeRole } ] } } }
-            """, 0, null },
+            """, [], null },
         { "PF202 regional principal is known", "PF202", """
             Resources:
               R: { Type: AWS::IAM::Role, Properties: { AssumeRolePolicyDocument: { Statement: [ { Effect: Allow, Principal: { Service: logs.eu-west-1.amazonaws.com }, Action: sts:AssumeRole } ] } } }
-            """, 0, null },
+            """, [], null },
         { "PF203 China partition principal is known", "PF203", """
             Resources:
               R: { Type: AWS::IAM::Role, Properties: { AssumeRolePolicyDocument: { Statement: [ { Effect: Allow, Principal: { Service: ecs-tasks.amazonaws.com.cn }, Action: sts:AssumeRole } ] } } }
-            """, 0, null },
+            """, [], null },
         { "PF202 regional logs principal is real", "PF202", """
             Resources:
               Role: { Type: AWS::IAM::Role, Properties: { AssumeRolePolicyDocument: { Statement: [ { Effect: Allow, Action: sts:AssumeRole, Principal: { Service: [ logs.eu-west-1.amazonaws.com, states.amazonaws.com ] } } ] } } }
-            """, 0, null },
+            """, [], null },
         { "PF202 task role trusting ecs.amazonaws.com", "PF202", """
             Resources:
               Role: { Type: AWS::IAM::Role, Properties: { AssumeRolePolicyDocument: { Statement: [ { Effect: Allow, Action: sts:AssumeRole, Principal: { Service: ecs.amazonaws.com } } ] } } }
               Task: { Type: AWS::ECS::TaskDefinition, Properties: { TaskRoleArn: !GetAtt Role.Arn } }
-            """, 1, null },
+            """, ["Role | Resources/Role/Properties/AssumeRolePolicyDocument | role Role is used as the task role of Task but does not trust"], null },
         { "PF202 lambda role trusting lambda", "PF202", """
             Resources:
               Role: { Type: AWS::IAM::Role, Properties: { AssumeRolePolicyDocument: { Statement: [ { Effect: Allow, Action: sts:AssumeRole, Principal: { Service: !Sub "lambda.${AWS::URLSuffix}" } } ] } } }
               Function: { Type: AWS::Lambda::Function, Properties: { Role: !GetAtt Role.Arn, Runtime: python3.13, Handler: index.handler, Code: { ZipFile: "def handler(e, c): pass" } } }
-            """, 0, null },
+            """, [], null },
         { "PF202 principal from a parameter is unknown", "PF202", """
             Parameters: { Principal: { Type: String } }
             Resources:
               Role: { Type: AWS::IAM::Role, Properties: { AssumeRolePolicyDocument: { Statement: [ { Effect: Allow, Action: sts:AssumeRole, Principal: { Service: !Ref Principal } } ] } } }
-            """, 0, null },
+            """, [], null },
         // PF301/PF302
         { "PF301 Aurora cluster version in a gap of the known range", "PF301", """
             Resources:
               Cluster: { Type: AWS::RDS::DBCluster, Properties: { Engine: aurora-postgresql, EngineVersion: "15.1" } }
-            """, 1, null },
+            """, ["Cluster | Resources/Cluster/Properties/EngineVersion | RDS does not offer aurora-postgresql 15.1 (data of 2026-11-23)"], null },
         { "PF301 version newer than the data of its major is unknown (released since)", "PF301", """
             Resources:
               Cluster: { Type: AWS::RDS::DBCluster, Properties: { Engine: aurora-postgresql, EngineVersion: "15.99" } }
-            """, 0, null },
+            """, [], null },
         { "PF301 a major version newer than the data is unknown", "PF301", """
             Resources:
               Db: { Type: AWS::RDS::DBInstance, Properties: { Engine: postgres, EngineVersion: "19.2" } }
-            """, 0, null },
+            """, [], null },
         { "PF301 mysql 8.0 patch newer than the data is unknown (8.4 exists)", "PF301", """
             Resources:
               Db: { Type: AWS::RDS::DBInstance, Properties: { Engine: MySQL, EngineVersion: "8.0.99" } }
-            """, 0, null },
+            """, [], null },
         { "PF302 mysql 8.0 suggests the newest 8.0, not 8.4", "PF302", """
             Resources:
               Db: { Type: AWS::RDS::DBInstance, Properties: { Engine: mysql, EngineVersion: "8.0.36" } }
-            """, 1, null },
+            """, ["Db | Resources/Db/Properties/EngineVersion | mysql 8.0.36 is deprecated (data of 2026-11-23)"], null },
         { "PF301 typo below the known range", "PF301", """
             Resources:
               Db: { Type: AWS::RDS::DBInstance, Properties: { Engine: postgres, EngineVersion: "17.0" } }
-            """, 1, null },
+            """, ["Db | Resources/Db/Properties/EngineVersion | RDS does not offer postgres 17.0 (data of 2026-11-23)"], null },
         { "PF301 major version only", "PF301", """
             Resources:
               Db: { Type: AWS::RDS::DBInstance, Properties: { Engine: postgres, EngineVersion: "16" } }
-            """, 0, null },
+            """, [], null },
         { "PF301 cluster member instance takes the cluster's version", "PF301", """
             Resources:
               Db: { Type: AWS::RDS::DBInstance, Properties: { Engine: aurora-postgresql, EngineVersion: "1.0", DBClusterIdentifier: !Ref Cluster } }
               Cluster: { Type: AWS::RDS::DBCluster, Properties: { Engine: aurora-postgresql } }
-            """, 0, null },
+            """, [], null },
         { "PF302 version from parameter default", "PF302", """
             Parameters: { Version: { Type: String, Default: "15.4" } }
             Resources:
               Db: { Type: AWS::RDS::DBInstance, Properties: { Engine: postgres, EngineVersion: !Ref Version } }
-            """, 1, null },
+            """, ["Db | Resources/Db/Properties/EngineVersion | postgres 15.4 is deprecated (data of 2026-11-23)"], null },
         { "PF302 current version", "PF302", """
             Resources:
               Db: { Type: AWS::RDS::DBInstance, Properties: { Engine: postgres, EngineVersion: "17.7" } }
-            """, 0, null },
+            """, [], null },
         // PF303/PF304
         { "PF303 enum value outside the list", "PF303", """
             Resources:
               Params: { Type: AWS::RDS::DBParameterGroup, Properties: { Family: postgres17, Description: d, Parameters: { log_statement: everything, rds.force_ssl: "2" } } }
-            """, 2, null },
+            """, ["Params | Resources/Params/Properties/Parameters/log_statement | log_statement = 'everything' is not allowed for postgres", "Params | Resources/Params/Properties/Parameters/rds.force_ssl | rds.force_ssl = '2' is not allowed for postgres"], null },
         { "PF303 mysql family", "PF303", """
             Resources:
               Params: { Type: AWS::RDS::DBClusterParameterGroup, Properties: { Family: aurora-mysql8.0, Description: d, Parameters: { max_connections: "0", binlog_format: ROW } } }
-            """, 1, null },
+            """, ["Params | Resources/Params/Properties/Parameters/max_connections | max_connections = 0 is outside the allowed range 1–100000 for mysql"], null },
         { "PF303 unknown parameter names are not checked", "PF303", """
             Resources:
               Params: { Type: AWS::RDS::DBParameterGroup, Properties: { Family: postgres17, Description: d, Parameters: { some_extension.setting: "-5" } } }
-            """, 0, null },
+            """, [], null },
         { "PF304 on cluster parameter group", "PF304", """
             Resources:
               Params: { Type: AWS::RDS::DBClusterParameterGroup, Properties: { Family: aurora-postgresql16, Description: d, Parameters: { log_statement: ALL } } }
-            """, 1, null },
+            """, ["Params | Resources/Params/Properties/Parameters/log_statement | parameter group Params logs every statement (log_statement=all)"], null },
         // PF401
         { "PF401 a key-policy statement behind Fn::If may grant CloudWatch Logs: unknown", "PF401", """
             Conditions: { Encrypt: !Equals [ a, a ] }
             Resources:
               Key: { Type: AWS::KMS::Key, Properties: { KeyPolicy: { Statement: [ { Effect: Allow, Principal: { AWS: root }, Action: "kms:*", Resource: "*" }, !If [ Encrypt, { Effect: Allow, Principal: { Service: logs.amazonaws.com }, Action: "kms:*", Resource: "*" }, !Ref AWS::NoValue ] ] } } }
               Logs: { Type: AWS::Logs::LogGroup, Properties: { KmsKeyId: !GetAtt Key.Arn } }
-            """, 0, null },
+            """, [], null },
         { "PF401 key-policy statements behind Fn::If: unknown", "PF401", """
             Conditions: { Encrypt: !Equals [ a, a ] }
             Resources:
               Key: { Type: AWS::KMS::Key, Properties: { KeyPolicy: { Statement: !If [ Encrypt, [ { Effect: Allow, Principal: { Service: logs.amazonaws.com }, Action: "kms:*", Resource: "*" } ], [] ] } } }
               Logs: { Type: AWS::Logs::LogGroup, Properties: { KmsKeyId: !GetAtt Key.Arn } }
-            """, 0, null },
+            """, [], null },
         { "PF401 key without a policy", "PF401", """
             Resources:
               Key: { Type: AWS::KMS::Key, Properties: {} }
               Logs: { Type: AWS::Logs::LogGroup, Properties: { KmsKeyId: !GetAtt Key.Arn } }
-            """, 1, null },
+            """, ["Logs | Resources/Logs/Properties/KmsKeyId | log group Logs is encrypted with key Key, whose key policy does not"], null },
         { "PF401 principal built with Join (CDK style)", "PF401", """
             Resources:
               Key:
@@ -470,155 +471,155 @@ public sealed class RuleTableTests
                     Statement:
                       - { Effect: Allow, Principal: { Service: !Join [ "", [ "logs.", !Ref AWS::Region, ".amazonaws.com" ] ] }, Action: "kms:*", Resource: "*" }
               Logs: { Type: AWS::Logs::LogGroup, Properties: { KmsKeyId: !GetAtt Key.Arn } }
-            """, 0, null },
+            """, [], null },
         { "PF401 imported key is unknown", "PF401", """
             Resources:
               Logs: { Type: AWS::Logs::LogGroup, Properties: { KmsKeyId: !ImportValue key-arn } }
-            """, 0, null },
+            """, [], null },
         // PF402
         { "PF402 retention 0", "PF402", """
             Resources:
               Logs: { Type: AWS::Logs::LogGroup, Properties: { RetentionInDays: 0 } }
-            """, 1, null },
+            """, ["Logs | Resources/Logs/Properties/RetentionInDays | RetentionInDays 0 is not allowed"], null },
         { "PF402 no retention (forever) is fine", "PF402", """
             Resources:
               Logs: { Type: AWS::Logs::LogGroup, Properties: {} }
-            """, 0, null },
+            """, [], null },
         // PF501/PF502
         { "PF502 node ESM export", "PF502", """
             Resources:
               F: { Type: AWS::Lambda::Function, Properties: { Runtime: nodejs22.x, Handler: index.main, Code: { ZipFile: "export const main = async () => 1;" } } }
-            """, 0, null },
+            """, [], null },
         { "PF502 node function not exported", "PF502", """
             Resources:
               F: { Type: AWS::Lambda::Function, Properties: { Runtime: nodejs22.x, Handler: index.handler, Code: { ZipFile: "exports.onEvent = async () => 1;" } } }
-            """, 1, null },
+            """, ["F | Resources/F/Properties/Handler | handler 'index.handler' of function F names 'handler', which the"], null },
         { "PF502 code from Join with tokens still checked", "PF502", """
             Resources:
               F: { Type: AWS::Lambda::Function, Properties: { Runtime: python3.13, Handler: index.handler, Code: { ZipFile: !Join [ "", [ "import os\nTABLE='", !Ref T, "'\ndef handler(event, context):\n    return TABLE\n" ] ] } } }
               T: { Type: AWS::DynamoDB::Table, Properties: {} }
-            """, 0, null },
+            """, [], null },
         { "PF502 module.exports object with methods before the handler", "PF502", """
             Resources:
               F: { Type: AWS::Lambda::Function, Properties: { Runtime: nodejs22.x, Handler: index.handler, Role: r, Code: { ZipFile: "module.exports = { helper() { return 1; }, handler: async (event) => ({ ok: true }) };" } } }
-            """, 0, null },
+            """, [], null },
         { "PF502 python handler imported from the standard library wrapper", "PF502", """
             Resources:
               F: { Type: AWS::Lambda::Function, Properties: { Runtime: python3.12, Handler: index.handler, Role: r, Code: { ZipFile: "from impl import main as handler\n" } } }
-            """, 0, null },
+            """, [], null },
         { "PF502 node name that appears nowhere", "PF502", """
             Resources:
               F: { Type: AWS::Lambda::Function, Properties: { Runtime: nodejs22.x, Handler: index.handler, Role: r, Code: { ZipFile: "module.exports = { main: async () => 1 };" } } }
-            """, 1, null },
+            """, ["F | Resources/F/Properties/Handler | handler 'index.handler' of function F names 'handler', which the"], null },
         { "PF502 packaged code is not applicable", "PF502", """
             Resources:
               F: { Type: AWS::Lambda::Function, Properties: { Runtime: nodejs22.x, Handler: app.handler, Code: { S3Bucket: b, S3Key: k } } }
-            """, 0, null },
+            """, [], null },
         { "PF501 SAM InlineCode with go runtime", "PF501", """
             Resources:
               F: { Type: AWS::Serverless::Function, Properties: { Runtime: provided.al2023, Handler: bootstrap, InlineCode: "x" } }
-            """, 1, null },
+            """, ["F | Resources/F/Properties/Runtime | function F has inline code but runtime provided.al2023"], null },
         { "PF501 SAM function takes its Runtime from Globals", "PF501", """
             Transform: AWS::Serverless-2016-10-31
             Globals: { Function: { Runtime: python3.12, Timeout: 10 } }
             Resources:
               F: { Type: AWS::Serverless::Function, Properties: { Handler: index.handler, InlineCode: "def handler(event, context):\n    return 1\n" } }
-            """, 0, null },
+            """, [], null },
         { "PF501 SAM Globals runtime that cannot run inline code", "PF501", """
             Transform: AWS::Serverless-2016-10-31
             Globals: { Function: { Runtime: java21 } }
             Resources:
               F: { Type: AWS::Serverless::Function, Properties: { Handler: index.handler, InlineCode: "x" } }
-            """, 1, null },
+            """, ["F | Resources/F/Properties/Runtime | function F has inline code but runtime java21"], null },
         { "PF502 SAM handler from Globals must be defined in the inline code", "PF502", """
             Transform: AWS::Serverless-2016-10-31
             Globals: { Function: { Runtime: nodejs22.x, Handler: index.handler } }
             Resources:
               F: { Type: AWS::Serverless::Function, Properties: { InlineCode: "exports.main = async () => 1;" } }
-            """, 1, null },
+            """, ["F | Resources/F/Properties/Handler | handler 'index.handler' of function F names 'handler', which the"], null },
         { "PF503 SAM Globals runtime whose creation is blocked", "PF503", """
             Transform: AWS::Serverless-2016-10-31
             Globals: { Function: { Runtime: python3.9 } }
             Resources:
               F: { Type: AWS::Serverless::Function, Properties: { Handler: app.handler, CodeUri: src/ } }
-            """, 1, null },
+            """, ["F | Resources/F/Properties/Runtime | runtime python3.9 of function F cannot be used to create functions"], null },
         { "PF503 SAM function's own runtime wins over Globals", "PF503", """
             Transform: AWS::Serverless-2016-10-31
             Globals: { Function: { Runtime: python3.9 } }
             Resources:
               F: { Type: AWS::Serverless::Function, Properties: { Runtime: python3.12, Handler: app.handler, CodeUri: src/ } }
-            """, 0, null },
+            """, [], null },
         // PF503/PF504 by date
         { "PF503 python3.9 blocked", "PF503", """
             Resources:
               F: { Type: AWS::Lambda::Function, Properties: { Runtime: python3.9, Handler: index.handler, Code: { S3Bucket: b, S3Key: k } } }
-            """, 1, null },
+            """, ["F | Resources/F/Properties/Runtime | runtime python3.9 of function F cannot be used to create functions"], null },
         { "PF503 CDK provider function", "PF503", """
             Resources:
               CustomS3AutoDeleteObjectsCustomResourceProviderHandler9D90184F: { Type: AWS::Lambda::Function, Properties: { Runtime: nodejs18.x, Handler: index.handler, Code: { S3Bucket: b, S3Key: k } } }
-            """, 1, null },
+            """, ["CustomS3AutoDeleteObjectsCustomResourceProviderHandler9D90184F | Resources/CustomS3AutoDeleteObjectsCustomResourceProviderHandler9D90184F/Properties/Runtime | runtime nodejs18.x of function"], null },
         { "PF503 nodejs20.x while the sources disagree on its block date", "PF503", """
             Resources:
               CustomS3AutoDeleteObjectsCustomResourceProviderHandler9D90184F: { Type: AWS::Lambda::Function, Properties: { Runtime: nodejs20.x, Handler: index.handler, Code: { S3Bucket: b, S3Key: k } } }
-            """, 0, null },
+            """, [], null },
         { "PF503 unknown runtime string is not reported", "PF503", """
             Resources:
               F: { Type: AWS::Lambda::Function, Properties: { Runtime: nodejs99.x, Handler: index.handler, Code: { S3Bucket: b, S3Key: k } } }
-            """, 0, null },
+            """, [], null },
         // PF601/PF602
         { "PF601 bucket written by a bucket deployment", "PF601", """
             Resources:
               Site: { Type: AWS::S3::Bucket, DeletionPolicy: Delete }
               Deploy: { Type: Custom::CDKBucketDeployment, Properties: { DestinationBucketName: !Ref Site } }
-            """, 1, null },
+            """, ["Site | Resources/Site/DeletionPolicy | bucket Site is deleted with the stack but is written by bucket"], null },
         { "PF601 retained versioned bucket", "PF601", """
             Resources:
               Bucket: { Type: AWS::S3::Bucket, DeletionPolicy: Retain, Properties: { VersioningConfiguration: { Status: Enabled } } }
-            """, 0, null },
+            """, [], null },
         { "PF601 default policy is Delete", "PF601", """
             Resources:
               Bucket: { Type: AWS::S3::Bucket, Properties: { VersioningConfiguration: { Status: Enabled } } }
-            """, 1, null },
+            """, ["Bucket | Resources/Bucket | bucket Bucket is deleted with the stack but is versioned (old"], null },
         { "PF602 retained repository", "PF602", """
             Resources:
               Repo: { Type: AWS::ECR::Repository, DeletionPolicy: Retain }
-            """, 0, null },
+            """, [], null },
         // PF603/PF604
         { "PF603 name with environment", "PF603", """
             Resources:
               Logs: { Type: AWS::Logs::LogGroup, Properties: { LogGroupName: /payments/dev/api } }
-            """, 0, null },
+            """, [], null },
         { "PF603 name with stack name is dynamic", "PF603", """
             Resources:
               Logs: { Type: AWS::Logs::LogGroup, Properties: { LogGroupName: !Sub "/payments/${AWS::StackName}/api" } }
-            """, 0, null },
+            """, [], null },
         { "PF603 name from parameter default is still per deployment", "PF603", """
             Parameters: { Name: { Type: String, Default: payments } }
             Resources:
               Repo: { Type: AWS::ECR::Repository, Properties: { RepositoryName: !Ref Name, EmptyOnDelete: true } }
-            """, 0, null },
+            """, [], null },
         { "PF603 fixed bucket name", "PF603", """
             Resources:
               Bucket: { Type: AWS::S3::Bucket, DeletionPolicy: Retain, Properties: { BucketName: payments-artifacts } }
-            """, 1, null },
+            """, ["Bucket | Resources/Bucket/Properties/BucketName | Bucket has the fixed BucketName 'payments-artifacts' with no"], null },
         { "PF604 RetainExceptOnCreate with fixed name", "PF604", """
             Resources:
               Table: { Type: AWS::DynamoDB::Table, DeletionPolicy: RetainExceptOnCreate, Properties: { TableName: payments-prod-ledger } }
-            """, 1, null },
+            """, ["Table | Resources/Table/Properties/TableName | Table is retained on delete and named 'payments-prod-ledger'"], null },
         // PF605 environment sources
         { "PF605 production is not reported", "PF605", """
             Resources:
               Db: { Type: AWS::RDS::DBInstance, DeletionPolicy: Retain, Properties: { DeletionProtection: true } }
-            """, 0, "prod" },
+            """, [], "prod" },
         { "PF605 unknown environment is not reported", "PF605", """
             Resources:
               Db: { Type: AWS::RDS::DBInstance, DeletionPolicy: Retain, Properties: { DeletionProtection: true } }
-            """, 0, "" },
+            """, [], "" },
         { "PF605 retain and protection both reported", "PF605", """
             Resources:
               Db: { Type: AWS::RDS::DBInstance, DeletionPolicy: Retain, Properties: { DeletionProtection: true } }
               Lb: { Type: AWS::ElasticLoadBalancingV2::LoadBalancer, Properties: { LoadBalancerAttributes: [ { Key: deletion_protection.enabled, Value: "true" } ] } }
-            """, 3, "staging" },
+            """, ["Db | Resources/Db/DeletionPolicy | Db (AWS::RDS::DBInstance) is retained on delete in non-production", "Db | Resources/Db/Properties/DeletionProtection | Db has deletion protection in non-production environment 'staging'", "Lb | Resources/Lb/Properties/LoadBalancerAttributes | Lb has deletion protection in non-production environment 'staging'"], "staging" },
         // PF701
         { "PF701 ssm dynamic reference and ECR image", "PF701", """
             Resources:
@@ -629,7 +630,7 @@ public sealed class RuleTableTests
                     - Name: api
                       Image: 123456789012.dkr.ecr.eu-west-1.amazonaws.com/payment-api:1.2.3
                       Environment: [ { Name: URL, Value: "{{resolve:ssm:/payments/url}}" } ]
-            """, 2, null },
+            """, ["Task | Resources/Task/Properties/ContainerDefinitions/0/Environment/0/Value | SSM parameter '/payments/url' (dynamic reference {{resolve:ssm:…}})", "Task | Resources/Task/Properties/ContainerDefinitions/0/Image | ECR image"], null },
         { "PF701 image from a repository of the same stack", "PF701", """
             Resources:
               Repo: { Type: AWS::ECR::Repository, Properties: { EmptyOnDelete: true } }
@@ -639,7 +640,7 @@ public sealed class RuleTableTests
                   ContainerDefinitions:
                     - Name: api
                       Image: !Join [ "", [ !GetAtt Repo.RepositoryUri, ":latest" ] ]
-            """, 1, null },
+            """, ["Task | Resources/Task/Properties/ContainerDefinitions/0/Image | an image in ECR repository Repo, which this stack creates empty"], null },
         { "PF701 CDK asset image and bootstrap parameter are not listed", "PF701", """
             Parameters:
               BootstrapVersion: { Type: "AWS::SSM::Parameter::Value<String>", Default: /cdk-bootstrap/hnb659fds/version }
@@ -650,17 +651,17 @@ public sealed class RuleTableTests
                   ContainerDefinitions:
                     - Name: api
                       Image: !Sub "${AWS::AccountId}.dkr.ecr.${AWS::Region}.${AWS::URLSuffix}/cdk-hnb659fds-container-assets-${AWS::AccountId}-${AWS::Region}:abc123"
-            """, 0, null },
+            """, [], null },
         { "PF701 SSM parameter type default and certificate ARN", "PF701", """
             Parameters:
               Ami: { Type: "AWS::SSM::Parameter::Value<String>", Default: /payments/ami }
             Resources:
               Listener: { Type: AWS::ElasticLoadBalancingV2::Listener, Properties: { Protocol: HTTPS, Certificates: [ { CertificateArn: "arn:aws:acm:eu-west-1:123456789012:certificate/0a1b2c3d-1111-2222-3333-444455556666" } ] } }
-            """, 2, null },
+            """, ["- | Parameters/Ami/Default | SSM parameter '/payments/ami' (default of parameter Ami) must exist", "Listener | Resources/Listener/Properties/Certificates/0/CertificateArn | ACM certificate"], null },
         { "PF701 secret by name in a dynamic reference", "PF701", """
             Resources:
               Pipeline: { Type: AWS::CodePipeline::Pipeline, Properties: { Stages: [ { Name: Source, Actions: [ { Name: S, Configuration: { OAuthToken: "{{resolve:secretsmanager:github-token:SecretString:token}}" } } ] } ] } }
-            """, 1, null },
+            """, ["Pipeline | Resources/Pipeline/Properties/Stages/0/Actions/0/Configuration/OAuthToken | secret 'github-token' (dynamic reference"], null },
         { "PF701 secret and certificate ARNs as parameter defaults", "PF701", """
             Parameters:
               DbSecret: { Type: String, Default: "arn:aws:secretsmanager:eu-west-1:123456789012:secret:payments/db-AbCdEf" }
@@ -668,21 +669,21 @@ public sealed class RuleTableTests
               Plain: { Type: String, Default: payments }
             Resources:
               Task: { Type: AWS::ECS::TaskDefinition, Properties: { ContainerDefinitions: [ { Name: api, Image: nginx, Secrets: [ { Name: DB, ValueFrom: !Ref DbSecret } ] } ] } }
-            """, 2, null },
+            """, ["- | Parameters/Certificate/Default | ACM certificate", "- | Parameters/DbSecret/Default | secret 'payments/db-AbCdEf'"], null },
         { "PF701 dynamic reference to a secret of the same stack", "PF701", """
             Resources:
               Secret: { Type: AWS::SecretsManager::Secret, Properties: { GenerateSecretString: {} } }
               Db: { Type: AWS::RDS::DBInstance, Properties: { MasterUserPassword: !Sub "{{resolve:secretsmanager:${Secret}:SecretString:password}}", Other: !Join [ "", [ "{{resolve:secretsmanager:", !Ref Secret, ":SecretString:password}}" ] ] } }
-            """, 0, null },
+            """, [], null },
         // PF801/PF802
         { "PF801 webhook", "PF801", """
             Resources:
               Hook: { Type: AWS::CodePipeline::Webhook, Properties: { Authentication: GITHUB_HMAC } }
-            """, 1, null },
+            """, ["Hook | Resources/Hook/Properties/Authentication | webhook Hook registers a GitHub version-1 webhook"], null },
         { "PF802 CodeCommit source action", "PF802", """
             Resources:
               Pipeline: { Type: AWS::CodePipeline::Pipeline, Properties: { Stages: [ { Name: Source, Actions: [ { Name: S, ActionTypeId: { Category: Source, Owner: AWS, Provider: CodeCommit, Version: "1" } } ] } ] } }
-            """, 1, null },
+            """, ["Pipeline | Resources/Pipeline/Properties/Stages/0/Actions/0/ActionTypeId | pipeline Pipeline sources from CodeCommit, which was closed to new"], null },
         // PF803
         { "PF803 destinations chosen by Fn::If per condition are unknown", "PF803", """
             Conditions: { ToS3: !Equals [ a, b ] }
@@ -696,81 +697,89 @@ public sealed class RuleTableTests
                   LogDestination: !If [ ToS3, "arn:aws:s3:::flow-logs", !Ref AWS::NoValue ]
                   LogGroupName: !If [ ToS3, !Ref AWS::NoValue, flow-logs ]
                   DeliverLogsPermissionArn: !If [ ToS3, !Ref AWS::NoValue, "arn:aws:iam::123456789012:role/flow" ]
-            """, 0, null },
+            """, [], null },
         { "PF803 s3 with log group name", "PF803", """
             Resources:
               Bucket: { Type: AWS::S3::Bucket, DeletionPolicy: Retain }
               Flow: { Type: AWS::EC2::FlowLog, Properties: { LogDestinationType: s3, LogDestination: !GetAtt Bucket.Arn, LogGroupName: flows } }
-            """, 1, null },
+            """, ["Flow | Resources/Flow/Properties/LogGroupName | flow log Flow (s3)"], null },
         { "PF803 s3 destination pointing at a log group", "PF803", """
             Resources:
               Logs: { Type: AWS::Logs::LogGroup }
               Flow: { Type: AWS::EC2::FlowLog, Properties: { LogDestinationType: s3, LogDestination: !GetAtt Logs.Arn } }
-            """, 1, null },
+            """, ["Flow | Resources/Flow/Properties/LogDestination | flow log Flow (s3)"], null },
         { "PF803 log group name with role", "PF803", """
             Resources:
               Flow: { Type: AWS::EC2::FlowLog, Properties: { LogGroupName: flows, DeliverLogsPermissionArn: arn:aws:iam::123456789012:role/r } }
-            """, 0, null },
+            """, [], null },
         // PF804/PF805
         { "PF804 rule with only a filter and status", "PF804", """
             Resources:
               Bucket: { Type: AWS::S3::Bucket, DeletionPolicy: Retain, Properties: { LifecycleConfiguration: { Rules: [ { Status: Enabled, TagFilters: [ { Key: a, Value: b } ] }, { Status: Enabled, Prefix: x, AbortIncompleteMultipartUpload: { DaysAfterInitiation: 1 } } ] } } }
-            """, 1, null },
+            """, ["Bucket | Resources/Bucket/Properties/LifecycleConfiguration/Rules/0 | lifecycle rule 0 of bucket Bucket has no action"], null },
         { "PF805 empty prefix states the whole bucket", "PF805", """
             Resources:
               Bucket: { Type: AWS::S3::Bucket, DeletionPolicy: Retain, Properties: { LifecycleConfiguration: { Rules: [ { Status: Enabled, Prefix: "", ExpirationInDays: 1 } ] } } }
-            """, 0, null },
+            """, [], null },
         // PF806/PF807
         { "PF806 TLS listener", "PF806", """
             Resources:
               L: { Type: AWS::ElasticLoadBalancingV2::Listener, Properties: { Protocol: TLS, Port: 443 } }
-            """, 1, null },
+            """, ["L | Resources/L/Properties/Protocol | TLS listener L has no certificate"], null },
         { "PF807 internal load balancer is not reported", "PF807", """
             Resources:
               Lb: { Type: AWS::ElasticLoadBalancingV2::LoadBalancer, Properties: { Scheme: internal } }
               L: { Type: AWS::ElasticLoadBalancingV2::Listener, Properties: { LoadBalancerArn: !Ref Lb, Protocol: HTTP, Port: 80, DefaultActions: [ { Type: forward, TargetGroupArn: arn } ] } }
-            """, 0, "prod" },
+            """, [], "prod" },
         { "PF807 dev is not reported", "PF807", """
             Resources:
               Lb: { Type: AWS::ElasticLoadBalancingV2::LoadBalancer, Properties: { Scheme: internet-facing } }
               L: { Type: AWS::ElasticLoadBalancingV2::Listener, Properties: { LoadBalancerArn: !Ref Lb, Protocol: HTTP, Port: 80, DefaultActions: [ { Type: forward, TargetGroupArn: arn } ] } }
-            """, 0, "dev" },
+            """, [], "dev" },
         // PF901/PF902
         { "PF901 production NAT is not reported", "PF901", """
             Resources:
               Nat: { Type: AWS::EC2::NatGateway, Properties: { SubnetId: s } }
-            """, 0, "production" },
+            """, [], "production" },
         { "PF901 three NAT gateways in dev", "PF901", """
             Resources:
               Nat1: { Type: AWS::EC2::NatGateway, Properties: { SubnetId: s } }
               Nat2: { Type: AWS::EC2::NatGateway, Properties: { SubnetId: s } }
               Nat3: { Type: AWS::EC2::NatGateway, Properties: { SubnetId: s } }
-            """, 3, "dev" },
+            """, ["Nat1 | Resources/Nat1 | NAT gateway Nat1 in non-production environment 'dev' costs about", "Nat2 | Resources/Nat2 | NAT gateway Nat2 in non-production environment 'dev' costs about", "Nat3 | Resources/Nat3 | NAT gateway Nat3 in non-production environment 'dev' costs about"], "dev" },
         { "PF902 interface endpoint in pr environment", "PF902", """
             Resources:
               E: { Type: AWS::EC2::VPCEndpoint, Properties: { VpcEndpointType: Interface, ServiceName: com.amazonaws.eu-west-1.logs, SubnetIds: [ a, b, c ] } }
-            """, 1, "pr4918" },
+            """, ["E | Resources/E/Properties/VpcEndpointType | interface endpoint E for com.amazonaws.eu-west-1.logs in"], "pr4918" },
         // PF003
         { "PF003 resources as a list", "PF003", """
             Resources: [ a, b ]
-            """, 1, null },
+            """, ["- | Resources | Resources must be a mapping of logical IDs to resources"], null },
         { "PF003 empty resources", "PF003", """
             Resources: {}
-            """, 1, null },
+            """, ["- | Resources | Resources is empty"], null },
         { "PF003 unknown deletion policy", "PF003", """
             Resources:
               B: { Type: AWS::S3::Bucket, DeletionPolicy: Keep }
-            """, 1, null },
+            """, ["B | Resources/B/DeletionPolicy | DeletionPolicy 'Keep' of B is not one of Delete, Retain, Snapshot,"], null },
     };
 
     [Theory]
     [MemberData(nameof(Cases))]
-    public void Rule_reports_expected_number_of_findings(string name, string ruleId, string yaml, int expected, string? environment)
+    public void Rule_reports_the_expected_findings(string name, string ruleId, string yaml, string[] expected, string? environment)
     {
         var findings = TestTemplates.Check(yaml, environment: environment is null ? "dev" : environment.Length == 0 ? null : environment)
-            .Where(f => f.RuleId == ruleId).ToList();
-        Assert.True(expected == findings.Count, $"{name}: expected {expected} {ruleId} finding(s), got {findings.Count}: {string.Join(" | ", findings.Select(f => f.Message))}");
-        Assert.All(findings, f => Assert.NotNull(f.Line));
+            .Where(f => f.RuleId == ruleId)
+            .OrderBy(f => f.Resource ?? "-", StringComparer.Ordinal).ThenBy(f => f.Path, StringComparer.Ordinal)
+            .ToList();
+        Assert.True(expected.Length == findings.Count, $"{name}: expected {expected.Length} {ruleId} finding(s), got {findings.Count}: {string.Join(" | ", findings.Select(f => f.Message))}");
+        foreach (var (finding, expectation) in findings.Zip(expected.Order(StringComparer.Ordinal)))
+        {
+            var parts = expectation.Split(" | ", 3);
+            Assert.Equal((parts[0], parts[1]), (finding.Resource ?? "-", finding.Path));
+            Assert.Contains(parts[2], finding.Message, StringComparison.Ordinal);
+            Assert.NotNull(finding.Line);
+        }
     }
 
     [Fact]

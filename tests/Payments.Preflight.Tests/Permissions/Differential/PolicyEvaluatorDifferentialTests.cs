@@ -143,5 +143,5 @@ public sealed class PolicyEvaluatorDifferentialTests(ITestOutputHelper output)
     }
 
     private static JsonObject Fixture(string name) =>
-        JsonNode.Parse(File.ReadAllText(Path.Combine(Simulator.RepositoryRoot(), "tests", "Payments.Preflight.Tests", "Permissions", "Differential", "Fixtures", name + ".json")))!.AsObject();
+        JsonNode.Parse(File.ReadAllText(Path.Combine(Repository.Root, "tests", "Payments.Preflight.Tests", "Permissions", "Differential", "Fixtures", name + ".json")))!.AsObject();
 }

@@ -1,5 +1,4 @@
 using System.Diagnostics;
-using System.Runtime.CompilerServices;
 using System.Text.Json;
 using System.Text.Json.Nodes;
 
@@ -13,7 +12,7 @@ internal static class Simulator
 {
     public static IReadOnlyDictionary<int, (string Result, string? Error)> Run(IReadOnlyList<DifferentialCase> cases)
     {
-        var root = RepositoryRoot();
+        var root = Repository.Root;
         var module = Path.Combine(root, "node_modules", "@cloud-copilot", "iam-simulate", "package.json");
         if (!File.Exists(module))
         {
@@ -75,16 +74,5 @@ internal static class Simulator
         }
 
         return result;
-    }
-
-    public static string RepositoryRoot([CallerFilePath] string path = "")
-    {
-        var fromEnvironment = Environment.GetEnvironmentVariable("PAYMENTS_REPO_ROOT");
-        if (!string.IsNullOrEmpty(fromEnvironment) && File.Exists(Path.Combine(fromEnvironment, "Payments.slnx")))
-        {
-            return fromEnvironment;
-        }
-
-        return Path.GetFullPath(Path.Combine(Path.GetDirectoryName(path)!, "..", "..", "..", ".."));
     }
 }

@@ -1,11 +1,11 @@
 using System.Net;
 using System.Net.Sockets;
 
-namespace Payments.FaultTests.Infrastructure;
+namespace Payments.TestSupport;
 
-internal static class FreePort
+public static class FreePort
 {
-    /// <summary>A loopback port nobody listens on right now (the OS picks it).</summary>
+    /// <summary>A loopback TCP port nobody listens on right now (the operating system picks it).</summary>
     public static int Next()
     {
         using var listener = new TcpListener(IPAddress.Loopback, 0);

@@ -1,17 +1,22 @@
 using System.Runtime.CompilerServices;
 
-namespace Payments.Api.Tests.TransactionLog;
+namespace Payments.TestSupport;
 
 /// <summary>
-/// Finds the repository root (where <c>Payments.slnx</c> is). Builds with <c>--artifacts-path</c>
-/// put the test binaries outside the checkout, so walking up from them alone is not enough: the
-/// search also tries <c>PAYMENTS_REPO_ROOT</c>, the current directory and this source file's path.
+/// The repository root (where <c>Payments.slnx</c> is). Builds with <c>--artifacts-path</c> put the test
+/// binaries outside the checkout, so walking up from them alone is not enough: the search also tries
+/// <c>PAYMENTS_REPO_ROOT</c>, the current directory and this source file's path (baked in at compile time).
 /// </summary>
-internal static class RepositoryPaths
+public static class Repository
 {
     public const string RootVariable = "PAYMENTS_REPO_ROOT";
 
+    private const string Marker = "Payments.slnx";
+
     public static string Root { get; } = FindRoot(Candidates());
+
+    /// <summary><paramref name="parts"/> joined below the root.</summary>
+    public static string PathOf(params string[] parts) => Path.Combine([Root, .. parts]);
 
     public static IEnumerable<string> Candidates([CallerFilePath] string sourceFile = "")
     {
@@ -36,7 +41,7 @@ internal static class RepositoryPaths
             tried.Add(start);
             for (var dir = new DirectoryInfo(start); dir is not null; dir = dir.Parent)
             {
-                if (File.Exists(Path.Combine(dir.FullName, "Payments.slnx")))
+                if (File.Exists(Path.Combine(dir.FullName, Marker)))
                 {
                     return dir.FullName;
                 }
@@ -44,6 +49,6 @@ internal static class RepositoryPaths
         }
 
         throw new InvalidOperationException(
-            $"cannot find the repository root (Payments.slnx) above any of: {string.Join(", ", tried)}; set {RootVariable}");
+            $"cannot find the repository root ({Marker}) above any of: {string.Join(", ", tried)}; set {RootVariable}");
     }
 }

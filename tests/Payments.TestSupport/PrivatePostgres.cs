@@ -1,13 +1,13 @@
 using System.Globalization;
 
-namespace Payments.FaultTests.Infrastructure;
+namespace Payments.TestSupport;
 
 /// <summary>
-/// A PostgreSQL server owned by one test, so the test may stop and start it (the shared server of
-/// the test command must not be stopped under other tests). Runs through <c>scripts/pg.sh</c>,
-/// which as root runs it as the <c>postgres</c> user.
+/// A PostgreSQL server owned by one test (or one test process), so it may be stopped, crashed and started
+/// again without touching a server other tests use. Runs through <c>scripts/pg.sh</c>, which as root runs
+/// it as the <c>postgres</c> user; <c>pg_ctl -w</c> there waits for the server with a deadline.
 /// </summary>
-internal sealed class PrivatePostgres : IAsyncDisposable
+public sealed class PrivatePostgres : IAsyncDisposable
 {
     private static readonly TimeSpan ScriptTimeout = TimeSpan.FromSeconds(90);
 
@@ -22,37 +22,37 @@ internal sealed class PrivatePostgres : IAsyncDisposable
 
     public int Port { get; }
 
+    /// <summary>The superuser (password-less on loopback) connection string to the <c>postgres</c> database.</summary>
     public string ConnectionString { get; }
 
     public bool IsRunning { get; private set; }
 
     public static async Task<PrivatePostgres> StartAsync()
     {
-        var directory = Path.Combine(Path.GetTempPath(), "payments-fault-pg-" + Guid.NewGuid().ToString("N")[..12]);
+        var directory = Path.Combine(Path.GetTempPath(), "payments-pg-" + Guid.NewGuid().ToString("N")[..12]);
         var port = FreePort.Next();
-        var output = await PgStartAsync(directory, port);
-        var server = new PrivatePostgres(directory, port, output.Trim()) { IsRunning = true };
-        return server;
+        var output = await PgAsync("start", directory, port.ToString(CultureInfo.InvariantCulture)).ConfigureAwait(false);
+        return new PrivatePostgres(directory, port, output.Trim()) { IsRunning = true };
     }
 
     /// <summary>Fast shutdown: PostgreSQL ends every session and stops, as in a failover or a restart.</summary>
     public async Task StopAsync()
     {
-        await PgStopAsync();
+        await PgAsync("stop", DataDirectory).ConfigureAwait(false);
         IsRunning = false;
     }
 
     /// <summary>Immediate shutdown (no checkpoint), as a crash of the database host; the next start recovers from the WAL.</summary>
     public async Task CrashAsync()
     {
-        await CommandRunner.RunAsync("bash", [RepoPaths.PgScript, "crash", DataDirectory], ScriptTimeout);
+        await PgAsync("crash", DataDirectory).ConfigureAwait(false);
         IsRunning = false;
     }
 
     /// <summary>Starts the same data directory again on the same port.</summary>
     public async Task StartAgainAsync()
     {
-        await PgStartAsync(DataDirectory, Port);
+        await PgAsync("start", DataDirectory, Port.ToString(CultureInfo.InvariantCulture)).ConfigureAwait(false);
         IsRunning = true;
     }
 
@@ -60,7 +60,7 @@ internal sealed class PrivatePostgres : IAsyncDisposable
     {
         try
         {
-            await PgStopAsync();
+            await PgAsync("stop", DataDirectory).ConfigureAwait(false);
         }
         finally
         {
@@ -68,10 +68,8 @@ internal sealed class PrivatePostgres : IAsyncDisposable
         }
     }
 
-    private static Task<string> PgStartAsync(string directory, int port) =>
-        CommandRunner.RunAsync("bash", [RepoPaths.PgScript, "start", directory, port.ToString(CultureInfo.InvariantCulture)], ScriptTimeout);
-
-    private Task<string> PgStopAsync() => CommandRunner.RunAsync("bash", [RepoPaths.PgScript, "stop", DataDirectory], ScriptTimeout);
+    private static Task<string> PgAsync(params string[] arguments) =>
+        CommandRunner.RunCheckedAsync("bash", [Repository.PathOf("scripts", "pg.sh"), .. arguments], ScriptTimeout);
 
     private static void TryDelete(string directory)
     {
