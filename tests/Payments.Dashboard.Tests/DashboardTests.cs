@@ -401,11 +401,16 @@ public sealed class DashboardTests(DashboardFixture fixture, ITestOutputHelper o
 
         // The attempt is recorded once the answer is in: the endpoint's page lists it.
         await page.GotoAsync(fixture.Url($"/dashboard/webhooks/{id}"));
-        for (var i = 0; i < 50 && !(await page.InnerTextAsync("main")).Contains("delivered", StringComparison.Ordinal); i++)
+        await Poll.UntilAsync(async () =>
         {
-            await Task.Delay(200);
+            if ((await page.InnerTextAsync("main")).Contains("delivered", StringComparison.Ordinal))
+            {
+                return true;
+            }
+
             await page.ReloadAsync();
-        }
+            return false;
+        }, TimeSpan.FromSeconds(10));
 
         var attempt = Assert.Single(await page.Locator("tbody tr").AllInnerTextsAsync());
         Assert.Contains("payment.created", attempt, StringComparison.Ordinal);

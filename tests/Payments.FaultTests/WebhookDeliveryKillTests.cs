@@ -56,11 +56,7 @@ public sealed class WebhookDeliveryKillTests(PostgresFixture postgres)
         receiver.AnswerEverything();
 
         await service.StartAsync(environment);
-        var deadline = DateTime.UtcNow + TimeSpan.FromSeconds(60);
-        while (receiver.Answered.Select(r => r.ObjectId).Distinct().Count() < Payments && DateTime.UtcNow < deadline)
-        {
-            await Task.Delay(200);
-        }
+        await Poll.UntilAsync(() => Task.FromResult(receiver.Answered.Select(r => r.ObjectId).Distinct().Count() >= Payments), TimeSpan.FromSeconds(60));
 
         Assert.Equal(payments.Order(StringComparer.Ordinal), receiver.Answered.Select(r => r.ObjectId).Distinct().Order(StringComparer.Ordinal));
         Assert.Contains(receiver.Answered, r => r.EventId == inFlight.EventId && r.Body == inFlight.Body);
@@ -69,11 +65,7 @@ public sealed class WebhookDeliveryKillTests(PostgresFixture postgres)
         // The attempt log records a success for every event (the killed attempt left none). The worker
         // records an attempt after the receiver's answer arrives, so the last one may lag the receiver.
         var succeeded = 0;
-        deadline = DateTime.UtcNow + TimeSpan.FromSeconds(30);
-        while ((succeeded = await SucceededEventsAsync(client, endpointId!)) < Payments && DateTime.UtcNow < deadline)
-        {
-            await Task.Delay(200);
-        }
+        await Poll.UntilAsync(async () => (succeeded = await SucceededEventsAsync(client, endpointId!)) >= Payments, TimeSpan.FromSeconds(30));
 
         Assert.Equal(Payments, succeeded);
     }

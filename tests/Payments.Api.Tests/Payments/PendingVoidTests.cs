@@ -207,13 +207,16 @@ public abstract class PendingVoidTests(ApiFixture fixture) : ApiTestBase(fixture
         acquirer.VoidsFail = false;
 
         // The sweeper waits one interval of the fake clock between passes: move the clock until the void arrives.
-        var deadline = DateTime.UtcNow.AddSeconds(30);
-        while (acquirer.Voided.IsEmpty || await OpenRecordsAsync(factory.Services) > 0)
+        Assert.True(await Poll.UntilAsync(async () =>
         {
-            Assert.True(DateTime.UtcNow < deadline, "the hosted sweeper never voided the recorded approval");
+            if (!acquirer.Voided.IsEmpty && await OpenRecordsAsync(factory.Services) == 0)
+            {
+                return true;
+            }
+
             time.Advance(TimeSpan.FromSeconds(5));
-            await Task.Delay(10);
-        }
+            return false;
+        }, TimeSpan.FromSeconds(30)), "the hosted sweeper never voided the recorded approval");
 
         Assert.Equal([approval.AuthorizationId!], acquirer.Voided);
         Assert.Equal(0, await OpenRecordsAsync(factory.Services));
