@@ -65,13 +65,22 @@ dotnet test Payments.slnx -c Release --no-build -nologo \
   --logger "trx" --results-directory "$results/trx" 2>&1 | tee "$results/dotnet-test.log"
 dotnet_rc=${PIPESTATUS[0]}
 # Count individual test cases from the result files so the summary line is exact.
-read -r t_passed t_failed < <(python3 - "$results/trx" <<'PY'
+# The names of failed tests go to a file that the final summary repeats: CI keeps only the tail of the output.
+read -r t_passed t_failed < <(python3 - "$results/trx" "$results/failed-tests.txt" <<'PY'
 import glob, sys, xml.etree.ElementTree as ET
 p = f = 0
+names = []
 for path in glob.glob(sys.argv[1] + "/*.trx"):
-    c = ET.parse(path).getroot().find("{*}ResultSummary/{*}Counters")
+    root = ET.parse(path).getroot()
+    c = root.find("{*}ResultSummary/{*}Counters")
     if c is not None:
         p += int(c.get("passed", 0)); f += int(c.get("failed", 0)) + int(c.get("error", 0)) + int(c.get("timeout", 0))
+    for r in root.iter("{http://microsoft.com/schemas/VisualStudio/TeamTest/2010}UnitTestResult"):
+        if r.get("outcome") not in ("Passed", "NotExecuted"):
+            msg = r.find("{*}Output/{*}ErrorInfo/{*}Message")
+            first = (msg.text or "").strip().splitlines()[0][:300] if msg is not None and msg.text else ""
+            names.append(f"{r.get('testName')} :: {first}")
+open(sys.argv[2], "w").write("\n".join(names) + ("\n" if names else ""))
 print(p, f)
 PY
 )
@@ -136,6 +145,7 @@ if [ ${#node_tests[@]} -gt 0 ]; then
 fi
 
 echo
+if [ -s "$results/failed-tests.txt" ]; then echo "Failed .NET tests:"; sed 's/^/  /' "$results/failed-tests.txt"; fi
 if [ ${#failures[@]} -gt 0 ]; then printf 'FAILED: %s\n' "${failures[@]}"; fi
 echo "$passed passed, $failed failed"
 [ "$failed" -eq 0 ]

@@ -37,14 +37,16 @@ if (admin is not null || migrate)
 }
 
 var app = builder.Build();
-if (migrate)
+if (migrate || admin is not null)
 {
-    return await MigrateCommand.RunAsync(app.Services, CancellationToken.None);
-}
-
-if (admin is not null)
-{
-    return await admin.RunAsync(app.Services, Console.Out, Console.Error);
+    // Disposing the host flushes the console logger's queue: returning without it can drop the
+    // command's last lines (the login "created"/"exists" line went missing that way).
+    await using (app)
+    {
+        return migrate
+            ? await MigrateCommand.RunAsync(app.Services, CancellationToken.None)
+            : await admin!.RunAsync(app.Services, Console.Out, Console.Error);
+    }
 }
 
 await app.Services.InitializePaymentsAsync(CancellationToken.None);
