@@ -61,16 +61,23 @@ public static class PaymentsServiceCollectionExtensions
     /// <summary>
     /// Start-up work before the host serves: migrations (unless <c>Payments:Database:MigrateOnStart</c>
     /// is false: on AWS the app's login may not run DDL and the <c>migrate</c> command runs them as the
-    /// owner first), secrets, configured merchants.
+    /// owner first), secrets, configured merchants. Retried while the database is unreachable for up to
+    /// <c>Payments:Database:StartupRetryFor</c> (default 60 s); each step is idempotent.
     /// </summary>
     public static async Task InitializePaymentsAsync(this IServiceProvider services, CancellationToken cancellationToken)
     {
-        if (services.GetRequiredService<IConfiguration>().GetValue("Payments:Database:MigrateOnStart", true))
+        var configuration = services.GetRequiredService<IConfiguration>();
+        var budget = configuration.GetValue("Payments:Database:StartupRetryFor", TimeSpan.FromSeconds(60));
+        var logger = services.GetRequiredService<ILoggerFactory>().CreateLogger(typeof(StartupRetry));
+        await StartupRetry.RunAsync(async token =>
         {
-            await services.GetRequiredService<MigrationRunner>().MigrateAsync(cancellationToken);
-        }
+            if (configuration.GetValue("Payments:Database:MigrateOnStart", true))
+            {
+                await services.GetRequiredService<MigrationRunner>().MigrateAsync(token);
+            }
 
-        await services.GetRequiredService<CardFingerprinter>().InitializeAsync(cancellationToken);
-        await MerchantBootstrap.RunAsync(services, cancellationToken);
+            await services.GetRequiredService<CardFingerprinter>().InitializeAsync(token);
+            await MerchantBootstrap.RunAsync(services, token);
+        }, budget, services.GetRequiredService<TimeProvider>(), logger, cancellationToken);
     }
 }
