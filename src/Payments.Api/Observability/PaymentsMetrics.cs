@@ -22,6 +22,7 @@ public sealed class PaymentsMetrics
     private readonly Counter<long> exportFailures;
     private readonly Histogram<double> exportLag;
     private readonly Histogram<int> batchSize;
+    private readonly Histogram<int> lookupBatchSize;
     private readonly Histogram<double> batchCommitDuration;
     private readonly Counter<long> ambiguousCommits;
 
@@ -50,6 +51,9 @@ public sealed class PaymentsMetrics
             "payments.transaction_log.export_lag", unit: "s", description: "Time from an event's commit-time timestamp to its export.");
         batchSize = meter.CreateHistogram<int>(
             "payments.store.batch_size", unit: "{payment}", description: "New payments committed together in one transaction (group commit), by store.",
+            advice: new InstrumentAdvice<int> { HistogramBucketBoundaries = [1, 2, 4, 8, 16, 32, 64, 128, 256] });
+        lookupBatchSize = meter.CreateHistogram<int>(
+            "payments.store.key_lookup_batch_size", unit: "{lookup}", description: "Idempotency-key look-ups sent together in one round trip before new payments, by store.",
             advice: new InstrumentAdvice<int> { HistogramBucketBoundaries = [1, 2, 4, 8, 16, 32, 64, 128, 256] });
         batchCommitDuration = meter.CreateHistogram<double>(
             "payments.store.batch_commit_duration", unit: "s", description: "Time one group commit took, from BEGIN to a durable COMMIT, by store.");
@@ -102,6 +106,10 @@ public sealed class PaymentsMetrics
         batchSize.Record(payments, tag);
         batchCommitDuration.Record(duration.TotalSeconds, tag);
     }
+
+    /// <param name="store"><c>postgres</c> or <c>sqlite</c>.</param>
+    public void KeyLookupsBatched(string store, int lookups) =>
+        lookupBatchSize.Record(lookups, new KeyValuePair<string, object?>("store", store));
 
     /// <param name="store"><c>postgres</c> or <c>sqlite</c>.</param>
     /// <param name="outcome"><c>committed</c>, <c>rolled_back</c> or <c>unknown</c> (its approvals are kept, not voided: reconcile).</param>

@@ -229,14 +229,15 @@ public abstract class GroupCommitTests(ApiFixture fixture) : ApiTestBase(fixture
         private readonly MeterListener listener = new();
         private readonly ConcurrentQueue<int> sizes = new();
 
-        public BatchSizes(IServiceProvider services)
+        /// <param name="instrument">The commit batch sizes, unless another histogram of sizes is named.</param>
+        public BatchSizes(IServiceProvider services, string instrument = "payments.store.batch_size")
         {
             var meters = services.GetRequiredService<IMeterFactory>();
-            listener.InstrumentPublished = (instrument, l) =>
+            listener.InstrumentPublished = (published, l) =>
             {
-                if (instrument.Name == "payments.store.batch_size" && ReferenceEquals(instrument.Meter.Scope, meters))
+                if (published.Name == instrument && ReferenceEquals(published.Meter.Scope, meters))
                 {
-                    l.EnableMeasurementEvents(instrument);
+                    l.EnableMeasurementEvents(published);
                 }
             };
             listener.SetMeasurementEventCallback<int>((_, size, _, _) => sizes.Enqueue(size));
@@ -424,6 +425,68 @@ public sealed class GroupCommitTestsPostgres(PostgresApiFixture fixture) : Group
         }
 
         Assert.Equal(2, await StoreSql.ScalarAsync(service.Services, $"SELECT COUNT(*) FROM ledger_entries WHERE payment_id = '{single}'"));
+    }
+
+    [Fact]
+    public async Task Key_look_ups_waiting_together_go_in_one_round_trip_and_each_gets_its_own_answer()
+    {
+        var acquirer = new RecordingAcquirer();
+        await using var owner = Service();
+        var service = WithAcquirer(owner, acquirer);
+        using var client = service.CreateClient(ApiFixture.MerchantAKey);
+        var store = (PostgresPaymentStore)service.Services.GetRequiredService<IPaymentStore>();
+        using var lookups = new BatchSizes(service.Services, "payments.store.key_lookup_batch_size");
+        var recorded = Enumerable.Range(0, 3).Select(i => ($"recorded-{i}-{Guid.NewGuid():N}", 7501L + i)).ToArray();
+        var earlier = new Dictionary<string, string>();
+        foreach (var (key, amount) in recorded)
+        {
+            var reply = await PostAsync(client, "/v1/payments", PaymentBody(amount), key);
+            Assert.Equal(HttpStatusCode.Created, reply.Status);
+            earlier[key] = IdOf(reply);
+        }
+
+        var authorizedBefore = acquirer.Requests;
+        Task<Reply>[] first, waiting;
+        var fresh = Enumerable.Range(0, 7).Select(i => $"fresh-{i}-{Guid.NewGuid():N}").ToArray();
+        await using (var held = await HoldLockAsync(service.Services, "LOCK TABLE idempotency_keys IN ACCESS EXCLUSIVE MODE"))
+        {
+            // Both readers take one look-up each and wait on the table; the next ten queue behind them.
+            first = new Task<Reply>[2];
+            for (var i = 0; i < first.Length; i++)
+            {
+                first[i] = PostAsync(client, "/v1/payments", PaymentBody(7510), $"first-{i}-{Guid.NewGuid():N}");
+                var blocked = i + 1;
+                await WaitUntil(async () => await StoreSql.ScalarAsync(service.Services,
+                    "SELECT COUNT(*) FROM pg_locks WHERE NOT granted AND relation = 'idempotency_keys'::regclass") == blocked);
+            }
+
+            waiting = [.. recorded.Select(r => PostAsync(client, "/v1/payments", PaymentBody(r.Item2), r.Item1)),
+                .. fresh.Select(key => PostAsync(client, "/v1/payments", PaymentBody(7520), key))];
+            await WaitUntil(() => store.QueuedKeyLookups == 10);
+        }
+
+        var replies = await Task.WhenAll(waiting).WaitAsync(Deadline);
+        Assert.All(await Task.WhenAll(first).WaitAsync(Deadline), r => Assert.Equal(HttpStatusCode.Created, r.Status));
+        Assert.Contains(10, lookups.Sizes);
+        for (var i = 0; i < recorded.Length; i++)
+        {
+            Assert.Equal(HttpStatusCode.Created, replies[i].Status);
+            Assert.Equal(earlier[recorded[i].Item1], IdOf(replies[i]));
+        }
+
+        Assert.All(replies[recorded.Length..], r => Assert.Equal(HttpStatusCode.Created, r.Status));
+        Assert.Equal(fresh.Length, replies[recorded.Length..].Select(IdOf).Distinct().Count());
+        // Replays were answered from their records: only the two first and the seven fresh keys were authorized.
+        Assert.Equal(2 + fresh.Length, acquirer.Requests - authorizedBefore);
+    }
+
+    private static async Task<IAsyncDisposable> HoldLockAsync(IServiceProvider services, string lockSql)
+    {
+        var connection = await services.GetRequiredService<IConnectionFactory>().OpenAsync(CancellationToken.None);
+        await using var begin = connection.CreateCommand();
+        begin.CommandText = "BEGIN; " + lockSql;
+        await begin.ExecuteNonQueryAsync();
+        return new HeldLock(connection);
     }
 
     private static string IdOf(Reply reply) => System.Text.Json.JsonDocument.Parse(reply.Body).RootElement.GetProperty("id").GetString()!;

@@ -76,11 +76,9 @@ public abstract partial class SqlPaymentStore : IPaymentStore, IAsyncDisposable,
         {
             // A finished request is answered from its record without asking the acquirer again. A concurrent
             // one elsewhere is caught when the key's row is inserted (its primary key), in the batch.
-            var stored = await reads.QueryAsync(
-                new Statement(PaymentSql.SelectIdempotencyKey, true).Add("merchant_id", merchantId).Add("idempotency_key", idempotency.Key), cancellationToken);
-            if (stored.Count > 0)
+            if (await FindIdempotencyRecordAsync(merchantId, idempotency.Key, cancellationToken) is { } stored)
             {
-                return Earlier(stored[0], idempotency);
+                return Earlier(stored, idempotency);
             }
         }
 
@@ -101,6 +99,17 @@ public abstract partial class SqlPaymentStore : IPaymentStore, IAsyncDisposable,
         return result.Outcome!;
     }
 
+    /// <summary>
+    /// The stored answer of a finished request with this key (the columns of <see cref="PaymentSql.SelectIdempotencyKey"/>),
+    /// or null when there is none.
+    /// </summary>
+    protected virtual async Task<object?[]?> FindIdempotencyRecordAsync(string merchantId, string key, CancellationToken cancellationToken)
+    {
+        var stored = await reads.QueryAsync(
+            new Statement(PaymentSql.SelectIdempotencyKey, true).Add("merchant_id", merchantId).Add("idempotency_key", key), cancellationToken);
+        return stored.Count > 0 ? stored[0] : null;
+    }
+
     /// <summary>New payments waiting for a commit to take them (not those being committed).</summary>
     public int Queued => creates.Queued;
 
@@ -112,6 +121,7 @@ public abstract partial class SqlPaymentStore : IPaymentStore, IAsyncDisposable,
             await reporter.DisposeAsync();
         }
 
+        await DisposeLookupsAsync();
         await creates.DisposeAsync();
         if (sinceStart.TakeAndReset() is { } total)
         {
@@ -120,6 +130,9 @@ public abstract partial class SqlPaymentStore : IPaymentStore, IAsyncDisposable,
 
         GC.SuppressFinalize(this);
     }
+
+    /// <summary>Drains whatever a store queues in front of <see cref="CreateAsync"/> (before the creates are drained).</summary>
+    protected virtual ValueTask DisposeLookupsAsync() => ValueTask.CompletedTask;
 
     /// <summary>For hosts that dispose synchronously: the same drain as <see cref="DisposeAsync"/>.</summary>
     public void Dispose()

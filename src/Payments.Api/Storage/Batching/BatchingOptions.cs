@@ -39,6 +39,16 @@ public sealed class BatchingOptions
     /// </summary>
     public TimeSpan CommitTimeout { get; set; } = TimeSpan.FromSeconds(10);
 
+    /// <summary>
+    /// PostgreSQL: the idempotency-key look-ups that precede new payments are sent together as well, one
+    /// round trip and one statement per merchant for everything waiting (at most <see cref="MaxLookupBatchSize"/>),
+    /// instead of one round trip each. False: each look-up alone.
+    /// </summary>
+    public bool BatchKeyLookups { get; set; } = true;
+
+    /// <summary>Most key look-ups in one round trip.</summary>
+    public int MaxLookupBatchSize { get; set; } = 256;
+
     /// <summary>How often the store logs the batch sizes of the last interval (when it committed any); zero: only at shutdown.</summary>
     public TimeSpan ReportEvery { get; set; } = TimeSpan.FromMinutes(1);
 
@@ -67,6 +77,11 @@ public sealed class BatchingOptions
         if (LingerAfterBatchOf < 1)
         {
             throw new ArgumentOutOfRangeException(nameof(LingerAfterBatchOf), LingerAfterBatchOf, "at least one");
+        }
+
+        if (MaxLookupBatchSize < 1)
+        {
+            throw new ArgumentOutOfRangeException(nameof(MaxLookupBatchSize), MaxLookupBatchSize, "a look-up batch holds at least one key");
         }
 
         if (ReportEvery < TimeSpan.Zero)
