@@ -8,8 +8,8 @@ namespace Payments.Api.Payments;
 /// <summary>
 /// Payments on PostgreSQL. A transaction is a pooled warm connection (<see cref="PostgresWriteSession"/>:
 /// one round trip for BEGIN and the reads, one for the writes and COMMIT). New payments commit in
-/// batches, a whole batch in one round trip. For a capture, cancel or refund the idempotency key is
-/// claimed with a transaction-scoped advisory lock on merchant+key, held until the commit that
+/// batches, a whole batch in one round trip, and their idempotency-key look-ups are batched the same
+/// way. For a capture, cancel or refund the idempotency key is claimed with a transaction-scoped advisory lock on merchant+key, held until the commit that
 /// records the key, and the payment row is locked with <c>SELECT … FOR UPDATE</c>.
 /// </summary>
 public sealed class PostgresPaymentStore : SqlPaymentStore
@@ -121,10 +121,9 @@ public sealed class PostgresPaymentStore : SqlPaymentStore
 
     /// <summary>
     /// All waiting look-ups in one round trip: the single-key statement once per look-up, pipelined (one
-    /// network exchange and one implicit transaction for all). One statement over an array of keys
-    /// (<c>idempotency_key = ANY($2)</c>) was tried and dropped: sent by Npgsql under load its index scans
-    /// read every key of the merchant (about 1,500 buffers per call), which the same statement typed into
-    /// psql does not do.
+    /// network exchange and one implicit transaction for all). Not one statement over an array of keys
+    /// (<c>idempotency_key = ANY($2)</c>): under load its index scans read every key of the merchant
+    /// (docs/benchmarks.md, "Batched idempotency-key look-ups").
     /// </summary>
     private async Task<IReadOnlyList<object?[]?>> LookUpAsync(IReadOnlyList<KeyLookup> batch, CancellationToken cancellationToken)
     {
