@@ -9,8 +9,8 @@ namespace Payments.Api.Payments;
 /// Payments on PostgreSQL. A transaction is a pooled warm connection (<see cref="PostgresWriteSession"/>:
 /// one round trip for BEGIN and the reads, one for the writes and COMMIT). New payments commit in
 /// batches, a whole batch in one round trip, and their idempotency-key look-ups are batched the same
-/// way. For a capture, cancel or refund the idempotency key is claimed with a transaction-scoped advisory lock on merchant+key, held until the commit that
-/// records the key, and the payment row is locked with <c>SELECT … FOR UPDATE</c>.
+/// way. For a capture, cancel or refund the idempotency key is claimed with a transaction-scoped
+/// advisory lock on merchant+key, held until the commit that records the key, and the payment row is locked with <c>SELECT … FOR UPDATE</c>.
 /// </summary>
 public sealed class PostgresPaymentStore : SqlPaymentStore
 {
