@@ -10,7 +10,8 @@ namespace Payments.Api.Payments;
 /// one round trip for BEGIN and the reads, one for the writes and COMMIT). New payments commit in
 /// batches, a whole batch in one round trip, and their idempotency-key look-ups are batched the same
 /// way. For a capture, cancel or refund the idempotency key is claimed with a transaction-scoped
-/// advisory lock on merchant+key, held until the commit that records the key, and the payment row is locked with <c>SELECT … FOR UPDATE</c>.
+/// advisory lock on merchant+key, held until the commit that records the key, and the payment row is
+/// locked with <c>SELECT … FOR UPDATE</c>.
 /// </summary>
 public sealed class PostgresPaymentStore : SqlPaymentStore
 {
