@@ -9,7 +9,7 @@ namespace Payments.Bench.Floor;
 /// <summary>
 /// <c>POST /v1/payments</c> reduced to what cannot be left out: Kestrel reads the request, Npgsql runs
 /// create-payment's statements (the service's own SQL constants) in the same two round trips as the
-/// service — BEGIN + advisory lock + key look-up, then the payment, four ledger rows, the event, the
+/// service — BEGIN + advisory lock + key look-up, then the payment, its ledger rows, the event, the
 /// key and COMMIT — and a fixed 201 body goes back. No authentication, JSON parsing, validation,
 /// card fingerprint, rate limit or telemetry: the service's CPU per create minus this one's is what
 /// the application costs. Connections are held per request like the service's warm pool (no reset).

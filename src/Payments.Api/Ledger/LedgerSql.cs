@@ -7,6 +7,8 @@ namespace Payments.Api.Ledger;
 /// <list type="bullet">
 /// <item>authorize A: acquirer_receivable +A, merchant_authorized −A</item>
 /// <item>capture C: merchant_authorized +C, merchant_captured −C</item>
+/// <item>capture at creation A (capture: true): acquirer_receivable +A, merchant_captured −A; nothing is
+/// ever held, so the hold and its release would be two rows that cancel out</item>
 /// <item>release R (uncaptured rest, or cancel): merchant_authorized +R, acquirer_receivable −R</item>
 /// <item>refund F: merchant_refunds +F, acquirer_receivable −F</item>
 /// </list>
@@ -26,11 +28,13 @@ public static class LedgerSql
         "(@merchant_id, @payment_id, NULL, 'authorize', 'acquirer_receivable', @currency, @amount), " +
         "(@merchant_id, @payment_id, NULL, 'authorize', 'merchant_authorized', @currency, -@amount)";
 
-    /// <summary>Authorize and capture @amount at once (capture: true). Parameters as <see cref="Authorize"/>.</summary>
+    /// <summary>
+    /// Authorize and capture @amount at once (capture: true): one capture straight from the acquirer's
+    /// receivable, two rows where an authorization and a capture would write four. Parameters as
+    /// <see cref="Authorize"/>.
+    /// </summary>
     public const string AuthorizeAndCapture = Insert +
-        "(@merchant_id, @payment_id, NULL, 'authorize', 'acquirer_receivable', @currency, @amount), " +
-        "(@merchant_id, @payment_id, NULL, 'authorize', 'merchant_authorized', @currency, -@amount), " +
-        "(@merchant_id, @payment_id, NULL, 'capture', 'merchant_authorized', @currency, @amount), " +
+        "(@merchant_id, @payment_id, NULL, 'capture', 'acquirer_receivable', @currency, @amount), " +
         "(@merchant_id, @payment_id, NULL, 'capture', 'merchant_captured', @currency, -@amount)";
 
     /// <summary>Capture @amount of an authorization.</summary>

@@ -156,6 +156,39 @@ public abstract class CaptureRefundTests(ApiFixture fixture) : ApiTestBase(fixtu
         Assert.Equal(300, currencies["eur"].GetProperty("net").GetInt64());
     }
 
+    [Fact]
+    public async Task Each_movement_writes_one_balanced_pair_to_the_journal()
+    {
+        var immediate = (await CreatePaymentAsync(capture: true, amount: 1000)).GetProperty("id").GetString()!;
+        var held = (await CreatePaymentAsync(capture: false, amount: 900)).GetProperty("id").GetString()!;
+        await PostAsync(A, $"/v1/payments/{held}/capture", """{"amount": 600}""");
+        var refund = (await PostAsync(A, $"/v1/payments/{immediate}/refunds", """{"amount": 250}""")).Json.GetProperty("id").GetString();
+
+        // Captured at creation: nothing was ever held, so no authorize/release pair that cancels out.
+        Assert.Equal(
+            ["capture acquirer_receivable 1000 ", "capture merchant_captured -1000 ", $"refund merchant_refunds 250 {refund}", $"refund acquirer_receivable -250 {refund}"],
+            await JournalAsync(immediate));
+        Assert.Equal(
+            ["authorize acquirer_receivable 900 ", "authorize merchant_authorized -900 ", "capture merchant_authorized 600 ", "capture merchant_captured -600 ",
+             "release merchant_authorized 300 ", "release acquirer_receivable -300 "],
+            await JournalAsync(held));
+    }
+
+    private async Task<List<string>> JournalAsync(string paymentId)
+    {
+        var entries = new List<string>();
+        await using var connection = await Fixture.Factory.Services.GetRequiredService<Api.Storage.IConnectionFactory>().OpenAsync(CancellationToken.None);
+        await using var command = connection.CreateCommand();
+        command.CommandText = $"SELECT movement, account, amount, refund_id FROM ledger_entries WHERE payment_id = '{paymentId}' ORDER BY id";
+        await using var reader = await command.ExecuteReaderAsync();
+        while (await reader.ReadAsync())
+        {
+            entries.Add($"{reader.GetString(0)} {reader.GetString(1)} {reader.GetValue(2)} {(reader.IsDBNull(3) ? "" : reader.GetString(3))}");
+        }
+
+        return entries;
+    }
+
     private async Task<HttpClient> NewMerchantClientAsync()
     {
         var merchants = Fixture.Factory.Services.GetRequiredService<Api.Merchants.MerchantStore>();

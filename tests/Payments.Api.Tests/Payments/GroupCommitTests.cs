@@ -376,7 +376,7 @@ public sealed class GroupCommitTestsPostgres(PostgresApiFixture fixture) : Group
         Assert.IsType<PaymentOutcome.IdempotencyKeyInUse>(outcomes[5]);
         Assert.All(outcomes.Where((_, i) => i != 5), outcome => Assert.IsType<PaymentOutcome.Created>(outcome));
         Assert.Equal(15, await StoreSql.ScalarAsync(service.Services, "SELECT COUNT(*) FROM payments WHERE amount = 7602"));
-        Assert.Equal(15 * 4, await StoreSql.ScalarAsync(service.Services,
+        Assert.Equal(15 * 2, await StoreSql.ScalarAsync(service.Services,
             "SELECT COUNT(*) FROM ledger_entries l JOIN payments p ON p.id = l.payment_id WHERE p.amount = 7602"));
         Assert.Equal(15, await StoreSql.ScalarAsync(service.Services,
             "SELECT COUNT(*) FROM transaction_log t JOIN payments p ON p.id = t.object_id WHERE p.amount = 7602"));
