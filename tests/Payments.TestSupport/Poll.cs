@@ -1,3 +1,5 @@
+using System.Runtime.CompilerServices;
+
 namespace Payments.TestSupport;
 
 /// <summary>
@@ -24,5 +26,21 @@ public static class Poll
         }
 
         return true;
+    }
+
+    /// <summary>Waits like <see cref="UntilAsync"/> and fails the test, naming the condition, once the deadline passes.</summary>
+    public static async Task EventuallyAsync(Func<Task<bool>> condition, TimeSpan timeout, [CallerArgumentExpression(nameof(condition))] string? what = null)
+    {
+        if (!await UntilAsync(condition, timeout).ConfigureAwait(false))
+        {
+            throw new TimeoutException($"not reached within {timeout.TotalSeconds} s: {what}");
+        }
+    }
+
+    /// <inheritdoc cref="EventuallyAsync(Func{Task{bool}}, TimeSpan, string?)"/>
+    public static Task EventuallyAsync(Func<bool> condition, TimeSpan timeout, [CallerArgumentExpression(nameof(condition))] string? what = null)
+    {
+        ArgumentNullException.ThrowIfNull(condition);
+        return EventuallyAsync(() => Task.FromResult(condition()), timeout, what);
     }
 }

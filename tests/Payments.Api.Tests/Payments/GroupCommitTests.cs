@@ -188,16 +188,8 @@ public abstract class GroupCommitTests(ApiFixture fixture) : ApiTestBase(fixture
         }
     }
 
-    protected static async Task WaitUntil(Func<Task<bool>> condition, [System.Runtime.CompilerServices.CallerArgumentExpression(nameof(condition))] string? what = null)
-    {
-        var deadline = DateTime.UtcNow + Deadline;
-        // Polls the database (another process) with a deadline.
-        while (!await condition())
-        {
-            Assert.True(DateTime.UtcNow < deadline, $"not reached within {Deadline.TotalSeconds} s: {what}");
-            await Task.Delay(5);
-        }
-    }
+    protected static Task WaitUntil(Func<Task<bool>> condition, [System.Runtime.CompilerServices.CallerArgumentExpression(nameof(condition))] string? what = null) =>
+        Poll.EventuallyAsync(condition, Deadline, what);
 
     protected static NewPaymentRecord Record(long amount)
     {

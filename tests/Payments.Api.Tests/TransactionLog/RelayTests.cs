@@ -343,13 +343,6 @@ public sealed class RelayTests
         TimeProvider.System,
         logger ?? NullLogger<TransactionLogRelay>.Instance);
 
-    private static async Task WaitUntilAsync(Func<bool> condition)
-    {
-        var deadline = DateTime.UtcNow.AddSeconds(15);
-        while (!condition())
-        {
-            Assert.True(DateTime.UtcNow < deadline, "condition not reached within 15 s");
-            await Task.Delay(20);
-        }
-    }
+    private static Task WaitUntilAsync(Func<bool> condition, [System.Runtime.CompilerServices.CallerArgumentExpression(nameof(condition))] string? what = null) =>
+        Poll.EventuallyAsync(condition, TimeSpan.FromSeconds(15), what);
 }

@@ -41,7 +41,7 @@ public sealed class BatchingOptions
 
     /// <summary>
     /// PostgreSQL: the idempotency-key look-ups that precede new payments are sent together as well, one
-    /// round trip and one statement per merchant for everything waiting (at most <see cref="MaxLookupBatchSize"/>),
+    /// round trip for everything waiting, the one-key statement once per look-up (at most <see cref="MaxLookupBatchSize"/>),
     /// instead of one round trip each. False: each look-up alone.
     /// </summary>
     public bool BatchKeyLookups { get; set; } = true;
