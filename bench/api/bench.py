@@ -842,6 +842,11 @@ def main() -> int:
             pg.stop()
 
         if not args.skip_sqlite:
+            # PostgreSQL's shutdown checkpoint and the removal of its files leave disk writeback in flight;
+            # SQLite's commits fsync the same disk, so that writeback finishes before they are measured.
+            started = time.monotonic()
+            os.sync()
+            log(f"sync before the SQLite part: {time.monotonic() - started:.1f} s")
             sqlite_dir = os.path.join(work, "sqlite")
             os.makedirs(os.path.join(sqlite_dir, "data"), exist_ok=True)
             service = Service(service_env("Sqlite", f"Data Source={os.path.join(sqlite_dir, 'data', 'payments.db')}", merchant, api_key),
