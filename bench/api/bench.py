@@ -566,7 +566,8 @@ def render(results: dict) -> str:
             f"c={c}: pgbench {pg[str(c)]['pgbench']['rps_all']}, API {pg[str(c)]['api']['rps_all']}"
             + (f", floor {pg[str(c)]['floor']['rps_all']}" if "floor" in pg[str(c)] else "")
             + (f", baseline {pg[str(c)]['baseline']['rps_all']}" if "baseline" in pg[str(c)] else "") for c in results["settings"]["concurrency"]), ""]
-        top = str(max(results["settings"]["concurrency"]))
+        # The p99 target is set at c=64 (issue 6); a run without c=64 reports its highest concurrency.
+        top = "64" if 64 in results["settings"]["concurrency"] else str(max(results["settings"]["concurrency"]))
         ratio = pg[top]["api"]["rps"] / pg[top]["pgbench"]["rps"]
         lines += ["Targets (issue 2/6):", "",
                   f"- API >= 60% of pgbench tps: " + ", ".join(
