@@ -40,9 +40,9 @@ fi
 step "browser: headless Chromium for the dashboard tests (tests/Payments.Dashboard.Tests)"
 # The Debian package where apt has it; elsewhere (the CodeBuild image) the tests let Playwright install its own.
 if ! command -v chromium >/dev/null 2>&1; then
-  # A fresh machine has empty package lists: apt knows no chromium until they are fetched once.
-  if command -v apt-get >/dev/null 2>&1 && [ "$(id -u)" -eq 0 ] && ! apt-cache show chromium >/dev/null 2>&1; then
-    apt-get update -qq >/dev/null 2>&1 || echo "apt-get update failed"
+  if command -v apt-get >/dev/null 2>&1 && [ "$(id -u)" -eq 0 ]; then
+    # A fresh machine has empty package lists: apt knows no chromium until they are fetched once.
+    apt-cache show chromium >/dev/null 2>&1 || apt-get update -qq >/dev/null 2>&1 || echo "apt-get update failed"
   fi
   if command -v apt-get >/dev/null 2>&1 && [ "$(id -u)" -eq 0 ] && apt-cache show chromium >/dev/null 2>&1; then
     { DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null 2>&1 || { apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null; }; } || echo "apt-get install chromium failed: Playwright will install its own"

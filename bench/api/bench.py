@@ -42,9 +42,10 @@ CLK_TCK = os.sysconf("SC_CLK_TCK")
 # PAYMENTS_BENCH_SERVICE_DLL; default: where bench/run.sh publishes it.
 SERVICE_DLL = os.environ.get("PAYMENTS_BENCH_SERVICE_DLL") or os.path.join(ROOT, "bench", "results", "publish", "Payments.Api", "Payments.Api.dll")
 # bench/floor: the same two round trips through Kestrel + Npgsql with no application (bench/run.sh publishes it the same way).
-PGBENCH_DB, ANCHOR_DB = "bench_pgbench", "bench_anchor"
 FLOOR_DLL = os.environ.get("PAYMENTS_BENCH_FLOOR_DLL") or os.path.join(ROOT, "bench", "results", "publish", "floor", "Payments.Bench.Floor.dll")
 LUA = os.path.join(HERE, "create-payment.lua")
+# Databases of pgbench's generated script and of the frozen anchor (the service's is "bench", others "bench_<name>").
+PGBENCH_DB, ANCHOR_DB = "bench_pgbench", "bench_anchor"
 BEGIN_MARK = "<!-- bench:api:begin (written by bench/run.sh; edit bench/api/bench.py instead) -->"
 END_MARK = "<!-- bench:api:end -->"
 MACHINE_BEGIN = "<!-- bench:machine:begin (written by bench/run.sh; edit bench/api/bench.py instead) -->"
@@ -183,6 +184,11 @@ class Postgres:
         with open(log_path, "w") as out:
             subprocess.run(["dotnet", dll, "migrate"], env=env, stdout=out, stderr=subprocess.STDOUT, timeout=300, check=True)
         return connection
+
+    def copied_database(self, name: str, template: str) -> str:
+        """A copy of `template` (which must have no open connections): the schema without running the migrations again."""
+        self.psql("postgres", f"CREATE DATABASE {name} TEMPLATE {template}")
+        return re.sub(r"Database=[^;]*", f"Database={name}", self.connection_string)
 
     def stop(self) -> None:
         subprocess.run(["bash", os.path.join(ROOT, "scripts", "pg.sh"), "stop", self.directory], timeout=120, check=False)
@@ -609,8 +615,8 @@ def render(results: dict) -> str:
                              f"{s['p99_ms']:.1f} / {b['p99_ms']:.1f} |")
             if "1" in sq:
                 lines += ["", f"At c=1 every commit is a batch of one and waits for its own fsync of the WAL: this build runs SQLite with "
-                          f"`synchronous=FULL`, so that a 201 survives an OS crash or power loss (issue 17); builds before group commit "
-                          f"(962d694 and older) ran `NORMAL`, which returns before that fsync. p50 at c=1: this build "
+                          f"`synchronous=FULL`, so that a 201 survives an OS crash or power loss (issue 17); a baseline from before group commit "
+                          f"ran `NORMAL`, which returns before that fsync. p50 at c=1: this build "
                           f"{sq['1']['p50_ms']:.2f} ms, baseline {sq['1']['baseline']['p50_ms']:.2f} ms. From c=16 on, group commit "
                           "shares the fsync among the batch."]
         best = max(sq[str(c)]["rps"] for c in results["settings"]["sqlite_concurrency"])
@@ -686,8 +692,8 @@ def render_group_commit(results: dict) -> list[str]:
              f"{verdict(sq['1']['p50_ms'] <= 1.1 * sq['1']['baseline']['p50_ms'])} within 10%: the fsync of `synchronous=FULL`, above)"
              if "baseline" in sq["1"] else "")] if "1" in sq else []
     if idle:
-        lines.append("- Idle latency, API p50 at c=1: " + "; ".join(idle)
-                     + ("" if "baseline" in (pg.get("1") or sq.get("1") or {}) else " (compare with the previous build: `--baseline`)"))
+        compared = any("baseline" in cells.get("1", {}) for cells in (pg, sq))
+        lines.append("- Idle latency, API p50 at c=1: " + "; ".join(idle) + ("" if compared else " (compare with the previous build: `--baseline`)"))
     if results.get("plot"):
         lines += ["", f"![create-payment throughput and p99 against concurrency, both stores]({results['plot']})"]
     return lines + [""]
@@ -789,12 +795,12 @@ def main() -> int:
         if not args.skip_postgres:
             pg.start()
             log(f"PostgreSQL on port {pg.port}, max_connections {pg.max_connections}")
-            # Every party writes to a database of its own on this one server: sharing tables, rows of
-            # different sizes (pgbench's, the service's, another build's) interleave in the same pages, and
-            # once autovacuum records the gaps in the free-space map each insert lands in an old page and
-            # logs a full-page image (one 8 kB image per insert into idempotency_keys was measured: 10 kB of
-            # WAL per payment instead of 3 kB). Server, WAL and disk are still shared.
+            # Every party writes to a database of its own on this one server: in shared tables rows of
+            # different sizes fill each other's gaps once autovacuum records them, and each such insert logs a
+            # full-page image (docs/benchmarks.md). Server, WAL and disk are still shared.
             connection = pg.create_database("bench")
+            pg.migrated_database(PGBENCH_DB, SERVICE_DLL, os.path.join(work, "migrate-pgbench.log"))
+            pg.copied_database(ANCHOR_DB, PGBENCH_DB)
             # The service's working directory is its own: never the one holding pgdata (see docs/benchmarks.md).
             service_dir = os.path.join(work, "service")
             os.makedirs(service_dir, exist_ok=True)
@@ -809,13 +815,10 @@ def main() -> int:
                     return 2
                 extra_dir = os.path.join(work, name)
                 os.makedirs(extra_dir, exist_ok=True)
-                # The floor has no migrations of its own: its database gets the service's schema.
-                extra_connection = (pg.migrated_database(f"bench_{name}", SERVICE_DLL, os.path.join(work, f"migrate-{name}.log"))
-                                    if name == "floor" else pg.create_database(f"bench_{name}"))
+                # The floor has no migrations of its own: its database gets the service's schema; a baseline migrates its own.
+                extra_connection = pg.copied_database(f"bench_{name}", PGBENCH_DB) if name == "floor" else pg.create_database(f"bench_{name}")
                 extras[name] = Service(service_env("Postgres", extra_connection, merchant, api_key), extra_dir, os.path.join(work, f"{name}.log"), args.role, dll)
                 log(f"{name} ({dll}) at {extras[name].url}, pid {extras[name].process.pid}")
-            pg.migrated_database(PGBENCH_DB, SERVICE_DLL, os.path.join(work, "migrate-pgbench.log"))
-            pg.migrated_database(ANCHOR_DB, SERVICE_DLL, os.path.join(work, "migrate-anchor.log"))
             script_path, defines = pgbench_script.generate(args.api_md, pg, PGBENCH_DB, merchant, api_key,
                                                            os.path.join(work, "create-payment.pgbench.sql"))
             log(f"pgbench script: {script_path}")

@@ -21,4 +21,21 @@ public static class StoreSql
         command.CommandText = sql;
         return Convert.ToInt64(await command.ExecuteScalarAsync(), CultureInfo.InvariantCulture);
     }
+
+    /// <summary>Every row of <paramref name="sql"/>, its columns as invariant text joined by spaces (NULL as empty).</summary>
+    public static async Task<List<string>> RowsAsync(IServiceProvider services, string sql)
+    {
+        await using var connection = await services.GetRequiredService<IConnectionFactory>().OpenAsync(CancellationToken.None);
+        await using var command = connection.CreateCommand();
+        command.CommandText = sql;
+        await using var reader = await command.ExecuteReaderAsync();
+        var rows = new List<string>();
+        while (await reader.ReadAsync())
+        {
+            rows.Add(string.Join(' ', Enumerable.Range(0, reader.FieldCount)
+                .Select(i => reader.IsDBNull(i) ? "" : Convert.ToString(reader.GetValue(i), CultureInfo.InvariantCulture))));
+        }
+
+        return rows;
+    }
 }

@@ -174,20 +174,8 @@ public abstract class CaptureRefundTests(ApiFixture fixture) : ApiTestBase(fixtu
             await JournalAsync(held));
     }
 
-    private async Task<List<string>> JournalAsync(string paymentId)
-    {
-        var entries = new List<string>();
-        await using var connection = await Fixture.Factory.Services.GetRequiredService<Api.Storage.IConnectionFactory>().OpenAsync(CancellationToken.None);
-        await using var command = connection.CreateCommand();
-        command.CommandText = $"SELECT movement, account, amount, refund_id FROM ledger_entries WHERE payment_id = '{paymentId}' ORDER BY id";
-        await using var reader = await command.ExecuteReaderAsync();
-        while (await reader.ReadAsync())
-        {
-            entries.Add($"{reader.GetString(0)} {reader.GetString(1)} {reader.GetValue(2)} {(reader.IsDBNull(3) ? "" : reader.GetString(3))}");
-        }
-
-        return entries;
-    }
+    private Task<List<string>> JournalAsync(string paymentId) =>
+        StoreSql.RowsAsync(Fixture.Factory.Services, $"SELECT movement, account, amount, refund_id FROM ledger_entries WHERE payment_id = '{paymentId}' ORDER BY id");
 
     private async Task<HttpClient> NewMerchantClientAsync()
     {
