@@ -16,8 +16,8 @@ from __future__ import annotations
 import os
 import re
 
-# A payment object as the API answers it (~480 bytes): the outbox payload and the stored idempotent
-# response are of this size, so pgbench writes as many bytes as the service does.
+# A payment object as the API answers it (~480 bytes): the outbox payload is of this size, so pgbench
+# writes as many bytes as the service does (a 201's idempotency row keeps no copy: it points at the event).
 PAYMENT_JSON = ('{"id":"pay_pgb","object":"payment","status":"succeeded","amount":1999,"amount_capturable":0,'
                 '"amount_captured":1999,"amount_refunded":0,"currency":"usd","card":{"brand":"visa","last4":"4242",'
                 '"exp_month":12,"exp_year":2030},"description":"bench","metadata":{},"created":1795000000,'
@@ -30,7 +30,9 @@ PAYMENT_JSON = ('{"id":"pay_pgb","object":"payment","status":"succeeded","amount
 PARAMETER_RULES: list[tuple[str, str]] = [
     (r"^(idempotency_?key|key)$", "('pgb-' || :client_id::int || '-' || :uid::bigint)"),
     (r"^(payment_?id|id|object_?id)$", "('pay_pgb' || :uid::bigint)"),
-    (r"^(event_?id)$", "('evt_pgb' || :uid::bigint)"),
+    # A 201's idempotency row points at the event that holds its body (docs/api.md, Idempotency).
+    (r"^((response_?)?event_?id)$", "('evt_pgb' || :uid::bigint)"),
+    (r"^response_?body$", "''"),
     (r"^(refund_?id)$", "('re_pgb' || :uid::bigint)"),
     (r"^merchant(_?id)?$", "(:merchant::text)"),
     (r"^(amount|amount_?captured)$", "(:amount::bigint)"),
@@ -48,7 +50,7 @@ PARAMETER_RULES: list[tuple[str, str]] = [
     (r"^(created|created_?at|now)$", "extract(epoch from now())::bigint"),
     (r"^event_?type$", "'payment.captured'"),
     # Colons become '=' (same size): pgbench would read ':name' inside a literal as one of its variables.
-    (r"^(payload|response_?body|body)$", "'" + PAYMENT_JSON.replace(":", "=").replace("'", "''") + "'"),
+    (r"^(payload|body)$", "'" + PAYMENT_JSON.replace(":", "=").replace("'", "''") + "'"),
     (r"^request_?method$", "'POST'"),
     (r"^request_?path$", "'/v1/payments'"),
     (r"^request_?hash$", "encode(sha256(:uid::text::bytea), 'hex')"),

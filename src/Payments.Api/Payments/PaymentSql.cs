@@ -20,14 +20,22 @@ public static class PaymentSql
         "INSERT INTO transaction_log (event_id, merchant_id, event_type, object_id, payload) " +
         "VALUES (@event_id, @merchant_id, @event_type, @object_id, @payload)";
 
+    /// <summary>
+    /// A finished request's record: request_method, request_path, request_hash, response_status and the response
+    /// body — kept in the row, or (response_event_id) the payload of the event the same transaction wrote, which
+    /// is the same JSON; NULL only if that event were missing, which the append-only log rules out.
+    /// </summary>
     public const string SelectIdempotencyKey =
-        "SELECT request_method, request_path, request_hash, response_status, response_body FROM idempotency_keys " +
-        "WHERE merchant_id = @merchant_id AND idempotency_key = @idempotency_key";
+        "SELECT k.request_method, k.request_path, k.request_hash, k.response_status, " +
+        "CASE WHEN k.response_event_id IS NULL THEN k.response_body ELSE t.payload END " +
+        "FROM idempotency_keys k LEFT JOIN transaction_log t ON t.event_id = k.response_event_id " +
+        "WHERE k.merchant_id = @merchant_id AND k.idempotency_key = @idempotency_key";
 
+    /// <summary>A finished request's record; with @response_event_id set, @response_body is '' (the event holds it).</summary>
     public const string InsertIdempotencyKey =
         "INSERT INTO idempotency_keys (merchant_id, idempotency_key, request_method, request_path, request_hash, " +
-        "response_status, response_body) VALUES (@merchant_id, @idempotency_key, @request_method, @request_path, " +
-        "@request_hash, @response_status, @response_body)";
+        "response_status, response_body, response_event_id) VALUES (@merchant_id, @idempotency_key, @request_method, @request_path, " +
+        "@request_hash, @response_status, @response_body, @response_event_id)";
 
     public const string SelectPayment = "SELECT " + PaymentColumns + " FROM payments WHERE id = @payment_id AND merchant_id = @merchant_id";
 

@@ -174,6 +174,57 @@ public abstract class IdempotencyTests(ApiFixture fixture) : ApiTestBase(fixture
         Assert.Equal(1, await CountAsync($"SELECT COUNT(*) FROM idempotency_keys WHERE idempotency_key = '{youngKey}'"));
     }
 
+    [Fact]
+    public async Task A_2xx_answer_is_kept_once_as_its_event_and_every_answer_replays_byte_for_byte()
+    {
+        var authorized = await PostAsync(A, "/v1/payments", PaymentBody(3500, capture: false), NewKey());
+        var id = authorized.Json.GetProperty("id").GetString();
+        var requests = new (string Path, string? Body, HttpStatusCode Status, bool InLog)[]
+        {
+            ("/v1/payments", PaymentBody(3400), HttpStatusCode.Created, true),
+            ($"/v1/payments/{id}/capture", """{"amount": 3000}""", HttpStatusCode.OK, true),
+            ($"/v1/payments/{id}/refunds", """{"amount": 100}""", HttpStatusCode.Created, true),
+            ("/v1/payments", PaymentBody(3401, number: "4000000000000002"), HttpStatusCode.PaymentRequired, false),
+        };
+        foreach (var (path, body, status, inLog) in requests)
+        {
+            var key = NewKey();
+            var first = await PostAsync(A, path, body, key);
+            var replay = await PostAsync(A, path, body, key);
+
+            Assert.Equal(status, first.Status);
+            Assert.Equal(status, replay.Status);
+            Assert.Equal(first.Body, replay.Body);
+            Assert.Equal("true", Assert.Single(replay.Headers.GetValues("Idempotent-Replayed")));
+            // A 2xx body is the payload of the event its transaction wrote: the key's row keeps no second copy.
+            // A decline's error object is no event's payload and stays in the row.
+            var kept = inLog
+                ? await StoreSql.RowsAsync(Fixture.Factory.Services,
+                    $"SELECT t.payload FROM idempotency_keys k JOIN transaction_log t ON t.event_id = k.response_event_id WHERE k.idempotency_key = '{key}' AND k.response_body = ''")
+                : await StoreSql.RowsAsync(Fixture.Factory.Services,
+                    $"SELECT response_body FROM idempotency_keys WHERE idempotency_key = '{key}' AND response_event_id IS NULL");
+            Assert.Equal(first.Body, Assert.Single(kept));
+        }
+    }
+
+    [Fact]
+    public async Task A_record_that_keeps_its_body_in_the_row_replays_it()
+    {
+        // Records written before migration 0007 hold the body themselves and point at no event.
+        var key = NewKey();
+        var first = await PostAsync(A, "/v1/payments", PaymentBody(3650), key);
+        await StoreSql.ExecuteAsync(Fixture.Factory.Services,
+            $"UPDATE idempotency_keys SET response_body = (SELECT t.payload FROM transaction_log t WHERE t.event_id = idempotency_keys.response_event_id), " +
+            $"response_event_id = NULL WHERE idempotency_key = '{key}'");
+        Assert.Equal(1, await CountAsync($"SELECT COUNT(*) FROM idempotency_keys WHERE idempotency_key = '{key}' AND response_event_id IS NULL AND response_body <> ''"));
+
+        var replay = await PostAsync(A, "/v1/payments", PaymentBody(3650), key);
+
+        Assert.Equal(HttpStatusCode.Created, replay.Status);
+        Assert.Equal(first.Body, replay.Body);
+        Assert.Equal(1, await CountAsync("SELECT COUNT(*) FROM payments WHERE amount = 3650"));
+    }
+
     private static string NewKey() => "key-" + Guid.NewGuid().ToString("N");
 
     private Task<long> CountAsync(string sql) => StoreSql.ScalarAsync(Fixture.Factory.Services, sql);

@@ -86,7 +86,7 @@ public abstract partial class SqlPaymentStore : IPaymentStore, IAsyncDisposable,
         var statements = CreateStatements(merchantId, record);
         if (idempotency is not null)
         {
-            statements.Add(IdempotencyRecord(merchantId, idempotency, record.Response));
+            statements.Add(IdempotencyRecord(merchantId, idempotency, record.Response, statements));
         }
 
         // Once the acquirer has answered, the decision is recorded even if the client goes away.
@@ -562,24 +562,61 @@ public abstract partial class SqlPaymentStore : IPaymentStore, IAsyncDisposable,
             return new PaymentOutcome.IdempotencyKeyReused((string)stored[0]!, (string)stored[1]!);
         }
 
-        return new PaymentOutcome.Replayed(new StoredResponse(Convert.ToInt32(stored[3], CultureInfo.InvariantCulture), (string)stored[4]!));
+        var body = (string?)stored[4] ?? throw new InvalidOperationException(
+            $"the record of Idempotency-Key '{idempotency.Key}' points at an event that is not in the transaction log");
+        return new PaymentOutcome.Replayed(new StoredResponse(Convert.ToInt32(stored[3], CultureInfo.InvariantCulture), body));
     }
 
-    private static Statement IdempotencyRecord(string merchantId, IdempotencyRequest idempotency, StoredResponse response) =>
-        new Statement(PaymentSql.InsertIdempotencyKey)
+    /// <summary>
+    /// The key's record. A response that is the payload of an event among <paramref name="statements"/> (every
+    /// 2xx: the resource as it is after the change) is kept once, in the transaction log, and the record points at
+    /// that event; any other (a decline's error object) is kept in the record.
+    /// </summary>
+    private static Statement IdempotencyRecord(string merchantId, IdempotencyRequest idempotency, StoredResponse response, List<Statement> statements)
+    {
+        var eventId = EventWithPayload(statements, response.Body);
+        return new Statement(PaymentSql.InsertIdempotencyKey)
             .Add("merchant_id", merchantId)
             .Add("idempotency_key", idempotency.Key)
             .Add("request_method", idempotency.Method)
             .Add("request_path", idempotency.Path)
             .Add("request_hash", idempotency.RequestHash)
             .Add("response_status", response.Status)
-            .Add("response_body", response.Body);
+            .Add("response_body", eventId is null ? response.Body : "")
+            .Add("response_event_id", eventId);
+    }
+
+    private static string? EventWithPayload(List<Statement> statements, string body)
+    {
+        foreach (var statement in statements)
+        {
+            if (!ReferenceEquals(statement.Sql, PaymentSql.InsertEvent) && statement.Sql != PaymentSql.InsertEvent)
+            {
+                continue;
+            }
+
+            string? eventId = null;
+            string? payload = null;
+            foreach (var (name, value) in statement.Parameters)
+            {
+                eventId = name == "event_id" ? (string?)value : eventId;
+                payload = name == "payload" ? (string?)value : payload;
+            }
+
+            if (eventId is not null && string.Equals(payload, body, StringComparison.Ordinal))
+            {
+                return eventId;
+            }
+        }
+
+        return null;
+    }
 
     private async Task<PaymentOutcome> CommitAsync(WriteSession session, List<Statement> statements, string merchantId, IdempotencyRequest? idempotency, StoredResponse response, PaymentOutcome outcome)
     {
         if (idempotency is not null)
         {
-            statements.Add(IdempotencyRecord(merchantId, idempotency, response));
+            statements.Add(IdempotencyRecord(merchantId, idempotency, response, statements));
         }
 
         try
