@@ -5,6 +5,12 @@ public sealed class ReadQueries(IConnectionFactory connections)
 {
     public async Task<IReadOnlyList<object?[]>> QueryAsync(Statement statement, CancellationToken cancellationToken)
     {
+        ArgumentNullException.ThrowIfNull(statement);
+        if (connections is SqliteConnectionFactory sqlite)
+        {
+            return await sqlite.QueryAsync(statement, cancellationToken);
+        }
+
         await using var connection = await connections.OpenAsync(cancellationToken);
         await using var command = connection.CreateCommand();
         command.CommandText = statement.Sql;

@@ -118,6 +118,101 @@ public sealed class SqliteConnectionFactory : IConnectionFactory, IDisposable
         writer = null;
     }
 
+    private const int MaxIdleReaders = 8;
+    private readonly System.Collections.Concurrent.ConcurrentBag<Reader> idleReaders = [];
+    private volatile bool disposed;
+
+    /// <summary>
+    /// Runs a read-only statement (no transaction) on one of a few kept reader connections, whose statements stay
+    /// compiled. A read on a fresh pooled connection would pay the open, the per-connection pragmas and a
+    /// compilation of its SQL every time — on the key look-up before every new payment, more than the look-up
+    /// itself (docs/benchmarks.md). In WAL mode an idle reader holds no snapshot, so it keeps no checkpoint waiting.
+    /// </summary>
+    public async Task<IReadOnlyList<object?[]>> QueryAsync(Statement statement, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(statement);
+        var reader = idleReaders.TryTake(out var idle) ? idle : new Reader((SqliteConnection)await OpenAsync(cancellationToken));
+        var reusable = false;
+        try
+        {
+            var command = reader.Command(statement.Sql);
+            foreach (var (name, value) in statement.Parameters)
+            {
+                Db.AddParameter(command, name, value);
+            }
+
+            var rows = new List<object?[]>();
+            await using (var results = await command.ExecuteReaderAsync(cancellationToken))
+            {
+                while (await results.ReadAsync(cancellationToken))
+                {
+                    rows.Add(Db.ReadRow(results));
+                }
+            }
+
+            reusable = true;
+            return rows;
+        }
+        finally
+        {
+            // After an error (or a cancelled read) the connection is not trusted again; beyond the cap it is surplus.
+            if (reusable && !disposed && idleReaders.Count < MaxIdleReaders)
+            {
+                idleReaders.Add(reader);
+                // Dispose may have emptied the bag between the check and the Add.
+                if (disposed && idleReaders.TryTake(out var late))
+                {
+                    late.Dispose();
+                }
+            }
+            else
+            {
+                reader.Dispose();
+            }
+        }
+    }
+
+    /// <summary>A kept reader connection and its compiled commands, used by one read at a time.</summary>
+    private sealed class Reader(SqliteConnection connection) : IDisposable
+    {
+        private const int MaxCachedCommands = 64;
+        private readonly Dictionary<string, SqliteCommand> commands = new(StringComparer.Ordinal);
+
+        public SqliteCommand Command(string sql)
+        {
+            if (!commands.TryGetValue(sql, out var command))
+            {
+                if (commands.Count >= MaxCachedCommands)
+                {
+                    DisposeCommands();
+                }
+
+                command = connection.CreateCommand();
+                command.CommandText = sql;
+                commands[sql] = command;
+            }
+
+            command.Parameters.Clear();
+            return command;
+        }
+
+        public void Dispose()
+        {
+            DisposeCommands();
+            connection.Dispose();
+        }
+
+        private void DisposeCommands()
+        {
+            foreach (var command in commands.Values)
+            {
+                command.Dispose();
+            }
+
+            commands.Clear();
+        }
+    }
+
     public async ValueTask<DbConnection> OpenAsync(CancellationToken cancellationToken)
     {
         var connection = new SqliteConnection(connectionString);
@@ -138,6 +233,12 @@ public sealed class SqliteConnectionFactory : IConnectionFactory, IDisposable
 
     public void Dispose()
     {
+        disposed = true;
+        while (idleReaders.TryTake(out var reader))
+        {
+            reader.Dispose();
+        }
+
         DiscardWriter();
         WriteGate.Dispose();
     }
