@@ -281,6 +281,12 @@ def run_wrk(url: str, concurrency: int, duration: int, api_key: str, service_pid
     }
 
 
+def settle(pg: Postgres) -> None:
+    """A CHECKPOINT before a measured run: the dirty pages of the previous run (another party's, often) are written
+    now, not by the checkpointer during this run, whose CPU is charged to the run in progress (docs/benchmarks.md)."""
+    pg.psql("postgres", "CHECKPOINT")
+
+
 def warm_up_pgbench(*args) -> None:
     """A warm-up's result is not used: on a loaded machine a short one may complete no transaction at all."""
     try:
@@ -347,6 +353,7 @@ def run_anchor(pg: Postgres, defines: dict, concurrency: list[int], args, servic
             warm_up_pgbench(pg, ANCHOR_DB, script, defines, c, max(1, args.warmup // 2), service_pid, workdir, f"anchor-x{batch}-warmup-c{c}")
             runs = []
             for i in range(args.runs):
+                settle(pg)
                 r = run_pgbench(pg, ANCHOR_DB, script, defines, c, args.duration, service_pid, workdir, f"anchor-x{batch}-c{c}-{i}")
                 # pgbench counts transactions; a batched transaction carries `batch` payments.
                 r = {**r, "rps": r["rps"] * int(batch), "requests": r["requests"] * int(batch)}
@@ -511,7 +518,9 @@ def render(results: dict) -> str:
              f"(runs alternate pgbench and wrk on the same server), after a warm-up of {results['settings'].get('warmup_s', '?')} s of load at "
              "each concurrency for both, right before that concurrency is measured, lowest first (the service JIT-compiles and tiers up its hot code under load "
              "and its connection pool follows the load; pgbench needs none). The service runs in its own working directory, not the one holding the "
-             "PostgreSQL data directory. CPU columns: share of the whole machine "
+             "PostgreSQL data directory. Every measured run on PostgreSQL (pgbench, anchor, API, baseline) starts right after a "
+             "`CHECKPOINT`, so no run pays for the dirty pages another one left behind (the checkpointer is a PostgreSQL process "
+             "and its CPU counts). CPU columns: share of the whole machine "
              "(all cores x wall time) used by load generator / service / PostgreSQL, from `/proc/<pid>/stat` deltas "
              "(PostgreSQL = postmaster + backends, exited backends included); `busy` = 100 - idle from `/proc/stat`; "
              "`other` = busy minus the three (kernel softirq time not charged to a process, and anything else running "
@@ -840,6 +849,7 @@ def main() -> int:
                 runs = {"pgbench": [], "api": [], **{name: [] for name in extras}}
                 log_mark = os.path.getsize(service.log_path)
                 for i in range(args.runs):
+                    settle(pg)
                     b = run_pgbench(pg, PGBENCH_DB, script_path, defines, c, args.duration, service.process.pid, work, f"c{c}-{i}")
                     runs["pgbench"].append(b)
                     log(f"c={c} run {i + 1}: pgbench {b['rps']:.0f} tps p50 {b['p50_ms']:.1f} p99 {b['p99_ms']:.1f} cpu {b['cpu_pct_of_machine']}")
@@ -847,6 +857,7 @@ def main() -> int:
                     builds = [("api", service)] + ([("baseline", extras["baseline"])] if "baseline" in extras else [])
                     order = (builds if i % 2 == 0 else builds[::-1]) + ([("floor", extras["floor"])] if "floor" in extras else [])
                     for name, target in order:
+                        settle(pg)
                         a = run_wrk(target.url, c, args.duration, api_key, target.process.pid, pg.postmaster, work, f"{name}-c{c}-{i}")
                         runs[name].append(a)
                         log(f"c={c} run {i + 1}: {name} {a['rps']:.0f}/s p50 {a['p50_ms']:.1f} p99 {a['p99_ms']:.1f} statuses {a['statuses']} cpu {a['cpu_pct_of_machine']}")
