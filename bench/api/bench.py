@@ -106,8 +106,14 @@ def machine_ticks() -> tuple[int, int, int]:
     return sum(values), idle, steal
 
 
+# Run after each measured run on PostgreSQL, before PostgreSQL's CPU is read (main sets it): a CHECKPOINT, so each
+# run is charged the write-back of the dirty pages it left, as the one before it was (see settle()).
+AFTER_POSTGRES_RUN = None
+
+
 def measured(command: list[str], env: dict, service_pid: int | None, postmaster: int | None, stdout_path: str) -> dict:
-    """Runs the load generator; returns wall time and the CPU seconds of each party during it."""
+    """Runs the load generator; returns wall time and the CPU seconds of each party during it (PostgreSQL's
+    including AFTER_POSTGRES_RUN)."""
     before_children = resource.getrusage(resource.RUSAGE_CHILDREN)
     service_before = proc_ticks(service_pid) if service_pid else 0
     pg_before = postgres_ticks(postmaster) if postmaster else 0
@@ -120,6 +126,8 @@ def measured(command: list[str], env: dict, service_pid: int | None, postmaster:
     after_children = resource.getrusage(resource.RUSAGE_CHILDREN)
     loadgen = (after_children.ru_utime - before_children.ru_utime) + (after_children.ru_stime - before_children.ru_stime)
     service = ((proc_ticks(service_pid) - service_before) / CLK_TCK) if service_pid else 0.0
+    if postmaster and AFTER_POSTGRES_RUN is not None:
+        AFTER_POSTGRES_RUN()
     pg = ((postgres_ticks(postmaster) - pg_before) / CLK_TCK) if postmaster else 0.0
     busy = 1.0 - (idle_after - idle_before) / max(1, total_after - total_before)
     steal = (steal_after - steal_before) / max(1, total_after - total_before)
@@ -283,7 +291,10 @@ def run_wrk(url: str, concurrency: int, duration: int, api_key: str, service_pid
 
 def settle(pg: Postgres) -> None:
     """A CHECKPOINT before a measured run: the dirty pages of the previous run (another party's, often) are written
-    now, not by the checkpointer during this run, whose CPU is charged to the run in progress (docs/benchmarks.md)."""
+    now, not by the checkpointer during this run, whose CPU is charged to the run in progress (docs/benchmarks.md).
+    The previous run was charged them already: measured() ends each PostgreSQL run with its own CHECKPOINT."""
+    global AFTER_POSTGRES_RUN
+    AFTER_POSTGRES_RUN = lambda: pg.psql("postgres", "CHECKPOINT")  # noqa: E731 - one statement, named by the global
     pg.psql("postgres", "CHECKPOINT")
 
 
@@ -519,8 +530,8 @@ def render(results: dict) -> str:
              "each concurrency for both, right before that concurrency is measured, lowest first (the service JIT-compiles and tiers up its hot code under load "
              "and its connection pool follows the load; pgbench needs none). The service runs in its own working directory, not the one holding the "
              "PostgreSQL data directory. Every measured run on PostgreSQL (pgbench, anchor, API, baseline) starts right after a "
-             "`CHECKPOINT`, so no run pays for the dirty pages another one left behind (the checkpointer is a PostgreSQL process "
-             "and its CPU counts). CPU columns: share of the whole machine "
+             "`CHECKPOINT` and ends with one whose PostgreSQL CPU it is charged: each run pays for the write-back of the dirty pages "
+             "it left, and none for another's (the checkpointer is a PostgreSQL process). CPU columns: share of the whole machine "
              "(all cores x wall time) used by load generator / service / PostgreSQL, from `/proc/<pid>/stat` deltas "
              "(PostgreSQL = postmaster + backends, exited backends included); `busy` = 100 - idle from `/proc/stat`; "
              "`other` = busy minus the three (kernel softirq time not charged to a process, and anything else running "
