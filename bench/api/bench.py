@@ -21,6 +21,7 @@ import platform
 import re
 import resource
 import shutil
+from functools import partial
 import signal
 import socket
 import statistics
@@ -293,8 +294,6 @@ def settle(pg: Postgres) -> None:
     """A CHECKPOINT before a measured run: the dirty pages of the previous run (another party's, often) are written
     now, not by the checkpointer during this run, whose CPU is charged to the run in progress (docs/benchmarks.md).
     The previous run was charged them already: measured() ends each PostgreSQL run with its own CHECKPOINT."""
-    global AFTER_POSTGRES_RUN
-    AFTER_POSTGRES_RUN = lambda: pg.psql("postgres", "CHECKPOINT")  # noqa: E731 - one statement, named by the global
     pg.psql("postgres", "CHECKPOINT")
 
 
@@ -815,6 +814,8 @@ def main() -> int:
         if not args.skip_postgres:
             pg.start()
             log(f"PostgreSQL on port {pg.port}, max_connections {pg.max_connections}")
+            global AFTER_POSTGRES_RUN
+            AFTER_POSTGRES_RUN = partial(settle, pg)
             # Every party writes to a database of its own on this one server: in shared tables rows of
             # different sizes fill each other's gaps once autovacuum records them, and each such insert logs a
             # full-page image (docs/benchmarks.md). Server, WAL and disk are still shared.

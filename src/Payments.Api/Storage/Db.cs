@@ -13,6 +13,26 @@ public static class Db
         command.Parameters.Add(parameter);
     }
 
+    /// <summary>Runs <paramref name="statement"/> on <paramref name="command"/> (its SQL already set) and returns every row.</summary>
+    public static async Task<IReadOnlyList<object?[]>> QueryAsync(DbCommand command, Statement statement, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(command);
+        ArgumentNullException.ThrowIfNull(statement);
+        foreach (var (name, value) in statement.Parameters)
+        {
+            AddParameter(command, name, value);
+        }
+
+        var rows = new List<object?[]>();
+        await using var reader = await command.ExecuteReaderAsync(cancellationToken);
+        while (await reader.ReadAsync(cancellationToken))
+        {
+            rows.Add(ReadRow(reader));
+        }
+
+        return rows;
+    }
+
     /// <summary>The reader's current row, SQL NULL as null.</summary>
     public static object?[] ReadRow(DbDataReader reader)
     {

@@ -52,9 +52,7 @@ public sealed class SqliteConnectionFactory : IConnectionFactory, IDisposable
     /// <summary>Serialises write transactions within this process.</summary>
     public SemaphoreSlim WriteGate { get; } = new(1, 1);
 
-    private const int MaxCachedWriterCommands = 64;
-    private SqliteConnection? writer;
-    private readonly Dictionary<string, SqliteCommand> writerCommands = new(StringComparer.Ordinal);
+    private KeptConnection? writer;
 
     /// <summary>
     /// The one long-lived writer connection; only for holders of <see cref="WriteGate"/>. Keeping it
@@ -63,63 +61,32 @@ public sealed class SqliteConnectionFactory : IConnectionFactory, IDisposable
     /// </summary>
     public async ValueTask<SqliteConnection> GetWriterAsync(CancellationToken cancellationToken)
     {
-        if (writer is { State: System.Data.ConnectionState.Open })
+        if (writer is { Connection.State: System.Data.ConnectionState.Open })
         {
-            return writer;
+            return writer.Connection;
         }
 
         DiscardWriter();
-        writer = (SqliteConnection)await OpenAsync(cancellationToken);
-        return writer;
+        writer = new KeptConnection((SqliteConnection)await OpenAsync(cancellationToken));
+        return writer.Connection;
     }
 
     /// <summary>
     /// A cached, prepared command on the writer for <paramref name="sql"/>, parameters cleared unless
     /// <paramref name="keepParameters"/> (the caller then sets their values). Gate holders only.
     /// </summary>
-    public SqliteCommand WriterCommand(string sql, bool keepParameters = false)
-    {
-        var connection = writer ?? throw new InvalidOperationException("GetWriterAsync must run first");
-        if (!writerCommands.TryGetValue(sql, out var command))
-        {
-            if (writerCommands.Count >= MaxCachedWriterCommands)
-            {
-                foreach (var cached in writerCommands.Values)
-                {
-                    cached.Dispose();
-                }
-
-                writerCommands.Clear();
-            }
-
-            command = connection.CreateCommand();
-            command.CommandText = sql;
-            writerCommands[sql] = command;
-        }
-
-        if (!keepParameters)
-        {
-            command.Parameters.Clear();
-        }
-
-        return command;
-    }
+    public SqliteCommand WriterCommand(string sql, bool keepParameters = false) =>
+        (writer ?? throw new InvalidOperationException("GetWriterAsync must run first")).Command(sql, keepParameters);
 
     /// <summary>Drops the writer after an error that may have left it unusable; the next write opens a new one.</summary>
     public void DiscardWriter()
     {
-        foreach (var command in writerCommands.Values)
-        {
-            command.Dispose();
-        }
-
-        writerCommands.Clear();
         writer?.Dispose();
         writer = null;
     }
 
     private const int MaxIdleReaders = 8;
-    private readonly System.Collections.Concurrent.ConcurrentBag<Reader> idleReaders = [];
+    private readonly System.Collections.Concurrent.ConcurrentBag<KeptConnection> idleReaders = [];
     private volatile bool disposed;
 
     /// <summary>
@@ -131,25 +98,11 @@ public sealed class SqliteConnectionFactory : IConnectionFactory, IDisposable
     public async Task<IReadOnlyList<object?[]>> QueryAsync(Statement statement, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(statement);
-        var reader = idleReaders.TryTake(out var idle) ? idle : new Reader((SqliteConnection)await OpenAsync(cancellationToken));
+        var reader = idleReaders.TryTake(out var idle) ? idle : new KeptConnection((SqliteConnection)await OpenAsync(cancellationToken));
         var reusable = false;
         try
         {
-            var command = reader.Command(statement.Sql);
-            foreach (var (name, value) in statement.Parameters)
-            {
-                Db.AddParameter(command, name, value);
-            }
-
-            var rows = new List<object?[]>();
-            await using (var results = await command.ExecuteReaderAsync(cancellationToken))
-            {
-                while (await results.ReadAsync(cancellationToken))
-                {
-                    rows.Add(Db.ReadRow(results));
-                }
-            }
-
+            var rows = await Db.QueryAsync(reader.Command(statement.Sql), statement, cancellationToken);
             reusable = true;
             return rows;
         }
@@ -172,13 +125,15 @@ public sealed class SqliteConnectionFactory : IConnectionFactory, IDisposable
         }
     }
 
-    /// <summary>A kept reader connection and its compiled commands, used by one read at a time.</summary>
-    private sealed class Reader(SqliteConnection connection) : IDisposable
+    /// <summary>A long-lived connection and its compiled commands (the writer, or a reader), used by one caller at a time.</summary>
+    private sealed class KeptConnection(SqliteConnection connection) : IDisposable
     {
         private const int MaxCachedCommands = 64;
         private readonly Dictionary<string, SqliteCommand> commands = new(StringComparer.Ordinal);
 
-        public SqliteCommand Command(string sql)
+        public SqliteConnection Connection => connection;
+
+        public SqliteCommand Command(string sql, bool keepParameters = false)
         {
             if (!commands.TryGetValue(sql, out var command))
             {
@@ -192,7 +147,11 @@ public sealed class SqliteConnectionFactory : IConnectionFactory, IDisposable
                 commands[sql] = command;
             }
 
-            command.Parameters.Clear();
+            if (!keepParameters)
+            {
+                command.Parameters.Clear();
+            }
+
             return command;
         }
 

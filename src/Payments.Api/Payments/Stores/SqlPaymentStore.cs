@@ -590,20 +590,9 @@ public abstract partial class SqlPaymentStore : IPaymentStore, IAsyncDisposable,
     {
         foreach (var statement in statements)
         {
-            if (!ReferenceEquals(statement.Sql, PaymentSql.InsertEvent) && statement.Sql != PaymentSql.InsertEvent)
-            {
-                continue;
-            }
-
-            string? eventId = null;
-            string? payload = null;
-            foreach (var (name, value) in statement.Parameters)
-            {
-                eventId = name == "event_id" ? (string?)value : eventId;
-                payload = name == "payload" ? (string?)value : payload;
-            }
-
-            if (eventId is not null && string.Equals(payload, body, StringComparison.Ordinal))
+            if (statement.Sql == PaymentSql.InsertEvent
+                && statement.Parameters.Exists(p => p.Key == "payload" && (string?)p.Value == body)
+                && statement.Parameters.Find(p => p.Key == "event_id").Value is string eventId)
             {
                 return eventId;
             }
