@@ -7,10 +7,13 @@ public sealed class BatchingOptions
     public const string Section = "Payments:Batching";
 
     /// <summary>
-    /// PostgreSQL: two commits in flight, so one batch is built and sent while the previous one waits
-    /// for its WAL flush; the server merges concurrent flushes itself.
+    /// PostgreSQL: one commit in flight, batches of up to 128. Two in flight (each batch built and sent
+    /// while the other waits for its WAL flush) measured worse at every client count from 4 to 64: twice
+    /// the commits of half the size, and two server processes appending to the same right-hand index
+    /// pages (the ids are sortable). Raise it only when the one committing server process is the limit
+    /// (docs/benchmarks.md, "One commit in flight").
     /// </summary>
-    public static BatchingOptions ForPostgres() => new() { MaxBatchSize = 64, MaxConcurrentCommits = 2 };
+    public static BatchingOptions ForPostgres() => new() { MaxBatchSize = 128, MaxConcurrentCommits = 1 };
 
     /// <summary>SQLite has one writer: one commit at a time, larger batches (each fsync is the cost with synchronous=FULL).</summary>
     public static BatchingOptions ForSqlite() => new() { MaxBatchSize = 128, MaxConcurrentCommits = 1 };
