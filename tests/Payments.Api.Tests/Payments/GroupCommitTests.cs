@@ -451,7 +451,8 @@ public sealed class GroupCommitTestsPostgres(PostgresApiFixture fixture) : Group
                 first[i] = PostAsync(client, "/v1/payments", PaymentBody(7510), $"first-{i}-{Guid.NewGuid():N}");
                 var blocked = i + 1;
                 await WaitUntil(async () => await StoreSql.ScalarAsync(service.Services,
-                    "SELECT COUNT(*) FROM pg_locks WHERE NOT granted AND relation = 'idempotency_keys'::regclass") == blocked);
+                    "SELECT COUNT(*) FROM pg_locks WHERE NOT granted AND relation = 'idempotency_keys'::regclass AND mode = 'AccessShareLock' " +
+                    "AND database = (SELECT oid FROM pg_database WHERE datname = current_database())") == blocked);
             }
 
             waiting = [.. recorded.Select(r => PostAsync(client, "/v1/payments", PaymentBody(r.Item2), r.Item1)),
