@@ -504,16 +504,20 @@ public sealed class GroupCommitTestsPostgres(PostgresApiFixture fixture) : Group
         return new HeldLock(connection);
     }
 
+    /// <summary>Only an insert's wait in this database is a commit's; autovacuum and other databases' sessions wait too.</summary>
+    private const string OwnInsertWaits =
+        " AND mode = 'RowExclusiveLock' AND database = (SELECT oid FROM pg_database WHERE datname = current_database())";
+
     protected override Task WaitUntilCommitIsBlockedAsync(IServiceProvider services) =>
         WaitUntil(async () => await StoreSql.ScalarAsync(services,
-            "SELECT COUNT(*) FROM pg_locks WHERE NOT granted AND relation = 'transaction_log'::regclass") == 1);
+            "SELECT COUNT(*) FROM pg_locks WHERE NOT granted AND relation = 'transaction_log'::regclass" + OwnInsertWaits) == 1);
 
     /// <summary>The backend of the one commit waiting for the outbox lock, other than <paramref name="except"/>.</summary>
     private static async Task<long> BlockedCommitAsync(IServiceProvider services, long except)
     {
         long pid = 0;
         await WaitUntil(async () => (pid = await StoreSql.ScalarAsync(services,
-            $"SELECT COALESCE(MAX(pid), 0) FROM pg_locks WHERE NOT granted AND relation = 'transaction_log'::regclass AND pid <> {except}")) != 0);
+            $"SELECT COALESCE(MAX(pid), 0) FROM pg_locks WHERE NOT granted AND relation = 'transaction_log'::regclass AND pid <> {except}" + OwnInsertWaits)) != 0);
         return pid;
     }
 
