@@ -451,8 +451,7 @@ public sealed class GroupCommitTestsPostgres(PostgresApiFixture fixture) : Group
                 first[i] = PostAsync(client, "/v1/payments", PaymentBody(7510), $"first-{i}-{Guid.NewGuid():N}");
                 var blocked = i + 1;
                 await WaitUntil(async () => await StoreSql.ScalarAsync(service.Services,
-                    "SELECT COUNT(*) FROM pg_locks WHERE NOT granted AND relation = 'idempotency_keys'::regclass AND mode = 'AccessShareLock' " +
-                    "AND database = (SELECT oid FROM pg_database WHERE datname = current_database())") == blocked);
+                    "SELECT COUNT(*) FROM pg_locks WHERE " + OwnWaits("idempotency_keys", "AccessShareLock")) == blocked);
             }
 
             waiting = [.. recorded.Select(r => PostAsync(client, "/v1/payments", PaymentBody(r.Item2), r.Item1)),
@@ -504,20 +503,24 @@ public sealed class GroupCommitTestsPostgres(PostgresApiFixture fixture) : Group
         return new HeldLock(connection);
     }
 
-    /// <summary>Only an insert's wait in this database is a commit's; autovacuum and other databases' sessions wait too.</summary>
-    private const string OwnInsertWaits =
-        " AND mode = 'RowExclusiveLock' AND database = (SELECT oid FROM pg_database WHERE datname = current_database())";
+    /// <summary>
+    /// Lock waits on <paramref name="table"/> in <paramref name="mode"/> in this database only: autovacuum and
+    /// other databases' sessions wait in pg_locks too.
+    /// </summary>
+    private static string OwnWaits(string table, string mode) =>
+        $"NOT granted AND relation = '{table}'::regclass AND mode = '{mode}' " +
+        "AND database = (SELECT oid FROM pg_database WHERE datname = current_database())";
 
     protected override Task WaitUntilCommitIsBlockedAsync(IServiceProvider services) =>
         WaitUntil(async () => await StoreSql.ScalarAsync(services,
-            "SELECT COUNT(*) FROM pg_locks WHERE NOT granted AND relation = 'transaction_log'::regclass" + OwnInsertWaits) == 1);
+            "SELECT COUNT(*) FROM pg_locks WHERE " + OwnWaits("transaction_log", "RowExclusiveLock")) == 1);
 
     /// <summary>The backend of the one commit waiting for the outbox lock, other than <paramref name="except"/>.</summary>
     private static async Task<long> BlockedCommitAsync(IServiceProvider services, long except)
     {
         long pid = 0;
         await WaitUntil(async () => (pid = await StoreSql.ScalarAsync(services,
-            $"SELECT COALESCE(MAX(pid), 0) FROM pg_locks WHERE NOT granted AND relation = 'transaction_log'::regclass AND pid <> {except}" + OwnInsertWaits)) != 0);
+            $"SELECT COALESCE(MAX(pid), 0) FROM pg_locks WHERE pid <> {except} AND " + OwnWaits("transaction_log", "RowExclusiveLock"))) != 0);
         return pid;
     }
 

@@ -7,11 +7,10 @@ public sealed class BatchingOptions
     public const string Section = "Payments:Batching";
 
     /// <summary>
-    /// PostgreSQL: one commit in flight, batches of up to 128. Two in flight (each batch built and sent
-    /// while the other waits for its WAL flush) measured worse at every client count from 4 to 64: twice
-    /// the commits of half the size, and two server processes appending to the same right-hand index
-    /// pages (the ids are sortable). Raise it only when the one committing server process is the limit
-    /// (docs/benchmarks.md, "One commit in flight").
+    /// PostgreSQL: one commit in flight, batches of up to 128. A batch twice as large carries half the
+    /// commit cost per payment, and one server process appends to the right-hand index pages (the ids are
+    /// sortable) without waiting on another's buffer locks. Raise it only when that one process is the
+    /// limit (docs/benchmarks.md, "One commit in flight").
     /// </summary>
     public static BatchingOptions ForPostgres() => new() { MaxBatchSize = 128, MaxConcurrentCommits = 1 };
 
