@@ -1,4 +1,5 @@
 using Microsoft.Extensions.Options;
+using Payments.Api.Hosting;
 using Payments.Api.Observability;
 
 namespace Payments.Api.Acquiring;
@@ -17,7 +18,7 @@ public sealed partial class PendingVoidSweeper(
     IOptions<PendingVoidOptions> options,
     PaymentsMetrics metrics,
     TimeProvider time,
-    ILogger<PendingVoidSweeper> logger) : BackgroundService
+    ILogger<PendingVoidSweeper> logger) : DatabaseBackgroundService(logger)
 {
     private const int BatchSize = 100;
     private readonly SemaphoreSlim running = new(1, 1);

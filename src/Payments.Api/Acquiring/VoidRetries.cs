@@ -1,4 +1,5 @@
 using Microsoft.Extensions.Options;
+using Payments.Api.Hosting;
 using Payments.Api.Observability;
 
 namespace Payments.Api.Acquiring;
@@ -13,7 +14,7 @@ namespace Payments.Api.Acquiring;
 /// <see cref="PendingVoidOptions.RetryMaxDelay"/>. What is still queued when the process stops is
 /// logged at Critical with its authorization id (the acquirer expires it eventually).
 /// </summary>
-public sealed partial class VoidRetries : BackgroundService
+public sealed partial class VoidRetries : DatabaseBackgroundService
 {
     private readonly IAcquirer acquirer;
     private readonly PendingVoidStore store;
@@ -27,6 +28,7 @@ public sealed partial class VoidRetries : BackgroundService
 
     public VoidRetries(
         IAcquirer acquirer, PendingVoidStore store, IOptions<PendingVoidOptions> options, PaymentsMetrics metrics, TimeProvider time, ILogger<VoidRetries> logger)
+        : base(logger)
     {
         ArgumentNullException.ThrowIfNull(options);
         ArgumentNullException.ThrowIfNull(metrics);

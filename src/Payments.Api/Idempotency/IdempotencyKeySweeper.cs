@@ -1,3 +1,4 @@
+using Payments.Api.Hosting;
 using Payments.Api.Payments;
 
 namespace Payments.Api.Idempotency;
@@ -14,7 +15,7 @@ public sealed class IdempotencyOptions
 public sealed partial class IdempotencyKeySweeper(
     IPaymentStore store,
     Microsoft.Extensions.Options.IOptions<IdempotencyOptions> options,
-    ILogger<IdempotencyKeySweeper> logger) : BackgroundService
+    ILogger<IdempotencyKeySweeper> logger) : DatabaseBackgroundService(logger)
 {
     private const int BatchSize = 5000;
 

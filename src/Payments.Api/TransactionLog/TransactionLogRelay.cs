@@ -1,4 +1,5 @@
 using Microsoft.Extensions.Options;
+using Payments.Api.Hosting;
 using Payments.Api.Observability;
 
 namespace Payments.Api.TransactionLog;
@@ -9,7 +10,7 @@ namespace Payments.Api.TransactionLog;
 /// others wait as hot standbys. Stopping abandons the batch in progress; the cursor is only moved
 /// for batches the sink confirmed, so nothing is lost and at most that batch is written again.
 /// </summary>
-public sealed partial class TransactionLogRelay : BackgroundService
+public sealed partial class TransactionLogRelay : DatabaseBackgroundService
 {
     private static readonly TimeSpan LateRowCheckInterval = TimeSpan.FromSeconds(30);
     private static readonly TimeSpan MinimumGapBackoff = TimeSpan.FromMilliseconds(5);
@@ -29,6 +30,7 @@ public sealed partial class TransactionLogRelay : BackgroundService
         PaymentsMetrics metrics,
         TimeProvider time,
         ILogger<TransactionLogRelay> logger)
+        : base(logger)
     {
         ArgumentNullException.ThrowIfNull(options);
         ArgumentNullException.ThrowIfNull(store);

@@ -4,6 +4,7 @@ using System.Net.Http.Headers;
 using System.Net.Sockets;
 using System.Text;
 using Microsoft.Extensions.Options;
+using Payments.Api.Hosting;
 using Payments.Api.Http;
 using Payments.Api.Observability;
 using Payments.Api.Storage;
@@ -20,7 +21,7 @@ namespace Payments.Api.Webhooks;
 /// Retry times, leases, giving up and disabling follow the injected <see cref="TimeProvider"/>; the
 /// request timeout and the measured duration are wall-clock, as they are about the network.
 /// </summary>
-public sealed partial class WebhookDispatcher : BackgroundService
+public sealed partial class WebhookDispatcher : DatabaseBackgroundService
 {
     /// <summary>Session advisory-lock key of the fan-out ("whfanout" in ASCII); differs from the relay's and the migrations'.</summary>
     public const long PostgresFanOutLockId = 0x776866616E6F7574;
@@ -46,6 +47,7 @@ public sealed partial class WebhookDispatcher : BackgroundService
         PaymentsMetrics metrics,
         TimeProvider time,
         ILogger<WebhookDispatcher> logger)
+        : base(logger)
     {
         ArgumentNullException.ThrowIfNull(options);
         this.store = store;

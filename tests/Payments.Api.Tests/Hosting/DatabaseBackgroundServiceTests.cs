@@ -1,0 +1,94 @@
+using Microsoft.Extensions.Logging.Abstractions;
+using Payments.Api.Hosting;
+
+namespace Payments.Api.Tests.Hosting;
+
+/// <summary>
+/// Stopping a service cancels its stopping token, which runs the database driver's callbacks on the
+/// stopping thread. One that throws because its connection is already disposed (Npgsql after a broken
+/// connection; seen as a failed host shutdown in AmbiguousCommitTests) must not fail the stop; anything
+/// else must.
+/// </summary>
+public sealed class DatabaseBackgroundServiceTests
+{
+    [Fact]
+    public async Task A_cancellation_callback_that_finds_its_connection_disposed_does_not_fail_the_stop()
+    {
+        using var service = new Registering(() => throw new ObjectDisposedException("System.Threading.ManualResetEventSlim"));
+        await service.StartAsync(CancellationToken.None);
+        await service.Registered.Task.WaitAsync(TimeSpan.FromSeconds(10));
+
+        await service.StopAsync(CancellationToken.None);
+
+        Assert.True(service.ExecuteTask!.IsCompletedSuccessfully);
+        Assert.True(service.SawCancellation);
+    }
+
+    [Fact]
+    public async Task A_plain_BackgroundService_fails_its_stop_on_the_same_callback()
+    {
+        // Why the base class exists: the host's StopAsync sees this exception.
+        using var service = new PlainRegistering(() => throw new ObjectDisposedException("System.Threading.ManualResetEventSlim"));
+        await service.StartAsync(CancellationToken.None);
+        await service.Registered.Task.WaitAsync(TimeSpan.FromSeconds(10));
+
+        var failure = await Assert.ThrowsAsync<AggregateException>(() => service.StopAsync(CancellationToken.None));
+        Assert.IsType<ObjectDisposedException>(Assert.Single(failure.InnerExceptions));
+    }
+
+    [Fact]
+    public async Task Any_other_callback_failure_still_fails_the_stop()
+    {
+        using var service = new Registering(() => throw new InvalidOperationException("a bug, not a disposed connection"));
+        await service.StartAsync(CancellationToken.None);
+        await service.Registered.Task.WaitAsync(TimeSpan.FromSeconds(10));
+
+        var failure = await Assert.ThrowsAsync<AggregateException>(() => service.StopAsync(CancellationToken.None));
+        Assert.IsType<InvalidOperationException>(Assert.Single(failure.InnerExceptions));
+        Assert.True(service.ExecuteTask!.IsCompleted);
+    }
+
+    [Fact]
+    public void Every_background_service_of_the_api_stops_through_the_guard()
+    {
+        // All of them pass their stopping token to database calls (relay, webhooks, sweepers, void retries).
+        var services = typeof(DatabaseBackgroundService).Assembly.GetTypes()
+            .Where(type => type.IsSubclassOf(typeof(BackgroundService)) && !type.IsAbstract).ToList();
+        Assert.NotEmpty(services);
+        Assert.All(services, type => Assert.True(type.IsSubclassOf(typeof(DatabaseBackgroundService)), type.FullName));
+    }
+
+    /// <summary>Registers <paramref name="callback"/> on its stopping token, as a driver does for a command in flight, then waits for the stop.</summary>
+    private sealed class Registering(Action callback) : DatabaseBackgroundService(NullLogger.Instance)
+    {
+        public TaskCompletionSource Registered { get; } = new(TaskCreationOptions.RunContinuationsAsynchronously);
+
+        public bool SawCancellation { get; private set; }
+
+        protected override async Task ExecuteAsync(CancellationToken stoppingToken)
+        {
+            using var registration = stoppingToken.Register(callback);
+            Registered.SetResult();
+            try
+            {
+                await Task.Delay(Timeout.Infinite, stoppingToken);
+            }
+            catch (OperationCanceledException)
+            {
+                SawCancellation = true;
+            }
+        }
+    }
+
+    private sealed class PlainRegistering(Action callback) : BackgroundService
+    {
+        public TaskCompletionSource Registered { get; } = new(TaskCreationOptions.RunContinuationsAsynchronously);
+
+        protected override async Task ExecuteAsync(CancellationToken stoppingToken)
+        {
+            using var registration = stoppingToken.Register(callback);
+            Registered.SetResult();
+            await Task.Delay(Timeout.Infinite, stoppingToken).ContinueWith(_ => { }, TaskScheduler.Default);
+        }
+    }
+}
