@@ -14,9 +14,7 @@ public sealed class DatabaseBackgroundServiceTests
     [Fact]
     public async Task A_cancellation_callback_that_finds_its_connection_disposed_does_not_fail_the_stop()
     {
-        using var service = new Registering(() => throw new ObjectDisposedException("System.Threading.ManualResetEventSlim"));
-        await service.StartAsync(CancellationToken.None);
-        await service.Registered.Task.WaitAsync(TimeSpan.FromSeconds(10));
+        using var service = await StartedAsync(new Registering(DisposedWaitHandle));
 
         await service.StopAsync(CancellationToken.None);
 
@@ -28,9 +26,7 @@ public sealed class DatabaseBackgroundServiceTests
     public async Task A_plain_BackgroundService_fails_its_stop_on_the_same_callback()
     {
         // Why the base class exists: the host's StopAsync sees this exception.
-        using var service = new PlainRegistering(() => throw new ObjectDisposedException("System.Threading.ManualResetEventSlim"));
-        await service.StartAsync(CancellationToken.None);
-        await service.Registered.Task.WaitAsync(TimeSpan.FromSeconds(10));
+        using var service = await StartedAsync(new PlainRegistering(DisposedWaitHandle));
 
         var failure = await Assert.ThrowsAsync<AggregateException>(() => service.StopAsync(CancellationToken.None));
         Assert.IsType<ObjectDisposedException>(Assert.Single(failure.InnerExceptions));
@@ -39,9 +35,7 @@ public sealed class DatabaseBackgroundServiceTests
     [Fact]
     public async Task Any_other_callback_failure_still_fails_the_stop()
     {
-        using var service = new Registering(() => throw new InvalidOperationException("a bug, not a disposed connection"));
-        await service.StartAsync(CancellationToken.None);
-        await service.Registered.Task.WaitAsync(TimeSpan.FromSeconds(10));
+        using var service = await StartedAsync(new Registering(() => throw new InvalidOperationException("a bug, not a disposed connection")));
 
         var failure = await Assert.ThrowsAsync<AggregateException>(() => service.StopAsync(CancellationToken.None));
         Assert.IsType<InvalidOperationException>(Assert.Single(failure.InnerExceptions));
@@ -58,8 +52,25 @@ public sealed class DatabaseBackgroundServiceTests
         Assert.All(services, type => Assert.True(type.IsSubclassOf(typeof(DatabaseBackgroundService)), type.FullName));
     }
 
+    /// <summary>What Npgsql's callback throws when the connection under the cancelled command broke just before.</summary>
+    private static readonly Action DisposedWaitHandle = () => throw new ObjectDisposedException("System.Threading.ManualResetEventSlim");
+
+    /// <summary>The service, started, once its ExecuteAsync has registered its callback.</summary>
+    private static async Task<T> StartedAsync<T>(T service)
+        where T : BackgroundService, IRegistering
+    {
+        await service.StartAsync(CancellationToken.None);
+        await service.Registered.Task.WaitAsync(TimeSpan.FromSeconds(10));
+        return service;
+    }
+
+    private interface IRegistering
+    {
+        TaskCompletionSource Registered { get; }
+    }
+
     /// <summary>Registers <paramref name="callback"/> on its stopping token, as a driver does for a command in flight, then waits for the stop.</summary>
-    private sealed class Registering(Action callback) : DatabaseBackgroundService(NullLogger.Instance)
+    private sealed class Registering(Action callback) : DatabaseBackgroundService(NullLogger.Instance), IRegistering
     {
         public TaskCompletionSource Registered { get; } = new(TaskCreationOptions.RunContinuationsAsynchronously);
 
@@ -80,7 +91,7 @@ public sealed class DatabaseBackgroundServiceTests
         }
     }
 
-    private sealed class PlainRegistering(Action callback) : BackgroundService
+    private sealed class PlainRegistering(Action callback) : BackgroundService, IRegistering
     {
         public TaskCompletionSource Registered { get; } = new(TaskCreationOptions.RunContinuationsAsynchronously);
 
