@@ -198,6 +198,33 @@ public sealed class CommitBatcherTests
     }
 
     [Fact]
+    public async Task A_writer_whose_linger_ran_out_before_it_looked_still_takes_what_is_already_queued()
+    {
+        // A busy machine: the writer is descheduled right after its linger began, for longer than the linger, and a
+        // write arrives meanwhile (CI saw [3] and [4] committed apart this way).
+        var linger = TimeSpan.FromMilliseconds(5);
+        var clock = new LateWriterClock(linger);
+        var store = new GatedStore(open: false);
+        var batcher = store.Batcher(new BatchingOptions { MaxBatchSize = 8, Linger = linger, LingerAfterBatchOf = 2 }, clock);
+        await using var _ = batcher;
+
+        var first = batcher.SubmitAsync(0);
+        await store.CommitStarted.WaitAsync(Deadline);
+        var second = new[] { batcher.SubmitAsync(1), batcher.SubmitAsync(2) };
+        await WaitUntil(() => batcher.Queued == 2);
+        store.Open();
+        await Task.WhenAll(second.Prepend(first)).WaitAsync(Deadline);
+
+        var lingering = batcher.SubmitAsync(3);
+        Assert.True(clock.LingerStarted.Wait(Deadline), "the writer did not linger after a batch of 2");
+        var late = batcher.SubmitAsync(4);
+        clock.Resume.Set();
+        await Task.WhenAll(lingering, late).WaitAsync(Deadline);
+
+        Assert.Equal([[0], [1, 2], [3, 4]], store.Batches);
+    }
+
+    [Fact]
     public async Task Shutdown_commits_everything_already_queued_and_refuses_new_writes()
     {
         var store = new GatedStore(open: false);
@@ -231,6 +258,32 @@ public sealed class CommitBatcherTests
         {
             await Task.Yield();
             deadline.Token.ThrowIfCancellationRequested();
+        }
+    }
+
+    /// <summary>
+    /// The system clock, except that a writer starting its linger stops there until <see cref="Resume"/> and then finds
+    /// the linger already over: what a writer descheduled for longer than the linger sees.
+    /// </summary>
+    private sealed class LateWriterClock(TimeSpan linger) : TimeProvider
+    {
+        public ManualResetEventSlim LingerStarted { get; } = new();
+
+        public ManualResetEventSlim Resume { get; } = new();
+
+        public override ITimer CreateTimer(TimerCallback callback, object? state, TimeSpan dueTime, TimeSpan period)
+        {
+            if (dueTime != linger)
+            {
+                return base.CreateTimer(callback, state, dueTime, period);
+            }
+
+            LingerStarted.Set();
+            Resume.Wait(Deadline);
+            using var fired = new ManualResetEventSlim();
+            var timer = base.CreateTimer(s => { callback(s); fired.Set(); }, state, TimeSpan.Zero, period);
+            fired.Wait(Deadline);
+            return timer;
         }
     }
 

@@ -170,7 +170,10 @@ public sealed class CommitBatcher<TItem, TResult> : IAsyncDisposable
         }
         catch (OperationCanceledException) when (timeout.IsCancellationRequested)
         {
-            // The linger is over: commit what we have.
+            // The linger is over: commit what we have, and what is already waiting. A writer that ran late (a busy
+            // machine) can find its linger over before it first looks: WaitToReadAsync with a cancelled token
+            // throws even when items are queued, and they would wait for the next commit.
+            Drain(batch);
         }
     }
 
