@@ -165,12 +165,7 @@ public sealed class CommitBatcherTests
         var batcher = store.Batcher(new BatchingOptions { MaxBatchSize = 8, Linger = TimeSpan.FromMilliseconds(5), LingerAfterBatchOf = 2 }, time);
         await using var _ = batcher;
 
-        var first = batcher.SubmitAsync(0);
-        await store.CommitStarted.WaitAsync(Deadline);
-        var second = new[] { batcher.SubmitAsync(1), batcher.SubmitAsync(2) };
-        await WaitUntil(() => batcher.Queued == 2);
-        store.Open();
-        await Task.WhenAll(second.Prepend(first)).WaitAsync(Deadline);
+        await CommitABatchOfTwoAsync(store, batcher);
 
         // The last batch had 2 items (load): the next write waits for company until the linger is over.
         var lingering = batcher.SubmitAsync(3);
@@ -208,12 +203,7 @@ public sealed class CommitBatcherTests
         var batcher = store.Batcher(new BatchingOptions { MaxBatchSize = 8, Linger = linger, LingerAfterBatchOf = 2 }, clock);
         await using var _ = batcher;
 
-        var first = batcher.SubmitAsync(0);
-        await store.CommitStarted.WaitAsync(Deadline);
-        var second = new[] { batcher.SubmitAsync(1), batcher.SubmitAsync(2) };
-        await WaitUntil(() => batcher.Queued == 2);
-        store.Open();
-        await Task.WhenAll(second.Prepend(first)).WaitAsync(Deadline);
+        await CommitABatchOfTwoAsync(store, batcher);
 
         var lingering = batcher.SubmitAsync(3);
         Assert.True(clock.LingerStarted.Wait(Deadline), "the writer did not linger after a batch of 2");
@@ -249,6 +239,17 @@ public sealed class CommitBatcherTests
         Assert.Throws<ArgumentOutOfRangeException>(() => new BatchingOptions { MaxQueued = 0 }.Validate());
         Assert.Throws<ArgumentOutOfRangeException>(() => new BatchingOptions { Linger = TimeSpan.FromSeconds(2) }.Validate());
         Assert.Throws<ArgumentOutOfRangeException>(() => new BatchingOptions { Linger = TimeSpan.FromMilliseconds(-1) }.Validate());
+    }
+
+    /// <summary>Commits [0], then [1, 2] (queued while [0] was held): the writer's last batch had 2 items.</summary>
+    private static async Task CommitABatchOfTwoAsync(GatedStore store, CommitBatcher<int, string> batcher)
+    {
+        var first = batcher.SubmitAsync(0);
+        await store.CommitStarted.WaitAsync(Deadline);
+        var second = new[] { batcher.SubmitAsync(1), batcher.SubmitAsync(2) };
+        await WaitUntil(() => batcher.Queued == 2);
+        store.Open();
+        await Task.WhenAll(second.Prepend(first)).WaitAsync(Deadline);
     }
 
     private static async Task WaitUntil(Func<bool> condition)
