@@ -69,37 +69,40 @@ public sealed class DatabaseBackgroundServiceTests
         TaskCompletionSource Registered { get; }
     }
 
-    /// <summary>Registers <paramref name="callback"/> on its stopping token, as a driver does for a command in flight, then waits for the stop.</summary>
+    /// <summary>
+    /// Registers <paramref name="callback"/> on the stopping token, as a driver does for a command in flight, then waits
+    /// for the stop; true once the stop has cancelled the wait.
+    /// </summary>
+    private static async Task<bool> RegisterAndWaitForStopAsync(Action callback, TaskCompletionSource registered, CancellationToken stoppingToken)
+    {
+        using var registration = stoppingToken.Register(callback);
+        registered.SetResult();
+        try
+        {
+            await Task.Delay(Timeout.Infinite, stoppingToken);
+            return false;
+        }
+        catch (OperationCanceledException)
+        {
+            return true;
+        }
+    }
+
     private sealed class Registering(Action callback) : DatabaseBackgroundService(NullLogger.Instance), IRegistering
     {
         public TaskCompletionSource Registered { get; } = new(TaskCreationOptions.RunContinuationsAsynchronously);
 
         public bool SawCancellation { get; private set; }
 
-        protected override async Task ExecuteAsync(CancellationToken stoppingToken)
-        {
-            using var registration = stoppingToken.Register(callback);
-            Registered.SetResult();
-            try
-            {
-                await Task.Delay(Timeout.Infinite, stoppingToken);
-            }
-            catch (OperationCanceledException)
-            {
-                SawCancellation = true;
-            }
-        }
+        protected override async Task ExecuteAsync(CancellationToken stoppingToken) =>
+            SawCancellation = await RegisterAndWaitForStopAsync(callback, Registered, stoppingToken);
     }
 
     private sealed class PlainRegistering(Action callback) : BackgroundService, IRegistering
     {
         public TaskCompletionSource Registered { get; } = new(TaskCreationOptions.RunContinuationsAsynchronously);
 
-        protected override async Task ExecuteAsync(CancellationToken stoppingToken)
-        {
-            using var registration = stoppingToken.Register(callback);
-            Registered.SetResult();
-            await Task.Delay(Timeout.Infinite, stoppingToken).ContinueWith(_ => { }, TaskScheduler.Default);
-        }
+        protected override Task ExecuteAsync(CancellationToken stoppingToken) =>
+            RegisterAndWaitForStopAsync(callback, Registered, stoppingToken);
     }
 }
