@@ -456,6 +456,17 @@ def median_of(runs: list[dict]) -> dict:
     }
 
 
+def runs_at(concurrency: int, args: argparse.Namespace) -> int:
+    """Measured runs at one PostgreSQL concurrency: --runs, and at c=1 at least --idle-runs."""
+    return max(args.runs, args.idle_runs) if concurrency == 1 else args.runs
+
+
+def p50_pair_ratios(cell: dict, numerator: str = "api", denominator: str = "baseline") -> tuple[float, float, float]:
+    """Median, lowest and highest of the p50 of numerator's run i over denominator's run i (same round)."""
+    ratios = [a["p50_ms"] / b["p50_ms"] for a, b in zip(cell["raw"][numerator], cell["raw"][denominator]) if b["p50_ms"] > 0]
+    return (statistics.median(ratios), min(ratios), max(ratios)) if ratios else (0.0, 0.0, 0.0)
+
+
 def pair_ratios(cell: dict, numerator: str = "api", denominator: str = "pgbench") -> tuple[float, float, float]:
     """Median, lowest and highest of numerator/denominator (API/pgbench unless named) over the run pairs of
     one concurrency: run i of the one over run i of the other, measured in the same round."""
@@ -520,12 +531,15 @@ def render(results: dict) -> str:
              f"- measured {m['date_utc']} at commit `{m['commit']}`; everything (load generator, service, database) shares these {m['nproc']} cores"
              + (f"; load average when the run started: {' / '.join(str(x) for x in m['loadavg_at_start'])} (1/5/15 min)" if m.get("loadavg_at_start") else ""),
              "", "## How to run", "", "```", "bench/run.sh            # everything: API vs pgbench, SQLite, then bench/preflight and bench/synth if present",
-             f"bench/run.sh --runs {results['settings']['runs']} --duration {results['settings']['duration_s']}   # the settings used below",
+             f"bench/run.sh --runs {results['settings']['runs']} --idle-runs {results['settings'].get('idle_runs', results['settings']['runs'])} "
+             f"--duration {results['settings']['duration_s']}   # the settings used below",
              "bench/run.sh --quick    # 1 x 3 s smoke run, does not rewrite this file", "```", "",
              "Every harness shares these cores with whatever else runs: each table says how busy the machine was "
              "and how much of it went to processes outside the measurement (`other`).", "", MACHINE_END, "@@SPLIT@@", BEGIN_MARK, "", "## Payments API: create-payment vs pgbench, and SQLite mode", "",
              f"Each cell is the **median of {results['settings']['runs']} runs of {results['settings']['duration_s']} s** "
-             f"(runs alternate pgbench and wrk on the same server), after a warm-up of {results['settings'].get('warmup_s', '?')} s of load at "
+             + (f"({results['settings']['idle_runs']} runs at c=1 on PostgreSQL, where one run's p50 swings too much for fewer to tell two "
+                "builds 10% apart; " if results['settings'].get('idle_runs', results['settings']['runs']) > results['settings']['runs'] else "(") +
+             f"runs alternate pgbench and wrk on the same server), after a warm-up of {results['settings'].get('warmup_s', '?')} s of load at "
              "each concurrency for both, right before that concurrency is measured, lowest first (the service JIT-compiles and tiers up its hot code under load "
              "and its connection pool follows the load; pgbench needs none). The service runs in its own working directory, not the one holding the "
              "PostgreSQL data directory. Every measured run on PostgreSQL (pgbench, anchor, API, baseline) starts right after a "
@@ -587,15 +601,18 @@ def render(results: dict) -> str:
                       "run the two builds take turns going first. Per-pair ratios are this build's run over the baseline's "
                       "run of the same round.", "",
                       "| c | this build creates/s | baseline creates/s | **this / baseline (per-pair median, range)** | "
-                      "API / pgbench per pair: this / baseline | service CPU µs per create: this / baseline |",
-                      "|---:|---:|---:|---:|---:|---:|"]
+                      "API / pgbench per pair: this / baseline | service CPU µs per create: this / baseline | "
+                      "p50 ms: this / baseline (per-pair ratio: median, range) |",
+                      "|---:|---:|---:|---:|---:|---:|---:|"]
             for c in results["settings"]["concurrency"]:
                 cell = pg[str(c)]
                 this_vs_base = pair_ratios(cell, "api", "baseline")
                 lines.append(f"| {c} | {cell['api']['rps']:,.0f} | {cell['baseline']['rps']:,.0f} | "
                              "**{:.0f}%** ({:.0f}–{:.0f}%) | ".format(*(100 * r for r in this_vs_base)) +
                              f"{100 * pair_ratios(cell)[0]:.0f}% / {100 * pair_ratios(cell, 'baseline')[0]:.0f}% | "
-                             f"{cell['api']['us_per_request']['service']:.0f} / {cell['baseline']['us_per_request']['service']:.0f} |")
+                             f"{cell['api']['us_per_request']['service']:.0f} / {cell['baseline']['us_per_request']['service']:.0f} | "
+                             f"{cell['api']['p50_ms']:.2f} / {cell['baseline']['p50_ms']:.2f} "
+                             "({:.2f}, {:.2f}–{:.2f}) |".format(*p50_pair_ratios(cell)))
         lines += ["", "Per-run values (creates/s or tps): " + "; ".join(
             f"c={c}: pgbench {pg[str(c)]['pgbench']['rps_all']}, API {pg[str(c)]['api']['rps_all']}"
             + (f", floor {pg[str(c)]['floor']['rps_all']}" if "floor" in pg[str(c)] else "")
@@ -706,7 +723,8 @@ def render_group_commit(results: dict) -> list[str]:
                      f"**{cell['p99_ms']:.1f} ms** (target ≤ 20 ms: {verdict(cell['p99_ms'] <= 20)}), CPU per create "
                      f"{cell['us_per_request']['service']:.0f} µs service + {cell['us_per_request']['loadgen']:.0f} µs wrk = **{total_us:.0f} µs** (≤ 200 µs: {verdict(total_us <= 200)})")
     idle = [f"PostgreSQL {pg['1']['api']['p50_ms']:.2f} ms" + (f" (baseline build {pg['1']['baseline']['p50_ms']:.2f} ms, "
-            f"{verdict(pg['1']['api']['p50_ms'] <= 1.1 * pg['1']['baseline']['p50_ms'])} within 10%)" if "baseline" in pg["1"] else "")] if "1" in pg else []
+            f"{verdict(pg['1']['api']['p50_ms'] <= 1.1 * pg['1']['baseline']['p50_ms'])} within 10%, medians of {pg['1']['api']['runs']} runs; "
+            "per-pair ratio median {:.2f}, range {:.2f}–{:.2f})".format(*p50_pair_ratios(pg["1"])) if "baseline" in pg["1"] else "")] if "1" in pg else []
     idle += [f"SQLite {sq['1']['p50_ms']:.2f} ms" + (f" (baseline build {sq['1']['baseline']['p50_ms']:.2f} ms, "
              f"{verdict(sq['1']['p50_ms'] <= 1.1 * sq['1']['baseline']['p50_ms'])} within 10%: the fsync of `synchronous=FULL`, above)"
              if "baseline" in sq["1"] else "")] if "1" in sq else []
@@ -752,6 +770,10 @@ def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--runs", type=int, default=5)
     parser.add_argument("--duration", type=int, default=10, help="seconds per run")
+    # At c=1 one run's p50 swings by 20-40% with this shared machine, so a median of 5 cannot tell a 10% difference
+    # between two builds; c=1 runs are short and cheap, so that cell alone gets more of them.
+    parser.add_argument("--idle-runs", type=int, default=15, metavar="N",
+                        help="runs at c=1 on PostgreSQL (at least --runs): the idle-latency comparison with --baseline needs more pairs")
     parser.add_argument("--concurrency", default="1,4,16,64,256")
     parser.add_argument("--sqlite-concurrency", default="1,4,16,64,256")
     parser.add_argument("--anchor-concurrency", default="4,16,64",
@@ -798,7 +820,7 @@ def main() -> int:
     os.chmod(args.results_dir, 0o755)
     os.chmod(work, 0o755)
     results = {"machine": machine_details(), "baseline": args.baseline_name or args.baseline, "settings": {
-        "role": args.role, "build": os.environ.get("PAYMENTS_BENCH_BUILD", ""), "runs": args.runs, "duration_s": args.duration, "warmup_s": args.warmup, "concurrency": concurrency, "sqlite_concurrency": sqlite_concurrency,
+        "role": args.role, "build": os.environ.get("PAYMENTS_BENCH_BUILD", ""), "runs": args.runs, "idle_runs": max(args.runs, args.idle_runs), "duration_s": args.duration, "warmup_s": args.warmup, "concurrency": concurrency, "sqlite_concurrency": sqlite_concurrency,
         "anchor_concurrency": anchor_concurrency, "anchor_batch": args.anchor_batch}, "notes": []}
     log(f"machine: {results['machine']}")
     merchant, api_key = "acct_bench", "sk_test_bench_" + uuid.uuid4().hex
@@ -860,7 +882,7 @@ def main() -> int:
                     run_wrk(extra.url, c, args.warmup, api_key, extra.process.pid, pg.postmaster, work, f"{name}-warmup-c{c}")
                 runs = {"pgbench": [], "api": [], **{name: [] for name in extras}}
                 log_mark = os.path.getsize(service.log_path)
-                for i in range(args.runs):
+                for i in range(runs_at(c, args)):
                     settle(pg)
                     b = run_pgbench(pg, PGBENCH_DB, script_path, defines, c, args.duration, service.process.pid, work, f"c{c}-{i}")
                     runs["pgbench"].append(b)
