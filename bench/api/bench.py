@@ -461,17 +461,20 @@ def runs_at(concurrency: int, args: argparse.Namespace) -> int:
     return max(args.runs, args.idle_runs) if concurrency == 1 else args.runs
 
 
+def spread(ratios: list[float]) -> tuple[float, float, float]:
+    """Median, lowest and highest (zeros when there are none)."""
+    return (statistics.median(ratios), min(ratios), max(ratios)) if ratios else (0.0, 0.0, 0.0)
+
+
 def p50_pair_ratios(cell: dict, numerator: str = "api", denominator: str = "baseline") -> tuple[float, float, float]:
     """Median, lowest and highest of the p50 of numerator's run i over denominator's run i (same round)."""
-    ratios = [a["p50_ms"] / b["p50_ms"] for a, b in zip(cell["raw"][numerator], cell["raw"][denominator]) if b["p50_ms"] > 0]
-    return (statistics.median(ratios), min(ratios), max(ratios)) if ratios else (0.0, 0.0, 0.0)
+    return spread([a["p50_ms"] / b["p50_ms"] for a, b in zip(cell["raw"][numerator], cell["raw"][denominator]) if b["p50_ms"] > 0])
 
 
 def pair_ratios(cell: dict, numerator: str = "api", denominator: str = "pgbench") -> tuple[float, float, float]:
     """Median, lowest and highest of numerator/denominator (API/pgbench unless named) over the run pairs of
     one concurrency: run i of the one over run i of the other, measured in the same round."""
-    ratios = [a / b for a, b in zip(cell[numerator]["rps_all"], cell[denominator]["rps_all"]) if b > 0]
-    return (statistics.median(ratios), min(ratios), max(ratios)) if ratios else (0.0, 0.0, 0.0)
+    return spread([a / b for a, b in zip(cell[numerator]["rps_all"], cell[denominator]["rps_all"]) if b > 0])
 
 
 def per_cpu_second(run: dict) -> float:
