@@ -528,20 +528,22 @@ def bound_by(cpu: dict, tool: str) -> str:
 
 def render(results: dict) -> str:
     m = results["machine"]
+    # Results written before --idle-runs existed took --runs at c=1 too.
+    runs, idle_runs = results["settings"]["runs"], results["settings"].get("idle_runs", results["settings"]["runs"])
     lines = [MACHINE_BEGIN, "", "## Machine", "",
              f"- {m['nproc']} vCPU `{m['cpu_model']}`, {m['memory_gib']} GiB RAM, Linux {m['kernel']}",
              f"- .NET SDK {m['dotnet']}, PostgreSQL {m['postgres']} (throw-away server from `scripts/pg.sh`, fsync on), {m['wrk']}",
              f"- measured {m['date_utc']} at commit `{m['commit']}`; everything (load generator, service, database) shares these {m['nproc']} cores"
              + (f"; load average when the run started: {' / '.join(str(x) for x in m['loadavg_at_start'])} (1/5/15 min)" if m.get("loadavg_at_start") else ""),
              "", "## How to run", "", "```", "bench/run.sh            # everything: API vs pgbench, SQLite, then bench/preflight and bench/synth if present",
-             f"bench/run.sh --runs {results['settings']['runs']} --idle-runs {results['settings'].get('idle_runs', results['settings']['runs'])} "
+             f"bench/run.sh --runs {runs} --idle-runs {idle_runs} "
              f"--duration {results['settings']['duration_s']}   # the settings used below",
              "bench/run.sh --quick    # 1 x 3 s smoke run, does not rewrite this file", "```", "",
              "Every harness shares these cores with whatever else runs: each table says how busy the machine was "
              "and how much of it went to processes outside the measurement (`other`).", "", MACHINE_END, "@@SPLIT@@", BEGIN_MARK, "", "## Payments API: create-payment vs pgbench, and SQLite mode", "",
-             f"Each cell is the **median of {results['settings']['runs']} runs of {results['settings']['duration_s']} s** "
-             + (f"({results['settings']['idle_runs']} runs at c=1 on PostgreSQL, where one run's p50 swings too much for fewer to tell two "
-                "builds 10% apart; " if results['settings'].get('idle_runs', results['settings']['runs']) > results['settings']['runs'] else "(") +
+             f"Each cell is the **median of {runs} runs of {results['settings']['duration_s']} s** "
+             + (f"({idle_runs} runs at c=1 on PostgreSQL, where one run's p50 swings too much for fewer to tell two "
+                "builds 10% apart; " if idle_runs > runs else "(") +
              f"runs alternate pgbench and wrk on the same server), after a warm-up of {results['settings'].get('warmup_s', '?')} s of load at "
              "each concurrency for both, right before that concurrency is measured, lowest first (the service JIT-compiles and tiers up its hot code under load "
              "and its connection pool follows the load; pgbench needs none). The service runs in its own working directory, not the one holding the "
@@ -773,8 +775,8 @@ def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--runs", type=int, default=5)
     parser.add_argument("--duration", type=int, default=10, help="seconds per run")
-    # At c=1 one run's p50 swings by 20-40% with this shared machine, so a median of 5 cannot tell a 10% difference
-    # between two builds; c=1 runs are short and cheap, so that cell alone gets more of them.
+    # One run's p50 at c=1 varies too much on a shared machine for a median of 5 to tell two builds 10% apart
+    # (docs/benchmarks.md, "Idle latency on PostgreSQL"); c=1 runs are cheap, so that cell alone gets more of them.
     parser.add_argument("--idle-runs", type=int, default=15, metavar="N",
                         help="runs at c=1 on PostgreSQL (at least --runs): the idle-latency comparison with --baseline needs more pairs")
     parser.add_argument("--concurrency", default="1,4,16,64,256")
@@ -823,7 +825,7 @@ def main() -> int:
     os.chmod(args.results_dir, 0o755)
     os.chmod(work, 0o755)
     results = {"machine": machine_details(), "baseline": args.baseline_name or args.baseline, "settings": {
-        "role": args.role, "build": os.environ.get("PAYMENTS_BENCH_BUILD", ""), "runs": args.runs, "idle_runs": max(args.runs, args.idle_runs), "duration_s": args.duration, "warmup_s": args.warmup, "concurrency": concurrency, "sqlite_concurrency": sqlite_concurrency,
+        "role": args.role, "build": os.environ.get("PAYMENTS_BENCH_BUILD", ""), "runs": args.runs, "idle_runs": runs_at(1, args), "duration_s": args.duration, "warmup_s": args.warmup, "concurrency": concurrency, "sqlite_concurrency": sqlite_concurrency,
         "anchor_concurrency": anchor_concurrency, "anchor_batch": args.anchor_batch}, "notes": []}
     log(f"machine: {results['machine']}")
     merchant, api_key = "acct_bench", "sk_test_bench_" + uuid.uuid4().hex

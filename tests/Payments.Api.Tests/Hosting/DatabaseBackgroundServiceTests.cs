@@ -6,8 +6,7 @@ namespace Payments.Api.Tests.Hosting;
 /// <summary>
 /// Stopping a service cancels its stopping token, which runs the database driver's callbacks on the
 /// stopping thread. One that throws because its connection is already disposed (Npgsql after a broken
-/// connection; seen as a failed host shutdown in AmbiguousCommitTests) must not fail the stop; anything
-/// else must.
+/// connection) must not fail the stop, and so the host's shutdown; anything else must.
 /// </summary>
 public sealed class DatabaseBackgroundServiceTests
 {

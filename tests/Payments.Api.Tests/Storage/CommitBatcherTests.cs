@@ -196,7 +196,7 @@ public sealed class CommitBatcherTests
     public async Task A_writer_whose_linger_ran_out_before_it_looked_still_takes_what_is_already_queued()
     {
         // A busy machine: the writer is descheduled right after its linger began, for longer than the linger, and a
-        // write arrives meanwhile (CI saw [3] and [4] committed apart this way).
+        // write arrives meanwhile; it must join the lingering write's commit, not wait for the next one.
         var linger = TimeSpan.FromMilliseconds(5);
         var clock = new LateWriterClock(linger);
         var store = new GatedStore(open: false);
