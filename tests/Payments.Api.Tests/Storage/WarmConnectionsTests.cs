@@ -207,10 +207,13 @@ public sealed class WarmConnectionsTests : IDisposable
         Assert.Equal(0, warm.Held);
     }
 
-    /// <summary>A factory with a pool of 4 that gives up waiting for a connection after 3 s.</summary>
+    /// <summary>
+    /// A factory with a pool of 4 that gives up waiting for a connection after 10 s. Opening a new server process
+    /// can take seconds on a busy test machine; the tests that must not wait check the elapsed time themselves.
+    /// </summary>
     private PostgresConnectionFactory SmallPool(out WarmConnections warm)
     {
-        var small = new PostgresConnectionFactory(PostgresServer.ConnectionString + ";Application Name=" + applicationName + ";Maximum Pool Size=4;Timeout=3", clock);
+        var small = new PostgresConnectionFactory(PostgresServer.ConnectionString + ";Application Name=" + applicationName + ";Maximum Pool Size=4;Timeout=10", clock);
         warm = small.Pool;
         return small;
     }
