@@ -74,17 +74,17 @@ public sealed class DatabaseBackgroundServiceTests
     /// </summary>
     private static async Task<bool> RegisterAndWaitForStopAsync(Action callback, TaskCompletionSource registered, CancellationToken stoppingToken)
     {
-        using var registration = stoppingToken.Register(callback);
+        // The wait ends from inside the same callback, so the registration cannot be disposed (by the wait ending on
+        // another thread) before the stop has run the callback.
+        var stopped = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        using var registration = stoppingToken.Register(() =>
+        {
+            stopped.TrySetResult();
+            callback();
+        });
         registered.SetResult();
-        try
-        {
-            await Task.Delay(Timeout.Infinite, stoppingToken);
-            return false;
-        }
-        catch (OperationCanceledException)
-        {
-            return true;
-        }
+        await stopped.Task;
+        return stoppingToken.IsCancellationRequested;
     }
 
     private sealed class Registering(Action callback) : DatabaseBackgroundService(NullLogger.Instance), IRegistering
