@@ -87,7 +87,7 @@ public abstract class WebhookDeliveryTests(StoreKind store)
             await Task.Delay(Timeout.Infinite, release.Token).ContinueWith(_ => { }, TaskScheduler.Default);
             return 200;
         });
-        await using var service = await Service.StartAsync(store);
+        await using var service = await Service.StartAsync(store, new() { ["Payments:Webhooks:RequestTimeoutSeconds"] = "1", ["Payments:Webhooks:LeaseSeconds"] = "5" });
         var (endpointId, _) = await service.CreateEndpointAsync(receiver.Url, "payment.created");
         await service.CreatePaymentAsync(capture: false);
 
@@ -222,8 +222,10 @@ public abstract class WebhookDeliveryTests(StoreKind store)
         {
             var settings = ApiFixture.MerchantAOnly();
             settings["Payments:Webhooks:DeliveryEnabled"] = "false";
-            settings["Payments:Webhooks:RequestTimeoutSeconds"] = "1";
-            settings["Payments:Webhooks:LeaseSeconds"] = "5";
+            // The request timeout runs on the real clock, not the fake one: a loopback answer can take
+            // over a second on a busy test machine, so only the timeout test asks for 1 s.
+            settings["Payments:Webhooks:RequestTimeoutSeconds"] = "10";
+            settings["Payments:Webhooks:LeaseSeconds"] = "30";
             settings["Payments:Webhooks:RetryBaseDelaySeconds"] = RetryBaseSeconds.ToString(System.Globalization.CultureInfo.InvariantCulture);
             settings["Payments:Webhooks:RetryMaxDelaySeconds"] = RetryMaxSeconds.ToString(System.Globalization.CultureInfo.InvariantCulture);
             settings["Payments:Webhooks:DisableAfterConsecutiveFailures"] = "3";
