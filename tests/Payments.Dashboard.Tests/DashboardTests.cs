@@ -410,7 +410,7 @@ public sealed class DashboardTests(DashboardFixture fixture, ITestOutputHelper o
 
             await page.ReloadAsync();
             return false;
-        }, TimeSpan.FromSeconds(10));
+        }, TimeSpan.FromSeconds(30)); // each try reloads the page in a browser: generous for a busy machine
 
         var attempt = Assert.Single(await page.Locator("tbody tr").AllInnerTextsAsync());
         Assert.Contains("payment.created", attempt, StringComparison.Ordinal);

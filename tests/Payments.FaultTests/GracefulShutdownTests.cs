@@ -13,7 +13,9 @@ namespace Payments.FaultTests;
 public sealed class GracefulShutdownTests(PostgresFixture postgres)
 {
     private const int Clients = 16;
-    private const int DrainDelaySeconds = 3;
+    // Real clock: the prober must see a 503 and the clients stop within it, under load on a busy machine, where one
+    // probe can time out (2 s) and the next still needs an answer; 8 s leaves 12 s of the shutdown timeout for the rest.
+    private const int DrainDelaySeconds = 8;
 
     /// <summary>ServiceContract.ShutdownTimeoutSeconds — the contract the platform's stop timeout is built on.</summary>
     private static readonly TimeSpan ShutdownTimeout = TimeSpan.FromSeconds(20);

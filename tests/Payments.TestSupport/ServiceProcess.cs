@@ -26,7 +26,9 @@ public sealed class ServiceProcess : IDisposable, IAsyncDisposable
         this.process = process;
         Port = baseAddress.Port;
         BaseAddress = baseAddress;
-        Client = new HttpClient { BaseAddress = BaseAddress, Timeout = TimeSpan.FromSeconds(5) };
+        // Generous: a fresh process's first requests (JIT, first writes) can take seconds on a busy machine; polls
+        // through StatusAsync treat a timeout as "no answer yet".
+        Client = new HttpClient { BaseAddress = BaseAddress, Timeout = TimeSpan.FromSeconds(30) };
         onHostExit = (_, _) => Kill();
     }
 

@@ -63,7 +63,9 @@ public sealed class ReadOnlyRootTests : IDisposable
         process.ErrorDataReceived += (_, e) => { lock (output) { output.AppendLine(e.Data); } };
         process.BeginOutputReadLine();
         process.BeginErrorReadLine();
-        using var client = new HttpClient { BaseAddress = new Uri($"http://127.0.0.1:{port}"), Timeout = TimeSpan.FromSeconds(5) };
+        // Generous: a timed-out readiness poll fails the test (only refusals mean "not yet"), and a fresh process's first
+        // requests can take seconds on a busy machine.
+        using var client = new HttpClient { BaseAddress = new Uri($"http://127.0.0.1:{port}"), Timeout = TimeSpan.FromSeconds(30) };
         try
         {
             var deadline = DateTime.UtcNow.AddSeconds(40);

@@ -4,6 +4,7 @@ using System.Diagnostics.Metrics;
 using System.Net;
 using Microsoft.AspNetCore.Mvc.Testing;
 using Microsoft.AspNetCore.TestHost;
+using Microsoft.Extensions.Time.Testing;
 using Payments.Api.Acquiring;
 using Payments.Api.Http;
 using Payments.Api.Idempotency;
@@ -323,13 +324,21 @@ public sealed class GroupCommitTestsPostgres(PostgresApiFixture fixture) : Group
     public async Task A_commit_slower_than_the_commit_timeout_fails_its_members_with_503_and_the_next_batch_commits()
     {
         var acquirer = new RecordingAcquirer();
-        await using var owner = Service(new Dictionary<string, string?> { ["Payments:Batching:CommitTimeout"] = "00:00:00.500" });
+        var commitTimeout = TimeSpan.FromMilliseconds(500);
+        await using var owner = Service(new Dictionary<string, string?> { ["Payments:Batching:CommitTimeout"] = commitTimeout.ToString() });
+        // The commit timeout runs on the service's clock: the test moves it past the timeout while the commit waits for the
+        // lock, and the commit after it (a new server connection included) cannot hit it however slow the machine.
+        var clock = new FakeTimeProvider(DateTimeOffset.UtcNow);
+        owner.Time = clock;
         var service = WithAcquirer(owner, acquirer);
         using var client = service.CreateClient(ApiFixture.MerchantAKey);
         Reply slow;
         await using (await HoldWriteLockAsync(service.Services))
         {
-            slow = await PostAsync(client, "/v1/payments", PaymentBody(7401), "slow-" + Guid.NewGuid().ToString("N"));
+            var sent = PostAsync(client, "/v1/payments", PaymentBody(7401), "slow-" + Guid.NewGuid().ToString("N"));
+            await WaitUntilCommitIsBlockedAsync(service.Services);
+            clock.Advance(commitTimeout);
+            slow = await sent.WaitAsync(Deadline);
         }
 
         Assert.Equal(HttpStatusCode.ServiceUnavailable, slow.Status);
