@@ -107,14 +107,16 @@ def machine_ticks() -> tuple[int, int, int]:
     return sum(values), idle, steal
 
 
-# Run after each measured run on PostgreSQL, before PostgreSQL's CPU is read (main sets it): a CHECKPOINT, so each
-# run is charged the write-back of the dirty pages it left, as the one before it was (see settle()).
+# Run after each measured run on PostgreSQL with the run's database, before PostgreSQL's CPU is read (main sets it):
+# a VACUUM of that database and a CHECKPOINT, so each run is charged the vacuum of the rows it wrote and the write-back
+# of the dirty pages it left, as the one before it was (see settle() and after_postgres_run()).
 AFTER_POSTGRES_RUN = None
 
 
-def measured(command: list[str], env: dict, service_pid: int | None, postmaster: int | None, stdout_path: str) -> dict:
+def measured(command: list[str], env: dict, service_pid: int | None, postmaster: int | None, stdout_path: str,
+             database: str | None = None) -> dict:
     """Runs the load generator; returns wall time and the CPU seconds of each party during it (PostgreSQL's
-    including AFTER_POSTGRES_RUN)."""
+    including AFTER_POSTGRES_RUN on `database`, also given on its own as `after_run_postgres_s`)."""
     before_children = resource.getrusage(resource.RUSAGE_CHILDREN)
     service_before = proc_ticks(service_pid) if service_pid else 0
     pg_before = postgres_ticks(postmaster) if postmaster else 0
@@ -127,9 +129,11 @@ def measured(command: list[str], env: dict, service_pid: int | None, postmaster:
     after_children = resource.getrusage(resource.RUSAGE_CHILDREN)
     loadgen = (after_children.ru_utime - before_children.ru_utime) + (after_children.ru_stime - before_children.ru_stime)
     service = ((proc_ticks(service_pid) - service_before) / CLK_TCK) if service_pid else 0.0
+    pg_after_run_from = postgres_ticks(postmaster) if postmaster else 0
     if postmaster and AFTER_POSTGRES_RUN is not None:
-        AFTER_POSTGRES_RUN()
-    pg = ((postgres_ticks(postmaster) - pg_before) / CLK_TCK) if postmaster else 0.0
+        AFTER_POSTGRES_RUN(database)
+    pg_after = postgres_ticks(postmaster) if postmaster else 0
+    pg = ((pg_after - pg_before) / CLK_TCK) if postmaster else 0.0
     busy = 1.0 - (idle_after - idle_before) / max(1, total_after - total_before)
     steal = (steal_after - steal_before) / max(1, total_after - total_before)
     capacity = wall * os.cpu_count()
@@ -140,6 +144,7 @@ def measured(command: list[str], env: dict, service_pid: int | None, postmaster:
     return {
         "wall_s": wall,
         "cpu_s": {"loadgen": loadgen, "service": service, "postgres": pg},
+        "after_run_postgres_s": (pg_after - pg_after_run_from) / CLK_TCK,
         "cpu_pct_of_machine": {
             "loadgen": 100 * loadgen / capacity,
             "service": 100 * service / capacity,
@@ -204,7 +209,9 @@ class Postgres:
 
 
 class Service:
-    def __init__(self, env: dict, workdir: str, log_path: str, role: str, dll: str | None = None):
+    def __init__(self, env: dict, workdir: str, log_path: str, role: str, dll: str | None = None, database: str | None = None):
+        # The PostgreSQL database it writes to (None on SQLite): each of its runs is charged that database's vacuum.
+        self.database = database
         self.port = free_port()
         self.url = f"http://127.0.0.1:{self.port}"
         self.log_path = log_path
@@ -272,12 +279,13 @@ def service_env(store: str, connection_string: str, merchant_id: str, api_key: s
 
 # ---------------------------------------------------------------- the two load generators
 
-def run_wrk(url: str, concurrency: int, duration: int, api_key: str, service_pid: int, postmaster: int | None, workdir: str, tag: str) -> dict:
+def run_wrk(url: str, concurrency: int, duration: int, api_key: str, service_pid: int, postmaster: int | None, workdir: str, tag: str,
+            database: str | None = None) -> dict:
     result_file = os.path.join(workdir, f"wrk-{tag}.json")
     env = dict(os.environ, PAYMENTS_BENCH_API_KEY=api_key, PAYMENTS_BENCH_RUN=uuid.uuid4().hex[:12], PAYMENTS_BENCH_RESULT=result_file)
     threads = min(concurrency, 2)
     m = measured(["wrk", f"-t{threads}", f"-c{concurrency}", f"-d{duration}s", "--timeout", "10s", "-s", LUA, url],
-                 env, service_pid, postmaster, os.path.join(workdir, f"wrk-{tag}.out"))
+                 env, service_pid, postmaster, os.path.join(workdir, f"wrk-{tag}.out"), database)
     with open(result_file) as f:
         summary = json.loads(f.read().strip().splitlines()[-1])
     created = summary["statuses"].get("201", 0)
@@ -294,6 +302,15 @@ def settle(pg: Postgres) -> None:
     """A CHECKPOINT before a measured run: the dirty pages of the previous run (another party's, often) are written
     now, not by the checkpointer during this run, whose CPU is charged to the run in progress (docs/benchmarks.md).
     The previous run was charged them already: measured() ends each PostgreSQL run with its own CHECKPOINT."""
+    pg.psql("postgres", "CHECKPOINT")
+
+
+def after_postgres_run(pg: Postgres, database: str | None) -> None:
+    """Charged to the run that just ended: a VACUUM of its own database, then a CHECKPOINT. Autovacuum is off on the
+    benchmark's server (main): left on, it vacuums whichever database crossed its threshold during whichever run is
+    in progress, and that run is charged another party's vacuum (docs/benchmarks.md)."""
+    if database:
+        pg.psql(database, "VACUUM")
     pg.psql("postgres", "CHECKPOINT")
 
 
@@ -314,7 +331,7 @@ def run_pgbench(pg: Postgres, database: str, script: str, defines: dict, concurr
     for name, value in defines.items():
         command += ["-D", f"{name}={value}"]
     command.append(database)
-    m = measured(command, dict(os.environ), service_pid, pg.postmaster, os.path.join(workdir, f"pgbench-{tag}.out"))
+    m = measured(command, dict(os.environ), service_pid, pg.postmaster, os.path.join(workdir, f"pgbench-{tag}.out"), database)
     out = m["output"]
     found = re.search(r"tps = ([0-9.]+) \(without initial connection time\)", out)
     if found is None:
@@ -371,6 +388,31 @@ def run_anchor(pg: Postgres, defines: dict, concurrency: list[int], args, servic
                 log(f"anchor x{batch} c={c} run {i + 1}: {r['rps']:.0f} payments/s p99 {r['p99_ms']:.1f} ms")
             anchor[batch][str(c)] = median_of(runs)
     return anchor
+
+
+def run_work_pairs(pg: Postgres, defines: dict, results: dict, service: "Service", api_key: str, args, workdir: str) -> dict:
+    """Work per payment measured in pairs: the anchor at its most CPU-efficient client count and the API at c=64,
+    back to back with the order alternating, so both sides of each ratio see the same minute of this shared machine.
+    The sweeps measure the two sides many minutes apart, and one side's median moved by up to 38% between full runs
+    (docs/benchmarks.md, "Work per payment, measured in pairs")."""
+    _, _, _, anchor_c = best_anchor(results)
+    api_c = 64 if "64" in results["postgres"] else max(int(c) for c in results["postgres"])
+    frozen = os.path.join(HERE, pgbench_script.ANCHOR)
+    # The API was last loaded before the anchor sweeps: its pool and tiered code get their steady state back first.
+    run_wrk(service.url, api_c, args.warmup, api_key, service.process.pid, pg.postmaster, workdir, "pair-warmup", service.database)
+    runs: dict[str, list[dict]] = {"anchor": [], "api": []}
+    for i in range(args.pairs):
+        for side in (("anchor", "api") if i % 2 == 0 else ("api", "anchor")):
+            settle(pg)
+            if side == "anchor":
+                run = run_pgbench(pg, ANCHOR_DB, frozen, defines, anchor_c, args.duration, service.process.pid, workdir, f"pair-anchor-{i}")
+            else:
+                run = run_wrk(service.url, api_c, args.duration, api_key, service.process.pid, pg.postmaster, workdir, f"pair-api-{i}", service.database)
+            runs[side].append(run)
+        api, anchor = per_cpu_second(runs["api"][-1]), per_cpu_second(runs["anchor"][-1])
+        log(f"work pair {i + 1}: API c={api_c} {api:,.0f} / anchor c={anchor_c} {anchor:,.0f} per CPU-s = {api / anchor if anchor else 0:.2f}")
+    ratios = [per_cpu_second(a) / per_cpu_second(b) for a, b in zip(runs["api"], runs["anchor"]) if per_cpu_second(b) > 0]
+    return {"anchor_c": anchor_c, "api_c": api_c, "anchor": median_of(runs["anchor"]), "api": median_of(runs["api"]), "ratios": ratios}
 
 
 def best_anchor(results: dict, batch: str = "1") -> tuple[dict, int, dict, int] | None:
@@ -451,6 +493,9 @@ def median_of(runs: list[dict]) -> dict:
         "failed": sum(r["failed"] for r in runs),
         "cpu": {k: med("cpu_pct_of_machine", k) for k in ("loadgen", "service", "postgres", "machine_busy", "other", "steal")},
         "per_cpu_s": statistics.median(per_cpu_second(r) for r in runs),
+        "per_cpu_s_all": [round(per_cpu_second(r)) for r in runs],
+        # The charged VACUUM and CHECKPOINT after each run (part of the PostgreSQL column), per answered request.
+        "after_run_us_per_request": statistics.median(r.get("after_run_postgres_s", 0.0) / max(1, r["requests"]) * 1e6 for r in runs),
         # CPU microseconds per answered request, per party (the service column is the floor or the API).
         "us_per_request": {k: statistics.median(r["cpu_s"][k] / max(1, r["requests"]) * 1e6 for r in runs) for k in ("loadgen", "service", "postgres")},
     }
@@ -530,13 +575,14 @@ def render(results: dict) -> str:
     m = results["machine"]
     # Results written before --idle-runs existed took --runs at c=1 too.
     runs, idle_runs = results["settings"]["runs"], results["settings"].get("idle_runs", results["settings"]["runs"])
+    pairs = results["settings"].get("pairs", 0)
     lines = [MACHINE_BEGIN, "", "## Machine", "",
              f"- {m['nproc']} vCPU `{m['cpu_model']}`, {m['memory_gib']} GiB RAM, Linux {m['kernel']}",
              f"- .NET SDK {m['dotnet']}, PostgreSQL {m['postgres']} (throw-away server from `scripts/pg.sh`, fsync on), {m['wrk']}",
              f"- measured {m['date_utc']} at commit `{m['commit']}`; everything (load generator, service, database) shares these {m['nproc']} cores"
              + (f"; load average when the run started: {' / '.join(str(x) for x in m['loadavg_at_start'])} (1/5/15 min)" if m.get("loadavg_at_start") else ""),
              "", "## How to run", "", "```", "bench/run.sh            # everything: API vs pgbench, SQLite, then bench/preflight and bench/synth if present",
-             f"bench/run.sh --runs {runs} --idle-runs {idle_runs} "
+             f"bench/run.sh --runs {runs} --idle-runs {idle_runs} --pairs {pairs} "
              f"--duration {results['settings']['duration_s']}   # the settings used below",
              "bench/run.sh --quick    # 1 x 3 s smoke run, does not rewrite this file", "```", "",
              "Every harness shares these cores with whatever else runs: each table says how busy the machine was "
@@ -548,8 +594,10 @@ def render(results: dict) -> str:
              "each concurrency for both, right before that concurrency is measured, lowest first (the service JIT-compiles and tiers up its hot code under load "
              "and its connection pool follows the load; pgbench needs none). The service runs in its own working directory, not the one holding the "
              "PostgreSQL data directory. Every measured run on PostgreSQL (pgbench, anchor, API, baseline) starts right after a "
-             "`CHECKPOINT` and ends with one whose PostgreSQL CPU it is charged: each run pays for the write-back of the dirty pages "
-             "it left, and none for another's (the checkpointer is a PostgreSQL process). CPU columns: share of the whole machine "
+             "`CHECKPOINT` and ends with a `VACUUM` of its own database and a `CHECKPOINT`, whose PostgreSQL CPU it is charged: "
+             "each run pays for the vacuum of the rows it wrote and the write-back of the dirty pages it left, and none for "
+             "another's (autovacuum is off on this server, as it would vacuum one party's database during another's run; the "
+             "checkpointer is a PostgreSQL process). CPU columns: share of the whole machine "
              "(all cores x wall time) used by load generator / service / PostgreSQL, from `/proc/<pid>/stat` deltas "
              "(PostgreSQL = postmaster + backends, exited backends included); `busy` = 100 - idle from `/proc/stat`; "
              "`other` = busy minus the three (kernel softirq time not charged to a process, and anything else running "
@@ -709,8 +757,20 @@ def render_group_commit(results: dict) -> list[str]:
         api = pg["64"]["api"]
         work = api["per_cpu_s"] / leanest["per_cpu_s"]
         speed = api["rps"] / fastest["rps"]
-        lines += [f"- Work per payment at c=64: API {api['per_cpu_s']:,.0f} creates per CPU-second (wrk + service + PostgreSQL) / anchor "
-                  f"{leanest['per_cpu_s']:,.0f} = **{work:.2f}×** (target ≥ 2×: {verdict(work >= 2)})",
+        pairs = results.get("work_pairs") or {}
+        if pairs.get("ratios"):
+            # The pairs decide: each ratio's two sides ran in the same minute (run_work_pairs).
+            paired, low, high = spread(pairs["ratios"])
+            lines += [f"- Work per payment at c=64, from the sweeps (each side's median, the two measured many minutes apart): "
+                      f"API {api['per_cpu_s']:,.0f} creates per CPU-second (wrk + service + PostgreSQL) / anchor {leanest['per_cpu_s']:,.0f} = {work:.2f}×",
+                      f"- Work per payment in {len(pairs['ratios'])} back-to-back pairs (anchor at c={pairs['anchor_c']}, API at "
+                      f"c={pairs['api_c']}, order alternating): median of the per-pair ratios **{paired:.2f}×**, range {low:.2f}–{high:.2f} "
+                      f"(target ≥ 2×: {verdict(paired >= 2)}); medians API {pairs['api']['per_cpu_s']:,.0f} / anchor "
+                      f"{pairs['anchor']['per_cpu_s']:,.0f} per CPU-second"]
+        else:
+            lines += [f"- Work per payment at c=64: API {api['per_cpu_s']:,.0f} creates per CPU-second (wrk + service + PostgreSQL) / anchor "
+                      f"{leanest['per_cpu_s']:,.0f} = **{work:.2f}×** (target ≥ 2×: {verdict(work >= 2)})"]
+        lines += [
                   f"- Throughput at c=64: API {api['rps']:,.0f}/s / anchor {fastest['rps']:,.0f}/s = **{speed:.2f}×** (target ≥ 1.5×: "
                   f"{verdict(speed >= 1.5)}), API p99 **{api['p99_ms']:.1f} ms** (target ≤ 50 ms: {verdict(api['p99_ms'] <= 50)})"]
         if api.get("batch"):
@@ -779,6 +839,9 @@ def main() -> int:
     # (docs/benchmarks.md, "Idle latency on PostgreSQL"); c=1 runs are cheap, so that cell alone gets more of them.
     parser.add_argument("--idle-runs", type=int, default=15, metavar="N",
                         help="runs at c=1 on PostgreSQL (at least --runs): the idle-latency comparison with --baseline needs more pairs")
+    parser.add_argument("--pairs", type=int, default=9, metavar="N",
+                        help="after the anchor sweeps, N back-to-back pairs of the anchor at its most CPU-efficient client count "
+                             "and the API at c=64: the work-per-payment ratio per pair (0: none)")
     parser.add_argument("--concurrency", default="1,4,16,64,256")
     parser.add_argument("--sqlite-concurrency", default="1,4,16,64,256")
     parser.add_argument("--anchor-concurrency", default="4,16,64",
@@ -825,7 +888,7 @@ def main() -> int:
     os.chmod(args.results_dir, 0o755)
     os.chmod(work, 0o755)
     results = {"machine": machine_details(), "baseline": args.baseline_name or args.baseline, "settings": {
-        "role": args.role, "build": os.environ.get("PAYMENTS_BENCH_BUILD", ""), "runs": args.runs, "idle_runs": runs_at(1, args), "duration_s": args.duration, "warmup_s": args.warmup, "concurrency": concurrency, "sqlite_concurrency": sqlite_concurrency,
+        "role": args.role, "build": os.environ.get("PAYMENTS_BENCH_BUILD", ""), "runs": args.runs, "idle_runs": runs_at(1, args), "pairs": args.pairs, "duration_s": args.duration, "warmup_s": args.warmup, "concurrency": concurrency, "sqlite_concurrency": sqlite_concurrency,
         "anchor_concurrency": anchor_concurrency, "anchor_batch": args.anchor_batch}, "notes": []}
     log(f"machine: {results['machine']}")
     merchant, api_key = "acct_bench", "sk_test_bench_" + uuid.uuid4().hex
@@ -842,7 +905,10 @@ def main() -> int:
             pg.start()
             log(f"PostgreSQL on port {pg.port}, max_connections {pg.max_connections}")
             global AFTER_POSTGRES_RUN
-            AFTER_POSTGRES_RUN = partial(settle, pg)
+            AFTER_POSTGRES_RUN = partial(after_postgres_run, pg)
+            # Each run pays for its own vacuum instead (after_postgres_run); reloaded, so no restart.
+            pg.psql("postgres", "ALTER SYSTEM SET autovacuum = off")
+            pg.psql("postgres", "SELECT pg_reload_conf()")
             # Every party writes to a database of its own on this one server: in shared tables rows of
             # different sizes fill each other's gaps once autovacuum records them, and each such insert logs a
             # full-page image (docs/benchmarks.md). Server, WAL and disk are still shared.
@@ -852,7 +918,8 @@ def main() -> int:
             # The service's working directory is its own: never the one holding pgdata (see docs/benchmarks.md).
             service_dir = os.path.join(work, "service")
             os.makedirs(service_dir, exist_ok=True)
-            service = Service(service_env("Postgres", connection, merchant, api_key), service_dir, os.path.join(work, "service-postgres.log"), args.role)
+            service = Service(service_env("Postgres", connection, merchant, api_key), service_dir, os.path.join(work, "service-postgres.log"), args.role,
+                              database="bench")
             log(f"service (PostgreSQL store) at {service.url}, pid {service.process.pid}")
             wanted = {"floor": None if args.no_floor else FLOOR_DLL, "baseline": args.baseline or None}
             for name, dll in wanted.items():
@@ -865,7 +932,8 @@ def main() -> int:
                 os.makedirs(extra_dir, exist_ok=True)
                 # The floor has no migrations of its own: its database gets the service's schema; a baseline migrates its own.
                 extra_connection = pg.copied_database(f"bench_{name}", PGBENCH_DB) if name == "floor" else pg.create_database(f"bench_{name}")
-                extras[name] = Service(service_env("Postgres", extra_connection, merchant, api_key), extra_dir, os.path.join(work, f"{name}.log"), args.role, dll)
+                extras[name] = Service(service_env("Postgres", extra_connection, merchant, api_key), extra_dir, os.path.join(work, f"{name}.log"), args.role, dll,
+                                       database=f"bench_{name}")
                 log(f"{name} ({dll}) at {extras[name].url}, pid {extras[name].process.pid}")
             script_path, defines = pgbench_script.generate(args.api_md, pg, PGBENCH_DB, merchant, api_key,
                                                            os.path.join(work, "create-payment.pgbench.sql"))
@@ -881,10 +949,10 @@ def main() -> int:
             pg_results = {}
             for c in concurrency:
                 log(f"warm-up c={c}")
-                run_wrk(service.url, c, args.warmup, api_key, service.process.pid, pg.postmaster, work, f"warmup-c{c}")
+                run_wrk(service.url, c, args.warmup, api_key, service.process.pid, pg.postmaster, work, f"warmup-c{c}", service.database)
                 warm_up_pgbench(pg, PGBENCH_DB, script_path, defines, c, max(1, args.warmup // 2), service.process.pid, work, f"warmup-c{c}")
                 for name, extra in extras.items():
-                    run_wrk(extra.url, c, args.warmup, api_key, extra.process.pid, pg.postmaster, work, f"{name}-warmup-c{c}")
+                    run_wrk(extra.url, c, args.warmup, api_key, extra.process.pid, pg.postmaster, work, f"{name}-warmup-c{c}", extra.database)
                 runs = {"pgbench": [], "api": [], **{name: [] for name in extras}}
                 log_mark = os.path.getsize(service.log_path)
                 for i in range(runs_at(c, args)):
@@ -897,7 +965,7 @@ def main() -> int:
                     order = (builds if i % 2 == 0 else builds[::-1]) + ([("floor", extras["floor"])] if "floor" in extras else [])
                     for name, target in order:
                         settle(pg)
-                        a = run_wrk(target.url, c, args.duration, api_key, target.process.pid, pg.postmaster, work, f"{name}-c{c}-{i}")
+                        a = run_wrk(target.url, c, args.duration, api_key, target.process.pid, pg.postmaster, work, f"{name}-c{c}-{i}", target.database)
                         runs[name].append(a)
                         log(f"c={c} run {i + 1}: {name} {a['rps']:.0f}/s p50 {a['p50_ms']:.1f} p99 {a['p99_ms']:.1f} statuses {a['statuses']} cpu {a['cpu_pct_of_machine']}")
                 pg_results[str(c)] = {name: median_of(measured_runs) for name, measured_runs in runs.items()}
@@ -914,6 +982,8 @@ def main() -> int:
                 log(f"--anchor-batch auto: {results['settings']['anchor_batch']} (the service's batch at c={64 if '64' in pg_results else max(concurrency)})")
             args.anchor_batch = int(results["settings"]["anchor_batch"] or 0)
             results["anchor"] = run_anchor(pg, defines, anchor_concurrency, args, service.process.pid, work)
+            if args.pairs > 0 and results["anchor"].get("1") and pg_results:
+                results["work_pairs"] = run_work_pairs(pg, defines, results, service, api_key, args, work)
             counts = pg.psql("bench", pgbench_script.COUNT_SQL).strip()
             results["notes"].append(f"Rows after the run in the service's database ({pgbench_script.COUNT_SQL.strip()}): {counts}; "
                                     "pgbench, the anchor, the baseline and the floor wrote to databases of their own on the same server.")
