@@ -393,13 +393,16 @@ def run_anchor(pg: Postgres, defines: dict, concurrency: list[int], args, servic
 def run_work_pairs(pg: Postgres, defines: dict, results: dict, service: "Service", api_key: str, args, workdir: str) -> dict:
     """Work per payment measured in pairs: the anchor at its most CPU-efficient client count and the API at c=64,
     back to back with the order alternating, so both sides of each ratio see the same minute of this shared machine.
-    The sweeps measure the two sides many minutes apart, and one side's median moved by up to 38% between full runs
-    (docs/benchmarks.md, "Work per payment, measured in pairs")."""
+    The sweeps measure the two sides many minutes apart, on databases of different sizes (docs/benchmarks.md,
+    "Work per payment, measured in pairs")."""
     _, _, _, anchor_c = best_anchor(results)
     api_c = 64 if "64" in results["postgres"] else max(int(c) for c in results["postgres"])
     frozen = os.path.join(HERE, pgbench_script.ANCHOR)
     # The API was last loaded before the anchor sweeps: its pool and tiered code get their steady state back first.
     run_wrk(service.url, api_c, args.warmup, api_key, service.process.pid, pg.postmaster, workdir, "pair-warmup", service.database)
+    # A side's cost per payment changes with the size of its database (the anchor's random keys dirty more index
+    # pages as its indexes grow), so the sizes the pairs ran at are part of the result.
+    sizes = {"api": int(pg.psql(service.database, pgbench_script.COUNT_SQL)), "anchor": int(pg.psql(ANCHOR_DB, pgbench_script.COUNT_SQL))}
     runs: dict[str, list[dict]] = {"anchor": [], "api": []}
     for i in range(args.pairs):
         for side in (("anchor", "api") if i % 2 == 0 else ("api", "anchor")):
@@ -412,7 +415,8 @@ def run_work_pairs(pg: Postgres, defines: dict, results: dict, service: "Service
         api, anchor = per_cpu_second(runs["api"][-1]), per_cpu_second(runs["anchor"][-1])
         log(f"work pair {i + 1}: API c={api_c} {api:,.0f} / anchor c={anchor_c} {anchor:,.0f} per CPU-s = {api / anchor if anchor else 0:.2f}")
     ratios = [per_cpu_second(a) / per_cpu_second(b) for a, b in zip(runs["api"], runs["anchor"]) if per_cpu_second(b) > 0]
-    return {"anchor_c": anchor_c, "api_c": api_c, "anchor": median_of(runs["anchor"]), "api": median_of(runs["api"]), "ratios": ratios}
+    return {"anchor_c": anchor_c, "api_c": api_c, "anchor": median_of(runs["anchor"]), "api": median_of(runs["api"]), "ratios": ratios,
+            "payments_before": sizes}
 
 
 def best_anchor(results: dict, batch: str = "1") -> tuple[dict, int, dict, int] | None:
@@ -766,7 +770,9 @@ def render_group_commit(results: dict) -> list[str]:
                       f"- Work per payment in {len(pairs['ratios'])} back-to-back pairs (anchor at c={pairs['anchor_c']}, API at "
                       f"c={pairs['api_c']}, order alternating): median of the per-pair ratios **{paired:.2f}×**, range {low:.2f}–{high:.2f} "
                       f"(target ≥ 2×: {verdict(paired >= 2)}); medians API {pairs['api']['per_cpu_s']:,.0f} / anchor "
-                      f"{pairs['anchor']['per_cpu_s']:,.0f} per CPU-second"]
+                      f"{pairs['anchor']['per_cpu_s']:,.0f} per CPU-second"
+                      + (f"; payments already in each side's database when the pairs began: API {pairs['payments_before']['api']:,}, "
+                         f"anchor {pairs['payments_before']['anchor']:,}" if pairs.get("payments_before") else "")]
         else:
             lines += [f"- Work per payment at c=64: API {api['per_cpu_s']:,.0f} creates per CPU-second (wrk + service + PostgreSQL) / anchor "
                       f"{leanest['per_cpu_s']:,.0f} = **{work:.2f}×** (target ≥ 2×: {verdict(work >= 2)})"]
