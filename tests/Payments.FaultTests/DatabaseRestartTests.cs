@@ -13,7 +13,9 @@ namespace Payments.FaultTests;
 public sealed class DatabaseRestartTests
 {
     private const int Clients = 8;
-    private static readonly TimeSpan Outage = TimeSpan.FromSeconds(3);
+    // Readiness must be seen answering 503 by probes both sent and answered inside the outage (3 s probe timeout):
+    // 5 s leaves room for several of them while a busy machine answers slowly.
+    private static readonly TimeSpan Outage = TimeSpan.FromSeconds(5);
     private static readonly TimeSpan RecoveryLimit = TimeSpan.FromSeconds(30);
 
     [Fact]
