@@ -22,6 +22,16 @@ namespace Payments.Api.Tests.Payments;
 /// </summary>
 public abstract class GroupCommitTests(ApiFixture fixture) : ApiTestBase(fixture)
 {
+    static GroupCommitTests()
+    {
+        // While a test holds the write lock, SQLite's writer sleeps in busy_timeout (5 s) on its thread, and the
+        // requests the test queues must all arrive before that timeout ends its wait. On a busy 2-core machine the
+        // pool's few threads (one of them blocked) made that take longer than 5 s; more threads up front remove the
+        // wait for thread injection. Process-wide, and only ever raised.
+        ThreadPool.GetMinThreads(out var workers, out var io);
+        ThreadPool.SetMinThreads(Math.Max(workers, 16), io);
+    }
+
     protected const string RefusedDescription = "the database refuses this payment";
     protected static readonly TimeSpan Deadline = TimeSpan.FromSeconds(30);
 
@@ -82,6 +92,8 @@ public abstract class GroupCommitTests(ApiFixture fixture) : ApiTestBase(fixture
         await StoreSql.ExecuteAsync(service.Services, RefuseTrigger());
         try
         {
+            // The first request of a new service instance pays for its start-up; not inside the lock's window below.
+            Assert.Equal(HttpStatusCode.Created, (await PostAsync(client, "/v1/payments", PaymentBody(7100), "warm-" + Guid.NewGuid().ToString("N"))).Status);
             Task<Reply> blocker;
             Task<Reply>[] members;
             await using (await HoldWriteLockAsync(service.Services))
@@ -101,9 +113,9 @@ public abstract class GroupCommitTests(ApiFixture fixture) : ApiTestBase(fixture
             Assert.Equal(HttpStatusCode.InternalServerError, replies[9].Status);
             Assert.Equal(15, await StoreSql.ScalarAsync(service.Services, "SELECT COUNT(*) FROM payments WHERE amount = 7102"));
             Assert.Equal(0, await StoreSql.ScalarAsync(service.Services, $"SELECT COUNT(*) FROM payments WHERE description = '{RefusedDescription}'"));
-            // The refused member's approval is voided; every committed payment keeps its own.
+            // The refused member's approval is voided; every committed payment keeps its own (warm-up, blocker, 15 members).
             Assert.Single(acquirer.Voided);
-            Assert.Equal(16, acquirer.Held.Count);
+            Assert.Equal(17, acquirer.Held.Count);
         }
         finally
         {
@@ -185,7 +197,8 @@ public abstract class GroupCommitTests(ApiFixture fixture) : ApiTestBase(fixture
         while (!condition())
         {
             Assert.True(DateTime.UtcNow < deadline, $"not reached within {Deadline.TotalSeconds} s: {what}");
-            await Task.Yield();
+            // A short sleep, not Task.Yield: a spinning wait takes a core from the requests it waits for.
+            await Task.Delay(TimeSpan.FromMilliseconds(5));
         }
     }
 
