@@ -404,6 +404,7 @@ def run_work_pairs(pg: Postgres, defines: dict, results: dict, service: "Service
     # pages as its indexes grow), so the sizes the pairs ran at are part of the result.
     sizes = {"api": int(pg.psql(service.database, pgbench_script.COUNT_SQL)), "anchor": int(pg.psql(ANCHOR_DB, pgbench_script.COUNT_SQL))}
     runs: dict[str, list[dict]] = {"anchor": [], "api": []}
+    ratios = []
     for i in range(args.pairs):
         for side in (("anchor", "api") if i % 2 == 0 else ("api", "anchor")):
             settle(pg)
@@ -413,8 +414,9 @@ def run_work_pairs(pg: Postgres, defines: dict, results: dict, service: "Service
                 run = run_wrk(service.url, api_c, args.duration, api_key, service.process.pid, pg.postmaster, workdir, f"pair-api-{i}", service.database)
             runs[side].append(run)
         api, anchor = per_cpu_second(runs["api"][-1]), per_cpu_second(runs["anchor"][-1])
+        if anchor > 0:
+            ratios.append(api / anchor)
         log(f"work pair {i + 1}: API c={api_c} {api:,.0f} / anchor c={anchor_c} {anchor:,.0f} per CPU-s = {api / anchor if anchor else 0:.2f}")
-    ratios = [per_cpu_second(a) / per_cpu_second(b) for a, b in zip(runs["api"], runs["anchor"]) if per_cpu_second(b) > 0]
     return {"anchor_c": anchor_c, "api_c": api_c, "anchor": median_of(runs["anchor"]), "api": median_of(runs["api"]), "ratios": ratios,
             "payments_before": sizes}
 
@@ -490,14 +492,15 @@ def median_of(runs: list[dict]) -> dict:
     def med(key, sub=None):
         values = [r[key][sub] if sub else r[key] for r in runs]
         return statistics.median(values)
+    per_cpu = [per_cpu_second(r) for r in runs]
     return {
         "runs": len(runs),
         "rps": med("rps"), "rps_all": [round(r["rps"]) for r in runs],
         "p50_ms": med("p50_ms"), "p99_ms": med("p99_ms"),
         "failed": sum(r["failed"] for r in runs),
         "cpu": {k: med("cpu_pct_of_machine", k) for k in ("loadgen", "service", "postgres", "machine_busy", "other", "steal")},
-        "per_cpu_s": statistics.median(per_cpu_second(r) for r in runs),
-        "per_cpu_s_all": [round(per_cpu_second(r)) for r in runs],
+        "per_cpu_s": statistics.median(per_cpu),
+        "per_cpu_s_all": [round(v) for v in per_cpu],
         # The charged VACUUM and CHECKPOINT after each run (part of the PostgreSQL column), per answered request.
         "after_run_us_per_request": statistics.median(r.get("after_run_postgres_s", 0.0) / max(1, r["requests"]) * 1e6 for r in runs),
         # CPU microseconds per answered request, per party (the service column is the floor or the API).

@@ -26,8 +26,8 @@ public abstract class GroupCommitTests(ApiFixture fixture) : ApiTestBase(fixture
     {
         // While a test holds the write lock, SQLite's writer sleeps in busy_timeout (5 s) on its thread, and the
         // requests the test queues must all arrive before that timeout ends its wait. On a busy 2-core machine the
-        // pool's few threads (one of them blocked) made that take longer than 5 s; more threads up front remove the
-        // wait for thread injection. Process-wide, and only ever raised.
+        // pool's few threads (one of them blocked) can make them late; more threads up front remove the wait for
+        // thread injection. Process-wide, and only ever raised.
         ThreadPool.GetMinThreads(out var workers, out var io);
         ThreadPool.SetMinThreads(Math.Max(workers, 16), io);
     }
