@@ -11,6 +11,7 @@
 #   bench/run.sh --runs 5 --duration 20
 #   bench/run.sh --idle-runs 15  # runs at c=1 on PostgreSQL (default 15, at least --runs): the idle-latency A/B needs the pairs
 #   bench/run.sh --pairs 9       # work per payment as back-to-back pairs of anchor and API (default 9; 0: none)
+#   bench/run.sh --pairs-start as-is  # pairs on what the sweeps wrote, not on emptied tables (the default, equal terms)
 #   bench/run.sh --quick         # 1 run x 3 s, smoke test only: prints, does not rewrite the docs
 #   bench/run.sh --api-only      # skip the preflight and synth harnesses
 #   bench/run.sh --artifacts DIR # build and publish into DIR (dotnet --artifacts-path; DIR/publish/...), not bench/results
@@ -43,9 +44,9 @@ while [ $# -gt 0 ]; do
     --api-only) others=0; shift ;;
     --no-build) build=0; shift ;;
     --artifacts) artifacts="$2"; shift 2 ;;
-    --runs|--idle-runs|--pairs|--duration|--concurrency|--sqlite-concurrency|--anchor-concurrency|--anchor-batch|--warmup|--wait-quiet|--role|--baseline|--baseline-name) api_args+=("$1" "$2"); shift 2 ;;
+    --runs|--idle-runs|--pairs|--pairs-start|--duration|--concurrency|--sqlite-concurrency|--anchor-concurrency|--anchor-batch|--warmup|--wait-quiet|--role|--baseline|--baseline-name) api_args+=("$1" "$2"); shift 2 ;;
     --skip-sqlite|--skip-postgres|--no-floor) api_args+=("$1"); shift ;;
-    -h|--help) sed -n '2,26p' "$0"; exit 0 ;;
+    -h|--help) awk 'NR > 1 && /^#/ { print; next } NR > 1 { exit }' "$0"; exit 0 ;;
     *) echo "unknown option $1 (see --help)" >&2; exit 2 ;;
   esac
 done

@@ -400,13 +400,17 @@ def run_work_pairs(pg: Postgres, defines: dict, results: dict, service: "Service
     frozen = os.path.join(HERE, pgbench_script.ANCHOR)
     # The API was last loaded before the anchor sweeps: its pool and tiered code get their steady state back first.
     run_wrk(service.url, api_c, args.warmup, api_key, service.process.pid, pg.postmaster, workdir, "pair-warmup", service.database)
-    # A side's cost per payment changes with the size of its database (the anchor's random keys dirty more index
-    # pages as its indexes grow), so the sizes the pairs ran at are part of the result.
+    # A side's cost per payment changes with the size of its database: the anchor's random keys dirty more index
+    # pages as its indexes grow (its PostgreSQL CPU per payment rose by half over a full run's sweeps), and so the
+    # ratio moved with how much each side had written before. "empty" starts every run of a pair on emptied tables,
+    # so both sides are measured on equal terms, and the anchor at its best; "as-is" keeps what the sweeps wrote.
     sizes = {"api": int(pg.psql(service.database, pgbench_script.COUNT_SQL)), "anchor": int(pg.psql(ANCHOR_DB, pgbench_script.COUNT_SQL))}
     runs: dict[str, list[dict]] = {"anchor": [], "api": []}
     ratios = []
     for i in range(args.pairs):
         for side in (("anchor", "api") if i % 2 == 0 else ("api", "anchor")):
+            if args.pairs_start == "empty":
+                pg.psql(ANCHOR_DB if side == "anchor" else service.database, pgbench_script.EMPTY_SQL)
             settle(pg)
             if side == "anchor":
                 run = run_pgbench(pg, ANCHOR_DB, frozen, defines, anchor_c, args.duration, service.process.pid, workdir, f"pair-anchor-{i}")
@@ -418,7 +422,7 @@ def run_work_pairs(pg: Postgres, defines: dict, results: dict, service: "Service
             ratios.append(api / anchor)
         log(f"work pair {i + 1}: API c={api_c} {api:,.0f} / anchor c={anchor_c} {anchor:,.0f} per CPU-s = {api / anchor if anchor else 0:.2f}")
     return {"anchor_c": anchor_c, "api_c": api_c, "anchor": median_of(runs["anchor"]), "api": median_of(runs["api"]), "ratios": ratios,
-            "payments_before": sizes}
+            "start": args.pairs_start, "payments_before": sizes}
 
 
 def best_anchor(results: dict, batch: str = "1") -> tuple[dict, int, dict, int] | None:
@@ -774,8 +778,9 @@ def render_group_commit(results: dict) -> list[str]:
                       f"c={pairs['api_c']}, order alternating): median of the per-pair ratios **{paired:.2f}×**, range {low:.2f}–{high:.2f} "
                       f"(target ≥ 2×: {verdict(paired >= 2)}); medians API {pairs['api']['per_cpu_s']:,.0f} / anchor "
                       f"{pairs['anchor']['per_cpu_s']:,.0f} per CPU-second"
-                      + (f"; payments already in each side's database when the pairs began: API {pairs['payments_before']['api']:,}, "
-                         f"anchor {pairs['payments_before']['anchor']:,}" if pairs.get("payments_before") else "")]
+                      + ("; every run of a pair started on emptied tables (`--pairs-start empty`)" if pairs.get("start") == "empty"
+                         else f"; payments already in each side's database when the pairs began: API {pairs['payments_before']['api']:,}, "
+                              f"anchor {pairs['payments_before']['anchor']:,}" if pairs.get("payments_before") else "")]
         else:
             lines += [f"- Work per payment at c=64: API {api['per_cpu_s']:,.0f} creates per CPU-second (wrk + service + PostgreSQL) / anchor "
                       f"{leanest['per_cpu_s']:,.0f} = **{work:.2f}×** (target ≥ 2×: {verdict(work >= 2)})"]
@@ -851,6 +856,9 @@ def main() -> int:
     parser.add_argument("--pairs", type=int, default=9, metavar="N",
                         help="after the anchor sweeps, N back-to-back pairs of the anchor at its most CPU-efficient client count "
                              "and the API at c=64: the work-per-payment ratio per pair (0: none)")
+    parser.add_argument("--pairs-start", choices=["empty", "as-is"], default="empty",
+                        help="empty: each run of a pair starts on emptied tables, both sides on equal terms (default); "
+                             "as-is: on whatever the sweeps wrote into each side's database")
     parser.add_argument("--concurrency", default="1,4,16,64,256")
     parser.add_argument("--sqlite-concurrency", default="1,4,16,64,256")
     parser.add_argument("--anchor-concurrency", default="4,16,64",

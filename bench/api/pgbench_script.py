@@ -61,6 +61,12 @@ PARAMETER_RULES: list[tuple[str, str]] = [
 # What the harness checks after the run: how many rows each side wrote (sanity, not a result).
 COUNT_SQL = "SELECT count(*) FROM payments"
 
+# Empties the tables a create-payment writes, in either side's database, so a work pair starts both sides on equal,
+# empty tables (bench.py --pairs-start empty). The transaction log refuses TRUNCATE by trigger (it is append-only);
+# triggers do not fire for a session in the replica role, which only a superuser (the harness) can take.
+EMPTY_SQL = ("SET session_replication_role = replica; "
+             "TRUNCATE payments, refunds, ledger_entries, transaction_log, idempotency_keys, pending_voids")
+
 
 def service_overrides() -> dict:
     """Environment for the benchmarked service beyond store and merchant (docs/configuration.md)."""
