@@ -19,19 +19,18 @@ public static class PaymentsServiceCollectionExtensions
         services.AddPaymentsStorage(builder.Configuration);
         services.AddSingleton(TimeProvider.System);
         services.AddSingleton<ReadQueries>();
-        var batching = builder.Configuration.GetSection(BatchingOptions.Section);
         services.AddSingleton<IPaymentStore>(sp => sp.GetRequiredService<IConnectionFactory>() switch
         {
             PostgresConnectionFactory postgres => new PostgresPaymentStore(postgres, sp.GetRequiredService<ReadQueries>(),
-                Configured(BatchingOptions.ForPostgres(), batching), sp.GetRequiredService<PaymentsMetrics>(),
+                BatchingOptions.Configured(BatchingOptions.ForPostgres(), builder.Configuration), sp.GetRequiredService<PaymentsMetrics>(),
                 sp.GetRequiredService<ILogger<PostgresPaymentStore>>(), sp.GetRequiredService<TimeProvider>()),
             SqliteConnectionFactory sqlite => new SqlitePaymentStore(sqlite, sp.GetRequiredService<ReadQueries>(),
-                Configured(BatchingOptions.ForSqlite(), batching), sp.GetRequiredService<PaymentsMetrics>(),
+                BatchingOptions.Configured(BatchingOptions.ForSqlite(), builder.Configuration), sp.GetRequiredService<PaymentsMetrics>(),
                 sp.GetRequiredService<ILogger<SqlitePaymentStore>>(), sp.GetRequiredService<TimeProvider>()),
             var other => throw new InvalidOperationException($"no payment store for {other.GetType().Name}"),
         });
         // Bounds are checked at start-up, before the store is first used.
-        Configured(BatchingOptions.ForSqlite(), batching).Validate();
+        BatchingOptions.Configured(BatchingOptions.ForSqlite(), builder.Configuration).Validate();
         services.AddSingleton<MerchantStore>();
         services.AddSingleton<CardFingerprinter>();
         services.AddSingleton<InFlightKeys>();
@@ -49,13 +48,6 @@ public static class PaymentsServiceCollectionExtensions
         // Merchants in configuration are validated before anything starts.
         MerchantBootstrap.Read(builder.Configuration);
         return builder;
-    }
-
-    /// <summary>The store's defaults with <c>Payments:Batching</c> on top.</summary>
-    private static BatchingOptions Configured(BatchingOptions defaults, IConfigurationSection section)
-    {
-        section.Bind(defaults);
-        return defaults;
     }
 
     /// <summary>

@@ -6,7 +6,8 @@ namespace Payments.Api.Storage;
 /// <summary>
 /// SQLite connections on one database file in WAL mode. SQLite allows one writer at a time, so
 /// writers in this process queue on <see cref="WriteGate"/> instead of spinning in SQLite's busy
-/// handler; the busy timeout still covers writers in other processes (the admin command).
+/// handler, and then wait for SQLite's write lock, which writers in other processes (the migrate
+/// command, a backup, an operator's sqlite3 shell) may hold: see <see cref="BeginWriteAsync"/>.
 /// </summary>
 public sealed class SqliteConnectionFactory : IConnectionFactory, IDisposable
 {
@@ -14,13 +15,38 @@ public sealed class SqliteConnectionFactory : IConnectionFactory, IDisposable
 
     // synchronous=FULL: the WAL is fsynced at every commit, so a 201 survives an OS crash or power loss,
     // not only a process crash (NORMAL's promise). Group commit pays that fsync once per batch.
+    // The busy timeout serves readers and the writes outside the writer (start-up, pending voids);
+    // the writer turns it off (GetWriterAsync).
     private const string PerConnectionPragmas =
         "PRAGMA busy_timeout = 5000; PRAGMA synchronous = FULL; PRAGMA foreign_keys = ON;";
 
-    private readonly string connectionString;
+    private const int SqliteBusy = 5;
 
-    public SqliteConnectionFactory(string? connectionString)
+    /// <summary>The first pause before looking at a busy write lock again; it doubles up to <see cref="MaxLockRetryDelay"/>.</summary>
+    private static readonly TimeSpan FirstLockRetryDelay = TimeSpan.FromMilliseconds(1);
+
+    /// <summary>The longest pause between two looks: how late a writer may start after another process let go.</summary>
+    private static readonly TimeSpan MaxLockRetryDelay = TimeSpan.FromMilliseconds(50);
+
+    private readonly string connectionString;
+    private readonly TimeProvider time;
+    private int writersWaitingForLock;
+
+    /// <param name="connectionString">The database file (<see cref="DefaultConnectionString"/> when empty).</param>
+    /// <param name="writeWait">
+    /// How long a write transaction may wait to begin (<see cref="WriteWait"/>); by default the group commit's
+    /// default <see cref="Batching.BatchingOptions.CommitTimeout"/>.
+    /// </param>
+    /// <param name="time">The clock of that wait and of its pauses.</param>
+    public SqliteConnectionFactory(string? connectionString, TimeSpan? writeWait = null, TimeProvider? time = null)
     {
+        WriteWait = writeWait ?? new Batching.BatchingOptions().CommitTimeout;
+        if (WriteWait <= TimeSpan.Zero)
+        {
+            throw new ArgumentOutOfRangeException(nameof(writeWait), WriteWait, "the write wait is positive");
+        }
+
+        this.time = time ?? TimeProvider.System;
         var builder = new SqliteConnectionStringBuilder(
             string.IsNullOrWhiteSpace(connectionString) ? DefaultConnectionString : connectionString)
         {
@@ -52,6 +78,15 @@ public sealed class SqliteConnectionFactory : IConnectionFactory, IDisposable
     /// <summary>Serialises write transactions within this process.</summary>
     public SemaphoreSlim WriteGate { get; } = new(1, 1);
 
+    /// <summary>
+    /// How long a write transaction may wait to begin: for <see cref="WriteGate"/> and then for SQLite's write
+    /// lock, together (<c>Payments:Batching:CommitTimeout</c>; docs/configuration.md).
+    /// </summary>
+    public TimeSpan WriteWait { get; }
+
+    /// <summary>Writers of this process now waiting for SQLite's write lock, which another connection holds.</summary>
+    public int WritersWaitingForLock => Volatile.Read(ref writersWaitingForLock);
+
     private KeptConnection? writer;
 
     /// <summary>
@@ -67,8 +102,155 @@ public sealed class SqliteConnectionFactory : IConnectionFactory, IDisposable
         }
 
         DiscardWriter();
-        writer = new KeptConnection((SqliteConnection)await OpenAsync(cancellationToken));
+        var connection = (SqliteConnection)await OpenAsync(cancellationToken);
+        // The writer never sleeps in SQLite's busy handler: BeginWriteAsync waits for the lock without a thread.
+        // Microsoft.Data.Sqlite retries a busy statement itself, sleeping on the thread until the command's
+        // timeout (0 is for ever); once BEGIN IMMEDIATE holds the lock no statement of ours meets a busy lock in
+        // WAL mode, so its shortest timeout only caps a surprise.
+        connection.DefaultTimeout = 1;
+        try
+        {
+            using var pragma = connection.CreateCommand();
+            pragma.CommandText = "PRAGMA busy_timeout = 0;";
+            await pragma.ExecuteNonQueryAsync(cancellationToken);
+        }
+        catch
+        {
+            await connection.DisposeAsync();
+            throw;
+        }
+
+        writer = new KeptConnection(connection);
         return writer.Connection;
+    }
+
+    /// <summary>
+    /// Begins a write transaction (<c>BEGIN IMMEDIATE</c>) on the kept writer and returns it holding
+    /// <see cref="WriteGate"/> and SQLite's write lock until it commits or is disposed. Waits first for the gate
+    /// (writers of this process), then for the lock (writers of other processes), together at most
+    /// <see cref="WriteWait"/> on the factory's clock, and no longer than <paramref name="cancellationToken"/>
+    /// allows. While the lock is taken it looks again after a pause (1 ms, doubling to 50 ms) without holding a
+    /// thread; SQLite's busy handler and Microsoft.Data.Sqlite's own retry loop (which sleep on the thread) are
+    /// not used for it.
+    /// </summary>
+    /// <exception cref="TimeoutException">The transaction could not begin within <see cref="WriteWait"/> (a typed 503 with a retry hint).</exception>
+    /// <exception cref="OperationCanceledException"><paramref name="cancellationToken"/> was cancelled first.</exception>
+    public async ValueTask<SqliteWriteTransaction> BeginWriteAsync(CancellationToken cancellationToken)
+    {
+        cancellationToken.ThrowIfCancellationRequested();
+        var started = time.GetTimestamp();
+        CancellationTokenSource? timeout = null;
+        CancellationTokenSource? wait = null;
+        var waitingFor = "this process's writer gate";
+        try
+        {
+            if (!WriteGate.Wait(0, CancellationToken.None))
+            {
+                (timeout, wait) = StartWait(started, cancellationToken);
+                await WriteGate.WaitAsync(wait.Token);
+            }
+
+            try
+            {
+                var connection = await GetWriterAsync(cancellationToken);
+                var delay = FirstLockRetryDelay;
+                var waiting = false;
+                try
+                {
+                    while (true)
+                    {
+                        // Straight to SQLite: a busy BEGIN returns at once (busy_timeout is 0 on the writer).
+                        var result = SQLitePCL.raw.sqlite3_exec(connection.Handle, "BEGIN IMMEDIATE");
+                        if (result == SQLitePCL.raw.SQLITE_OK)
+                        {
+                            return new SqliteWriteTransaction(this, connection);
+                        }
+
+                        if ((result & 0xFF) != SqliteBusy)
+                        {
+                            try
+                            {
+                                SqliteException.ThrowExceptionForRC(result, connection.Handle);
+                            }
+                            finally
+                            {
+                                // Not knowing what state it is in, the next write starts on a fresh writer.
+                                DiscardWriter();
+                            }
+                        }
+
+                        waitingFor = "the database's write lock (another connection holds it: the migrate command, a backup, a sqlite3 shell)";
+                        if (wait is null)
+                        {
+                            (timeout, wait) = StartWait(started, cancellationToken);
+                        }
+
+                        var pause = Task.Delay(delay, time, wait.Token);
+                        if (!waiting)
+                        {
+                            waiting = true;
+                            Interlocked.Increment(ref writersWaitingForLock);
+                        }
+
+                        await pause;
+                        delay = TimeSpan.FromTicks(Math.Min(delay.Ticks * 2, MaxLockRetryDelay.Ticks));
+                    }
+                }
+                finally
+                {
+                    if (waiting)
+                    {
+                        Interlocked.Decrement(ref writersWaitingForLock);
+                    }
+                }
+            }
+            catch
+            {
+                WriteGate.Release();
+                throw;
+            }
+        }
+        catch (OperationCanceledException cancelled) when (timeout is { IsCancellationRequested: true } && !cancellationToken.IsCancellationRequested)
+        {
+            throw new TimeoutException($"a write waited {WriteWait.TotalSeconds:0.###} s for {waitingFor}", cancelled);
+        }
+        finally
+        {
+            wait?.Dispose();
+            timeout?.Dispose();
+        }
+    }
+
+    /// <summary>The wait's end: what is left of <see cref="WriteWait"/> since <paramref name="started"/>, or the caller's cancellation.</summary>
+    private (CancellationTokenSource Timeout, CancellationTokenSource Wait) StartWait(long started, CancellationToken cancellationToken)
+    {
+        var left = WriteWait - time.GetElapsedTime(started);
+        CancellationTokenSource timeout;
+        if (left > TimeSpan.Zero)
+        {
+            timeout = new CancellationTokenSource(left, time);
+        }
+        else
+        {
+            timeout = new CancellationTokenSource();
+            timeout.Cancel();
+        }
+
+        return (timeout, CancellationTokenSource.CreateLinkedTokenSource(cancellationToken, timeout.Token));
+    }
+
+    /// <summary>
+    /// Runs <paramref name="work"/> in one write transaction on the kept writer (<see cref="BeginWriteAsync"/>: the
+    /// same wait and bound) and commits it. Commands of <paramref name="work"/> run on the connection it is given,
+    /// with no <c>Transaction</c> set.
+    /// </summary>
+    public async Task<T> WriteAsync<T>(Func<SqliteConnection, Task<T>> work, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(work);
+        await using var transaction = await BeginWriteAsync(cancellationToken);
+        var result = await work(transaction.Connection);
+        await transaction.CommitAsync();
+        return result;
     }
 
     /// <summary>

@@ -50,7 +50,9 @@ public static class StorageServiceCollectionExtensions
         }
         else
         {
-            services.AddSingleton(_ => new SqliteConnectionFactory(connectionString));
+            // A write waits to begin as long as a group commit may take (CommitTimeout): one rule for every write.
+            var writeWait = Batching.BatchingOptions.Configured(Batching.BatchingOptions.ForSqlite(), configuration).CommitTimeout;
+            services.AddSingleton(sp => new SqliteConnectionFactory(connectionString, writeWait, sp.GetService<TimeProvider>()));
         }
 
         services.AddSingleton<IConnectionFactory>(sp => kind == StoreKind.Postgres

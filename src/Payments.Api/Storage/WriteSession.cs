@@ -319,10 +319,13 @@ public sealed class PostgresWriteSession : WriteSession
     }
 }
 
+/// <remarks>
+/// Begins with <see cref="SqliteConnectionFactory.BeginWriteAsync"/>: the wait for the writer gate and SQLite's write
+/// lock is bounded by <see cref="SqliteConnectionFactory.WriteWait"/> and by the token of the first call.
+/// </remarks>
 public sealed class SqliteWriteSession(SqliteConnectionFactory sqlite) : WriteSession
 {
-    private bool holdsGate;
-    private bool begun;
+    private SqliteWriteTransaction? transaction;
     private bool finished;
 
     public override async Task<IReadOnlyList<StatementResult>> RunAsync(IReadOnlyList<Statement> statements, CancellationToken cancellationToken)
@@ -350,7 +353,7 @@ public sealed class SqliteWriteSession(SqliteConnectionFactory sqlite) : WriteSe
         var results = await RunAsync(statements, cancellationToken);
         try
         {
-            await sqlite.WriterCommand("COMMIT").ExecuteNonQueryAsync(CancellationToken.None);
+            await transaction!.CommitAsync();
         }
         catch (SqliteException)
         {
@@ -360,23 +363,13 @@ public sealed class SqliteWriteSession(SqliteConnectionFactory sqlite) : WriteSe
         }
 
         finished = true;
-        ReleaseGate();
         return results;
     }
 
     private async Task BeginAsync(CancellationToken cancellationToken)
     {
         ObjectDisposedException.ThrowIf(finished, this);
-        if (begun)
-        {
-            return;
-        }
-
-        await sqlite.WriteGate.WaitAsync(cancellationToken);
-        holdsGate = true;
-        await sqlite.GetWriterAsync(cancellationToken);
-        await sqlite.WriterCommand("BEGIN IMMEDIATE").ExecuteNonQueryAsync(cancellationToken);
-        begun = true;
+        transaction ??= await sqlite.BeginWriteAsync(cancellationToken);
     }
 
     private async Task<StatementResult> ExecuteAsync(Statement statement, CancellationToken cancellationToken)
@@ -435,33 +428,13 @@ public sealed class SqliteWriteSession(SqliteConnectionFactory sqlite) : WriteSe
         }
     }
 
-    private void ReleaseGate()
-    {
-        if (holdsGate)
-        {
-            holdsGate = false;
-            sqlite.WriteGate.Release();
-        }
-    }
-
     public override async ValueTask DisposeAsync()
     {
-        try
+        finished = true;
+        if (transaction is not null)
         {
-            if (begun && !finished)
-            {
-                finished = true;
-                await sqlite.WriterCommand("ROLLBACK").ExecuteNonQueryAsync(CancellationToken.None);
-            }
-        }
-        catch (SqliteException)
-        {
-            // SQLite may have rolled back already (e.g. after SQLITE_FULL); start over with a fresh writer.
-            sqlite.DiscardWriter();
-        }
-        finally
-        {
-            ReleaseGate();
+            // Rolls back unless committed, and lets the next writer in.
+            await transaction.DisposeAsync();
         }
     }
 }

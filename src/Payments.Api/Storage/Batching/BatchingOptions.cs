@@ -17,6 +17,15 @@ public sealed class BatchingOptions
     /// <summary>SQLite has one writer: one commit at a time, larger batches (each fsync is the cost with synchronous=FULL).</summary>
     public static BatchingOptions ForSqlite() => new() { MaxBatchSize = 128, MaxConcurrentCommits = 1 };
 
+    /// <summary><paramref name="defaults"/> (a store's) with the section <see cref="Section"/> of <paramref name="configuration"/> on top.</summary>
+    public static BatchingOptions Configured(BatchingOptions defaults, IConfiguration configuration)
+    {
+        ArgumentNullException.ThrowIfNull(defaults);
+        ArgumentNullException.ThrowIfNull(configuration);
+        configuration.GetSection(Section).Bind(defaults);
+        return defaults;
+    }
+
     /// <summary>Most items in one commit. One means no batching: every write commits alone.</summary>
     public int MaxBatchSize { get; set; } = 64;
 
@@ -37,7 +46,9 @@ public sealed class BatchingOptions
 
     /// <summary>
     /// A commit running longer than this fails its members (typed 503, retry) instead of holding
-    /// their requests; the writer moves on to the next batch.
+    /// their requests; the writer moves on to the next batch. On SQLite it also bounds every other write
+    /// transaction's wait to begin (for the process's writer gate and the database's write lock:
+    /// <see cref="SqliteConnectionFactory.WriteWait"/>).
     /// </summary>
     public TimeSpan CommitTimeout { get; set; } = TimeSpan.FromSeconds(10);
 
