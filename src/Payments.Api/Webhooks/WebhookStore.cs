@@ -406,27 +406,23 @@ public abstract class WebhookStore(IConnectionFactory connections)
         return command;
     }
 
-    /// <summary>One transaction on its own connection; on SQLite behind the process's write gate (one writer at a time).</summary>
-    private async Task<T> WriteAsync<T>(Func<DbConnection, DbTransaction, Task<T>> work, CancellationToken cancellationToken)
+    /// <summary>
+    /// One transaction: on its own connection, or on SQLite on the process's writer (one writer at a time; the wait for it
+    /// and for the database's write lock is <see cref="SqliteConnectionFactory.BeginWriteAsync"/>'s). <paramref name="work"/>
+    /// gets the connection and the transaction to set on its commands (null on SQLite's writer).
+    /// </summary>
+    private async Task<T> WriteAsync<T>(Func<DbConnection, DbTransaction?, Task<T>> work, CancellationToken cancellationToken)
     {
-        var gate = (connections as SqliteConnectionFactory)?.WriteGate;
-        if (gate is not null)
+        if (connections is SqliteConnectionFactory sqlite)
         {
-            await gate.WaitAsync(cancellationToken);
+            return await sqlite.WriteAsync(writer => work(writer, null), cancellationToken);
         }
 
-        try
-        {
-            await using var connection = await connections.OpenAsync(cancellationToken);
-            await using var transaction = await connection.BeginTransactionAsync(cancellationToken);
-            var result = await work(connection, transaction);
-            await transaction.CommitAsync(cancellationToken);
-            return result;
-        }
-        finally
-        {
-            gate?.Release();
-        }
+        await using var connection = await connections.OpenAsync(cancellationToken);
+        await using var transaction = await connection.BeginTransactionAsync(cancellationToken);
+        var result = await work(connection, transaction);
+        await transaction.CommitAsync(cancellationToken);
+        return result;
     }
 }
 

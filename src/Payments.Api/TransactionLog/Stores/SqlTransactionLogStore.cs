@@ -71,8 +71,20 @@ public abstract class SqlTransactionLogStore : ITransactionLogStore
     /// <summary>The log's <c>created_at</c> as read from the store.</summary>
     protected abstract DateTimeOffset ReadTimestamp(DbDataReader reader, int ordinal);
 
-    /// <summary>Held around the relay's write transactions; nothing to hold by default.</summary>
-    protected virtual ValueTask<IDisposable?> EnterWriteGateAsync(CancellationToken cancellationToken) => ValueTask.FromResult<IDisposable?>(null);
+    /// <summary>
+    /// Runs <paramref name="work"/> in one write transaction and commits it; by default on <paramref name="connection"/>.
+    /// <paramref name="work"/> gets the connection to run on and the transaction to set on its commands (null when the
+    /// store runs its writes elsewhere: SQLite's writer).
+    /// </summary>
+    protected virtual async Task<T> WriteAsync<T>(DbConnection connection, Func<DbConnection, DbTransaction?, Task<T>> work, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(connection);
+        ArgumentNullException.ThrowIfNull(work);
+        await using var transaction = await connection.BeginTransactionAsync(cancellationToken);
+        var result = await work(connection, transaction);
+        await transaction.CommitAsync(cancellationToken);
+        return result;
+    }
 
     public async Task<long> ReadCursorAsync(DbConnection connection, CancellationToken cancellationToken)
     {
@@ -110,41 +122,41 @@ public abstract class SqlTransactionLogStore : ITransactionLogStore
         return await ReadEventsAsync(command, cancellationToken);
     }
 
-    public async Task<bool> AdvanceCursorAsync(
+    public Task<bool> AdvanceCursorAsync(
         DbConnection connection, long expectedCursor, long newCursor, IReadOnlyList<SeqRange> gaps, int exportedEvents, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(connection);
         ArgumentNullException.ThrowIfNull(gaps);
-        using var writeGate = await EnterWriteGateAsync(cancellationToken);
-        await using var transaction = await connection.BeginTransactionAsync(cancellationToken);
-        await using (var update = connection.CreateCommand())
+        return WriteAsync(connection, async (writer, transaction) =>
         {
-            update.Transaction = transaction;
-            update.CommandText = AdvanceCursorSql;
-            Db.AddParameter(update, "new", newCursor);
-            Db.AddParameter(update, "count", (long)exportedEvents);
-            Db.AddParameter(update, "relay", RelayName);
-            Db.AddParameter(update, "expected", expectedCursor);
-            if (await update.ExecuteNonQueryAsync(cancellationToken) != 1)
+            await using (var update = writer.CreateCommand())
             {
-                await transaction.RollbackAsync(cancellationToken);
-                return false;
+                update.Transaction = transaction;
+                update.CommandText = AdvanceCursorSql;
+                Db.AddParameter(update, "new", newCursor);
+                Db.AddParameter(update, "count", (long)exportedEvents);
+                Db.AddParameter(update, "relay", RelayName);
+                Db.AddParameter(update, "expected", expectedCursor);
+                if (await update.ExecuteNonQueryAsync(cancellationToken) != 1)
+                {
+                    // Another relay moved the cursor: nothing was written, so committing is rolling back.
+                    return false;
+                }
             }
-        }
 
-        foreach (var gap in gaps)
-        {
-            await using var insert = connection.CreateCommand();
-            insert.Transaction = transaction;
-            insert.CommandText = InsertGapSql;
-            Db.AddParameter(insert, "relay", RelayName);
-            Db.AddParameter(insert, "from", gap.From);
-            Db.AddParameter(insert, "to", gap.To);
-            await insert.ExecuteNonQueryAsync(cancellationToken);
-        }
+            foreach (var gap in gaps)
+            {
+                await using var insert = writer.CreateCommand();
+                insert.Transaction = transaction;
+                insert.CommandText = InsertGapSql;
+                Db.AddParameter(insert, "relay", RelayName);
+                Db.AddParameter(insert, "from", gap.From);
+                Db.AddParameter(insert, "to", gap.To);
+                await insert.ExecuteNonQueryAsync(cancellationToken);
+            }
 
-        await transaction.CommitAsync(cancellationToken);
-        return true;
+            return true;
+        }, cancellationToken);
     }
 
     public async Task<List<TransactionLogEvent>> ReadLateRowsAsync(DbConnection connection, int limit, CancellationToken cancellationToken)
@@ -162,33 +174,35 @@ public abstract class SqlTransactionLogStore : ITransactionLogStore
         return await ReadEventsAsync(command, cancellationToken);
     }
 
-    public async Task RecordLateExportsAsync(DbConnection connection, IEnumerable<long> seqs, CancellationToken cancellationToken)
+    public Task RecordLateExportsAsync(DbConnection connection, IEnumerable<long> seqs, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(connection);
         ArgumentNullException.ThrowIfNull(seqs);
-        using var writeGate = await EnterWriteGateAsync(cancellationToken);
-        await using var transaction = await connection.BeginTransactionAsync(cancellationToken);
-        foreach (var seq in seqs)
+        return WriteAsync(connection, async (writer, transaction) =>
         {
-            await using var insert = connection.CreateCommand();
-            insert.Transaction = transaction;
-            insert.CommandText = InsertLateExportSql;
-            Db.AddParameter(insert, "relay", RelayName);
-            Db.AddParameter(insert, "seq", seq);
-            await insert.ExecuteNonQueryAsync(cancellationToken);
-        }
+            foreach (var seq in seqs)
+            {
+                await using var insert = writer.CreateCommand();
+                insert.Transaction = transaction;
+                insert.CommandText = InsertLateExportSql;
+                Db.AddParameter(insert, "relay", RelayName);
+                Db.AddParameter(insert, "seq", seq);
+                await insert.ExecuteNonQueryAsync(cancellationToken);
+            }
 
-        await transaction.CommitAsync(cancellationToken);
+            return true;
+        }, cancellationToken);
     }
 
-    private async Task EnsureCursorRowAsync(DbConnection connection, CancellationToken cancellationToken)
-    {
-        using var writeGate = await EnterWriteGateAsync(cancellationToken);
-        await using var command = connection.CreateCommand();
-        command.CommandText = InsertCursorSql;
-        Db.AddParameter(command, "relay", RelayName);
-        await command.ExecuteNonQueryAsync(cancellationToken);
-    }
+    private Task<int> EnsureCursorRowAsync(DbConnection connection, CancellationToken cancellationToken) =>
+        WriteAsync(connection, async (writer, transaction) =>
+        {
+            await using var command = writer.CreateCommand();
+            command.Transaction = transaction;
+            command.CommandText = InsertCursorSql;
+            Db.AddParameter(command, "relay", RelayName);
+            return await command.ExecuteNonQueryAsync(cancellationToken);
+        }, cancellationToken);
 
     private async Task<List<TransactionLogEvent>> ReadEventsAsync(DbCommand command, CancellationToken cancellationToken)
     {

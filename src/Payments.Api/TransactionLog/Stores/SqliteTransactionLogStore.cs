@@ -8,16 +8,16 @@ namespace Payments.Api.TransactionLog;
 /// The transaction log in the SQLite file. One writer at a time and a transactional AUTOINCREMENT:
 /// a committed row above a missing seq proves nobody still holds it, so gaps are final and there is
 /// no writer to watch. The relay runs in the process that owns the file, so it takes no lock; its
-/// writes queue behind the API's on the process's writer gate.
+/// writes run on the process's writer, queued behind the API's (<see cref="SqliteConnectionFactory.BeginWriteAsync"/>).
 /// </summary>
 public sealed class SqliteTransactionLogStore : SqlTransactionLogStore
 {
-    private readonly SemaphoreSlim writeGate;
+    private readonly SqliteConnectionFactory connections;
 
     public SqliteTransactionLogStore(SqliteConnectionFactory connections)
         : base(connections)
     {
-        writeGate = connections.WriteGate;
+        this.connections = connections;
     }
 
     /// <summary>How created_at and skipped_at are kept: ISO-8601 text, UTC, milliseconds.</summary>
@@ -60,15 +60,13 @@ public sealed class SqliteTransactionLogStore : SqlTransactionLogStore
     protected override DateTimeOffset ReadTimestamp(DbDataReader reader, int ordinal) =>
         DateTimeOffset.Parse(reader.GetString(ordinal), CultureInfo.InvariantCulture, DateTimeStyles.AssumeUniversal | DateTimeStyles.AdjustToUniversal);
 
-    /// <summary>SQLite allows one writer: queue behind the API's writers in this process instead of failing on the busy timeout.</summary>
-    protected override async ValueTask<IDisposable?> EnterWriteGateAsync(CancellationToken cancellationToken)
+    /// <summary>
+    /// SQLite allows one writer: the relay's writes run on the process's writer, queued behind the API's, and wait for
+    /// the database's write lock as long as any write may (<see cref="SqliteConnectionFactory.WriteWait"/>).
+    /// </summary>
+    protected override Task<T> WriteAsync<T>(DbConnection connection, Func<DbConnection, DbTransaction?, Task<T>> work, CancellationToken cancellationToken)
     {
-        await writeGate.WaitAsync(cancellationToken);
-        return new Lease(writeGate);
-    }
-
-    private sealed class Lease(SemaphoreSlim gate) : IDisposable
-    {
-        public void Dispose() => gate.Release();
+        ArgumentNullException.ThrowIfNull(work);
+        return connections.WriteAsync(writer => work(writer, null), cancellationToken);
     }
 }
