@@ -22,16 +22,6 @@ namespace Payments.Api.Tests.Payments;
 /// </summary>
 public abstract class GroupCommitTests(ApiFixture fixture) : ApiTestBase(fixture)
 {
-    static GroupCommitTests()
-    {
-        // While a test holds the write lock, SQLite's writer sleeps in busy_timeout (5 s) on its thread, and the
-        // requests the test queues must all arrive before that timeout ends its wait. On a busy 2-core machine the
-        // pool's few threads (one of them blocked) can make them late; more threads up front remove the wait for
-        // thread injection. Process-wide, and only ever raised.
-        ThreadPool.GetMinThreads(out var workers, out var io);
-        ThreadPool.SetMinThreads(Math.Max(workers, 16), io);
-    }
-
     protected const string RefusedDescription = "the database refuses this payment";
     protected static readonly TimeSpan Deadline = TimeSpan.FromSeconds(30);
 
@@ -267,9 +257,8 @@ public sealed class GroupCommitTestsSqlite(SqliteApiFixture fixture) : GroupComm
         return new HeldLock(connection);
     }
 
-    // The writer holds the process's writer gate while its BEGIN IMMEDIATE waits (busy_timeout) for the test's lock.
     protected override Task WaitUntilCommitIsBlockedAsync(IServiceProvider services) =>
-        WaitUntil(() => services.GetRequiredService<SqliteConnectionFactory>().WriteGate.CurrentCount == 0);
+        WaitUntil(() => services.GetRequiredService<SqliteConnectionFactory>().WritersWaitingForLock == 1);
 
     [Fact]
     public async Task The_writer_fsyncs_every_commit()
