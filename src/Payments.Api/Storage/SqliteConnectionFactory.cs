@@ -37,7 +37,7 @@ public sealed class SqliteConnectionFactory : IConnectionFactory, IDisposable
     /// How long a write transaction may wait to begin (<see cref="WriteWait"/>); by default the group commit's
     /// default <see cref="Batching.BatchingOptions.CommitTimeout"/>.
     /// </param>
-    /// <param name="time">The clock of that wait and of its pauses.</param>
+    /// <param name="time">The clock that bounds that wait.</param>
     public SqliteConnectionFactory(string? connectionString, TimeSpan? writeWait = null, TimeProvider? time = null)
     {
         WriteWait = writeWait ?? new Batching.BatchingOptions().CommitTimeout;
@@ -129,9 +129,9 @@ public sealed class SqliteConnectionFactory : IConnectionFactory, IDisposable
     /// <see cref="WriteGate"/> and SQLite's write lock until it commits or is disposed. Waits first for the gate
     /// (writers of this process), then for the lock (writers of other processes), together at most
     /// <see cref="WriteWait"/> on the factory's clock, and no longer than <paramref name="cancellationToken"/>
-    /// allows. While the lock is taken it looks again after a pause (1 ms, doubling to 50 ms) without holding a
-    /// thread; SQLite's busy handler and Microsoft.Data.Sqlite's own retry loop (which sleep on the thread) are
-    /// not used for it.
+    /// allows. While the lock is taken it looks again after a pause (1 ms, doubling to 50 ms, real time) without
+    /// holding a thread; SQLite's busy handler and Microsoft.Data.Sqlite's own retry loop (which sleep on the
+    /// thread) are not used for it.
     /// </summary>
     /// <exception cref="TimeoutException">The transaction could not begin within <see cref="WriteWait"/> (a typed 503 with a retry hint).</exception>
     /// <exception cref="OperationCanceledException"><paramref name="cancellationToken"/> was cancelled first.</exception>
@@ -185,7 +185,9 @@ public sealed class SqliteConnectionFactory : IConnectionFactory, IDisposable
                             (timeout, wait) = StartWait(started, cancellationToken);
                         }
 
-                        var pause = Task.Delay(delay, time, wait.Token);
+                        // The pause says how often to look, not how long: on the real clock, so that a test's clock
+                        // standing still does not keep the writer from seeing the lock free.
+                        var pause = Task.Delay(delay, wait.Token);
                         if (!waiting)
                         {
                             waiting = true;

@@ -15,8 +15,8 @@ namespace Payments.Api.Tests.Storage;
 
 /// <summary>
 /// The SQLite writer's wait for the database's write lock while another process holds it (the migrate command, a
-/// backup, an operator's sqlite3 shell): as long as <c>CommitTimeout</c> on the service's clock, stopped by the
-/// caller's cancellation, and holding no thread meanwhile. The other process is a connection of the test's own
+/// backup, an operator's sqlite3 shell): as long as <c>CommitTimeout</c> on the service's clock (a fake one here, moved
+/// by the tests), stopped by the caller's cancellation, and holding no thread meanwhile. The other process is a connection of the test's own
 /// on the same file in <c>BEGIN IMMEDIATE</c>: SQLite's locks do not tell the two apart.
 /// </summary>
 public sealed class SqliteWriteLockTests(SqliteApiFixture fixture) : ApiTestBase(fixture), IClassFixture<SqliteApiFixture>
@@ -48,7 +48,8 @@ public sealed class SqliteWriteLockTests(SqliteApiFixture fixture) : ApiTestBase
             clock.Advance(TimeSpan.FromSeconds(40));
         }
 
-        var replies = await WhileTimePassesAsync(clock, Task.WhenAll(members.Prepend(blocker)));
+        // The clock stays put from here: the writer's looks at the lock are not timed by it.
+        var replies = await Task.WhenAll(members.Prepend(blocker)).WaitAsync(Deadline);
 
         Assert.All(replies, r => Assert.Equal(HttpStatusCode.Created, r.Status));
         Assert.Equal(5, await StoreSql.ScalarAsync(service.Services, "SELECT COUNT(*) FROM payments WHERE amount IN (7801, 7802)"));
@@ -120,7 +121,7 @@ public sealed class SqliteWriteLockTests(SqliteApiFixture fixture) : ApiTestBase
             Assert.False(capture.IsCompleted);
         }
 
-        var captured = Assert.IsType<PaymentOutcome.Changed>(await WhileTimePassesAsync(clock, capture));
+        var captured = Assert.IsType<PaymentOutcome.Changed>(await capture.WaitAsync(Deadline));
         Assert.Equal(PaymentStatus.Succeeded, captured.Payment.Status);
     }
 
@@ -233,23 +234,6 @@ public sealed class SqliteWriteLockTests(SqliteApiFixture fixture) : ApiTestBase
                 await rollback.ExecuteNonQueryAsync();
             }
         }
-    }
-
-    /// <summary>
-    /// Moves the service's clock on in small steps until <paramref name="task"/> completes: a writer that found the lock
-    /// taken looks again after a pause on that clock.
-    /// </summary>
-    private static async Task<T> WhileTimePassesAsync<T>(FakeTimeProvider clock, Task<T> task)
-    {
-        var deadline = DateTime.UtcNow + Deadline;
-        while (!task.IsCompleted)
-        {
-            Assert.True(DateTime.UtcNow < deadline, $"not done within {Deadline.TotalSeconds} s");
-            clock.Advance(TimeSpan.FromMilliseconds(1));
-            await Task.WhenAny(task, Task.Delay(TimeSpan.FromMilliseconds(5)));
-        }
-
-        return await task;
     }
 
     private static async Task WaitUntil(Func<bool> condition, [System.Runtime.CompilerServices.CallerArgumentExpression(nameof(condition))] string? what = null)
