@@ -1002,7 +1002,8 @@ def main() -> int:
             if args.pairs > 0 and results["anchor"].get("1") and pg_results:
                 results["work_pairs"] = run_work_pairs(pg, defines, results, service, api_key, args, work)
             counts = pg.psql("bench", pgbench_script.COUNT_SQL).strip()
-            results["notes"].append(f"Rows after the run in the service's database ({pgbench_script.COUNT_SQL.strip()}): {counts}; "
+            emptied = " (its last work pair's run only: the pairs start on emptied tables)" if "work_pairs" in results and args.pairs_start == "empty" else ""
+            results["notes"].append(f"Rows after the run in the service's database ({pgbench_script.COUNT_SQL.strip()}): {counts}{emptied}; "
                                     "pgbench, the anchor, the baseline and the floor wrote to databases of their own on the same server.")
             service.stop()
             service = None
