@@ -11,6 +11,7 @@ using Payments.Api.Idempotency;
 using Payments.Api.Payments;
 using Payments.Api.Storage;
 using Payments.Api.Tests.Infrastructure;
+using Payments.TestSupport;
 
 namespace Payments.Api.Tests.Payments;
 
@@ -181,16 +182,8 @@ public abstract class GroupCommitTests(ApiFixture fixture) : ApiTestBase(fixture
 
     protected abstract string DropRefuseTrigger();
 
-    protected static async Task WaitUntil(Func<bool> condition, [System.Runtime.CompilerServices.CallerArgumentExpression(nameof(condition))] string? what = null)
-    {
-        var deadline = DateTime.UtcNow + Deadline;
-        while (!condition())
-        {
-            Assert.True(DateTime.UtcNow < deadline, $"not reached within {Deadline.TotalSeconds} s: {what}");
-            // A short sleep, not Task.Yield: a spinning wait takes a core from the requests it waits for.
-            await Task.Delay(TimeSpan.FromMilliseconds(5));
-        }
-    }
+    protected static Task WaitUntil(Func<bool> condition, [System.Runtime.CompilerServices.CallerArgumentExpression(nameof(condition))] string? what = null) =>
+        Poll.EventuallyAsync(condition, Deadline, what);
 
     protected static Task WaitUntil(Func<Task<bool>> condition, [System.Runtime.CompilerServices.CallerArgumentExpression(nameof(condition))] string? what = null) =>
         Poll.EventuallyAsync(condition, Deadline, what);
@@ -472,7 +465,7 @@ public sealed class GroupCommitTestsPostgres(PostgresApiFixture fixture) : Group
 
         var replies = await Task.WhenAll(waiting).WaitAsync(Deadline);
         Assert.All(await Task.WhenAll(first).WaitAsync(Deadline), r => Assert.Equal(HttpStatusCode.Created, r.Status));
-        Assert.Contains(10, lookups.Sizes);
+        Assert.True(lookups.Sizes.Contains(10), "look-up batch sizes: " + string.Join(", ", lookups.Sizes));
         for (var i = 0; i < recorded.Length; i++)
         {
             Assert.Equal(HttpStatusCode.Created, replies[i].Status);

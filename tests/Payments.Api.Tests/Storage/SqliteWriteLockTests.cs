@@ -10,6 +10,7 @@ using Payments.Api.Storage;
 using Payments.Api.Tests.Infrastructure;
 using Payments.Api.Tests.Payments;
 using Payments.Api.Webhooks;
+using Payments.TestSupport;
 
 namespace Payments.Api.Tests.Storage;
 
@@ -101,12 +102,8 @@ public sealed class SqliteWriteLockTests(SqliteApiFixture fixture) : ApiTestBase
     [Fact]
     public async Task Waiting_for_the_lock_holds_no_thread_so_other_work_on_the_only_thread_runs_meanwhile()
     {
-        var clock = new FakeTimeProvider(DateTimeOffset.UtcNow);
-        await using var service = Service(clock, TimeSpan.FromMinutes(1));
-        using var client = service.CreateClient(ApiFixture.MerchantAKey);
-        var sqlite = service.Services.GetRequiredService<SqliteConnectionFactory>();
-        var payments = service.Services.GetRequiredService<PaymentService>();
-        var paymentId = await UncapturedPaymentAsync(client);
+        await using var scene = await UncapturedPaymentSceneAsync(TimeSpan.FromMinutes(1));
+        var (service, sqlite, payments, paymentId) = (scene.Service, scene.Sqlite, scene.Payments, scene.PaymentId);
         using var thread = new SingleThread();
         Task<PaymentOutcome> capture;
         await using (await HoldWriteLockAsync(service.Services))
@@ -128,12 +125,8 @@ public sealed class SqliteWriteLockTests(SqliteApiFixture fixture) : ApiTestBase
     [Fact]
     public async Task A_capture_whose_request_is_cancelled_stops_waiting_for_the_lock_and_lets_the_next_write_in()
     {
-        var clock = new FakeTimeProvider(DateTimeOffset.UtcNow);
-        await using var service = Service(clock, TimeSpan.FromMinutes(1));
-        using var client = service.CreateClient(ApiFixture.MerchantAKey);
-        var sqlite = service.Services.GetRequiredService<SqliteConnectionFactory>();
-        var payments = service.Services.GetRequiredService<PaymentService>();
-        var paymentId = await UncapturedPaymentAsync(client);
+        await using var scene = await UncapturedPaymentSceneAsync(TimeSpan.FromMinutes(1));
+        var (service, client, sqlite, payments, paymentId) = (scene.Service, scene.Client, scene.Sqlite, scene.Payments, scene.PaymentId);
         using var request = new CancellationTokenSource();
         Task<PaymentOutcome> capture;
         await using (await HoldWriteLockAsync(service.Services))
@@ -156,13 +149,10 @@ public sealed class SqliteWriteLockTests(SqliteApiFixture fixture) : ApiTestBase
     [Fact]
     public async Task Every_write_gets_the_commit_timeout_to_begin_counted_from_its_start_the_wait_for_the_writer_gate_included()
     {
-        var clock = new FakeTimeProvider(DateTimeOffset.UtcNow);
         var commitTimeout = TimeSpan.FromSeconds(3);
-        await using var service = Service(clock, commitTimeout);
-        using var client = service.CreateClient(ApiFixture.MerchantAKey);
-        var sqlite = service.Services.GetRequiredService<SqliteConnectionFactory>();
+        await using var scene = await UncapturedPaymentSceneAsync(commitTimeout);
+        var (clock, service, client, sqlite, paymentId) = (scene.Clock, scene.Service, scene.Client, scene.Sqlite, scene.PaymentId);
         var webhooks = service.Services.GetRequiredService<WebhookStore>();
-        var paymentId = await UncapturedPaymentAsync(client);
         var endpoint = new WebhookEndpoint("we_" + Guid.NewGuid().ToString("N"), ApiFixture.MerchantAId, "https://example.com/hook", null,
             ["payment.captured"], "whsec_test", WebhookEndpoint.Enabled, clock.GetUtcNow().ToUnixTimeSeconds(), null);
         await using (await HoldWriteLockAsync(service.Services))
@@ -187,6 +177,41 @@ public sealed class SqliteWriteLockTests(SqliteApiFixture fixture) : ApiTestBase
         await webhooks.CreateEndpointAsync(endpoint, CancellationToken.None);
         Assert.Equal(1, await StoreSql.ScalarAsync(service.Services, $"SELECT COUNT(*) FROM webhook_endpoints WHERE id = '{endpoint.Id}'"));
         Assert.Equal(HttpStatusCode.OK, (await PostAsync(client, $"/v1/payments/{paymentId}/capture", "{}")).Status);
+    }
+
+    /// <summary>A service on a fake clock with <paramref name="commitTimeout"/>, a client of merchant A, and one of its payments awaiting capture.</summary>
+    private async Task<Scene> UncapturedPaymentSceneAsync(TimeSpan commitTimeout)
+    {
+        var clock = new FakeTimeProvider(DateTimeOffset.UtcNow);
+        var service = Service(clock, commitTimeout);
+        var client = service.CreateClient(ApiFixture.MerchantAKey);
+        var scene = new Scene(clock, service, client);
+        try
+        {
+            scene.PaymentId = await UncapturedPaymentAsync(client);
+            return scene;
+        }
+        catch
+        {
+            await scene.DisposeAsync();
+            throw;
+        }
+    }
+
+    private sealed class Scene(FakeTimeProvider clock, PaymentsApiFactory service, HttpClient client) : IAsyncDisposable
+    {
+        public FakeTimeProvider Clock => clock;
+        public PaymentsApiFactory Service => service;
+        public HttpClient Client => client;
+        public SqliteConnectionFactory Sqlite => service.Services.GetRequiredService<SqliteConnectionFactory>();
+        public PaymentService Payments => service.Services.GetRequiredService<PaymentService>();
+        public string PaymentId { get; set; } = "";
+
+        public async ValueTask DisposeAsync()
+        {
+            client.Dispose();
+            await service.DisposeAsync();
+        }
     }
 
     /// <summary>
@@ -236,15 +261,8 @@ public sealed class SqliteWriteLockTests(SqliteApiFixture fixture) : ApiTestBase
         }
     }
 
-    private static async Task WaitUntil(Func<bool> condition, [System.Runtime.CompilerServices.CallerArgumentExpression(nameof(condition))] string? what = null)
-    {
-        var deadline = DateTime.UtcNow + Deadline;
-        while (!condition())
-        {
-            Assert.True(DateTime.UtcNow < deadline, $"not reached within {Deadline.TotalSeconds} s: {what}");
-            await Task.Delay(TimeSpan.FromMilliseconds(5));
-        }
-    }
+    private static Task WaitUntil(Func<bool> condition, [System.Runtime.CompilerServices.CallerArgumentExpression(nameof(condition))] string? what = null) =>
+        Poll.EventuallyAsync(condition, Deadline, what);
 
     private static string Key(string what) => $"{what}-{Guid.NewGuid():N}";
 

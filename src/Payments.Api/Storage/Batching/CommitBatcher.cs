@@ -41,7 +41,8 @@ public sealed class CommitBatcher<TItem, TResult> : IAsyncDisposable
         this.time = time;
         this.onBatch = onBatch;
         // Unbounded channel with our own count: a full queue must refuse at once (typed 503), not make callers wait.
-        queue = Channel.CreateUnbounded<Entry>(new UnboundedChannelOptions { SingleReader = options.MaxConcurrentCommits == 1 });
+        // Not SingleReader even with one writer: only the multi-reader channel can count its items (Queued).
+        queue = Channel.CreateUnbounded<Entry>();
         writers = new Task[options.MaxConcurrentCommits];
         for (var i = 0; i < writers.Length; i++)
         {
@@ -50,7 +51,12 @@ public sealed class CommitBatcher<TItem, TResult> : IAsyncDisposable
     }
 
     /// <summary>Items waiting for a writer (not those being committed).</summary>
-    public int Queued => Volatile.Read(ref queued);
+    /// <remarks>
+    /// The channel's own count, not <c>queued</c>: that one is raised before the item is written (it reserves a place
+    /// under <see cref="BatchingOptions.MaxQueued"/>), so it can count an item a writer cannot take yet, and a test that
+    /// lets the writer go once N are counted would see a batch of N − 1 and then one of 1.
+    /// </remarks>
+    public int Queued => queue.Reader.Count;
 
     /// <summary>
     /// Queues <paramref name="item"/> and completes with its result once its batch has committed.
