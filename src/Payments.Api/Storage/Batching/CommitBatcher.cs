@@ -52,9 +52,8 @@ public sealed class CommitBatcher<TItem, TResult> : IAsyncDisposable
 
     /// <summary>Items waiting for a writer (not those being committed).</summary>
     /// <remarks>
-    /// The channel's own count, not <c>queued</c>: that one is raised before the item is written (it reserves a place
-    /// under <see cref="BatchingOptions.MaxQueued"/>), so it can count an item a writer cannot take yet, and a test that
-    /// lets the writer go once N are counted would see a batch of N − 1 and then one of 1.
+    /// The channel's own count, not <c>queued</c>: that one reserves a place under <see cref="BatchingOptions.MaxQueued"/>
+    /// before the item is written, so it can include an item no writer can take yet.
     /// </remarks>
     public int Queued => queue.Reader.Count;
 
