@@ -154,7 +154,7 @@ public sealed class DatabaseRestartTests
             var (duplicates, payments) = await Invariants.ExactlyOnePaymentPerKeyAsync(client, attempts);
             problems.AddRange(duplicates.Take(20));
             problems.AddRange(await Invariants.BalanceMatchesPaymentsAsync(client, payments));
-            problems.AddRange(await StoreChecks.JournalImbalancesAsync(service));
+            problems.AddRange(await StoreChecks.JournalProblemsAsync(service));
             problems.AddRange(await StoreChecks.OutboxAndJournalMismatchesAsync(service));
         }
 

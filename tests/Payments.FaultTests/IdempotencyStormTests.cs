@@ -51,7 +51,7 @@ public sealed class IdempotencyStormTests(PostgresFixture postgres)
         Assert.Equal(10, payments.Count);
         Assert.Equal(keys.Order(StringComparer.Ordinal), payments.Select(p => p["metadata"]!["fault_key"]!.GetValue<string>()).Order(StringComparer.Ordinal));
         Assert.Empty(await Invariants.BalanceMatchesPaymentsAsync(client, payments));
-        Assert.Empty(await StoreChecks.JournalImbalancesAsync(service));
+        Assert.Empty(await StoreChecks.JournalProblemsAsync(service));
     }
 
     [Theory]
@@ -113,7 +113,7 @@ public sealed class IdempotencyStormTests(PostgresFixture postgres)
 
         var payments = await Api.ListAllPaymentsAsync(client);
         Assert.Empty(await Invariants.BalanceMatchesPaymentsAsync(client, payments));
-        Assert.Empty(await StoreChecks.JournalImbalancesAsync(service));
+        Assert.Empty(await StoreChecks.JournalProblemsAsync(service));
     }
 
     private static async Task<string> Create(HttpClient client, long amount, bool capture)

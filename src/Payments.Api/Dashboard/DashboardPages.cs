@@ -157,7 +157,7 @@ public static class DashboardPages
 
         var refundRows = refunds.Select(r => Html.Of($"<tr><td>{r.Id}</td><td class=\"num\">{Money(r.Amount, r.Currency)}</td><td>{r.Reason ?? "—"}</td><td>{Time(r.Created)}</td></tr>"));
         var eventRows = events.Select(e => Html.Of($"<tr><td>{e.Id}</td><td>{e.Type}</td><td>{e.ObjectId}</td><td>{Time(e.Created.ToUnixTimeSeconds())}</td></tr>"));
-        var ledgerRows = ledger.Select(l => Html.Of($"<tr><td>{l.Id}</td><td>{l.Movement}</td><td>{l.Account}</td><td class=\"num\">{Money(l.Amount, l.Currency)}</td><td>{l.RefundId ?? "—"}</td></tr>"));
+        var ledgerRows = ledger.Select(l => Html.Of($"<tr><td>{l.Id}</td><td>{l.Movement}</td><td>{l.DebitAccount}</td><td>{l.CreditAccount}</td><td class=\"num\">{Money(l.Amount, l.Currency)}</td><td>{l.RefundId ?? "—"}</td></tr>"));
         return Layout("Payment " + payment.Id, session, Html.Of($"""
             <p><a href="/dashboard/payments">← All payments</a></p>
             {Notice(notice)}
@@ -182,7 +182,7 @@ public static class DashboardPages
             <h2>Events</h2>
             {Table("Events, oldest first", ["ID", "Type", "Object", "Created (UTC)"], eventRows, "No events.")}
             <h2>Ledger entries</h2>
-            {Table("Ledger entries (debits positive, credits negative)", ["#", "Movement", "Account", "Amount", "Refund"], ledgerRows, "No ledger entries.")}
+            {Table("Ledger entries: each movement debits one account and credits another by its amount", ["#", "Movement", "Debit", "Credit", "Amount", "Refund"], ledgerRows, "No ledger entries.")}
             """), "payments");
     }
 

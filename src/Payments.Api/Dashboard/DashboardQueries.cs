@@ -7,8 +7,8 @@ namespace Payments.Api.Dashboard;
 /// <summary>What the payments page searches by; amounts in minor units, dates as unix seconds [from, to).</summary>
 public sealed record PaymentSearch(string? Status, IReadOnlyList<(string Currency, long Amount)>? Amounts, long? CreatedFrom, long? CreatedTo);
 
-/// <summary>One journal row of a payment (<see cref="Ledger.LedgerSql"/>).</summary>
-public sealed record LedgerRow(long Id, string Movement, string Account, string Currency, long Amount, string? RefundId);
+/// <summary>One movement of a payment's journal (<see cref="Ledger.LedgerSql"/>).</summary>
+public sealed record LedgerRow(long Id, string Movement, string DebitAccount, string CreditAccount, string Currency, long Amount, string? RefundId);
 
 /// <summary>The dashboard's reads that the API has no route for: searching payments, a payment's journal.</summary>
 public sealed class DashboardQueries(ReadQueries reads)
@@ -83,11 +83,11 @@ public sealed class DashboardQueries(ReadQueries reads)
     {
         var rows = await reads.QueryAsync(
             new Statement(
-                "SELECT id, movement, account, currency, amount, refund_id FROM ledger_entries WHERE payment_id = @payment_id AND merchant_id = @merchant_id ORDER BY id",
+                "SELECT id, movement, debit_account, credit_account, currency, amount, refund_id FROM ledger_movements WHERE payment_id = @payment_id AND merchant_id = @merchant_id ORDER BY id",
                 true).Add("payment_id", paymentId).Add("merchant_id", merchantId),
             cancellationToken);
         return rows.Select(r => new LedgerRow(
-            Convert.ToInt64(r[0], CultureInfo.InvariantCulture), (string)r[1]!, (string)r[2]!, (string)r[3]!,
-            Convert.ToInt64(r[4], CultureInfo.InvariantCulture), (string?)r[5])).ToList();
+            Convert.ToInt64(r[0], CultureInfo.InvariantCulture), (string)r[1]!, (string)r[2]!, (string)r[3]!, (string)r[4]!,
+            Convert.ToInt64(r[5], CultureInfo.InvariantCulture), (string?)r[6])).ToList();
     }
 }

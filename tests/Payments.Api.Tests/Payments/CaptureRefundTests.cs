@@ -157,7 +157,7 @@ public abstract class CaptureRefundTests(ApiFixture fixture) : ApiTestBase(fixtu
     }
 
     [Fact]
-    public async Task Each_movement_writes_one_balanced_pair_to_the_journal()
+    public async Task Each_movement_writes_one_journal_row_from_debit_to_credit()
     {
         var immediate = (await CreatePaymentAsync(capture: true, amount: 1000)).GetProperty("id").GetString()!;
         var held = (await CreatePaymentAsync(capture: false, amount: 900)).GetProperty("id").GetString()!;
@@ -166,16 +166,17 @@ public abstract class CaptureRefundTests(ApiFixture fixture) : ApiTestBase(fixtu
 
         // Captured at creation: nothing was ever held, so no authorize/release pair that cancels out.
         Assert.Equal(
-            ["capture acquirer_receivable 1000 ", "capture merchant_captured -1000 ", $"refund merchant_refunds 250 {refund}", $"refund acquirer_receivable -250 {refund}"],
+            ["capture acquirer_receivable merchant_captured 1000 ", $"refund merchant_refunds acquirer_receivable 250 {refund}"],
             await JournalAsync(immediate));
         Assert.Equal(
-            ["authorize acquirer_receivable 900 ", "authorize merchant_authorized -900 ", "capture merchant_authorized 600 ", "capture merchant_captured -600 ",
-             "release merchant_authorized 300 ", "release acquirer_receivable -300 "],
+            ["authorize acquirer_receivable merchant_authorized 900 ", "capture merchant_authorized merchant_captured 600 ",
+             "release merchant_authorized acquirer_receivable 300 "],
             await JournalAsync(held));
     }
 
     private Task<List<string>> JournalAsync(string paymentId) =>
-        StoreSql.RowsAsync(Fixture.Factory.Services, $"SELECT movement, account, amount, refund_id FROM ledger_entries WHERE payment_id = '{paymentId}' ORDER BY id");
+        StoreSql.RowsAsync(Fixture.Factory.Services,
+            $"SELECT movement, debit_account, credit_account, amount, refund_id FROM ledger_movements WHERE payment_id = '{paymentId}' ORDER BY id");
 
     private async Task<HttpClient> NewMerchantClientAsync()
     {

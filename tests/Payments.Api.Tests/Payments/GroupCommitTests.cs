@@ -372,8 +372,8 @@ public sealed class GroupCommitTestsPostgres(PostgresApiFixture fixture) : Group
         Assert.IsType<PaymentOutcome.IdempotencyKeyInUse>(outcomes[5]);
         Assert.All(outcomes.Where((_, i) => i != 5), outcome => Assert.IsType<PaymentOutcome.Created>(outcome));
         Assert.Equal(15, await StoreSql.ScalarAsync(service.Services, "SELECT COUNT(*) FROM payments WHERE amount = 7602"));
-        Assert.Equal(15 * 2, await StoreSql.ScalarAsync(service.Services,
-            "SELECT COUNT(*) FROM ledger_entries l JOIN payments p ON p.id = l.payment_id WHERE p.amount = 7602"));
+        Assert.Equal(15, await StoreSql.ScalarAsync(service.Services,
+            "SELECT COUNT(*) FROM ledger_movements l JOIN payments p ON p.id = l.payment_id WHERE p.amount = 7602"));
         Assert.Equal(15, await StoreSql.ScalarAsync(service.Services,
             "SELECT COUNT(*) FROM transaction_log t JOIN payments p ON p.id = t.object_id WHERE p.amount = 7602"));
         Assert.Equal(1, await StoreSql.ScalarAsync(service.Services, $"SELECT COUNT(*) FROM idempotency_keys WHERE idempotency_key = '{keys[5]}' AND request_hash = 'elsewhere'"));
@@ -412,7 +412,7 @@ public sealed class GroupCommitTestsPostgres(PostgresApiFixture fixture) : Group
                 "card_exp_month, card_exp_year, card_fingerprint, description, metadata, failure_code, decline_code, failure_message FROM payments WHERE id = '{0}'",
                 single, batched));
             Assert.Equal(0, await DifferentRowsAsync(service.Services,
-                "SELECT merchant_id, refund_id, movement, account, currency, amount FROM ledger_entries WHERE payment_id = '{0}'", single, batched));
+                "SELECT merchant_id, refund_id, movement, debit_account, credit_account, currency, amount FROM ledger_movements WHERE payment_id = '{0}'", single, batched));
             Assert.Equal(0, await DifferentRowsAsync(service.Services,
                 "SELECT merchant_id, event_type FROM transaction_log WHERE object_id = '{0}'", single, batched));
             Assert.Equal(0, await DifferentRowsAsync(service.Services,
@@ -422,7 +422,7 @@ public sealed class GroupCommitTestsPostgres(PostgresApiFixture fixture) : Group
                 $"SELECT COUNT(*) FROM idempotency_keys k JOIN transaction_log t ON t.event_id = k.response_event_id WHERE t.object_id = '{batched}'"));
         }
 
-        Assert.Equal(2, await StoreSql.ScalarAsync(service.Services, $"SELECT COUNT(*) FROM ledger_entries WHERE payment_id = '{single}'"));
+        Assert.Equal(1, await StoreSql.ScalarAsync(service.Services, $"SELECT COUNT(*) FROM ledger_movements WHERE payment_id = '{single}'"));
     }
 
     [Fact]

@@ -5,30 +5,38 @@ using Npgsql;
 namespace Payments.FaultTests.Infrastructure;
 
 /// <summary>
-/// Checks made directly in the service's store, below the API: the double-entry journal must sum
-/// to zero per currency whatever the API says (table ledger_entries of migration 0001).
+/// Checks made directly in the service's store, below the API: every movement of the double-entry
+/// journal (table ledger_movements of migration 0008) debits and credits the accounts the service's
+/// movements use, by a positive amount, whatever the API says.
 /// </summary>
 internal static class StoreChecks
 {
-    private const string JournalSumsSql =
-        "SELECT currency, SUM(amount) AS total, COUNT(*) AS entries FROM ledger_entries GROUP BY currency ORDER BY currency";
+    private const string KnownShapes =
+        "('authorize', 'acquirer_receivable', 'merchant_authorized'), ('capture', 'merchant_authorized', 'merchant_captured'), " +
+        "('capture', 'acquirer_receivable', 'merchant_captured'), ('release', 'merchant_authorized', 'acquirer_receivable'), " +
+        "('refund', 'merchant_refunds', 'acquirer_receivable')";
 
-    public static async Task<List<string>> JournalImbalancesAsync(ServiceUnderTest service)
+    private const string JournalSql =
+        "SELECT currency, COUNT(*) AS movements, " +
+        $"SUM(CASE WHEN amount <= 0 OR (movement, debit_account, credit_account) NOT IN (VALUES {KnownShapes}) THEN 1 ELSE 0 END) AS malformed " +
+        "FROM ledger_movements GROUP BY currency ORDER BY currency";
+
+    public static async Task<List<string>> JournalProblemsAsync(ServiceUnderTest service)
     {
         var problems = new List<string>();
         await using var connection = Open(service);
         await connection.OpenAsync();
         await using var command = connection.CreateCommand();
-        command.CommandText = JournalSumsSql;
+        command.CommandText = JournalSql;
         await using var reader = await command.ExecuteReaderAsync();
         var currencies = 0;
         while (await reader.ReadAsync())
         {
             currencies++;
-            var total = Convert.ToInt64(reader.GetValue(1), System.Globalization.CultureInfo.InvariantCulture);
-            if (total != 0)
+            var malformed = Convert.ToInt64(reader.GetValue(2), System.Globalization.CultureInfo.InvariantCulture);
+            if (malformed != 0)
             {
-                problems.Add($"journal entries in {reader.GetString(0)} sum to {total}, not 0 ({reader.GetValue(2)} entries)");
+                problems.Add($"{malformed} of {reader.GetValue(1)} journal movements in {reader.GetString(0)} are not ones the service writes");
             }
         }
 
@@ -42,7 +50,7 @@ internal static class StoreChecks
 
     /// <summary>
     /// The transactional outbox and the journal agree with the payments, row by row: each payment has
-    /// exactly one creation event and balanced journal rows; no event or journal row points at a
+    /// exactly one creation event and a journal that captured what the payment says; no event or journal row points at a
     /// payment that does not exist (a crash between the writes would leave exactly these traces).
     /// </summary>
     public static async Task<List<string>> OutboxAndJournalMismatchesAsync(ServiceUnderTest service)
@@ -55,12 +63,13 @@ internal static class StoreChecks
             ("events for payments that do not exist",
                 "SELECT t.object_id FROM transaction_log t WHERE t.object_id LIKE 'pay%' AND NOT EXISTS (SELECT 1 FROM payments p WHERE p.id = t.object_id)"),
             ("journal rows for payments that do not exist",
-                "SELECT l.payment_id FROM ledger_entries l WHERE NOT EXISTS (SELECT 1 FROM payments p WHERE p.id = l.payment_id)"),
-            ("payments whose journal rows do not sum to zero",
-                "SELECT payment_id FROM ledger_entries GROUP BY payment_id HAVING SUM(amount) <> 0"),
+                "SELECT l.payment_id FROM ledger_movements l WHERE NOT EXISTS (SELECT 1 FROM payments p WHERE p.id = l.payment_id)"),
+            ("payments whose journal captured another amount than the payment",
+                "SELECT p.id FROM payments p WHERE p.amount_captured <> COALESCE((SELECT SUM(l.amount) FROM ledger_movements l "
+                + "WHERE l.payment_id = p.id AND l.credit_account = 'merchant_captured'), 0)"),
             ("succeeded payments with no capture in the journal",
                 "SELECT p.id FROM payments p WHERE p.status = 'succeeded' AND NOT EXISTS "
-                + "(SELECT 1 FROM ledger_entries l WHERE l.payment_id = p.id AND l.movement = 'capture')"),
+                + "(SELECT 1 FROM ledger_movements l WHERE l.payment_id = p.id AND l.movement = 'capture')"),
         };
         var problems = new List<string>();
         await using var connection = Open(service);

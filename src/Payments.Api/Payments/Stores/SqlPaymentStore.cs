@@ -511,27 +511,8 @@ public abstract partial class SqlPaymentStore : IPaymentStore, IAsyncDisposable,
     public async Task<IReadOnlyList<CurrencyBalance>> BalanceAsync(string merchantId, CancellationToken cancellationToken)
     {
         var rows = await reads.QueryAsync(new Statement(LedgerSql.Balance, true).Add("merchant_id", merchantId), cancellationToken);
-        var currencies = new List<CurrencyBalance>();
-        foreach (var group in rows.GroupBy(r => (string)r[0]!))
-        {
-            long captured = 0, refunded = 0;
-            foreach (var row in group)
-            {
-                var sum = Convert.ToInt64(row[2], CultureInfo.InvariantCulture);
-                if ((string)row[1]! == LedgerSql.MerchantCaptured)
-                {
-                    captured = -sum;
-                }
-                else
-                {
-                    refunded = sum;
-                }
-            }
-
-            currencies.Add(new CurrencyBalance(group.Key, captured, refunded));
-        }
-
-        return currencies;
+        return rows.Select(r => new CurrencyBalance(
+            (string)r[0]!, Convert.ToInt64(r[1], CultureInfo.InvariantCulture), Convert.ToInt64(r[2], CultureInfo.InvariantCulture))).ToList();
     }
 
     public async Task<int> DeleteExpiredIdempotencyKeysAsync(int retentionHours, int batchSize, CancellationToken cancellationToken)
