@@ -9,7 +9,9 @@ directory. A parameter it does not know stops the benchmark with a message: it n
 
 The group-commit anchor is different: `anchor/create-payment-v1.pgbench.sql` is frozen (one payment
 per transaction, as the service ran it before batching), and `batched()` derives from it the same
-statements for N payments in one transaction — the honest limit of batching on this database.
+statements for N payments in one transaction — the honest limit of batching on this database. Its
+database is built from the frozen schema `anchor/schema-v1.sql` (the tables it was written for), not
+migrated by the service.
 """
 from __future__ import annotations
 
@@ -62,10 +64,16 @@ PARAMETER_RULES: list[tuple[str, str]] = [
 COUNT_SQL = "SELECT count(*) FROM payments"
 
 # Empties the tables a create-payment writes, in either side's database, so a work pair starts both sides on equal,
-# empty tables (bench.py --pairs-start empty). The transaction log refuses TRUNCATE by trigger (it is append-only);
-# triggers do not fire for a session in the replica role, which only a superuser (the harness) can take.
+# empty tables (bench.py --pairs-start empty): the anchor's schema has the journal in ledger_entries, the service's
+# (since migration 0008) in ledger_movements, so the tables are looked up. The transaction log refuses TRUNCATE by
+# trigger (it is append-only); triggers do not fire for a session in the replica role, which only a superuser (the
+# harness) can take.
 EMPTY_SQL = ("SET session_replication_role = replica; "
-             "TRUNCATE payments, refunds, ledger_entries, transaction_log, idempotency_keys, pending_voids")
+             "DO $$ DECLARE tables text; BEGIN "
+             "SELECT string_agg(quote_ident(c.relname), ', ') INTO tables FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace "
+             "WHERE n.nspname = 'public' AND c.relkind = 'r' AND c.relname IN "
+             "('payments', 'refunds', 'ledger_entries', 'ledger_movements', 'transaction_log', 'idempotency_keys', 'pending_voids'); "
+             "EXECUTE 'TRUNCATE ' || tables; END $$")
 
 
 def service_overrides() -> dict:
@@ -130,6 +138,8 @@ def generate(api_md: str, pg, database: str, merchant: str, api_key: str, out_pa
 
 
 ANCHOR = "anchor/create-payment-v1.pgbench.sql"
+# The schema the frozen anchor runs on (migrations 0001-0007 at 6fcc613): its statements need the two-row journal.
+ANCHOR_SCHEMA = "anchor/schema-v1.sql"
 
 
 def batched(anchor_path: str, n: int, out_path: str) -> str:
