@@ -85,16 +85,19 @@ public sealed class PendingVoidStore(IConnectionFactory connections, ReadQueries
             "UPDATE pending_voids SET next_attempt_at = @next, last_error = @error WHERE authorization_id = @authorization_id AND resolved_at IS NULL",
             cancellationToken, ("next", nextAttemptAt), ("error", error), ("authorization_id", authorizationId));
 
-    private async Task<int> ExecuteAsync(string sql, CancellationToken cancellationToken, params (string Name, object Value)[] parameters)
-    {
-        await using var connection = await connections.OpenAsync(cancellationToken);
-        await using DbCommand command = connection.CreateCommand();
-        command.CommandText = sql;
-        foreach (var (name, value) in parameters)
+    // A write transaction of its own (on SQLite the writer's, bounded by the commit timeout): these records are
+    // written when a payment's write failed, often because the database is busy or away, and the callers retry later.
+    private Task<int> ExecuteAsync(string sql, CancellationToken cancellationToken, params (string Name, object Value)[] parameters) =>
+        connections.WriteAsync(async (connection, transaction) =>
         {
-            Db.AddParameter(command, name, value);
-        }
+            await using DbCommand command = connection.CreateCommand();
+            command.Transaction = transaction;
+            command.CommandText = sql;
+            foreach (var (name, value) in parameters)
+            {
+                Db.AddParameter(command, name, value);
+            }
 
-        return await command.ExecuteNonQueryAsync(cancellationToken);
-    }
+            return await command.ExecuteNonQueryAsync(cancellationToken);
+        }, cancellationToken);
 }

@@ -20,17 +20,18 @@ public sealed class DashboardSessions(IConnectionFactory connections, ReadQuerie
     {
         var token = Ids.NewSecret("ds_", 43);
         var now = time.GetUtcNow().ToUnixTimeSeconds();
-        await using var connection = await connections.OpenAsync(cancellationToken);
-        await using var transaction = await connection.BeginTransactionAsync(cancellationToken);
-        // Expired sessions go when a new one starts: sign-ins are rare, so this keeps the table small without a sweeper.
-        await ExecuteAsync(connection, transaction, "DELETE FROM dashboard_sessions WHERE expires_at <= @now", cancellationToken, ("now", now));
-        await ExecuteAsync(
-            connection, transaction,
-            "INSERT INTO dashboard_sessions (token_hash, merchant_id, csrf_token, created_at, expires_at) VALUES (@token_hash, @merchant_id, @csrf_token, @now, @expires_at)",
-            cancellationToken,
-            ("token_hash", Hash(token)), ("merchant_id", merchantId), ("csrf_token", Ids.NewSecret("csrf_", 32)), ("now", now),
-            ("expires_at", now + (long)lifetime.TotalSeconds));
-        await transaction.CommitAsync(cancellationToken);
+        await connections.WriteAsync(async (connection, transaction) =>
+        {
+            // Expired sessions go when a new one starts: sign-ins are rare, so this keeps the table small without a sweeper.
+            await ExecuteAsync(connection, transaction, "DELETE FROM dashboard_sessions WHERE expires_at <= @now", cancellationToken, ("now", now));
+            await ExecuteAsync(
+                connection, transaction,
+                "INSERT INTO dashboard_sessions (token_hash, merchant_id, csrf_token, created_at, expires_at) VALUES (@token_hash, @merchant_id, @csrf_token, @now, @expires_at)",
+                cancellationToken,
+                ("token_hash", Hash(token)), ("merchant_id", merchantId), ("csrf_token", Ids.NewSecret("csrf_", 32)), ("now", now),
+                ("expires_at", now + (long)lifetime.TotalSeconds));
+            return true;
+        }, cancellationToken);
         return token;
     }
 
@@ -46,8 +47,11 @@ public sealed class DashboardSessions(IConnectionFactory connections, ReadQuerie
 
     public async Task EndAsync(string token, CancellationToken cancellationToken)
     {
-        await using var connection = await connections.OpenAsync(cancellationToken);
-        await ExecuteAsync(connection, null, "DELETE FROM dashboard_sessions WHERE token_hash = @token_hash", cancellationToken, ("token_hash", Hash(token)));
+        await connections.WriteAsync(async (connection, transaction) =>
+        {
+            await ExecuteAsync(connection, transaction, "DELETE FROM dashboard_sessions WHERE token_hash = @token_hash", cancellationToken, ("token_hash", Hash(token)));
+            return true;
+        }, cancellationToken);
     }
 
     private static string Hash(string token) => Convert.ToHexStringLower(SHA256.HashData(Encoding.UTF8.GetBytes(token)));

@@ -56,38 +56,39 @@ public sealed class MerchantStore(IConnectionFactory connections, ReadQueries re
         const string insertMerchant = "INSERT INTO merchants (id) VALUES (@id) ON CONFLICT (id) DO NOTHING";
         const string insertKey = "INSERT INTO api_keys (key_hash, merchant_id, key_prefix) VALUES (@key_hash, @merchant_id, @key_prefix) ON CONFLICT (key_hash) DO NOTHING";
         var keyHash = HashKey(secretKey);
-        await using var connection = await connections.OpenAsync(cancellationToken);
-        await using var transaction = await connection.BeginTransactionAsync(cancellationToken);
-        await using (var command = connection.CreateCommand())
+        await connections.WriteAsync(async (connection, transaction) =>
         {
-            command.Transaction = transaction;
-            command.CommandText = insertMerchant;
-            Db.AddParameter(command, "id", merchantId);
-            await command.ExecuteNonQueryAsync(cancellationToken);
-        }
-
-        await using (var command = connection.CreateCommand())
-        {
-            command.Transaction = transaction;
-            command.CommandText = "SELECT merchant_id FROM api_keys WHERE key_hash = @key_hash";
-            Db.AddParameter(command, "key_hash", keyHash);
-            if (await command.ExecuteScalarAsync(cancellationToken) is string owner && owner != merchantId)
+            await using (var command = connection.CreateCommand())
             {
-                throw new InvalidOperationException($"the configured key of merchant {merchantId} already belongs to merchant {owner}");
+                command.Transaction = transaction;
+                command.CommandText = insertMerchant;
+                Db.AddParameter(command, "id", merchantId);
+                await command.ExecuteNonQueryAsync(cancellationToken);
             }
-        }
 
-        await using (var command = connection.CreateCommand())
-        {
-            command.Transaction = transaction;
-            command.CommandText = insertKey;
-            Db.AddParameter(command, "key_hash", keyHash);
-            Db.AddParameter(command, "merchant_id", merchantId);
-            Db.AddParameter(command, "key_prefix", secretKey[..Math.Min(7, secretKey.Length)]);
-            await command.ExecuteNonQueryAsync(cancellationToken);
-        }
+            await using (var command = connection.CreateCommand())
+            {
+                command.Transaction = transaction;
+                command.CommandText = "SELECT merchant_id FROM api_keys WHERE key_hash = @key_hash";
+                Db.AddParameter(command, "key_hash", keyHash);
+                if (await command.ExecuteScalarAsync(cancellationToken) is string owner && owner != merchantId)
+                {
+                    throw new InvalidOperationException($"the configured key of merchant {merchantId} already belongs to merchant {owner}");
+                }
+            }
 
-        await transaction.CommitAsync(cancellationToken);
+            await using (var command = connection.CreateCommand())
+            {
+                command.Transaction = transaction;
+                command.CommandText = insertKey;
+                Db.AddParameter(command, "key_hash", keyHash);
+                Db.AddParameter(command, "merchant_id", merchantId);
+                Db.AddParameter(command, "key_prefix", secretKey[..Math.Min(7, secretKey.Length)]);
+                await command.ExecuteNonQueryAsync(cancellationToken);
+            }
+
+            return true;
+        }, cancellationToken);
     }
 
     /// <summary>Creates the merchant when missing and returns a new secret key for it.</summary>

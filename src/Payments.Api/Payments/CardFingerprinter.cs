@@ -27,21 +27,25 @@ public sealed class CardFingerprinter(IConnectionFactory connections, IConfigura
         }
 
         const string insert = "INSERT INTO settings (name, value) VALUES ('card_fingerprint_key', @value) ON CONFLICT (name) DO NOTHING";
-        await using var connection = await connections.OpenAsync(cancellationToken);
-        await using (var command = connection.CreateCommand())
+        var value = await connections.WriteAsync(async (connection, transaction) =>
         {
-            command.CommandText = insert;
-            Db.AddParameter(command, "value", Ids.NewSecret(string.Empty, 43));
-            await command.ExecuteNonQueryAsync(cancellationToken);
-        }
+            await using (var command = connection.CreateCommand())
+            {
+                command.Transaction = transaction;
+                command.CommandText = insert;
+                Db.AddParameter(command, "value", Ids.NewSecret(string.Empty, 43));
+                await command.ExecuteNonQueryAsync(cancellationToken);
+            }
 
-        await using (var command = connection.CreateCommand())
-        {
-            command.CommandText = "SELECT value FROM settings WHERE name = 'card_fingerprint_key'";
-            var value = (string?)await command.ExecuteScalarAsync(cancellationToken)
-                ?? throw new InvalidOperationException("card fingerprint key missing from settings");
-            SetKey(Encoding.UTF8.GetBytes(value));
-        }
+            await using (var command = connection.CreateCommand())
+            {
+                command.Transaction = transaction;
+                command.CommandText = "SELECT value FROM settings WHERE name = 'card_fingerprint_key'";
+                return (string?)await command.ExecuteScalarAsync(cancellationToken)
+                    ?? throw new InvalidOperationException("card fingerprint key missing from settings");
+            }
+        }, cancellationToken);
+        SetKey(Encoding.UTF8.GetBytes(value));
     }
 
     private void SetKey(byte[] secret)

@@ -255,6 +255,13 @@ public sealed class SqliteConnectionFactory : IConnectionFactory, IDisposable
         return result;
     }
 
+    /// <inheritdoc cref="IConnectionFactory.WriteAsync"/>
+    Task<T> IConnectionFactory.WriteAsync<T>(Func<DbConnection, DbTransaction?, Task<T>> work, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(work);
+        return WriteAsync(writer => work(writer, null), cancellationToken);
+    }
+
     /// <summary>
     /// A cached, prepared command on the writer for <paramref name="sql"/>, parameters cleared unless
     /// <paramref name="keepParameters"/> (the caller then sets their values). Gate holders only.

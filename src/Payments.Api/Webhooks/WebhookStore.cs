@@ -64,7 +64,7 @@ public abstract class WebhookStore(IConnectionFactory connections)
     public Task CreateEndpointAsync(WebhookEndpoint endpoint, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(endpoint);
-        return WriteAsync(async (connection, transaction) =>
+        return connections.WriteAsync(async (connection, transaction) =>
         {
             // Deliveries start after the log's current end: an endpoint gets what happens from now on.
             await using var insert = Command(connection, transaction,
@@ -119,7 +119,7 @@ public abstract class WebhookStore(IConnectionFactory connections)
 
     /// <summary>Deletes the endpoint with its pending deliveries and attempt log; false when it is not the merchant's.</summary>
     public Task<bool> DeleteEndpointAsync(string merchantId, string id, CancellationToken cancellationToken) =>
-        WriteAsync(async (connection, transaction) =>
+        connections.WriteAsync(async (connection, transaction) =>
         {
             await using var endpoint = Command(connection, transaction, "DELETE FROM webhook_endpoints WHERE id = @id AND merchant_id = @merchant_id",
                 ("id", id), ("merchant_id", merchantId));
@@ -215,7 +215,7 @@ public abstract class WebhookStore(IConnectionFactory connections)
         var sql = "INSERT INTO webhook_deliveries (endpoint_id, merchant_id, event_id, event_type, ordering_key, payload, status, created_at, next_attempt_at) " +
             "VALUES (@endpoint_id, @merchant_id, @event_id, @event_type, @ordering_key, @payload, 'pending', @now, @now)";
         sql = IgnoringRepeatedDelivery(sql);
-        return WriteAsync(async (connection, transaction) =>
+        return connections.WriteAsync(async (connection, transaction) =>
         {
             foreach (var delivery in deliveries)
             {
@@ -250,7 +250,7 @@ public abstract class WebhookStore(IConnectionFactory connections)
             "WHERE due.position <= @per_endpoint - coalesce(leased.n, 0) ORDER BY due.id LIMIT @limit) ";
         var target = ClaimTargetSql;
         var claim = picked + $"UPDATE webhook_deliveries SET lease_until = @lease_until, lease_owner = @owner WHERE id IN ({target}) RETURNING id";
-        return WriteAsync<IReadOnlyList<ClaimedDelivery>>(async (connection, transaction) =>
+        return connections.WriteAsync<IReadOnlyList<ClaimedDelivery>>(async (connection, transaction) =>
         {
             var ids = new List<long>();
             await using (var update = Command(connection, transaction, claim,
@@ -296,7 +296,7 @@ public abstract class WebhookStore(IConnectionFactory connections)
         ArgumentNullException.ThrowIfNull(delivery);
         ArgumentNullException.ThrowIfNull(outcome);
         ArgumentNullException.ThrowIfNull(shouldDisable);
-        return WriteAsync(async (connection, transaction) =>
+        return connections.WriteAsync(async (connection, transaction) =>
         {
             await using (var attempt = Command(connection, transaction,
                 "INSERT INTO webhook_attempts (id, endpoint_id, merchant_id, event_id, event_type, attempted_at, status_code, duration_ms, error, succeeded) " +
@@ -378,7 +378,7 @@ public abstract class WebhookStore(IConnectionFactory connections)
 
     /// <summary>Gives a claimed delivery back (its worker is stopping) so that any worker may send it at once.</summary>
     public Task ReleaseLeaseAsync(long deliveryId, string owner, CancellationToken cancellationToken) =>
-        WriteAsync(async (connection, transaction) =>
+        connections.WriteAsync(async (connection, transaction) =>
         {
             await using var release = Command(connection, transaction,
                 "UPDATE webhook_deliveries SET lease_until = NULL, lease_owner = NULL WHERE id = @id AND lease_owner = @owner",
@@ -404,25 +404,6 @@ public abstract class WebhookStore(IConnectionFactory connections)
         }
 
         return command;
-    }
-
-    /// <summary>
-    /// One transaction: on its own connection, or on SQLite on the process's writer (one writer at a time; the wait for it
-    /// and for the database's write lock is <see cref="SqliteConnectionFactory.BeginWriteAsync"/>'s). <paramref name="work"/>
-    /// gets the connection and the transaction to set on its commands (null on SQLite's writer).
-    /// </summary>
-    private async Task<T> WriteAsync<T>(Func<DbConnection, DbTransaction?, Task<T>> work, CancellationToken cancellationToken)
-    {
-        if (connections is SqliteConnectionFactory sqlite)
-        {
-            return await sqlite.WriteAsync(writer => work(writer, null), cancellationToken);
-        }
-
-        await using var connection = await connections.OpenAsync(cancellationToken);
-        await using var transaction = await connection.BeginTransactionAsync(cancellationToken);
-        var result = await work(connection, transaction);
-        await transaction.CommitAsync(cancellationToken);
-        return result;
     }
 }
 

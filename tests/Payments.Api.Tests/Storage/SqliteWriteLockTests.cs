@@ -179,6 +179,44 @@ public sealed class SqliteWriteLockTests(SqliteApiFixture fixture) : ApiTestBase
         Assert.Equal(HttpStatusCode.OK, (await PostAsync(client, $"/v1/payments/{paymentId}/capture", "{}")).Status);
     }
 
+    [Fact]
+    public async Task Writes_outside_the_payment_store_wait_on_the_writer_too_and_give_up_at_the_commit_timeout()
+    {
+        var commitTimeout = TimeSpan.FromSeconds(3);
+        await using var scene = await UncapturedPaymentSceneAsync(commitTimeout);
+        var (clock, service, sqlite) = (scene.Clock, scene.Service, scene.Sqlite);
+        var voids = service.Services.GetRequiredService<PendingVoidStore>();
+        var sessions = service.Services.GetRequiredService<Api.Dashboard.DashboardSessions>();
+        var merchants = service.Services.GetRequiredService<Api.Merchants.MerchantStore>();
+        var authorization = "auth_" + Guid.NewGuid().ToString("N");
+        var merchant = "acct_" + Guid.NewGuid().ToString("N")[..12];
+        await using (await HoldWriteLockAsync(service.Services))
+        {
+            // Each used to open a connection of its own and sleep in SQLite's busy handler, then in Microsoft.Data.Sqlite's
+            // retries, on a thread for up to 30 s, whatever the service's clock said.
+            var record = voids.RecordAsync(authorization, "pay_lost", "commit_failed", 0, 0, CancellationToken.None);
+            await WaitUntil(() => sqlite.WritersWaitingForLock == 1);
+            var signIn = sessions.StartAsync(ApiFixture.MerchantAId, TimeSpan.FromHours(1), CancellationToken.None);
+            var key = merchants.CreateKeyAsync(merchant, CancellationToken.None);
+            Assert.False(signIn.IsCompleted || key.IsCompleted);
+
+            clock.Advance(commitTimeout);
+
+            await Assert.ThrowsAsync<TimeoutException>(() => record.WaitAsync(Deadline));
+            await Assert.ThrowsAsync<TimeoutException>(() => signIn.WaitAsync(Deadline));
+            await Assert.ThrowsAsync<TimeoutException>(() => key.WaitAsync(Deadline));
+        }
+
+        Assert.Equal(0, await StoreSql.ScalarAsync(service.Services, $"SELECT COUNT(*) FROM pending_voids WHERE authorization_id = '{authorization}'"));
+        Assert.Equal(0, await StoreSql.ScalarAsync(service.Services, $"SELECT COUNT(*) FROM merchants WHERE id = '{merchant}'"));
+        await voids.RecordAsync(authorization, "pay_lost", "commit_failed", 0, 0, CancellationToken.None);
+        var token = await sessions.StartAsync(ApiFixture.MerchantAId, TimeSpan.FromHours(1), CancellationToken.None);
+        await merchants.CreateKeyAsync(merchant, CancellationToken.None);
+        Assert.Equal(1, await StoreSql.ScalarAsync(service.Services, $"SELECT COUNT(*) FROM pending_voids WHERE authorization_id = '{authorization}'"));
+        Assert.NotNull(await sessions.FindAsync(token, CancellationToken.None));
+        Assert.Equal(1, await StoreSql.ScalarAsync(service.Services, $"SELECT COUNT(*) FROM merchants WHERE id = '{merchant}'"));
+    }
+
     /// <summary>A service on a fake clock with <paramref name="commitTimeout"/>, a client of merchant A, and one of its payments awaiting capture.</summary>
     private async Task<Scene> UncapturedPaymentSceneAsync(TimeSpan commitTimeout)
     {
