@@ -31,6 +31,8 @@ public sealed class PaymentsMetrics
 
     private Func<int>? pendingVoids;
 
+    private Func<int>? writersWaitingForLock;
+
     public PaymentsMetrics(IMeterFactory meterFactory)
     {
         ArgumentNullException.ThrowIfNull(meterFactory);
@@ -70,6 +72,11 @@ public sealed class PaymentsMetrics
             () => pendingVoids?.Invoke() ?? 0,
             unit: "{authorization}",
             description: "Approvals whose void failed that this process holds in its retry queue, not yet recorded in pending_voids nor voided.");
+        meter.CreateObservableGauge(
+            "payments.store.writers_waiting_for_lock",
+            ObserveWritersWaitingForLock,
+            unit: "{write}",
+            description: "SQLite: writes of this process waiting for the database's write lock, which another process holds (the migrate command, a backup, a shell); none on PostgreSQL.");
     }
 
     /// <param name="status">The created payment's status (<c>succeeded</c>, <c>requires_capture</c>, <c>failed</c>).</param>
@@ -97,6 +104,9 @@ public sealed class PaymentsMetrics
 
     /// <summary>Where the pending-voids gauge reads this process's retry queue length.</summary>
     public void ObservePendingVoids(Func<int> count) => pendingVoids = count;
+
+    /// <summary>Where the writers-waiting gauge reads the SQLite writer's count (not called on PostgreSQL: the gauge reports nothing).</summary>
+    public void ObserveWritersWaitingForLock(Func<int> count) => writersWaitingForLock = count;
 
     /// <param name="store"><c>postgres</c> or <c>sqlite</c>.</param>
     /// <param name="payments">Members of the batch, committed or refused on their own.</param>
@@ -126,6 +136,9 @@ public sealed class PaymentsMetrics
 
     /// <summary>Sets the backlog the gauge reports; a negative value stops reporting (not leading).</summary>
     internal void TransactionLogBacklog(long events) => Interlocked.Exchange(ref transactionLogBacklog, events);
+
+    private IEnumerable<Measurement<int>> ObserveWritersWaitingForLock() =>
+        writersWaitingForLock is { } count ? [new Measurement<int>(count(), new KeyValuePair<string, object?>("store", "sqlite"))] : [];
 
     private IEnumerable<Measurement<long>> ObserveBacklog()
     {

@@ -52,7 +52,12 @@ public static class StorageServiceCollectionExtensions
         {
             // A write waits to begin as long as a group commit may take (CommitTimeout): one rule for every write.
             var writeWait = Batching.BatchingOptions.Configured(Batching.BatchingOptions.ForSqlite(), configuration).CommitTimeout;
-            services.AddSingleton(sp => new SqliteConnectionFactory(connectionString, writeWait, sp.GetService<TimeProvider>()));
+            services.AddSingleton(sp =>
+            {
+                var sqlite = new SqliteConnectionFactory(connectionString, writeWait, sp.GetService<TimeProvider>());
+                sp.GetService<Observability.PaymentsMetrics>()?.ObserveWritersWaitingForLock(() => sqlite.WritersWaitingForLock);
+                return sqlite;
+            });
         }
 
         services.AddSingleton<IConnectionFactory>(sp => kind == StoreKind.Postgres

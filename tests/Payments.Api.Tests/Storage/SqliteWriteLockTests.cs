@@ -190,6 +190,7 @@ public sealed class SqliteWriteLockTests(SqliteApiFixture fixture) : ApiTestBase
         var merchants = service.Services.GetRequiredService<Api.Merchants.MerchantStore>();
         var authorization = "auth_" + Guid.NewGuid().ToString("N");
         var merchant = "acct_" + Guid.NewGuid().ToString("N")[..12];
+        using var waiting = new GaugeReader(service.Services, "payments.store.writers_waiting_for_lock");
         await using (await HoldWriteLockAsync(service.Services))
         {
             // Each used to open a connection of its own and sleep in SQLite's busy handler, then in Microsoft.Data.Sqlite's
@@ -199,6 +200,8 @@ public sealed class SqliteWriteLockTests(SqliteApiFixture fixture) : ApiTestBase
             var signIn = sessions.StartAsync(ApiFixture.MerchantAId, TimeSpan.FromHours(1), CancellationToken.None);
             var key = merchants.CreateKeyAsync(merchant, CancellationToken.None);
             Assert.False(signIn.IsCompleted || key.IsCompleted);
+            // One write at the lock, exported as a metric; the other two wait behind it at this process's gate.
+            Assert.Equal(1, waiting.Read());
 
             clock.Advance(commitTimeout);
 
@@ -207,6 +210,7 @@ public sealed class SqliteWriteLockTests(SqliteApiFixture fixture) : ApiTestBase
             await Assert.ThrowsAsync<TimeoutException>(() => key.WaitAsync(Deadline));
         }
 
+        Assert.Equal(0, waiting.Read());
         Assert.Equal(0, await StoreSql.ScalarAsync(service.Services, $"SELECT COUNT(*) FROM pending_voids WHERE authorization_id = '{authorization}'"));
         Assert.Equal(0, await StoreSql.ScalarAsync(service.Services, $"SELECT COUNT(*) FROM merchants WHERE id = '{merchant}'"));
         await voids.RecordAsync(authorization, "pay_lost", "commit_failed", 0, 0, CancellationToken.None);
@@ -303,6 +307,36 @@ public sealed class SqliteWriteLockTests(SqliteApiFixture fixture) : ApiTestBase
         Poll.EventuallyAsync(condition, Deadline, what);
 
     private static string Key(string what) => $"{what}-{Guid.NewGuid():N}";
+
+    /// <summary>The latest value of one of the service's observable gauges (meter <c>Payments.Api</c>), as an exporter would read it.</summary>
+    private sealed class GaugeReader : IDisposable
+    {
+        private readonly System.Diagnostics.Metrics.MeterListener listener = new();
+        private int? last;
+
+        public GaugeReader(IServiceProvider services, string name)
+        {
+            var meters = services.GetRequiredService<System.Diagnostics.Metrics.IMeterFactory>();
+            listener.InstrumentPublished = (instrument, l) =>
+            {
+                if (instrument.Meter.Scope == meters && instrument.Name == name)
+                {
+                    l.EnableMeasurementEvents(instrument);
+                }
+            };
+            listener.SetMeasurementEventCallback<int>((_, value, _, _) => last = value);
+            listener.Start();
+        }
+
+        public int? Read()
+        {
+            last = null;
+            listener.RecordObservableInstruments();
+            return last;
+        }
+
+        public void Dispose() => listener.Dispose();
+    }
 
     /// <summary>One thread that runs, in order, everything started on it and every continuation that comes back to it.</summary>
     private sealed class SingleThread : SynchronizationContext, IDisposable
