@@ -170,7 +170,12 @@ public sealed class DashboardTests(DashboardFixture fixture, ITestOutputHelper o
         var main = await page.InnerTextAsync("main");
         Assert.Contains(refund.GetProperty("id").GetString()!, main, StringComparison.Ordinal);
         Assert.Contains("refund.created", main, StringComparison.Ordinal);
-        Assert.Contains("merchant_refunds", main, StringComparison.Ordinal);
+        // The journal as the browser shows it: one row per movement, from the debited account to the credited one.
+        var journal = await page.EvaluateAsync<string[]>(
+            "() => [...[...document.querySelectorAll('table')].at(-1).tBodies[0].rows].map(r => [...r.cells].slice(1).map(c => c.innerText.trim()).join(' | '))");
+        Assert.Equal(
+            ["capture | acquirer_receivable | merchant_captured | 25.00 USD | —", $"refund | merchant_refunds | acquirer_receivable | 7.50 USD | {refund.GetProperty("id").GetString()}"],
+            journal);
         await Screenshot(page, "payment-detail-refunded");
 
         // The confirmation's form posted twice (a double click, a retry) is one refund: its key replays the first answer.
