@@ -199,11 +199,11 @@ class Postgres:
             subprocess.run(["dotnet", dll, "migrate"], env=env, stdout=out, stderr=subprocess.STDOUT, timeout=300, check=True)
         return connection
 
-    def schema_database(self, name: str, schema_path: str) -> str:
-        """A database of its own with the schema of a frozen SQL file (the anchor's, bench/api/anchor/)."""
+    def schema_database(self, name: str, schema_sql: str) -> str:
+        """A database of its own with a frozen schema (the anchor's: pgbench_script.anchor_schema())."""
         self.create_database(name)
-        subprocess.run(["psql", "-h", "127.0.0.1", "-p", str(self.port), "-U", "postgres", "-d", name, "-v", "ON_ERROR_STOP=1", "-q", "-f", schema_path],
-                       check=True, timeout=120, stdout=subprocess.DEVNULL)
+        subprocess.run(["psql", "-h", "127.0.0.1", "-p", str(self.port), "-U", "postgres", "-d", name, "-v", "ON_ERROR_STOP=1", "-q"],
+                       input=schema_sql, text=True, check=True, timeout=120, stdout=subprocess.DEVNULL)
         return re.sub(r"Database=[^;]*", f"Database={name}", self.connection_string)
 
     def copied_database(self, name: str, template: str) -> str:
@@ -903,6 +903,12 @@ def main() -> int:
     concurrency = [int(c) for c in args.concurrency.split(",")]
     sqlite_concurrency = [int(c) for c in args.sqlite_concurrency.split(",")]
     anchor_concurrency = [int(c) for c in args.anchor_concurrency.split(",")] if args.anchor_concurrency else []
+    # bench/run.sh installs these with apt-get; run on its own, this script says what is missing instead of a traceback.
+    tools = ["wrk", "dotnet"] + ([] if args.skip_postgres else ["pgbench", "psql"])
+    missing = [tool for tool in tools if shutil.which(tool) is None]
+    if missing:
+        log(f"missing {', '.join(missing)}: run bench/run.sh (it installs them) or apt-get install them")
+        return 2
     if not os.path.exists(SERVICE_DLL):
         log(f"the service is not built: {SERVICE_DLL}")
         return 2
@@ -940,7 +946,7 @@ def main() -> int:
             pg.migrated_database(PGBENCH_DB, SERVICE_DLL, os.path.join(work, "migrate-pgbench.log"))
             # The frozen anchor runs on the frozen schema it was written for (its journal is two rows per movement in
             # ledger_entries, which migration 0008 replaced), not on whatever the service migrates today.
-            pg.schema_database(ANCHOR_DB, os.path.join(HERE, pgbench_script.ANCHOR_SCHEMA))
+            pg.schema_database(ANCHOR_DB, pgbench_script.anchor_schema(os.path.join(ROOT, "src", "Payments.Api", "Storage", "Migrations", "postgres")))
             # The service's working directory is its own: never the one holding pgdata (see docs/benchmarks.md).
             service_dir = os.path.join(work, "service")
             os.makedirs(service_dir, exist_ok=True)

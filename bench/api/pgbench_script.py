@@ -10,11 +10,12 @@ directory. A parameter it does not know stops the benchmark with a message: it n
 The group-commit anchor is different: `anchor/create-payment-v1.pgbench.sql` is frozen (one payment
 per transaction, as the service ran it before batching), and `batched()` derives from it the same
 statements for N payments in one transaction — the honest limit of batching on this database. Its
-database is built from the frozen schema `anchor/schema-v1.sql` (the tables it was written for), not
-migrated by the service.
+database is built from the frozen schema it was written for: the service's PostgreSQL migrations
+0001-0007 (`anchor_schema()`), not from what the service migrates today.
 """
 from __future__ import annotations
 
+import hashlib
 import os
 import re
 
@@ -138,8 +139,24 @@ def generate(api_md: str, pg, database: str, merchant: str, api_key: str, out_pa
 
 
 ANCHOR = "anchor/create-payment-v1.pgbench.sql"
-# The schema the frozen anchor runs on (migrations 0001-0007 at 6fcc613): its statements need the two-row journal.
-ANCHOR_SCHEMA = "anchor/schema-v1.sql"
+# The schema the frozen anchor runs on: the service's PostgreSQL migrations before 0008, which replaced the two-row
+# journal its statements write. Released migrations never change, so these files are the frozen schema; the hash
+# (of the files concatenated in version order) makes sure of it.
+ANCHOR_SCHEMA_MIGRATIONS = ("0001", "0007")
+ANCHOR_SCHEMA_SHA256 = "ea8d2a349e864c278b4c98b9f127be40d430d220589bf9db588ed1f757e05f01"
+
+
+def anchor_schema(migrations_dir: str) -> str:
+    """The anchor's schema as one SQL text: migrations ANCHOR_SCHEMA_MIGRATIONS of `migrations_dir`, checked against
+    ANCHOR_SCHEMA_SHA256 (a changed or missing file stops the benchmark: the anchor would no longer be frozen)."""
+    first, last = ANCHOR_SCHEMA_MIGRATIONS
+    names = sorted(n for n in os.listdir(migrations_dir) if n.endswith(".sql") and first <= n[:4] <= last)
+    text = "".join(open(os.path.join(migrations_dir, n), encoding="utf-8").read() for n in names)
+    digest = hashlib.sha256(text.encode("utf-8")).hexdigest()
+    if len(names) != int(last) - int(first) + 1 or digest != ANCHOR_SCHEMA_SHA256:
+        raise SystemExit(f"{migrations_dir}: migrations {first}-{last} ({len(names)} files, sha256 {digest}) are not the anchor's frozen "
+                         f"schema (sha256 {ANCHOR_SCHEMA_SHA256}); a released migration must never change")
+    return text
 
 
 def batched(anchor_path: str, n: int, out_path: str) -> str:
