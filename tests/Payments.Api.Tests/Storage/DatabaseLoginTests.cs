@@ -26,6 +26,18 @@ public sealed class DatabaseLoginTests
         await ExecuteAsync(app, "INSERT INTO merchants (id) VALUES ('acct_login_test')");
         await ExecuteAsync(app, "UPDATE merchants SET created_at = now() WHERE id = 'acct_login_test'");
         await ExecuteAsync(app, "DELETE FROM merchants WHERE id = 'acct_login_test'");
+        // The journal of migration 0008 for this login: this release's one-row insert, and the previous release's two-row
+        // insert through the ledger_entries view's trigger (which runs as this login), read back through both.
+        await ExecuteAsync(app, "INSERT INTO ledger_movements (merchant_id, payment_id, refund_id, movement, debit_account, credit_account, currency, amount) " +
+            "VALUES ('acct_login_test', 'pay_login_test', NULL, 'authorize', 'acquirer_receivable', 'merchant_authorized', 'usd', 100)");
+        await ExecuteAsync(app, "INSERT INTO ledger_entries (merchant_id, payment_id, refund_id, movement, account, currency, amount) VALUES " +
+            "('acct_login_test', 'pay_login_test', NULL, 'capture', 'merchant_authorized', 'usd', 100), ('acct_login_test', 'pay_login_test', NULL, 'capture', 'merchant_captured', 'usd', -100)");
+        await using (var read = new NpgsqlCommand(
+            "SELECT (SELECT count(*) FROM ledger_movements WHERE payment_id = 'pay_login_test') * 10 + (SELECT count(*) FROM ledger_entries WHERE payment_id = 'pay_login_test')", app))
+        {
+            Assert.Equal(24L, await read.ExecuteScalarAsync());
+        }
+
         foreach (var ddl in new[]
         {
             "CREATE TABLE app_may_not (id int)",
