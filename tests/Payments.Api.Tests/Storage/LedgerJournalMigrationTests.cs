@@ -5,6 +5,7 @@ using Microsoft.Extensions.Logging.Abstractions;
 using Payments.Api.Ledger;
 using Payments.Api.Storage;
 using Payments.Api.Tests.Infrastructure;
+using Payments.TestSupport;
 
 namespace Payments.Api.Tests.Storage;
 
@@ -81,6 +82,47 @@ public sealed class LedgerJournalMigrationTests
         Assert.Equal(["0"], await database.RowsAsync(store == StoreKind.Postgres
             ? "SELECT COUNT(*) FROM pg_class WHERE relname = 'ledger_movements'"
             : "SELECT COUNT(*) FROM sqlite_master WHERE name = 'ledger_movements'"));
+    }
+
+    [Fact]
+    public async Task Migration_0008_while_the_previous_release_writes_loses_none_of_its_movements()
+    {
+        await using var database = await ScratchDatabase.CreateAsync(StoreKind.Postgres);
+        await database.MigrateBeforeAsync("0008");
+        const int Earlier = 20_000;
+        await using (var connection = await database.Connections.OpenAsync(CancellationToken.None))
+        {
+            // A journal of some size, so that the backfill takes a while; the old task set writes all along.
+            await using var fill = connection.CreateCommand();
+            fill.CommandText = "INSERT INTO ledger_entries (merchant_id, payment_id, refund_id, movement, account, currency, amount) " +
+                $"SELECT '{Merchant}', 'pay_earlier_' || g, NULL, 'capture', leg.account, 'usd', leg.sign * 100 " +
+                $"FROM generate_series(1, {Earlier}) g, (VALUES ('acquirer_receivable', 1), ('merchant_captured', -1)) leg (account, sign) ORDER BY g, leg.sign DESC";
+            await fill.ExecuteNonQueryAsync();
+        }
+
+        using var stop = new CancellationTokenSource();
+        var written = 0;
+        // Each writer keeps its connection, so its statement is auto-prepared against the table and must survive the swap.
+        var writers = Enumerable.Range(0, 4).Select(w => Task.Run(async () =>
+        {
+            await using var connection = await database.Connections.OpenAsync(CancellationToken.None);
+            for (var i = 0; !stop.IsCancellationRequested; i++)
+            {
+                await PreviousRelease.InsertAsync(connection, PreviousRelease.AuthorizeAndCapture, $"pay_live_{w}_{i}", 100);
+                Interlocked.Increment(ref written);
+            }
+        })).ToList();
+        await Poll.EventuallyAsync(() => Volatile.Read(ref written) >= 100, TimeSpan.FromSeconds(30), "the old task set writing");
+
+        await database.Runner.MigrateAsync(CancellationToken.None);
+        var atMigration = Volatile.Read(ref written);
+        await Poll.EventuallyAsync(() => Volatile.Read(ref written) >= atMigration + 100, TimeSpan.FromSeconds(30), "the old task set writing through the view");
+        await stop.CancelAsync();
+        await Task.WhenAll(writers);
+
+        Assert.Equal([(Earlier + written).ToString(CultureInfo.InvariantCulture)], await database.RowsAsync("SELECT COUNT(*) FROM ledger_movements"));
+        Assert.Equal(["0"], await database.RowsAsync(
+            "SELECT COUNT(*) FROM ledger_movements WHERE (movement, debit_account, credit_account) <> ('capture', 'acquirer_receivable', 'merchant_captured')"));
     }
 
     [Theory]

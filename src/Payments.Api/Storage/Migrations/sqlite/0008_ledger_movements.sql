@@ -20,14 +20,16 @@ CREATE TABLE ledger_movements (
 CREATE INDEX ledger_movements_merchant ON ledger_movements (merchant_id, currency);
 CREATE INDEX ledger_movements_payment ON ledger_movements (payment_id);
 
+-- One pass over the journal, grouped by movement (GROUP BY puts the NULL refund_id of payment movements
+-- together): a group becomes a movement only when it is exactly one debit and one credit that balance.
 INSERT INTO ledger_movements (merchant_id, payment_id, refund_id, movement, debit_account, credit_account, currency, amount, created_at)
-SELECT d.merchant_id, d.payment_id, d.refund_id, d.movement, d.account, c.account, d.currency, d.amount, d.created_at
-FROM ledger_entries d
-JOIN ledger_entries c
-  ON c.payment_id = d.payment_id AND c.movement = d.movement AND c.refund_id IS d.refund_id
- AND c.merchant_id = d.merchant_id AND c.currency = d.currency AND c.amount = -d.amount
-WHERE d.amount > 0
-ORDER BY d.id;
+SELECT merchant_id, payment_id, refund_id, movement,
+       max(CASE WHEN amount > 0 THEN account END), max(CASE WHEN amount < 0 THEN account END),
+       currency, max(amount), min(created_at)
+FROM ledger_entries
+GROUP BY payment_id, refund_id, movement, merchant_id, currency
+HAVING count(*) = 2 AND sum(CASE WHEN amount > 0 THEN 1 ELSE 0 END) = 1 AND sum(amount) = 0
+ORDER BY min(id);
 
 -- SQLite has no RAISE outside triggers: a failed CHECK on this scratch row stops the migration.
 CREATE TEMP TABLE ledger_backfill_check (
