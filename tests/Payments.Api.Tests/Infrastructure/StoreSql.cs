@@ -28,6 +28,13 @@ public static class StoreSql
         await using var connection = await services.GetRequiredService<IConnectionFactory>().OpenAsync(CancellationToken.None);
         await using var command = connection.CreateCommand();
         command.CommandText = sql;
+        return await RowsAsync(command);
+    }
+
+    /// <summary>Every row <paramref name="command"/> reads, as <see cref="RowsAsync(IServiceProvider, string)"/> gives them.</summary>
+    public static async Task<List<string>> RowsAsync(System.Data.Common.DbCommand command)
+    {
+        ArgumentNullException.ThrowIfNull(command);
         await using var reader = await command.ExecuteReaderAsync();
         var rows = new List<string>();
         while (await reader.ReadAsync())

@@ -288,15 +288,7 @@ public sealed class LedgerJournalMigrationTests
                 Db.AddParameter(command, "merchant_id", merchantId);
             }
 
-            await using var reader = await command.ExecuteReaderAsync();
-            var rows = new List<string>();
-            while (await reader.ReadAsync())
-            {
-                rows.Add(string.Join(' ', Enumerable.Range(0, reader.FieldCount)
-                    .Select(i => reader.IsDBNull(i) ? "" : Convert.ToString(reader.GetValue(i), CultureInfo.InvariantCulture))));
-            }
-
-            return rows;
+            return await StoreSql.RowsAsync(command);
         }
 
         public async ValueTask DisposeAsync()
