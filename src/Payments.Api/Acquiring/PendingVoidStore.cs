@@ -1,4 +1,3 @@
-using System.Data.Common;
 using System.Globalization;
 using Payments.Api.Storage;
 
@@ -87,17 +86,10 @@ public sealed class PendingVoidStore(IConnectionFactory connections, ReadQueries
 
     // A write transaction of its own (on SQLite the writer's, bounded by the commit timeout): these records are
     // written when a payment's write failed, often because the database is busy or away, and the callers retry later.
-    private Task<int> ExecuteAsync(string sql, CancellationToken cancellationToken, params (string Name, object Value)[] parameters) =>
+    private Task<int> ExecuteAsync(string sql, CancellationToken cancellationToken, params (string Name, object? Value)[] parameters) =>
         connections.WriteAsync(async (connection, transaction) =>
         {
-            await using DbCommand command = connection.CreateCommand();
-            command.Transaction = transaction;
-            command.CommandText = sql;
-            foreach (var (name, value) in parameters)
-            {
-                Db.AddParameter(command, name, value);
-            }
-
+            await using var command = Db.Command(connection, transaction, sql, parameters);
             return await command.ExecuteNonQueryAsync(cancellationToken);
         }, cancellationToken);
 }

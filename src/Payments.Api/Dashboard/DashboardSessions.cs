@@ -58,16 +58,9 @@ public sealed class DashboardSessions(IConnectionFactory connections, ReadQuerie
 
     private static async Task ExecuteAsync(
         System.Data.Common.DbConnection connection, System.Data.Common.DbTransaction? transaction, string sql, CancellationToken cancellationToken,
-        params (string Name, object Value)[] parameters)
+        params (string Name, object? Value)[] parameters)
     {
-        await using var command = connection.CreateCommand();
-        command.Transaction = transaction;
-        command.CommandText = sql;
-        foreach (var (name, value) in parameters)
-        {
-            Db.AddParameter(command, name, value);
-        }
-
+        await using var command = Db.Command(connection, transaction, sql, parameters);
         await command.ExecuteNonQueryAsync(cancellationToken);
     }
 }

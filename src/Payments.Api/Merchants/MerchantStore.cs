@@ -58,33 +58,23 @@ public sealed class MerchantStore(IConnectionFactory connections, ReadQueries re
         var keyHash = HashKey(secretKey);
         await connections.WriteAsync(async (connection, transaction) =>
         {
-            await using (var command = connection.CreateCommand())
+            await using (var merchant = Db.Command(connection, transaction, insertMerchant, ("id", merchantId)))
             {
-                command.Transaction = transaction;
-                command.CommandText = insertMerchant;
-                Db.AddParameter(command, "id", merchantId);
-                await command.ExecuteNonQueryAsync(cancellationToken);
+                await merchant.ExecuteNonQueryAsync(cancellationToken);
             }
 
-            await using (var command = connection.CreateCommand())
+            await using (var owner = Db.Command(connection, transaction, "SELECT merchant_id FROM api_keys WHERE key_hash = @key_hash", ("key_hash", keyHash)))
             {
-                command.Transaction = transaction;
-                command.CommandText = "SELECT merchant_id FROM api_keys WHERE key_hash = @key_hash";
-                Db.AddParameter(command, "key_hash", keyHash);
-                if (await command.ExecuteScalarAsync(cancellationToken) is string owner && owner != merchantId)
+                if (await owner.ExecuteScalarAsync(cancellationToken) is string other && other != merchantId)
                 {
-                    throw new InvalidOperationException($"the configured key of merchant {merchantId} already belongs to merchant {owner}");
+                    throw new InvalidOperationException($"the configured key of merchant {merchantId} already belongs to merchant {other}");
                 }
             }
 
-            await using (var command = connection.CreateCommand())
+            await using (var key = Db.Command(connection, transaction, insertKey,
+                ("key_hash", keyHash), ("merchant_id", merchantId), ("key_prefix", secretKey[..Math.Min(7, secretKey.Length)])))
             {
-                command.Transaction = transaction;
-                command.CommandText = insertKey;
-                Db.AddParameter(command, "key_hash", keyHash);
-                Db.AddParameter(command, "merchant_id", merchantId);
-                Db.AddParameter(command, "key_prefix", secretKey[..Math.Min(7, secretKey.Length)]);
-                await command.ExecuteNonQueryAsync(cancellationToken);
+                await key.ExecuteNonQueryAsync(cancellationToken);
             }
 
             return true;

@@ -29,21 +29,14 @@ public sealed class CardFingerprinter(IConnectionFactory connections, IConfigura
         const string insert = "INSERT INTO settings (name, value) VALUES ('card_fingerprint_key', @value) ON CONFLICT (name) DO NOTHING";
         var value = await connections.WriteAsync(async (connection, transaction) =>
         {
-            await using (var command = connection.CreateCommand())
+            await using (var store = Db.Command(connection, transaction, insert, ("value", Ids.NewSecret(string.Empty, 43))))
             {
-                command.Transaction = transaction;
-                command.CommandText = insert;
-                Db.AddParameter(command, "value", Ids.NewSecret(string.Empty, 43));
-                await command.ExecuteNonQueryAsync(cancellationToken);
+                await store.ExecuteNonQueryAsync(cancellationToken);
             }
 
-            await using (var command = connection.CreateCommand())
-            {
-                command.Transaction = transaction;
-                command.CommandText = "SELECT value FROM settings WHERE name = 'card_fingerprint_key'";
-                return (string?)await command.ExecuteScalarAsync(cancellationToken)
-                    ?? throw new InvalidOperationException("card fingerprint key missing from settings");
-            }
+            await using var read = Db.Command(connection, transaction, "SELECT value FROM settings WHERE name = 'card_fingerprint_key'");
+            return (string?)await read.ExecuteScalarAsync(cancellationToken)
+                ?? throw new InvalidOperationException("card fingerprint key missing from settings");
         }, cancellationToken);
         SetKey(Encoding.UTF8.GetBytes(value));
     }

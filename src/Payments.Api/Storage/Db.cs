@@ -5,6 +5,22 @@ namespace Payments.Api.Storage;
 /// <summary>Small ADO.NET helpers shared by both dialects.</summary>
 public static class Db
 {
+    /// <summary>A command on <paramref name="connection"/> in <paramref name="transaction"/> (null on SQLite's writer) with its parameters set.</summary>
+    public static DbCommand Command(DbConnection connection, DbTransaction? transaction, string sql, params (string Name, object? Value)[] parameters)
+    {
+        ArgumentNullException.ThrowIfNull(connection);
+        ArgumentNullException.ThrowIfNull(parameters);
+        var command = connection.CreateCommand();
+        command.Transaction = transaction;
+        command.CommandText = sql;
+        foreach (var (name, value) in parameters)
+        {
+            AddParameter(command, name, value);
+        }
+
+        return command;
+    }
+
     public static void AddParameter(DbCommand command, string name, object? value)
     {
         var parameter = command.CreateParameter();

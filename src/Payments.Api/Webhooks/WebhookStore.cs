@@ -67,7 +67,7 @@ public abstract class WebhookStore(IConnectionFactory connections)
         return connections.WriteAsync(async (connection, transaction) =>
         {
             // Deliveries start after the log's current end: an endpoint gets what happens from now on.
-            await using var insert = Command(connection, transaction,
+            await using var insert = Db.Command(connection, transaction,
                 "INSERT INTO webhook_endpoints (id, merchant_id, url, description, enabled_events, secret, status, created, after_seq) " +
                 "SELECT @id, @merchant_id, @url, @description, @enabled_events, @secret, @status, @created, coalesce(max(seq), 0) FROM transaction_log",
                 ("id", endpoint.Id), ("merchant_id", endpoint.MerchantId), ("url", endpoint.Url), ("description", endpoint.Description),
@@ -81,7 +81,7 @@ public abstract class WebhookStore(IConnectionFactory connections)
     public async Task<WebhookEndpoint?> FindEndpointAsync(string merchantId, string id, CancellationToken cancellationToken)
     {
         await using var connection = await connections.OpenAsync(cancellationToken);
-        await using var command = Command(connection, null,
+        await using var command = Db.Command(connection, null,
             $"SELECT {EndpointColumns} FROM webhook_endpoints WHERE id = @id AND merchant_id = @merchant_id", ("id", id), ("merchant_id", merchantId));
         await using var reader = await command.ExecuteReaderAsync(cancellationToken);
         return await reader.ReadAsync(cancellationToken) ? ReadEndpoint(reader) : null;
@@ -94,7 +94,7 @@ public abstract class WebhookStore(IConnectionFactory connections)
         var bound = long.MaxValue;
         if (startingAfter is not null)
         {
-            await using var cursor = Command(connection, null, "SELECT seq FROM webhook_endpoints WHERE id = @id AND merchant_id = @merchant_id",
+            await using var cursor = Db.Command(connection, null, "SELECT seq FROM webhook_endpoints WHERE id = @id AND merchant_id = @merchant_id",
                 ("id", startingAfter), ("merchant_id", merchantId));
             if (await cursor.ExecuteScalarAsync(cancellationToken) is not { } seq || seq is DBNull)
             {
@@ -104,7 +104,7 @@ public abstract class WebhookStore(IConnectionFactory connections)
             bound = Convert.ToInt64(seq, CultureInfo.InvariantCulture);
         }
 
-        await using var command = Command(connection, null,
+        await using var command = Db.Command(connection, null,
             $"SELECT {EndpointColumns} FROM webhook_endpoints WHERE merchant_id = @merchant_id AND seq < @bound ORDER BY seq DESC LIMIT @limit",
             ("merchant_id", merchantId), ("bound", bound), ("limit", limit + 1));
         var endpoints = new List<WebhookEndpoint>(limit + 1);
@@ -121,7 +121,7 @@ public abstract class WebhookStore(IConnectionFactory connections)
     public Task<bool> DeleteEndpointAsync(string merchantId, string id, CancellationToken cancellationToken) =>
         connections.WriteAsync(async (connection, transaction) =>
         {
-            await using var endpoint = Command(connection, transaction, "DELETE FROM webhook_endpoints WHERE id = @id AND merchant_id = @merchant_id",
+            await using var endpoint = Db.Command(connection, transaction, "DELETE FROM webhook_endpoints WHERE id = @id AND merchant_id = @merchant_id",
                 ("id", id), ("merchant_id", merchantId));
             if (await endpoint.ExecuteNonQueryAsync(cancellationToken) != 1)
             {
@@ -130,7 +130,7 @@ public abstract class WebhookStore(IConnectionFactory connections)
 
             foreach (var table in EndpointChildTables)
             {
-                await using var rows = Command(connection, transaction, $"DELETE FROM {table} WHERE endpoint_id = @id", ("id", id));
+                await using var rows = Db.Command(connection, transaction, $"DELETE FROM {table} WHERE endpoint_id = @id", ("id", id));
                 await rows.ExecuteNonQueryAsync(cancellationToken);
             }
 
@@ -144,7 +144,7 @@ public abstract class WebhookStore(IConnectionFactory connections)
         var bound = long.MaxValue;
         if (startingAfter is not null)
         {
-            await using var cursor = Command(connection, null, "SELECT seq FROM webhook_attempts WHERE id = @id AND endpoint_id = @endpoint_id",
+            await using var cursor = Db.Command(connection, null, "SELECT seq FROM webhook_attempts WHERE id = @id AND endpoint_id = @endpoint_id",
                 ("id", startingAfter), ("endpoint_id", endpointId));
             if (await cursor.ExecuteScalarAsync(cancellationToken) is not { } seq || seq is DBNull)
             {
@@ -154,7 +154,7 @@ public abstract class WebhookStore(IConnectionFactory connections)
             bound = Convert.ToInt64(seq, CultureInfo.InvariantCulture);
         }
 
-        await using var command = Command(connection, null,
+        await using var command = Db.Command(connection, null,
             $"SELECT {AttemptColumns} FROM webhook_attempts WHERE endpoint_id = @endpoint_id AND seq < @bound ORDER BY seq DESC LIMIT @limit",
             ("endpoint_id", endpointId), ("bound", bound), ("limit", limit + 1));
         var attempts = new List<WebhookAttempt>(limit + 1);
@@ -179,7 +179,7 @@ public abstract class WebhookStore(IConnectionFactory connections)
         await using var connection = await connections.OpenAsync(cancellationToken);
         foreach (var merchantId in merchantIds)
         {
-            await using var command = Command(connection, null,
+            await using var command = Db.Command(connection, null,
                 "SELECT id, merchant_id, enabled_events, after_seq FROM webhook_endpoints WHERE merchant_id = @merchant_id AND status = 'enabled'",
                 ("merchant_id", merchantId));
             await using var reader = await command.ExecuteReaderAsync(cancellationToken);
@@ -197,7 +197,7 @@ public abstract class WebhookStore(IConnectionFactory connections)
     public async Task<bool> HasEarlierRowAsync(string merchantId, string objectId, long seq, CancellationToken cancellationToken)
     {
         await using var connection = await connections.OpenAsync(cancellationToken);
-        await using var command = Command(connection, null,
+        await using var command = Db.Command(connection, null,
             "SELECT 1 FROM transaction_log WHERE object_id = @object_id AND merchant_id = @merchant_id AND seq < @seq LIMIT 1",
             ("object_id", objectId), ("merchant_id", merchantId), ("seq", seq));
         return await command.ExecuteScalarAsync(cancellationToken) is not null and not DBNull;
@@ -219,7 +219,7 @@ public abstract class WebhookStore(IConnectionFactory connections)
         {
             foreach (var delivery in deliveries)
             {
-                await using var insert = Command(connection, transaction, sql,
+                await using var insert = Db.Command(connection, transaction, sql,
                     ("endpoint_id", delivery.EndpointId), ("merchant_id", delivery.MerchantId), ("event_id", delivery.EventId),
                     ("event_type", delivery.EventType), ("ordering_key", delivery.OrderingKey), ("payload", delivery.Payload), ("now", nowMs));
                 await insert.ExecuteNonQueryAsync(cancellationToken);
@@ -253,7 +253,7 @@ public abstract class WebhookStore(IConnectionFactory connections)
         return connections.WriteAsync<IReadOnlyList<ClaimedDelivery>>(async (connection, transaction) =>
         {
             var ids = new List<long>();
-            await using (var update = Command(connection, transaction, claim,
+            await using (var update = Db.Command(connection, transaction, claim,
                 ("now", nowMs), ("lease_until", leaseUntilMs), ("owner", owner), ("limit", limit), ("per_endpoint", perEndpoint)))
             await using (var reader = await update.ExecuteReaderAsync(cancellationToken))
             {
@@ -266,7 +266,7 @@ public abstract class WebhookStore(IConnectionFactory connections)
             var claimed = new List<ClaimedDelivery>(ids.Count);
             foreach (var id in ids.Order())
             {
-                await using var select = Command(connection, transaction,
+                await using var select = Db.Command(connection, transaction,
                     "SELECT d.id, d.endpoint_id, d.merchant_id, w.url, w.secret, d.event_id, d.event_type, d.payload, d.attempts, d.created_at " +
                     "FROM webhook_deliveries d JOIN webhook_endpoints w ON w.id = d.endpoint_id WHERE d.id = @id", ("id", id));
                 await using var reader = await select.ExecuteReaderAsync(cancellationToken);
@@ -298,7 +298,7 @@ public abstract class WebhookStore(IConnectionFactory connections)
         ArgumentNullException.ThrowIfNull(shouldDisable);
         return connections.WriteAsync(async (connection, transaction) =>
         {
-            await using (var attempt = Command(connection, transaction,
+            await using (var attempt = Db.Command(connection, transaction,
                 "INSERT INTO webhook_attempts (id, endpoint_id, merchant_id, event_id, event_type, attempted_at, status_code, duration_ms, error, succeeded) " +
                 "VALUES (@id, @endpoint_id, @merchant_id, @event_id, @event_type, @attempted_at, @status_code, @duration_ms, @error, @succeeded)",
                 ("id", Ids.New("whatt_")), ("endpoint_id", delivery.EndpointId), ("merchant_id", delivery.MerchantId), ("event_id", delivery.EventId),
@@ -309,7 +309,7 @@ public abstract class WebhookStore(IConnectionFactory connections)
             }
 
             var status = outcome.Succeeded ? "succeeded" : giveUp ? "failed" : "pending";
-            await using (var update = Command(connection, transaction,
+            await using (var update = Db.Command(connection, transaction,
                 "UPDATE webhook_deliveries SET status = @status, attempts = attempts + 1, next_attempt_at = @next, lease_until = NULL, lease_owner = NULL " +
                 "WHERE id = @id AND status = 'pending' AND lease_owner = @owner",
                 ("status", status), ("next", retryAtMs), ("id", delivery.Id), ("owner", owner)))
@@ -319,7 +319,7 @@ public abstract class WebhookStore(IConnectionFactory connections)
 
             if (outcome.Succeeded)
             {
-                await using var reset = Command(connection, transaction,
+                await using var reset = Db.Command(connection, transaction,
                     "UPDATE webhook_endpoints SET consecutive_failures = 0, failing_since = NULL WHERE id = @id", ("id", delivery.EndpointId));
                 await reset.ExecuteNonQueryAsync(cancellationToken);
                 return false;
@@ -327,7 +327,7 @@ public abstract class WebhookStore(IConnectionFactory connections)
 
             int failures;
             long failingSince;
-            await using (var extend = Command(connection, transaction,
+            await using (var extend = Db.Command(connection, transaction,
                 "UPDATE webhook_endpoints SET consecutive_failures = consecutive_failures + 1, failing_since = coalesce(failing_since, @now) " +
                 "WHERE id = @id AND status = 'enabled' RETURNING consecutive_failures, failing_since", ("now", nowMs), ("id", delivery.EndpointId)))
             await using (var reader = await extend.ExecuteReaderAsync(cancellationToken))
@@ -346,7 +346,7 @@ public abstract class WebhookStore(IConnectionFactory connections)
                 return false;
             }
 
-            await using (var disable = Command(connection, transaction,
+            await using (var disable = Db.Command(connection, transaction,
                 "UPDATE webhook_endpoints SET status = 'disabled', disabled_at = @at WHERE id = @id AND status = 'enabled'",
                 ("at", nowMs / 1000), ("id", delivery.EndpointId)))
             {
@@ -357,7 +357,7 @@ public abstract class WebhookStore(IConnectionFactory connections)
             }
 
             WebhookEndpoint endpoint;
-            await using (var select = Command(connection, transaction, $"SELECT {EndpointColumns} FROM webhook_endpoints WHERE id = @id", ("id", delivery.EndpointId)))
+            await using (var select = Db.Command(connection, transaction, $"SELECT {EndpointColumns} FROM webhook_endpoints WHERE id = @id", ("id", delivery.EndpointId)))
             await using (var reader = await select.ExecuteReaderAsync(cancellationToken))
             {
                 await reader.ReadAsync(cancellationToken);
@@ -365,7 +365,7 @@ public abstract class WebhookStore(IConnectionFactory connections)
             }
 
             // The outbox row of the change, in its commit: /v1/events, the relay and other endpoints see it.
-            await using (var log = Command(connection, transaction, PaymentSql.InsertEvent,
+            await using (var log = Db.Command(connection, transaction, PaymentSql.InsertEvent,
                 ("event_id", Ids.New("evt_")), ("merchant_id", endpoint.MerchantId), ("event_type", EventTypes.WebhookEndpointDisabled),
                 ("object_id", endpoint.Id), ("payload", JsonSerializer.Serialize(endpoint.ToResource(), WebhooksJson.Wire.WebhookEndpointResource))))
             {
@@ -380,7 +380,7 @@ public abstract class WebhookStore(IConnectionFactory connections)
     public Task ReleaseLeaseAsync(long deliveryId, string owner, CancellationToken cancellationToken) =>
         connections.WriteAsync(async (connection, transaction) =>
         {
-            await using var release = Command(connection, transaction,
+            await using var release = Db.Command(connection, transaction,
                 "UPDATE webhook_deliveries SET lease_until = NULL, lease_owner = NULL WHERE id = @id AND lease_owner = @owner",
                 ("id", deliveryId), ("owner", owner));
             return await release.ExecuteNonQueryAsync(cancellationToken);
@@ -392,19 +392,6 @@ public abstract class WebhookStore(IConnectionFactory connections)
         reader.IsDBNull(8) ? null : Convert.ToInt64(reader.GetValue(8), CultureInfo.InvariantCulture));
 
     private static List<string> ReadEvents(string json) => JsonSerializer.Deserialize(json, WebhooksJsonContext.Default.ListString) ?? [];
-
-    private static DbCommand Command(DbConnection connection, DbTransaction? transaction, string sql, params (string Name, object? Value)[] parameters)
-    {
-        var command = connection.CreateCommand();
-        command.Transaction = transaction;
-        command.CommandText = sql;
-        foreach (var (name, value) in parameters)
-        {
-            Db.AddParameter(command, name, value);
-        }
-
-        return command;
-    }
 }
 
 /// <summary>Webhooks on PostgreSQL: ON CONFLICT for repeats, SKIP LOCKED so workers never claim the same delivery.</summary>

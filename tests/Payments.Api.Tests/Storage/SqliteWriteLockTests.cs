@@ -193,8 +193,8 @@ public sealed class SqliteWriteLockTests(SqliteApiFixture fixture) : ApiTestBase
         using var waiting = new GaugeReader(service.Services, "payments.store.writers_waiting_for_lock");
         await using (await HoldWriteLockAsync(service.Services))
         {
-            // Each used to open a connection of its own and sleep in SQLite's busy handler, then in Microsoft.Data.Sqlite's
-            // retries, on a thread for up to 30 s, whatever the service's clock said.
+            // A write on a connection of its own would sleep in SQLite's busy handler and Microsoft.Data.Sqlite's retries,
+            // on a thread and by the real clock, and never count as waiting on the writer.
             var record = voids.RecordAsync(authorization, "pay_lost", "commit_failed", 0, 0, CancellationToken.None);
             await WaitUntil(() => sqlite.WritersWaitingForLock == 1);
             var signIn = sessions.StartAsync(ApiFixture.MerchantAId, TimeSpan.FromHours(1), CancellationToken.None);

@@ -10,8 +10,7 @@
 --
 -- The backfill pairs each movement's two legs by payment, refund and movement; it refuses (and the
 -- whole migration rolls back) unless every leg found its partner. It holds ledger_entries' lock for
--- its length (9 s for a million movements on the 2-vCPU test machine): the old version's journal
--- writes wait for it.
+-- its length (docs/architecture.md says how long): the old version's journal writes wait for it.
 
 -- The previous release's writes wait from here to the commit: none can land between the backfill's read and
 -- the DROP (they would be lost), and the view is what they find once the lock is granted.
