@@ -159,9 +159,13 @@ def anchor_schema(migrations_dir: str) -> str:
     return text
 
 
-def batched(anchor_path: str, n: int, out_path: str) -> str:
+def batched(anchor_path: str, n: int, out_path: str, combined: bool = False) -> str:
     """The frozen anchor with N payments per transaction: one BEGIN and COMMIT, the per-payment statements
-    repeated with their own unique id (:uid1..:uidN) and amount, in the same two pipelined round trips."""
+    repeated with their own unique id (:uid1..:uidN) and amount, in the same two pipelined round trips.
+
+    combined: the inserts as the service sends a batch since it folds them (one INSERT per table for all N
+    payments), each `INSERT ... VALUES (...)` becoming `INSERT ... SELECT v.* FROM generate_series(0, N-1) AS
+    g(k), LATERAL (VALUES (...)) AS v` with payment k's id `:uid1 + k`; the look-ups stay one per payment."""
     if n < 1:
         raise ValueError("a batch holds at least one payment")
     lines = [line for line in open(anchor_path).read().splitlines() if line and not line.startswith("--")]
@@ -179,13 +183,22 @@ def batched(anchor_path: str, n: int, out_path: str) -> str:
         # Variables are read as ":uid" and set as "\set uid"; each payment of the batch gets its own.
         return re.sub(r"(:|\\set )(uid|amount)\b", lambda m: f"{m.group(1)}{m.group(2)}{k}", statement)
 
-    out = [f"-- {n} payments per transaction, derived by bench/api/pgbench_script.py batched() from {os.path.basename(anchor_path)}."]
+    def folded(statement: str) -> str:
+        insert = re.fullmatch(r"(INSERT INTO \w+ \([^()]*\)) VALUES (.*);", statement)
+        if insert is None:
+            raise SystemExit(f"{anchor_path}: cannot fold into one statement for {n} payments: {statement[:80]}")
+        # Unique per payment: uid1 + k (uid1 is random below 9e18, so the sum stays a bigint). One amount for the batch.
+        rows = re.sub(r":uid\b", "(:uid1::bigint + g.k)", insert.group(2)).replace(":amount", ":amount1")
+        return f"{insert.group(1)} SELECT v.* FROM generate_series(0, {n - 1}) AS g(k), LATERAL (VALUES {rows}) AS v;"
+
+    form = "one INSERT per table for all of them" if combined else "the statements repeated per payment"
+    out = [f"-- {n} payments per transaction, {form}; derived by bench/api/pgbench_script.py batched() from {os.path.basename(anchor_path)}."]
     for k in range(1, n + 1):
         out += [numbered(line, k) for line in sets]
     out += ["\\startpipeline", "BEGIN;"]
     out += [numbered(s, k) for k in range(1, n + 1) for s in groups[0][1:]]
     out += ["\\endpipeline", "\\startpipeline"]
-    out += [numbered(s, k) for k in range(1, n + 1) for s in groups[1][:-1]]
+    out += [folded(s) for s in groups[1][:-1]] if combined else [numbered(s, k) for k in range(1, n + 1) for s in groups[1][:-1]]
     out += ["COMMIT;", "\\endpipeline"]
     with open(out_path, "w") as f:
         f.write("\n".join(out) + "\n")

@@ -24,6 +24,8 @@ public sealed class PaymentsMetrics
     private readonly Histogram<int> batchSize;
     private readonly Histogram<int> lookupBatchSize;
     private readonly Histogram<double> batchCommitDuration;
+    private readonly Counter<long> batchReruns;
+
     private readonly Counter<long> ambiguousCommits;
 
     // Last backlog seen by the leading relay in this process; -1 when this process does not lead.
@@ -59,6 +61,9 @@ public sealed class PaymentsMetrics
             advice: new InstrumentAdvice<int> { HistogramBucketBoundaries = [1, 2, 4, 8, 16, 32, 64, 128, 256] });
         batchCommitDuration = meter.CreateHistogram<double>(
             "payments.store.batch_commit_duration", unit: "s", description: "Time one group commit took, from BEGIN to a durable COMMIT, by store.");
+        batchReruns = meter.CreateCounter<long>(
+            "payments.store.batch_reruns", unit: "{commit}",
+            description: "Group commits run again after one statement failed, by store and reason (member_refused: one payment's row was refused and is left out; combined_statement_refused: a combined insert failed and the batch runs statement by statement to find whose row it was).");
         ambiguousCommits = meter.CreateCounter<long>(
             "payments.store.ambiguous_commits", unit: "{commit}",
             description: "Commits whose connection failed while COMMIT was in flight, by store and what the read-back found (committed, rolled_back, unknown: needs reconciliation).");
@@ -116,6 +121,11 @@ public sealed class PaymentsMetrics
         batchSize.Record(payments, tag);
         batchCommitDuration.Record(duration.TotalSeconds, tag);
     }
+
+    /// <param name="store"><c>postgres</c> or <c>sqlite</c>.</param>
+    /// <param name="reason"><c>member_refused</c> or <c>combined_statement_refused</c>.</param>
+    public void BatchRerun(string store, string reason) =>
+        batchReruns.Add(1, new KeyValuePair<string, object?>("store", store), new KeyValuePair<string, object?>("reason", reason));
 
     /// <param name="store"><c>postgres</c> or <c>sqlite</c>.</param>
     public void KeyLookupsBatched(string store, int lookups) =>

@@ -291,6 +291,12 @@ public sealed class PostgresWriteSession : WriteSession
         long number => new NpgsqlParameter<long> { NpgsqlDbType = NpgsqlTypes.NpgsqlDbType.Bigint, TypedValue = number },
         int number => new NpgsqlParameter<int> { NpgsqlDbType = NpgsqlTypes.NpgsqlDbType.Integer, TypedValue = number },
         null => new NpgsqlParameter { NpgsqlDbType = NpgsqlTypes.NpgsqlDbType.Text, Value = DBNull.Value },
+        // The arrays of a folded multi-row insert (MultiRowInserts).
+        string[] texts => new NpgsqlParameter<string?[]> { NpgsqlDbType = NpgsqlTypes.NpgsqlDbType.Array | NpgsqlTypes.NpgsqlDbType.Text, TypedValue = texts },
+        long[] numbers => new NpgsqlParameter<long[]> { NpgsqlDbType = NpgsqlTypes.NpgsqlDbType.Array | NpgsqlTypes.NpgsqlDbType.Bigint, TypedValue = numbers },
+        long?[] numbers => new NpgsqlParameter<long?[]> { NpgsqlDbType = NpgsqlTypes.NpgsqlDbType.Array | NpgsqlTypes.NpgsqlDbType.Bigint, TypedValue = numbers },
+        int[] numbers => new NpgsqlParameter<int[]> { NpgsqlDbType = NpgsqlTypes.NpgsqlDbType.Array | NpgsqlTypes.NpgsqlDbType.Integer, TypedValue = numbers },
+        int?[] numbers => new NpgsqlParameter<int?[]> { NpgsqlDbType = NpgsqlTypes.NpgsqlDbType.Array | NpgsqlTypes.NpgsqlDbType.Integer, TypedValue = numbers },
         _ => new NpgsqlParameter { Value = value },
     };
 

@@ -80,6 +80,7 @@ public abstract class GroupCommitTests(ApiFixture fixture) : ApiTestBase(fixture
         using var client = service.CreateClient(ApiFixture.MerchantAKey);
         var store = (SqlPaymentStore)service.Services.GetRequiredService<IPaymentStore>();
         using var batches = new BatchSizes(service.Services);
+        using var reruns = new Reruns(service.Services);
         await StoreSql.ExecuteAsync(service.Services, RefuseTrigger());
         try
         {
@@ -107,6 +108,7 @@ public abstract class GroupCommitTests(ApiFixture fixture) : ApiTestBase(fixture
             // The refused member's approval is voided; every committed payment keeps its own (warm-up, blocker, 15 members).
             Assert.Single(acquirer.Voided);
             Assert.Equal(17, acquirer.Held.Count);
+            Assert.Equal(RerunsToFindOneRefusedMember, reruns.Reasons);
         }
         finally
         {
@@ -180,6 +182,9 @@ public abstract class GroupCommitTests(ApiFixture fixture) : ApiTestBase(fixture
 
     protected abstract string RefuseTrigger();
 
+    /// <summary>Why a batch with one member the database refuses runs again, in order (<c>payments.store.batch_reruns</c>).</summary>
+    protected abstract IReadOnlyList<string> RerunsToFindOneRefusedMember { get; }
+
     protected abstract string DropRefuseTrigger();
 
     protected static Task WaitUntil(Func<bool> condition, [System.Runtime.CompilerServices.CallerArgumentExpression(nameof(condition))] string? what = null) =>
@@ -237,6 +242,40 @@ public abstract class GroupCommitTests(ApiFixture fixture) : ApiTestBase(fixture
 
         public void Dispose() => listener.Dispose();
     }
+
+    /// <summary>The reasons of the batches one service ran again, from its <c>payments.store.batch_reruns</c> counter.</summary>
+    protected sealed class Reruns : IDisposable
+    {
+        private readonly MeterListener listener = new();
+        private readonly ConcurrentQueue<string> reasons = new();
+
+        public Reruns(IServiceProvider services)
+        {
+            var meters = services.GetRequiredService<IMeterFactory>();
+            listener.InstrumentPublished = (published, l) =>
+            {
+                if (published.Name == "payments.store.batch_reruns" && ReferenceEquals(published.Meter.Scope, meters))
+                {
+                    l.EnableMeasurementEvents(published);
+                }
+            };
+            listener.SetMeasurementEventCallback<long>((_, _, tags, _) =>
+            {
+                foreach (var tag in tags)
+                {
+                    if (tag.Key == "reason")
+                    {
+                        reasons.Enqueue((string)tag.Value!);
+                    }
+                }
+            });
+            listener.Start();
+        }
+
+        public IReadOnlyList<string> Reasons => [.. reasons];
+
+        public void Dispose() => listener.Dispose();
+    }
 }
 
 public sealed class GroupCommitTestsSqlite(SqliteApiFixture fixture) : GroupCommitTests(fixture), IClassFixture<SqliteApiFixture>
@@ -270,6 +309,9 @@ public sealed class GroupCommitTestsSqlite(SqliteApiFixture fixture) : GroupComm
         """;
 
     protected override string DropRefuseTrigger() => "DROP TRIGGER refuse_payment;";
+
+    // SQLite sends every row on its own: the failing statement names its member at once.
+    protected override IReadOnlyList<string> RerunsToFindOneRefusedMember => ["member_refused"];
 }
 
 public sealed class GroupCommitTestsPostgres(PostgresApiFixture fixture) : GroupCommitTests(fixture), IClassFixture<PostgresApiFixture>
@@ -349,6 +391,7 @@ public sealed class GroupCommitTestsPostgres(PostgresApiFixture fixture) : Group
         await using var service = Service();
         var store = (SqlPaymentStore)service.Services.GetRequiredService<IPaymentStore>();
         using var batches = new BatchSizes(service.Services);
+        using var reruns = new Reruns(service.Services);
         var keys = Enumerable.Range(0, 16).Select(i => $"raced-{i}-{Guid.NewGuid():N}").ToArray();
         Task<PaymentOutcome> blocker;
         Task<PaymentOutcome>[] members;
@@ -369,6 +412,7 @@ public sealed class GroupCommitTestsPostgres(PostgresApiFixture fixture) : Group
         var outcomes = await Task.WhenAll(members).WaitAsync(Deadline);
 
         Assert.Contains(16, batches.Sizes);
+        Assert.Equal(["combined_statement_refused", "member_refused"], reruns.Reasons);
         Assert.IsType<PaymentOutcome.IdempotencyKeyInUse>(outcomes[5]);
         Assert.All(outcomes.Where((_, i) => i != 5), outcome => Assert.IsType<PaymentOutcome.Created>(outcome));
         Assert.Equal(15, await StoreSql.ScalarAsync(service.Services, "SELECT COUNT(*) FROM payments WHERE amount = 7602"));
@@ -423,6 +467,47 @@ public sealed class GroupCommitTestsPostgres(PostgresApiFixture fixture) : Group
         }
 
         Assert.Equal(1, await StoreSql.ScalarAsync(service.Services, $"SELECT COUNT(*) FROM ledger_movements WHERE payment_id = '{single}'"));
+    }
+
+    [Theory]
+    [InlineData(true)]
+    [InlineData(false)]
+    public async Task A_batch_writes_each_table_in_one_statement_in_the_members_order_unless_combining_is_off(bool combine)
+    {
+        await using var service = Service(new Dictionary<string, string?> { ["Payments:Batching:CombineInserts"] = combine ? "true" : "false" });
+        using var client = service.CreateClient(ApiFixture.MerchantAKey);
+        var store = (SqlPaymentStore)service.Services.GetRequiredService<IPaymentStore>();
+        using var batches = new BatchSizes(service.Services);
+        Task<Reply> blocker;
+        Task<Reply>[] members;
+        await using (await HoldWriteLockAsync(service.Services))
+        {
+            blocker = PostAsync(client, "/v1/payments", PaymentBody(7801), "blocker-" + Guid.NewGuid().ToString("N"));
+            await WaitUntilCommitIsBlockedAsync(service.Services);
+            // Captured and authorized-only payments mixed: the journal gets rows from two different inserts.
+            members = Enumerable.Range(0, 8).Select(i => PostAsync(client, "/v1/payments", PaymentBody(7802, capture: i % 3 != 0), $"combined-{i}-{Guid.NewGuid():N}")).ToArray();
+            await WaitUntil(() => store.Queued == 8);
+        }
+
+        Assert.Equal(HttpStatusCode.Created, (await blocker.WaitAsync(Deadline)).Status);
+        var replies = await Task.WhenAll(members).WaitAsync(Deadline);
+        Assert.All(replies, r => Assert.Equal(HttpStatusCode.Created, r.Status));
+        Assert.Contains(8, batches.Sizes);
+        var ids = string.Join(", ", replies.Select(r => $"'{IdOf(r)}'"));
+
+        // PostgreSQL numbers the statements of a transaction (cmin): the rows one statement wrote share its number.
+        long Statements(long expectedCombined) => combine ? expectedCombined : 8;
+        Assert.Equal(1, await StoreSql.ScalarAsync(service.Services, $"SELECT COUNT(DISTINCT xmin::text) FROM payments WHERE id IN ({ids})"));
+        Assert.Equal(Statements(1), await StoreSql.ScalarAsync(service.Services, $"SELECT COUNT(DISTINCT cmin::text) FROM payments WHERE id IN ({ids})"));
+        Assert.Equal(Statements(2), await StoreSql.ScalarAsync(service.Services, $"SELECT COUNT(DISTINCT cmin::text) FROM ledger_movements WHERE payment_id IN ({ids})"));
+        Assert.Equal(Statements(1), await StoreSql.ScalarAsync(service.Services, $"SELECT COUNT(DISTINCT cmin::text) FROM transaction_log WHERE object_id IN ({ids})"));
+        Assert.Equal(Statements(1), await StoreSql.ScalarAsync(service.Services,
+            $"SELECT COUNT(DISTINCT k.cmin::text) FROM idempotency_keys k JOIN transaction_log t ON t.event_id = k.response_event_id WHERE t.object_id IN ({ids})"));
+        // The members keep one order in every table: each payment's place among them is the same in payments and in the log.
+        Assert.Equal(0, await StoreSql.ScalarAsync(service.Services,
+            "SELECT COUNT(*) FROM (SELECT rank() OVER (ORDER BY p.seq) AS by_payment, rank() OVER (ORDER BY t.seq) AS by_event " +
+            $"FROM payments p JOIN transaction_log t ON t.object_id = p.id WHERE p.id IN ({ids})) ranks WHERE by_payment <> by_event"));
+        await LedgerInvariant.AssertAsync(service.Services);
     }
 
     [Fact]
@@ -539,4 +624,7 @@ public sealed class GroupCommitTestsPostgres(PostgresApiFixture fixture) : Group
         """;
 
     protected override string DropRefuseTrigger() => "DROP TRIGGER refuse_payment ON payments; DROP FUNCTION refuse_payment();";
+
+    // The combined insert fails as a whole; the batch runs again row by row, which names the member.
+    protected override IReadOnlyList<string> RerunsToFindOneRefusedMember => ["combined_statement_refused", "member_refused"];
 }

@@ -8,15 +8,16 @@ namespace Payments.Api.Payments;
 /// <summary>
 /// Payments on PostgreSQL. A transaction is a pooled warm connection (<see cref="PostgresWriteSession"/>:
 /// one round trip for BEGIN and the reads, one for the writes and COMMIT). New payments commit in
-/// batches, a whole batch in one round trip, and their idempotency-key look-ups are batched the same
-/// way. For a capture, cancel or refund the idempotency key is claimed with a transaction-scoped
-/// advisory lock on merchant+key, held until the commit that records the key, and the payment row is
-/// locked with <c>SELECT … FOR UPDATE</c>.
+/// batches, a whole batch in one round trip with one INSERT per table (<see cref="MultiRowInserts"/>), and
+/// their idempotency-key look-ups are batched the same way. For a capture, cancel or refund the
+/// idempotency key is claimed with a transaction-scoped advisory lock on merchant+key, held until the
+/// commit that records the key, and the payment row is locked with <c>SELECT … FOR UPDATE</c>.
 /// </summary>
 public sealed class PostgresPaymentStore : SqlPaymentStore
 {
     private readonly PostgresConnectionFactory connections;
     private readonly CommitBatcher<KeyLookup, object?[]?>? lookups;
+    private readonly bool combineInserts;
 
     public PostgresPaymentStore(
         PostgresConnectionFactory connections,
@@ -28,6 +29,7 @@ public sealed class PostgresPaymentStore : SqlPaymentStore
         : base(reads, batching ??= BatchingOptions.ForPostgres(), "postgres", metrics, logger, time)
     {
         this.connections = connections;
+        combineInserts = batching.CombineInserts;
         if (batching.BatchKeyLookups)
         {
             // Look-ups wait for nothing but a free reader: alone when idle, together under load.
@@ -103,6 +105,9 @@ public sealed class PostgresPaymentStore : SqlPaymentStore
 
         return await base.WasCommittedAsync(paymentIds, serverProcessId, failure, cancellationToken);
     }
+
+    protected override IReadOnlyList<Statement>? CombineInserts(IReadOnlyList<Statement> statements, IReadOnlyList<int> owners) =>
+        combineInserts ? MultiRowInserts.Combine(statements, owners) : null;
 
     /// <summary>Key look-ups waiting for a reader (not those being run).</summary>
     public int QueuedKeyLookups => lookups?.Queued ?? 0;

@@ -131,6 +131,12 @@ public abstract partial class SqlPaymentStore : IPaymentStore, IAsyncDisposable,
         GC.SuppressFinalize(this);
     }
 
+    /// <summary>
+    /// The batch's statements as fewer, equivalent ones (one per distinct INSERT, all members' rows in it), or
+    /// null to send them as they are. <paramref name="owners"/>[i] is the member <paramref name="statements"/>[i] is for.
+    /// </summary>
+    protected virtual IReadOnlyList<Statement>? CombineInserts(IReadOnlyList<Statement> statements, IReadOnlyList<int> owners) => null;
+
     /// <summary>Drains whatever a store queues in front of <see cref="CreateAsync"/> (before the creates are drained).</summary>
     protected virtual ValueTask DisposeLookupsAsync() => ValueTask.CompletedTask;
 
@@ -153,6 +159,7 @@ public abstract partial class SqlPaymentStore : IPaymentStore, IAsyncDisposable,
         var pending = Enumerable.Range(0, batch.Count).ToList();
         var statements = new List<Statement>(batch.Count * 4);
         var owners = new List<int>(batch.Count * 4);
+        var combine = true;
         while (pending.Count > 0)
         {
             statements.Clear();
@@ -163,19 +170,29 @@ public abstract partial class SqlPaymentStore : IPaymentStore, IAsyncDisposable,
                 owners.AddRange(Enumerable.Repeat(member, batch[member].Statements.Count));
             }
 
+            var combined = combine ? CombineInserts(statements, owners) : null;
             Exception? inFlight = null;
             int? server = null;
             await using (var session = await BeginAsync(cancellationToken))
             {
                 try
                 {
-                    await session.CommitAsync(statements, cancellationToken);
+                    await session.CommitAsync(combined ?? statements, cancellationToken);
                     foreach (var member in pending)
                     {
                         results[member] = new CreateResult(batch[member].Outcome, null);
                     }
 
                     break;
+                }
+                catch (Exception exception) when (combined is not null && session.FailedStatement is not null && !StoreFailures.IsTransient(exception))
+                {
+                    // A combined statement holds many members' rows: the batch runs again statement by statement,
+                    // which names the member whose row failed.
+                    combine = false;
+                    metrics?.BatchRerun(storeName, "combined_statement_refused");
+                    LogCombinedRefused(logger, storeName, exception.GetType().Name, pending.Count);
+                    continue;
                 }
                 catch (Exception exception) when (session.FailedStatement is { } failed && !StoreFailures.IsTransient(exception))
                 {
@@ -185,6 +202,7 @@ public abstract partial class SqlPaymentStore : IPaymentStore, IAsyncDisposable,
                         ? new CreateResult(new PaymentOutcome.IdempotencyKeyInUse(), null)
                         : new CreateResult(null, exception);
                     pending.Remove(culprit);
+                    metrics?.BatchRerun(storeName, "member_refused");
                     LogMemberRefused(logger, storeName, exception.GetType().Name, pending.Count);
                     continue;
                 }
@@ -378,6 +396,9 @@ public abstract partial class SqlPaymentStore : IPaymentStore, IAsyncDisposable,
 
     /// <param name="PerPayment">The size of the batch the average payment was committed in (Σ size² / Σ size).</param>
     private sealed record Summary(long Commits, long Payments, double PerCommit, double PerPayment, int Largest);
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Group commit ({Store}): a combined insert failed ({Exception}); the batch of {Payments} runs again statement by statement to find whose row it was")]
+    private static partial void LogCombinedRefused(ILogger logger, string store, string exception, int payments);
 
     [LoggerMessage(Level = LogLevel.Warning, Message = "Group commit ({Store}): one payment's write failed on its own ({Exception}); {Remaining} batch-mates run again without it")]
     private static partial void LogMemberRefused(ILogger logger, string store, string exception, int remaining);

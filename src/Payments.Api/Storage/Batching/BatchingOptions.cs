@@ -59,6 +59,13 @@ public sealed class BatchingOptions
     /// </summary>
     public bool BatchKeyLookups { get; set; } = true;
 
+    /// <summary>
+    /// PostgreSQL: a batch's inserts go as one statement per table, every member's row in it (parameters as
+    /// arrays, <see cref="MultiRowInserts"/>), instead of one statement per row. When such a statement fails,
+    /// the batch runs again row by row to find the member whose row it was. False: one statement per row.
+    /// </summary>
+    public bool CombineInserts { get; set; } = true;
+
     /// <summary>Most key look-ups in one round trip.</summary>
     public int MaxLookupBatchSize { get; set; } = 256;
 
