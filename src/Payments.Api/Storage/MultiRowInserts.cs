@@ -6,8 +6,8 @@ namespace Payments.Api.Storage;
 
 /// <summary>
 /// PostgreSQL: the single-row INSERTs of a batch folded into one statement per distinct INSERT,
-/// <c>INSERT INTO t (…) SELECT … FROM unnest(@a::text[], @b::bigint[], …)</c>, each parameter an array
-/// with one element per row. The server then binds, starts its executor, opens the table and its
+/// <c>INSERT INTO t (…) SELECT u."a", … FROM (SELECT unnest(@a::text[]) AS "a", unnest(@b::bigint[]) AS "b", …) AS u</c>,
+/// each parameter an array with one element per row. The server then binds, starts its executor, opens the table and its
 /// indexes and builds its CHECK expressions once per statement rather than once per row; the SQL text
 /// does not depend on the number of rows, so one prepared statement serves every batch size.
 /// </summary>
@@ -234,20 +234,16 @@ public static partial class MultiRowInserts
                 sql.Append(v == 0 ? "" : ", ").Append(value.StartsWith('@') ? "u.\"" + value[1..] + "\"" : value);
             }
 
-            sql.Append(" FROM unnest(");
+            // The arrays are unnested in a select list (ProjectSet: row by row), not in FROM: a function in FROM is
+            // first written to a tuplestore, whose memory the server allocates and gives back for every statement.
+            sql.Append(" FROM (SELECT ");
             for (var p = 0; p < parameters.Length; p++)
             {
                 var type = types[p] switch { ArrayType.Bigint => "bigint", ArrayType.Integer => "integer", _ => "text" };
-                sql.Append(p == 0 ? "" : ", ").Append('@').Append(parameters[p]).Append("::").Append(type).Append("[]");
+                sql.Append(p == 0 ? "" : ", ").Append("unnest(@").Append(parameters[p]).Append("::").Append(type).Append("[]) AS \"").Append(parameters[p]).Append('"');
             }
 
-            sql.Append(") AS u(");
-            for (var p = 0; p < parameters.Length; p++)
-            {
-                sql.Append(p == 0 ? "" : ", ").Append('"').Append(parameters[p]).Append('"');
-            }
-
-            return sql.Append(')').ToString();
+            return sql.Append(") AS u").ToString();
         }
 
         private static object? Value(Statement row, string name)

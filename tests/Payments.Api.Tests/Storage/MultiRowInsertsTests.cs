@@ -31,7 +31,8 @@ public sealed class MultiRowInsertsTests
         Assert.NotNull(combined);
         Assert.Equal(2, combined.Count);
         Assert.Equal(
-            "INSERT INTO t (a, b, c, d, e) SELECT u.\"a\", u.\"b\", u.\"c\", 'fixed', NULL FROM unnest(@a::text[], @b::bigint[], @c::integer[]) AS u(\"a\", \"b\", \"c\")",
+            "INSERT INTO t (a, b, c, d, e) SELECT u.\"a\", u.\"b\", u.\"c\", 'fixed', NULL " +
+            "FROM (SELECT unnest(@a::text[]) AS \"a\", unnest(@b::bigint[]) AS \"b\", unnest(@c::integer[]) AS \"c\") AS u",
             combined[0].Sql);
         Assert.Equal(["x", "y", "z"], Assert.IsType<string[]>(combined[0].Parameters[0].Value));
         Assert.Equal([1L, 2L, 3L], Assert.IsType<long[]>(combined[0].Parameters[1].Value));

@@ -60,7 +60,7 @@ public sealed class BatchingOptions
     public bool BatchKeyLookups { get; set; } = true;
 
     /// <summary>
-    /// PostgreSQL: a batch's inserts go as one statement per table, every member's row in it (parameters as
+    /// PostgreSQL: a batch's inserts go as one statement per distinct insert, every member's row in it (parameters as
     /// arrays, <see cref="MultiRowInserts"/>), instead of one statement per row. When such a statement fails,
     /// the batch runs again row by row to find the member whose row it was. False: one statement per row.
     /// </summary>
