@@ -7,19 +7,20 @@ namespace Payments.Api.Storage;
 /// <summary>
 /// PostgreSQL: the single-row INSERTs of a batch folded into one statement per distinct INSERT,
 /// <c>INSERT INTO t (…) SELECT u."a", … FROM (SELECT unnest(@a::text[]) AS "a", unnest(@b::bigint[]) AS "b", …) AS u</c>,
-/// each parameter an array with one element per row. The server then binds, starts its executor, opens the table and its
-/// indexes and builds its CHECK expressions once per statement rather than once per row; the SQL text
-/// does not depend on the number of rows, so one prepared statement serves every batch size.
+/// each parameter an array with one element per row. The server then binds, starts its executor,
+/// opens the table and its indexes and builds its CHECK expressions once per statement rather than
+/// once per row; the SQL text does not depend on the number of rows, so one prepared statement serves
+/// every batch size.
 /// </summary>
 /// <remarks>
 /// Only the plain shape the stores write is folded: <c>INSERT INTO table (columns) VALUES (values)</c>
 /// where each value is an <c>@parameter</c>, <c>NULL</c>, an integer or a quoted literal without commas.
 /// Anything else (a statement returning rows, another shape, a parameter of another type) leaves the
 /// batch as it is. The rows of one statement keep their order, so an identity column numbers them as
-/// the single-row inserts would; rows that two different statements write into one table (the journal's
-/// authorization and capture) are numbered one statement after the other. Each member's statements keep their order too: the folded statements run in an order that
-/// agrees with every member's, and when none does (a member writes t, then u, then t) the batch is left
-/// as it is.
+/// the single-row inserts would; rows that two different statements write into one table (the
+/// journal's authorization and capture) are numbered one statement after the other. Each member's
+/// statements keep their order too: the folded statements run in an order that agrees with every
+/// member's, and when none does (a member writes t, then u, then t) the batch is left as it is.
 /// </remarks>
 public static partial class MultiRowInserts
 {

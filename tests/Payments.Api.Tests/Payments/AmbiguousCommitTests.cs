@@ -1,5 +1,3 @@
-using System.Collections.Concurrent;
-using System.Diagnostics.Metrics;
 using System.Net;
 using Microsoft.AspNetCore.Mvc.Testing;
 using Microsoft.AspNetCore.TestHost;
@@ -26,7 +24,7 @@ public sealed class AmbiguousCommitTests(PostgresApiFixture fixture) : ApiTestBa
         await using var proxy = Proxy();
         var (owner, service, acquirer) = Service(proxy);
         await using var _ = owner;
-        using var outcomes = new AmbiguousCommitOutcomes(service.Services);
+        using var outcomes = AmbiguousCommitOutcomes.Of(service.Services);
         using var client = service.CreateClient(ApiFixture.MerchantAKey);
         Assert.Equal(HttpStatusCode.Created, (await PostAsync(client, "/v1/payments", PaymentBody(6100), Key())).Status);
 
@@ -38,7 +36,7 @@ public sealed class AmbiguousCommitTests(PostgresApiFixture fixture) : ApiTestBa
         Assert.True(reply.Status == HttpStatusCode.Created, reply.ToString());
         Assert.Empty(acquirer.Voided);
         Assert.Equal(1, await StoreSql.ScalarAsync(Fixture.Factory.Services, $"SELECT COUNT(*) FROM payments WHERE id = '{reply.Json.GetProperty("id").GetString()}'"));
-        Assert.Equal(["committed"], outcomes.Seen);
+        Assert.Equal(["committed"], outcomes.Values);
         var replay = await PostAsync(client, "/v1/payments", PaymentBody(6101), key);
         Assert.Equal(HttpStatusCode.Created, replay.Status);
         Assert.True(replay.Headers.Contains("Idempotent-Replayed"));
@@ -50,7 +48,7 @@ public sealed class AmbiguousCommitTests(PostgresApiFixture fixture) : ApiTestBa
         await using var proxy = Proxy();
         var (owner, service, acquirer) = Service(proxy);
         await using var _ = owner;
-        using var outcomes = new AmbiguousCommitOutcomes(service.Services);
+        using var outcomes = AmbiguousCommitOutcomes.Of(service.Services);
         using var client = service.CreateClient(ApiFixture.MerchantAKey);
         Assert.Equal(HttpStatusCode.Created, (await PostAsync(client, "/v1/payments", PaymentBody(6200), Key())).Status);
 
@@ -62,7 +60,7 @@ public sealed class AmbiguousCommitTests(PostgresApiFixture fixture) : ApiTestBa
         Assert.Equal("store_unavailable", reply.ErrorCode);
         Assert.Equal(acquirer.Authorized.Skip(1), acquirer.Voided);
         Assert.Equal(0, await StoreSql.ScalarAsync(Fixture.Factory.Services, "SELECT COUNT(*) FROM payments WHERE amount = 6201"));
-        Assert.Equal(["rolled_back"], outcomes.Seen);
+        Assert.Equal(["rolled_back"], outcomes.Values);
     }
 
     [Fact]
@@ -71,7 +69,7 @@ public sealed class AmbiguousCommitTests(PostgresApiFixture fixture) : ApiTestBa
         await using var proxy = Proxy();
         var (owner, service, acquirer) = Service(proxy);
         await using var _ = owner;
-        using var outcomes = new AmbiguousCommitOutcomes(service.Services);
+        using var outcomes = AmbiguousCommitOutcomes.Of(service.Services);
         using var client = service.CreateClient(ApiFixture.MerchantAKey);
         Assert.Equal(HttpStatusCode.Created, (await PostAsync(client, "/v1/payments", PaymentBody(6300), Key())).Status);
 
@@ -86,7 +84,7 @@ public sealed class AmbiguousCommitTests(PostgresApiFixture fixture) : ApiTestBa
         Assert.Equal("store_unavailable", reply.ErrorCode);
         Assert.Equal("1", reply.Headers.RetryAfter?.ToString());
         Assert.Empty(acquirer.Voided);
-        Assert.Equal(["unknown"], outcomes.Seen);
+        Assert.Equal(["unknown"], outcomes.Values);
         Assert.Equal(1, await StoreSql.ScalarAsync(Fixture.Factory.Services, "SELECT COUNT(*) FROM payments WHERE amount = 6301"));
 
         // Reachable again: the same key finds the payment that was committed.
@@ -150,7 +148,7 @@ public sealed class AmbiguousCommitTestsSqlite(SqliteApiFixture fixture) : ApiTe
         const string description = "refused at commit";
         var acquirer = new RecordingAcquirer();
         using var factory = Fixture.Factory.WithWebHostBuilder(builder => builder.ConfigureTestServices(services => services.AddSingleton<IAcquirer>(acquirer)));
-        using var outcomes = new AmbiguousCommitOutcomes(factory.Services);
+        using var outcomes = AmbiguousCommitOutcomes.Of(factory.Services);
         using var client = factory.CreateClient(ApiFixture.MerchantAKey);
         await StoreSql.ExecuteAsync(factory.Services, $"""
             CREATE TABLE commit_parent (id TEXT PRIMARY KEY);
@@ -172,41 +170,13 @@ public sealed class AmbiguousCommitTestsSqlite(SqliteApiFixture fixture) : ApiTe
         Assert.Single(acquirer.Authorized);
         Assert.Equal(acquirer.Authorized, acquirer.Voided);
         Assert.Equal(0, await StoreSql.ScalarAsync(factory.Services, "SELECT COUNT(*) FROM payments WHERE amount = 6401"));
-        Assert.Equal(["rolled_back"], outcomes.Seen);
+        Assert.Equal(["rolled_back"], outcomes.Values);
         Assert.Equal(HttpStatusCode.Created, (await PostAsync(client, "/v1/payments", PaymentBody(6402), "sqlite-" + Guid.NewGuid().ToString("N"))).Status);
     }
 }
 
 /// <summary>The outcomes one service recorded in <c>payments.store.ambiguous_commits</c>.</summary>
-internal sealed class AmbiguousCommitOutcomes : IDisposable
+internal static class AmbiguousCommitOutcomes
 {
-    private readonly MeterListener listener = new();
-    private readonly ConcurrentQueue<string> seen = new();
-
-    public AmbiguousCommitOutcomes(IServiceProvider services)
-    {
-        var meters = services.GetRequiredService<IMeterFactory>();
-        listener.InstrumentPublished = (instrument, l) =>
-        {
-            if (instrument.Name == "payments.store.ambiguous_commits" && ReferenceEquals(instrument.Meter.Scope, meters))
-            {
-                l.EnableMeasurementEvents(instrument);
-            }
-        };
-        listener.SetMeasurementEventCallback<long>((_, _, tags, _) =>
-        {
-            foreach (var tag in tags)
-            {
-                if (tag.Key == "outcome")
-                {
-                    seen.Enqueue((string)tag.Value!);
-                }
-            }
-        });
-        listener.Start();
-    }
-
-    public IReadOnlyList<string> Seen => [.. seen];
-
-    public void Dispose() => listener.Dispose();
+    public static CounterTags Of(IServiceProvider services) => new(services, "payments.store.ambiguous_commits", "outcome");
 }

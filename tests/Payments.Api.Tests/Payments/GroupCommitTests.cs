@@ -80,7 +80,7 @@ public abstract class GroupCommitTests(ApiFixture fixture) : ApiTestBase(fixture
         using var client = service.CreateClient(ApiFixture.MerchantAKey);
         var store = (SqlPaymentStore)service.Services.GetRequiredService<IPaymentStore>();
         using var batches = new BatchSizes(service.Services);
-        using var reruns = new Reruns(service.Services);
+        using var reruns = Reruns(service.Services);
         await StoreSql.ExecuteAsync(service.Services, RefuseTrigger());
         try
         {
@@ -108,7 +108,7 @@ public abstract class GroupCommitTests(ApiFixture fixture) : ApiTestBase(fixture
             // The refused member's approval is voided; every committed payment keeps its own (warm-up, blocker, 15 members).
             Assert.Single(acquirer.Voided);
             Assert.Equal(17, acquirer.Held.Count);
-            Assert.Equal(RerunsToFindOneRefusedMember, reruns.Reasons);
+            Assert.Equal(RerunsToFindOneRefusedMember, reruns.Values);
         }
         finally
         {
@@ -182,6 +182,9 @@ public abstract class GroupCommitTests(ApiFixture fixture) : ApiTestBase(fixture
 
     protected abstract string RefuseTrigger();
 
+    /// <summary>Why one service's batches ran again, in order (<c>payments.store.batch_reruns</c>).</summary>
+    protected static CounterTags Reruns(IServiceProvider services) => new(services, "payments.store.batch_reruns", "reason");
+
     /// <summary>Why a batch with one member the database refuses runs again, in order (<c>payments.store.batch_reruns</c>).</summary>
     protected abstract IReadOnlyList<string> RerunsToFindOneRefusedMember { get; }
 
@@ -239,40 +242,6 @@ public abstract class GroupCommitTests(ApiFixture fixture) : ApiTestBase(fixture
         }
 
         public IReadOnlyList<int> Sizes => [.. sizes];
-
-        public void Dispose() => listener.Dispose();
-    }
-
-    /// <summary>The reasons of the batches one service ran again, from its <c>payments.store.batch_reruns</c> counter.</summary>
-    protected sealed class Reruns : IDisposable
-    {
-        private readonly MeterListener listener = new();
-        private readonly ConcurrentQueue<string> reasons = new();
-
-        public Reruns(IServiceProvider services)
-        {
-            var meters = services.GetRequiredService<IMeterFactory>();
-            listener.InstrumentPublished = (published, l) =>
-            {
-                if (published.Name == "payments.store.batch_reruns" && ReferenceEquals(published.Meter.Scope, meters))
-                {
-                    l.EnableMeasurementEvents(published);
-                }
-            };
-            listener.SetMeasurementEventCallback<long>((_, _, tags, _) =>
-            {
-                foreach (var tag in tags)
-                {
-                    if (tag.Key == "reason")
-                    {
-                        reasons.Enqueue((string)tag.Value!);
-                    }
-                }
-            });
-            listener.Start();
-        }
-
-        public IReadOnlyList<string> Reasons => [.. reasons];
 
         public void Dispose() => listener.Dispose();
     }
@@ -391,7 +360,7 @@ public sealed class GroupCommitTestsPostgres(PostgresApiFixture fixture) : Group
         await using var service = Service();
         var store = (SqlPaymentStore)service.Services.GetRequiredService<IPaymentStore>();
         using var batches = new BatchSizes(service.Services);
-        using var reruns = new Reruns(service.Services);
+        using var reruns = Reruns(service.Services);
         var keys = Enumerable.Range(0, 16).Select(i => $"raced-{i}-{Guid.NewGuid():N}").ToArray();
         Task<PaymentOutcome> blocker;
         Task<PaymentOutcome>[] members;
@@ -412,7 +381,7 @@ public sealed class GroupCommitTestsPostgres(PostgresApiFixture fixture) : Group
         var outcomes = await Task.WhenAll(members).WaitAsync(Deadline);
 
         Assert.Contains(16, batches.Sizes);
-        Assert.Equal(["combined_statement_refused", "member_refused"], reruns.Reasons);
+        Assert.Equal(["combined_statement_refused", "member_refused"], reruns.Values);
         Assert.IsType<PaymentOutcome.IdempotencyKeyInUse>(outcomes[5]);
         Assert.All(outcomes.Where((_, i) => i != 5), outcome => Assert.IsType<PaymentOutcome.Created>(outcome));
         Assert.Equal(15, await StoreSql.ScalarAsync(service.Services, "SELECT COUNT(*) FROM payments WHERE amount = 7602"));
