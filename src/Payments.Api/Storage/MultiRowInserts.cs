@@ -203,11 +203,27 @@ public static partial class MultiRowInserts
         /// <summary>One statement for all <paramref name="rows"/>, or null when a parameter's values are not all of one supported type.</summary>
         public Statement? Fold(List<Statement> rows)
         {
+            // Each row's parameters read once, in SQL order: values[p][r] is parameter p of row r.
+            var values = new object?[parameters.Length][];
+            for (var p = 0; p < parameters.Length; p++)
+            {
+                values[p] = new object?[rows.Count];
+            }
+
+            for (var r = 0; r < rows.Count; r++)
+            {
+                var next = 0;
+                for (var p = 0; p < parameters.Length; p++)
+                {
+                    values[p][r] = rows[r].ValueOf(parameters[p], ref next);
+                }
+            }
+
             var arrays = new object[parameters.Length];
             var types = new ArrayType[parameters.Length];
             for (var p = 0; p < parameters.Length; p++)
             {
-                if (Column(rows, parameters[p]) is not var (array, type))
+                if (Column(values[p]) is not var (array, type))
                 {
                     return null;
                 }
@@ -247,28 +263,13 @@ public static partial class MultiRowInserts
             return sql.Append(") AS u").ToString();
         }
 
-        private static object? Value(Statement row, string name)
+        /// <summary>One parameter's values, a row each, as one typed array (all null: text); null for another type or a mix.</summary>
+        private static (object Array, ArrayType Type)? Column(object?[] found)
         {
-            foreach (var (key, value) in row.Parameters)
-            {
-                if (string.Equals(key, name, StringComparison.Ordinal))
-                {
-                    return value;
-                }
-            }
-
-            throw new InvalidOperationException($"the statement uses @{name} but does not set it: {row.Sql}");
-        }
-
-        /// <summary>The parameter's value in each row as one typed array (all null: text).</summary>
-        private static (object Array, ArrayType Type)? Column(List<Statement> rows, string name)
-        {
-            var found = new object?[rows.Count];
             Type? kind = null;
             var anyNull = false;
-            for (var r = 0; r < rows.Count; r++)
+            foreach (var value in found)
             {
-                var value = Value(rows[r], name);
                 if (value is null)
                 {
                     anyNull = true;
@@ -281,7 +282,6 @@ public static partial class MultiRowInserts
                 }
 
                 kind = value.GetType();
-                found[r] = value;
             }
 
             if (kind == typeof(long))

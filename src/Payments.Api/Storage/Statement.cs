@@ -15,6 +15,26 @@ public sealed class Statement(string sql, bool returnsRows = false)
         Parameters.Add(new(name, value));
         return this;
     }
+
+    /// <summary>
+    /// The value of parameter <paramref name="name"/>, searched from <paramref name="next"/> (then set past it):
+    /// statements add their parameters in SQL order, so a caller reading them in that order hits at once.
+    /// </summary>
+    /// <exception cref="InvalidOperationException">The SQL uses a parameter the statement does not set.</exception>
+    public object? ValueOf(string name, ref int next)
+    {
+        for (var probe = 0; probe < Parameters.Count; probe++)
+        {
+            var at = (next + probe) % Parameters.Count;
+            if (string.Equals(Parameters[at].Key, name, StringComparison.Ordinal))
+            {
+                next = at + 1;
+                return Parameters[at].Value;
+            }
+        }
+
+        throw new InvalidOperationException($"the statement uses @{name} but does not set it: {Sql}");
+    }
 }
 
 /// <summary>What a statement did: rows affected and, for <see cref="Statement.ReturnsRows"/>, its rows.</summary>

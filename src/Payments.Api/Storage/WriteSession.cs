@@ -145,29 +145,10 @@ public sealed class PostgresWriteSession : WriteSession
         {
             var positional = PositionalSql.For(statement.Sql);
             var command = new NpgsqlBatchCommand(positional.Sql);
-            var parameters = statement.Parameters;
             var next = 0;
             foreach (var name in positional.Names)
             {
-                // Statements add their parameters in SQL order, so the search almost always hits at once.
-                var found = -1;
-                for (var probe = 0; probe < parameters.Count; probe++)
-                {
-                    var at = (next + probe) % parameters.Count;
-                    if (string.Equals(parameters[at].Key, name, StringComparison.Ordinal))
-                    {
-                        found = at;
-                        break;
-                    }
-                }
-
-                if (found < 0)
-                {
-                    throw new InvalidOperationException($"the statement uses @{name} but does not set it: {statement.Sql}");
-                }
-
-                command.Parameters.Add(TypedParameter(parameters[found].Value));
-                next = found + 1;
+                command.Parameters.Add(TypedParameter(statement.ValueOf(name, ref next)));
             }
 
             batch.BatchCommands.Add(command);

@@ -223,20 +223,13 @@ public abstract class GroupCommitTests(ApiFixture fixture) : ApiTestBase(fixture
     /// <summary>Sizes of the batches one service committed, from its <c>payments.store.batch_size</c> histogram.</summary>
     protected sealed class BatchSizes : IDisposable
     {
-        private readonly MeterListener listener = new();
+        private readonly MeterListener listener;
         private readonly ConcurrentQueue<int> sizes = new();
 
         /// <param name="instrument">The commit batch sizes, unless another histogram of sizes is named.</param>
         public BatchSizes(IServiceProvider services, string instrument = "payments.store.batch_size")
         {
-            var meters = services.GetRequiredService<IMeterFactory>();
-            listener.InstrumentPublished = (published, l) =>
-            {
-                if (published.Name == instrument && ReferenceEquals(published.Meter.Scope, meters))
-                {
-                    l.EnableMeasurementEvents(published);
-                }
-            };
+            listener = ServiceMeters.Listen(services, instrument);
             listener.SetMeasurementEventCallback<int>((_, size, _, _) => sizes.Enqueue(size));
             listener.Start();
         }

@@ -311,19 +311,12 @@ public sealed class SqliteWriteLockTests(SqliteApiFixture fixture) : ApiTestBase
     /// <summary>The latest value of one of the service's observable gauges (meter <c>Payments.Api</c>), as an exporter would read it.</summary>
     private sealed class GaugeReader : IDisposable
     {
-        private readonly System.Diagnostics.Metrics.MeterListener listener = new();
+        private readonly System.Diagnostics.Metrics.MeterListener listener;
         private int? last;
 
         public GaugeReader(IServiceProvider services, string name)
         {
-            var meters = services.GetRequiredService<System.Diagnostics.Metrics.IMeterFactory>();
-            listener.InstrumentPublished = (instrument, l) =>
-            {
-                if (instrument.Meter.Scope == meters && instrument.Name == name)
-                {
-                    l.EnableMeasurementEvents(instrument);
-                }
-            };
+            listener = ServiceMeters.Listen(services, name);
             listener.SetMeasurementEventCallback<int>((_, value, _, _) => last = value);
             listener.Start();
         }
