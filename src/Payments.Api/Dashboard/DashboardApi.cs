@@ -82,6 +82,33 @@ public static partial class DashboardApi
 
     internal static void SetSession(HttpContext context, DashboardSession session) => context.Items[SessionItem] = session;
 
+    /// <summary>
+    /// The posted form, or the answer to give when there is none to read: 415 for a body that is not a form, 400 for
+    /// one the form readers refuse (a NUL or a broken escape in a value, a multipart part over its limits, a body
+    /// cut short). Those are the client's doing; read directly, they would surface as a 500, or as the store-outage
+    /// 503 that every <see cref="IOException"/> means elsewhere. The form is read once per request and kept.
+    /// </summary>
+    internal static async Task<(IFormCollection? Form, IResult? Refusal)> ReadFormAsync(HttpContext context)
+    {
+        if (!context.Request.HasFormContentType)
+        {
+            return (null, Results.Text("Form posts only.", "text/plain", statusCode: StatusCodes.Status415UnsupportedMediaType));
+        }
+
+        try
+        {
+            return (await context.Request.ReadFormAsync(context.RequestAborted), null);
+        }
+        catch (InvalidDataException exception)
+        {
+            return (null, Results.Text($"The form could not be read: {exception.Message}", "text/plain", statusCode: StatusCodes.Status400BadRequest));
+        }
+        catch (IOException)
+        {
+            return (null, Results.Text("The form could not be read: the request body ended before the form did.", "text/plain", statusCode: StatusCodes.Status400BadRequest));
+        }
+    }
+
     internal static IResult Page(Html html, int status = StatusCodes.Status200OK) =>
         Results.Content(html.Value, "text/html; charset=utf-8", Encoding.UTF8, status);
 
@@ -115,7 +142,12 @@ public static partial class DashboardApi
     private static async Task<IResult> SignInAsync(
         HttpContext context, MerchantStore merchants, DashboardSessions sessions, SignInThrottle throttle, TimeProvider time, IOptions<DashboardOptions> options)
     {
-        var form = await context.Request.ReadFormAsync(context.RequestAborted);
+        var (form, refusal) = await ReadFormAsync(context);
+        if (form is null)
+        {
+            return refusal!;
+        }
+
         var key = form["key"].ToString().Trim();
         var address = SignInThrottle.ClientAddress(context, options.Value);
         var prefix = SignInThrottle.KeyPrefix(key);
@@ -246,7 +278,13 @@ public static partial class DashboardApi
             return Page(DashboardPages.NotFound(session, $"No payment has the ID {id}."), StatusCodes.Status404NotFound);
         }
 
-        var form = await context.Request.ReadFormAsync(context.RequestAborted);
+        var (form, refusal) = await ReadFormAsync(context);
+
+        if (form is null)
+        {
+            return refusal!;
+        }
+
         var (parsed, error) = PaymentAction.Parse(action, form["amount"].ToString(), amountInMinorUnits: true, form["reason"].ToString(), payment);
         var key = form["idempotency_key"].ToString();
         if (parsed is null || key.Length is < 8 or > IdempotencyRequest.MaxKeyLength)

@@ -51,12 +51,12 @@ public sealed class DashboardFilter : IEndpointFilter
 
         if (isPost)
         {
-            if (!request.HasFormContentType)
+            var (form, refusal) = await DashboardApi.ReadFormAsync(http);
+            if (form is null)
             {
-                return Results.Text("Form posts only.", "text/plain", statusCode: StatusCodes.Status415UnsupportedMediaType);
+                return refusal!;
             }
 
-            var form = await request.ReadFormAsync(http.RequestAborted);
             var sent = form["csrf"].ToString();
             if (!CryptographicOperations.FixedTimeEquals(Encoding.UTF8.GetBytes(sent), Encoding.UTF8.GetBytes(session.CsrfToken)))
             {

@@ -36,7 +36,12 @@ public static class DashboardWebhooks
     private static async Task<IResult> CreateAsync(HttpContext context, WebhookEndpointService endpoints)
     {
         var session = DashboardApi.Session(context);
-        var form = await context.Request.ReadFormAsync(context.RequestAborted);
+        var (form, refusal) = await DashboardApi.ReadFormAsync(context);
+        if (form is null)
+        {
+            return refusal!;
+        }
+
         var url = form["url"].ToString().Trim();
         var events = form["enabled_events"].Where(e => e is not null).Select(e => e!).ToList();
         var description = form["description"].ToString().Trim();

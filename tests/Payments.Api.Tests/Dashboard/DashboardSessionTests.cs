@@ -104,6 +104,44 @@ public abstract partial class DashboardSessionTests(StoreKind store) : IAsyncLif
         Assert.Equal(0, await StoreSql.ScalarAsync(factory.Services, "SELECT COUNT(*) FROM dashboard_sessions"));
     }
 
+    [Theory]
+    [InlineData("application/json", "{\"key\": \"sk_x\"}", HttpStatusCode.UnsupportedMediaType)]
+    [InlineData(null, "", HttpStatusCode.UnsupportedMediaType)]
+    [InlineData("application/x-www-form-urlencoded", "key=%00", HttpStatusCode.BadRequest)]
+    [InlineData("multipart/form-data; boundary=zz", "no boundary ever comes", HttpStatusCode.BadRequest)]
+    [InlineData("multipart/form-data; boundary=zz", "LONG", HttpStatusCode.BadRequest)]
+    public async Task A_sign_in_body_that_is_no_readable_form_is_refused_as_the_clients_error(string? contentType, string body, HttpStatusCode expected)
+    {
+        using var client = Browser();
+        // "LONG": more than the multipart reader's 16 KiB allowed before the first boundary.
+        var response = await PostRawAsync(client, "/dashboard/sign-in", null, contentType, body == "LONG" ? new string('x', 20_000) : body);
+
+        Assert.Equal(expected, response.StatusCode);
+        Assert.False(response.Headers.Contains("Set-Cookie"));
+        Assert.Equal(0, await StoreSql.ScalarAsync(factory.Services, "SELECT COUNT(*) FROM dashboard_sessions"));
+    }
+
+    [Theory]
+    [InlineData("/dashboard/payments/pay_any/capture", "amount=%00")]
+    [InlineData("/dashboard/payments/pay_any/refund", "reason=%00&amount=1")]
+    [InlineData("/dashboard/webhooks", "url=%00")]
+    [InlineData("/dashboard/sign-out", "csrf=%00")]
+    public async Task A_signed_in_post_whose_form_cannot_be_read_gets_a_400_and_changes_nothing(string path, string body)
+    {
+        using var client = Browser();
+        var signedIn = await PostFormAsync(client, "/dashboard/sign-in", ("key", ApiFixture.MerchantAKey));
+        var token = signedIn.Headers.GetValues("Set-Cookie").Single().Split(';')[0].Split('=', 2)[1];
+        var csrf = CsrfField().Match(await (await GetAsync(client, "/dashboard/balance", token)).Content.ReadAsStringAsync()).Groups[1].Value;
+
+        // The token is right; a value with a NUL in it is what no form reader accepts.
+        var response = await PostRawAsync(client, path, token, "application/x-www-form-urlencoded", $"csrf={Uri.EscapeDataString(csrf)}&{body}");
+
+        Assert.Equal(HttpStatusCode.BadRequest, response.StatusCode);
+        Assert.Contains("The form could not be read", await response.Content.ReadAsStringAsync(), StringComparison.Ordinal);
+        Assert.Equal(1, await StoreSql.ScalarAsync(factory.Services, "SELECT COUNT(*) FROM dashboard_sessions"));
+        Assert.Equal(0, await StoreSql.ScalarAsync(factory.Services, "SELECT COUNT(*) FROM webhook_endpoints"));
+    }
+
     /// <summary>A client that looks like a browser behind the TLS-terminating load balancer.</summary>
     private HttpClient Browser()
     {
@@ -121,6 +159,23 @@ public abstract partial class DashboardSessionTests(StoreKind store) : IAsyncLif
         {
             Content = new FormUrlEncodedContent(fields.Select(f => new KeyValuePair<string, string>(f.Name, f.Value))),
         };
+        if (token is not null)
+        {
+            request.Headers.Add("Cookie", $"__Host-payments_dashboard={token}");
+        }
+
+        return await client.SendAsync(request);
+    }
+
+    private static async Task<HttpResponseMessage> PostRawAsync(HttpClient client, string path, string? token, string? contentType, string body)
+    {
+        using var content = new ByteArrayContent(System.Text.Encoding.UTF8.GetBytes(body));
+        if (contentType is not null)
+        {
+            content.Headers.ContentType = System.Net.Http.Headers.MediaTypeHeaderValue.Parse(contentType);
+        }
+
+        using var request = new HttpRequestMessage(HttpMethod.Post, path) { Content = content };
         if (token is not null)
         {
             request.Headers.Add("Cookie", $"__Host-payments_dashboard={token}");
