@@ -32,6 +32,13 @@ public static partial class ErrorHandling
                 Reset(context.Response, outer);
                 await WriteAsync(context, status, new ErrorBody(ErrorTypes.InvalidRequest, code, exception.Message));
             }
+            catch (Exception exception) when (ClientResetConnection(exception))
+            {
+                // The client reset the connection while its request was read or answered: nobody is left to answer,
+                // and it is no store outage, which is what the IOException would count as in the next clause.
+                var logger = context.RequestServices.GetRequiredService<ILoggerFactory>().CreateLogger("Payments.Api.Errors");
+                LogClientReset(logger, context.Request.Method, context.Request.Path.Value ?? string.Empty, context.TraceIdentifier);
+            }
             catch (Exception exception) when (!context.Response.HasStarted && StoreFailures.IsTransient(exception))
             {
                 // An outage or overload of the store is not our bug: say so, and that a retry is safe.
@@ -72,6 +79,19 @@ public static partial class ErrorHandling
         return app;
     }
 
+    private static bool ClientResetConnection(Exception? exception)
+    {
+        for (var current = exception; current is not null; current = current.InnerException)
+        {
+            if (current is Microsoft.AspNetCore.Connections.ConnectionResetException)
+            {
+                return true;
+            }
+        }
+
+        return false;
+    }
+
     /// <summary>The response headers set before the endpoint ran (usually one or two); null when none.</summary>
     private static KeyValuePair<string, Microsoft.Extensions.Primitives.StringValues>[]? OuterHeaders(IHeaderDictionary headers) =>
         headers.Count == 0 ? null : [.. headers];
@@ -110,6 +130,9 @@ public static partial class ErrorHandling
 
     [LoggerMessage(Level = LogLevel.Warning, Message = "Store unavailable ({Exception}) on {Method} {Path} (request {RequestId})")]
     private static partial void LogStoreUnavailable(ILogger logger, string exception, string method, string path, string requestId);
+
+    [LoggerMessage(Level = LogLevel.Debug, Message = "The client reset the connection during {Method} {Path} (request {RequestId})")]
+    private static partial void LogClientReset(ILogger logger, string method, string path, string requestId);
 
     [LoggerMessage(Level = LogLevel.Error, Message = "Unhandled error on {Method} {Path} (request {RequestId})")]
     private static partial void LogUnhandled(ILogger logger, Exception exception, string method, string path, string requestId);

@@ -80,33 +80,6 @@ public abstract class CardDataLoggingTests(ApiFixture fixture)
         Assert.DoesNotContain(lines, line => line.Contains("424242424242", StringComparison.Ordinal) || line.Contains("400000000000", StringComparison.Ordinal));
         Assert.DoesNotContain(lines, line => line.Contains("9876", StringComparison.Ordinal));
     }
-
-    private sealed class CapturingLoggerProvider(ConcurrentQueue<string> lines) : ILoggerProvider
-    {
-        public ILogger CreateLogger(string categoryName) => new CapturingLogger(categoryName, lines);
-
-        public void Dispose()
-        {
-        }
-    }
-
-    private sealed class CapturingLogger(string category, ConcurrentQueue<string> lines) : ILogger
-    {
-        public IDisposable? BeginScope<TState>(TState state)
-            where TState : notnull
-        {
-            lines.Enqueue($"{category} scope {state}");
-            return null;
-        }
-
-        public bool IsEnabled(LogLevel logLevel) => true;
-
-        public void Log<TState>(LogLevel logLevel, EventId eventId, TState state, Exception? exception, Func<TState, Exception?, string> formatter)
-        {
-            ArgumentNullException.ThrowIfNull(formatter);
-            lines.Enqueue($"{category} {logLevel} {formatter(state, exception)} {exception}");
-        }
-    }
 }
 
 public sealed class CardDataLoggingTestsSqlite(SqliteApiFixture fixture) : CardDataLoggingTests(fixture), IClassFixture<SqliteApiFixture>;
