@@ -80,7 +80,9 @@ public sealed class LoaderTests
         var intrinsic = Assert.IsType<MappingNode>(properties["Value"]);
         Assert.Equal(longForm, intrinsic.IntrinsicName);
         Assert.Equal(5, intrinsic.Line);
-        Assert.DoesNotContain(TestTemplates.Check(yaml), f => f.Severity == Severity.Error);
+        // PF014/PF015 judge the template CloudFormation would see (here IsProd, Map and Env are not defined, and
+        // the Rules-section and LanguageExtensions functions are out of place); nothing else may fail on it.
+        Assert.DoesNotContain(TestTemplates.Check(yaml), f => f.Severity == Severity.Error && f.RuleId is not ("PF014" or "PF015"));
     }
 
     [Fact]

@@ -25,6 +25,8 @@ internal static class RuleCatalog
         new MissingRequiredProperty(),
         new PropertyValueNotAllowed(),
         new UnknownResourceType(),
+        new UnresolvedReference(),
+        new IntrinsicFunctionShape(),
         new CodeDeployServiceController(),
         new CodeDeployServiceDeploymentConfig(),
         new CodeDeployServiceHealthyPercent(),

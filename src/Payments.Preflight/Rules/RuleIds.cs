@@ -19,6 +19,10 @@ internal static class RuleIds
     public const string PropertyValueNotAllowed = "PF012";
     public const string UnknownResourceType = "PF013";
 
+    // 014-015: names and intrinsic functions, as CloudFormation's template validation judges them
+    public const string UnresolvedReference = "PF014";
+    public const string IntrinsicFunctionShape = "PF015";
+
     // 1xx: ECS and CodeDeploy blue/green
     public const string CodeDeployServiceController = "PF101";
     public const string CodeDeployServiceDeploymentConfig = "PF102";

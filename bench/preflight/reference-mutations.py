@@ -1,0 +1,173 @@
+#!/usr/bin/env python3
+"""PF014/PF015 judged against cfn-lint: break one reference, or one function's shape, in each public template.
+
+  reference-mutations.py make CORPUS OUT        for each JSON template of CORPUS (schema-compare.py extract) that
+                                                preflight judges (no Transform, no Fn::Transform, no Rain directive),
+                                                write OUT/names/NNNN.json with one name broken (a Ref, Fn::GetAtt,
+                                                Fn::Sub variable or DependsOn target gets "Typo" appended) and
+                                                OUT/shapes/NNNN.json with one function given the wrong arguments;
+                                                OUT/manifest.json says what was broken where
+  reference-mutations.py compare OUT PREFLIGHT  run cfn-lint and PREFLIGHT (e.g. "dotnet …/Payments.Preflight.dll")
+                                                on both sets and print, per set, how many breaks each tool reports
+
+A broken name counts as reported when a finding's message quotes it (cfn-lint E1010/E1019/E1020/E3005 do; so
+does PF014); a broken shape when the template gets any cfn-lint E1xxx/E8xxx finding, or any PF015/PF014 finding.
+Results and the command lines used: docs/preflight.md, "References and intrinsic functions vs cfn-lint".
+"""
+import collections
+import glob
+import json
+import os
+import random
+import re
+import shlex
+import subprocess
+import sys
+
+SUB_VARIABLE = re.compile(r"\$\{((?!AWS::|!)[A-Za-z0-9]+)(\.[A-Za-z0-9.]+)?\}")
+SHAPED = ("Ref", "Fn::GetAtt", "Fn::Join", "Fn::Sub", "Fn::If", "Fn::Select", "Fn::FindInMap")
+
+
+def judged(path):
+    """The template as JSON when preflight judges its references, else None."""
+    try:
+        text = open(path, encoding="utf-8").read()
+        template = json.loads(text)
+    except (ValueError, UnicodeDecodeError):
+        return None
+    if not isinstance(template, dict) or "Transform" in template or not isinstance(template.get("Resources"), dict):
+        return None
+    return None if "Rain::" in text or "Fn::Transform" in text else template
+
+
+def calls(node, names, found):
+    """Every one-key function mapping under node whose name is in names, in document order."""
+    if isinstance(node, dict):
+        if len(node) == 1 and next(iter(node)) in names:
+            found.append(node)
+        for value in node.values():
+            calls(value, names, found)
+    elif isinstance(node, list):
+        for value in node:
+            calls(value, names, found)
+    return found
+
+
+def break_name(template, rng):
+    """Appends "Typo" to one name a Ref, Fn::GetAtt, Fn::Sub or DependsOn uses; returns (kind, broken name) or None."""
+    candidates = []
+    for call in calls([template["Resources"], template.get("Outputs", {})], ("Ref", "Fn::GetAtt", "Fn::Sub"), []):
+        (function, argument), = call.items()
+        if function == "Ref" and isinstance(argument, str) and not argument.startswith("AWS::"):
+            candidates.append(("Ref", call))
+        elif function == "Fn::GetAtt" and isinstance(argument, list) and len(argument) == 2 and isinstance(argument[0], str):
+            candidates.append(("GetAtt", call))
+        elif function == "Fn::Sub" and isinstance(argument, str) and SUB_VARIABLE.search(argument):
+            candidates.append(("Sub", call))
+    candidates += [("DependsOn", body) for body in template["Resources"].values() if isinstance(body, dict) and isinstance(body.get("DependsOn"), str)]
+    if not candidates:
+        return None
+    kind, node = rng.choice(candidates)
+    if kind == "Ref":
+        node["Ref"] += "Typo"
+        return kind, node["Ref"]
+    if kind == "GetAtt":
+        node["Fn::GetAtt"][0] += "Typo"
+        return kind, node["Fn::GetAtt"][0]
+    if kind == "DependsOn":
+        node["DependsOn"] += "Typo"
+        return kind, node["DependsOn"]
+    match = SUB_VARIABLE.search(node["Fn::Sub"])
+    node["Fn::Sub"] = node["Fn::Sub"][:match.end(1)] + "Typo" + node["Fn::Sub"][match.end(1):]
+    return kind, match.group(1) + "Typo"
+
+
+def misshape(function, argument):
+    """The same call with arguments CloudFormation refuses, or None when this call has no such variant here."""
+    if function == "Ref":
+        return [argument]
+    if function == "Fn::GetAtt":
+        return argument[0] if isinstance(argument, list) else argument.split(".")[0]
+    if function == "Fn::Join" and isinstance(argument, list) and len(argument) == 2:
+        return [argument[0]] + (argument[1] if isinstance(argument[1], list) else [argument[1]])
+    if function == "Fn::Sub" and isinstance(argument, str):
+        return 42
+    if function in ("Fn::If", "Fn::FindInMap") and isinstance(argument, list) and len(argument) == 3:
+        return argument[:2]
+    if function == "Fn::Select" and isinstance(argument, list):
+        return argument + [0]
+    return None
+
+
+def break_shape(template, rng):
+    found = calls(template["Resources"], SHAPED, [])
+    rng.shuffle(found)
+    for call in found:
+        (function, argument), = call.items()
+        broken = misshape(function, argument)
+        if broken is not None and broken != argument:
+            call[function] = broken
+            return function
+    return None
+
+
+def make(corpus, out):
+    rng = random.Random(17)
+    manifest = {"names": [], "shapes": []}
+    for kind in manifest:
+        os.makedirs(os.path.join(out, kind), exist_ok=True)
+    for path in sorted(glob.glob(os.path.join(corpus, "**", "*.json"), recursive=True)):
+        for kind, breaker in (("names", break_name), ("shapes", break_shape)):
+            template = judged(path)
+            if template is None or (broken := breaker(template, rng)) is None:
+                continue
+            name = f"{len(manifest[kind]):04d}.json"
+            with open(os.path.join(out, kind, name), "w", encoding="utf-8") as f:
+                json.dump(template, f, indent=1)
+            entry = {"file": name, "source": os.path.relpath(path, corpus)}
+            entry.update({"kind": broken[0], "name": broken[1]} if kind == "names" else {"kind": broken})
+            manifest[kind].append(entry)
+    with open(os.path.join(out, "manifest.json"), "w", encoding="utf-8") as f:
+        json.dump(manifest, f, indent=1)
+    print({kind: dict(collections.Counter(e["kind"] for e in entries)) for kind, entries in manifest.items()})
+
+
+def compare(out, preflight):
+    manifest = json.load(open(os.path.join(out, "manifest.json"), encoding="utf-8"))
+    for kind, entries in manifest.items():
+        directory = os.path.join(out, kind)
+        files = [os.path.join(directory, e["file"]) for e in entries]
+        lint_run = subprocess.run(["cfn-lint", "--format", "json", "--", *files], capture_output=True, text=True)
+        lint = collections.defaultdict(list)
+        for finding in json.loads(lint_run.stdout or "[]"):
+            lint[os.path.basename(finding["Filename"])].append((finding["Rule"]["Id"], finding["Message"]))
+        report = os.path.join(out, f"{kind}-preflight.json")
+        subprocess.run([*shlex.split(preflight), "check", directory, "--format", "json", "--include", "PF014,PF015",
+                        "--non-zero-exit-code", "none", "--output", report], check=True)
+        mine = collections.defaultdict(list)
+        for finding in json.load(open(report, encoding="utf-8"))["findings"]:
+            mine[os.path.basename(finding["template"])].append((finding["ruleId"], finding["message"]))
+        tally, other = collections.Counter(), 0
+        for e in entries:
+            if kind == "names":
+                by_lint = any(e["name"] in message for _, message in lint[e["file"]])
+                by_mine = any(e["name"] in message for _, message in mine[e["file"]])
+                other += sum(e["name"] not in message for _, message in mine[e["file"]])
+            else:
+                by_lint = any(rule.startswith(("E1", "E8")) for rule, _ in lint[e["file"]])
+                by_mine = bool(mine[e["file"]])
+            tally[(by_lint, by_mine)] += 1
+            if by_lint != by_mine:
+                print(f"  {kind} {e['file']} ({e['source']}, {e['kind']}): cfn-lint {by_lint}, preflight {by_mine}")
+        print(f"{kind}: {len(entries)} breaks; both report {tally[(True, True)]}, only cfn-lint {tally[(True, False)]}, "
+              f"only preflight {tally[(False, True)]}, neither {tally[(False, False)]}"
+              + (f"; preflight findings about something else: {other}" if kind == "names" else ""))
+
+
+if __name__ == "__main__":
+    if len(sys.argv) == 4 and sys.argv[1] == "make":
+        make(sys.argv[2], sys.argv[3])
+    elif len(sys.argv) == 4 and sys.argv[1] == "compare":
+        compare(sys.argv[2], sys.argv[3])
+    else:
+        sys.exit(__doc__)

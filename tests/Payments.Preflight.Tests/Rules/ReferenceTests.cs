@@ -1,0 +1,262 @@
+namespace Payments.Preflight.Tests.Rules;
+
+/// <summary>
+/// PF014 (a name the template does not define) and PF015 (an intrinsic function of the wrong shape): every kind of
+/// reference and function they judge, the forms CloudFormation accepts that they must leave alone, and the
+/// templates they do not judge (a Transform).
+/// </summary>
+public sealed class ReferenceTests
+{
+    private const string Head = """
+        Parameters:
+          Stage:
+            Type: String
+          Subnets:
+            Type: CommaDelimitedList
+        Mappings:
+          Sizes:
+            dev: { Memory: 512 }
+        Conditions:
+          IsProd: !Equals [!Ref Stage, prod]
+        Resources:
+          Queue:
+            Type: AWS::SQS::Queue
+          Db:
+            Type: AWS::RDS::DBInstance
+            Properties:
+              DBInstanceClass: db.t4g.micro
+              Engine: postgres
+        """;
+
+    [Theory]
+    [InlineData("!Ref Stage")]
+    [InlineData("!Ref Queue")]
+    [InlineData("!Ref AWS::Region")]
+    [InlineData("!Ref AWS::NoValue")]
+    [InlineData("!GetAtt Queue.Arn")]
+    [InlineData("!GetAtt Db.Endpoint.Address")]
+    [InlineData("{ 'Fn::GetAtt': [Queue, Arn] }")]
+    [InlineData("{ 'Fn::GetAtt': [Queue, !Ref Stage] }")]
+    [InlineData("!Sub '${Queue.Arn}/${Stage}/${AWS::AccountId}/${Queue}/${!NotAVariable}'")]
+    [InlineData("!Sub ['${Name}-${Stage}', { Name: !GetAtt Queue.QueueName }]")]
+    [InlineData("!Join [',', !Ref Subnets]")]
+    [InlineData("!Join ['', [a, !Ref Stage]]")]
+    [InlineData("!Select [0, !GetAZs '']")]
+    [InlineData("!Select ['1', !Split [',', !Ref Stage]]")]
+    [InlineData("!If [IsProd, !Ref Queue, !Ref AWS::NoValue]")]
+    [InlineData("!FindInMap [Sizes, !Ref Stage, Memory]")]
+    [InlineData("!Base64 { 'Fn::Sub': 'echo ${Stage}' }")]
+    [InlineData("!ImportValue { 'Fn::Sub': '${Stage}-vpc' }")]
+    [InlineData("!Cidr [10.0.0.0/16, 4, 8]")]
+    public void Forms_CloudFormation_accepts_are_left_alone(string value)
+    {
+        var findings = Check(Property(value));
+
+        Assert.DoesNotContain(findings, f => f.RuleId is "PF014" or "PF015");
+    }
+
+    [Theory]
+    [InlineData("!Ref Stgae", "Ref to 'Stgae', which is not a resource or a parameter")]
+    [InlineData("!Ref AWS::AccountID", "'AWS::AccountID' is not a pseudo parameter")]
+    [InlineData("!GetAtt Qeueu.Arn", "Fn::GetAtt to 'Qeueu', which is not a resource")]
+    [InlineData("!GetAtt Stage.Arn", "Fn::GetAtt to 'Stage', which is not a resource")]
+    [InlineData("!Sub '${Queue.Arn}/${Missing}'", "Fn::Sub uses ${Missing}, which is not a resource or a parameter")]
+    [InlineData("!Sub '${Gone.Arn}'", "Fn::Sub uses ${Gone.Arn}, which is not a resource")]
+    [InlineData("!Sub ['${Name}-${Other}', { Name: x }]", "Fn::Sub uses ${Other}")]
+    [InlineData("!If [IsProduction, a, b]", "Fn::If names the condition 'IsProduction', which the template's Conditions does not define")]
+    [InlineData("!FindInMap [Size, dev, Memory]", "Fn::FindInMap names the mapping 'Size', which the template's Mappings does not define")]
+    public void A_name_the_template_does_not_define_is_an_error_at_its_line(string value, string message)
+    {
+        var findings = Check(Property(value));
+
+        var finding = Assert.Single(findings, f => f.RuleId == "PF014");
+        Assert.Equal(Severity.Error, finding.Severity);
+        Assert.Contains(message, finding.Message, StringComparison.Ordinal);
+        Assert.Contains("CloudFormation rejects the template", finding.Message, StringComparison.Ordinal);
+        Assert.Equal("Topic", finding.Resource);
+        Assert.Equal(PropertyLine, finding.Line);
+        Assert.DoesNotContain(findings, f => f.RuleId == "PF015");
+    }
+
+    [Theory]
+    [InlineData("DependsOn: Queeu", "DependsOn names 'Queeu', which is not a resource")]
+    [InlineData("DependsOn: [Queue, Missing]", "DependsOn names 'Missing'")]
+    [InlineData("DependsOn: Stage", "DependsOn names 'Stage', which is not a resource")]
+    [InlineData("Condition: IsProduction", "the Condition of resource Topic names the condition 'IsProduction'")]
+    public void Resource_attributes_that_name_nothing_defined_are_errors(string attribute, string message)
+    {
+        var findings = Check($"{Head}\n  Topic:\n    Type: AWS::SNS::Topic\n    {attribute}\n");
+
+        var finding = Assert.Single(findings, f => f.RuleId == "PF014");
+        Assert.Contains(message, finding.Message, StringComparison.Ordinal);
+        Assert.Equal("Topic", finding.Resource);
+    }
+
+    [Fact]
+    public void Outputs_and_conditions_are_judged_too_and_a_condition_may_not_use_a_resource()
+    {
+        var findings = Check($$"""
+            {{Head}}
+              Topic:
+                Type: AWS::SNS::Topic
+            Outputs:
+              Good:
+                Value: !GetAtt Queue.Arn
+                Condition: IsProd
+                Export: { Name: !Sub '${AWS::StackName}-queue' }
+              Bad:
+                Value: !Ref Topik
+                Condition: IsProdd
+            """.Replace("Conditions:\n  IsProd: !Equals [!Ref Stage, prod]",
+                "Conditions:\n  IsProd: !Equals [!Ref Stage, prod]\n  HasQueue: !Not [!Equals [!Ref Queue, '']]\n  Both: !And [!Condition IsProd, !Condition IsStaging]",
+                StringComparison.Ordinal));
+
+        var messages = findings.Where(f => f.RuleId == "PF014").Select(f => f.Message).ToList();
+        Assert.Equal(4, messages.Count);
+        Assert.Contains(messages, m => m.StartsWith("Ref to 'Topik'", StringComparison.Ordinal));
+        Assert.Contains(messages, m => m.StartsWith("the Condition of output Bad names the condition 'IsProdd'", StringComparison.Ordinal));
+        Assert.Contains(messages, m => m.StartsWith("Ref to 'Queue' in a condition", StringComparison.Ordinal) && m.Contains("Cannot reference resources in the Conditions block", StringComparison.Ordinal));
+        Assert.Contains(messages, m => m.StartsWith("Condition names the condition 'IsStaging'", StringComparison.Ordinal));
+    }
+
+    [Theory]
+    [InlineData("!Ref [Queue]", "Ref takes the name of a parameter or resource as a plain string")]
+    [InlineData("{ Ref: { Name: Queue } }", "Ref takes the name of a parameter or resource as a plain string")]
+    [InlineData("{ 'Fn::GetAtt': QueueArn }", "Fn::GetAtt takes [logical ID, attribute name]")]
+    [InlineData("{ 'Fn::GetAtt': [Queue] }", "Fn::GetAtt takes [logical ID, attribute name]")]
+    [InlineData("{ 'Fn::GetAtt': [Queue, Arn, Extra] }", "Fn::GetAtt takes [logical ID, attribute name]")]
+    [InlineData("!Join ['-', a, b]", "Fn::Join takes [delimiter, list of values], not a list of 3")]
+    [InlineData("!Join ['-', a]", "Fn::Join takes a list as the values to join (or a function that returns one), not a scalar")]
+    [InlineData("!Join [['-'], [a]]", "Fn::Join takes a string as its delimiter")]
+    [InlineData("{ 'Fn::Sub': 42 }", "Fn::Sub takes a string, or [string, mapping of variables]")]
+    [InlineData("!Sub [a, b, c]", "Fn::Sub takes a string, or [string, mapping of variables]")]
+    [InlineData("!If [IsProd, a]", "Fn::If takes [condition name, value if true, value if false], not a list of 2")]
+    [InlineData("!Select [0, a]", "Fn::Select takes a list as the list to select from")]
+    [InlineData("!FindInMap [Sizes, dev]", "Fn::FindInMap takes [map name, top-level key, second-level key], not a list of 2")]
+    [InlineData("!GetAZs [a]", "Fn::GetAZs takes a string as its argument")]
+    [InlineData("{ 'Fn::Concat': [a, b] }", "Fn::Concat is not a function CloudFormation knows")]
+    public void A_function_called_with_the_wrong_shape_is_an_error(string value, string message)
+    {
+        var findings = Check(Property(value));
+
+        var finding = Assert.Single(findings, f => f.RuleId == "PF015");
+        Assert.Equal(Severity.Error, finding.Severity);
+        Assert.Contains(message, finding.Message, StringComparison.Ordinal);
+        Assert.Equal("Topic", finding.Resource);
+    }
+
+    [Theory]
+    [InlineData("!And [!Condition IsProd]", "Fn::And takes a list of 2 to 10 conditions, not a list of 1")]
+    [InlineData("!Not [!Condition IsProd, !Condition IsProd]", "Fn::Not takes [condition], not a list of 2")]
+    [InlineData("!Equals [a]", "Fn::Equals takes [value, value], not a list of 1")]
+    public void Condition_functions_of_the_wrong_arity_are_errors(string value, string message)
+    {
+        var findings = Check(Head.Replace("  IsProd: !Equals [!Ref Stage, prod]", $"  IsProd: !Equals [!Ref Stage, prod]\n  Other: {value}", StringComparison.Ordinal));
+
+        var finding = Assert.Single(findings, f => f.RuleId == "PF015");
+        Assert.Contains(message, finding.Message, StringComparison.Ordinal);
+        Assert.Null(finding.Resource);
+    }
+
+    [Fact]
+    public void A_one_key_mapping_named_Condition_outside_Conditions_is_data_not_a_function()
+    {
+        // An IAM statement's condition block with one operator, and a property literally named Condition.
+        var findings = Check($$"""
+            {{Head}}
+              Policy:
+                Type: AWS::IAM::ManagedPolicy
+                Properties:
+                  PolicyDocument:
+                    Version: '2012-10-17'
+                    Statement:
+                      - Effect: Allow
+                        Action: sqs:SendMessage
+                        Resource: !GetAtt Queue.Arn
+                        Condition:
+                          StringEquals: { 'aws:SourceAccount': !Ref AWS::AccountId }
+            """);
+
+        Assert.DoesNotContain(findings, f => f.RuleId is "PF014" or "PF015");
+    }
+
+    [Fact]
+    public void Metadata_is_judged_and_a_macros_parameters_are_not()
+    {
+        // cfn-init reads Metadata with its functions resolved; Fn::Transform hands its parameters to a macro.
+        var findings = Check($$"""
+            {{Head}}
+              Topic:
+                Type: AWS::SNS::Topic
+                Metadata:
+                  AWS::CloudFormation::Init:
+                    config:
+                      commands:
+                        fetch: { command: !Sub 'aws ssm get-parameter --name ${SsmKey}' }
+                Properties:
+                  Tags:
+                    - Key: expires
+                      Value: { 'Fn::Transform': { Name: Date, Parameters: { Days: !Ref Days } } }
+            """);
+
+        var finding = Assert.Single(findings, f => f.RuleId is "PF014" or "PF015");
+        Assert.StartsWith("Fn::Sub uses ${SsmKey}", finding.Message, StringComparison.Ordinal);
+        Assert.StartsWith("Resources/Topic/Metadata/", finding.Path, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void A_template_with_a_transform_is_not_judged()
+    {
+        // SAM makes FunctionRole and ServerlessRestApi itself; other resources may refer to them.
+        var findings = Check("""
+            Transform: AWS::Serverless-2016-10-31
+            Resources:
+              Function:
+                Type: AWS::Serverless::Function
+                Properties:
+                  Runtime: nodejs22.x
+                  Handler: index.handler
+                  InlineCode: exports.handler = async () => ({});
+                  Events:
+                    Api: { Type: Api, Properties: { Path: /, Method: get } }
+            Outputs:
+              Role: { Value: !GetAtt FunctionRole.Arn }
+              Url: { Value: !Sub 'https://${ServerlessRestApi}.execute-api.${AWS::Region}.amazonaws.com/Prod/' }
+            """);
+
+        Assert.DoesNotContain(findings, f => f.RuleId is "PF014" or "PF015");
+    }
+
+    [Fact]
+    public void Json_templates_are_judged_the_same_with_their_lines()
+    {
+        var findings = TestTemplates.Check("""
+            {
+              "Resources": {
+                "Queue": { "Type": "AWS::SQS::Queue" },
+                "Topic": {
+                  "Type": "AWS::SNS::Topic",
+                  "DependsOn": "Queue",
+                  "Properties": {
+                    "TopicName": { "Fn::GetAtt": ["Queeu", "QueueName"] },
+                    "DisplayName": { "Ref": ["Queue"] }
+                  }
+                }
+              }
+            }
+            """, path: "template.json");
+
+        var unresolved = Assert.Single(findings, f => f.RuleId == "PF014");
+        Assert.Equal(8, unresolved.Line);
+        Assert.Equal("Resources/Topic/Properties/TopicName/Fn::GetAtt/0", unresolved.Path);
+        var shape = Assert.Single(findings, f => f.RuleId == "PF015");
+        Assert.Equal(9, shape.Line);
+    }
+
+    // The line of the property Property() writes the value on.
+    private static readonly int PropertyLine = Head.Split('\n').Length + 4;
+
+    private static string Property(string value) => $"{Head}\n  Topic:\n    Type: AWS::SNS::Topic\n    Properties:\n      DisplayName: {value}\n";
+
+    private static List<Finding> Check(string yaml) => TestTemplates.Check(yaml);
+}
