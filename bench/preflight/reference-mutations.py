@@ -1,17 +1,21 @@
 #!/usr/bin/env python3
-"""PF014/PF015 judged against cfn-lint: break one reference, or one function's shape, in each public template.
+"""PF014-PF016 judged against cfn-lint: break one reference, one function's shape, or one name, parameter type or
+output in each public template.
 
   reference-mutations.py make CORPUS OUT        for each JSON template of CORPUS (schema-compare.py extract) that
                                                 preflight judges (no Transform, no Fn::Transform, no Rain directive),
                                                 write OUT/names/NNNN.json with one name broken (a Ref, Fn::GetAtt,
                                                 Fn::Sub variable or DependsOn target gets "Typo" appended) and
-                                                OUT/shapes/NNNN.json with one function given the wrong arguments;
+                                                OUT/shapes/NNNN.json with one function given the wrong arguments, and
+                                                OUT/format/NNNN.json with one logical ID made non-alphanumeric, one
+                                                parameter type misspelt or one output's Value removed;
                                                 OUT/manifest.json says what was broken where
   reference-mutations.py compare OUT PREFLIGHT  run cfn-lint and PREFLIGHT (e.g. "dotnet …/Payments.Preflight.dll")
                                                 on both sets and print, per set, how many breaks each tool reports
 
 A broken name counts as reported when a finding's message quotes it (cfn-lint E1010/E1019/E1020/E3005 do; so
-does PF014); a broken shape when the template gets any cfn-lint E1xxx/E8xxx finding, or any PF015/PF014 finding.
+does PF014); a broken shape when the template gets any cfn-lint E1xxx/E8xxx finding, or any PF015/PF014 finding;
+a format break when cfn-lint reports E2001, E2002, E3001, E6001 or E6002 and preflight PF016.
 Results and the command lines used: docs/preflight.md, "References and intrinsic functions vs cfn-lint".
 """
 import collections
@@ -111,13 +115,34 @@ def break_shape(template, rng):
     return None
 
 
+def break_format(template, rng):
+    """A logical ID with a hyphen, a misspelt parameter type, or an output without its Value."""
+    choices = ["resource"]
+    if isinstance(template.get("Parameters"), dict) and any(isinstance(p, dict) and "Type" in p for p in template["Parameters"].values()):
+        choices.append("parameter type")
+    if isinstance(template.get("Outputs"), dict) and any(isinstance(o, dict) and "Value" in o for o in template["Outputs"].values()):
+        choices.append("output value")
+    kind = rng.choice(choices)
+    if kind == "resource":
+        resources = template["Resources"]
+        old = rng.choice(sorted(resources))
+        template["Resources"] = {(key + "-x" if key == old else key): value for key, value in resources.items()}
+    elif kind == "parameter type":
+        name = rng.choice(sorted(n for n, p in template["Parameters"].items() if isinstance(p, dict) and "Type" in p))
+        template["Parameters"][name]["Type"] += "s"
+    else:
+        name = rng.choice(sorted(n for n, o in template["Outputs"].items() if isinstance(o, dict) and "Value" in o))
+        del template["Outputs"][name]["Value"]
+    return kind
+
+
 def make(corpus, out):
     rng = random.Random(17)
-    manifest = {"names": [], "shapes": []}
+    manifest = {"names": [], "shapes": [], "format": []}
     for kind in manifest:
         os.makedirs(os.path.join(out, kind), exist_ok=True)
     for path in sorted(glob.glob(os.path.join(corpus, "**", "*.json"), recursive=True)):
-        for kind, breaker in (("names", break_name), ("shapes", break_shape)):
+        for kind, breaker in (("names", break_name), ("shapes", break_shape), ("format", break_format)):
             template = judged(path)
             if template is None or (broken := breaker(template, rng)) is None:
                 continue
@@ -142,7 +167,7 @@ def compare(out, preflight):
         for finding in json.loads(lint_run.stdout or "[]"):
             lint[os.path.basename(finding["Filename"])].append((finding["Rule"]["Id"], finding["Message"]))
         report = os.path.join(out, f"{kind}-preflight.json")
-        subprocess.run([*shlex.split(preflight), "check", directory, "--format", "json", "--include", "PF014,PF015",
+        subprocess.run([*shlex.split(preflight), "check", directory, "--format", "json", "--include", "PF014,PF015,PF016",
                         "--non-zero-exit-code", "none", "--output", report], check=True)
         mine = collections.defaultdict(list)
         for finding in json.load(open(report, encoding="utf-8"))["findings"]:
@@ -151,11 +176,14 @@ def compare(out, preflight):
         for e in entries:
             if kind == "names":
                 by_lint = any(e["name"] in message for _, message in lint[e["file"]])
-                by_mine = any(e["name"] in message for _, message in mine[e["file"]])
+                by_mine = any(e["name"] in message for rule, message in mine[e["file"]] if rule == "PF014")
                 other += sum(e["name"] not in message for _, message in mine[e["file"]])
-            else:
+            elif kind == "shapes":
                 by_lint = any(rule.startswith(("E1", "E8")) for rule, _ in lint[e["file"]])
-                by_mine = bool(mine[e["file"]])
+                by_mine = any(rule in ("PF014", "PF015") for rule, _ in mine[e["file"]])
+            else:
+                by_lint = any(rule in ("E2001", "E2002", "E3001", "E6001", "E6002") for rule, _ in lint[e["file"]])
+                by_mine = any(rule == "PF016" for rule, _ in mine[e["file"]])
             tally[(by_lint, by_mine)] += 1
             if by_lint != by_mine:
                 print(f"  {kind} {e['file']} ({e['source']}, {e['kind']}): cfn-lint {by_lint}, preflight {by_mine}")

@@ -59,5 +59,12 @@ internal sealed class RuleContext
         findings.Add(new Finding(CurrentRule!.Id, CurrentRule.Severity, Template.Path, null, null, line, message));
 
     public void ReportTemplate(string? path, Node? node, string message) =>
-        findings.Add(new Finding(CurrentRule!.Id, CurrentRule.Severity, Template.Path, null, path, node?.Line, message));
+        ReportTemplate(path, node, message, CurrentRule!.Severity);
+
+    /// <summary>A finding about the template at <paramref name="line"/>, e.g. the line of a mapping's key rather than of its value.</summary>
+    public void ReportTemplate(string? path, int line, string message) =>
+        findings.Add(new Finding(CurrentRule!.Id, CurrentRule.Severity, Template.Path, null, path, line, message));
+
+    public void ReportTemplate(string? path, Node? node, string message, Severity severity) =>
+        findings.Add(new Finding(CurrentRule!.Id, severity, Template.Path, null, path, node?.Line, message));
 }

@@ -38,7 +38,7 @@ internal static class TemplateLoader
         var root = Parse(path, bytes);
         PreprocessorSource.ThrowIfRain(root, bytes);
         return root is MappingNode map
-            ? new Template(path, map, stackName, stackTags)
+            ? new Template(path, map, stackName, stackTags) { Bytes = bytes.Length }
             : throw new TemplateLoadException(RuleIds.ParseError, "a template must be a mapping (an object) at the top level", root.Line, parsed: true);
     }
 

@@ -36,6 +36,9 @@ internal sealed class Template
     /// <summary>The region the stack deploys to, when the cloud assembly fixes it (AWS::Region resolves to it).</summary>
     public string? Region { get; set; }
 
+    /// <summary>The template body's size in bytes, as read (0 when built in memory).</summary>
+    public int Bytes { get; set; }
+
     /// <summary>The account the stack deploys to, when the cloud assembly fixes it.</summary>
     public string? Account { get; set; }
 

@@ -27,6 +27,8 @@ internal static class RuleCatalog
         new UnknownResourceType(),
         new UnresolvedReference(),
         new IntrinsicFunctionShape(),
+        new TemplateFormat(),
+        new TemplateQuota(),
         new CodeDeployServiceController(),
         new CodeDeployServiceDeploymentConfig(),
         new CodeDeployServiceHealthyPercent(),

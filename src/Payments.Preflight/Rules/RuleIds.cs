@@ -19,9 +19,11 @@ internal static class RuleIds
     public const string PropertyValueNotAllowed = "PF012";
     public const string UnknownResourceType = "PF013";
 
-    // 014-015: names and intrinsic functions, as CloudFormation's template validation judges them
+    // 014-017: names, functions, format and quotas, as CloudFormation's template validation judges them
     public const string UnresolvedReference = "PF014";
     public const string IntrinsicFunctionShape = "PF015";
+    public const string TemplateFormat = "PF016";
+    public const string TemplateQuota = "PF017";
 
     // 1xx: ECS and CodeDeploy blue/green
     public const string CodeDeployServiceController = "PF101";

@@ -1,0 +1,72 @@
+using Payments.Preflight.Engine;
+using Payments.Preflight.Model;
+
+namespace Payments.Preflight.Rules.Structure;
+
+/// <summary>
+/// PF017: CloudFormation's per-template quotas, which a growing CDK stack meets without anyone writing a wrong line:
+/// 500 resources, 200 parameters, 200 outputs, 200 mappings (of 200 attributes each), a 1 MB body; and a body over
+/// 51,200 bytes can only be deployed from S3.
+/// </summary>
+internal sealed class TemplateQuota : Rule
+{
+    private const int MaxBodyBytes = 1024 * 1024;
+    private const int MaxInlineBodyBytes = 51_200;
+
+    private static readonly (string Section, int Limit, string What)[] Counts =
+    [
+        ("Resources", 500, "resources"),
+        ("Parameters", 200, "parameters"),
+        ("Outputs", 200, "outputs"),
+        ("Mappings", 200, "mappings"),
+    ];
+
+    public override RuleDescriptor Descriptor { get; } = new(
+        RuleIds.TemplateQuota, Severity.Error, "Template exceeds a CloudFormation quota",
+        "A template declares more than 500 resources, 200 parameters, 200 outputs or 200 mappings, a mapping has more than 200 attributes, or the body is larger than 1 MB: CloudFormation rejects it (\"Template format error: Number of resources, 501, is greater than maximum allowed, 500\"). A body over 51,200 bytes is also refused when passed inline (`aws cloudformation deploy` without `--s3-bucket`, `--template-body`); that one is an info finding, and not reported for CDK cloud assemblies, whose templates CDK uploads to S3.",
+        "Split the stack (CDK: move a part into a nested stack or a stack of its own), or shorten the template; deploy large templates from S3.",
+        "000",
+        Outputs(201),
+        Outputs(200));
+
+    /// <summary>A template with <paramref name="count"/> outputs, eight to a line.</summary>
+    private static string Outputs(int count) =>
+        "Resources:\n  Queue:\n    Type: AWS::SQS::Queue\nOutputs: {\n"
+        + string.Join(",\n", Enumerable.Range(0, count).Chunk(8).Select(line => "  " + string.Join(", ", line.Select(i => $"Out{i}: {{ Value: x }}"))))
+        + "\n}\n";
+
+    public override void Check(RuleContext context)
+    {
+        var template = context.Template;
+        foreach (var (section, limit, what) in Counts)
+        {
+            if (template.Root[section] is MappingNode entries && entries.Count > limit)
+            {
+                context.ReportTemplate(section, entries,
+                    $"the template declares {entries.Count:N0} {what}, more than the {limit} CloudFormation allows; it rejects the template (\"Template format error: Number of {what}, {entries.Count}, is greater than maximum allowed, {limit}\")");
+            }
+        }
+
+        if (template.Root["Mappings"] is MappingNode mappings)
+        {
+            foreach (var (name, node) in mappings.Entries)
+            {
+                if (node is MappingNode map && map.Count > 200)
+                {
+                    context.ReportTemplate($"Mappings/{name}", map, $"the mapping {name} has {map.Count:N0} attributes, more than the 200 CloudFormation allows; it rejects the template");
+                }
+            }
+        }
+
+        if (template.Bytes > MaxBodyBytes)
+        {
+            context.ReportTemplate(null, null, $"the template is {template.Bytes:N0} bytes, more than the {MaxBodyBytes:N0} (1 MB) CloudFormation accepts, even from S3");
+        }
+        else if (template.Bytes > MaxInlineBodyBytes && template.StackName is null)
+        {
+            context.ReportTemplate(null, null,
+                $"the template is {template.Bytes:N0} bytes, more than the {MaxInlineBodyBytes:N0} CloudFormation accepts inline: deploy it from S3 (`aws cloudformation deploy --s3-bucket …`, or `--template-url`)",
+                Severity.Info);
+        }
+    }
+}

@@ -1,0 +1,194 @@
+using System.Text;
+
+namespace Payments.Preflight.Tests.Rules;
+
+/// <summary>
+/// PF016 (names, parameter types, outputs and the description CloudFormation's template format refuses) and PF017
+/// (its per-template quotas): each limit just past and just within.
+/// </summary>
+public sealed class TemplateFormatTests
+{
+    [Theory]
+    [InlineData("Resources", "my-bucket", "the resource name 'my-bucket' has characters other than letters and digits")]
+    [InlineData("Resources", "Bucket_1", "the resource name 'Bucket_1'")]
+    [InlineData("Parameters", "stage-name", "the parameter name 'stage-name' (Parameters/stage-name)")]
+    [InlineData("Outputs", "queue.arn", "the output name 'queue.arn' (Outputs/queue.arn)")]
+    [InlineData("Conditions", "is-prod", "the condition name 'is-prod' (Conditions/is-prod)")]
+    [InlineData("Mappings", "Size Map", "the mapping name 'Size Map' (Mappings/Size Map)")]
+    public void A_logical_id_that_is_not_alphanumeric_is_an_error_at_its_line(string section, string name, string message)
+    {
+        var yaml = Template(section, name);
+
+        var finding = Assert.Single(TestTemplates.CheckRule(yaml, "PF016"));
+        Assert.Equal(Severity.Error, finding.Severity);
+        Assert.Contains(message, finding.Message, StringComparison.Ordinal);
+        Assert.Equal(LineOf(yaml, $"  {name}:"), finding.Line);
+        Assert.Equal(section == "Resources" ? name : null, finding.Resource);
+    }
+
+    [Fact]
+    public void A_logical_id_of_255_characters_passes_and_of_256_does_not()
+    {
+        Assert.Empty(TestTemplates.CheckRule(Template("Resources", new string('Q', 255)), "PF016"));
+
+        var finding = Assert.Single(TestTemplates.CheckRule(Template("Resources", new string('Q', 256)), "PF016"));
+        Assert.Contains("is 256 characters long, more than the 255", finding.Message, StringComparison.Ordinal);
+    }
+
+    [Theory]
+    [InlineData("String", false)]
+    [InlineData("Number", false)]
+    [InlineData("List<Number>", false)]
+    [InlineData("CommaDelimitedList", false)]
+    [InlineData("AWS::EC2::VPC::Id", false)]
+    [InlineData("List<AWS::EC2::Subnet::Id>", false)]
+    [InlineData("AWS::SSM::Parameter::Value<String>", false)]
+    [InlineData("AWS::SSM::Parameter::Value<List<AWS::EC2::SecurityGroup::Id>>", false)]
+    [InlineData("AWS::SSM::Parameter::Name", false)]
+    [InlineData("Strin", true)]
+    [InlineData("Boolean", true)]
+    [InlineData("string", true)]
+    [InlineData("List<AWS::EC2::KeyPair::KeyName>", true)]
+    [InlineData("AWS::EC2::VPC::ID", true)]
+    public void Parameter_types_are_the_ones_CloudFormation_has(string type, bool refused)
+    {
+        var findings = TestTemplates.CheckRule($"Parameters:\n  Stage:\n    Type: '{type}'\nResources:\n  Queue:\n    Type: AWS::SQS::Queue\n", "PF016");
+
+        if (refused)
+        {
+            var finding = Assert.Single(findings);
+            Assert.Contains($"Unrecognized parameter type: {type}", finding.Message, StringComparison.Ordinal);
+            Assert.Equal(3, finding.Line);
+        }
+        else
+        {
+            Assert.Empty(findings);
+        }
+    }
+
+    [Fact]
+    public void A_parameter_without_a_type_and_an_output_without_a_value_are_errors()
+    {
+        var findings = TestTemplates.CheckRule("""
+            Parameters:
+              Stage:
+                Default: dev
+            Resources:
+              Queue:
+                Type: AWS::SQS::Queue
+            Outputs:
+              Url:
+                Export: { Name: queue-url }
+            """, "PF016");
+
+        Assert.Equal(2, findings.Count);
+        Assert.Contains(findings, f => f.Message.Contains("parameter Stage has no Type", StringComparison.Ordinal) && f.Line == 2);
+        Assert.Contains(findings, f => f.Message.Contains("output Url has no Value", StringComparison.Ordinal) && f.Line == 8);
+    }
+
+    [Fact]
+    public void A_description_over_1024_bytes_is_an_error_counted_in_bytes_not_characters()
+    {
+        // 342 three-byte characters: 1,026 bytes but 342 characters.
+        var findings = TestTemplates.CheckRule($"Description: '{new string('€', 342)}'\nResources:\n  Queue:\n    Type: AWS::SQS::Queue\n", "PF016");
+        Assert.Contains("1,026 bytes, more than the 1,024", Assert.Single(findings).Message, StringComparison.Ordinal);
+
+        Assert.Empty(TestTemplates.CheckRule($"Description: '{new string('x', 1024)}'\nResources:\n  Queue:\n    Type: AWS::SQS::Queue\n", "PF016"));
+    }
+
+    [Fact]
+    public void A_transform_may_supply_types_and_values_but_not_names()
+    {
+        var findings = TestTemplates.CheckRule("""
+            Transform: MyMacro
+            Parameters:
+              Stage: { Type: MacroType }
+            Resources:
+              my-queue:
+                Type: AWS::SQS::Queue
+            Outputs:
+              Url: { Description: the macro fills it in }
+            """, "PF016");
+
+        Assert.Contains("my-queue", Assert.Single(findings).Message, StringComparison.Ordinal);
+    }
+
+    [Theory]
+    [InlineData("Resources", 500, false)]
+    [InlineData("Resources", 501, true)]
+    [InlineData("Outputs", 200, false)]
+    [InlineData("Outputs", 201, true)]
+    [InlineData("Parameters", 201, true)]
+    [InlineData("Mappings", 201, true)]
+    public void Sections_over_their_quota_are_errors(string section, int count, bool refused)
+    {
+        var text = new StringBuilder();
+        var entries = Enumerable.Range(0, count).Select(i => section switch
+        {
+            "Resources" => $"  Q{i}: {{ Type: AWS::SQS::Queue }}",
+            "Outputs" => $"  O{i}: {{ Value: x }}",
+            "Parameters" => $"  P{i}: {{ Type: String }}",
+            _ => $"  M{i}: {{ k: {{ v: x }} }}",
+        });
+        text.AppendLine($"{section}:").AppendJoin('\n', entries).AppendLine();
+        if (section != "Resources")
+        {
+            text.AppendLine("Resources:\n  Queue:\n    Type: AWS::SQS::Queue");
+        }
+
+        var findings = TestTemplates.CheckRule(text.ToString(), "PF017");
+
+        if (refused)
+        {
+            var finding = Assert.Single(findings);
+            Assert.Equal(Severity.Error, finding.Severity);
+            Assert.Contains($"declares {count}", finding.Message, StringComparison.Ordinal);
+        }
+        else
+        {
+            Assert.Empty(findings);
+        }
+    }
+
+    [Fact]
+    public void A_mapping_over_200_attributes_is_an_error()
+    {
+        var attributes = string.Join(", ", Enumerable.Range(0, 201).Select(i => $"k{i}: {{ v: x }}"));
+
+        var finding = Assert.Single(TestTemplates.CheckRule($"Mappings:\n  Sizes: {{ {attributes} }}\nResources:\n  Queue:\n    Type: AWS::SQS::Queue\n", "PF017"));
+        Assert.Contains("the mapping Sizes has 201 attributes", finding.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void A_body_over_51200_bytes_is_an_info_outside_a_cloud_assembly_and_over_1_MB_an_error()
+    {
+        string Body(int bytes)
+        {
+            var head = "Resources:\n  Queue:\n    Type: AWS::SQS::Queue\n    Metadata:\n      Note: '";
+            return head + new string('x', bytes - head.Length - 2) + "'\n";
+        }
+
+        Assert.Empty(TestTemplates.CheckRule(Body(51_200), "PF017"));
+        var inline = Assert.Single(TestTemplates.CheckRule(Body(51_201), "PF017"));
+        Assert.Equal(Severity.Info, inline.Severity);
+        Assert.Contains("51,201 bytes", inline.Message, StringComparison.Ordinal);
+        // CDK uploads an assembly's templates to S3: the inline limit does not apply to them.
+        Assert.Empty(TestTemplates.CheckRule(Body(51_201), "PF017", stackName: "payments-dev"));
+
+        var tooLarge = Assert.Single(TestTemplates.CheckRule(Body(1_048_577), "PF017", stackName: "payments-dev"));
+        Assert.Equal(Severity.Error, tooLarge.Severity);
+        Assert.Contains("1,048,577 bytes, more than the 1,048,576 (1 MB)", tooLarge.Message, StringComparison.Ordinal);
+    }
+
+    private static string Template(string section, string name) => section switch
+    {
+        "Resources" => $"Resources:\n  {name}:\n    Type: AWS::SQS::Queue\n",
+        "Parameters" => $"Parameters:\n  {name}:\n    Type: String\nResources:\n  Queue:\n    Type: AWS::SQS::Queue\n",
+        "Outputs" => $"Resources:\n  Queue:\n    Type: AWS::SQS::Queue\nOutputs:\n  {name}:\n    Value: x\n",
+        "Conditions" => $"Conditions:\n  {name}: !Equals [a, b]\nResources:\n  Queue:\n    Type: AWS::SQS::Queue\n",
+        _ => $"Mappings:\n  {name}:\n    dev: {{ Memory: 512 }}\nResources:\n  Queue:\n    Type: AWS::SQS::Queue\n",
+    };
+
+    private static int LineOf(string yaml, string text) =>
+        yaml.Split('\n').Select((line, i) => (line, i)).First(x => x.line.StartsWith(text, StringComparison.Ordinal)).i + 1;
+}
