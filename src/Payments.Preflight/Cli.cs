@@ -12,6 +12,12 @@ internal static class Cli
     /// </summary>
     public const int UsageExitCode = 64;
 
+    /// <summary>
+    /// The report or the docs pages could not be written (a directory given as --output, no permission, no such
+    /// parent): 73 as sysexits' EX_CANTCREAT, also outside the finding bit flags. The check itself ran.
+    /// </summary>
+    public const int CannotWriteExitCode = 73;
+
     private const string Usage = """
         usage: preflight check PATH... [--format text|json|sarif] [--include PREFIX[,PREFIX]] [--ignore PREFIX[,PREFIX]]
                                        [--environment NAME] [--today YYYY-MM-DD] [--output FILE]
@@ -23,7 +29,8 @@ internal static class Cli
 
         PATH is a CloudFormation template (JSON or YAML), a directory, a glob (quote it), or a CDK cloud
         assembly (cdk.out, nested stage assemblies included).
-        Exit code: bit flags 2 = error, 4 = warning, 8 = info findings; 0 = clean. Usage errors exit 64.
+        Exit code: bit flags 2 = error, 4 = warning, 8 = info findings; 0 = clean. Usage errors exit 64;
+        an --output file or docs DIR that cannot be written, 73.
         --non-zero-exit-code (as cfn-lint): the lowest severity that sets its bit (default info).
         --docs-base-url (or PREFLIGHT_DOCS_BASE_URL): where the repository's files are browsed, e.g.
         https://github.com/ORG/REPO/blob/main/; SARIF links each rule to its docs/rules/<ID>.md there.
@@ -44,8 +51,9 @@ internal static class Cli
         {
             "check" => Check(args[1..], stdout, stderr),
             "access" => Access(args[1..], stdout, stderr),
-            "rules" => ListRules(stdout),
-            "docs" when args.Length == 2 => WriteDocs(args[1], stdout),
+            "rules" when args.Length == 1 => ListRules(stdout),
+            "rules" => UsageError(stderr, "rules takes no arguments"),
+            "docs" when args.Length == 2 => WriteDocs(args[1], stdout, stderr),
             "docs" => UsageError(stderr, "docs needs exactly one DIR"),
             "--version" => Print(stdout, typeof(Cli).Assembly.GetName().Version?.ToString(3) ?? "1.0.0"),
             _ => UsageError(stderr, $"unknown command '{args[0]}'"),
@@ -191,9 +199,9 @@ internal static class Cli
         {
             stdout.Write(text);
         }
-        else
+        else if (!TryWrite(stderr, outputFile, () => File.WriteAllText(outputFile, text)))
         {
-            File.WriteAllText(outputFile, text);
+            return CannotWriteExitCode;
         }
 
         return exitNever ? 0 : ExitCode(report, exitThreshold);
@@ -281,15 +289,37 @@ internal static class Cli
         return 0;
     }
 
-    private static int WriteDocs(string directory, TextWriter stdout)
+    private static int WriteDocs(string directory, TextWriter stdout, TextWriter stderr)
     {
-        Directory.CreateDirectory(directory);
-        foreach (var descriptor in RuleCatalog.AllDescriptors)
+        var written = TryWrite(stderr, directory, () =>
         {
-            File.WriteAllText(Path.Combine(directory, $"{descriptor.Id}.md"), RuleDocs.Page(descriptor));
+            Directory.CreateDirectory(directory);
+            foreach (var descriptor in RuleCatalog.AllDescriptors)
+            {
+                File.WriteAllText(Path.Combine(directory, $"{descriptor.Id}.md"), RuleDocs.Page(descriptor));
+            }
+        });
+        if (!written)
+        {
+            return CannotWriteExitCode;
         }
 
         stdout.WriteLine($"wrote {RuleCatalog.AllDescriptors.Count()} rule pages to {directory}");
         return 0;
+    }
+
+    /// <summary>Runs <paramref name="write"/>; a file-system refusal is a one-line message on stderr, not a stack trace.</summary>
+    private static bool TryWrite(TextWriter stderr, string target, Action write)
+    {
+        try
+        {
+            write();
+            return true;
+        }
+        catch (Exception exception) when (exception is IOException or UnauthorizedAccessException)
+        {
+            stderr.WriteLine($"preflight: cannot write {target}: {exception.Message}");
+            return false;
+        }
     }
 }

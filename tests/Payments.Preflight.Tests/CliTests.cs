@@ -61,6 +61,7 @@ public sealed class CliTests : IDisposable
     [InlineData("check x.yaml --today 23.11.2026")]
     [InlineData("check x.yaml --bogus")]
     [InlineData("docs")]
+    [InlineData("rules extra")]
     [InlineData("check x.yaml --non-zero-exit-code sometimes")]
     [InlineData("check x.yaml --non-zero-exit-code none --bogus")]
     [InlineData("check --non-zero-exit-code none /definitely/not/here.yaml")]
@@ -234,6 +235,27 @@ public sealed class CliTests : IDisposable
         Assert.Equal("PF402", finding.GetProperty("ruleId").GetString());
         Assert.EndsWith("d.yaml", finding.GetProperty("template").GetString(), StringComparison.Ordinal);
         Assert.Equal(2, exit);
+    }
+
+    [Fact]
+    public void An_output_that_cannot_be_written_exits_73_with_one_line_not_a_stack_trace()
+    {
+        var template = Write("a.yaml", Failing);
+        var blocker = Write("blocker", "a file, so nothing can be created under it");
+
+        foreach (var target in new[] { directory, Path.Combine(blocker, "report.json") })
+        {
+            var (exit, output, error) = Run("check", template, "--output", target);
+
+            Assert.Equal(Cli.CannotWriteExitCode, exit);
+            Assert.Empty(output);
+            Assert.StartsWith($"preflight: cannot write {target}: ", error, StringComparison.Ordinal);
+            Assert.DoesNotContain("   at ", error, StringComparison.Ordinal);
+        }
+
+        var (docsExit, _, docsError) = Run("docs", Path.Combine(blocker, "rules"));
+        Assert.Equal(Cli.CannotWriteExitCode, docsExit);
+        Assert.StartsWith("preflight: cannot write ", docsError, StringComparison.Ordinal);
     }
 
     [Fact]
