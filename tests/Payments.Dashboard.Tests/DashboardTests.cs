@@ -33,7 +33,7 @@ public sealed class DashboardTests(DashboardFixture fixture, ITestOutputHelper o
         await page.GetByLabel("Secret key").FillAsync(DashboardFixture.SecretKey);
         await Accessibility.TabToAsync(page, "the sign-in button", "el => el.tagName === 'BUTTON'");
         await page.Keyboard.PressAsync("Enter");
-        await page.WaitForURLAsync("**/dashboard/payments");
+        await DashboardFixture.WaitForUrlAsync(page, "**/dashboard/payments");
 
         var cookie = Assert.Single(await context.CookiesAsync());
         Assert.Equal("__Host-payments_dashboard", cookie.Name);
@@ -50,7 +50,7 @@ public sealed class DashboardTests(DashboardFixture fixture, ITestOutputHelper o
 
         // Signing out ends the session on the server: the old cookie no longer opens a page.
         await page.GetByRole(AriaRole.Button, new() { Name = "Sign out" }).ClickAsync();
-        await page.WaitForURLAsync("**/dashboard/sign-in");
+        await DashboardFixture.WaitForUrlAsync(page, "**/dashboard/sign-in");
         Assert.Empty(await context.CookiesAsync());
         using var replay = new HttpClient(new HttpClientHandler { AllowAutoRedirect = false, UseCookies = false });
         using var request = new HttpRequestMessage(HttpMethod.Get, fixture.Url("/dashboard/balance"));
@@ -78,7 +78,7 @@ public sealed class DashboardTests(DashboardFixture fixture, ITestOutputHelper o
         await page.GetByLabel("Created from").FillAsync(today);
         await page.GetByLabel("Created to").FillAsync(today);
         await page.GetByRole(AriaRole.Button, new() { Name = "Search" }).ClickAsync();
-        await page.WaitForURLAsync("**/dashboard/payments?**");
+        await DashboardFixture.WaitForUrlAsync(page, "**/dashboard/payments?**");
         var rows = await page.Locator("tbody tr").AllInnerTextsAsync();
         Assert.Contains(rows, r => r.Contains(id, StringComparison.Ordinal));
         Assert.All(rows, r => Assert.Contains("requires capture", r, StringComparison.Ordinal));
@@ -91,7 +91,7 @@ public sealed class DashboardTests(DashboardFixture fixture, ITestOutputHelper o
         await page.GotoAsync(fixture.Url("/dashboard/payments"));
         await page.GetByLabel("Payment ID").FillAsync(id);
         await page.Keyboard.PressAsync("Enter");
-        await page.WaitForURLAsync($"**/dashboard/payments/{id}");
+        await DashboardFixture.WaitForUrlAsync(page, $"**/dashboard/payments/{id}");
         Assert.Contains("Browser test order", await page.InnerTextAsync("main"), StringComparison.Ordinal);
     }
 
@@ -148,7 +148,7 @@ public sealed class DashboardTests(DashboardFixture fixture, ITestOutputHelper o
         await page.GetByLabel("Reason").SelectOptionAsync("requested_by_customer");
         await Accessibility.TabToAsync(page, "the refund button", "el => el.textContent === 'Refund…'");
         await page.Keyboard.PressAsync("Enter");
-        await page.WaitForURLAsync("**/confirm?**");
+        await DashboardFixture.WaitForUrlAsync(page, "**/confirm?**");
         Assert.Equal($"Refund 7.50 USD of payment {id} (requested by customer)?", await page.InnerTextAsync("#confirm-question"));
         await Accessibility.AssertBasicsAsync(page);
         await Screenshot(page, "refund-confirm");
@@ -161,7 +161,7 @@ public sealed class DashboardTests(DashboardFixture fixture, ITestOutputHelper o
         Assert.Equal("750", confirmForm["amount"]);
         await Accessibility.TabToAsync(page, "the confirm button", "el => el.textContent === 'Confirm refund'");
         await page.Keyboard.PressAsync("Enter");
-        await page.WaitForURLAsync($"**/dashboard/payments/{id}?done=refund");
+        await DashboardFixture.WaitForUrlAsync(page, $"**/dashboard/payments/{id}?done=refund");
         Assert.Equal("Refund created.", await page.InnerTextAsync("[role=status]"));
         var refunds = (await fixture.GetJsonAsync($"/v1/payments/{id}/refunds")).GetProperty("data").EnumerateArray().ToList();
         var refund = Assert.Single(refunds);
@@ -202,7 +202,7 @@ public sealed class DashboardTests(DashboardFixture fixture, ITestOutputHelper o
         await page.GetByLabel("Amount to capture (GBP)").FillAsync("30");
         await page.GetByRole(AriaRole.Button, new() { Name = "Capture…" }).ClickAsync();
         await page.GetByRole(AriaRole.Button, new() { Name = "Confirm capture" }).ClickAsync();
-        await page.WaitForURLAsync("**?done=capture");
+        await DashboardFixture.WaitForUrlAsync(page, "**?done=capture");
         var captured = await fixture.GetJsonAsync($"/v1/payments/{toCapture}");
         Assert.Equal(("succeeded", 3000L), (captured.GetProperty("status").GetString(), captured.GetProperty("amount_captured").GetInt64()));
 
@@ -210,11 +210,11 @@ public sealed class DashboardTests(DashboardFixture fixture, ITestOutputHelper o
         await page.GetByRole(AriaRole.Button, new() { Name = "Cancel payment…" }).ClickAsync();
         Assert.Equal($"Cancel payment {toCancel} and release 9.00 GBP to the card holder?", await page.InnerTextAsync("#confirm-question"));
         await page.GetByRole(AriaRole.Button, new() { Name = "Confirm cancellation" }).ClickAsync();
-        await page.WaitForURLAsync("**?done=cancel");
+        await DashboardFixture.WaitForUrlAsync(page, "**?done=cancel");
         Assert.Equal("canceled", (await fixture.GetJsonAsync($"/v1/payments/{toCancel}")).GetProperty("status").GetString());
 
         await page.GetByRole(AriaRole.Link, new() { Name = "Balance" }).ClickAsync();
-        await page.WaitForURLAsync("**/dashboard/balance");
+        await DashboardFixture.WaitForUrlAsync(page, "**/dashboard/balance");
         await Accessibility.AssertBasicsAsync(page);
         var balance = await fixture.GetJsonAsync("/v1/balance");
         var rows = await page.Locator("tbody tr").AllInnerTextsAsync();
@@ -375,7 +375,7 @@ public sealed class DashboardTests(DashboardFixture fixture, ITestOutputHelper o
         var page = await fixture.SignedInPageAsync(context);
 
         await page.GetByRole(AriaRole.Link, new() { Name = "Webhooks" }).ClickAsync();
-        await page.WaitForURLAsync("**/dashboard/webhooks");
+        await DashboardFixture.WaitForUrlAsync(page, "**/dashboard/webhooks");
         await Accessibility.AssertBasicsAsync(page);
         await page.GetByRole(AriaRole.Link, new() { Name = "Add an endpoint" }).ClickAsync();
         await page.GetByLabel("Endpoint URL").FillAsync(url);
@@ -426,11 +426,11 @@ public sealed class DashboardTests(DashboardFixture fixture, ITestOutputHelper o
 
         await Accessibility.TabToAsync(page, "the delete button", "el => el.textContent === 'Delete endpoint…'");
         await page.Keyboard.PressAsync("Enter");
-        await page.WaitForURLAsync($"**/dashboard/webhooks/{id}/delete*");
+        await DashboardFixture.WaitForUrlAsync(page, $"**/dashboard/webhooks/{id}/delete*");
         // Nothing is deleted before the confirmation.
         Assert.Equal(id, (await fixture.GetJsonAsync($"/v1/webhook_endpoints/{id}")).GetProperty("id").GetString());
         await page.GetByRole(AriaRole.Button, new() { Name = "Delete endpoint" }).ClickAsync();
-        await page.WaitForURLAsync("**/dashboard/webhooks?done=delete");
+        await DashboardFixture.WaitForUrlAsync(page, "**/dashboard/webhooks?done=delete");
         Assert.Equal("Webhook endpoint deleted.", await page.InnerTextAsync("[role=status]"));
         Assert.DoesNotContain((await fixture.GetJsonAsync("/v1/webhook_endpoints?limit=100")).GetProperty("data").EnumerateArray(),
             e => e.GetProperty("id").GetString() == id);
