@@ -9,6 +9,8 @@ output in each public template.
                                                 OUT/shapes/NNNN.json with one function given the wrong arguments, and
                                                 OUT/format/NNNN.json with one logical ID made non-alphanumeric, one
                                                 parameter type misspelt or one output's Value removed;
+                                                OUT/yaml-names/NNNN.yaml with one `!Ref`/`!GetAtt` name broken in each
+                                                YAML template without a transform or a Rain directive;
                                                 OUT/manifest.json says what was broken where
   reference-mutations.py compare OUT PREFLIGHT  run cfn-lint and PREFLIGHT (e.g. "dotnet …/Payments.Preflight.dll")
                                                 on both sets and print, per set, how many breaks each tool reports
@@ -136,9 +138,27 @@ def break_format(template, rng):
     return kind
 
 
+YAML_REF = re.compile(r"!(Ref|GetAtt) ([A-Za-z0-9]+)\b")
+
+
+def break_yaml_name(path, rng):
+    """YAML text with one `!Ref Name` or `!GetAtt Name.Attr` given "Typo", or None (a Transform, Rain, no such tag)."""
+    try:
+        text = open(path, encoding="utf-8").read()
+    except UnicodeDecodeError:
+        return None
+    if re.search(r"^Transform:", text, re.M) or "Rain::" in text or "Fn::Transform" in text or "!Transform" in text:
+        return None
+    found = [m for m in YAML_REF.finditer(text) if not m.group(2).startswith("AWS")]
+    if not found:
+        return None
+    match = rng.choice(found)
+    return text[:match.end(2)] + "Typo" + text[match.end(2):], match.group(1), match.group(2) + "Typo"
+
+
 def make(corpus, out):
     rng = random.Random(17)
-    manifest = {"names": [], "shapes": [], "format": []}
+    manifest = {"names": [], "shapes": [], "format": [], "yaml-names": []}
     for kind in manifest:
         os.makedirs(os.path.join(out, kind), exist_ok=True)
     for path in sorted(glob.glob(os.path.join(corpus, "**", "*.json"), recursive=True)):
@@ -152,6 +172,14 @@ def make(corpus, out):
             entry = {"file": name, "source": os.path.relpath(path, corpus)}
             entry.update({"kind": broken[0], "name": broken[1]} if kind == "names" else {"kind": broken})
             manifest[kind].append(entry)
+    os.makedirs(os.path.join(out, "yaml-names"), exist_ok=True)
+    for path in sorted(glob.glob(os.path.join(corpus, "**", "*.y*ml"), recursive=True)):
+        if (broken := break_yaml_name(path, rng)) is None:
+            continue
+        name = f"{len(manifest['yaml-names']):04d}.yaml"
+        with open(os.path.join(out, "yaml-names", name), "w", encoding="utf-8") as f:
+            f.write(broken[0])
+        manifest["yaml-names"].append({"file": name, "source": os.path.relpath(path, corpus), "kind": broken[1], "name": broken[2]})
     with open(os.path.join(out, "manifest.json"), "w", encoding="utf-8") as f:
         json.dump(manifest, f, indent=1)
     print({kind: dict(collections.Counter(e["kind"] for e in entries)) for kind, entries in manifest.items()})
@@ -174,7 +202,7 @@ def compare(out, preflight):
             mine[os.path.basename(finding["template"])].append((finding["ruleId"], finding["message"]))
         tally, other = collections.Counter(), 0
         for e in entries:
-            if kind == "names":
+            if kind in ("names", "yaml-names"):
                 by_lint = any(e["name"] in message for _, message in lint[e["file"]])
                 by_mine = any(e["name"] in message for rule, message in mine[e["file"]] if rule == "PF014")
                 other += sum(e["name"] not in message for _, message in mine[e["file"]])
@@ -189,7 +217,7 @@ def compare(out, preflight):
                 print(f"  {kind} {e['file']} ({e['source']}, {e['kind']}): cfn-lint {by_lint}, preflight {by_mine}")
         print(f"{kind}: {len(entries)} breaks; both report {tally[(True, True)]}, only cfn-lint {tally[(True, False)]}, "
               f"only preflight {tally[(False, True)]}, neither {tally[(False, False)]}"
-              + (f"; preflight findings about something else: {other}" if kind == "names" else ""))
+              + (f"; preflight findings about something else: {other}" if kind in ("names", "yaml-names") else ""))
 
 
 if __name__ == "__main__":

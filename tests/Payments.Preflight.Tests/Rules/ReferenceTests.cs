@@ -181,6 +181,27 @@ public sealed class ReferenceTests
     }
 
     [Fact]
+    public void Parameter_rules_may_use_parameters_only()
+    {
+        var findings = Check($$"""
+            {{Head}}
+            Rules:
+              ProdNeedsSubnets:
+                RuleCondition: !Equals [!Ref Stage, prod]
+                Assertions:
+                  - Assert: !Not [!Equals [!Join [',', !Ref Subnets], '']]
+                  - Assert: !Contains [[a, b], !Ref Stgae]
+                  - Assert: !Equals [!Ref Queue, x]
+                  - Assert: !EachMemberIn [!ValueOfAll ['AWS::EC2::Subnet::Id', VpcId], !RefAll 'AWS::EC2::VPC::Id']
+            """);
+
+        var messages = findings.Where(f => f.RuleId is "PF014" or "PF015").Select(f => f.Message).ToList();
+        Assert.Equal(2, messages.Count);
+        Assert.Contains(messages, m => m.StartsWith("Ref to 'Stgae' in a parameter rule", StringComparison.Ordinal));
+        Assert.Contains(messages, m => m.StartsWith("Ref to 'Queue' in a parameter rule", StringComparison.Ordinal));
+    }
+
+    [Fact]
     public void Metadata_is_judged_and_a_macros_parameters_are_not()
     {
         // cfn-init reads Metadata with its functions resolved; Fn::Transform hands its parameters to a macro.

@@ -6,7 +6,8 @@ namespace Payments.Preflight.Rules.Structure;
 
 /// <summary>
 /// One walk over the parts of a template CloudFormation evaluates (resource properties, metadata, DependsOn,
-/// Condition, UpdatePolicy and CreationPolicy; Outputs; Conditions), collecting the two kinds of mistake its template
+/// Condition, UpdatePolicy and CreationPolicy; Outputs; Conditions; the Rules section's conditions and
+/// assertions), collecting the two kinds of mistake its template
 /// validation rejects before anything is created: a name that the template does not define (PF014) and an
 /// intrinsic function of the wrong shape (PF015). Both rules read the same walk, made once per template.
 /// </summary>
@@ -35,6 +36,12 @@ internal static partial class References
     {
         "Fn::Base64", "Fn::Cidr", "Fn::FindInMap", "Fn::GetAtt", "Fn::GetAZs", "Fn::ImportValue", "Fn::Join",
         "Fn::Select", "Fn::Split", "Fn::Sub", "Fn::Transform", "Fn::And", "Fn::Equals", "Fn::If", "Fn::Not", "Fn::Or",
+    };
+
+    // What the Rules section has besides the condition functions; their arguments name parameter types and attributes.
+    private static readonly HashSet<string> RuleFunctions = new(StringComparer.Ordinal)
+    {
+        "Fn::Contains", "Fn::EachMemberEquals", "Fn::EachMemberIn", "Fn::RefAll", "Fn::ValueOf", "Fn::ValueOfAll",
     };
 
     private static string Unresolved(string name) =>
@@ -72,7 +79,7 @@ internal static partial class References
     [GeneratedRegex(@"\$\{([^}]*)\}")]
     private static partial Regex SubVariable();
 
-    private enum Section { Resources, Outputs, Conditions }
+    private enum Section { Resources, Outputs, Conditions, Rules }
 
     /// <summary>
     /// Where the walk is, as a chain of segments: the string is built only for a finding, not for each of the
@@ -160,6 +167,35 @@ internal static partial class References
                 foreach (var (name, node) in conditions.Entries)
                 {
                     Visit(node, new Path(null, $"Conditions/{name}"), null);
+                }
+            }
+
+            // Parameter rules: a RuleCondition and each assertion's Assert, which may use parameters only.
+            if (template.Root["Rules"] is MappingNode rules)
+            {
+                section = Section.Rules;
+                foreach (var (name, node) in rules.Entries)
+                {
+                    if (node is not MappingNode rule)
+                    {
+                        continue;
+                    }
+
+                    if (rule["RuleCondition"] is { } condition)
+                    {
+                        Visit(condition, new Path(null, $"Rules/{name}/RuleCondition"), null);
+                    }
+
+                    if (rule["Assertions"] is SequenceNode assertions)
+                    {
+                        for (var i = 0; i < assertions.Items.Count; i++)
+                        {
+                            if (assertions.Items[i] is MappingNode assertion && assertion["Assert"] is { } assert)
+                            {
+                                Visit(assert, new Path(null, $"Rules/{name}/Assertions/{i}/Assert"), null);
+                            }
+                        }
+                    }
                 }
             }
         }
@@ -276,7 +312,7 @@ internal static partial class References
                     Expect(argument, path, name, "its argument", scalar: true);
                     break;
                 default:
-                    if (!Functions.Contains(name))
+                    if (!Functions.Contains(name) && !(section == Section.Rules && RuleFunctions.Contains(name)))
                     {
                         Add(IssueKind.WrongShape, path, call,
                             $"{name} is not a function CloudFormation knows; it rejects the template (\"Encountered unsupported function: {name}\")");
@@ -376,6 +412,13 @@ internal static partial class References
             {
                 Add(IssueKind.Unresolved, path, node,
                     $"{what} in a condition: conditions can use only parameters, pseudo parameters and mappings; CloudFormation rejects the template (\"Cannot reference resources in the Conditions block of the template\")");
+                return;
+            }
+
+            if (section == Section.Rules && !isParameter)
+            {
+                Add(IssueKind.Unresolved, path, node,
+                    $"{what} in a parameter rule, which is not a parameter of this template; rules can use only parameters and pseudo parameters, and CloudFormation rejects the template");
                 return;
             }
 
