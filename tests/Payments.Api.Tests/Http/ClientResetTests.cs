@@ -25,11 +25,21 @@ public sealed class ClientResetTests
         var lines = new ConcurrentQueue<string>();
         var reading = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
         var handled = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        Exception? seen = null;
         await using var app = await StartAsync(lines, handled, routes => routes.MapPost("/read", async (HttpContext context) =>
         {
             reading.TrySetResult();
-            // As the API's endpoints read their bodies.
-            await JsonBody.ReadAsync(context.Request, context.RequestAborted);
+            try
+            {
+                // As the API's endpoints read their bodies.
+                await JsonBody.ReadAsync(context.Request, context.RequestAborted);
+            }
+            catch (Exception exception)
+            {
+                seen = exception;
+                throw;
+            }
+
             return Results.Ok();
         }));
 
@@ -44,7 +54,17 @@ public sealed class ClientResetTests
 
         await handled.Task.WaitAsync(Deadline);
 
-        Assert.Contains(lines, line => line.Contains("The client reset the connection during POST /read", StringComparison.Ordinal));
+        // Kestrel ends the read one of two ways, whichever comes first: the reset itself, or the request's abort
+        // token. The reset is the one that used to be counted as an outage; the abort was never answered.
+        if (seen is Microsoft.AspNetCore.Connections.ConnectionResetException)
+        {
+            Assert.Contains(lines, line => line.Contains("The client reset the connection during POST /read", StringComparison.Ordinal));
+        }
+        else
+        {
+            Assert.IsAssignableFrom<OperationCanceledException>(seen);
+        }
+
         Assert.DoesNotContain(lines, line => line.Contains("Store unavailable", StringComparison.Ordinal));
         Assert.DoesNotContain(lines, line => line.Contains("Unhandled error", StringComparison.Ordinal));
     }
