@@ -103,9 +103,9 @@ public sealed partial class DashboardFixture : IAsyncLifetime
 
     /// <summary>
     /// Waits until the page is at <paramref name="pattern"/> (a URL glob: <c>**</c> any text, <c>*</c> any text without
-    /// a slash) and loaded. The URL is polled rather than a navigation awaited: under load a wait for the navigation
-    /// event missed one in about ten runs, with the page already there (seen with the sign-in's redirect), and timed
-    /// out. A page that never gets there fails saying where it is and what it shows.
+    /// a slash) and loaded. The URL is polled rather than a navigation awaited: on a busy machine a wait for the
+    /// navigation event can miss a redirect that has already arrived, and time out with the page in place. A page
+    /// that never gets there fails saying where it is and what it shows.
     /// </summary>
     public static async Task WaitForUrlAsync(IPage page, string pattern)
     {

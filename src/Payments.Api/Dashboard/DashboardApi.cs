@@ -279,7 +279,6 @@ public static partial class DashboardApi
         }
 
         var (form, refusal) = await ReadFormAsync(context);
-
         if (form is null)
         {
             return refusal!;

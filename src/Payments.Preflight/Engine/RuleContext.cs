@@ -55,8 +55,7 @@ internal sealed class RuleContext
         findings.Add(new Finding(CurrentRule!.Id, severity, Template.Path, resource.LogicalId, path, node?.Line ?? resource.Line, message));
     }
 
-    public void ReportLine(int line, string message) =>
-        findings.Add(new Finding(CurrentRule!.Id, CurrentRule.Severity, Template.Path, null, null, line, message));
+    public void ReportLine(int line, string message) => ReportTemplate(null, line, message);
 
     public void ReportTemplate(string? path, Node? node, string message) =>
         ReportTemplate(path, node, message, CurrentRule!.Severity);

@@ -6,10 +6,10 @@ namespace Payments.Preflight.Rules.Structure;
 
 /// <summary>
 /// One walk over the parts of a template CloudFormation evaluates (resource properties, metadata, DependsOn,
-/// Condition, UpdatePolicy and CreationPolicy; Outputs; Conditions; the Rules section's conditions and
-/// assertions), collecting the two kinds of mistake its template
-/// validation rejects before anything is created: a name that the template does not define (PF014) and an
-/// intrinsic function of the wrong shape (PF015). Both rules read the same walk, made once per template.
+/// Condition, UpdatePolicy and CreationPolicy; Outputs; Conditions; the Rules section's conditions and assertions),
+/// collecting the two kinds of mistake its template validation rejects before anything is created: a name that the
+/// template does not define (PF014) and an intrinsic function of the wrong shape (PF015). Both rules read the same
+/// walk, made once per template.
 /// </summary>
 /// <remarks>
 /// A template with a <c>Transform</c> is not walked: SAM adds resources of its own (a function's role, the
@@ -29,9 +29,9 @@ internal static partial class References
         "AWS::StackName", "AWS::URLSuffix",
     };
 
-    // Every function CloudFormation evaluates in these sections; the Rules section's own (Fn::Contains, Fn::RefAll,
-    // …) are not here because that section is not walked. Fn::Length, Fn::ToJsonString and Fn::ForEach need
-    // AWS::LanguageExtensions, a transform, and a template with a transform is not walked.
+    // Every function CloudFormation evaluates outside the Rules section (whose own are RuleFunctions). Fn::Length,
+    // Fn::ToJsonString and Fn::ForEach need AWS::LanguageExtensions, a transform, and a template with a transform is
+    // not walked.
     private static readonly HashSet<string> Functions = new(StringComparer.Ordinal)
     {
         "Fn::Base64", "Fn::Cidr", "Fn::FindInMap", "Fn::GetAtt", "Fn::GetAZs", "Fn::ImportValue", "Fn::Join",
@@ -131,7 +131,7 @@ internal static partial class References
                     {
                         if (body[key] is { } value)
                         {
-                            Visit(value, new Path(null, key), null);
+                            Visit(value, new Path(null, key));
                         }
                     }
 
@@ -152,7 +152,7 @@ internal static partial class References
                         {
                             if (output[key] is { } value)
                             {
-                                Visit(value, new Path(null, $"Outputs/{name}/{key}"), null);
+                                Visit(value, new Path(null, $"Outputs/{name}/{key}"));
                             }
                         }
 
@@ -166,7 +166,7 @@ internal static partial class References
                 section = Section.Conditions;
                 foreach (var (name, node) in conditions.Entries)
                 {
-                    Visit(node, new Path(null, $"Conditions/{name}"), null);
+                    Visit(node, new Path(null, $"Conditions/{name}"));
                 }
             }
 
@@ -183,7 +183,7 @@ internal static partial class References
 
                     if (rule["RuleCondition"] is { } condition)
                     {
-                        Visit(condition, new Path(null, $"Rules/{name}/RuleCondition"), null);
+                        Visit(condition, new Path(null, $"Rules/{name}/RuleCondition"));
                     }
 
                     if (rule["Assertions"] is SequenceNode assertions)
@@ -192,7 +192,7 @@ internal static partial class References
                         {
                             if (assertions.Items[i] is MappingNode assertion && assertion["Assert"] is { } assert)
                             {
-                                Visit(assert, new Path(null, $"Rules/{name}/Assertions/{i}/Assert"), null);
+                                Visit(assert, new Path(null, $"Rules/{name}/Assertions/{i}/Assert"));
                             }
                         }
                     }
@@ -203,14 +203,14 @@ internal static partial class References
         private void Add(IssueKind kind, Path path, Node node, string message) =>
             issues.Add(new Issue(kind, logicalId, path.ToString(), node, message));
 
-        private void Visit(Node node, Path path, string? function)
+        private void Visit(Node node, Path path)
         {
             switch (node)
             {
                 case SequenceNode sequence:
                     for (var i = 0; i < sequence.Items.Count; i++)
                     {
-                        Visit(sequence.Items[i], path.Child(i), function);
+                        Visit(sequence.Items[i], path.Child(i));
                     }
 
                     break;
@@ -220,7 +220,7 @@ internal static partial class References
                 case MappingNode mapping:
                     foreach (var (key, value) in mapping.Entries)
                     {
-                        Visit(value, path.Child(key), function);
+                        Visit(value, path.Child(key));
                     }
 
                     break;
@@ -322,7 +322,7 @@ internal static partial class References
                     break;
             }
 
-            Visit(argument, path, name);
+            Visit(argument, path);
         }
 
         private void Ref(Node argument, Path path)
@@ -439,9 +439,10 @@ internal static partial class References
                 null => [],
                 _ => [node],
             };
+            var attribute = new Path(null, "DependsOn");
             for (var i = 0; i < names.Count; i++)
             {
-                var path = node is SequenceNode ? new Path(null, "DependsOn").Child(i) : new Path(null, "DependsOn");
+                var path = node is SequenceNode ? attribute.Child(i) : attribute;
                 if (names[i] is not ScalarNode { Kind: ScalarKind.String } name)
                 {
                     Add(IssueKind.WrongShape, path, names[i], "DependsOn takes a logical ID or a list of them; CloudFormation rejects the template");

@@ -56,7 +56,7 @@ internal sealed class TemplateFormat : Rule
                 continue;
             }
 
-            foreach (var (name, node) in entries.Entries)
+            foreach (var (name, _) in entries.Entries)
             {
                 // Fn::ForEach loops (AWS::LanguageExtensions) are keys of their own kind; PF003 judges them.
                 if (name.StartsWith("Fn::ForEach::", StringComparison.Ordinal) || (IsAlphanumeric(name) && name.Length <= MaxLogicalIdLength))
@@ -113,10 +113,10 @@ internal sealed class TemplateFormat : Rule
             }
         }
 
-        if (root["Description"] is ScalarNode description && System.Text.Encoding.UTF8.GetByteCount(description.Value) > MaxDescriptionBytes)
+        if (root["Description"] is ScalarNode description && System.Text.Encoding.UTF8.GetByteCount(description.Value) is var bytes and > MaxDescriptionBytes)
         {
             context.ReportTemplate("Description", description,
-                $"the Description is {System.Text.Encoding.UTF8.GetByteCount(description.Value):N0} bytes, more than the {MaxDescriptionBytes:N0} CloudFormation allows; it rejects the template");
+                $"the Description is {bytes:N0} bytes, more than the {MaxDescriptionBytes:N0} CloudFormation allows; it rejects the template");
         }
     }
 
