@@ -1,4 +1,5 @@
 using Payments.Api.Acquiring;
+using Payments.Api.Hosting;
 using Payments.Api.Http;
 using Payments.Api.Idempotency;
 using Payments.Api.Merchants;
@@ -30,7 +31,7 @@ public static class PaymentsServiceCollectionExtensions
             var other => throw new InvalidOperationException($"no payment store for {other.GetType().Name}"),
         });
         // Bounds are checked at start-up, before the store is first used.
-        BatchingOptions.Configured(BatchingOptions.ForSqlite(), builder.Configuration).Validate();
+        BatchingOptions.Configured(BatchingOptions.ForSqlite(), builder.Configuration).ValidateSettings();
         services.AddSingleton<MerchantStore>();
         services.AddSingleton<CardFingerprinter>();
         services.AddSingleton<InFlightKeys>();
@@ -61,15 +62,36 @@ public static class PaymentsServiceCollectionExtensions
         var configuration = services.GetRequiredService<IConfiguration>();
         var budget = configuration.GetValue("Payments:Database:StartupRetryFor", TimeSpan.FromSeconds(60));
         var logger = services.GetRequiredService<ILoggerFactory>().CreateLogger(typeof(StartupRetry));
-        await StartupRetry.RunAsync(async token =>
+        try
         {
-            if (configuration.GetValue("Payments:Database:MigrateOnStart", true))
+            await StartupRetry.RunAsync(async token =>
             {
-                await services.GetRequiredService<MigrationRunner>().MigrateAsync(token);
-            }
+                if (configuration.GetValue("Payments:Database:MigrateOnStart", true))
+                {
+                    await services.GetRequiredService<MigrationRunner>().MigrateAsync(token);
+                }
 
-            await services.GetRequiredService<CardFingerprinter>().InitializeAsync(token);
-            await MerchantBootstrap.RunAsync(services, token);
-        }, budget, services.GetRequiredService<TimeProvider>(), logger, cancellationToken);
+                await services.GetRequiredService<CardFingerprinter>().InitializeAsync(token);
+                await MerchantBootstrap.RunAsync(services, token);
+            }, budget, services.GetRequiredService<TimeProvider>(), logger, cancellationToken);
+        }
+        catch (Exception exception) when (!cancellationToken.IsCancellationRequested && StoreFailures.IsTransient(exception))
+        {
+            throw new DatabaseUnavailableException(
+                $"the database stayed unreachable for {budget} (Payments:Database:StartupRetryFor): {exception.GetType().Name}: {exception.Message}", exception);
+        }
+        catch (Npgsql.PostgresException exception) when (exception.SqlState.StartsWith("28", StringComparison.Ordinal) || exception.SqlState == "3D000")
+        {
+            // 28: the login or its password was refused; 3D000: no such database. Both are settings, not outages.
+            throw new InvalidSettingException(
+                $"PostgreSQL refused the service's login: {exception.SqlState} {exception.MessageText} (ConnectionStrings:Payments or Payments:Database)");
+        }
+        catch (Npgsql.NpgsqlException exception) when (exception is not Npgsql.PostgresException && !exception.IsTransient)
+        {
+            // Npgsql's own refusals before the server answers anything: no password for a server that wants one, TLS
+            // that cannot be negotiated as SslMode asks.
+            throw new InvalidSettingException(
+                $"the service cannot log in to PostgreSQL: {exception.Message} (ConnectionStrings:Payments or Payments:Database)");
+        }
     }
 }

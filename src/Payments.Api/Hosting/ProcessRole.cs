@@ -19,7 +19,7 @@ public static class ProcessRoles
     /// The role from configuration key <c>role</c> (the command line <c>--role worker</c> or env
     /// <c>ROLE</c>); <see cref="ProcessRole.All"/> when unset.
     /// </summary>
-    /// <exception cref="InvalidOperationException">The value is not api, worker or all.</exception>
+    /// <exception cref="InvalidSettingException">The value is not api, worker or all.</exception>
     public static ProcessRole FromConfiguration(IConfiguration configuration)
     {
         ArgumentNullException.ThrowIfNull(configuration);
@@ -29,7 +29,7 @@ public static class ProcessRoles
             null or "" or ServiceContract.AllRole => ProcessRole.All,
             ServiceContract.ApiRole => ProcessRole.Api,
             ServiceContract.WorkerRole => ProcessRole.Worker,
-            _ => throw new InvalidOperationException(
+            _ => throw new InvalidSettingException(
                 $"{ServiceContract.RoleSwitch} must be {ServiceContract.ApiRole}, {ServiceContract.WorkerRole} or {ServiceContract.AllRole}, not '{value}'"),
         };
     }

@@ -1,3 +1,5 @@
+using Payments.Api.Hosting;
+
 namespace Payments.Api.Merchants;
 
 /// <summary>A merchant from configuration: <c>Payments:Merchants:N:Id</c> and <c>Payments:Merchants:N:ApiKey</c>.</summary>
@@ -25,12 +27,12 @@ public static partial class MerchantBootstrap
             var merchant = merchants[i];
             if (merchant.Id is null || !MerchantStore.IsValidMerchantId(merchant.Id))
             {
-                throw new InvalidOperationException($"Payments:Merchants:{i}:Id must be 3-64 letters, digits, '_' or '-' (got '{merchant.Id}')");
+                throw new InvalidSettingException($"Payments:Merchants:{i}:Id must be 3-64 letters, digits, '_' or '-' (got '{merchant.Id}')");
             }
 
             if (merchant.ApiKey is null || merchant.ApiKey.Length < MinimumKeyLength || merchant.ApiKey.Any(char.IsWhiteSpace))
             {
-                throw new InvalidOperationException($"Payments:Merchants:{i}:ApiKey must be at least {MinimumKeyLength} characters without spaces");
+                throw new InvalidSettingException($"Payments:Merchants:{i}:ApiKey must be at least {MinimumKeyLength} characters without spaces");
             }
         }
 

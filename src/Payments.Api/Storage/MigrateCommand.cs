@@ -89,7 +89,7 @@ public static partial class MigrateCommand
             ? await rotating.GetAsync(cancellationToken)
             : configuration["Payments:Database:Password"] is { Length: > 0 } fixedPassword
                 ? fixedPassword
-                : throw new InvalidOperationException("the app's login does not exist and no password for it is configured (Payments:Database:PasswordSecretId, PasswordFile or Password)");
+                : throw new InvalidSettingException("the app's login does not exist and no password for it is configured (Payments:Database:PasswordSecretId, PasswordFile or Password)");
 
     private static async Task<object?> ScalarAsync(NpgsqlConnection connection, string sql, CancellationToken cancellationToken, params object[] parameters)
     {

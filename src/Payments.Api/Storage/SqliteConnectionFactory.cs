@@ -21,6 +21,9 @@ public sealed class SqliteConnectionFactory : IConnectionFactory, IDisposable
         "PRAGMA busy_timeout = 5000; PRAGMA synchronous = FULL; PRAGMA foreign_keys = ON;";
 
     private const int SqliteBusy = 5;
+    private const int SqliteReadOnly = 8;
+    private const int SqliteNotADatabase = 26;
+    private const int SqliteCannotOpen = 14;
 
     /// <summary>The first pause before looking at a busy write lock again; it doubles up to <see cref="MaxLockRetryDelay"/>.</summary>
     private static readonly TimeSpan FirstLockRetryDelay = TimeSpan.FromMilliseconds(1);
@@ -53,22 +56,33 @@ public sealed class SqliteConnectionFactory : IConnectionFactory, IDisposable
             Mode = SqliteOpenMode.ReadWriteCreate,
             Pooling = true,
         };
-        if (builder.DataSource != ":memory:" && !builder.DataSource.StartsWith("file:", StringComparison.Ordinal))
+        // A file that cannot be created or opened is a setting to fix, not an outage: the exception carries no inner
+        // one, because an IOException inside would count as transient (StoreFailures) and start-up would retry it.
+        try
         {
-            var fullPath = Path.GetFullPath(builder.DataSource);
-            Directory.CreateDirectory(Path.GetDirectoryName(fullPath)!);
-            builder.DataSource = fullPath;
+            if (builder.DataSource != ":memory:" && !builder.DataSource.StartsWith("file:", StringComparison.Ordinal))
+            {
+                var fullPath = Path.GetFullPath(builder.DataSource);
+                Directory.CreateDirectory(Path.GetDirectoryName(fullPath)!);
+                builder.DataSource = fullPath;
+            }
+
+            this.connectionString = builder.ConnectionString;
+            DatabasePath = builder.DataSource;
+
+            // journal_mode is stored in the database file, so setting it once is enough.
+            using var connection = new SqliteConnection(this.connectionString);
+            connection.Open();
+            using var command = connection.CreateCommand();
+            command.CommandText = "PRAGMA journal_mode = WAL;";
+            command.ExecuteNonQuery();
         }
-
-        this.connectionString = builder.ConnectionString;
-        DatabasePath = builder.DataSource;
-
-        // journal_mode is stored in the database file, so setting it once is enough.
-        using var connection = new SqliteConnection(this.connectionString);
-        connection.Open();
-        using var command = connection.CreateCommand();
-        command.CommandText = "PRAGMA journal_mode = WAL;";
-        command.ExecuteNonQuery();
+        catch (Exception exception) when (exception is UnauthorizedAccessException or IOException
+            || exception is SqliteException { SqliteErrorCode: SqliteCannotOpen or SqliteReadOnly or SqliteNotADatabase })
+        {
+            throw new Hosting.InvalidSettingException(
+                $"the SQLite database {builder.DataSource} (ConnectionStrings:Payments) cannot be opened for writing: {exception.Message}");
+        }
     }
 
     public StoreKind Kind => StoreKind.Sqlite;

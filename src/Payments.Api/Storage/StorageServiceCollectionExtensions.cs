@@ -1,3 +1,5 @@
+using Payments.Api.Hosting;
+
 namespace Payments.Api.Storage;
 
 public static class StorageServiceCollectionExtensions
@@ -26,14 +28,15 @@ public static class StorageServiceCollectionExtensions
             kind = StoreKind.Postgres;
             if (string.IsNullOrWhiteSpace(connectionString))
             {
-                throw new InvalidOperationException("Payments:Store is Postgres but ConnectionStrings:Payments is not set");
+                throw new InvalidSettingException("Payments:Store is Postgres but ConnectionStrings:Payments is not set");
             }
         }
         else
         {
-            throw new InvalidOperationException($"Payments:Store must be Sqlite or Postgres, not '{storeName}'");
+            throw new InvalidSettingException($"Payments:Store must be Sqlite or Postgres, not '{storeName}'");
         }
 
+        CheckConnectionString(kind, connectionString);
         if (kind == StoreKind.Postgres)
         {
             var database = configuration.GetSection("Payments:Database");
@@ -68,6 +71,31 @@ public static class StorageServiceCollectionExtensions
     }
 
     /// <summary>
+    /// Parses the connection string now, so that a malformed one stops start-up naming the setting rather than
+    /// failing at the first connection. The message is the parser's, which names the keyword or the position, never
+    /// the string itself: it may hold a password.
+    /// </summary>
+    private static void CheckConnectionString(StoreKind kind, string? connectionString)
+    {
+        if (string.IsNullOrWhiteSpace(connectionString))
+        {
+            return;
+        }
+
+        try
+        {
+            _ = kind == StoreKind.Postgres
+                ? new Npgsql.NpgsqlConnectionStringBuilder(connectionString)
+                : (System.Data.Common.DbConnectionStringBuilder)new Microsoft.Data.Sqlite.SqliteConnectionStringBuilder(connectionString);
+        }
+        catch (Exception exception) when (exception is ArgumentException or FormatException or InvalidCastException or OverflowException)
+        {
+            throw new InvalidSettingException(
+                $"ConnectionStrings:Payments is not a valid {(kind == StoreKind.Postgres ? "Npgsql" : "Microsoft.Data.Sqlite")} connection string: {exception.Message}");
+        }
+    }
+
+    /// <summary>
     /// A password that rotates: <c>Payments:Database:PasswordSecretId</c> (a Secrets Manager secret,
     /// read through Parameter Store with the task's role) or <c>Payments:Database:PasswordFile</c> (the
     /// same JSON in a file); null when the password is fixed configuration.
@@ -79,12 +107,12 @@ public static class StorageServiceCollectionExtensions
         var file = database["PasswordFile"];
         if (!string.IsNullOrWhiteSpace(secretId) && !string.IsNullOrWhiteSpace(file))
         {
-            throw new InvalidOperationException("set Payments:Database:PasswordSecretId or Payments:Database:PasswordFile, not both");
+            throw new InvalidSettingException("set Payments:Database:PasswordSecretId or Payments:Database:PasswordFile, not both");
         }
 
         if ((!string.IsNullOrWhiteSpace(secretId) || !string.IsNullOrWhiteSpace(file)) && !string.IsNullOrEmpty(database["Password"]))
         {
-            throw new InvalidOperationException("Payments:Database:Password is fixed configuration; a rotating password comes from PasswordSecretId or PasswordFile alone");
+            throw new InvalidSettingException("Payments:Database:Password is fixed configuration; a rotating password comes from PasswordSecretId or PasswordFile alone");
         }
 
         if (!string.IsNullOrWhiteSpace(secretId))
@@ -117,18 +145,18 @@ public static class StorageServiceCollectionExtensions
         {
             builder.SslMode = Enum.TryParse<Npgsql.SslMode>(sslMode, ignoreCase: true, out var mode) && Enum.IsDefined(mode)
                 ? mode
-                : throw new InvalidOperationException($"Payments:Database:SslMode must be one of {string.Join(", ", Enum.GetNames<Npgsql.SslMode>())}, not '{sslMode}'");
+                : throw new InvalidSettingException($"Payments:Database:SslMode must be one of {string.Join(", ", Enum.GetNames<Npgsql.SslMode>())}, not '{sslMode}'");
         }
         if (database["Port"] is { Length: > 0 } port)
         {
-            builder.Port = WholeNumber(port, 1, 65535) ?? throw new InvalidOperationException($"Payments:Database:Port must be a TCP port, not '{port}'");
+            builder.Port = WholeNumber(port, 1, 65535) ?? throw new InvalidSettingException($"Payments:Database:Port must be a TCP port, not '{port}'");
         }
 
         // The platform sizes each task's pool so that all tasks of a deployment fit max_connections.
         if (database["MaxPoolSize"] is { Length: > 0 } poolSize)
         {
             builder.MaxPoolSize = WholeNumber(poolSize, 1, 1000)
-                ?? throw new InvalidOperationException($"Payments:Database:MaxPoolSize must be a whole number from 1 to 1000, not '{poolSize}'");
+                ?? throw new InvalidSettingException($"Payments:Database:MaxPoolSize must be a whole number from 1 to 1000, not '{poolSize}'");
         }
 
         return builder.ConnectionString;

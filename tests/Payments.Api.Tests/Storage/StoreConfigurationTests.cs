@@ -1,5 +1,6 @@
 using Microsoft.Extensions.Configuration;
 using Npgsql;
+using Payments.Api.Hosting;
 using Payments.Api.Storage;
 
 namespace Payments.Api.Tests.Storage;
@@ -49,7 +50,7 @@ public sealed class StoreConfigurationTests
     {
         var configuration = Configuration(("Payments:Database:Host", "db"), ("Payments:Database:MaxPoolSize", value));
 
-        var error = Assert.Throws<InvalidOperationException>(() => new ServiceCollection().AddPaymentsStorage(configuration));
+        var error = Assert.Throws<InvalidSettingException>(() => new ServiceCollection().AddPaymentsStorage(configuration));
         Assert.Contains("Payments:Database:MaxPoolSize", error.Message, StringComparison.Ordinal);
         Assert.Contains(value, error.Message, StringComparison.Ordinal);
     }
@@ -65,7 +66,7 @@ public sealed class StoreConfigurationTests
             values.Add(("ConnectionStrings:Payments", connectionString));
         }
 
-        var error = Assert.Throws<InvalidOperationException>(() => new ServiceCollection().AddPaymentsStorage(Configuration([.. values])));
+        var error = Assert.Throws<InvalidSettingException>(() => new ServiceCollection().AddPaymentsStorage(Configuration([.. values])));
         Assert.Contains("Payments:Store", error.Message, StringComparison.Ordinal);
     }
 
@@ -74,6 +75,21 @@ public sealed class StoreConfigurationTests
     {
         var configuration = Configuration(("Payments:Database:Host", "db"), ("Payments:Database:Port", "http"));
 
-        Assert.Throws<InvalidOperationException>(() => new ServiceCollection().AddPaymentsStorage(configuration));
+        Assert.Throws<InvalidSettingException>(() => new ServiceCollection().AddPaymentsStorage(configuration));
+    }
+
+    [Theory]
+    [InlineData("Postgres", "Host=db;Pasword=s3cret-pw;Username=app", "Npgsql")]
+    [InlineData("Postgres", "Host=db;Port=five;Password=s3cret-pw", "Npgsql")]
+    [InlineData("Sqlite", "Data Sorce=payments.db;Password=s3cret-pw", "Microsoft.Data.Sqlite")]
+    [InlineData("Sqlite", "s3cret-pw", "Microsoft.Data.Sqlite")]
+    public void A_malformed_connection_string_stops_start_up_without_echoing_it(string store, string connectionString, string parser)
+    {
+        var configuration = Configuration(("Payments:Store", store), ("ConnectionStrings:Payments", connectionString));
+
+        var error = Assert.Throws<InvalidSettingException>(() => new ServiceCollection().AddPaymentsStorage(configuration));
+
+        Assert.StartsWith($"ConnectionStrings:Payments is not a valid {parser} connection string: ", error.Message, StringComparison.Ordinal);
+        Assert.DoesNotContain("s3cret-pw", error.Message, StringComparison.Ordinal);
     }
 }

@@ -27,7 +27,7 @@ public sealed class TransactionLogHostingTests
     [Fact]
     public void An_unknown_role_is_rejected_with_the_allowed_values()
     {
-        var error = Assert.Throws<InvalidOperationException>(() => BuildHost(new() { ["role"] = "batch" }));
+        var error = Assert.Throws<global::Payments.Api.Hosting.InvalidSettingException>(() => BuildHost(new() { ["role"] = "batch" }));
 
         Assert.Contains("api, worker or all", error.Message, StringComparison.Ordinal);
     }

@@ -1,3 +1,5 @@
+using Payments.Api.Hosting;
+
 namespace Payments.Api.Storage.Batching;
 
 /// <summary>Bounds of group commit (configuration section <c>Payments:Batching</c>; docs/configuration.md).</summary>
@@ -72,47 +74,70 @@ public sealed class BatchingOptions
     /// <summary>How often the store logs the batch sizes of the last interval (when it committed any); zero: only at shutdown.</summary>
     public TimeSpan ReportEvery { get; set; } = TimeSpan.FromMinutes(1);
 
+    /// <summary>Throws <see cref="ArgumentOutOfRangeException"/> naming the first bound out of range.</summary>
     public void Validate()
+    {
+        if (FirstViolation() is { } violation)
+        {
+            throw new ArgumentOutOfRangeException(violation.Property, violation.Value, violation.Rule);
+        }
+    }
+
+    /// <summary>
+    /// As <see cref="Validate"/>, for options read from configuration: throws <see cref="InvalidSettingException"/>
+    /// naming the key (<c>Payments:Batching:MaxBatchSize</c>), which start-up reports as a setting to fix.
+    /// </summary>
+    public void ValidateSettings()
+    {
+        if (FirstViolation() is { } violation)
+        {
+            throw new InvalidSettingException($"{Section}:{violation.Property} is {violation.Value}, but {violation.Rule}");
+        }
+    }
+
+    private (string Property, object Value, string Rule)? FirstViolation()
     {
         if (MaxBatchSize < 1)
         {
-            throw new ArgumentOutOfRangeException(nameof(MaxBatchSize), MaxBatchSize, "a batch holds at least one item");
+            return (nameof(MaxBatchSize), MaxBatchSize, "a batch holds at least one item");
         }
 
         if (MaxConcurrentCommits < 1)
         {
-            throw new ArgumentOutOfRangeException(nameof(MaxConcurrentCommits), MaxConcurrentCommits, "at least one commit must be allowed");
+            return (nameof(MaxConcurrentCommits), MaxConcurrentCommits, "at least one commit must be allowed");
         }
 
         if (MaxQueued < 1)
         {
-            throw new ArgumentOutOfRangeException(nameof(MaxQueued), MaxQueued, "the queue holds at least one item");
+            return (nameof(MaxQueued), MaxQueued, "the queue holds at least one item");
         }
 
         if (Linger < TimeSpan.Zero || Linger > TimeSpan.FromSeconds(1))
         {
-            throw new ArgumentOutOfRangeException(nameof(Linger), Linger, "the linger is between 0 and 1 s");
+            return (nameof(Linger), Linger, "the linger is between 0 and 1 s");
         }
 
         if (LingerAfterBatchOf < 1)
         {
-            throw new ArgumentOutOfRangeException(nameof(LingerAfterBatchOf), LingerAfterBatchOf, "at least one");
+            return (nameof(LingerAfterBatchOf), LingerAfterBatchOf, "it is at least one");
         }
 
         if (MaxLookupBatchSize < 1)
         {
-            throw new ArgumentOutOfRangeException(nameof(MaxLookupBatchSize), MaxLookupBatchSize, "a look-up batch holds at least one key");
+            return (nameof(MaxLookupBatchSize), MaxLookupBatchSize, "a look-up batch holds at least one key");
         }
 
         if (ReportEvery < TimeSpan.Zero)
         {
-            throw new ArgumentOutOfRangeException(nameof(ReportEvery), ReportEvery, "the report interval is zero (off) or positive");
+            return (nameof(ReportEvery), ReportEvery, "the report interval is zero (off) or positive");
         }
 
         if (CommitTimeout < TimeSpan.FromMilliseconds(100) || CommitTimeout > TimeSpan.FromMinutes(5))
         {
-            throw new ArgumentOutOfRangeException(nameof(CommitTimeout), CommitTimeout, "the commit timeout is between 100 ms and 5 min");
+            return (nameof(CommitTimeout), CommitTimeout, "the commit timeout is between 100 ms and 5 min");
         }
+
+        return null;
     }
 }
 
