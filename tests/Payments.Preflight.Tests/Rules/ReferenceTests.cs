@@ -28,26 +28,32 @@ public sealed class ReferenceTests
               Engine: postgres
         """;
 
+    /// <summary>Values of a property (<see cref="Property"/>) CloudFormation accepts.</summary>
+    public static TheoryData<string> AcceptedForms => new()
+    {
+        "!Ref Stage",
+        "!Ref Queue",
+        "!Ref AWS::Region",
+        "!Ref AWS::NoValue",
+        "!GetAtt Queue.Arn",
+        "!GetAtt Db.Endpoint.Address",
+        "{ 'Fn::GetAtt': [Queue, Arn] }",
+        "{ 'Fn::GetAtt': [Queue, !Ref Stage] }",
+        "!Sub '${Queue.Arn}/${Stage}/${AWS::AccountId}/${Queue}/${!NotAVariable}'",
+        "!Sub ['${Name}-${Stage}', { Name: !GetAtt Queue.QueueName }]",
+        "!Join [',', !Ref Subnets]",
+        "!Join ['', [a, !Ref Stage]]",
+        "!Select [0, !GetAZs '']",
+        "!Select ['1', !Split [',', !Ref Stage]]",
+        "!If [IsProd, !Ref Queue, !Ref AWS::NoValue]",
+        "!FindInMap [Sizes, !Ref Stage, Memory]",
+        "!Base64 { 'Fn::Sub': 'echo ${Stage}' }",
+        "!ImportValue { 'Fn::Sub': '${Stage}-vpc' }",
+        "!Select [0, !Cidr [10.0.0.0/16, 4, 8]]",
+    };
+
     [Theory]
-    [InlineData("!Ref Stage")]
-    [InlineData("!Ref Queue")]
-    [InlineData("!Ref AWS::Region")]
-    [InlineData("!Ref AWS::NoValue")]
-    [InlineData("!GetAtt Queue.Arn")]
-    [InlineData("!GetAtt Db.Endpoint.Address")]
-    [InlineData("{ 'Fn::GetAtt': [Queue, Arn] }")]
-    [InlineData("{ 'Fn::GetAtt': [Queue, !Ref Stage] }")]
-    [InlineData("!Sub '${Queue.Arn}/${Stage}/${AWS::AccountId}/${Queue}/${!NotAVariable}'")]
-    [InlineData("!Sub ['${Name}-${Stage}', { Name: !GetAtt Queue.QueueName }]")]
-    [InlineData("!Join [',', !Ref Subnets]")]
-    [InlineData("!Join ['', [a, !Ref Stage]]")]
-    [InlineData("!Select [0, !GetAZs '']")]
-    [InlineData("!Select ['1', !Split [',', !Ref Stage]]")]
-    [InlineData("!If [IsProd, !Ref Queue, !Ref AWS::NoValue]")]
-    [InlineData("!FindInMap [Sizes, !Ref Stage, Memory]")]
-    [InlineData("!Base64 { 'Fn::Sub': 'echo ${Stage}' }")]
-    [InlineData("!ImportValue { 'Fn::Sub': '${Stage}-vpc' }")]
-    [InlineData("!Cidr [10.0.0.0/16, 4, 8]")]
+    [MemberData(nameof(AcceptedForms))]
     public void Forms_CloudFormation_accepts_are_left_alone(string value)
     {
         var findings = Check(Property(value));
@@ -55,16 +61,22 @@ public sealed class ReferenceTests
         Assert.DoesNotContain(findings, f => f.RuleId is "PF014" or "PF015");
     }
 
+    /// <summary>Values of a property (<see cref="Property"/>) that name something the template does not define, and the message.</summary>
+    public static TheoryData<string, string> UndefinedNames => new()
+    {
+        { "!Ref Stgae", "Ref to 'Stgae', which is not a resource or a parameter" },
+        { "!Ref AWS::AccountID", "'AWS::AccountID' is not a pseudo parameter" },
+        { "!GetAtt Qeueu.Arn", "Fn::GetAtt to 'Qeueu', which is not a resource" },
+        { "!GetAtt Stage.Arn", "Fn::GetAtt to 'Stage', which is not a resource" },
+        { "!Sub '${Queue.Arn}/${Missing}'", "Fn::Sub uses ${Missing}, which is not a resource or a parameter" },
+        { "!Sub '${Gone.Arn}'", "Fn::Sub uses ${Gone.Arn}, which is not a resource" },
+        { "!Sub ['${Name}-${Other}', { Name: x }]", "Fn::Sub uses ${Other}" },
+        { "!If [IsProduction, a, b]", "Fn::If names the condition 'IsProduction', which the template's Conditions does not define" },
+        { "!FindInMap [Size, dev, Memory]", "Fn::FindInMap names the mapping 'Size', which the template's Mappings does not define" },
+    };
+
     [Theory]
-    [InlineData("!Ref Stgae", "Ref to 'Stgae', which is not a resource or a parameter")]
-    [InlineData("!Ref AWS::AccountID", "'AWS::AccountID' is not a pseudo parameter")]
-    [InlineData("!GetAtt Qeueu.Arn", "Fn::GetAtt to 'Qeueu', which is not a resource")]
-    [InlineData("!GetAtt Stage.Arn", "Fn::GetAtt to 'Stage', which is not a resource")]
-    [InlineData("!Sub '${Queue.Arn}/${Missing}'", "Fn::Sub uses ${Missing}, which is not a resource or a parameter")]
-    [InlineData("!Sub '${Gone.Arn}'", "Fn::Sub uses ${Gone.Arn}, which is not a resource")]
-    [InlineData("!Sub ['${Name}-${Other}', { Name: x }]", "Fn::Sub uses ${Other}")]
-    [InlineData("!If [IsProduction, a, b]", "Fn::If names the condition 'IsProduction', which the template's Conditions does not define")]
-    [InlineData("!FindInMap [Size, dev, Memory]", "Fn::FindInMap names the mapping 'Size', which the template's Mappings does not define")]
+    [MemberData(nameof(UndefinedNames))]
     public void A_name_the_template_does_not_define_is_an_error_at_its_line(string value, string message)
     {
         var findings = Check(Property(value));
@@ -78,14 +90,20 @@ public sealed class ReferenceTests
         Assert.DoesNotContain(findings, f => f.RuleId == "PF015");
     }
 
+    /// <summary>Resource attributes (<see cref="Attribute"/>) that name something the template does not define, and the message.</summary>
+    public static TheoryData<string, string> UndefinedAttributeNames => new()
+    {
+        { "DependsOn: Queeu", "DependsOn names 'Queeu', which is not a resource" },
+        { "DependsOn: [Queue, Missing]", "DependsOn names 'Missing'" },
+        { "DependsOn: Stage", "DependsOn names 'Stage', which is not a resource" },
+        { "Condition: IsProduction", "the Condition of resource Topic names the condition 'IsProduction'" },
+    };
+
     [Theory]
-    [InlineData("DependsOn: Queeu", "DependsOn names 'Queeu', which is not a resource")]
-    [InlineData("DependsOn: [Queue, Missing]", "DependsOn names 'Missing'")]
-    [InlineData("DependsOn: Stage", "DependsOn names 'Stage', which is not a resource")]
-    [InlineData("Condition: IsProduction", "the Condition of resource Topic names the condition 'IsProduction'")]
+    [MemberData(nameof(UndefinedAttributeNames))]
     public void Resource_attributes_that_name_nothing_defined_are_errors(string attribute, string message)
     {
-        var findings = Check($"{Head}\n  Topic:\n    Type: AWS::SNS::Topic\n    {attribute}\n");
+        var findings = Check(Attribute(attribute));
 
         var finding = Assert.Single(findings, f => f.RuleId == "PF014");
         Assert.Contains(message, finding.Message, StringComparison.Ordinal);
@@ -119,22 +137,28 @@ public sealed class ReferenceTests
         Assert.Contains(messages, m => m.StartsWith("Condition names the condition 'IsStaging'", StringComparison.Ordinal));
     }
 
+    /// <summary>Values of a property (<see cref="Property"/>) calling a function with arguments of the wrong shape, and the message.</summary>
+    public static TheoryData<string, string> WrongShapes => new()
+    {
+        { "!Ref [Queue]", "Ref takes the name of a parameter or resource as a plain string" },
+        { "{ Ref: { Name: Queue } }", "Ref takes the name of a parameter or resource as a plain string" },
+        { "{ 'Fn::GetAtt': QueueArn }", "Fn::GetAtt takes [logical ID, attribute name]" },
+        { "{ 'Fn::GetAtt': [Queue] }", "Fn::GetAtt takes [logical ID, attribute name]" },
+        { "{ 'Fn::GetAtt': [Queue, Arn, Extra] }", "Fn::GetAtt takes [logical ID, attribute name]" },
+        { "!Join ['-', a, b]", "Fn::Join takes [delimiter, list of values], not a list of 3" },
+        { "!Join ['-', a]", "Fn::Join takes a list as the values to join (or a function that returns one), not a scalar" },
+        { "!Join [['-'], [a]]", "Fn::Join takes a string as its delimiter" },
+        { "{ 'Fn::Sub': 42 }", "Fn::Sub takes a string, or [string, mapping of variables]" },
+        { "!Sub [a, b, c]", "Fn::Sub takes a string, or [string, mapping of variables]" },
+        { "!If [IsProd, a]", "Fn::If takes [condition name, value if true, value if false], not a list of 2" },
+        { "!Select [0, a]", "Fn::Select takes a list as the list to select from" },
+        { "!FindInMap [Sizes, dev]", "Fn::FindInMap takes [map name, top-level key, second-level key], not a list of 2" },
+        { "!GetAZs [a]", "Fn::GetAZs takes a string as its argument" },
+        { "{ 'Fn::Concat': [a, b] }", "Fn::Concat is not a function CloudFormation knows" },
+    };
+
     [Theory]
-    [InlineData("!Ref [Queue]", "Ref takes the name of a parameter or resource as a plain string")]
-    [InlineData("{ Ref: { Name: Queue } }", "Ref takes the name of a parameter or resource as a plain string")]
-    [InlineData("{ 'Fn::GetAtt': QueueArn }", "Fn::GetAtt takes [logical ID, attribute name]")]
-    [InlineData("{ 'Fn::GetAtt': [Queue] }", "Fn::GetAtt takes [logical ID, attribute name]")]
-    [InlineData("{ 'Fn::GetAtt': [Queue, Arn, Extra] }", "Fn::GetAtt takes [logical ID, attribute name]")]
-    [InlineData("!Join ['-', a, b]", "Fn::Join takes [delimiter, list of values], not a list of 3")]
-    [InlineData("!Join ['-', a]", "Fn::Join takes a list as the values to join (or a function that returns one), not a scalar")]
-    [InlineData("!Join [['-'], [a]]", "Fn::Join takes a string as its delimiter")]
-    [InlineData("{ 'Fn::Sub': 42 }", "Fn::Sub takes a string, or [string, mapping of variables]")]
-    [InlineData("!Sub [a, b, c]", "Fn::Sub takes a string, or [string, mapping of variables]")]
-    [InlineData("!If [IsProd, a]", "Fn::If takes [condition name, value if true, value if false], not a list of 2")]
-    [InlineData("!Select [0, a]", "Fn::Select takes a list as the list to select from")]
-    [InlineData("!FindInMap [Sizes, dev]", "Fn::FindInMap takes [map name, top-level key, second-level key], not a list of 2")]
-    [InlineData("!GetAZs [a]", "Fn::GetAZs takes a string as its argument")]
-    [InlineData("{ 'Fn::Concat': [a, b] }", "Fn::Concat is not a function CloudFormation knows")]
+    [MemberData(nameof(WrongShapes))]
     public void A_function_called_with_the_wrong_shape_is_an_error(string value, string message)
     {
         var findings = Check(Property(value));
@@ -145,13 +169,19 @@ public sealed class ReferenceTests
         Assert.Equal("Topic", finding.Resource);
     }
 
+    /// <summary>Conditions (<see cref="Condition"/>) of the wrong arity, and the message.</summary>
+    public static TheoryData<string, string> WrongConditionArities => new()
+    {
+        { "!And [!Condition IsProd]", "Fn::And takes a list of 2 to 10 conditions, not a list of 1" },
+        { "!Not [!Condition IsProd, !Condition IsProd]", "Fn::Not takes [condition], not a list of 2" },
+        { "!Equals [a]", "Fn::Equals takes [value, value], not a list of 1" },
+    };
+
     [Theory]
-    [InlineData("!And [!Condition IsProd]", "Fn::And takes a list of 2 to 10 conditions, not a list of 1")]
-    [InlineData("!Not [!Condition IsProd, !Condition IsProd]", "Fn::Not takes [condition], not a list of 2")]
-    [InlineData("!Equals [a]", "Fn::Equals takes [value, value], not a list of 1")]
+    [MemberData(nameof(WrongConditionArities))]
     public void Condition_functions_of_the_wrong_arity_are_errors(string value, string message)
     {
-        var findings = Check(Head.Replace("  IsProd: !Equals [!Ref Stage, prod]", $"  IsProd: !Equals [!Ref Stage, prod]\n  Other: {value}", StringComparison.Ordinal));
+        var findings = Check(Condition(value));
 
         var finding = Assert.Single(findings, f => f.RuleId == "PF015");
         Assert.Contains(message, finding.Message, StringComparison.Ordinal);
@@ -277,7 +307,15 @@ public sealed class ReferenceTests
     // The line of the property Property() writes the value on.
     private static readonly int PropertyLine = Head.Split('\n').Length + 4;
 
-    private static string Property(string value) => $"{Head}\n  Topic:\n    Type: AWS::SNS::Topic\n    Properties:\n      DisplayName: {value}\n";
+    /// <summary>A template whose resource Topic has <paramref name="value"/> as a property.</summary>
+    internal static string Property(string value) => $"{Head}\n  Topic:\n    Type: AWS::SNS::Topic\n    Properties:\n      DisplayName: {value}\n";
+
+    /// <summary>A template whose resource Topic has <paramref name="attribute"/> (<c>Key: value</c>) as a resource attribute.</summary>
+    internal static string Attribute(string attribute) => $"{Head}\n  Topic:\n    Type: AWS::SNS::Topic\n    {attribute}\n";
+
+    /// <summary>A template with a second condition, Other, defined as <paramref name="value"/>.</summary>
+    internal static string Condition(string value) =>
+        Head.Replace("  IsProd: !Equals [!Ref Stage, prod]", $"  IsProd: !Equals [!Ref Stage, prod]\n  Other: {value}", StringComparison.Ordinal);
 
     private static List<Finding> Check(string yaml) => TestTemplates.Check(yaml);
 }

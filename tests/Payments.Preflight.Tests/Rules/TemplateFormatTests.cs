@@ -8,13 +8,19 @@ namespace Payments.Preflight.Tests.Rules;
 /// </summary>
 public sealed class TemplateFormatTests
 {
+    /// <summary>A section, a name in it that is not alphanumeric (<see cref="Template"/>), and the message.</summary>
+    public static TheoryData<string, string, string> NonAlphanumericNames => new()
+    {
+        { "Resources", "my-bucket", "the resource name 'my-bucket' has characters other than letters and digits" },
+        { "Resources", "Bucket_1", "the resource name 'Bucket_1'" },
+        { "Parameters", "stage-name", "the parameter name 'stage-name' (Parameters/stage-name)" },
+        { "Outputs", "queue.arn", "the output name 'queue.arn' (Outputs/queue.arn)" },
+        { "Conditions", "is-prod", "the condition name 'is-prod' (Conditions/is-prod)" },
+        { "Mappings", "Size Map", "the mapping name 'Size Map' (Mappings/Size Map)" },
+    };
+
     [Theory]
-    [InlineData("Resources", "my-bucket", "the resource name 'my-bucket' has characters other than letters and digits")]
-    [InlineData("Resources", "Bucket_1", "the resource name 'Bucket_1'")]
-    [InlineData("Parameters", "stage-name", "the parameter name 'stage-name' (Parameters/stage-name)")]
-    [InlineData("Outputs", "queue.arn", "the output name 'queue.arn' (Outputs/queue.arn)")]
-    [InlineData("Conditions", "is-prod", "the condition name 'is-prod' (Conditions/is-prod)")]
-    [InlineData("Mappings", "Size Map", "the mapping name 'Size Map' (Mappings/Size Map)")]
+    [MemberData(nameof(NonAlphanumericNames))]
     public void A_logical_id_that_is_not_alphanumeric_is_an_error_at_its_line(string section, string name, string message)
     {
         var yaml = Template(section, name);
@@ -35,24 +41,38 @@ public sealed class TemplateFormatTests
         Assert.Contains("is 256 characters long, more than the 255", finding.Message, StringComparison.Ordinal);
     }
 
+    /// <summary>A parameter type (<see cref="ParameterTemplate"/>), and whether CloudFormation refuses it.</summary>
+    public static TheoryData<string, bool> ParameterTypes => new()
+    {
+        { "String", false },
+        { "Number", false },
+        { "List<Number>", false },
+        { "CommaDelimitedList", false },
+        { "AWS::EC2::VPC::Id", false },
+        { "List<AWS::EC2::Subnet::Id>", false },
+        { "AWS::SSM::Parameter::Value<String>", false },
+        { "AWS::SSM::Parameter::Value<List<AWS::EC2::SecurityGroup::Id>>", false },
+        { "AWS::SSM::Parameter::Name", false },
+        { "Strin", true },
+        { "Boolean", true },
+        { "string", true },
+        // Undocumented, but CloudFormation accepts any list and any SSM parameter type (leaving their values unchecked).
+        { "List<AWS::EC2::KeyPair::KeyName>", false },
+        { "List<String>", false },
+        { "AWS::SSM::Parameter::Value<AWS::EC2::PrefixList::Id>", false },
+        { "AWS::SSM::Parameter::Value<List<AWS::EC2::KeyPair::KeyName>>", false },
+        { "List<AWS::EC2::Subnet::Id>s", true },
+        { "List<>", true },
+        { "AWS::SSM::Parameter::Value<String>>", true },
+        { "AWS::SSM::Parameter::Value<String", true },
+        { "AWS::EC2::VPC::ID", true },
+    };
+
     [Theory]
-    [InlineData("String", false)]
-    [InlineData("Number", false)]
-    [InlineData("List<Number>", false)]
-    [InlineData("CommaDelimitedList", false)]
-    [InlineData("AWS::EC2::VPC::Id", false)]
-    [InlineData("List<AWS::EC2::Subnet::Id>", false)]
-    [InlineData("AWS::SSM::Parameter::Value<String>", false)]
-    [InlineData("AWS::SSM::Parameter::Value<List<AWS::EC2::SecurityGroup::Id>>", false)]
-    [InlineData("AWS::SSM::Parameter::Name", false)]
-    [InlineData("Strin", true)]
-    [InlineData("Boolean", true)]
-    [InlineData("string", true)]
-    [InlineData("List<AWS::EC2::KeyPair::KeyName>", true)]
-    [InlineData("AWS::EC2::VPC::ID", true)]
+    [MemberData(nameof(ParameterTypes))]
     public void Parameter_types_are_the_ones_CloudFormation_has(string type, bool refused)
     {
-        var findings = TestTemplates.CheckRule($"Parameters:\n  Stage:\n    Type: '{type}'\nResources:\n  Queue:\n    Type: AWS::SQS::Queue\n", "PF016");
+        var findings = TestTemplates.CheckRule(ParameterTemplate(type), "PF016");
 
         if (refused)
         {
@@ -69,17 +89,7 @@ public sealed class TemplateFormatTests
     [Fact]
     public void A_parameter_without_a_type_and_an_output_without_a_value_are_errors()
     {
-        var findings = TestTemplates.CheckRule("""
-            Parameters:
-              Stage:
-                Default: dev
-            Resources:
-              Queue:
-                Type: AWS::SQS::Queue
-            Outputs:
-              Url:
-                Export: { Name: queue-url }
-            """, "PF016");
+        var findings = TestTemplates.CheckRule(UntypedParameterAndValuelessOutput, "PF016");
 
         Assert.Equal(2, findings.Count);
         Assert.Contains(findings, f => f.Message.Contains("parameter Stage has no Type", StringComparison.Ordinal) && f.Line == 2);
@@ -113,30 +123,22 @@ public sealed class TemplateFormatTests
         Assert.Contains("my-queue", Assert.Single(findings).Message, StringComparison.Ordinal);
     }
 
+    /// <summary>A section, how many entries it gets (<see cref="QuotaTemplate"/>), and whether that is over its quota.</summary>
+    public static TheoryData<string, int, bool> SectionQuotas => new()
+    {
+        { "Resources", 500, false },
+        { "Resources", 501, true },
+        { "Outputs", 200, false },
+        { "Outputs", 201, true },
+        { "Parameters", 201, true },
+        { "Mappings", 201, true },
+    };
+
     [Theory]
-    [InlineData("Resources", 500, false)]
-    [InlineData("Resources", 501, true)]
-    [InlineData("Outputs", 200, false)]
-    [InlineData("Outputs", 201, true)]
-    [InlineData("Parameters", 201, true)]
-    [InlineData("Mappings", 201, true)]
+    [MemberData(nameof(SectionQuotas))]
     public void Sections_over_their_quota_are_errors(string section, int count, bool refused)
     {
-        var text = new StringBuilder();
-        var entries = Enumerable.Range(0, count).Select(i => section switch
-        {
-            "Resources" => $"  Q{i}: {{ Type: AWS::SQS::Queue }}",
-            "Outputs" => $"  O{i}: {{ Value: x }}",
-            "Parameters" => $"  P{i}: {{ Type: String }}",
-            _ => $"  M{i}: {{ k: {{ v: x }} }}",
-        });
-        text.AppendLine($"{section}:").AppendJoin('\n', entries).AppendLine();
-        if (section != "Resources")
-        {
-            text.AppendLine("Resources:\n  Queue:\n    Type: AWS::SQS::Queue");
-        }
-
-        var findings = TestTemplates.CheckRule(text.ToString(), "PF017");
+        var findings = TestTemplates.CheckRule(QuotaTemplate(section, count), "PF017");
 
         if (refused)
         {
@@ -153,9 +155,7 @@ public sealed class TemplateFormatTests
     [Fact]
     public void A_mapping_over_200_attributes_is_an_error()
     {
-        var attributes = string.Join(", ", Enumerable.Range(0, 201).Select(i => $"k{i}: {{ v: x }}"));
-
-        var finding = Assert.Single(TestTemplates.CheckRule($"Mappings:\n  Sizes: {{ {attributes} }}\nResources:\n  Queue:\n    Type: AWS::SQS::Queue\n", "PF017"));
+        var finding = Assert.Single(TestTemplates.CheckRule(MappingTemplate(201), "PF017"));
         Assert.Contains("the mapping Sizes has 201 attributes", finding.Message, StringComparison.Ordinal);
     }
 
@@ -180,7 +180,47 @@ public sealed class TemplateFormatTests
         Assert.Contains("1,048,577 bytes, more than the 1,048,576 (1 MB)", tooLarge.Message, StringComparison.Ordinal);
     }
 
-    private static string Template(string section, string name) => section switch
+    internal const string UntypedParameterAndValuelessOutput = """
+        Parameters:
+          Stage:
+            Default: dev
+        Resources:
+          Queue:
+            Type: AWS::SQS::Queue
+        Outputs:
+          Url:
+            Export: { Name: queue-url }
+        """;
+
+    /// <summary>A template whose mapping Sizes has <paramref name="attributes"/> attributes.</summary>
+    internal static string MappingTemplate(int attributes) =>
+        $"Mappings:\n  Sizes: {{ {string.Join(", ", Enumerable.Range(0, attributes).Select(i => $"k{i}: {{ v: x }}"))} }}\nResources:\n  Queue:\n    Type: AWS::SQS::Queue\n";
+
+    /// <summary>A template whose parameter Stage has the type <paramref name="type"/>.</summary>
+    internal static string ParameterTemplate(string type) =>
+        $"Parameters:\n  Stage:\n    Type: '{type}'\nResources:\n  Queue:\n    Type: AWS::SQS::Queue\n";
+
+    /// <summary>A template with <paramref name="count"/> entries in <paramref name="section"/> (and a resource when that is not Resources).</summary>
+    internal static string QuotaTemplate(string section, int count)
+    {
+        var text = new StringBuilder();
+        var entries = Enumerable.Range(0, count).Select(i => section switch
+        {
+            "Resources" => $"  Q{i}: {{ Type: AWS::SQS::Queue }}",
+            "Outputs" => $"  O{i}: {{ Value: x }}",
+            "Parameters" => $"  P{i}: {{ Type: String }}",
+            _ => $"  M{i}: {{ k: {{ v: x }} }}",
+        });
+        text.AppendLine($"{section}:").AppendJoin('\n', entries).AppendLine();
+        if (section != "Resources")
+        {
+            text.AppendLine("Resources:\n  Queue:\n    Type: AWS::SQS::Queue");
+        }
+        return text.ToString();
+    }
+
+    /// <summary>A template with <paramref name="name"/> as the logical ID of an entry in <paramref name="section"/>.</summary>
+    internal static string Template(string section, string name) => section switch
     {
         "Resources" => $"Resources:\n  {name}:\n    Type: AWS::SQS::Queue\n",
         "Parameters" => $"Parameters:\n  {name}:\n    Type: String\nResources:\n  Queue:\n    Type: AWS::SQS::Queue\n",

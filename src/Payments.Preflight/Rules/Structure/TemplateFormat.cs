@@ -20,13 +20,17 @@ internal sealed class TemplateFormat : Rule
         "AWS::EC2::Volume::Id", "AWS::Route53::HostedZone::Id",
     ];
 
-    // The parameter types CloudFormation accepts: the plain ones, the AWS-specific ones and their lists, and SSM
-    // parameter types over them (cfn-lint 1.51's list, which follows AWS's documentation). A key pair has no list type.
+    // The parameter types AWS documents: the plain ones, the AWS-specific ones and their lists, and SSM parameter types
+    // over them. CloudFormation also accepts any other List<…> or AWS::SSM::Parameter::Value<…> (it only leaves their
+    // values unchecked), so those forms pass too: IsParameterType.
     private static readonly HashSet<string> ParameterTypes = BuildParameterTypes();
+
+    private const string ListPrefix = "List<";
+    private const string SsmValuePrefix = "AWS::SSM::Parameter::Value<";
 
     public override RuleDescriptor Descriptor { get; } = new(
         RuleIds.TemplateFormat, Severity.Error, "Name or section CloudFormation's template format refuses",
-        "A logical ID (of a resource, parameter, output, condition or mapping) with a character other than A–Z, a–z and 0–9, or longer than 255 characters; a parameter whose Type CloudFormation does not have (a typo such as `Strin`, or `Boolean`); an output without a Value; a Description longer than 1,024 bytes. CloudFormation rejects the template in validation (\"Template format error: Resource name my-bucket is non alphanumeric\", \"Unrecognized parameter type\", \"Every Outputs member must contain a Value object\").",
+        "A logical ID (of a resource, parameter, output, condition or mapping) with a character other than A–Z, a–z and 0–9, or longer than 255 characters; a parameter whose Type CloudFormation does not have (a typo such as `Strin`, or `Boolean`; any `List<…>` and `AWS::SSM::Parameter::Value<…>` is accepted, as CloudFormation accepts the undocumented ones); an output without a Value; a Description longer than 1,024 bytes. CloudFormation rejects the template in validation (\"Template format error: Resource name my-bucket is non alphanumeric\", \"Unrecognized parameter type\", \"Every Outputs member must contain a Value object\").",
         "Use letters and digits only in logical IDs (`MyBucket`, not `my-bucket`); give each parameter a Type CloudFormation lists (String, Number, List<Number>, CommaDelimitedList, an AWS-specific type or an SSM parameter type); give each output a Value; shorten the Description.",
         "000",
         """
@@ -90,7 +94,7 @@ internal sealed class TemplateFormat : Rule
         {
             foreach (var (name, node) in parameters.Entries)
             {
-                if (node is MappingNode parameter && parameter["Type"] is ScalarNode { Kind: ScalarKind.String } type && !ParameterTypes.Contains(type.Value))
+                if (node is MappingNode parameter && parameter["Type"] is ScalarNode { Kind: ScalarKind.String } type && !IsParameterType(type.Value))
                 {
                     context.ReportTemplate($"Parameters/{name}/Type", type,
                         $"parameter {name} has the Type '{type.Value}', which CloudFormation does not have; it rejects the template (\"Template format error: Unrecognized parameter type: {type.Value}\"). Types: String, Number, List<Number>, CommaDelimitedList, the AWS-specific types (AWS::EC2::VPC::Id, …), their List<…>, and AWS::SSM::Parameter::Value<…>.");
@@ -120,6 +124,40 @@ internal sealed class TemplateFormat : Rule
         }
     }
 
+    /// <summary>
+    /// A documented type, or a <c>List&lt;…&gt;</c> or <c>AWS::SSM::Parameter::Value&lt;…&gt;</c> of anything that
+    /// closes where the type ends: CloudFormation accepts those undocumented ones and does not validate their values
+    /// (cfn-lint warns of them, W2002).
+    /// </summary>
+    private static bool IsParameterType(string type)
+    {
+        if (ParameterTypes.Contains(type))
+        {
+            return true;
+        }
+
+        var prefix = type.StartsWith(ListPrefix, StringComparison.Ordinal) ? ListPrefix
+            : type.StartsWith(SsmValuePrefix, StringComparison.Ordinal) ? SsmValuePrefix
+            : null;
+        if (prefix is null || !type.EndsWith('>') || type.Length <= prefix.Length + 1)
+        {
+            return false;
+        }
+
+        // The brackets balance, and the first one opened is the last one closed.
+        var depth = 0;
+        for (var i = prefix.Length - 1; i < type.Length; i++)
+        {
+            depth += type[i] switch { '<' => 1, '>' => -1, _ => 0 };
+            if (depth == 0 && i < type.Length - 1)
+            {
+                return false;
+            }
+        }
+
+        return depth == 0;
+    }
+
     private static bool IsAlphanumeric(string name) => name.Length > 0 && name.All(char.IsAsciiLetterOrDigit);
 
     private static HashSet<string> BuildParameterTypes()
@@ -128,6 +166,7 @@ internal sealed class TemplateFormat : Rule
         foreach (var aws in AwsTypes)
         {
             types.Add(aws);
+            // A key pair has no documented list type (an undocumented list passes as any List<…> does).
             if (aws != "AWS::EC2::KeyPair::KeyName")
             {
                 types.Add($"List<{aws}>");
