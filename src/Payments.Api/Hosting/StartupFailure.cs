@@ -10,6 +10,8 @@ namespace Payments.Api.Hosting;
 /// says nothing to an operator and abort the process (exit 134, SIGABRT), which hosts report as a crash and may
 /// answer with a core dump; and in CloudWatch the message would be one line among forty.
 /// <list type="bullet">
+/// <item>64 (<c>EX_USAGE</c>): a command line the commands do not take (<see cref="UsageException"/>); the line is the
+/// message alone.</item>
 /// <item>78 (<c>EX_CONFIG</c>): a setting (<see cref="InvalidSettingException"/>, an options validation, a value
 /// the configuration binder cannot convert); every failure is listed when several settings are wrong.</item>
 /// <item>69 (<c>EX_UNAVAILABLE</c>): the database stayed unreachable for the whole start-up budget
@@ -19,6 +21,7 @@ namespace Payments.Api.Hosting;
 /// </summary>
 public static class StartupFailure
 {
+    public const int UsageExitCode = 64;
     public const int ConfigurationExitCode = 78;
     public const int UnavailableExitCode = 69;
 
@@ -29,6 +32,13 @@ public static class StartupFailure
     public static bool TryDescribe(Exception exception, out int exitCode, out string line)
     {
         ArgumentNullException.ThrowIfNull(exception);
+        if (exception is UsageException)
+        {
+            exitCode = UsageExitCode;
+            line = exception.Message;
+            return true;
+        }
+
         var causes = Flatten(exception).ToList();
         if (causes.All(IsSetting))
         {
@@ -89,7 +99,3 @@ public static class StartupFailure
 
     private const string KestrelAddressBinder = "Microsoft.AspNetCore.Server.Kestrel.Core.Internal.AddressBinder";
 }
-
-/// <summary>Start-up gave up: the database stayed unreachable for its whole budget (<c>Payments:Database:StartupRetryFor</c>).</summary>
-public sealed class DatabaseUnavailableException(string message, Exception innerException)
-    : Exception(message, innerException);

@@ -1,3 +1,4 @@
+using Payments.Api.Hosting;
 using Payments.Api.Http;
 using Payments.Api.Storage;
 
@@ -9,6 +10,8 @@ namespace Payments.Api.Merchants;
 /// </summary>
 public sealed class AdminCommand
 {
+    public const string Usage = "usage: Payments.Api merchants create [--id <merchant id>]";
+
     private AdminCommand(string? merchantId) => MerchantId = merchantId;
 
     public string? MerchantId { get; }
@@ -25,16 +28,16 @@ public sealed class AdminCommand
 
         if (args.Length < 2 || args[1] != "create")
         {
-            throw new ArgumentException("usage: Payments.Api merchants create [--id <merchant id>]");
+            throw new UsageException(Usage);
         }
 
         string? id = null;
         var rest = new List<string>();
         for (var i = 2; i < args.Length; i++)
         {
-            if (args[i] == "--id" && i + 1 < args.Length)
+            if (args[i] == "--id")
             {
-                id = args[++i];
+                id = i + 1 < args.Length ? args[++i] : throw new UsageException($"--id needs a merchant id; {Usage}");
             }
             else
             {
@@ -44,7 +47,7 @@ public sealed class AdminCommand
 
         if (id is not null && !MerchantStore.IsValidMerchantId(id))
         {
-            throw new ArgumentException($"merchant id must be 3-64 letters, digits, '_' or '-' (got '{id}')");
+            throw new UsageException($"merchant id must be 3-64 letters, digits, '_' or '-' (got '{id}')");
         }
 
         hostArgs = [.. rest];

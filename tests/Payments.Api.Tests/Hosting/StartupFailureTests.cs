@@ -5,6 +5,7 @@ using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.Options;
 using Npgsql;
 using Payments.Api.Hosting;
+using Payments.Api.Merchants;
 using Payments.Api.Storage.Batching;
 
 namespace Payments.Api.Tests.Hosting;
@@ -63,6 +64,20 @@ public sealed class StartupFailureTests : IDisposable
         var run = await RunAsync(new Dictionary<string, string> { ["Payments__Store"] = "mysql" }, ServiceContract.MigrateCommand);
 
         AssertOneLine(run, StartupFailure.ConfigurationExitCode, "Payments:Store must be Sqlite or Postgres");
+    }
+
+    [Theory]
+    [InlineData("merchants", AdminCommand.Usage)]
+    [InlineData("merchants delete", AdminCommand.Usage)]
+    [InlineData("merchants create --id", "--id needs a merchant id; " + AdminCommand.Usage)]
+    [InlineData("merchants create --id x", "merchant id must be 3-64 letters, digits, '_' or '-' (got 'x')")]
+    public async Task A_command_line_the_commands_do_not_take_prints_the_usage_and_exits_64(string commandLine, string message)
+    {
+        var run = await RunAsync(new Dictionary<string, string>(), commandLine.Split(' '));
+
+        Assert.True(run.ExitCode == StartupFailure.UsageExitCode, $"exit {run.ExitCode}; stderr:\n{run.Stderr}");
+        Assert.Equal(message, run.Stderr.TrimEnd('\n'));
+        Assert.Equal("", run.Stdout);
     }
 
     [Fact]

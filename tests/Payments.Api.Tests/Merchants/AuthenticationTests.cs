@@ -89,9 +89,10 @@ public abstract class AuthenticationTests(ApiFixture fixture) : ApiTestBase(fixt
     [InlineData("merchants delete")]
     [InlineData("merchants create --id a")]
     [InlineData("merchants create --id acct/x")]
+    [InlineData("merchants create --id")]
     public void Admin_command_rejects_bad_usage(string commandLine)
     {
-        Assert.Throws<ArgumentException>(() => AdminCommand.TryParse(commandLine.Split(' '), out _));
+        Assert.Throws<global::Payments.Api.Hosting.UsageException>(() => AdminCommand.TryParse(commandLine.Split(' '), out _));
     }
 
     [Fact]

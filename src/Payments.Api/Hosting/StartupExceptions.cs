@@ -17,3 +17,21 @@ public sealed class InvalidSettingException : InvalidOperationException
     {
     }
 }
+
+/// <summary>A command line the service's commands do not take; <see cref="StartupFailure"/> prints the message and exits 64.</summary>
+public sealed class UsageException : ArgumentException
+{
+    public UsageException(string message)
+        : base(message)
+    {
+    }
+
+    public UsageException(string message, Exception innerException)
+        : base(message, innerException)
+    {
+    }
+}
+
+/// <summary>Start-up gave up: the database stayed unreachable for its whole budget (<c>Payments:Database:StartupRetryFor</c>).</summary>
+public sealed class DatabaseUnavailableException(string message, Exception innerException)
+    : Exception(message, innerException);
