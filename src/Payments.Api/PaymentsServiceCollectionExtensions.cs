@@ -1,5 +1,4 @@
 using Payments.Api.Acquiring;
-using Payments.Api.Hosting;
 using Payments.Api.Http;
 using Payments.Api.Idempotency;
 using Payments.Api.Merchants;
@@ -60,38 +59,15 @@ public static class PaymentsServiceCollectionExtensions
     public static async Task InitializePaymentsAsync(this IServiceProvider services, CancellationToken cancellationToken)
     {
         var configuration = services.GetRequiredService<IConfiguration>();
-        var budget = configuration.GetValue("Payments:Database:StartupRetryFor", TimeSpan.FromSeconds(60));
-        var logger = services.GetRequiredService<ILoggerFactory>().CreateLogger(typeof(StartupRetry));
-        try
+        await StartupRetry.RunAtStartAsync(services, async token =>
         {
-            await StartupRetry.RunAsync(async token =>
+            if (configuration.GetValue("Payments:Database:MigrateOnStart", true))
             {
-                if (configuration.GetValue("Payments:Database:MigrateOnStart", true))
-                {
-                    await services.GetRequiredService<MigrationRunner>().MigrateAsync(token);
-                }
+                await services.GetRequiredService<MigrationRunner>().MigrateAsync(token);
+            }
 
-                await services.GetRequiredService<CardFingerprinter>().InitializeAsync(token);
-                await MerchantBootstrap.RunAsync(services, token);
-            }, budget, services.GetRequiredService<TimeProvider>(), logger, cancellationToken);
-        }
-        catch (Exception exception) when (!cancellationToken.IsCancellationRequested && StoreFailures.IsTransient(exception))
-        {
-            throw new DatabaseUnavailableException(
-                $"the database stayed unreachable for {budget} (Payments:Database:StartupRetryFor): {exception.GetType().Name}: {exception.Message}", exception);
-        }
-        catch (Npgsql.PostgresException exception) when (exception.SqlState.StartsWith("28", StringComparison.Ordinal) || exception.SqlState == "3D000")
-        {
-            // 28: the login or its password was refused; 3D000: no such database. Both are settings, not outages.
-            throw new InvalidSettingException(
-                $"PostgreSQL refused the service's login: {exception.SqlState} {exception.MessageText} (ConnectionStrings:Payments or Payments:Database)");
-        }
-        catch (Npgsql.NpgsqlException exception) when (exception is not Npgsql.PostgresException && !exception.IsTransient)
-        {
-            // Npgsql's own refusals before the server answers anything: no password for a server that wants one, TLS
-            // that cannot be negotiated as SslMode asks.
-            throw new InvalidSettingException(
-                $"the service cannot log in to PostgreSQL: {exception.Message} (ConnectionStrings:Payments or Payments:Database)");
-        }
+            await services.GetRequiredService<CardFingerprinter>().InitializeAsync(token);
+            await MerchantBootstrap.RunAsync(services, token);
+        }, cancellationToken);
     }
 }

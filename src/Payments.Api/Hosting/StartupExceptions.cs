@@ -32,6 +32,6 @@ public sealed class UsageException : ArgumentException
     }
 }
 
-/// <summary>Start-up gave up: the database stayed unreachable for its whole budget (<c>Payments:Database:StartupRetryFor</c>).</summary>
+/// <summary>Start-up gave up: the database stayed unavailable for its whole budget (<c>Payments:Database:StartupRetryFor</c>).</summary>
 public sealed class DatabaseUnavailableException(string message, Exception innerException)
     : Exception(message, innerException);

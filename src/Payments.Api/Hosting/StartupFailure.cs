@@ -14,7 +14,7 @@ namespace Payments.Api.Hosting;
 /// message alone.</item>
 /// <item>78 (<c>EX_CONFIG</c>): a setting (<see cref="InvalidSettingException"/>, an options validation, a value
 /// the configuration binder cannot convert); every failure is listed when several settings are wrong.</item>
-/// <item>69 (<c>EX_UNAVAILABLE</c>): the database stayed unreachable for the whole start-up budget
+/// <item>69 (<c>EX_UNAVAILABLE</c>): the database stayed unavailable for the whole start-up budget
 /// (<see cref="DatabaseUnavailableException"/>), or the listening address is taken.</item>
 /// </list>
 /// Anything else is a defect, and still ends the process with its stack trace.

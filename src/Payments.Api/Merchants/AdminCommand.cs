@@ -59,7 +59,8 @@ public sealed class AdminCommand
         ArgumentNullException.ThrowIfNull(services);
         ArgumentNullException.ThrowIfNull(output);
         ArgumentNullException.ThrowIfNull(diagnostics);
-        await services.GetRequiredService<MigrationRunner>().MigrateAsync(CancellationToken.None);
+        var migrations = services.GetRequiredService<MigrationRunner>();
+        await StartupRetry.RunAtStartAsync(services, migrations.MigrateAsync, CancellationToken.None);
         var merchantId = MerchantId ?? Ids.New("acct_", 16);
         var key = await services.GetRequiredService<MerchantStore>().CreateKeyAsync(merchantId, CancellationToken.None);
         await diagnostics.WriteLineAsync($"merchant {merchantId}: new secret key (shown once, stored hashed):");

@@ -26,16 +26,27 @@ public static partial class MigrateCommand
         return matches;
     }
 
+    /// <summary>
+    /// Migrates and makes sure of the app's login, retried as the service's start-up is while the database is
+    /// unreachable (<c>Payments:Database:StartupRetryFor</c>): in an ECS task this runs first, when the database may
+    /// still be starting or failing over. Every step is idempotent.
+    /// </summary>
     public static async Task<int> RunAsync(IServiceProvider services, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(services);
+        await StartupRetry.RunAtStartAsync(services, token => MigrateOnceAsync(services, token), cancellationToken);
+        return 0;
+    }
+
+    private static async Task MigrateOnceAsync(IServiceProvider services, CancellationToken cancellationToken)
+    {
         var configuration = services.GetRequiredService<IConfiguration>();
         var logger = services.GetRequiredService<ILoggerFactory>().CreateLogger(typeof(MigrateCommand));
         var ownerUsername = configuration["Payments:Database:Owner:Username"];
         if (services.GetRequiredService<IConnectionFactory>() is not PostgresConnectionFactory app || string.IsNullOrWhiteSpace(ownerUsername))
         {
             await services.GetRequiredService<MigrationRunner>().MigrateAsync(cancellationToken);
-            return 0;
+            return;
         }
 
         var owner = new NpgsqlConnectionStringBuilder(app.DataSource.ConnectionString)
@@ -51,12 +62,11 @@ public static partial class MigrateCommand
         var appUsername = new NpgsqlConnectionStringBuilder(app.DataSource.ConnectionString).Username;
         if (string.IsNullOrWhiteSpace(appUsername) || appUsername == ownerUsername)
         {
-            return 0;
+            return;
         }
 
         var created = await EnsureLoginAsync(ownerConnections, appUsername, () => AppPasswordAsync(services, configuration, cancellationToken), cancellationToken);
         LogLogin(logger, appUsername, created ? "created" : "exists", AppRole);
-        return 0;
     }
 
     /// <summary>

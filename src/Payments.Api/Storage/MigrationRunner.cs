@@ -17,6 +17,9 @@ public sealed partial class MigrationRunner(IConnectionFactory connections, ILog
     // Arbitrary constant shared by every app version: "payments" in ASCII.
     private const long PostgresMigrationLockId = 0x7061796D656E7473;
 
+    /// <summary>How long one migration attempt waits in SQLite's busy handler for another process's lock.</summary>
+    public static readonly TimeSpan SqliteLockWait = TimeSpan.FromMilliseconds(500);
+
     private const string CreateTableSql =
         "CREATE TABLE IF NOT EXISTS schema_migrations (version TEXT PRIMARY KEY, name TEXT NOT NULL, applied_at TEXT NOT NULL)";
 
@@ -86,7 +89,13 @@ public sealed partial class MigrationRunner(IConnectionFactory connections, ILog
         }
         else
         {
-            // BEGIN EXCLUSIVE is SQLite's lock: a second process waits on the busy timeout.
+            // BEGIN EXCLUSIVE is SQLite's lock. Another process holding it (its own migration, a backup) is waited for
+            // briefly here: SqliteLockWait in SQLite's busy handler per try, Microsoft.Data.Sqlite's retries for 1 s. The
+            // caller's start-up retry (StartupRetry) then logs the attempt and tries again within
+            // Payments:Database:StartupRetryFor, so that budget bounds start-up, not 5 s of busy timeout plus 30 s of
+            // retries per attempt, silently.
+            ((Microsoft.Data.Sqlite.SqliteConnection)connection).DefaultTimeout = 1;
+            await ExecuteAsync(connection, null, "PRAGMA busy_timeout = " + SqliteLockWait.TotalMilliseconds.ToString(System.Globalization.CultureInfo.InvariantCulture), cancellationToken);
             await ExecuteAsync(connection, null, "BEGIN EXCLUSIVE", cancellationToken);
             try
             {

@@ -1,3 +1,5 @@
+using Payments.Api.Hosting;
+
 namespace Payments.Api.Storage;
 
 /// <summary>
@@ -41,6 +43,42 @@ public static partial class StartupRetry
 
             await (wait is null ? Task.Delay(delay, time, cancellationToken) : wait(delay, cancellationToken));
             delay = TimeSpan.FromTicks(Math.Min(delay.Ticks * 2, MaxDelay.Ticks));
+        }
+    }
+
+    /// <summary>
+    /// <see cref="RunAsync"/> for the process's start-up (the service, the <c>migrate</c> command) with the budget
+    /// <c>Payments:Database:StartupRetryFor</c> (default 60 s), and what is still failing at the end said as the
+    /// operator needs it (<see cref="Hosting.StartupFailure"/>): a database still unreachable as
+    /// <see cref="DatabaseUnavailableException"/>, a login or database PostgreSQL refuses as
+    /// <see cref="InvalidSettingException"/>.
+    /// </summary>
+    public static async Task RunAtStartAsync(IServiceProvider services, Func<CancellationToken, Task> work, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(services);
+        var budget = services.GetRequiredService<IConfiguration>().GetValue("Payments:Database:StartupRetryFor", TimeSpan.FromSeconds(60));
+        var logger = services.GetRequiredService<ILoggerFactory>().CreateLogger(typeof(StartupRetry));
+        try
+        {
+            await RunAsync(work, budget, services.GetRequiredService<TimeProvider>(), logger, cancellationToken);
+        }
+        catch (Exception exception) when (!cancellationToken.IsCancellationRequested && StoreFailures.IsTransient(exception))
+        {
+            throw new DatabaseUnavailableException(
+                $"the database stayed unavailable for {budget} (Payments:Database:StartupRetryFor): {exception.GetType().Name}: {exception.Message}", exception);
+        }
+        catch (Npgsql.PostgresException exception) when (exception.SqlState.StartsWith("28", StringComparison.Ordinal) || exception.SqlState == "3D000")
+        {
+            // 28: the login or its password was refused; 3D000: no such database. Both are settings, not outages.
+            throw new InvalidSettingException(
+                $"PostgreSQL refused the service's login: {exception.SqlState} {exception.MessageText} (ConnectionStrings:Payments or Payments:Database)");
+        }
+        catch (Npgsql.NpgsqlException exception) when (exception is not Npgsql.PostgresException && !exception.IsTransient)
+        {
+            // Npgsql's own refusals before the server answers anything: no password for a server that wants one, TLS
+            // that cannot be negotiated as SslMode asks.
+            throw new InvalidSettingException(
+                $"the service cannot log in to PostgreSQL: {exception.Message} (ConnectionStrings:Payments or Payments:Database)");
         }
     }
 

@@ -1,6 +1,7 @@
 using System.Diagnostics;
 using System.Net;
 using System.Net.Sockets;
+using Microsoft.Data.Sqlite;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.Options;
 using Npgsql;
@@ -110,9 +111,51 @@ public sealed class StartupFailureTests : IDisposable
             ["Payments__Database__StartupRetryFor"] = "00:00:01",
         });
 
-        AssertOneLine(run, StartupFailure.UnavailableExitCode, "the database stayed unreachable for 00:00:01 (Payments:Database:StartupRetryFor): NpgsqlException");
+        AssertOneLine(run, StartupFailure.UnavailableExitCode, "the database stayed unavailable for 00:00:01 (Payments:Database:StartupRetryFor): NpgsqlException");
         // The retries were logged, and reached standard output before the process ended.
         Assert.Contains("Start-up attempt 1 could not reach the database", run.Stdout, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task A_sqlite_database_another_process_keeps_locked_is_retried_in_short_attempts_then_exit_69()
+    {
+        var path = Path.Combine(scratch.Path, "locked.db");
+        await using var holder = await HoldWriteLockAsync(path);
+
+        var run = await RunAsync(new Dictionary<string, string>
+        {
+            ["ConnectionStrings__Payments"] = $"Data Source={path}",
+            ["Payments__Database__StartupRetryFor"] = "00:00:05",
+        });
+
+        AssertOneLine(run, StartupFailure.UnavailableExitCode, "the database stayed unavailable for 00:00:05 (Payments:Database:StartupRetryFor): SqliteException");
+        Assert.Contains("database is locked", run.Stderr, StringComparison.Ordinal);
+        // Three attempts inside a 5 s budget (the last one is not logged: it ends the start): each waits for the lock briefly. Before, the first attempt alone
+        // waited 5 s in SQLite's busy handler and then Microsoft.Data.Sqlite's retries for 30 s, and logged nothing.
+        Assert.Contains("Start-up attempt 2 could not reach the database (SqliteException", run.Stdout, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task A_sqlite_lock_let_go_during_start_up_lets_the_service_start()
+    {
+        var path = Path.Combine(scratch.Path, "locked.db");
+        var holder = await HoldWriteLockAsync(path);
+        try
+        {
+            using var service = ServiceProcess.Start(scratch.Path, new Dictionary<string, string>
+            {
+                ["ConnectionStrings__Payments"] = $"Data Source={path}",
+                ["Payments__TransactionLog__Directory"] = Path.Combine(scratch.Path, "transaction-log"),
+            });
+            await service.WaitForLineAsync(line => line.Contains("Start-up attempt 1 could not reach the database", StringComparison.Ordinal), TimeSpan.FromSeconds(30));
+            await holder.DisposeAsync();
+
+            await service.WaitUntilReadyAsync();
+        }
+        finally
+        {
+            await holder.DisposeAsync();
+        }
     }
 
     [Fact]
@@ -172,6 +215,17 @@ public sealed class StartupFailureTests : IDisposable
         Assert.True(StartupFailure.TryDescribe(error, out var exitCode, out var line));
         Assert.Equal(StartupFailure.ConfigurationExitCode, exitCode);
         Assert.Contains("'many' at 'Payments:Batching:MaxBatchSize'", line, StringComparison.Ordinal);
+    }
+
+    /// <summary>A WAL database at <paramref name="path"/> whose write lock this connection holds until disposed, as another process's migration would.</summary>
+    private static async Task<SqliteConnection> HoldWriteLockAsync(string path)
+    {
+        var holder = new SqliteConnection($"Data Source={path};Pooling=False");
+        await holder.OpenAsync();
+        await using var command = holder.CreateCommand();
+        command.CommandText = "PRAGMA journal_mode = WAL; BEGIN EXCLUSIVE;";
+        await command.ExecuteNonQueryAsync();
+        return holder;
     }
 
     private static void AssertOneLine(Run run, int exitCode, string named)
