@@ -5,15 +5,19 @@ using System.Text.RegularExpressions;
 namespace Payments.Preflight.Tests.Rules;
 
 /// <summary>
-/// The templates of <see cref="ReferenceTests"/> and <see cref="TemplateFormatTests"/> judged by cfn-lint as well:
-/// our tests say what PF014–PF017 meant to find, cfn-lint is an independent judge of whether CloudFormation would
-/// refuse the template. Every template preflight refuses, cfn-lint must refuse (an E finding), and every template
+/// The templates of <see cref="ReferenceTests"/>, <see cref="TemplateFormatTests"/> and <see cref="ResourceShapeTests"/>
+/// judged by cfn-lint as well: our tests say what PF014–PF017 and the shape rules meant to find, cfn-lint is an
+/// independent judge of whether CloudFormation would refuse the template. Every template preflight refuses, cfn-lint must refuse (an E finding), and every template
 /// preflight passes, cfn-lint must pass, except the disagreements listed in <see cref="KnownDisagreements"/>,
 /// each with the reason; a listed disagreement that stops happening fails too, so the list stays true.
 /// </summary>
 public sealed partial class CfnLintAgreementTests(CfnLintAgreementTests.Verdicts verdicts) : IClassFixture<CfnLintAgreementTests.Verdicts>
 {
-    private static readonly string[] JudgedRules = ["PF014", "PF015", "PF016", "PF017"];
+    private static readonly string[] ReferenceAndFormatRules = ["PF014", "PF015", "PF016", "PF017"];
+
+    // The resource-shape rules: a warning counts too, as PF012 (a value outside the schema's enum) warns where
+    // cfn-lint errs (E3030), the schema's enums being a snapshot.
+    private static readonly string[] ShapeRules = ["PF003", "PF010", "PF011", "PF012", "PF013"];
 
     /// <summary>Where cfn-lint 1.51 and preflight part, by case name, and why preflight is right.</summary>
     private static readonly Dictionary<string, string> KnownDisagreements = new(StringComparer.Ordinal)
@@ -30,6 +34,10 @@ public sealed partial class CfnLintAgreementTests(CfnLintAgreementTests.Verdicts
             "as above: cfn-lint accepts any type that begins with List<, even an empty list",
         ["201 entries in Parameters"] =
             "cfn-lint 1.51's schema bounds outputs (200) and resources (500) but not the number of parameters; AWS's quotas page lists 200",
+        ["shape accepted: other transforms rewrite shapes: the template is not judged"] =
+            "not a verdict: preflight does not judge shapes under a transform other than SAM's; cfn-lint expands AWS::LanguageExtensions itself and finds the unknown property",
+        ["shape accepted: third-party registry types and modules are not judged"] =
+            "cfn-lint knows only AWS's public types; a third-party type or a module activated in the account's registry exists there",
         ["201 entries in Mappings"] =
             "cfn-lint 1.51's schema bounds the attributes of a mapping (200) but not the number of mappings; AWS's quotas page lists 200",
     };
@@ -37,7 +45,7 @@ public sealed partial class CfnLintAgreementTests(CfnLintAgreementTests.Verdicts
     [Fact]
     public void The_cases_cover_every_judged_row_and_cfn_lint_judged_every_one()
     {
-        Assert.True(verdicts.Cases.Count >= 80, $"only {verdicts.Cases.Count} cases");
+        Assert.True(verdicts.Cases.Count >= 100, $"only {verdicts.Cases.Count} cases");
         Assert.Equal(verdicts.Cases.Count, verdicts.Cases.Select(c => c.Name).Distinct(StringComparer.Ordinal).Count());
         Assert.All(KnownDisagreements.Keys, name => Assert.Contains(verdicts.Cases, c => c.Name == name));
         // Both kinds of case are present, so neither direction of the agreement holds vacuously.
@@ -84,7 +92,7 @@ public sealed partial class CfnLintAgreementTests(CfnLintAgreementTests.Verdicts
 
         public async Task InitializeAsync()
         {
-            var templates = Templates().ToList();
+            var templates = Templates().Concat(ShapeTemplates()).ToList();
             var files = templates.Select((t, i) => Path.Combine(directory, $"{i:000}.yaml")).ToList();
             for (var i = 0; i < templates.Count; i++)
             {
@@ -102,8 +110,8 @@ public sealed partial class CfnLintAgreementTests(CfnLintAgreementTests.Verdicts
 
             for (var i = 0; i < templates.Count; i++)
             {
-                var preflight = TestTemplates.Check(templates[i].Yaml)
-                    .Where(f => f.Severity == Severity.Error && JudgedRules.Contains(f.RuleId))
+                var preflight = TestTemplates.Check(templates[i].Yaml, templates[i].Environment)
+                    .Where(f => templates[i].Rules.Contains(f.RuleId) && (f.Severity == Severity.Error || templates[i].Rules == ShapeRules))
                     .Select(f => $"{f.RuleId} line {f.Line}: {f.Message}")
                     .ToList();
                 Cases.Add(new Judged(templates[i].Name, preflight, [.. errors[Path.GetFileName(files[i])]]));
@@ -119,7 +127,15 @@ public sealed partial class CfnLintAgreementTests(CfnLintAgreementTests.Verdicts
         [GeneratedRegex(@"^(?<file>.+?\.yaml):(?<line>\d+):\d+:\d+:\d+:(?<rule>[EWI]\d+):(?<message>.*)$")]
         private static partial Regex Finding();
 
-        private static IEnumerable<(string Name, string Yaml)> Templates()
+        private static IEnumerable<(string Name, string Yaml, string[] Rules, string? Environment)> Templates() =>
+            ReferenceAndFormatTemplates().Select(t => (t.Name, t.Yaml, ReferenceAndFormatRules, (string?)null));
+
+        // ResourceShapeTests judges its templates in an environment, as a synth does.
+        private static IEnumerable<(string Name, string Yaml, string[] Rules, string? Environment)> ShapeTemplates() =>
+            ResourceShapeTests.Accepted().Select(row => ($"shape accepted: {row[0]}", (string)row[1], ShapeRules, (string?)"dev"))
+                .Concat(ResourceShapeTests.Rejected().Select(row => ($"shape rejected: {row[0]}", (string)row[4], ShapeRules, (string?)"dev")));
+
+        private static IEnumerable<(string Name, string Yaml)> ReferenceAndFormatTemplates()
         {
             // A TheoryData of one type enumerates its values; of several, rows of objects.
             foreach (var value in ReferenceTests.AcceptedForms)
