@@ -28,6 +28,9 @@ public static class StartupFailure
     /// <summary>The prefix of the line, so that a log search finds every way the service refused to start.</summary>
     public const string Prefix = "Payments.Api cannot start: ";
 
+    private const string ListenSettings = "the configured address (--urls, ASPNETCORE_URLS or Kestrel:Endpoints)";
+    private const string KestrelAddressBinder = "Microsoft.AspNetCore.Server.Kestrel.Core.Internal.AddressBinder";
+
     /// <summary>The exit code and the line for <paramref name="exception"/>, or false when it is a defect.</summary>
     public static bool TryDescribe(Exception exception, out int exitCode, out string line)
     {
@@ -87,15 +90,11 @@ public static class StartupFailure
         _ => null,
     };
 
-    private const string ListenSettings = "the configured address (--urls, ASPNETCORE_URLS or Kestrel:Endpoints)";
-
     // Kestrel reports a taken port as an IOException, an address the machine does not have or a port it may not use
     // as a SocketException, a port out of range as an ArgumentOutOfRangeException and a scheme it does not serve as an
-    // InvalidOperationException, all while binding. Whether the
-    // binder threw is read from the stack, the one place that says so.
+    // InvalidOperationException, all while binding. Whether its address binder threw is read from the stack, the one
+    // place that says so.
     private static bool ThrownWhileListening(Exception exception) =>
         new System.Diagnostics.StackTrace(exception).GetFrames().Any(frame =>
             frame.GetMethod()?.DeclaringType?.FullName?.StartsWith(KestrelAddressBinder, StringComparison.Ordinal) == true);
-
-    private const string KestrelAddressBinder = "Microsoft.AspNetCore.Server.Kestrel.Core.Internal.AddressBinder";
 }

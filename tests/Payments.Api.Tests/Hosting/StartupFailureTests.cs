@@ -47,6 +47,18 @@ public sealed class StartupFailureTests : IDisposable
     }
 
     [Fact]
+    public async Task A_file_that_is_not_a_sqlite_database_is_a_setting()
+    {
+        var path = Path.Combine(scratch.Path, "notes.txt");
+        await File.WriteAllTextAsync(path, "These are notes, not a database: ConnectionStrings:Payments points at the wrong file.\n");
+
+        var run = await RunAsync(new Dictionary<string, string> { ["ConnectionStrings__Payments"] = $"Data Source={path}" });
+
+        AssertOneLine(run, StartupFailure.ConfigurationExitCode, $"the SQLite database {path} (ConnectionStrings:Payments) cannot be opened for writing: SQLite Error 26");
+        Assert.StartsWith("These are notes", await File.ReadAllTextAsync(path), StringComparison.Ordinal);
+    }
+
+    [Fact]
     public async Task Every_failed_validation_is_listed_when_several_settings_are_wrong()
     {
         var run = await RunAsync(new Dictionary<string, string>
