@@ -34,8 +34,8 @@ public sealed partial class CfnLintAgreementTests(CfnLintAgreementTests.Verdicts
             "as above: cfn-lint accepts any type that begins with List<, even an empty list",
         ["201 entries in Parameters"] =
             "cfn-lint 1.51's schema bounds outputs (200) and resources (500) but not the number of parameters; AWS's quotas page lists 200",
-        ["shape accepted: other transforms rewrite shapes: the template is not judged"] =
-            "not a verdict: preflight does not judge shapes under a transform other than SAM's; cfn-lint expands AWS::LanguageExtensions itself and finds the unknown property",
+        ["shape accepted: a macro rewrites shapes: the template is not judged"] =
+            "cfn-lint lints a template under a macro it cannot run as written; the macro may add or rename the property, so preflight does not judge it",
         ["shape accepted: third-party registry types and modules are not judged"] =
             "cfn-lint knows only AWS's public types; a third-party type or a module activated in the account's registry exists there",
         ["201 entries in Mappings"] =

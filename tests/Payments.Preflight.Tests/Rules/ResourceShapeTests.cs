@@ -117,14 +117,35 @@ public sealed class ResourceShapeTests
                   Subnets: !Ref Subnets
                   SecurityGroups: !Split [ ",", "sg-1,sg-2" ]
             """ },
-        { "other transforms rewrite shapes: the template is not judged", """
-            Transform: AWS::LanguageExtensions
+        { "a macro rewrites shapes: the template is not judged", """
+            Transform: MyOrg::QueueDefaults
             Resources:
               Queue:
                 Type: AWS::SQS::Queue
                 Properties:
-                  VisibilityTimeout: { Fn::Length: [ 1, 2 ] }
                   Unknown: 1
+            """ },
+        { "AWS::LanguageExtensions: its functions are left alone", """
+            Transform: AWS::LanguageExtensions
+            Parameters:
+              Names: { Type: CommaDelimitedList, Default: "a,b" }
+            Mappings:
+              Sizes: { dev: { Seconds: 30 } }
+            Resources:
+              Queue:
+                Type: AWS::SQS::Queue
+                Properties:
+                  VisibilityTimeout: { Fn::Length: !Ref Names }
+                  MessageRetentionPeriod: { Fn::FindInMap: [ Sizes, prod, Seconds, { DefaultValue: 345600 } ] }
+                  RedrivePolicy: { Fn::ToJsonString: { deadLetterTargetArn: !GetAtt Dead.Arn, maxReceiveCount: 5 } }
+              Dead:
+                Type: AWS::SQS::Queue
+              Fn::ForEach::Topics:
+                - Name
+                - !Ref Names
+                - Topic${Name}:
+                    Type: AWS::SNS::Topic
+                    Properties: { TopicName: !Sub "${Name}" }
             """ },
         { "a resource that tells cfn-lint to ignore the check (a property newer than the schemas)", """
             Resources:
@@ -205,6 +226,15 @@ public sealed class ResourceShapeTests
         { "a value outside the schema's enum", "PF012", "Resources/Detector/Properties/FindingPublishingFrequency", "FIFTEEN_MINUTES, ONE_HOUR, SIX_HOURS", """
             Resources:
               Detector: { Type: AWS::GuardDuty::Detector, Properties: { Enable: true, FindingPublishingFrequency: HOURLY } }
+            """ },
+        { "under AWS::LanguageExtensions, a property no function makes", "PF010", "Resources/Queue/Properties/Unknown", "is not a property of AWS::SQS::Queue", """
+            Transform: AWS::LanguageExtensions
+            Resources:
+              Queue:
+                Type: AWS::SQS::Queue
+                Properties:
+                  VisibilityTimeout: { Fn::Length: [ 1, 2 ] }
+                  Unknown: 1
             """ },
         { "a misspelled resource type", "PF013", "Resources/Bucket/Type", "AWS::S3::Buckets (Bucket) is not a resource type", """
             Resources:

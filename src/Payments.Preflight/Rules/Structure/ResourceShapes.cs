@@ -14,12 +14,20 @@ internal sealed record ShapeIssue(ShapeIssueKind Kind, Resource Resource, string
 /// Compares every resource's properties with the CloudFormation resource provider schema of its type (Data/ResourceSchemas)
 /// once per template; the shape rules (PF003, PF010–PF013) each report their kind of <see cref="ShapeIssue"/>.
 /// What is not judged: values that are intrinsic functions (Fn::If branches are), custom resources' properties,
-/// nested-stack parameters, AWS::Serverless::* under the SAM transform, and every resource of a template with another
-/// transform (macros, AWS::LanguageExtensions and the Secrets Manager transform change shapes before CloudFormation checks them).
+/// nested-stack parameters, AWS::Serverless::* under the SAM transform, what Fn::ForEach makes under
+/// AWS::LanguageExtensions, and every resource of a template with another transform (macros, AWS::Include and the
+/// Secrets Manager transform change shapes before CloudFormation checks them).
 /// </summary>
 internal static class ResourceShapes
 {
     public const string SamTransform = "AWS::Serverless-2016-10-31";
+
+    /// <summary>
+    /// Judged like a plain template: its functions (Fn::ForEach, Fn::Length, Fn::ToJsonString, Fn::FindInMap with a
+    /// default) are functions to the walk, which leaves them alone, and the resources Fn::ForEach makes are not in the
+    /// model. What it leaves as written is checked as CloudFormation will check it after the transform.
+    /// </summary>
+    public const string LanguageExtensionsTransform = "AWS::LanguageExtensions";
 
     private const int MaxDepth = 40;
 
@@ -45,12 +53,12 @@ internal static class ResourceShapes
     {
         var issues = new List<ShapeIssue>();
         var transforms = Transforms(template);
-        if (transforms.Any(t => t != SamTransform))
+        if (transforms.Any(t => t is not (SamTransform or LanguageExtensionsTransform)))
         {
             return issues;
         }
 
-        var sam = transforms.Count > 0;
+        var sam = transforms.Contains(SamTransform);
         foreach (var resource in template.Resources.Values)
         {
             var type = resource.Type;
