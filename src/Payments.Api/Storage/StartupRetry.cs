@@ -47,7 +47,7 @@ public static partial class StartupRetry
     }
 
     /// <summary>
-    /// <see cref="RunAsync"/> for the process's start-up (the service, the <c>migrate</c> command) with the budget
+    /// <see cref="RunAsync"/> for the process's start-up (the service, the <c>migrate</c> and <c>merchants</c> commands) with the budget
     /// <c>Payments:Database:StartupRetryFor</c> (default 60 s), and what is still failing at the end said as the
     /// operator needs it (<see cref="Hosting.StartupFailure"/>): a database still unreachable as
     /// <see cref="DatabaseUnavailableException"/>, a login or database PostgreSQL refuses as
@@ -71,14 +71,14 @@ public static partial class StartupRetry
         {
             // 28: the login or its password was refused; 3D000: no such database. Both are settings, not outages.
             throw new InvalidSettingException(
-                $"PostgreSQL refused the service's login: {exception.SqlState} {exception.MessageText} (ConnectionStrings:Payments or Payments:Database)");
+                $"PostgreSQL refused the login: {exception.SqlState} {exception.MessageText} (ConnectionStrings:Payments or Payments:Database; the migrate command's owner: Payments:Database:Owner)");
         }
         catch (Npgsql.NpgsqlException exception) when (exception is not Npgsql.PostgresException && !exception.IsTransient)
         {
             // Npgsql's own refusals before the server answers anything: no password for a server that wants one, TLS
             // that cannot be negotiated as SslMode asks.
             throw new InvalidSettingException(
-                $"the service cannot log in to PostgreSQL: {exception.Message} (ConnectionStrings:Payments or Payments:Database)");
+                $"the service cannot connect to PostgreSQL: {exception.Message} (ConnectionStrings:Payments or Payments:Database)");
         }
     }
 

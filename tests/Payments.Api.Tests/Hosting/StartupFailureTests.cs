@@ -94,6 +94,25 @@ public sealed class StartupFailureTests : IDisposable
     }
 
     [Fact]
+    public async Task The_migrate_command_retries_a_database_it_cannot_reach_then_exits_69()
+    {
+        // ECS runs it first in every task, while the database may still be starting or failing over.
+        var run = await RunAsync(new Dictionary<string, string>
+        {
+            ["Payments__Store"] = "Postgres",
+            ["ConnectionStrings__Payments"] = $"Host=127.0.0.1;Port={FreePort.Next()};Timeout=2",
+            ["Payments__Database__StartupRetryFor"] = "00:00:02",
+        }, ServiceContract.MigrateCommand);
+
+        // The command logs to stderr (stdout is for what it prints), so the verdict is the last line there.
+        Assert.Equal(StartupFailure.UnavailableExitCode, run.ExitCode);
+        Assert.Contains("Start-up attempt 2 could not reach the database", run.Stderr, StringComparison.Ordinal);
+        var verdict = run.Stderr.TrimEnd('\n').Split('\n')[^1];
+        Assert.StartsWith(StartupFailure.Prefix + "the database stayed unavailable for 00:00:02 (Payments:Database:StartupRetryFor): NpgsqlException", verdict, StringComparison.Ordinal);
+        Assert.DoesNotContain("Unhandled exception", run.Stderr, StringComparison.Ordinal);
+    }
+
+    [Fact]
     public async Task A_port_out_of_range_is_a_setting()
     {
         var run = await RunAsync(new Dictionary<string, string>(), "--urls", "http://127.0.0.1:99999");
@@ -185,7 +204,7 @@ public sealed class StartupFailureTests : IDisposable
             ["ConnectionStrings__Payments"] = refused.ConnectionString,
         });
 
-        AssertOneLine(run, StartupFailure.ConfigurationExitCode, "PostgreSQL refused the service's login: 28P01");
+        AssertOneLine(run, StartupFailure.ConfigurationExitCode, "PostgreSQL refused the login: 28P01");
         Assert.DoesNotContain(Password, run.Stdout + run.Stderr, StringComparison.Ordinal);
     }
 
