@@ -54,7 +54,7 @@ static async Task<int> RunAsync(string[] args)
     if (migrate || admin is not null)
     {
         // Disposing the host flushes the console logger's queue: returning without it can drop the
-        // command's last lines (the login "created"/"exists" line went missing that way).
+        // command's last lines (such as the login "created"/"exists" line).
         await using (app)
         {
             return migrate

@@ -43,7 +43,18 @@ public static class CommandRunner
             info.Environment[name] = value;
         }
 
-        using var process = Process.Start(info) ?? throw new InvalidOperationException($"could not start {fileName}");
+        return await RunAsync(info, timeout, standardInput).ConfigureAwait(false);
+    }
+
+    /// <summary>
+    /// As the other overload, for a command prepared elsewhere (e.g. <see cref="ServiceProcess.StartInfo"/>, which sets
+    /// the service's environment); <paramref name="info"/> must redirect stdout and stderr, and stdin when
+    /// <paramref name="standardInput"/> is given.
+    /// </summary>
+    public static async Task<Result> RunAsync(ProcessStartInfo info, TimeSpan timeout, string? standardInput = null)
+    {
+        ArgumentNullException.ThrowIfNull(info);
+        using var process = Process.Start(info) ?? throw new InvalidOperationException($"could not start {info.FileName}");
         var stdout = process.StandardOutput.ReadToEndAsync();
         var stderr = process.StandardError.ReadToEndAsync();
         if (standardInput is not null)

@@ -91,9 +91,8 @@ public sealed partial class MigrationRunner(IConnectionFactory connections, ILog
         {
             // BEGIN EXCLUSIVE is SQLite's lock. Another process holding it (its own migration, a backup) is waited for
             // briefly here: SqliteLockWait in SQLite's busy handler per try, Microsoft.Data.Sqlite's retries for 1 s. The
-            // caller's start-up retry (StartupRetry) then logs the attempt and tries again within
-            // Payments:Database:StartupRetryFor, so that budget bounds start-up, not 5 s of busy timeout plus 30 s of
-            // retries per attempt, silently.
+            // caller's start-up retry (StartupRetry) logs the attempt and tries again, so Payments:Database:StartupRetryFor
+            // bounds start-up rather than the connection's own busy timeout and command timeout, which log nothing.
             ((Microsoft.Data.Sqlite.SqliteConnection)connection).DefaultTimeout = 1;
             await ExecuteAsync(connection, null, "PRAGMA busy_timeout = " + SqliteLockWait.TotalMilliseconds.ToString(System.Globalization.CultureInfo.InvariantCulture), cancellationToken);
             await ExecuteAsync(connection, null, "BEGIN EXCLUSIVE", cancellationToken);

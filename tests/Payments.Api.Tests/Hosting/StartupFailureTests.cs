@@ -1,4 +1,3 @@
-using System.Diagnostics;
 using System.Net;
 using System.Net.Sockets;
 using Microsoft.Data.Sqlite;
@@ -68,7 +67,7 @@ public sealed class StartupFailureTests : IDisposable
         });
 
         AssertOneLine(run, StartupFailure.ConfigurationExitCode, "Payments:Idempotency:RetentionHours must be at least 24");
-        Assert.Contains("Payments:Dashboard:SessionHours must be between 1 and 720", run.Stderr, StringComparison.Ordinal);
+        Assert.Contains("Payments:Dashboard:SessionHours must be between 1 and 720", run.StandardError, StringComparison.Ordinal);
     }
 
     [Fact]
@@ -88,9 +87,9 @@ public sealed class StartupFailureTests : IDisposable
     {
         var run = await RunAsync(new Dictionary<string, string>(), commandLine.Split(' '));
 
-        Assert.True(run.ExitCode == StartupFailure.UsageExitCode, $"exit {run.ExitCode}; stderr:\n{run.Stderr}");
-        Assert.Equal(message, run.Stderr.TrimEnd('\n'));
-        Assert.Equal("", run.Stdout);
+        Assert.True(run.ExitCode == StartupFailure.UsageExitCode, $"exit {run.ExitCode}; stderr:\n{run.StandardError}");
+        Assert.Equal(message, run.StandardError.TrimEnd('\n'));
+        Assert.Equal("", run.StandardOutput);
     }
 
     [Fact]
@@ -106,10 +105,10 @@ public sealed class StartupFailureTests : IDisposable
 
         // The command logs to stderr (stdout is for what it prints), so the verdict is the last line there.
         Assert.Equal(StartupFailure.UnavailableExitCode, run.ExitCode);
-        Assert.Contains("Start-up attempt 2 could not reach the database", run.Stderr, StringComparison.Ordinal);
-        var verdict = run.Stderr.TrimEnd('\n').Split('\n')[^1];
+        Assert.Contains("Start-up attempt 2 could not reach the database", run.StandardError, StringComparison.Ordinal);
+        var verdict = run.StandardError.TrimEnd('\n').Split('\n')[^1];
         Assert.StartsWith(StartupFailure.Prefix + "the database stayed unavailable for 00:00:02 (Payments:Database:StartupRetryFor): NpgsqlException", verdict, StringComparison.Ordinal);
-        Assert.DoesNotContain("Unhandled exception", run.Stderr, StringComparison.Ordinal);
+        Assert.DoesNotContain("Unhandled exception", run.StandardError, StringComparison.Ordinal);
     }
 
     [Fact]
@@ -144,7 +143,7 @@ public sealed class StartupFailureTests : IDisposable
 
         AssertOneLine(run, StartupFailure.UnavailableExitCode, "the database stayed unavailable for 00:00:01 (Payments:Database:StartupRetryFor): NpgsqlException");
         // The retries were logged, and reached standard output before the process ended.
-        Assert.Contains("Start-up attempt 1 could not reach the database", run.Stdout, StringComparison.Ordinal);
+        Assert.Contains("Start-up attempt 1 could not reach the database", run.StandardOutput, StringComparison.Ordinal);
     }
 
     [Fact]
@@ -160,10 +159,10 @@ public sealed class StartupFailureTests : IDisposable
         });
 
         AssertOneLine(run, StartupFailure.UnavailableExitCode, "the database stayed unavailable for 00:00:05 (Payments:Database:StartupRetryFor): SqliteException");
-        Assert.Contains("database is locked", run.Stderr, StringComparison.Ordinal);
-        // Three attempts inside a 5 s budget (the last one is not logged: it ends the start): each waits for the lock briefly. Before, the first attempt alone
-        // waited 5 s in SQLite's busy handler and then Microsoft.Data.Sqlite's retries for 30 s, and logged nothing.
-        Assert.Contains("Start-up attempt 2 could not reach the database (SqliteException", run.Stdout, StringComparison.Ordinal);
+        Assert.Contains("database is locked", run.StandardError, StringComparison.Ordinal);
+        // A second logged attempt inside the budget shows each attempt waits for the lock briefly (the last attempt is
+        // not logged: it ends the start), so the budget, not SQLite's busy wait, bounds start-up.
+        Assert.Contains("Start-up attempt 2 could not reach the database (SqliteException", run.StandardOutput, StringComparison.Ordinal);
     }
 
     [Fact]
@@ -205,7 +204,7 @@ public sealed class StartupFailureTests : IDisposable
         });
 
         AssertOneLine(run, StartupFailure.ConfigurationExitCode, "PostgreSQL refused the login: 28P01");
-        Assert.DoesNotContain(Password, run.Stdout + run.Stderr, StringComparison.Ordinal);
+        Assert.DoesNotContain(Password, run.StandardOutput + run.StandardError, StringComparison.Ordinal);
     }
 
     [Fact]
@@ -259,18 +258,18 @@ public sealed class StartupFailureTests : IDisposable
         return holder;
     }
 
-    private static void AssertOneLine(Run run, int exitCode, string named)
+    private static void AssertOneLine(CommandRunner.Result run, int exitCode, string named)
     {
-        var lines = run.Stderr.Split('\n', StringSplitOptions.RemoveEmptyEntries);
-        Assert.True(run.ExitCode == exitCode, $"exit {run.ExitCode}, expected {exitCode}; stderr:\n{run.Stderr}\nstdout:\n{run.Stdout}");
-        Assert.True(lines.Length == 1, $"expected one line on stderr:\n{run.Stderr}");
+        var lines = run.StandardError.Split('\n', StringSplitOptions.RemoveEmptyEntries);
+        Assert.True(run.ExitCode == exitCode, $"exit {run.ExitCode}, expected {exitCode}; stderr:\n{run.StandardError}\nstdout:\n{run.StandardOutput}");
+        Assert.True(lines.Length == 1, $"expected one line on stderr:\n{run.StandardError}");
         Assert.StartsWith(StartupFailure.Prefix, lines[0], StringComparison.Ordinal);
         Assert.Contains(named, lines[0], StringComparison.Ordinal);
-        Assert.DoesNotContain("Unhandled exception", run.Stdout + run.Stderr, StringComparison.Ordinal);
-        Assert.DoesNotContain("   at ", run.Stderr, StringComparison.Ordinal);
+        Assert.DoesNotContain("Unhandled exception", run.StandardOutput + run.StandardError, StringComparison.Ordinal);
+        Assert.DoesNotContain("   at ", run.StandardError, StringComparison.Ordinal);
     }
 
-    private async Task<Run> RunAsync(IReadOnlyDictionary<string, string> environment, params string[] arguments)
+    private async Task<CommandRunner.Result> RunAsync(IReadOnlyDictionary<string, string> environment, params string[] arguments)
     {
         // The database under the scratch directory unless a case says otherwise; no key is printed for a merchant.
         var start = ServiceProcess.StartInfo(scratch.Path, arguments.Length > 0 && arguments[0] != "--urls"
@@ -283,22 +282,6 @@ public sealed class StartupFailureTests : IDisposable
             start.Environment[key] = value;
         }
 
-        using var process = Process.Start(start) ?? throw new InvalidOperationException("cannot start the service");
-        var stdout = process.StandardOutput.ReadToEndAsync();
-        var stderr = process.StandardError.ReadToEndAsync();
-        using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(60));
-        try
-        {
-            await process.WaitForExitAsync(timeout.Token);
-        }
-        catch (OperationCanceledException)
-        {
-            process.Kill(entireProcessTree: true);
-            throw new TimeoutException($"the service did not end within 60 s; stderr so far:\n{await stderr}");
-        }
-
-        return new Run(process.ExitCode, await stdout, await stderr);
+        return await CommandRunner.RunAsync(start, TimeSpan.FromSeconds(60));
     }
-
-    private sealed record Run(int ExitCode, string Stdout, string Stderr);
 }

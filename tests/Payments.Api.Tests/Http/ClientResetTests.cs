@@ -55,7 +55,7 @@ public sealed class ClientResetTests
         await handled.Task.WaitAsync(Deadline);
 
         // Kestrel ends the read one of two ways, whichever comes first: the reset itself, or the request's abort
-        // token. The reset is the one that used to be counted as an outage; the abort was never answered.
+        // token. The reset is an IOException, which the store-outage rule would count; the abort never reaches it.
         if (seen is Microsoft.AspNetCore.Connections.ConnectionResetException)
         {
             Assert.Contains(lines, line => line.Contains("The client reset the connection during POST /read", StringComparison.Ordinal));

@@ -13,11 +13,18 @@ namespace Payments.Preflight.Tests.Rules;
 /// </summary>
 public sealed partial class CfnLintAgreementTests(CfnLintAgreementTests.Verdicts verdicts) : IClassFixture<CfnLintAgreementTests.Verdicts>
 {
-    private static readonly string[] ReferenceAndFormatRules = ["PF014", "PF015", "PF016", "PF017"];
+    /// <summary>The rules whose findings are preflight's verdict on a case, down to which severity, and the environment to check in.</summary>
+    private sealed record Judging(string[] Rules, Severity Lowest, string? Environment)
+    {
+        public bool Counts(Finding finding) => Rules.Contains(finding.RuleId) && finding.Severity <= Lowest;
+    }
+
+    private static readonly Judging ReferencesAndFormat = new(["PF014", "PF015", "PF016", "PF017"], Severity.Error, null);
 
     // The resource-shape rules: a warning counts too, as PF012 (a value outside the schema's enum) warns where
-    // cfn-lint errs (E3030), the schema's enums being a snapshot.
-    private static readonly string[] ShapeRules = ["PF003", "PF010", "PF011", "PF012", "PF013"];
+    // cfn-lint errs (E3030), the schema's enums being a snapshot. ResourceShapeTests checks in an environment, as a
+    // synth does.
+    private static readonly Judging Shapes = new(["PF003", "PF010", "PF011", "PF012", "PF013"], Severity.Warning, "dev");
 
     /// <summary>Where cfn-lint 1.51 and preflight part, by case name, and why preflight is right.</summary>
     private static readonly Dictionary<string, string> KnownDisagreements = new(StringComparer.Ordinal)
@@ -92,7 +99,9 @@ public sealed partial class CfnLintAgreementTests(CfnLintAgreementTests.Verdicts
 
         public async Task InitializeAsync()
         {
-            var templates = Templates().Concat(ShapeTemplates()).ToList();
+            var templates = ReferenceAndFormatTemplates().Select(t => (t.Name, t.Yaml, Judging: ReferencesAndFormat))
+                .Concat(ShapeTemplates().Select(t => (t.Name, t.Yaml, Judging: Shapes)))
+                .ToList();
             var files = templates.Select((t, i) => Path.Combine(directory, $"{i:000}.yaml")).ToList();
             for (var i = 0; i < templates.Count; i++)
             {
@@ -110,8 +119,9 @@ public sealed partial class CfnLintAgreementTests(CfnLintAgreementTests.Verdicts
 
             for (var i = 0; i < templates.Count; i++)
             {
-                var preflight = TestTemplates.Check(templates[i].Yaml, templates[i].Environment)
-                    .Where(f => templates[i].Rules.Contains(f.RuleId) && (f.Severity == Severity.Error || templates[i].Rules == ShapeRules))
+                var judging = templates[i].Judging;
+                var preflight = TestTemplates.Check(templates[i].Yaml, judging.Environment)
+                    .Where(judging.Counts)
                     .Select(f => $"{f.RuleId} line {f.Line}: {f.Message}")
                     .ToList();
                 Cases.Add(new Judged(templates[i].Name, preflight, [.. errors[Path.GetFileName(files[i])]]));
@@ -127,13 +137,9 @@ public sealed partial class CfnLintAgreementTests(CfnLintAgreementTests.Verdicts
         [GeneratedRegex(@"^(?<file>.+?\.yaml):(?<line>\d+):\d+:\d+:\d+:(?<rule>[EWI]\d+):(?<message>.*)$")]
         private static partial Regex Finding();
 
-        private static IEnumerable<(string Name, string Yaml, string[] Rules, string? Environment)> Templates() =>
-            ReferenceAndFormatTemplates().Select(t => (t.Name, t.Yaml, ReferenceAndFormatRules, (string?)null));
-
-        // ResourceShapeTests judges its templates in an environment, as a synth does.
-        private static IEnumerable<(string Name, string Yaml, string[] Rules, string? Environment)> ShapeTemplates() =>
-            ResourceShapeTests.Accepted().Select(row => ($"shape accepted: {row[0]}", (string)row[1], ShapeRules, (string?)"dev"))
-                .Concat(ResourceShapeTests.Rejected().Select(row => ($"shape rejected: {row[0]}", (string)row[4], ShapeRules, (string?)"dev")));
+        private static IEnumerable<(string Name, string Yaml)> ShapeTemplates() =>
+            ResourceShapeTests.Accepted().Select(row => ($"shape accepted: {row[0]}", (string)row[1]))
+                .Concat(ResourceShapeTests.Rejected().Select(row => ($"shape rejected: {row[0]}", (string)row[4])));
 
         private static IEnumerable<(string Name, string Yaml)> ReferenceAndFormatTemplates()
         {

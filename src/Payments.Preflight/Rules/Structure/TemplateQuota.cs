@@ -12,6 +12,7 @@ internal sealed class TemplateQuota : Rule
 {
     private const int MaxBodyBytes = 1024 * 1024;
     private const int MaxInlineBodyBytes = 51_200;
+    private const int MaxMappingAttributes = 200;
 
     private static readonly (string Section, int Limit, string What)[] Counts =
     [
@@ -51,9 +52,9 @@ internal sealed class TemplateQuota : Rule
         {
             foreach (var (name, node) in mappings.Entries)
             {
-                if (node is MappingNode map && map.Count > 200)
+                if (node is MappingNode map && map.Count > MaxMappingAttributes)
                 {
-                    context.ReportTemplate($"Mappings/{name}", map, $"the mapping {name} has {map.Count:N0} attributes, more than the 200 CloudFormation allows; it rejects the template");
+                    context.ReportTemplate($"Mappings/{name}", map, $"the mapping {name} has {map.Count:N0} attributes, more than the {MaxMappingAttributes} CloudFormation allows; it rejects the template");
                 }
             }
         }
