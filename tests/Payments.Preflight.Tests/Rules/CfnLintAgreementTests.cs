@@ -45,6 +45,10 @@ public sealed partial class CfnLintAgreementTests(CfnLintAgreementTests.Verdicts
             "cfn-lint lints a template under a macro it cannot run as written; the macro may add or rename the property, so preflight does not judge it",
         ["shape accepted: third-party registry types and modules are not judged"] =
             "cfn-lint knows only AWS's public types; a third-party type or a module activated in the account's registry exists there",
+        ["LanguageExtensions accepted: a loop over a parameter: a name it could make is not judged"] =
+            "cfn-lint makes up the items of a collection known only at deploy time (here a CommaDelimitedList parameter without a default) and judges names against those; the items the stack gets may make QueueAudit",
+        ["LanguageExtensions accepted: a name made from the identifier in a plain string of the loop"] =
+            "cfn-lint puts a loop's items into keys and Fn::Sub only; AWS's Fn::ForEach reference says every ${Identifier} in the output key and value is replaced, so DependsOn: Topic${Name} names TopicOrders and TopicRefunds",
         ["201 entries in Mappings"] =
             "cfn-lint 1.51's schema bounds the attributes of a mapping (200) but not the number of mappings; AWS's quotas page lists 200",
     };
@@ -168,6 +172,18 @@ public sealed partial class CfnLintAgreementTests(CfnLintAgreementTests.Verdicts
             {
                 yield return ($"wrong condition arity: {row[0]}", ReferenceTests.Condition((string)row[0]));
             }
+
+            foreach (var row in ReferenceTests.ExtensionsAccepted)
+            {
+                yield return ($"LanguageExtensions accepted: {row[0]}", ReferenceTests.Extensions((string)row[1]));
+            }
+
+            foreach (var row in ReferenceTests.ExtensionsRejected)
+            {
+                yield return ($"LanguageExtensions rejected: {row[1]}", ReferenceTests.Extensions((string)row[2]));
+            }
+
+            yield return ("Fn::Length without the transform", ReferenceTests.Property("!Length [a, b]"));
 
             foreach (var row in TemplateFormatTests.NonAlphanumericNames)
             {

@@ -2,8 +2,8 @@ namespace Payments.Preflight.Tests.Rules;
 
 /// <summary>
 /// PF014 (a name the template does not define) and PF015 (an intrinsic function of the wrong shape): every kind of
-/// reference and function they judge, the forms CloudFormation accepts that they must leave alone, and the
-/// templates they do not judge (a Transform).
+/// reference and function they judge, the forms CloudFormation accepts that they must leave alone, what
+/// AWS::LanguageExtensions makes and accepts, and the templates they do not judge (any other Transform).
 /// </summary>
 public sealed class ReferenceTests
 {
@@ -256,7 +256,7 @@ public sealed class ReferenceTests
     }
 
     [Fact]
-    public void A_template_with_a_transform_is_not_judged()
+    public void A_template_with_a_transform_other_than_LanguageExtensions_is_not_judged()
     {
         // SAM makes FunctionRole and ServerlessRestApi itself; other resources may refer to them.
         var findings = Check("""
@@ -303,6 +303,237 @@ public sealed class ReferenceTests
         var shape = Assert.Single(findings, f => f.RuleId == "PF015");
         Assert.Equal(9, shape.Line);
     }
+
+    private const string ExtensionsHead = """
+        Transform: AWS::LanguageExtensions
+        Parameters:
+          Stage:
+            Type: String
+          Names:
+            Type: CommaDelimitedList
+        Mappings:
+          Display:
+            prod: { Name: Payments }
+        Conditions:
+          Fn::ForEach::Enabled:
+            - Name
+            - [Orders, Refunds]
+            - Enable${Name}: !Equals [!Ref Stage, prod]
+        Resources:
+          Fn::ForEach::Topics:
+            - Name
+            - [Orders, Refunds]
+            - Topic${Name}:
+                Type: AWS::SNS::Topic
+                Properties:
+                  TopicName: !Sub '${Stage}-${Name}'
+                  DisplayName: !Ref Name
+        """;
+
+    /// <summary>
+    /// Under AWS::LanguageExtensions (<see cref="Extensions"/>): what the transform makes is defined, its functions are
+    /// functions, and a loop's identifier is in scope in its outputs.
+    /// </summary>
+    public static TheoryData<string, string> ExtensionsAccepted => new()
+    {
+        { "a resource a loop makes, named from outside it", """
+              Queue:
+                Type: AWS::SQS::Queue
+                DependsOn: TopicOrders
+                Properties:
+                  QueueName: !GetAtt TopicRefunds.TopicName
+            """ },
+        { "outputs made by nested loops, with Fn::GetAtt of an Fn::Sub", """
+            Outputs:
+              Fn::ForEach::TopicOutputs:
+                - Name
+                - [Orders, Refunds]
+                - Fn::ForEach::Attributes:
+                    - Attribute
+                    - [TopicArn, TopicName]
+                    - ${Name}${Attribute}:
+                        Value: !GetAtt [!Sub 'Topic${Name}', !Ref Attribute]
+            """ },
+        { "a condition a loop makes, named with Fn::Sub in a loop", """
+              Fn::ForEach::Queues:
+                - Name
+                - [Orders, Refunds]
+                - Queue${Name}:
+                    Type: AWS::SQS::Queue
+                    Condition: !Sub Enable${Name}
+                    Properties:
+                      QueueName: !Sub '${Stage}-${Name}-queue'
+            """ },
+        { "Fn::Length, Fn::ToJsonString and Fn::FindInMap with a DefaultValue", """
+              Queue:
+                Type: AWS::SQS::Queue
+                Properties:
+                  QueueName: !FindInMap [Display, !Ref Stage, Name, DefaultValue: payments]
+                  DelaySeconds: !Length [a, b]
+                  Tags:
+                    - Key: topics
+                      Value: !ToJsonString [!Ref TopicOrders, !Ref TopicRefunds]
+            """ },
+        { "&{Identifier} keeps only letters and digits of the item", """
+              Fn::ForEach::Alerts:
+                - Address
+                - [ops@example.com, on-call@example.com]
+                - Alert&{Address}:
+                    Type: AWS::SNS::Subscription
+                    Properties:
+                      TopicArn: !Ref TopicOrders
+                      Protocol: email
+                      Endpoint: !Ref Address
+              Queue:
+                Type: AWS::SQS::Queue
+                DependsOn: [Alertopsexamplecom, Alertoncallexamplecom]
+            """ },
+        { "a loop over a parameter: a name it could make is not judged", """
+              Fn::ForEach::Queues:
+                - QueueName
+                - !Ref Names
+                - Queue${QueueName}:
+                    Type: AWS::SQS::Queue
+              Topic:
+                Type: AWS::SNS::Topic
+                Properties:
+                  DisplayName: !GetAtt QueueAudit.QueueName
+            """ },
+        { "a name made from the identifier in a plain string of the loop", """
+              Fn::ForEach::Queues:
+                - Name
+                - [Orders, Refunds]
+                - Queue${Name}:
+                    Type: AWS::SQS::Queue
+                    DependsOn: Topic${Name}
+            """ },
+    };
+
+    [Theory]
+    [MemberData(nameof(ExtensionsAccepted))]
+    public void Under_LanguageExtensions_what_the_transform_makes_is_defined(string name, string extra)
+    {
+        var findings = Check(Extensions(extra));
+
+        Assert.True(!findings.Any(f => f.RuleId is "PF014" or "PF015"), $"{name}: {string.Join(" | ", findings.Select(f => f.Message))}");
+    }
+
+    /// <summary>Templates under AWS::LanguageExtensions (<see cref="Extensions"/>) CloudFormation rejects after the transform: the rule and the message.</summary>
+    public static TheoryData<string, string, string> ExtensionsRejected => new()
+    {
+        { "PF014", "Fn::GetAtt to 'TopicOrder', which is not a resource", """
+              Queue:
+                Type: AWS::SQS::Queue
+                Properties:
+                  QueueName: !GetAtt TopicOrder.TopicName
+            """ },
+        { "PF014", "Ref to 'Nmae', which is not a resource or a parameter", """
+              Fn::ForEach::Queues:
+                - Name
+                - [Orders, Refunds]
+                - Queue${Name}:
+                    Type: AWS::SQS::Queue
+                    Properties:
+                      QueueName: !Ref Nmae
+            """ },
+        { "PF014", "Fn::Sub uses ${QueueRefunds.Arn}, which is not a resource", """
+              Fn::ForEach::Queues:
+                - Name
+                - [Orders]
+                - Queue${Name}:
+                    Type: AWS::SQS::Queue
+              Fn::ForEach::Subscriptions:
+                - Name
+                - [Orders, Refunds]
+                - Subscription${Name}:
+                    Type: AWS::SNS::Subscription
+                    Properties:
+                      TopicArn: !Ref TopicOrders
+                      Protocol: sqs
+                      Endpoint: !Sub '${Queue${Name}.Arn}'
+            """ },
+        { "PF014", "Fn::GetAtt to 'TopikOrders' (made from 'Topik${Name}'), which is not a resource", """
+            Outputs:
+              Fn::ForEach::TopicOutputs:
+                - Name
+                - [Orders, Refunds]
+                - ${Name}Arn:
+                    Value: !GetAtt [!Sub 'Topik${Name}', TopicArn]
+            """ },
+        { "PF014", "the Condition of resource Queue${Name} names the condition 'EnableAudit' (made from 'Enable${Name}')", """
+              Fn::ForEach::Queues:
+                - Name
+                - [Orders, Audit]
+                - Queue${Name}:
+                    Type: AWS::SQS::Queue
+                    Condition: !Sub Enable${Name}
+            """ },
+        { "PF015", "the output key 'Queue' does not use ${Name} or &{Name}", """
+              Fn::ForEach::Queues:
+                - Name
+                - [Orders, Refunds]
+                - Queue:
+                    Type: AWS::SQS::Queue
+            """ },
+        { "PF015", "Fn::ForEach::Queues takes [identifier, collection, {output key: output value}]", """
+              Fn::ForEach::Queues:
+                - Name
+                - Queue${Name}:
+                    Type: AWS::SQS::Queue
+            """ },
+        { "PF015", "Fn::FindInMap takes as its fourth item { DefaultValue: value }", """
+              Queue:
+                Type: AWS::SQS::Queue
+                Properties:
+                  QueueName: !FindInMap [Display, !Ref Stage, Name, { Default: payments }]
+            """ },
+        { "PF015", "Fn::Length takes a list as its argument (or a function that returns one), not a scalar", """
+              Queue:
+                Type: AWS::SQS::Queue
+                Properties:
+                  DelaySeconds: !Length abc
+            """ },
+    };
+
+    [Theory]
+    [MemberData(nameof(ExtensionsRejected))]
+    public void Under_LanguageExtensions_what_CloudFormation_rejects_after_the_transform_is_an_error(string rule, string message, string extra)
+    {
+        var findings = Check(Extensions(extra)).Where(f => f.RuleId is "PF014" or "PF015").ToList();
+
+        Assert.Contains(findings, f => f.RuleId == rule && f.Severity == Severity.Error && f.Message.Contains(message, StringComparison.Ordinal));
+        Assert.All(findings, f => Assert.Equal(rule, f.RuleId));
+    }
+
+    [Fact]
+    public void A_finding_in_a_loop_names_the_loop_output_and_its_line_and_one_per_place()
+    {
+        var yaml = Extensions("""
+              Fn::ForEach::Queues:
+                - Name
+                - [Orders, Refunds, Audit]
+                - Queue${Name}:
+                    Type: AWS::SQS::Queue
+                    Properties:
+                      QueueName: !Ref Nmae
+            """);
+
+        var finding = Assert.Single(Check(yaml), f => f.RuleId == "PF014");
+        Assert.Null(finding.Resource);
+        Assert.Equal("Resources/Fn::ForEach::Queues/2/Queue${Name}/Properties/QueueName/Ref", finding.Path);
+        Assert.Equal(Array.IndexOf(yaml.Split('\n'), "          QueueName: !Ref Nmae") + 1, finding.Line);
+    }
+
+    [Fact]
+    public void Fn_Length_without_the_transform_says_what_it_needs()
+    {
+        var finding = Assert.Single(Check(Property("!Length [a, b]")), f => f.RuleId == "PF015");
+
+        Assert.StartsWith("Fn::Length is not a function CloudFormation knows without `Transform: AWS::LanguageExtensions`", finding.Message, StringComparison.Ordinal);
+    }
+
+    /// <summary><see cref="ExtensionsHead"/> (loops making topics TopicOrders and TopicRefunds and conditions EnableOrders and EnableRefunds) and <paramref name="extra"/>: more resources, or Outputs.</summary>
+    internal static string Extensions(string extra) => $"{ExtensionsHead}\n{extra}";
 
     // The line of the property Property() writes the value on.
     private static readonly int PropertyLine = Head.Split('\n').Length + 4;

@@ -13,9 +13,13 @@ namespace Payments.Preflight.Rules.Structure;
 /// </summary>
 /// <remarks>
 /// A template with a <c>Transform</c> is not walked: SAM adds resources of its own (a function's role, the
-/// implicit API) that other resources refer to, and macros and <c>AWS::LanguageExtensions</c> rewrite shapes, so
-/// what CloudFormation validates is not what the file says. Nor are the parameters of <c>Fn::Transform</c>: a
-/// macro receives them and runs before CloudFormation validates what it returns.
+/// implicit API) that other resources refer to, and macros rewrite the template, so what CloudFormation validates
+/// is not what the file says. Nor are the parameters of <c>Fn::Transform</c>: a macro receives them and runs before
+/// CloudFormation validates what it returns. <c>AWS::LanguageExtensions</c> alone is the exception: what it does is
+/// documented, so the walk does it too. An <c>Fn::ForEach</c> loop's identifier is in scope in its outputs, the
+/// names it makes count as defined, and a name built from an identifier is checked for each item of a literal
+/// collection; where the collection is known only at deploy time (a parameter), such a name counts as defined when
+/// it could be one the template makes.
 /// </remarks>
 internal static partial class References
 {
@@ -29,14 +33,20 @@ internal static partial class References
         "AWS::StackName", "AWS::URLSuffix",
     };
 
-    // Every function CloudFormation evaluates outside the Rules section (whose own are RuleFunctions). Fn::Length,
-    // Fn::ToJsonString and Fn::ForEach need AWS::LanguageExtensions, a transform, and a template with a transform is
-    // not walked.
+    // Every function CloudFormation evaluates outside the Rules section (whose own are RuleFunctions), and those
+    // AWS::LanguageExtensions adds (Fn::ForEach is a key of its own kind, not a function).
     private static readonly HashSet<string> Functions = new(StringComparer.Ordinal)
     {
         "Fn::Base64", "Fn::Cidr", "Fn::FindInMap", "Fn::GetAtt", "Fn::GetAZs", "Fn::ImportValue", "Fn::Join",
         "Fn::Select", "Fn::Split", "Fn::Sub", "Fn::Transform", "Fn::And", "Fn::Equals", "Fn::If", "Fn::Not", "Fn::Or",
     };
+
+    private static readonly HashSet<string> LanguageExtensionFunctions = new(StringComparer.Ordinal) { "Fn::Length", "Fn::ToJsonString" };
+
+    private const string LoopPrefix = "Fn::ForEach::";
+
+    // A name built from a loop's identifier has more candidates than this: taken as unknown rather than spelled out.
+    private const int MaxExpansions = 1024;
 
     // What the Rules section has besides the condition functions; their arguments name parameter types and attributes.
     private static readonly HashSet<string> RuleFunctions = new(StringComparer.Ordinal)
@@ -53,9 +63,10 @@ internal static partial class References
     public static IReadOnlyList<Issue> Of(Template template) => Cache.GetValue(template, static t =>
     {
         var issues = new List<Issue>();
-        if (t.Root["Transform"] is null)
+        var transforms = ResourceShapes.Transforms(t);
+        if (transforms is [] or [ResourceShapes.LanguageExtensionsTransform])
         {
-            new Walk(t, issues).Run();
+            new Walk(t, issues, extensions: transforms.Count == 1).Run();
         }
 
         return issues;
@@ -79,6 +90,14 @@ internal static partial class References
     [GeneratedRegex(@"\$\{([^}]*)\}")]
     private static partial Regex SubVariable();
 
+    // ${Identifier} and &{Identifier} of an Fn::ForEach loop; & drops the characters of the value that are not A–Z, a–z, 0–9.
+    // No braces inside: in ${Queue${Name}.Arn} the loop's ${Name} is replaced first.
+    [GeneratedRegex(@"([$&])\{([^${}&]+)\}")]
+    private static partial Regex LoopVariable();
+
+    [GeneratedRegex("[^A-Za-z0-9]")]
+    private static partial Regex NotAlphanumeric();
+
     private enum Section { Resources, Outputs, Conditions, Rules }
 
     /// <summary>
@@ -95,6 +114,8 @@ internal static partial class References
 
         public Path Child(int item) => new(this, null, item);
 
+        public static Path Under(Path? root, string segment) => root is null ? new Path(null, segment) : root.Child(segment);
+
         public override string ToString()
         {
             var segments = new Stack<string>();
@@ -107,12 +128,152 @@ internal static partial class References
         }
     }
 
-    private sealed class Walk(Template template, List<Issue> issues)
+    /// <summary>An Fn::ForEach loop the walk is inside: its identifier, the collection's values when the template spells them out, and the loop around it.</summary>
+    private sealed record Loop(string Identifier, IReadOnlyList<string>? Values, Loop? Outer)
     {
-        private readonly MappingNode? resources = template.Root["Resources"] as MappingNode;
-        private readonly MappingNode? mappings = template.Root["Mappings"] as MappingNode;
+        public Loop? Find(string identifier)
+        {
+            for (var loop = this; loop is not null; loop = loop.Outer)
+            {
+                if (loop.Identifier == identifier)
+                {
+                    return loop;
+                }
+            }
+
+            return null;
+        }
+
+        /// <summary>
+        /// What <paramref name="text"/> becomes for each item of the loops in scope. A value known only at deploy time
+        /// becomes <see cref="Names.Unknown"/>, so the result can be matched but not spelled out.
+        /// </summary>
+        public static IReadOnlyList<string> Expand(string text, Loop? scope)
+        {
+            if (scope is null || text.IndexOf('{', StringComparison.Ordinal) < 0)
+            {
+                return [text];
+            }
+
+            var results = new List<string> { "" };
+            var last = 0;
+            foreach (Match variable in LoopVariable().Matches(text))
+            {
+                if (scope.Find(variable.Groups[2].Value) is not { } loop)
+                {
+                    continue; // not a loop's identifier: stays as written
+                }
+
+                var literal = text[last..variable.Index];
+                last = variable.Index + variable.Length;
+                var alphanumeric = variable.Groups[1].Value == "&";
+                IReadOnlyList<string> values = loop.Values is { } known && results.Count * Math.Max(known.Count, 1) <= MaxExpansions
+                    ? [.. known.Select(v => alphanumeric ? NotAlphanumeric().Replace(v, "") : v)]
+                    : [Names.Unknown.ToString()];
+                results = [.. results.SelectMany(prefix => values.Select(value => prefix + literal + value))];
+            }
+
+            var tail = text[last..];
+            return [.. results.Select(prefix => prefix + tail).Distinct(StringComparer.Ordinal)];
+        }
+    }
+
+    /// <summary>
+    /// The names a section defines: its keys, and what its Fn::ForEach loops make. A name made from a value known only
+    /// at deploy time is kept as a pattern, with <see cref="Unknown"/> where the value goes.
+    /// </summary>
+    private sealed class Names
+    {
+        public const char Unknown = '\0';
+
+        private readonly HashSet<string> exact = new(StringComparer.Ordinal);
+        private readonly List<Regex> patterns = [];
+
+        public void Add(string name)
+        {
+            if (name.Contains(Unknown, StringComparison.Ordinal))
+            {
+                patterns.Add(Pattern(name));
+            }
+            else
+            {
+                exact.Add(name);
+            }
+        }
+
+        /// <summary>Whether <paramref name="name"/> is, or (when either side has a value known only at deploy time) could be, a defined name.</summary>
+        public bool Contains(string name)
+        {
+            if (name.Contains(Unknown, StringComparison.Ordinal))
+            {
+                var pattern = Pattern(name);
+                return patterns.Count > 0 || exact.Any(pattern.IsMatch);
+            }
+
+            return exact.Contains(name) || patterns.Exists(p => p.IsMatch(name));
+        }
+
+        private static Regex Pattern(string name) =>
+            new($"^{string.Join(".*", name.Split(Unknown).Select(Regex.Escape))}$", RegexOptions.CultureInvariant | RegexOptions.Singleline);
+    }
+
+    private sealed class Walk
+    {
+        private readonly Template template;
+        private readonly List<Issue> issues;
+        private readonly HashSet<(IssueKind, string, string)> reported = [];
+        private readonly bool extensions;
+        private readonly MappingNode? resources;
+        private readonly MappingNode? mappings;
+        private readonly Names resourceNames = new();
+        private readonly Names conditionNames = new();
         private string? logicalId;
         private Section section;
+        private Loop? scope;
+
+        public Walk(Template template, List<Issue> issues, bool extensions)
+        {
+            this.template = template;
+            this.issues = issues;
+            this.extensions = extensions;
+            resources = template.Root["Resources"] as MappingNode;
+            mappings = template.Root["Mappings"] as MappingNode;
+            Define(resourceNames, resources, null);
+            Define(conditionNames, template.Conditions, null);
+        }
+
+        /// <summary>The keys of a section, and the keys its loops make (loops inside loops too).</summary>
+        private void Define(Names names, MappingNode? section, Loop? outer)
+        {
+            foreach (var (key, value) in section?.Entries ?? [])
+            {
+                if (!(extensions && IsLoop(key)))
+                {
+                    foreach (var name in Loop.Expand(key, outer))
+                    {
+                        names.Add(name);
+                    }
+                }
+                else if (LoopParts(value) is var (identifier, collection, outputs))
+                {
+                    Define(names, outputs, new Loop(identifier.Value, Literal(collection), outer));
+                }
+            }
+        }
+
+        private static bool IsLoop(string key) => key.StartsWith(LoopPrefix, StringComparison.Ordinal);
+
+        private static (ScalarNode Identifier, Node Collection, MappingNode Outputs)? LoopParts(Node value) =>
+            value is SequenceNode { Items: [ScalarNode { Kind: ScalarKind.String, Value.Length: > 0 } identifier, var collection, MappingNode outputs] }
+                && (outputs.IntrinsicName is not { } function || IsLoop(function)) // a loop's outputs may be one inner loop
+                ? (identifier, collection, outputs)
+                : null;
+
+        /// <summary>A collection's values when the template spells them out; null when a function makes them at deploy time.</summary>
+        private static IReadOnlyList<string>? Literal(Node collection) =>
+            collection is SequenceNode list && list.Items.All(i => i is ScalarNode)
+                ? [.. list.Items.Select(i => ((ScalarNode)i).Value)]
+                : null;
 
         public void Run()
         {
@@ -121,22 +282,26 @@ internal static partial class References
                 section = Section.Resources;
                 foreach (var (id, node) in resources.Entries)
                 {
+                    if (extensions && IsLoop(id))
+                    {
+                        logicalId = null;
+                        ForEach(id, node, new Path(null, "Resources").Child(id), [], (key, body, path) =>
+                        {
+                            if (body is MappingNode resource)
+                            {
+                                Resource(key, resource, path);
+                            }
+                        });
+                        continue;
+                    }
+
                     if (node is not MappingNode body)
                     {
                         continue;
                     }
 
                     logicalId = id;
-                    foreach (var key in new[] { "Properties", "Metadata", "UpdatePolicy", "CreationPolicy" })
-                    {
-                        if (body[key] is { } value)
-                        {
-                            Visit(value, new Path(null, key));
-                        }
-                    }
-
-                    DependsOn(body["DependsOn"]);
-                    ConditionName(body["Condition"], new Path(null, "Condition"), $"the Condition of resource {id}");
+                    Resource(id, body, null);
                 }
             }
 
@@ -146,17 +311,20 @@ internal static partial class References
                 section = Section.Outputs;
                 foreach (var (name, node) in outputs.Entries)
                 {
-                    if (node is MappingNode output)
+                    var path = new Path(null, "Outputs").Child(name);
+                    if (extensions && IsLoop(name))
                     {
-                        foreach (var key in new[] { "Value", "Export" })
+                        ForEach(name, node, path, [], (key, body, at) =>
                         {
-                            if (output[key] is { } value)
+                            if (body is MappingNode output)
                             {
-                                Visit(value, new Path(null, $"Outputs/{name}/{key}"));
+                                Output(key, output, at);
                             }
-                        }
-
-                        ConditionName(output["Condition"], new Path(null, $"Outputs/{name}/Condition"), $"the Condition of output {name}");
+                        });
+                    }
+                    else if (node is MappingNode output)
+                    {
+                        Output(name, output, path);
                     }
                 }
             }
@@ -166,7 +334,15 @@ internal static partial class References
                 section = Section.Conditions;
                 foreach (var (name, node) in conditions.Entries)
                 {
-                    Visit(node, new Path(null, $"Conditions/{name}"));
+                    var path = new Path(null, "Conditions").Child(name);
+                    if (extensions && IsLoop(name))
+                    {
+                        ForEach(name, node, path, [], (_, condition, at) => Visit(condition, at));
+                    }
+                    else
+                    {
+                        Visit(node, path);
+                    }
                 }
             }
 
@@ -200,8 +376,93 @@ internal static partial class References
             }
         }
 
-        private void Add(IssueKind kind, Path path, Node node, string message) =>
-            issues.Add(new Issue(kind, logicalId, path.ToString(), node, message));
+        /// <summary>A resource's body; <paramref name="root"/> is null for a resource of the model (paths relative to it), else where a loop's output is.</summary>
+        private void Resource(string name, MappingNode body, Path? root)
+        {
+            foreach (var key in new[] { "Properties", "Metadata", "UpdatePolicy", "CreationPolicy" })
+            {
+                if (body[key] is { } value)
+                {
+                    Visit(value, Path.Under(root, key));
+                }
+            }
+
+            DependsOn(body["DependsOn"], Path.Under(root, "DependsOn"));
+            ConditionName(body["Condition"], Path.Under(root, "Condition"), $"the Condition of resource {name}");
+        }
+
+        private void Output(string name, MappingNode output, Path path)
+        {
+            foreach (var key in new[] { "Value", "Export" })
+            {
+                if (output[key] is { } value)
+                {
+                    Visit(value, path.Child(key));
+                }
+            }
+
+            ConditionName(output["Condition"], path.Child("Condition"), $"the Condition of output {name}");
+        }
+
+        /// <summary>
+        /// An Fn::ForEach loop: checks its shape, walks its collection, then each of its outputs with its identifier in
+        /// scope. <paramref name="keyLoops"/> are the loops whose outputs share one mapping's keys with this one's (a
+        /// loop directly inside another's outputs): every item of each must make a key of its own.
+        /// </summary>
+        private void ForEach(string key, Node value, Path path, IReadOnlyList<Loop> keyLoops, Action<string, Node, Path> output)
+        {
+            if (LoopParts(value) is not var (identifier, collection, outputs))
+            {
+                Add(IssueKind.WrongShape, path, value,
+                    $"{key} takes [identifier, collection, {{output key: output value}}]; CloudFormation rejects the template (AWS::LanguageExtensions cannot expand it)");
+                return;
+            }
+
+            if (collection is not (SequenceNode or MappingNode { IntrinsicName: not null }))
+            {
+                Add(IssueKind.WrongShape, path.Child(1), collection,
+                    $"{key} takes a list as its collection, or a function that returns one (a Ref to a CommaDelimitedList parameter, Fn::FindInMap); CloudFormation rejects the template");
+                return;
+            }
+
+            Visit(collection, path.Child(1));
+            var saved = scope;
+            var loop = new Loop(identifier.Value, Literal(collection), saved);
+            scope = loop;
+            List<Loop> loops = [.. keyLoops, loop];
+            foreach (var (outputKey, outputValue) in outputs.Entries)
+            {
+                var at = path.Child(2).Child(outputKey);
+                if (IsLoop(outputKey))
+                {
+                    ForEach(outputKey, outputValue, at, loops, output);
+                    continue;
+                }
+
+                foreach (var same in loops.Where(l => l.Values is not { Count: <= 1 } && !Uses(outputKey, l.Identifier)))
+                {
+                    Add(IssueKind.WrongShape, at, new ScalarNode(outputKey, ScalarKind.String, outputs.KeyLine(outputKey)),
+                        $"the output key '{outputKey}' does not use ${{{same.Identifier}}} or &{{{same.Identifier}}}, so every item of that loop's collection makes the same key; CloudFormation rejects the template");
+                }
+
+                output(outputKey, outputValue, at);
+            }
+
+            scope = saved;
+        }
+
+        private static bool Uses(string text, string identifier) =>
+            text.Contains($"${{{identifier}}}", StringComparison.Ordinal) || text.Contains($"&{{{identifier}}}", StringComparison.Ordinal);
+
+        private void Add(IssueKind kind, Path path, Node node, string message)
+        {
+            var at = path.ToString();
+            // A name built from a loop's identifier is checked once per item; items that fail alike are one finding.
+            if (reported.Add((kind, at, message)))
+            {
+                issues.Add(new Issue(kind, logicalId, at, node, message));
+            }
+        }
 
         private void Visit(Node node, Path path)
         {
@@ -220,7 +481,14 @@ internal static partial class References
                 case MappingNode mapping:
                     foreach (var (key, value) in mapping.Entries)
                     {
-                        Visit(value, path.Child(key));
+                        if (extensions && IsLoop(key))
+                        {
+                            ForEach(key, value, path.Child(key), [], (_, output, at) => Visit(output, at));
+                        }
+                        else
+                        {
+                            Visit(value, path.Child(key));
+                        }
                     }
 
                     break;
@@ -229,11 +497,13 @@ internal static partial class References
 
         /// <summary>
         /// The function a single-key mapping calls, if it calls one. `Condition` is a function only in the Conditions
-        /// section (elsewhere a one-key mapping with that key is data, such as a policy statement's condition block).
+        /// section (elsewhere a one-key mapping with that key is data, such as a policy statement's condition block);
+        /// an Fn::ForEach loop is a key that makes keys.
         /// </summary>
         private string? Intrinsic(MappingNode mapping) => mapping.IntrinsicName switch
         {
             "Condition" => section == Section.Conditions ? "Condition" : null,
+            { } name when extensions && IsLoop(name) => null,
             var name => name,
         };
 
@@ -261,13 +531,7 @@ internal static partial class References
 
                     break;
                 case "Fn::FindInMap":
-                    if (Arguments(argument, path, name, 3, 3, "[map name, top-level key, second-level key]") is { } mapArgs
-                        && mapArgs[0] is ScalarNode { Kind: ScalarKind.String } map && mappings?[map.Value] is null)
-                    {
-                        Add(IssueKind.Unresolved, path.Child(0), map,
-                            $"Fn::FindInMap names the mapping '{map.Value}', which the template's Mappings does not define; CloudFormation rejects the template");
-                    }
-
+                    FindInMap(argument, path);
                     break;
                 case "Fn::Join":
                     if (Arguments(argument, path, name, 2, 2, "[delimiter, list of values]") is { } join)
@@ -311,11 +575,20 @@ internal static partial class References
                 case "Fn::GetAZs" or "Fn::ImportValue":
                     Expect(argument, path, name, "its argument", scalar: true);
                     break;
+                case "Fn::Length" when extensions:
+                    Expect(argument, path, name, "its argument", list: true);
+                    break;
+                case "Fn::ToJsonString" when extensions:
+                    Expect(argument, path, name, "its argument", list: true, mapping: true);
+                    break;
                 default:
                     if (!Functions.Contains(name) && !(section == Section.Rules && RuleFunctions.Contains(name)))
                     {
+                        var hint = LanguageExtensionFunctions.Contains(name)
+                            ? $" without `Transform: {ResourceShapes.LanguageExtensionsTransform}`"
+                            : "";
                         Add(IssueKind.WrongShape, path, call,
-                            $"{name} is not a function CloudFormation knows; it rejects the template (\"Encountered unsupported function: {name}\")");
+                            $"{name} is not a function CloudFormation knows{hint}; it rejects the template (\"Encountered unsupported function: {name}\")");
                         return;
                     }
 
@@ -327,14 +600,22 @@ internal static partial class References
 
         private void Ref(Node argument, Path path)
         {
-            if (argument is not ScalarNode { Kind: ScalarKind.String } target || target.Value.Length == 0)
+            if (argument is ScalarNode { Kind: ScalarKind.String, Value.Length: > 0 } target)
             {
-                Add(IssueKind.WrongShape, path, argument,
-                    "Ref takes the name of a parameter or resource as a plain string; CloudFormation rejects the template (\"Every Ref object must have a single String value\")");
+                Name(target.Value, target, path, "Ref", attribute: false);
                 return;
             }
 
-            Name(target.Value, target, path, "Ref", attribute: false);
+            if (extensions && argument is MappingNode { IntrinsicName: not null } function)
+            {
+                // AWS::LanguageExtensions resolves a function here, such as !Sub 'Queue${Id}' in a loop.
+                NameFrom(function, path, "Ref", attribute: false);
+                Visit(function, path);
+                return;
+            }
+
+            Add(IssueKind.WrongShape, path, argument,
+                "Ref takes the name of a parameter or resource as a plain string; CloudFormation rejects the template (\"Every Ref object must have a single String value\")");
         }
 
         private void GetAtt(Node argument, Path path)
@@ -348,10 +629,35 @@ internal static partial class References
                     && pair.Items[1] is ScalarNode { Kind: ScalarKind.String } or MappingNode { IntrinsicName: not null }:
                     Name(resource.Value, resource, path.Child(0), "Fn::GetAtt", attribute: true);
                     return;
+                case SequenceNode { Items.Count: 2 } pair when extensions && pair.Items[0] is MappingNode { IntrinsicName: not null } function
+                    && pair.Items[1] is ScalarNode { Kind: ScalarKind.String } or MappingNode { IntrinsicName: not null }:
+                    NameFrom(function, path.Child(0), "Fn::GetAtt", attribute: true);
+                    return;
+                case MappingNode { IntrinsicName: not null } when extensions:
+                    return; // [logical ID, attribute] from a function, such as Fn::FindInMap
                 default:
                     Add(IssueKind.WrongShape, path, argument,
                         "Fn::GetAtt takes [logical ID, attribute name] (or `LogicalId.Attribute` in YAML's short form); CloudFormation rejects the template (\"Template error: every Fn::GetAtt object requires two non-empty parameters\")");
                     return;
+            }
+        }
+
+        /// <summary>
+        /// A name AWS::LanguageExtensions makes from a function before CloudFormation reads it: an Fn::Sub whose
+        /// variables are all loop identifiers, or a Ref to an identifier. Any other function's value is not known here.
+        /// </summary>
+        private void NameFrom(MappingNode function, Path path, string what, bool attribute)
+        {
+            var name = function.Entries[0] switch
+            {
+                { Key: "Fn::Sub", Value: ScalarNode { Kind: ScalarKind.String } text }
+                    when SubVariable().Matches(text.Value).All(v => scope?.Find(v.Groups[1].Value) is not null) => text.Value,
+                { Key: "Ref", Value: ScalarNode { Kind: ScalarKind.String } identifier } when scope?.Find(identifier.Value) is not null => $"${{{identifier.Value}}}",
+                _ => null,
+            };
+            if (name is not null)
+            {
+                Name(name, function, path, what, attribute);
             }
         }
 
@@ -378,35 +684,79 @@ internal static partial class References
                     return;
             }
 
-            foreach (Match match in SubVariable().Matches(text.Value))
+            // In a loop, AWS::LanguageExtensions puts each item in for ${Identifier} before CloudFormation reads the rest.
+            foreach (var expanded in Loop.Expand(text.Value, scope))
             {
-                var variable = match.Groups[1].Value;
-                if (variable.StartsWith('!') || variables?[variable] is not null)
+                foreach (Match match in SubVariable().Matches(expanded))
                 {
-                    continue; // ${!Literal} is written as ${Literal}; a variable of the mapping is defined there
-                }
+                    var variable = match.Groups[1].Value;
+                    if (variable.StartsWith('!') || variables?[variable] is not null)
+                    {
+                        continue; // ${!Literal} is written as ${Literal}; a variable of the mapping is defined there
+                    }
 
-                var dot = variable.IndexOf('.', StringComparison.Ordinal);
-                Name(dot > 0 ? variable[..dot] : variable, text, path, "Fn::Sub", attribute: dot > 0, shown: variable);
+                    var dot = variable.IndexOf('.', StringComparison.Ordinal);
+                    Name(dot > 0 ? variable[..dot] : variable, text, path, "Fn::Sub", attribute: dot > 0, shown: variable);
+                }
+            }
+        }
+
+        private void FindInMap(Node argument, Path path)
+        {
+            var shape = extensions
+                ? "[map name, top-level key, second-level key], and optionally { DefaultValue: value }"
+                : "[map name, top-level key, second-level key]";
+            if (Arguments(argument, path, "Fn::FindInMap", 3, extensions ? 4 : 3, shape) is not { } arguments)
+            {
+                return;
+            }
+
+            if (arguments[0] is ScalarNode { Kind: ScalarKind.String } map && mappings?[map.Value] is null)
+            {
+                Add(IssueKind.Unresolved, path.Child(0), map,
+                    $"Fn::FindInMap names the mapping '{map.Value}', which the template's Mappings does not define; CloudFormation rejects the template");
+            }
+
+            if (arguments.Count == 4 && !(arguments[3] is MappingNode { Count: 1 } fallback && fallback["DefaultValue"] is not null))
+            {
+                Add(IssueKind.WrongShape, path.Child(3), arguments[3],
+                    "Fn::FindInMap takes as its fourth item { DefaultValue: value }, the value when a key is not in the mapping; CloudFormation rejects the template");
             }
         }
 
         /// <summary>Checks that <paramref name="name"/> is defined where it is used; reports PF014 when it is not.</summary>
         private void Name(string name, Node node, Path path, string function, bool attribute, string? shown = null)
         {
-            var what = shown is null ? $"{function} to '{name}'" : $"{function} uses ${{{shown}}}";
-            if (name.StartsWith("AWS::", StringComparison.Ordinal))
+            if (!attribute && scope?.Find(name) is not null)
+            {
+                return; // a loop's identifier: AWS::LanguageExtensions puts the item in
+            }
+
+            foreach (var candidate in Loop.Expand(name, scope))
+            {
+                var known = !candidate.Contains(Names.Unknown, StringComparison.Ordinal);
+                Defined(candidate, known ? candidate : name, known && candidate != name ? $" (made from '{name}')" : "", node, path, function, attribute, shown);
+            }
+        }
+
+        /// <param name="name">The name, with <see cref="Names.Unknown"/> where a value known only at deploy time goes.</param>
+        /// <param name="written">The name to show: as made, or as written when part of it is not known.</param>
+        /// <param name="madeFrom">For a name a loop's item made, what it was made from.</param>
+        private void Defined(string name, string written, string madeFrom, Node node, Path path, string function, bool attribute, string? shown)
+        {
+            var what = shown is null ? $"{function} to '{written}'{madeFrom}" : $"{function} uses ${{{shown}}}{madeFrom}";
+            if (written.StartsWith("AWS::", StringComparison.Ordinal))
             {
                 if (attribute || !PseudoParameters.Contains(name))
                 {
                     Add(IssueKind.Unresolved, path, node,
-                        $"{what}: '{name}' is not a pseudo parameter (they are {string.Join(", ", PseudoParameters.Order(StringComparer.Ordinal))}); {Unresolved(name)}");
+                        $"{what}: '{written}' is not a pseudo parameter (they are {string.Join(", ", PseudoParameters.Order(StringComparer.Ordinal))}); {Unresolved(written)}");
                 }
 
                 return;
             }
 
-            var isResource = resources?[name] is not null;
+            var isResource = resourceNames.Contains(name);
             var isParameter = template.Parameters?[name] is not null;
             if (section == Section.Conditions && (isResource || attribute) && !isParameter)
             {
@@ -426,11 +776,11 @@ internal static partial class References
             {
                 var defined = attribute ? "a resource" : "a resource or a parameter";
                 Add(IssueKind.Unresolved, path, node,
-                    $"{what}, which is not {defined} of this template; {Unresolved(name)}");
+                    $"{what}, which is not {defined} of this template; {Unresolved(written)}");
             }
         }
 
-        private void DependsOn(Node? node)
+        private void DependsOn(Node? node, Path attribute)
         {
             var names = node switch
             {
@@ -439,23 +789,28 @@ internal static partial class References
                 null => [],
                 _ => [node],
             };
-            var attribute = new Path(null, "DependsOn");
             for (var i = 0; i < names.Count; i++)
             {
                 var path = node is SequenceNode ? attribute.Child(i) : attribute;
                 if (names[i] is not ScalarNode { Kind: ScalarKind.String } name)
                 {
                     Add(IssueKind.WrongShape, path, names[i], "DependsOn takes a logical ID or a list of them; CloudFormation rejects the template");
+                    continue;
                 }
-                else if (resources?[name.Value] is null)
+
+                foreach (var candidate in Loop.Expand(name.Value, scope))
                 {
-                    Add(IssueKind.Unresolved, path, name,
-                        $"DependsOn names '{name.Value}', which is not a resource of this template; {Unresolved(name.Value)}");
+                    if (!resourceNames.Contains(candidate))
+                    {
+                        var shown = candidate.Contains(Names.Unknown, StringComparison.Ordinal) || candidate == name.Value
+                            ? $"'{name.Value}'"
+                            : $"'{candidate}' (made from '{name.Value}')";
+                        Add(IssueKind.Unresolved, path, name,
+                            $"DependsOn names {shown}, which is not a resource of this template; {Unresolved(name.Value)}");
+                    }
                 }
             }
         }
-
-        private bool HasCondition(string name) => template.Conditions?[name] is not null;
 
         private void ConditionName(Node? node, Path path, string where)
         {
@@ -463,11 +818,27 @@ internal static partial class References
             {
                 case null:
                     return;
-                case ScalarNode { Kind: ScalarKind.String } name when HasCondition(name.Value):
-                    return;
                 case ScalarNode { Kind: ScalarKind.String } name:
-                    Add(IssueKind.Unresolved, path, name,
-                        $"{where} names the condition '{name.Value}', which the template's Conditions does not define; CloudFormation rejects the template (\"Template format error: Unresolved dependencies [{name.Value}]\")");
+                    foreach (var candidate in Loop.Expand(name.Value, scope))
+                    {
+                        if (!conditionNames.Contains(candidate))
+                        {
+                            var shown = candidate.Contains(Names.Unknown, StringComparison.Ordinal) || candidate == name.Value
+                                ? $"'{name.Value}'"
+                                : $"'{candidate}' (made from '{name.Value}')";
+                            Add(IssueKind.Unresolved, path, name,
+                                $"{where} names the condition {shown}, which the template's Conditions does not define; CloudFormation rejects the template (\"Template format error: Unresolved dependencies [{name.Value}]\")");
+                        }
+                    }
+
+                    return;
+                case MappingNode { IntrinsicName: "Fn::Sub", Entries: [{ Value: ScalarNode { Kind: ScalarKind.String } text }] } when extensions
+                    && SubVariable().Matches(text.Value).All(v => scope?.Find(v.Groups[1].Value) is not null):
+                    // In a loop, !Sub 'IsEnabled${Id}' becomes a condition's name before CloudFormation reads it.
+                    ConditionName(text, path, where);
+                    return;
+                case MappingNode { IntrinsicName: not null } function when extensions:
+                    Visit(function, path); // another function's value is not known here
                     return;
                 default:
                     Add(IssueKind.WrongShape, path, node, $"{where} takes the name of a condition as a plain string; CloudFormation rejects the template");
@@ -498,19 +869,19 @@ internal static partial class References
             return null;
         }
 
-        /// <summary>An argument that must be a scalar or a list, or else come from another function.</summary>
-        private void Expect(Node argument, Path path, string function, string what, bool scalar = false, bool list = false)
+        /// <summary>An argument that must be a scalar, a list or a mapping (as allowed), or else come from another function.</summary>
+        private void Expect(Node argument, Path path, string function, string what, bool scalar = false, bool list = false, bool mapping = false)
         {
             var fits = argument switch
             {
                 ScalarNode => scalar,
                 SequenceNode => list,
-                MappingNode mapping => mapping.IntrinsicName is not null,
+                MappingNode map => map.IntrinsicName is not null || mapping,
                 _ => true,
             };
             if (!fits)
             {
-                var wanted = scalar ? "a string" : "a list";
+                var wanted = scalar ? "a string" : mapping ? "a list or a mapping" : "a list";
                 var got = argument switch { SequenceNode => "a list", MappingNode => "a mapping", _ => "a scalar" };
                 Add(IssueKind.WrongShape, path, argument, $"{function} takes {wanted} as {what} (or a function that returns one), not {got}; CloudFormation rejects the template");
             }
