@@ -15,9 +15,21 @@ internal sealed class Template
         var globals = root["Globals"] as MappingNode;
         if (root["Resources"] is MappingNode resourceMap)
         {
+            var loops = LoopExpansion.Applies(root);
             foreach (var (logicalId, node) in resourceMap.Entries)
             {
-                if (node is MappingNode body && body["Type"] is ScalarNode type)
+                if (loops && LoopExpansion.IsLoop(logicalId))
+                {
+                    // What the loop makes is judged like any resource; a name the file also defines is PF014's business.
+                    foreach (var (madeId, madeBody, line) in LoopExpansion.Resources(node))
+                    {
+                        if (madeBody["Type"] is ScalarNode madeType && resourceMap[madeId] is null)
+                        {
+                            resources.TryAdd(madeId, new Resource(madeId, madeType.Value, madeBody, line, SamGlobals(globals, madeType.Value)) { MadeBy = logicalId });
+                        }
+                    }
+                }
+                else if (node is MappingNode body && body["Type"] is ScalarNode type)
                 {
                     resources[logicalId] = new Resource(logicalId, type.Value, body, resourceMap.KeyLine(logicalId), SamGlobals(globals, type.Value));
                 }
@@ -89,10 +101,24 @@ internal sealed class Resource
 
     public int Line { get; }
 
+    /// <summary>The Fn::ForEach loop (AWS::LanguageExtensions) that makes this resource; null for one the file names.</summary>
+    public string? MadeBy { get; init; }
+
     /// <summary>A property of the resource, else the SAM Globals value for its type.</summary>
     public Node? Property(string name) => Properties?[name] ?? globals?[name];
 
     public string? DeletionPolicy => (Body["DeletionPolicy"] as ScalarNode)?.Value;
+
+    /// <summary>
+    /// The DeletionPolicy, <paramref name="whenAbsent"/> when there is none (the default depends on the type); null
+    /// when a function decides it at deploy time, as AWS::LanguageExtensions allows (a Ref to a parameter, Fn::FindInMap).
+    /// </summary>
+    public string? KnownDeletionPolicy(string whenAbsent) => Body["DeletionPolicy"] switch
+    {
+        null => whenAbsent,
+        ScalarNode policy => policy.Value,
+        _ => null,
+    };
 
     public string? UpdateReplacePolicy => (Body["UpdateReplacePolicy"] as ScalarNode)?.Value;
 

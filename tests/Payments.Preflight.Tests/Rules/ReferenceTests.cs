@@ -525,6 +525,24 @@ public sealed class ReferenceTests
     }
 
     [Fact]
+    public void The_same_mistake_in_two_resources_is_two_findings()
+    {
+        var findings = Check($$"""
+            {{Head}}
+              Topic:
+                Type: AWS::SNS::Topic
+                Properties:
+                  DisplayName: !Ref Missing
+              Alarms:
+                Type: AWS::SNS::Topic
+                Properties:
+                  DisplayName: !Ref Missing
+            """);
+
+        Assert.Equal(["Topic", "Alarms"], findings.Where(f => f.RuleId == "PF014").Select(f => f.Resource));
+    }
+
+    [Fact]
     public void Fn_Length_without_the_transform_says_what_it_needs()
     {
         var finding = Assert.Single(Check(Property("!Length [a, b]")), f => f.RuleId == "PF015");

@@ -45,8 +45,7 @@ internal sealed class BucketDeleteFails : Rule
         var writers = BucketWriters(context);
         foreach (var bucket in context.Template.OfType("AWS::S3::Bucket"))
         {
-            var policy = bucket.DeletionPolicy ?? "Delete";
-            if (policy != "Delete" || autoDeleted.Contains(bucket.LogicalId))
+            if (bucket.KnownDeletionPolicy(whenAbsent: "Delete") != "Delete" || autoDeleted.Contains(bucket.LogicalId))
             {
                 continue;
             }

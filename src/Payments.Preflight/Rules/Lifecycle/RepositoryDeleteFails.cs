@@ -29,7 +29,7 @@ internal sealed class RepositoryDeleteFails : Rule
     {
         foreach (var repository in context.Template.OfType("AWS::ECR::Repository"))
         {
-            if ((repository.DeletionPolicy ?? "Delete") != "Delete")
+            if (repository.KnownDeletionPolicy(whenAbsent: "Delete") != "Delete")
             {
                 continue;
             }

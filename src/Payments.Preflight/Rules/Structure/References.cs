@@ -221,7 +221,7 @@ internal static partial class References
     {
         private readonly Template template;
         private readonly List<Issue> issues;
-        private readonly HashSet<(IssueKind, string, string)> reported = [];
+        private readonly HashSet<(IssueKind, string?, string, string)> reported = [];
         private readonly bool extensions;
         private readonly MappingNode? resources;
         private readonly MappingNode? mappings;
@@ -458,7 +458,7 @@ internal static partial class References
         {
             var at = path.ToString();
             // A name built from a loop's identifier is checked once per item; items that fail alike are one finding.
-            if (reported.Add((kind, at, message)))
+            if (reported.Add((kind, logicalId, at, message)))
             {
                 issues.Add(new Issue(kind, logicalId, at, node, message));
             }

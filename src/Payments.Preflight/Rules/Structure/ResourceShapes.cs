@@ -14,18 +14,18 @@ internal sealed record ShapeIssue(ShapeIssueKind Kind, Resource Resource, string
 /// Compares every resource's properties with the CloudFormation resource provider schema of its type (Data/ResourceSchemas)
 /// once per template; the shape rules (PF003, PF010–PF013) each report their kind of <see cref="ShapeIssue"/>.
 /// What is not judged: values that are intrinsic functions (Fn::If branches are), custom resources' properties,
-/// nested-stack parameters, AWS::Serverless::* under the SAM transform, what Fn::ForEach makes under
-/// AWS::LanguageExtensions, and every resource of a template with another transform (macros, AWS::Include and the
-/// Secrets Manager transform change shapes before CloudFormation checks them).
+/// nested-stack parameters, AWS::Serverless::* under the SAM transform, what an Fn::ForEach over a collection known only
+/// at deploy time makes under AWS::LanguageExtensions, and every resource of a template with another transform
+/// (macros, AWS::Include and the Secrets Manager transform change shapes before CloudFormation checks them).
 /// </summary>
 internal static class ResourceShapes
 {
     public const string SamTransform = "AWS::Serverless-2016-10-31";
 
     /// <summary>
-    /// Judged like a plain template: its functions (Fn::ForEach, Fn::Length, Fn::ToJsonString, Fn::FindInMap with a
-    /// default) are functions to the walk, which leaves them alone, and the resources Fn::ForEach makes are not in the
-    /// model. What it leaves as written is checked as CloudFormation will check it after the transform.
+    /// Judged like a plain template: its functions (Fn::Length, Fn::ToJsonString, Fn::FindInMap with a default) are
+    /// functions to the walk, which leaves them alone. The model holds what an Fn::ForEach over a spelled-out collection
+    /// makes (<see cref="LoopExpansion"/>); a loop over a collection known only at deploy time is skipped whole.
     /// </summary>
     public const string LanguageExtensionsTransform = "AWS::LanguageExtensions";
 

@@ -12,11 +12,12 @@ internal sealed class TemplateQuota : Rule
 {
     private const int MaxBodyBytes = 1024 * 1024;
     private const int MaxInlineBodyBytes = 51_200;
+    private const int MaxResources = 500;
     private const int MaxMappingAttributes = 200;
 
     private static readonly (string Section, int Limit, string What)[] Counts =
     [
-        ("Resources", 500, "resources"),
+        ("Resources", MaxResources, "resources"),
         ("Parameters", 200, "parameters"),
         ("Outputs", 200, "outputs"),
         ("Mappings", 200, "mappings"),
@@ -57,6 +58,14 @@ internal sealed class TemplateQuota : Rule
                     context.ReportTemplate($"Mappings/{name}", map, $"the mapping {name} has {map.Count:N0} attributes, more than the {MaxMappingAttributes} CloudFormation allows; it rejects the template");
                 }
             }
+        }
+
+        // The quota applies to the template after AWS::LanguageExtensions: what its Fn::ForEach loops make counts.
+        if (template.Resources.Values.Any(r => r.MadeBy is not null) && template.Resources.Count > MaxResources
+            && (template.Root["Resources"] as MappingNode)?.Count <= MaxResources)
+        {
+            context.ReportTemplate("Resources", template.Root["Resources"],
+                $"with what its Fn::ForEach loops make, the template has at least {template.Resources.Count:N0} resources, more than the {MaxResources} CloudFormation allows after the transform; it rejects the template");
         }
 
         if (template.Bytes > MaxBodyBytes)

@@ -1,0 +1,150 @@
+using System.Text.RegularExpressions;
+
+namespace Payments.Preflight.Model;
+
+/// <summary>
+/// What <c>Transform: AWS::LanguageExtensions</c> makes of the <c>Fn::ForEach</c> loops whose collection the template
+/// spells out: for each item, the loop's outputs with every <c>${Identifier}</c> and <c>&amp;{Identifier}</c> in keys and
+/// strings replaced by the item (the <c>&amp;</c> form keeping only its letters and digits) and every
+/// <c>Ref: Identifier</c> replaced by the item itself, as AWS's <c>Fn::ForEach</c> reference describes. The nodes keep
+/// the lines of the loop's body, so a finding points at what the author wrote.
+/// </summary>
+/// <remarks>
+/// A loop whose collection is known only at deploy time (a Ref to a <c>CommaDelimitedList</c> parameter,
+/// <c>Fn::FindInMap</c>) makes nothing here: what it makes depends on the stack's parameters. Inside a resource, such
+/// a loop stays as written, and the shape rules skip the object that holds it.
+/// </remarks>
+internal static partial class LoopExpansion
+{
+    public const string LoopPrefix = "Fn::ForEach::";
+
+    /// <summary>
+    /// One more than CloudFormation's quota on a template's resources: enough for PF017 to tell that the loops make too
+    /// many, without making thousands.
+    /// </summary>
+    public const int MaxResources = 501;
+
+    [GeneratedRegex(@"([$&])\{([^${}&]+)\}")]
+    private static partial Regex Placeholder();
+
+    [GeneratedRegex("[^A-Za-z0-9]")]
+    private static partial Regex NotAlphanumeric();
+
+    public static bool IsLoop(string key) => key.StartsWith(LoopPrefix, StringComparison.Ordinal);
+
+    /// <summary>Whether the template's Transform includes AWS::LanguageExtensions (alone, or with SAM, which runs after it).</summary>
+    public static bool Applies(MappingNode root) => root["Transform"] switch
+    {
+        ScalarNode single => single.Value == "AWS::LanguageExtensions",
+        SequenceNode list => list.Items.Any(t => t is ScalarNode { Value: "AWS::LanguageExtensions" }),
+        _ => false,
+    };
+
+    /// <summary>The resources a loop of the Resources section makes: logical ID, body and the line of the output key.</summary>
+    public static IEnumerable<(string LogicalId, MappingNode Body, int Line)> Resources(Node loop)
+    {
+        var made = 0;
+        foreach (var (key, value, line) in Outputs(loop, new Dictionary<string, string>(StringComparer.Ordinal)))
+        {
+            if (value is MappingNode body && made++ < MaxResources)
+            {
+                yield return (key, body, line);
+            }
+        }
+    }
+
+    /// <summary>Each output of a loop (inner loops included) for each item of its collection, substituted; nothing when the collection is not spelled out.</summary>
+    private static IEnumerable<(string Key, Node Value, int Line)> Outputs(Node loop, Dictionary<string, string> outer)
+    {
+        if (loop is not SequenceNode { Items: [ScalarNode { Kind: ScalarKind.String, Value.Length: > 0 } identifier, var collection, MappingNode outputs] }
+            || Substitute(collection, outer) is not SequenceNode items || !items.Items.All(i => i is ScalarNode))
+        {
+            yield break;
+        }
+
+        foreach (var item in items.Items.Cast<ScalarNode>())
+        {
+            var bindings = new Dictionary<string, string>(outer, StringComparer.Ordinal) { [identifier.Value] = item.Value };
+            foreach (var (key, value) in outputs.Entries)
+            {
+                if (IsLoop(key))
+                {
+                    foreach (var inner in Outputs(value, bindings))
+                    {
+                        yield return inner;
+                    }
+                }
+                else
+                {
+                    yield return (Replace(key, bindings), Substitute(value, bindings), outputs.KeyLine(key));
+                }
+            }
+        }
+    }
+
+    /// <summary>The node with the items put in; the node itself where nothing changes.</summary>
+    private static Node Substitute(Node node, IReadOnlyDictionary<string, string> bindings)
+    {
+        if (bindings.Count == 0)
+        {
+            return node;
+        }
+
+        switch (node)
+        {
+            case ScalarNode { Kind: ScalarKind.String } scalar:
+                var replaced = Replace(scalar.Value, bindings);
+                return ReferenceEquals(replaced, scalar.Value) ? scalar : new ScalarNode(replaced, ScalarKind.String, scalar.Line);
+            case SequenceNode sequence:
+                return new SequenceNode([.. sequence.Items.Select(i => Substitute(i, bindings))], sequence.Line);
+            case MappingNode { IntrinsicName: "Ref", Entries: [{ Value: ScalarNode { Kind: ScalarKind.String } target }] } when bindings.TryGetValue(target.Value, out var value):
+                return new ScalarNode(value, ScalarKind.String, target.Line);
+            case MappingNode mapping:
+                var entries = new List<KeyValuePair<string, Node>>(mapping.Count);
+                var lines = new List<int>(mapping.Count);
+                foreach (var (key, value) in mapping.Entries)
+                {
+                    if (IsLoop(key) && Outputs(value, new Dictionary<string, string>(bindings, StringComparer.Ordinal)).ToList() is { Count: > 0 } made)
+                    {
+                        // A loop inside a resource whose collection is spelled out: its outputs become keys of this mapping.
+                        foreach (var (madeKey, madeValue, line) in made)
+                        {
+                            entries.Add(new(madeKey, madeValue));
+                            lines.Add(line);
+                        }
+
+                        continue;
+                    }
+
+                    entries.Add(new(Replace(key, bindings), Substitute(value, bindings)));
+                    lines.Add(mapping.KeyLine(key));
+                }
+
+                return new MappingNode([.. entries], [.. lines], mapping.Line);
+            default:
+                return node;
+        }
+    }
+
+    /// <summary>The text with each loop placeholder that has an item put in; the same string when none has.</summary>
+    private static string Replace(string text, IReadOnlyDictionary<string, string> bindings)
+    {
+        if (text.IndexOf('{', StringComparison.Ordinal) < 0)
+        {
+            return text;
+        }
+
+        var changed = false;
+        var result = Placeholder().Replace(text, match =>
+        {
+            if (!bindings.TryGetValue(match.Groups[2].Value, out var value))
+            {
+                return match.Value;
+            }
+
+            changed = true;
+            return match.Groups[1].Value == "&" ? NotAlphanumeric().Replace(value, "") : value;
+        });
+        return changed ? result : text;
+    }
+}
