@@ -236,6 +236,20 @@ public sealed class ResourceShapeTests
                   VisibilityTimeout: { Fn::Length: [ 1, 2 ] }
                   Unknown: 1
             """ },
+        { "under AWS::LanguageExtensions, a property a loop's item makes", "PF010", "Resources/QueueFast/Properties/SpeedyTimeout", "is not a property of AWS::SQS::Queue", """
+            Transform: AWS::LanguageExtensions
+            Resources:
+              Fn::ForEach::Queues:
+                - Kind
+                - [Fast]
+                - Queue${Kind}:
+                    Type: AWS::SQS::Queue
+                    Properties:
+                      Fn::ForEach::Settings:
+                        - Setting
+                        - [Visibility, Speedy]
+                        - ${Setting}Timeout: 30
+            """ },
         { "a misspelled resource type", "PF013", "Resources/Bucket/Type", "AWS::S3::Buckets (Bucket) is not a resource type", """
             Resources:
               Bucket: { Type: AWS::S3::Buckets }
