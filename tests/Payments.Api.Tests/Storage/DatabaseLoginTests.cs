@@ -1,4 +1,3 @@
-using System.Diagnostics;
 using System.Net;
 using Microsoft.Extensions.Logging.Abstractions;
 using Npgsql;
@@ -139,13 +138,9 @@ public sealed class DatabaseLoginTests
             start.Environment[key.Replace(":", "__", StringComparison.Ordinal)] = value ?? "";
         }
 
-        using var process = Process.Start(start) ?? throw new InvalidOperationException("cannot start the migrate command");
-        var stdout = process.StandardOutput.ReadToEndAsync();
-        var stderr = process.StandardError.ReadToEndAsync();
-        using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(90));
-        await process.WaitForExitAsync(timeout.Token);
-        var output = await stdout + await stderr;
-        Assert.True(process.ExitCode == 0, output);
+        var run = await CommandRunner.RunAsync(start, TimeSpan.FromSeconds(90));
+        var output = run.StandardOutput + run.StandardError;
+        Assert.True(run.ExitCode == 0, output);
         return output;
     }
 
