@@ -24,13 +24,37 @@ internal static partial class LoopExpansion
     /// </summary>
     public const int MaxResources = 501;
 
+    /// <summary>
+    /// <c>${Identifier}</c> or <c>&amp;{Identifier}</c>; no braces inside, so in <c>${Queue${Name}.Arn}</c> the loop's
+    /// <c>${Name}</c> is the placeholder.
+    /// </summary>
     [GeneratedRegex(@"([$&])\{([^${}&]+)\}")]
-    private static partial Regex Placeholder();
+    public static partial Regex Placeholder();
 
     [GeneratedRegex("[^A-Za-z0-9]")]
     private static partial Regex NotAlphanumeric();
 
     public static bool IsLoop(string key) => key.StartsWith(LoopPrefix, StringComparison.Ordinal);
+
+    /// <summary>The identifier a <see cref="Placeholder"/> match names.</summary>
+    public static string Identifier(Match placeholder) => placeholder.Groups[2].Value;
+
+    /// <summary>What a <see cref="Placeholder"/> match becomes for an item: all of it for <c>${…}</c>, its letters and digits for <c>&amp;{…}</c>.</summary>
+    public static string Item(Match placeholder, string value) =>
+        placeholder.Groups[1].Value == "&" ? NotAlphanumeric().Replace(value, "") : value;
+
+    /// <summary>A loop's parts when it has the shape [identifier, collection, {output key: value}]; its outputs may be one inner loop.</summary>
+    public static (ScalarNode Identifier, Node Collection, MappingNode Outputs)? Parts(Node loop) =>
+        loop is SequenceNode { Items: [ScalarNode { Kind: ScalarKind.String, Value.Length: > 0 } identifier, var collection, MappingNode outputs] }
+            && (outputs.IntrinsicName is not { } function || IsLoop(function))
+            ? (identifier, collection, outputs)
+            : null;
+
+    /// <summary>A collection's items when the template spells them out; null when a function makes them at deploy time.</summary>
+    public static IReadOnlyList<string>? Items(Node collection) =>
+        collection is SequenceNode list && list.Items.All(i => i is ScalarNode)
+            ? [.. list.Items.Select(i => ((ScalarNode)i).Value)]
+            : null;
 
     /// <summary>Whether the template's Transform includes AWS::LanguageExtensions (alone, or with SAM, which runs after it).</summary>
     public static bool Applies(MappingNode root) => root["Transform"] switch
@@ -56,15 +80,14 @@ internal static partial class LoopExpansion
     /// <summary>Each output of a loop (inner loops included) for each item of its collection, substituted; nothing when the collection is not spelled out.</summary>
     private static IEnumerable<(string Key, Node Value, int Line)> Outputs(Node loop, Dictionary<string, string> outer)
     {
-        if (loop is not SequenceNode { Items: [ScalarNode { Kind: ScalarKind.String, Value.Length: > 0 } identifier, var collection, MappingNode outputs] }
-            || Substitute(collection, outer) is not SequenceNode items || !items.Items.All(i => i is ScalarNode))
+        if (Parts(loop) is not var (identifier, collection, outputs) || Items(Substitute(collection, outer)) is not { } items)
         {
             yield break;
         }
 
-        foreach (var item in items.Items.Cast<ScalarNode>())
+        foreach (var item in items)
         {
-            var bindings = new Dictionary<string, string>(outer, StringComparer.Ordinal) { [identifier.Value] = item.Value };
+            var bindings = new Dictionary<string, string>(outer, StringComparer.Ordinal) { [identifier.Value] = item };
             foreach (var (key, value) in outputs.Entries)
             {
                 if (IsLoop(key))
@@ -137,13 +160,13 @@ internal static partial class LoopExpansion
         var changed = false;
         var result = Placeholder().Replace(text, match =>
         {
-            if (!bindings.TryGetValue(match.Groups[2].Value, out var value))
+            if (!bindings.TryGetValue(Identifier(match), out var value))
             {
                 return match.Value;
             }
 
             changed = true;
-            return match.Groups[1].Value == "&" ? NotAlphanumeric().Replace(value, "") : value;
+            return Item(match, value);
         });
         return changed ? result : text;
     }

@@ -525,6 +525,28 @@ public sealed class ReferenceTests
     }
 
     [Fact]
+    public void Items_made_from_an_outer_loops_identifier_are_not_taken_as_written()
+    {
+        // Whether the transform puts Env into the inner collection first is not documented: the names are not judged.
+        var findings = Check(Extensions("""
+              Fn::ForEach::Colours:
+                - Colour
+                - [blue, green]
+                - Fn::ForEach::Queues:
+                    - Name
+                    - ['${Colour}orders']
+                    - Queue${Name}:
+                        Type: AWS::SQS::Queue
+              Topic:
+                Type: AWS::SNS::Topic
+                Properties:
+                  DisplayName: !GetAtt Queueblueorders.QueueName
+            """));
+
+        Assert.DoesNotContain(findings, f => f.RuleId is "PF014" or "PF015");
+    }
+
+    [Fact]
     public void The_same_mistake_in_two_resources_is_two_findings()
     {
         var findings = Check($$"""

@@ -43,8 +43,6 @@ internal static partial class References
 
     private static readonly HashSet<string> LanguageExtensionFunctions = new(StringComparer.Ordinal) { "Fn::Length", "Fn::ToJsonString" };
 
-    private const string LoopPrefix = "Fn::ForEach::";
-
     // A name built from a loop's identifier has more candidates than this: taken as unknown rather than spelled out.
     private const int MaxExpansions = 1024;
 
@@ -89,14 +87,6 @@ internal static partial class References
 
     [GeneratedRegex(@"\$\{([^}]*)\}")]
     private static partial Regex SubVariable();
-
-    // ${Identifier} and &{Identifier} of an Fn::ForEach loop; & drops the characters of the value that are not A–Z, a–z, 0–9.
-    // No braces inside: in ${Queue${Name}.Arn} the loop's ${Name} is replaced first.
-    [GeneratedRegex(@"([$&])\{([^${}&]+)\}")]
-    private static partial Regex LoopVariable();
-
-    [GeneratedRegex("[^A-Za-z0-9]")]
-    private static partial Regex NotAlphanumeric();
 
     private enum Section { Resources, Outputs, Conditions, Rules }
 
@@ -157,18 +147,17 @@ internal static partial class References
 
             var results = new List<string> { "" };
             var last = 0;
-            foreach (Match variable in LoopVariable().Matches(text))
+            foreach (Match variable in LoopExpansion.Placeholder().Matches(text))
             {
-                if (scope.Find(variable.Groups[2].Value) is not { } loop)
+                if (scope.Find(LoopExpansion.Identifier(variable)) is not { } loop)
                 {
                     continue; // not a loop's identifier: stays as written
                 }
 
                 var literal = text[last..variable.Index];
                 last = variable.Index + variable.Length;
-                var alphanumeric = variable.Groups[1].Value == "&";
                 IReadOnlyList<string> values = loop.Values is { } known && results.Count * Math.Max(known.Count, 1) <= MaxExpansions
-                    ? [.. known.Select(v => alphanumeric ? NotAlphanumeric().Replace(v, "") : v)]
+                    ? [.. known.Select(v => LoopExpansion.Item(variable, v))]
                     : [Names.Unknown.ToString()];
                 results = [.. results.SelectMany(prefix => values.Select(value => prefix + literal + value))];
             }
@@ -254,25 +243,20 @@ internal static partial class References
                         names.Add(name);
                     }
                 }
-                else if (LoopParts(value) is var (identifier, collection, outputs))
+                else if (LoopExpansion.Parts(value) is var (identifier, collection, outputs))
                 {
-                    Define(names, outputs, new Loop(identifier.Value, Literal(collection), outer));
+                    Define(names, outputs, new Loop(identifier.Value, Values(collection, outer), outer));
                 }
             }
         }
 
-        private static bool IsLoop(string key) => key.StartsWith(LoopPrefix, StringComparison.Ordinal);
+        private static bool IsLoop(string key) => LoopExpansion.IsLoop(key);
 
-        private static (ScalarNode Identifier, Node Collection, MappingNode Outputs)? LoopParts(Node value) =>
-            value is SequenceNode { Items: [ScalarNode { Kind: ScalarKind.String, Value.Length: > 0 } identifier, var collection, MappingNode outputs] }
-                && (outputs.IntrinsicName is not { } function || IsLoop(function)) // a loop's outputs may be one inner loop
-                ? (identifier, collection, outputs)
-                : null;
-
-        /// <summary>A collection's values when the template spells them out; null when a function makes them at deploy time.</summary>
-        private static IReadOnlyList<string>? Literal(Node collection) =>
-            collection is SequenceNode list && list.Items.All(i => i is ScalarNode)
-                ? [.. list.Items.Select(i => ((ScalarNode)i).Value)]
+        /// <summary>A collection's items when the template spells them out and no item is made from an outer loop's identifier.</summary>
+        private static IReadOnlyList<string>? Values(Node collection, Loop? outer) =>
+            LoopExpansion.Items(collection) is { } items
+                && !items.Any(item => LoopExpansion.Placeholder().Matches(item).Any(p => outer?.Find(LoopExpansion.Identifier(p)) is not null))
+                ? items
                 : null;
 
         public void Run()
@@ -411,7 +395,7 @@ internal static partial class References
         /// </summary>
         private void ForEach(string key, Node value, Path path, IReadOnlyList<Loop> keyLoops, Action<string, Node, Path> output)
         {
-            if (LoopParts(value) is not var (identifier, collection, outputs))
+            if (LoopExpansion.Parts(value) is not var (identifier, collection, outputs))
             {
                 Add(IssueKind.WrongShape, path, value,
                     $"{key} takes [identifier, collection, {{output key: output value}}]; CloudFormation rejects the template (AWS::LanguageExtensions cannot expand it)");
@@ -427,7 +411,7 @@ internal static partial class References
 
             Visit(collection, path.Child(1));
             var saved = scope;
-            var loop = new Loop(identifier.Value, Literal(collection), saved);
+            var loop = new Loop(identifier.Value, Values(collection, saved), saved);
             scope = loop;
             List<Loop> loops = [.. keyLoops, loop];
             foreach (var (outputKey, outputValue) in outputs.Entries)
@@ -439,10 +423,10 @@ internal static partial class References
                     continue;
                 }
 
-                foreach (var same in loops.Where(l => l.Values is not { Count: <= 1 } && !Uses(outputKey, l.Identifier)))
+                foreach (var same in loops.Where(l => MakesSameKey(outputKey, l, loops)))
                 {
                     Add(IssueKind.WrongShape, at, new ScalarNode(outputKey, ScalarKind.String, outputs.KeyLine(outputKey)),
-                        $"the output key '{outputKey}' does not use ${{{same.Identifier}}} or &{{{same.Identifier}}}, so every item of that loop's collection makes the same key; CloudFormation rejects the template");
+                        $"the output key '{outputKey}' does not use ${{{same.Identifier}}} or &{{{same.Identifier}}}, so the items of that loop's collection make the same key; CloudFormation rejects the template");
                 }
 
                 output(outputKey, outputValue, at);
@@ -450,6 +434,15 @@ internal static partial class References
 
             scope = saved;
         }
+
+        /// <summary>
+        /// Whether two items of <paramref name="loop"/>'s spelled-out collection surely make <paramref name="key"/> the
+        /// same: the key uses neither its identifier nor that of an inner loop whose items are known only later (they
+        /// may be made from it).
+        /// </summary>
+        private static bool MakesSameKey(string key, Loop loop, List<Loop> loops) =>
+            loop.Values is { } items && items.Distinct(StringComparer.Ordinal).Count() > 1 && !Uses(key, loop.Identifier)
+            && !loops.SkipWhile(l => !ReferenceEquals(l, loop)).Skip(1).Any(inner => inner.Values is null && Uses(key, inner.Identifier));
 
         private static bool Uses(string text, string identifier) =>
             text.Contains($"${{{identifier}}}", StringComparison.Ordinal) || text.Contains($"&{{{identifier}}}", StringComparison.Ordinal);
