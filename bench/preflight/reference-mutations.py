@@ -11,6 +11,9 @@ output in each public template.
                                                 parameter type misspelt or one output's Value removed;
                                                 OUT/yaml-names/NNNN.yaml with one `!Ref`/`!GetAtt` name broken in each
                                                 YAML template without a transform or a Rain directive;
+                                                OUT/sam-names/NNNN.yaml with one `!Ref`/`!GetAtt` name misspelt (a
+                                                letter dropped from its middle) in each YAML template whose only
+                                                transform is SAM's;
                                                 OUT/manifest.json says what was broken where
   reference-mutations.py compare OUT PREFLIGHT  run cfn-lint and PREFLIGHT (e.g. "dotnet …/Payments.Preflight.dll")
                                                 on both sets and print, per set, how many breaks each tool reports
@@ -156,9 +159,32 @@ def break_yaml_name(path, rng):
     return text[:match.end(2)] + "Typo" + text[match.end(2):], match.group(1), match.group(2) + "Typo"
 
 
+SAM_TRANSFORM = re.compile(r"^Transform:\s*['\"]?AWS::Serverless-2016-10-31['\"]?\s*$", re.M)
+
+
+def break_sam_name(path, rng):
+    """A SAM template's YAML text with one `!Ref Name` or `!GetAtt Name.Attr` misspelt, or None.
+
+    The letter dropped from the middle makes a typo a reader would make; "Typo" appended, as above, would leave the
+    name beginning with the SAM resource's own, which preflight takes as a name SAM may make."""
+    try:
+        text = open(path, encoding="utf-8").read()
+    except UnicodeDecodeError:
+        return None
+    if not SAM_TRANSFORM.search(text) or "Rain::" in text or "Fn::Transform" in text or "!Transform" in text:
+        return None
+    found = [m for m in YAML_REF.finditer(text) if not m.group(2).startswith("AWS") and len(m.group(2)) >= 4]
+    if not found:
+        return None
+    match = rng.choice(found)
+    name = match.group(2)
+    typo = name[:len(name) // 2] + name[len(name) // 2 + 1:]
+    return text[:match.start(2)] + typo + text[match.end(2):], match.group(1), typo
+
+
 def make(corpus, out):
     rng = random.Random(17)
-    manifest = {"names": [], "shapes": [], "format": [], "yaml-names": []}
+    manifest = {"names": [], "shapes": [], "format": [], "yaml-names": [], "sam-names": []}
     for kind in manifest:
         os.makedirs(os.path.join(out, kind), exist_ok=True)
     for path in sorted(glob.glob(os.path.join(corpus, "**", "*.json"), recursive=True)):
@@ -180,9 +206,32 @@ def make(corpus, out):
         with open(os.path.join(out, "yaml-names", name), "w", encoding="utf-8") as f:
             f.write(broken[0])
         manifest["yaml-names"].append({"file": name, "source": os.path.relpath(path, corpus), "kind": broken[1], "name": broken[2]})
+    for path in sorted(glob.glob(os.path.join(corpus, "**", "*.y*ml"), recursive=True)):
+        if (broken := break_sam_name(path, rng)) is None:
+            continue
+        name = f"{len(manifest['sam-names']):04d}.yaml"
+        with open(os.path.join(out, "sam-names", name), "w", encoding="utf-8") as f:
+            f.write(broken[0])
+        manifest["sam-names"].append({"file": name, "source": os.path.relpath(path, corpus), "kind": broken[1], "name": broken[2]})
     with open(os.path.join(out, "manifest.json"), "w", encoding="utf-8") as f:
         json.dump(manifest, f, indent=1)
     print({kind: dict(collections.Counter(e["kind"] for e in entries)) for kind, entries in manifest.items()})
+
+
+def lint_findings(files, chunk=50):
+    """cfn-lint's findings on the files, in runs of `chunk`; a run it crashes in (a traceback, no report) is redone
+    one file at a time, so one template it cannot read does not hide the others' findings."""
+    findings = []
+    for start in range(0, len(files), chunk):
+        part = files[start:start + chunk]
+        run = subprocess.run(["cfn-lint", "--format", "json", "--", *part], capture_output=True, text=True)
+        if "Traceback" not in run.stderr:
+            findings += json.loads(run.stdout or "[]")
+        elif len(part) > 1:
+            findings += lint_findings(part, chunk=1)
+        else:
+            print(f"  cfn-lint crashed on {part[0]}")
+    return findings
 
 
 def compare(out, preflight):
@@ -190,9 +239,8 @@ def compare(out, preflight):
     for kind, entries in manifest.items():
         directory = os.path.join(out, kind)
         files = [os.path.join(directory, e["file"]) for e in entries]
-        lint_run = subprocess.run(["cfn-lint", "--format", "json", "--", *files], capture_output=True, text=True)
         lint = collections.defaultdict(list)
-        for finding in json.loads(lint_run.stdout or "[]"):
+        for finding in lint_findings(files):
             lint[os.path.basename(finding["Filename"])].append((finding["Rule"]["Id"], finding["Message"]))
         report = os.path.join(out, f"{kind}-preflight.json")
         subprocess.run([*shlex.split(preflight), "check", directory, "--format", "json", "--include", "PF014,PF015,PF016",
@@ -202,7 +250,7 @@ def compare(out, preflight):
             mine[os.path.basename(finding["template"])].append((finding["ruleId"], finding["message"]))
         tally, other = collections.Counter(), 0
         for e in entries:
-            if kind in ("names", "yaml-names"):
+            if kind in ("names", "yaml-names", "sam-names"):
                 by_lint = any(e["name"] in message for _, message in lint[e["file"]])
                 by_mine = any(e["name"] in message for rule, message in mine[e["file"]] if rule == "PF014")
                 other += sum(e["name"] not in message for _, message in mine[e["file"]])
@@ -217,7 +265,7 @@ def compare(out, preflight):
                 print(f"  {kind} {e['file']} ({e['source']}, {e['kind']}): cfn-lint {by_lint}, preflight {by_mine}")
         print(f"{kind}: {len(entries)} breaks; both report {tally[(True, True)]}, only cfn-lint {tally[(True, False)]}, "
               f"only preflight {tally[(False, True)]}, neither {tally[(False, False)]}"
-              + (f"; preflight findings about something else: {other}" if kind in ("names", "yaml-names") else ""))
+              + (f"; preflight findings about something else: {other}" if kind in ("names", "yaml-names", "sam-names") else ""))
 
 
 if __name__ == "__main__":

@@ -185,6 +185,16 @@ public sealed partial class CfnLintAgreementTests(CfnLintAgreementTests.Verdicts
 
             yield return ("Fn::Length without the transform", ReferenceTests.Property("!Length [a, b]"));
 
+            foreach (var row in ReferenceTests.SamAccepted)
+            {
+                yield return ($"SAM accepted: {row[0]}", ReferenceTests.Sam((string)row[1]));
+            }
+
+            foreach (var row in ReferenceTests.SamRejected)
+            {
+                yield return ($"SAM rejected: {row[1]}", ReferenceTests.Sam((string)row[2]));
+            }
+
             foreach (var row in TemplateFormatTests.NonAlphanumericNames)
             {
                 yield return ($"logical ID in {row[0]}: {row[1]}", TemplateFormatTests.Template((string)row[0], (string)row[1]));

@@ -2,8 +2,8 @@ namespace Payments.Preflight.Tests.Rules;
 
 /// <summary>
 /// PF014 (a name the template does not define) and PF015 (an intrinsic function of the wrong shape): every kind of
-/// reference and function they judge, the forms CloudFormation accepts that they must leave alone, what
-/// AWS::LanguageExtensions makes and accepts, and the templates they do not judge (any other Transform).
+/// reference and function they judge, the forms CloudFormation accepts that they must leave alone, what the
+/// AWS::LanguageExtensions and SAM transforms make and accept, and the templates they do not judge (a macro).
 /// </summary>
 public sealed class ReferenceTests
 {
@@ -255,28 +255,107 @@ public sealed class ReferenceTests
         Assert.StartsWith("Resources/Topic/Metadata/", finding.Path, StringComparison.Ordinal);
     }
 
-    [Fact]
-    public void A_template_with_a_transform_other_than_LanguageExtensions_is_not_judged()
+    private const string SamHead = """
+        Transform: AWS::Serverless-2016-10-31
+        Resources:
+          Function:
+            Type: AWS::Serverless::Function
+            Properties:
+              Runtime: nodejs22.x
+              Handler: index.handler
+              InlineCode: exports.handler = async () => ({});
+              AutoPublishAlias: live
+              Events:
+                Api: { Type: Api, Properties: { Path: /, Method: get } }
+          Table:
+            Type: AWS::Serverless::SimpleTable
+        """;
+
+    /// <summary>SAM templates (<see cref="Sam"/>) whose names CloudFormation resolves after the SAM transform.</summary>
+    public static TheoryData<string, string> SamAccepted => new()
     {
-        // SAM makes FunctionRole and ServerlessRestApi itself; other resources may refer to them.
-        var findings = Check("""
-            Transform: AWS::Serverless-2016-10-31
-            Resources:
-              Function:
-                Type: AWS::Serverless::Function
-                Properties:
-                  Runtime: nodejs22.x
-                  Handler: index.handler
-                  InlineCode: exports.handler = async () => ({});
-                  Events:
-                    Api: { Type: Api, Properties: { Path: /, Method: get } }
+        { "names SAM makes from a function and for the implicit API", """
             Outputs:
               Role: { Value: !GetAtt FunctionRole.Arn }
+              Alias: { Value: !Ref Function.Alias }
+              Stage: { Value: !Ref ServerlessRestApiProdStage }
               Url: { Value: !Sub 'https://${ServerlessRestApi}.execute-api.${AWS::Region}.amazonaws.com/Prod/' }
+            """ },
+        { "a plain resource naming a SAM resource", """
+              Queue:
+                Type: AWS::SQS::Queue
+                Properties:
+                  QueueName: !Ref Table
+                  Tags:
+                    - Key: function
+                      Value: !GetAtt Function.Arn
+            """ },
+    };
+
+    [Theory]
+    [MemberData(nameof(SamAccepted))]
+    public void Under_SAM_the_names_the_transform_makes_are_defined(string name, string extra)
+    {
+        var findings = Check(Sam(extra));
+
+        Assert.True(!findings.Any(f => f.RuleId is "PF014" or "PF015"), $"{name}: {string.Join(" | ", findings.Select(f => f.Message))}");
+    }
+
+    /// <summary>SAM templates (<see cref="Sam"/>) naming what neither the file nor the SAM transform defines, or calling a function wrongly: the rule and the message.</summary>
+    public static TheoryData<string, string, string> SamRejected => new()
+    {
+        { "PF014", "Ref to 'Tabel', which is not a resource or a parameter of this template, nor a name the SAM transform makes", """
+              Queue:
+                Type: AWS::SQS::Queue
+                Properties:
+                  QueueName: !Ref Tabel
+            """ },
+        { "PF014", "Fn::GetAtt to 'Functon', which is not a resource of this template, nor a name the SAM transform makes", """
+            Outputs:
+              Arn: { Value: !GetAtt Functon.Arn }
+            """ },
+        { "PF015", "Fn::Join takes [delimiter, list of values], not a list of 3", """
+            Outputs:
+              Name: { Value: !Join ['-', a, b] }
+            """ },
+        { "PF014", "Ref to 'Tabl', which is not a resource or a parameter of this template, nor a name the SAM transform makes", """
+            Globals:
+              Function:
+                Environment:
+                  Variables:
+                    TABLE: !Ref Tabl
+            """ },
+    };
+
+    [Theory]
+    [MemberData(nameof(SamRejected))]
+    public void Under_SAM_a_name_neither_the_file_nor_the_transform_defines_is_an_error(string rule, string message, string extra)
+    {
+        var findings = Check(Sam(extra)).Where(f => f.RuleId is "PF014" or "PF015").ToList();
+
+        var finding = Assert.Single(findings);
+        Assert.Equal(rule, finding.RuleId);
+        Assert.Contains(message, finding.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void A_template_with_a_macro_is_not_judged()
+    {
+        // The macro may add the resource, or rewrite the reference, before CloudFormation validates anything.
+        var findings = Check("""
+            Transform: MyOrg::AddAlarms
+            Resources:
+              Queue:
+                Type: AWS::SQS::Queue
+            Outputs:
+              Alarm: { Value: !Ref QueueDepthAlarm }
             """);
 
         Assert.DoesNotContain(findings, f => f.RuleId is "PF014" or "PF015");
     }
+
+    /// <summary><see cref="SamHead"/> (a function with an alias and an implicit API, and a table) and <paramref name="extra"/>: more resources, or Outputs.</summary>
+    internal static string Sam(string extra) => $"{SamHead}\n{extra}";
 
     [Fact]
     public void Json_templates_are_judged_the_same_with_their_lines()

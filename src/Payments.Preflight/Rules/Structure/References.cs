@@ -12,11 +12,12 @@ namespace Payments.Preflight.Rules.Structure;
 /// walk, made once per template.
 /// </summary>
 /// <remarks>
-/// A template with a <c>Transform</c> is not walked: SAM adds resources of its own (a function's role, the
-/// implicit API) that other resources refer to, and macros rewrite the template, so what CloudFormation validates
-/// is not what the file says. Nor are the parameters of <c>Fn::Transform</c>: a macro receives them and runs before
-/// CloudFormation validates what it returns. <c>AWS::LanguageExtensions</c> alone is the exception: what it does is
-/// documented, so the walk does it too. An <c>Fn::ForEach</c> loop's identifier is in scope in its outputs, the
+/// A template with a macro is not walked: the macro rewrites the template, so what CloudFormation validates is not
+/// what the file says. Nor are the parameters of <c>Fn::Transform</c>: a macro receives them and runs before
+/// CloudFormation validates what it returns. The two transforms AWS documents are walked. SAM adds resources of its
+/// own (a function's role, the implicit API) that others refer to, named after the resource that makes them or with
+/// a prefix of SAM's own: a name with such a beginning counts as defined. An <c>Fn::ForEach</c> loop
+/// (<c>AWS::LanguageExtensions</c>) has its identifier in scope in its outputs, the
 /// names it makes count as defined, and a name built from an identifier is checked for each item of a literal
 /// collection; where the collection is known only at deploy time (a parameter), such a name counts as defined when
 /// it could be one the template makes.
@@ -41,6 +42,12 @@ internal static partial class References
         "Fn::Select", "Fn::Split", "Fn::Sub", "Fn::Transform", "Fn::And", "Fn::Equals", "Fn::If", "Fn::Not", "Fn::Or",
     };
 
+    // Prefixes of what the SAM transform makes under names of its own, besides those it derives from the resource that
+    // makes them (aws-sam-translator: the implicit APIs, their usage plans and keys, the CodeDeploy application and
+    // role, custom domains and their record sets).
+    private static readonly string[] SamPrefixes =
+        ["Serverless", "CodeDeployServiceRole", "ApiGatewayDomainName", "RecordSetGroup", "DomainNameAccessAssociation"];
+
     private static readonly HashSet<string> LanguageExtensionFunctions = new(StringComparer.Ordinal) { "Fn::Length", "Fn::ToJsonString" };
 
     // A name built from a loop's identifier has more candidates than this: taken as unknown rather than spelled out.
@@ -62,9 +69,9 @@ internal static partial class References
     {
         var issues = new List<Issue>();
         var transforms = ResourceShapes.Transforms(t);
-        if (transforms is [] or [ResourceShapes.LanguageExtensionsTransform])
+        if (transforms.All(transform => transform is ResourceShapes.LanguageExtensionsTransform or ResourceShapes.SamTransform))
         {
-            new Walk(t, issues, extensions: transforms.Count == 1).Run();
+            new Walk(t, issues, extensions: transforms.Contains(ResourceShapes.LanguageExtensionsTransform), sam: transforms.Contains(ResourceShapes.SamTransform)).Run();
         }
 
         return issues;
@@ -178,6 +185,9 @@ internal static partial class References
         private readonly HashSet<string> exact = new(StringComparer.Ordinal);
         private readonly List<Regex> patterns = [];
 
+        /// <summary>Whether a loop over a collection known only at deploy time makes some of the names.</summary>
+        public bool HasPatterns => patterns.Count > 0;
+
         public void Add(string name)
         {
             if (name.Contains(Unknown, StringComparison.Ordinal))
@@ -212,6 +222,8 @@ internal static partial class References
         private readonly List<Issue> issues;
         private readonly HashSet<(IssueKind, string?, string, string)> reported = [];
         private readonly bool extensions;
+        private readonly bool sam;
+        private readonly List<string> samPrefixes = [];
         private readonly MappingNode? resources;
         private readonly MappingNode? mappings;
         private readonly Names resourceNames = new();
@@ -220,8 +232,17 @@ internal static partial class References
         private Section section;
         private Loop? scope;
 
-        public Walk(Template template, List<Issue> issues, bool extensions)
+        public Walk(Template template, List<Issue> issues, bool extensions, bool sam)
         {
+            this.sam = sam;
+            if (sam)
+            {
+                // SAM names what it makes after the resource that makes it (FunctionRole, ApiProdStage, Function.Alias)
+                // or with a prefix of its own (ServerlessRestApi, CodeDeployServiceRole, ApiGatewayDomainName…).
+                samPrefixes.AddRange(SamPrefixes);
+                samPrefixes.AddRange(template.Resources.Values.Where(r => r.Type.StartsWith("AWS::Serverless::", StringComparison.Ordinal)).Select(r => r.LogicalId));
+            }
+
             this.template = template;
             this.issues = issues;
             this.extensions = extensions;
@@ -251,6 +272,19 @@ internal static partial class References
         }
 
         private static bool IsLoop(string key) => LoopExpansion.IsLoop(key);
+
+        /// <summary>A resource of the template, one a loop makes, or one the SAM transform could make.</summary>
+        private bool IsResource(string name) =>
+            resourceNames.Contains(name)
+            || (sam && (name.Contains(Names.Unknown, StringComparison.Ordinal) || resourceNames.HasPatterns
+                || samPrefixes.Exists(prefix => name.StartsWith(prefix, StringComparison.Ordinal))));
+
+        /// <summary>A condition of the template, one a loop makes, or one the SAM transform adds (it names them for itself).</summary>
+        private bool IsCondition(string name) =>
+            conditionNames.Contains(name)
+            || (sam && (name.StartsWith("Serverless", StringComparison.Ordinal) || name == "SharedUsagePlanCondition"));
+
+        private string NotMade => sam ? ", nor a name the SAM transform makes" : "";
 
         /// <summary>A collection's items when the template spells them out and no item is made from an outer loop's identifier.</summary>
         private static IReadOnlyList<string>? Values(Node collection, Loop? outer) =>
@@ -290,6 +324,12 @@ internal static partial class References
             }
 
             logicalId = null;
+            if (sam && template.Root["Globals"] is MappingNode globals)
+            {
+                // SAM copies these into its resources' properties before CloudFormation resolves them.
+                Visit(globals, new Path(null, "Globals"));
+            }
+
             if (template.Root["Outputs"] is MappingNode outputs)
             {
                 section = Section.Outputs;
@@ -749,7 +789,7 @@ internal static partial class References
                 return;
             }
 
-            var isResource = resourceNames.Contains(name);
+            var isResource = IsResource(name);
             var isParameter = template.Parameters?[name] is not null;
             if (section == Section.Conditions && (isResource || attribute) && !isParameter)
             {
@@ -769,7 +809,7 @@ internal static partial class References
             {
                 var defined = attribute ? "a resource" : "a resource or a parameter";
                 Add(IssueKind.Unresolved, path, node,
-                    $"{what}, which is not {defined} of this template; {Unresolved(written)}");
+                    $"{what}, which is not {defined} of this template{NotMade}; {Unresolved(written)}");
             }
         }
 
@@ -793,13 +833,13 @@ internal static partial class References
 
                 foreach (var candidate in Loop.Expand(name.Value, scope))
                 {
-                    if (!resourceNames.Contains(candidate))
+                    if (!IsResource(candidate))
                     {
                         var shown = candidate.Contains(Names.Unknown, StringComparison.Ordinal) || candidate == name.Value
                             ? $"'{name.Value}'"
                             : $"'{candidate}' (made from '{name.Value}')";
                         Add(IssueKind.Unresolved, path, name,
-                            $"DependsOn names {shown}, which is not a resource of this template; {Unresolved(name.Value)}");
+                            $"DependsOn names {shown}, which is not a resource of this template{NotMade}; {Unresolved(name.Value)}");
                     }
                 }
             }
@@ -814,7 +854,7 @@ internal static partial class References
                 case ScalarNode { Kind: ScalarKind.String } name:
                     foreach (var candidate in Loop.Expand(name.Value, scope))
                     {
-                        if (!conditionNames.Contains(candidate))
+                        if (!IsCondition(candidate))
                         {
                             var shown = candidate.Contains(Names.Unknown, StringComparison.Ordinal) || candidate == name.Value
                                 ? $"'{name.Value}'"
