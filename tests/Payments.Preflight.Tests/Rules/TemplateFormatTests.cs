@@ -123,6 +123,27 @@ public sealed class TemplateFormatTests
         Assert.Contains("my-queue", Assert.Single(findings).Message, StringComparison.Ordinal);
     }
 
+    [Theory]
+    [InlineData("AWS::Serverless-2016-10-31")]
+    [InlineData("AWS::LanguageExtensions")]
+    public void Under_SAM_and_LanguageExtensions_types_and_values_are_judged_too(string transform)
+    {
+        var findings = TestTemplates.CheckRule($$"""
+            Transform: {{transform}}
+            Parameters:
+              Stage: { Type: Strin }
+            Resources:
+              Queue:
+                Type: AWS::SQS::Queue
+            Outputs:
+              Url: { Description: the queue's URL }
+            """, "PF016");
+
+        Assert.Equal(2, findings.Count);
+        Assert.Contains(findings, f => f.Message.Contains("parameter Stage has the Type 'Strin'", StringComparison.Ordinal));
+        Assert.Contains(findings, f => f.Message.Contains("output Url has no Value", StringComparison.Ordinal));
+    }
+
     /// <summary>A section, how many entries it gets (<see cref="QuotaTemplate"/>), and whether that is over its quota.</summary>
     public static TheoryData<string, int, bool> SectionQuotas => new()
     {

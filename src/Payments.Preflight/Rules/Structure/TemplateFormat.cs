@@ -84,8 +84,9 @@ internal sealed class TemplateFormat : Rule
             }
         }
 
-        // A transform may supply what these look for (a macro's own parameter types, outputs it completes).
-        if (root["Transform"] is not null)
+        // A macro may supply what these look for (parameter types of its own, outputs it completes); SAM and
+        // AWS::LanguageExtensions change neither.
+        if (ResourceShapes.Transforms(context.Template).Any(t => t is not (ResourceShapes.SamTransform or ResourceShapes.LanguageExtensionsTransform)))
         {
             return;
         }
