@@ -198,21 +198,14 @@ def make(corpus, out):
             entry = {"file": name, "source": os.path.relpath(path, corpus)}
             entry.update({"kind": broken[0], "name": broken[1]} if kind == "names" else {"kind": broken})
             manifest[kind].append(entry)
-    os.makedirs(os.path.join(out, "yaml-names"), exist_ok=True)
-    for path in sorted(glob.glob(os.path.join(corpus, "**", "*.y*ml"), recursive=True)):
-        if (broken := break_yaml_name(path, rng)) is None:
-            continue
-        name = f"{len(manifest['yaml-names']):04d}.yaml"
-        with open(os.path.join(out, "yaml-names", name), "w", encoding="utf-8") as f:
-            f.write(broken[0])
-        manifest["yaml-names"].append({"file": name, "source": os.path.relpath(path, corpus), "kind": broken[1], "name": broken[2]})
-    for path in sorted(glob.glob(os.path.join(corpus, "**", "*.y*ml"), recursive=True)):
-        if (broken := break_sam_name(path, rng)) is None:
-            continue
-        name = f"{len(manifest['sam-names']):04d}.yaml"
-        with open(os.path.join(out, "sam-names", name), "w", encoding="utf-8") as f:
-            f.write(broken[0])
-        manifest["sam-names"].append({"file": name, "source": os.path.relpath(path, corpus), "kind": broken[1], "name": broken[2]})
+    for kind, breaker in (("yaml-names", break_yaml_name), ("sam-names", break_sam_name)):
+        for path in sorted(glob.glob(os.path.join(corpus, "**", "*.y*ml"), recursive=True)):
+            if (broken := breaker(path, rng)) is None:
+                continue
+            name = f"{len(manifest[kind]):04d}.yaml"
+            with open(os.path.join(out, kind, name), "w", encoding="utf-8") as f:
+                f.write(broken[0])
+            manifest[kind].append({"file": name, "source": os.path.relpath(path, corpus), "kind": broken[1], "name": broken[2]})
     with open(os.path.join(out, "manifest.json"), "w", encoding="utf-8") as f:
         json.dump(manifest, f, indent=1)
     print({kind: dict(collections.Counter(e["kind"] for e in entries)) for kind, entries in manifest.items()})

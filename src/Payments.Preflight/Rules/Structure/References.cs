@@ -767,17 +767,34 @@ internal static partial class References
 
             foreach (var candidate in Loop.Expand(name, scope))
             {
-                var known = !candidate.Contains(Names.Unknown, StringComparison.Ordinal);
-                Defined(candidate, known ? candidate : name, known && candidate != name ? $" (made from '{name}')" : "", node, path, function, attribute, shown);
+                var (written, quoted) = Quote(candidate, name);
+                Defined(candidate, written, quoted, node, path, function, attribute, shown);
             }
         }
 
-        /// <param name="name">The name, with <see cref="Names.Unknown"/> where a value known only at deploy time goes.</param>
-        /// <param name="written">The name to show: as made, or as written when part of it is not known.</param>
-        /// <param name="madeFrom">For a name a loop's item made, what it was made from.</param>
-        private void Defined(string name, string written, string madeFrom, Node node, Path path, string function, bool attribute, string? shown)
+        /// <summary>
+        /// How a finding names <paramref name="candidate"/>, which a loop's item may have made from <paramref name="name"/>:
+        /// as made, or as written where part of it is known only at deploy time.
+        /// </summary>
+        private static (string Written, string Quoted) Quote(string candidate, string name)
         {
-            var what = shown is null ? $"{function} to '{written}'{madeFrom}" : $"{function} uses ${{{shown}}}{madeFrom}";
+            if (candidate.Contains(Names.Unknown, StringComparison.Ordinal) || candidate == name)
+            {
+                var written = name.Replace(Names.Unknown.ToString(), "…", StringComparison.Ordinal);
+                return (written, $"'{written}'");
+            }
+
+            return (candidate, $"'{candidate}' (made from '{name}')");
+        }
+
+        /// <param name="name">The name, with <see cref="Names.Unknown"/> where a value known only at deploy time goes.</param>
+        /// <param name="written">The name to show.</param>
+        /// <param name="quoted">The name as the finding quotes it, with what a loop made it from.</param>
+        private void Defined(string name, string written, string quoted, Node node, Path path, string function, bool attribute, string? shown)
+        {
+            var what = shown is null
+                ? $"{function} to {quoted}"
+                : $"{function} uses ${{{shown.Replace(Names.Unknown.ToString(), "…", StringComparison.Ordinal)}}}";
             if (written.StartsWith("AWS::", StringComparison.Ordinal))
             {
                 if (attribute || !PseudoParameters.Contains(name))
@@ -831,16 +848,10 @@ internal static partial class References
                     continue;
                 }
 
-                foreach (var candidate in Loop.Expand(name.Value, scope))
+                foreach (var candidate in Loop.Expand(name.Value, scope).Where(c => !IsResource(c)))
                 {
-                    if (!IsResource(candidate))
-                    {
-                        var shown = candidate.Contains(Names.Unknown, StringComparison.Ordinal) || candidate == name.Value
-                            ? $"'{name.Value}'"
-                            : $"'{candidate}' (made from '{name.Value}')";
-                        Add(IssueKind.Unresolved, path, name,
-                            $"DependsOn names {shown}, which is not a resource of this template{NotMade}; {Unresolved(name.Value)}");
-                    }
+                    Add(IssueKind.Unresolved, path, name,
+                        $"DependsOn names {Quote(candidate, name.Value).Quoted}, which is not a resource of this template{NotMade}; {Unresolved(name.Value)}");
                 }
             }
         }
@@ -852,16 +863,10 @@ internal static partial class References
                 case null:
                     return;
                 case ScalarNode { Kind: ScalarKind.String } name:
-                    foreach (var candidate in Loop.Expand(name.Value, scope))
+                    foreach (var candidate in Loop.Expand(name.Value, scope).Where(c => !IsCondition(c)))
                     {
-                        if (!IsCondition(candidate))
-                        {
-                            var shown = candidate.Contains(Names.Unknown, StringComparison.Ordinal) || candidate == name.Value
-                                ? $"'{name.Value}'"
-                                : $"'{candidate}' (made from '{name.Value}')";
-                            Add(IssueKind.Unresolved, path, name,
-                                $"{where} names the condition {shown}, which the template's Conditions does not define; CloudFormation rejects the template (\"Template format error: Unresolved dependencies [{name.Value}]\")");
-                        }
+                        Add(IssueKind.Unresolved, path, name,
+                            $"{where} names the condition {Quote(candidate, name.Value).Quoted}, which the template's Conditions does not define; CloudFormation rejects the template (\"Template format error: Unresolved dependencies [{name.Value}]\")");
                     }
 
                     return;
