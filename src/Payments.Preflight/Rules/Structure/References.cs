@@ -234,7 +234,14 @@ internal static partial class References
 
         public Walk(Template template, List<Issue> issues, bool extensions, bool sam)
         {
+            this.template = template;
+            this.issues = issues;
+            this.extensions = extensions;
             this.sam = sam;
+            resources = template.Root["Resources"] as MappingNode;
+            mappings = template.Root["Mappings"] as MappingNode;
+            Define(resourceNames, resources, null);
+            Define(conditionNames, template.Conditions, null);
             if (sam)
             {
                 // SAM names what it makes after the resource that makes it (FunctionRole, ApiProdStage, Function.Alias)
@@ -242,14 +249,6 @@ internal static partial class References
                 samPrefixes.AddRange(SamPrefixes);
                 samPrefixes.AddRange(template.Resources.Values.Where(r => r.Type.StartsWith("AWS::Serverless::", StringComparison.Ordinal)).Select(r => r.LogicalId));
             }
-
-            this.template = template;
-            this.issues = issues;
-            this.extensions = extensions;
-            resources = template.Root["Resources"] as MappingNode;
-            mappings = template.Root["Mappings"] as MappingNode;
-            Define(resourceNames, resources, null);
-            Define(conditionNames, template.Conditions, null);
         }
 
         /// <summary>The keys of a section, and the keys its loops make (loops inside loops too).</summary>
