@@ -1,4 +1,3 @@
-using System.Diagnostics;
 using System.Net;
 using System.Net.Http.Headers;
 using System.Text;
@@ -94,16 +93,12 @@ public sealed partial class StartupKeyTests : IDisposable
         var database = $"Data Source={Path.Combine(scratch.Path, "payments.db")}";
         var start = ServiceProcess.StartInfo(scratch.Path, ["merchants", "create", "--id", "acct_cli"]);
         start.Environment["ConnectionStrings__Payments"] = database;
-        using var admin = Process.Start(start) ?? throw new InvalidOperationException("cannot start the admin command");
-        var stdout = admin.StandardOutput.ReadToEndAsync();
-        var stderr = admin.StandardError.ReadToEndAsync();
-        using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(60));
-        await admin.WaitForExitAsync(timeout.Token);
+        var admin = await CommandRunner.RunAsync(start, TimeSpan.FromSeconds(60));
 
-        Assert.True(admin.ExitCode == 0, await stderr);
-        var key = (await stdout).Trim();
+        Assert.True(admin.ExitCode == 0, admin.StandardError);
+        var key = admin.StandardOutput.Trim();
         Assert.Matches("^sk_[0-9A-Za-z]{40}$", key);
-        Assert.Contains("acct_cli", await stderr, StringComparison.Ordinal);
+        Assert.Contains("acct_cli", admin.StandardError, StringComparison.Ordinal);
 
         using var service = ServiceProcess.Start(scratch.Path, new Dictionary<string, string>
         {
