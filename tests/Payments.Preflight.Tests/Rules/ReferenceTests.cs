@@ -314,6 +314,10 @@ public sealed class ReferenceTests
             Outputs:
               Arn: { Value: !GetAtt Functon.Arn }
             """ },
+        { "PF014", "Fn::GetAtt to 'Tables', which is not a resource of this template, nor a name the SAM transform makes", """
+            Outputs:
+              Arn: { Value: !GetAtt Tables.Arn }
+            """ },
         { "PF015", "Fn::Join takes [delimiter, list of values], not a list of 3", """
             Outputs:
               Name: { Value: !Join ['-', a, b] }

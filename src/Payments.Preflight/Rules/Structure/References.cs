@@ -48,6 +48,13 @@ internal static partial class References
     private static readonly string[] SamPrefixes =
         ["Serverless", "CodeDeployServiceRole", "ApiGatewayDomainName", "RecordSetGroup", "DomainNameAccessAssociation"];
 
+    // SAM types that become one resource under their own logical ID and nothing else (a DynamoDB table, a nested stack):
+    // a name that merely begins with theirs is not SAM's.
+    private static readonly HashSet<string> SamMakesItselfOnly = new(StringComparer.Ordinal)
+    {
+        "AWS::Serverless::SimpleTable", "AWS::Serverless::Application",
+    };
+
     private static readonly HashSet<string> LanguageExtensionFunctions = new(StringComparer.Ordinal) { "Fn::Length", "Fn::ToJsonString" };
 
     // A name built from a loop's identifier has more candidates than this: taken as unknown rather than spelled out.
@@ -247,7 +254,9 @@ internal static partial class References
                 // SAM names what it makes after the resource that makes it (FunctionRole, ApiProdStage, Function.Alias)
                 // or with a prefix of its own (ServerlessRestApi, CodeDeployServiceRole, ApiGatewayDomainName…).
                 samPrefixes.AddRange(SamPrefixes);
-                samPrefixes.AddRange(template.Resources.Values.Where(r => r.Type.StartsWith("AWS::Serverless::", StringComparison.Ordinal)).Select(r => r.LogicalId));
+                samPrefixes.AddRange(template.Resources.Values
+                    .Where(r => r.Type.StartsWith("AWS::Serverless::", StringComparison.Ordinal) && !SamMakesItselfOnly.Contains(r.Type))
+                    .Select(r => r.LogicalId));
             }
         }
 
