@@ -56,22 +56,20 @@ internal static partial class LoopExpansion
             ? [.. list.Items.Select(i => ((ScalarNode)i).Value)]
             : null;
 
-    /// <summary>Whether the template's Transform includes AWS::LanguageExtensions (alone, or with SAM, which runs after it).</summary>
-    public static bool Applies(MappingNode root) => root["Transform"] switch
-    {
-        ScalarNode single => single.Value == "AWS::LanguageExtensions",
-        SequenceNode list => list.Items.Any(t => t is ScalarNode { Value: "AWS::LanguageExtensions" }),
-        _ => false,
-    };
-
     /// <summary>The resources a loop of the Resources section makes: logical ID, body and the line of the output key.</summary>
     public static IEnumerable<(string LogicalId, MappingNode Body, int Line)> Resources(Node loop)
     {
         var made = 0;
         foreach (var (key, value, line) in Outputs(loop, new Dictionary<string, string>(StringComparer.Ordinal)))
         {
-            if (value is MappingNode body && made++ < MaxResources)
+            if (made == MaxResources)
             {
+                yield break;
+            }
+
+            if (value is MappingNode body)
+            {
+                made++;
                 yield return (key, body, line);
             }
         }

@@ -3,19 +3,35 @@ namespace Payments.Preflight.Model;
 /// <summary>A loaded CloudFormation template with the context it was found in.</summary>
 internal sealed class Template
 {
+    public const string SamTransform = "AWS::Serverless-2016-10-31";
+
+    /// <summary>
+    /// Judged like a plain template: its functions (Fn::Length, Fn::ToJsonString, Fn::FindInMap with a default) are
+    /// functions to the rules, and the model holds what an Fn::ForEach over a spelled-out collection makes
+    /// (<see cref="LoopExpansion"/>).
+    /// </summary>
+    public const string LanguageExtensionsTransform = "AWS::LanguageExtensions";
+
     public Template(string path, MappingNode root, string? stackName, IReadOnlyDictionary<string, string> stackTags)
     {
         Path = path;
         Root = root;
         StackName = stackName;
         StackTags = stackTags;
+        Transforms = root["Transform"] switch
+        {
+            ScalarNode single => [single.Value],
+            SequenceNode list => [.. list.Items.Select(t => t is ScalarNode s ? s.Value : (t as MappingNode)?["Name"] is ScalarNode n ? n.Value : "?")],
+            MappingNode map => [map["Name"] is ScalarNode name ? name.Value : "?"],
+            _ => [],
+        };
         Parameters = root["Parameters"] as MappingNode;
         Conditions = root["Conditions"] as MappingNode;
         var resources = new Dictionary<string, Resource>(StringComparer.Ordinal);
         var globals = root["Globals"] as MappingNode;
         if (root["Resources"] is MappingNode resourceMap)
         {
-            var loops = LoopExpansion.Applies(root);
+            var loops = Transforms.Contains(LanguageExtensionsTransform);
             foreach (var (logicalId, node) in resourceMap.Entries)
             {
                 if (loops && LoopExpansion.IsLoop(logicalId))
@@ -55,6 +71,15 @@ internal sealed class Template
     public string? Account { get; set; }
 
     public IReadOnlyDictionary<string, string> StackTags { get; }
+
+    /// <summary>The names of the template's transforms, in order (a macro given as <c>{ Name, Parameters }</c> by its name).</summary>
+    public IReadOnlyList<string> Transforms { get; }
+
+    /// <summary>
+    /// No transform, or only those AWS documents (SAM, AWS::LanguageExtensions): what the file says is what the rules
+    /// can judge. A macro may rewrite anything before CloudFormation reads it.
+    /// </summary>
+    public bool OnlyDocumentedTransforms => Transforms.All(t => t is SamTransform or LanguageExtensionsTransform);
 
     public MappingNode? Parameters { get; }
 

@@ -96,12 +96,7 @@ public sealed class StartupFailureTests : IDisposable
     public async Task The_migrate_command_retries_a_database_it_cannot_reach_then_exits_69()
     {
         // ECS runs it first in every task, while the database may still be starting or failing over.
-        var run = await RunAsync(new Dictionary<string, string>
-        {
-            ["Payments__Store"] = "Postgres",
-            ["ConnectionStrings__Payments"] = $"Host=127.0.0.1;Port={FreePort.Next()};Timeout=2",
-            ["Payments__Database__StartupRetryFor"] = "00:00:02",
-        }, ServiceContract.MigrateCommand);
+        var run = await RunAsync(UnreachableDatabase("00:00:02"), ServiceContract.MigrateCommand);
 
         // The command logs to stderr (stdout is for what it prints), so the verdict is the last line there.
         Assert.Equal(StartupFailure.UnavailableExitCode, run.ExitCode);
@@ -134,12 +129,7 @@ public sealed class StartupFailureTests : IDisposable
     [Fact]
     public async Task A_database_unreachable_for_the_whole_start_up_budget_ends_it_with_exit_69_after_the_retries()
     {
-        var run = await RunAsync(new Dictionary<string, string>
-        {
-            ["Payments__Store"] = "Postgres",
-            ["ConnectionStrings__Payments"] = $"Host=127.0.0.1;Port={FreePort.Next()};Timeout=2",
-            ["Payments__Database__StartupRetryFor"] = "00:00:01",
-        });
+        var run = await RunAsync(UnreachableDatabase("00:00:01"));
 
         AssertOneLine(run, StartupFailure.UnavailableExitCode, "the database stayed unavailable for 00:00:01 (Payments:Database:StartupRetryFor): NpgsqlException");
         // The retries were logged, and reached standard output before the process ended.
@@ -257,6 +247,14 @@ public sealed class StartupFailureTests : IDisposable
         await command.ExecuteNonQueryAsync();
         return holder;
     }
+
+    /// <summary>PostgreSQL on a port nothing listens on, with <paramref name="retryFor"/> as the start-up budget.</summary>
+    private static Dictionary<string, string> UnreachableDatabase(string retryFor) => new()
+    {
+        ["Payments__Store"] = "Postgres",
+        ["ConnectionStrings__Payments"] = $"Host=127.0.0.1;Port={FreePort.Next()};Timeout=2",
+        ["Payments__Database__StartupRetryFor"] = retryFor,
+    };
 
     private static void AssertOneLine(CommandRunner.Result run, int exitCode, string named)
     {

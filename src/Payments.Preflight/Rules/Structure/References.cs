@@ -34,8 +34,7 @@ internal static partial class References
         "AWS::StackName", "AWS::URLSuffix",
     };
 
-    // Every function CloudFormation evaluates outside the Rules section (whose own are RuleFunctions), and those
-    // AWS::LanguageExtensions adds (Fn::ForEach is a key of its own kind, not a function).
+    // Every function CloudFormation evaluates outside the Rules section (whose own are RuleFunctions).
     private static readonly HashSet<string> Functions = new(StringComparer.Ordinal)
     {
         "Fn::Base64", "Fn::Cidr", "Fn::FindInMap", "Fn::GetAtt", "Fn::GetAZs", "Fn::ImportValue", "Fn::Join",
@@ -55,6 +54,7 @@ internal static partial class References
         "AWS::Serverless::SimpleTable", "AWS::Serverless::Application",
     };
 
+    // The functions AWS::LanguageExtensions adds (its Fn::ForEach is a key that makes keys, not a function).
     private static readonly HashSet<string> LanguageExtensionFunctions = new(StringComparer.Ordinal) { "Fn::Length", "Fn::ToJsonString" };
 
     // A name built from a loop's identifier has more candidates than this: taken as unknown rather than spelled out.
@@ -75,10 +75,9 @@ internal static partial class References
     public static IReadOnlyList<Issue> Of(Template template) => Cache.GetValue(template, static t =>
     {
         var issues = new List<Issue>();
-        var transforms = ResourceShapes.Transforms(t);
-        if (transforms.All(transform => transform is ResourceShapes.LanguageExtensionsTransform or ResourceShapes.SamTransform))
+        if (t.OnlyDocumentedTransforms)
         {
-            new Walk(t, issues, extensions: transforms.Contains(ResourceShapes.LanguageExtensionsTransform), sam: transforms.Contains(ResourceShapes.SamTransform)).Run();
+            new Walk(t, issues, extensions: t.Transforms.Contains(Template.LanguageExtensionsTransform), sam: t.Transforms.Contains(Template.SamTransform)).Run();
         }
 
         return issues;
@@ -626,7 +625,7 @@ internal static partial class References
                     if (!Functions.Contains(name) && !(section == Section.Rules && RuleFunctions.Contains(name)))
                     {
                         var hint = LanguageExtensionFunctions.Contains(name)
-                            ? $" without `Transform: {ResourceShapes.LanguageExtensionsTransform}`"
+                            ? $" without `Transform: {Template.LanguageExtensionsTransform}`"
                             : "";
                         Add(IssueKind.WrongShape, path, call,
                             $"{name} is not a function CloudFormation knows{hint}; it rejects the template (\"Encountered unsupported function: {name}\")");

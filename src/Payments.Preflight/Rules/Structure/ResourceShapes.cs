@@ -20,15 +20,6 @@ internal sealed record ShapeIssue(ShapeIssueKind Kind, Resource Resource, string
 /// </summary>
 internal static class ResourceShapes
 {
-    public const string SamTransform = "AWS::Serverless-2016-10-31";
-
-    /// <summary>
-    /// Judged like a plain template: its functions (Fn::Length, Fn::ToJsonString, Fn::FindInMap with a default) are
-    /// functions to the walk, which leaves them alone. The model holds what an Fn::ForEach over a spelled-out collection
-    /// makes (<see cref="LoopExpansion"/>); a loop over a collection known only at deploy time is skipped whole.
-    /// </summary>
-    public const string LanguageExtensionsTransform = "AWS::LanguageExtensions";
-
     private const int MaxDepth = 40;
 
     private static readonly ConditionalWeakTable<Template, List<ShapeIssue>> Cache = [];
@@ -41,24 +32,15 @@ internal static class ResourceShapes
 
     public static IReadOnlyList<ShapeIssue> Issues(Template template) => Cache.GetValue(template, Compute);
 
-    public static IReadOnlyList<string> Transforms(Template template) => template.Root["Transform"] switch
-    {
-        ScalarNode single => [single.Value],
-        SequenceNode list => [.. list.Items.Select(t => t is ScalarNode s ? s.Value : (t as MappingNode)?["Name"] is ScalarNode n ? n.Value : "?")],
-        MappingNode map => [map["Name"] is ScalarNode name ? name.Value : "?"],
-        _ => [],
-    };
-
     private static List<ShapeIssue> Compute(Template template)
     {
         var issues = new List<ShapeIssue>();
-        var transforms = Transforms(template);
-        if (transforms.Any(t => t is not (SamTransform or LanguageExtensionsTransform)))
+        if (!template.OnlyDocumentedTransforms)
         {
             return issues;
         }
 
-        var sam = transforms.Contains(SamTransform);
+        var sam = template.Transforms.Contains(Template.SamTransform);
         foreach (var resource in template.Resources.Values)
         {
             var type = resource.Type;
@@ -135,7 +117,7 @@ internal static class ResourceShapes
         }
 
         var message = type.StartsWith("AWS::Serverless::", StringComparison.Ordinal) && !sam
-            ? $"{type} ({resource.LogicalId}) exists only under `Transform: {SamTransform}`; without it CloudFormation rejects the template (\"Unrecognized resource types\")."
+            ? $"{type} ({resource.LogicalId}) exists only under `Transform: {Template.SamTransform}`; without it CloudFormation rejects the template (\"Unrecognized resource types\")."
             : $"{type} ({resource.LogicalId}) is not a resource type in the CloudFormation schemas of {ResourceSchemas.Retrieved}; CloudFormation rejects unknown types (\"Unrecognized resource types\"). Check the spelling; a type released after that date is fine.";
         issues.Add(new ShapeIssue(ShapeIssueKind.UnknownType, resource, "Type", typeNode, message));
     }

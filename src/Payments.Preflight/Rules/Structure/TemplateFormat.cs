@@ -86,7 +86,7 @@ internal sealed class TemplateFormat : Rule
 
         // A macro may supply what these look for (parameter types of its own, outputs it completes); SAM and
         // AWS::LanguageExtensions change neither.
-        if (ResourceShapes.Transforms(context.Template).Any(t => t is not (ResourceShapes.SamTransform or ResourceShapes.LanguageExtensionsTransform)))
+        if (!context.Template.OnlyDocumentedTransforms)
         {
             return;
         }

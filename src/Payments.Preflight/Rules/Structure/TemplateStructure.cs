@@ -61,7 +61,7 @@ internal sealed class TemplateStructure : Rule
             if (logicalId.StartsWith("Fn::ForEach::", StringComparison.Ordinal))
             {
                 // AWS::LanguageExtensions expands these loops at deploy time; their resources are not checked here.
-                if (!HasTransform(context, "AWS::LanguageExtensions"))
+                if (!context.Template.Transforms.Contains(Template.LanguageExtensionsTransform))
                 {
                     context.ReportTemplate(path, node, $"{logicalId} needs `Transform: AWS::LanguageExtensions`; without it CloudFormation rejects the template");
                 }
@@ -101,11 +101,4 @@ internal sealed class TemplateStructure : Rule
 
         ResourceShapeFindings.Report(context, ShapeIssueKind.WrongShape);
     }
-
-    private static bool HasTransform(RuleContext context, string name) => context.Template.Root["Transform"] switch
-    {
-        ScalarNode single => single.Value == name,
-        SequenceNode list => list.Items.OfType<ScalarNode>().Any(t => t.Value == name),
-        _ => false,
-    };
 }
