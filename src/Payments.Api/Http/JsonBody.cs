@@ -12,7 +12,7 @@ public sealed class JsonBody
 
     private JsonBody(byte[] bytes) => Bytes = bytes;
 
-    /// <summary>The raw body; hashed for idempotency so a replay must send the same bytes.</summary>
+    /// <summary>The raw body; hashed for idempotency (a new payment's without its card secrets), so a replay must send the same bytes.</summary>
     public ReadOnlyMemory<byte> Bytes { get; }
 
     public bool IsEmpty => Bytes.IsEmpty;

@@ -1,18 +1,27 @@
 using System.Collections.Concurrent;
 using System.Security.Cryptography;
+using System.Text;
+using System.Text.Json;
 using Payments.Api.Http;
+using Payments.Api.Payments;
 
 namespace Payments.Api.Idempotency;
 
 /// <summary>The idempotency facts of one POST: key, what was asked (method, path, body hash).</summary>
 public sealed record IdempotencyRequest(string Key, string Method, string Path, string RequestHash)
 {
+    // The body as sent, for one comparison only (AsksTheSameAs): never stored.
+    private ReadOnlyMemory<byte> sentBody;
+
     public const string HeaderName = "Idempotency-Key";
     public const string ReplayedHeaderName = "Idempotent-Replayed";
     public const int MaxKeyLength = 255;
 
-    /// <summary>Null when the request carries no key; a 400 when the key is malformed.</summary>
-    public static IdempotencyRequest? From(HttpRequest request, JsonBody body)
+    /// <summary>
+    /// Null when the request carries no key; a 400 when the key is malformed. With <paramref name="cards"/> the body
+    /// is a new payment's, and its card secrets are taken out before hashing (<see cref="HashWithoutCardSecrets"/>).
+    /// </summary>
+    public static IdempotencyRequest? From(HttpRequest request, JsonBody body, CardFingerprinter? cards = null)
     {
         ArgumentNullException.ThrowIfNull(request);
         ArgumentNullException.ThrowIfNull(body);
@@ -27,8 +36,88 @@ public sealed record IdempotencyRequest(string Key, string Method, string Path, 
             throw ApiException.Invalid("idempotency_key_invalid", $"The {HeaderName} header must be one value of 1 to {MaxKeyLength} printable characters.", HeaderName);
         }
 
-        var hash = Convert.ToHexStringLower(SHA256.HashData(body.Bytes.Span));
-        return new IdempotencyRequest(values[0]!, request.Method, request.Path.Value ?? string.Empty, hash);
+        var hash = cards is null ? Convert.ToHexStringLower(SHA256.HashData(body.Bytes.Span)) : HashWithoutCardSecrets(body.Bytes.Span, cards);
+        return new IdempotencyRequest(values[0]!, request.Method, request.Path.Value ?? string.Empty, hash) { sentBody = body.Bytes };
+    }
+
+    /// <summary>Whether a finished request recorded under this key asked what this one asks.</summary>
+    public bool AsksTheSameAs(string method, string path, string requestHash) =>
+        method == Method && path == Path
+        && (requestHash == RequestHash
+            // Recorded by an earlier build, which hashed a new payment's raw body, card secrets included. Such
+            // records are swept with their keys after Payments:Idempotency:RetentionHours.
+            || requestHash == Convert.ToHexStringLower(SHA256.HashData(sentBody.Span)));
+
+    /// <summary>
+    /// SHA-256 of a new payment's body as sent, except that the value of <c>payment_method.card.number</c> is
+    /// replaced by the card's keyed fingerprint and <c>payment_method.card.cvc</c> (name and value) is left out.
+    /// The hash is kept as long as the key; a plain hash of the number and CVC could be reversed by enumeration
+    /// from what the payment's row shows (brand, last4, expiry), so neither secret may go into it. A retry that
+    /// differs only in the CVC therefore counts as the same request. The body has passed the strict deserializer,
+    /// so it is one JSON object with each name at most once.
+    /// </summary>
+    public static string HashWithoutCardSecrets(ReadOnlySpan<byte> body, CardFingerprinter cards)
+    {
+        ArgumentNullException.ThrowIfNull(cards);
+        (long Start, long End, string? Replacement) number = (-1, -1, null), cvc = (-1, -1, null);
+        var reader = new Utf8JsonReader(body);
+        bool inPaymentMethod = false, inCard = false;
+        while (reader.Read())
+        {
+            if (reader.TokenType != JsonTokenType.PropertyName)
+            {
+                continue;
+            }
+
+            switch (reader.CurrentDepth)
+            {
+                case 1:
+                    inPaymentMethod = reader.ValueTextEquals("payment_method"u8);
+                    break;
+                case 2:
+                    inCard = inPaymentMethod && reader.ValueTextEquals("card"u8);
+                    break;
+                case 3 when inPaymentMethod && inCard:
+                    if (reader.ValueTextEquals("cvc"u8))
+                    {
+                        var start = reader.TokenStartIndex;
+                        reader.Read();
+                        cvc = (start, reader.BytesConsumed, null);
+                    }
+                    else if (reader.ValueTextEquals("number"u8))
+                    {
+                        reader.Read();
+                        if (reader.TokenType == JsonTokenType.String)
+                        {
+                            number = (reader.TokenStartIndex, reader.BytesConsumed, cards.Fingerprint(reader.GetString()!));
+                        }
+                    }
+
+                    break;
+            }
+        }
+
+        using var sha = IncrementalHash.CreateHash(HashAlgorithmName.SHA256);
+        var at = 0L;
+        var cuts = number.Start < cvc.Start ? new[] { number, cvc } : [cvc, number];
+        foreach (var (start, end, replacement) in cuts)
+        {
+            if (start < 0)
+            {
+                continue;
+            }
+
+            sha.AppendData(body[(int)at..(int)start]);
+            if (replacement is not null)
+            {
+                sha.AppendData(Encoding.ASCII.GetBytes(replacement));
+            }
+
+            at = end;
+        }
+
+        sha.AppendData(body[(int)at..]);
+        return Convert.ToHexStringLower(sha.GetHashAndReset());
     }
 
     // The two ranges char.IsControl covers (C0 and DEL plus C1), searched vectorised.

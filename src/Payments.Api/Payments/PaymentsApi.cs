@@ -77,14 +77,14 @@ public static class PaymentsApi
         });
 
     private static async Task<Results<JsonCreated<PaymentResource>, ErrorResult<Status402>, ErrorResult<Status400>, ErrorResult<Status409>, ApiResult>> CreateAsync(
-        HttpContext context, PaymentService payments, TimeProvider time)
+        HttpContext context, PaymentService payments, CardFingerprinter cards, TimeProvider time)
     {
         var merchantId = MerchantAuthenticationFilter.MerchantId(context);
         var body = await JsonBody.ReadAsync(context.Request, context.RequestAborted);
         var request = body.Deserialize(PaymentsJson.Context.CreatePaymentRequest);
         var payment = PaymentValidation.Validate(request, time.GetUtcNow());
         StorableText.Check(payment);
-        var idempotency = IdempotencyRequest.From(context.Request, body);
+        var idempotency = IdempotencyRequest.From(context.Request, body, cards);
         return await payments.CreateAsync(merchantId, payment, idempotency, context.RequestAborted) switch
         {
             PaymentOutcome.Created created => new JsonCreated<PaymentResource>(created.Body.Utf8),

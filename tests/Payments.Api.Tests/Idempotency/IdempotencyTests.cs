@@ -1,6 +1,10 @@
 using System.Net;
+using System.Security.Cryptography;
+using System.Text;
+using Microsoft.Extensions.Configuration;
 using Payments.Api.Http;
 using Payments.Api.Idempotency;
+using Payments.Api.Payments;
 using Payments.Api.Storage;
 using Payments.Api.Tests.Infrastructure;
 
@@ -225,6 +229,60 @@ public abstract class IdempotencyTests(ApiFixture fixture) : ApiTestBase(fixture
         Assert.Equal(1, await CountAsync("SELECT COUNT(*) FROM payments WHERE amount = 3650"));
     }
 
+    [Fact]
+    public async Task A_new_payments_recorded_hash_cannot_be_reversed_to_its_cvc_or_card_number()
+    {
+        // What someone holding a copy of the database would try: the payment's row gives amount, currency,
+        // brand, last4 and expiry, so only the CVC (1,000 values) and the middle of the number are unknown.
+        var key = NewKey();
+        var body = PaymentBody(3660);
+        Assert.Equal(HttpStatusCode.Created, (await PostAsync(A, "/v1/payments", body, key)).Status);
+        var stored = Assert.Single(await StoreSql.RowsAsync(Fixture.Factory.Services,
+            $"SELECT request_hash FROM idempotency_keys WHERE idempotency_key = '{key}'"));
+
+        var guesses = Enumerable.Range(0, 1000).Select(cvc => body.Replace("\"cvc\": \"123\"", $"\"cvc\": \"{cvc:000}\"", StringComparison.Ordinal));
+        Assert.DoesNotContain(stored, guesses.Select(guess => Convert.ToHexStringLower(SHA256.HashData(Encoding.UTF8.GetBytes(guess)))));
+        Assert.Contains("\"cvc\": \"123\"", body, StringComparison.Ordinal);
+        var withoutCard = body.Replace(ApiTestBase.Visa, "", StringComparison.Ordinal).Replace("\"cvc\": \"123\"", "", StringComparison.Ordinal);
+        Assert.NotEqual(Convert.ToHexStringLower(SHA256.HashData(Encoding.UTF8.GetBytes(withoutCard))), stored);
+    }
+
+    [Fact]
+    public async Task A_retry_that_differs_only_in_the_cvc_replays_and_one_with_another_card_is_refused()
+    {
+        var key = NewKey();
+        var first = await PostAsync(A, "/v1/payments", PaymentBody(3670), key);
+
+        var otherCvc = await PostAsync(A, "/v1/payments", PaymentBody(3670).Replace("\"cvc\": \"123\"", "\"cvc\": \"987\"", StringComparison.Ordinal), key);
+        var otherCard = await PostAsync(A, "/v1/payments", PaymentBody(3670, number: "5555555555554444"), key);
+
+        Assert.Equal(HttpStatusCode.Created, otherCvc.Status);
+        Assert.Equal(first.Body, otherCvc.Body);
+        Assert.Equal("true", Assert.Single(otherCvc.Headers.GetValues("Idempotent-Replayed")));
+        Assert.Equal(HttpStatusCode.BadRequest, otherCard.Status);
+        Assert.Equal("idempotency_key_reused", otherCard.ErrorCode);
+        Assert.Equal(1, await CountAsync("SELECT COUNT(*) FROM payments WHERE amount = 3670"));
+    }
+
+    [Fact]
+    public async Task A_key_an_earlier_build_recorded_with_the_raw_body_hash_still_replays()
+    {
+        // Builds before this one hashed a new payment's body as sent; their records live out their retention.
+        var key = NewKey();
+        var body = PaymentBody(3680);
+        var first = await PostAsync(A, "/v1/payments", body, key);
+        var raw = Convert.ToHexStringLower(SHA256.HashData(Encoding.UTF8.GetBytes(body)));
+        await StoreSql.ExecuteAsync(Fixture.Factory.Services, $"UPDATE idempotency_keys SET request_hash = '{raw}' WHERE idempotency_key = '{key}'");
+
+        var replay = await PostAsync(A, "/v1/payments", body, key);
+        var other = await PostAsync(A, "/v1/payments", PaymentBody(3681), key);
+
+        Assert.Equal(HttpStatusCode.Created, replay.Status);
+        Assert.Equal(first.Body, replay.Body);
+        Assert.Equal(HttpStatusCode.BadRequest, other.Status);
+        Assert.Equal("idempotency_key_reused", other.ErrorCode);
+    }
+
     private static string NewKey() => "key-" + Guid.NewGuid().ToString("N");
 
     private Task<long> CountAsync(string sql) => StoreSql.ScalarAsync(Fixture.Factory.Services, sql);
@@ -304,5 +362,65 @@ public sealed class IdempotencyKeyFormatTests
         context.Request.Headers[IdempotencyRequest.HeaderName] = key;
         var body = await JsonBody.ReadAsync(context.Request, CancellationToken.None);
         return IdempotencyRequest.From(context.Request, body);
+    }
+}
+
+public sealed class RequestHashTests
+{
+    private const string Card = """{"amount": 100, "currency": "usd", "payment_method": {"card": {"number": "4242424242424242", "exp_month": 12, "exp_year": 2031, "cvc": "123"}}, "metadata": {"cvc": "1"}}""";
+
+    [Theory]
+    [InlineData("\"cvc\": \"123\"", "\"cvc\": \"9876\"")]
+    [InlineData("\"cvc\": \"123\"", "\"c\\u0076c\": \"555\"")]
+    public void The_cvc_is_left_out_under_any_spelling_of_its_name(string sent, string other)
+    {
+        using var cards = Fingerprinter("key-1");
+
+        Assert.Equal(Hash(Card, cards), Hash(Card.Replace(sent, other, StringComparison.Ordinal), cards));
+    }
+
+    [Fact]
+    public void The_card_number_counts_through_its_keyed_fingerprint_only()
+    {
+        using var cards = Fingerprinter("key-1");
+        using var otherKey = Fingerprinter("key-2");
+        var otherNumber = Card.Replace("4242424242424242", "4000056655665556", StringComparison.Ordinal);
+
+        Assert.NotEqual(Hash(Card, cards), Hash(otherNumber, cards));
+        // Without the key there is nothing to enumerate against: the same body hashes differently under another.
+        Assert.NotEqual(Hash(Card, cards), Hash(Card, otherKey));
+        Assert.NotEqual(Hash(Card, cards), Convert.ToHexStringLower(SHA256.HashData(Encoding.UTF8.GetBytes(Card))));
+    }
+
+    [Theory]
+    [InlineData("\"amount\": 100", "\"amount\": 101")]
+    [InlineData("\"metadata\": {\"cvc\": \"1\"}", "\"metadata\": {\"cvc\": \"2\"}")]
+    [InlineData("\"exp_month\": 12", "\"exp_month\": 11")]
+    [InlineData("\"amount\": 100", "\"amount\":  100")]
+    public void Everything_else_counts_byte_for_byte(string sent, string other)
+    {
+        using var cards = Fingerprinter("key-1");
+
+        Assert.NotEqual(Hash(Card, cards), Hash(Card.Replace(sent, other, StringComparison.Ordinal), cards));
+    }
+
+    [Fact]
+    public void A_cvc_before_the_number_is_left_out_too()
+    {
+        using var cards = Fingerprinter("key-1");
+        var cvcFirst = """{"payment_method": {"card": {"cvc": "123", "number": "4242424242424242"}}}""";
+
+        Assert.Equal(Hash(cvcFirst, cards), Hash(cvcFirst.Replace("123", "999", StringComparison.Ordinal), cards));
+        Assert.NotEqual(Hash(cvcFirst, cards), Hash(cvcFirst.Replace("4242424242424242", "5555555555554444", StringComparison.Ordinal), cards));
+    }
+
+    private static string Hash(string body, CardFingerprinter cards) => IdempotencyRequest.HashWithoutCardSecrets(Encoding.UTF8.GetBytes(body), cards);
+
+    private static CardFingerprinter Fingerprinter(string key)
+    {
+        var configuration = new ConfigurationBuilder().AddInMemoryCollection(new Dictionary<string, string?> { ["Payments:CardFingerprintKey"] = key }).Build();
+        var cards = new CardFingerprinter(null!, configuration);
+        cards.InitializeAsync(CancellationToken.None).GetAwaiter().GetResult();
+        return cards;
     }
 }

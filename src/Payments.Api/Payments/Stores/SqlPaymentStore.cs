@@ -559,7 +559,7 @@ public abstract partial class SqlPaymentStore : IPaymentStore, IAsyncDisposable,
     /// <summary>What a finished request with this key answers now: its stored response, or a refusal when it asked something else.</summary>
     private static PaymentOutcome Earlier(object?[] stored, IdempotencyRequest idempotency)
     {
-        if ((string)stored[0]! != idempotency.Method || (string)stored[1]! != idempotency.Path || (string)stored[2]! != idempotency.RequestHash)
+        if (!idempotency.AsksTheSameAs((string)stored[0]!, (string)stored[1]!, (string)stored[2]!))
         {
             return new PaymentOutcome.IdempotencyKeyReused((string)stored[0]!, (string)stored[1]!);
         }
