@@ -78,8 +78,10 @@ static async Task<int> RunAsync(string[] args)
     app.UseRequestIdHeader();
     app.UseHeadAsGet();
     app.UsePaymentsErrors();
+    app.UseQueryWithoutNul();
     // Routing after HEAD is mapped to GET (WebApplication would otherwise route first).
     app.UseRouting();
+    app.UseDocumentedRouteSpelling();
 
     app.MapGet(ServiceContract.LivenessPath, () => Results.Ok(new { status = "live" })).WithTags("health").WithName("Liveness");
     app.MapGet(ServiceContract.ReadinessPath, async (MigrationRunner migrations, ShutdownState shutdown, CancellationToken cancellationToken) =>

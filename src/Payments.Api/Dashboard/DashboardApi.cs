@@ -123,6 +123,9 @@ public static partial class DashboardApi
         headers["Cross-Origin-Opener-Policy"] = "same-origin";
         headers["Cross-Origin-Resource-Policy"] = "same-origin";
         headers.CacheControl = "no-store";
+        // Sent on plain HTTP too: TLS ends at the load balancer, so the service never sees https, and browsers
+        // ignore the header on a connection that is not secure (RFC 6797), so a local http run is unaffected.
+        headers.StrictTransportSecurity = "max-age=31536000; includeSubDomains";
     }
 
     private static IResult Stylesheet(HttpContext context)

@@ -301,6 +301,7 @@ public static class PaymentsOpenApi
         };
         if (isPost)
         {
+            errors[408] = "The request body arrived too slowly (below Kestrel's minimum data rate); send the request again.";
             errors[413] = "The request body is larger than 64 KB.";
             errors[415] = "The body is not JSON in UTF-8, or carries a Content-Encoding.";
         }

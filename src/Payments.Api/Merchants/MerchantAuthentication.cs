@@ -45,7 +45,10 @@ public sealed class MerchantAuthenticationFilter : IEndpointFilter
         string? key = null;
         if (header.Count == 1 && header[0] is { } value && value.StartsWith("Bearer ", StringComparison.OrdinalIgnoreCase))
         {
-            key = value["Bearer ".Length..].Trim();
+            // RFC 6750: the scheme, one or more spaces, the token. A tab, a form feed or a non-breaking space
+            // around or inside it makes another credential, not the same key.
+            var token = value.AsSpan("Bearer ".Length).TrimStart(' ');
+            key = MerchantStore.IsKeyText(token) ? token.ToString() : null;
         }
 
         if (string.IsNullOrEmpty(key) || key.Length > 200)

@@ -17,7 +17,8 @@ public sealed class ConfiguredMerchant
 public static partial class MerchantBootstrap
 {
     public const string DevelopmentMerchantId = "acct_dev";
-    public const int MinimumKeyLength = 8;
+    // Configured keys are the ones a person may have typed; generated ones are far longer (NewSecretKey).
+    public const int MinimumKeyLength = 24;
 
     public static IReadOnlyList<ConfiguredMerchant> Read(IConfiguration configuration)
     {
@@ -30,9 +31,9 @@ public static partial class MerchantBootstrap
                 throw new InvalidSettingException($"Payments:Merchants:{i}:Id must be 3-64 letters, digits, '_' or '-' (got '{merchant.Id}')");
             }
 
-            if (merchant.ApiKey is null || merchant.ApiKey.Length < MinimumKeyLength || merchant.ApiKey.Any(char.IsWhiteSpace))
+            if (merchant.ApiKey is null || merchant.ApiKey.Length < MinimumKeyLength || !MerchantStore.IsKeyText(merchant.ApiKey))
             {
-                throw new InvalidSettingException($"Payments:Merchants:{i}:ApiKey must be at least {MinimumKeyLength} characters without spaces");
+                throw new InvalidSettingException($"Payments:Merchants:{i}:ApiKey must be at least {MinimumKeyLength} visible ASCII characters, without spaces");
             }
         }
 

@@ -89,6 +89,9 @@ public sealed class MerchantStore(IConnectionFactory connections, ReadQueries re
         return key;
     }
 
+    /// <summary>Whether <paramref name="key"/> can be an API key: visible ASCII only (RFC 6750's token is narrower still).</summary>
+    public static bool IsKeyText(ReadOnlySpan<char> key) => !key.IsEmpty && key.IndexOfAnyExceptInRange('!', '~') < 0;
+
     public static bool IsValidMerchantId(string id) =>
         id.Length is >= 3 and <= 64 && id.All(c => char.IsAsciiLetterOrDigit(c) || c is '_' or '-');
 }

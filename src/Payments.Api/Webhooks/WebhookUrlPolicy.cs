@@ -24,9 +24,23 @@ public sealed class WebhookUrlPolicy(bool isDevelopment, Func<string, Cancellati
     public async Task<(string Code, string Message)?> CheckAsync(string url, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(url);
+        // Uri.TryCreate is lenient: it keeps a NUL, a line break or a space inside a path as sent. None of them
+        // belongs in a URL (RFC 3986 percent-encodes them), and a NUL cannot even be stored in PostgreSQL.
+        if (url.AsSpan().IndexOfAnyInRange('\u0000', '\u0020') >= 0 || url.AsSpan().IndexOfAnyInRange('\u007F', '\u00A0') >= 0
+            || url.Any(char.IsWhiteSpace))
+        {
+            return ("url_invalid", "url must not contain spaces or control characters; percent-encode them.");
+        }
+
         if (url.Length > MaxUrlLength || !Uri.TryCreate(url, UriKind.Absolute, out var uri) || uri.HostNameType == UriHostNameType.Unknown || string.IsNullOrEmpty(uri.Host))
         {
             return ("url_invalid", $"url must be an absolute https URL of at most {MaxUrlLength} characters.");
+        }
+
+        // A DNS name has at most 253 characters (RFC 1035); the resolver throws on a longer one.
+        if (uri.IdnHost.Length > 253 || uri.Port == 0)
+        {
+            return ("url_invalid", "url must name a host of at most 253 characters and a port from 1 to 65535.");
         }
 
         if (!string.IsNullOrEmpty(uri.UserInfo) || !string.IsNullOrEmpty(uri.Fragment))
@@ -123,7 +137,7 @@ public sealed class WebhookUrlPolicy(bool isDevelopment, Func<string, Cancellati
             return false;
         }
 
-        // Forms that carry an IPv4 address: IPv4-compatible (::a.b.c.d), NAT64 (64:ff9b::/96) and 6to4 (2002::/16).
+        // Forms that carry an IPv4 address: IPv4-compatible (::a.b.c.d), NAT64 (64:ff9b::/96), 6to4 (2002::/16) and below.
         if (b.AsSpan(0, 12).IndexOfAnyExcept((byte)0) < 0)
         {
             return IsPublicV4(new IPAddress(b.AsSpan(12, 4)));
@@ -137,6 +151,24 @@ public sealed class WebhookUrlPolicy(bool isDevelopment, Func<string, Cancellati
         if (b[0] == 0x20 && b[1] == 0x02)
         {
             return IsPublicV4(new IPAddress(b.AsSpan(2, 4)));
+        }
+
+        // IPv4-translated (::ffff:0:a.b.c.d, SIIT) carries one too.
+        if (b.AsSpan(0, 8).IndexOfAnyExcept((byte)0) < 0 && b[8] == 0xFF && b[9] == 0xFF && b[10] == 0 && b[11] == 0)
+        {
+            return IsPublicV4(new IPAddress(b.AsSpan(12, 4)));
+        }
+
+        // Local-use NAT64 (64:ff9b:1::/48) translates into whatever the operator's network holds: never public.
+        if (b[0] == 0x00 && b[1] == 0x64 && b[2] == 0xFF && b[3] == 0x9B && b[4] == 0x00 && b[5] == 0x01)
+        {
+            return false;
+        }
+
+        // Teredo (2001::/32) carries the client's IPv4 address in its last four bytes, inverted.
+        if (b[0] == 0x20 && b[1] == 0x01 && b[2] == 0x00 && b[3] == 0x00)
+        {
+            return IsPublicV4(new IPAddress([(byte)~b[12], (byte)~b[13], (byte)~b[14], (byte)~b[15]]));
         }
 
         // Documentation prefix 2001:db8::/32 and the discard prefix 100::/64 are not on the internet.

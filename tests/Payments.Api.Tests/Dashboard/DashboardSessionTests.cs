@@ -54,6 +54,7 @@ public abstract partial class DashboardSessionTests(StoreKind store) : IAsyncLif
         var page = await GetAsync(client, "/dashboard/balance", token);
         Assert.Equal(HttpStatusCode.OK, page.StatusCode);
         Assert.Contains("default-src 'none'", page.Headers.GetValues("Content-Security-Policy").Single(), StringComparison.Ordinal);
+        Assert.Equal("max-age=31536000; includeSubDomains", page.Headers.GetValues("Strict-Transport-Security").Single());
         Assert.Contains(ApiFixture.MerchantAId, await page.Content.ReadAsStringAsync(), StringComparison.Ordinal);
 
         // /v1 is bearer-key only: the dashboard's cookie opens nothing there.

@@ -46,14 +46,40 @@ public sealed class KestrelLimitsTests : IDisposable
         }
     }
 
+    [Fact]
+    public async Task A_body_that_arrives_too_slowly_is_a_408_error_object_the_served_document_lists()
+    {
+        using var service = ServiceProcess.Start(scratch.Path, new Dictionary<string, string>
+        {
+            ["Payments__Store"] = "Sqlite",
+            ["ConnectionStrings__Payments"] = $"Data Source={Path.Combine(scratch.Path, "payments.db")}",
+            ["Payments__Merchants__0__Id"] = "acct_limits",
+            ["Payments__Merchants__0__ApiKey"] = "sk_test_limits_0123456789",
+            ["Payments__TransactionLog__RelayEnabled"] = "false",
+        });
+        await service.WaitUntilReadyAsync();
+
+        // Five bytes of a promised fifty, then nothing: Kestrel's minimum data rate (240 B/s after a 5 s grace) ends it.
+        var answer = await SendRawAsync(service.Port, Encoding.ASCII.GetBytes(
+            "POST /v1/payments HTTP/1.1\r\nHost: x\r\nAuthorization: Bearer sk_test_limits_0123456789\r\n" +
+            "Content-Type: application/json\r\nContent-Length: 50\r\n\r\n{\"amo"), TimeSpan.FromSeconds(30));
+
+        Assert.True(answer.StartsWith("HTTP/1.1 408 Request Timeout\r\n", StringComparison.Ordinal), answer);
+        Assert.Contains("\r\nContent-Type: application/json\r\n", answer, StringComparison.Ordinal);
+        Assert.Contains("\"type\":\"invalid_request_error\"", answer, StringComparison.Ordinal);
+        using var http = new HttpClient { BaseAddress = new Uri($"http://127.0.0.1:{service.Port}") };
+        using var document = System.Text.Json.JsonDocument.Parse(await http.GetStringAsync(new Uri("/openapi/v1.json", UriKind.Relative)));
+        Assert.True(document.RootElement.GetProperty("paths").GetProperty("/v1/payments").GetProperty("post").GetProperty("responses").TryGetProperty("408", out _));
+    }
+
     /// <summary>Sends <paramref name="request"/> and reads until the server closes the connection.</summary>
-    private static async Task<string> SendRawAsync(int port, byte[] request)
+    private static async Task<string> SendRawAsync(int port, byte[] request, TimeSpan? wait = null)
     {
         using var client = new TcpClient();
         await client.ConnectAsync("127.0.0.1", port);
         using var stream = client.GetStream();
         await stream.WriteAsync(request);
-        using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(10));
+        using var timeout = new CancellationTokenSource(wait ?? TimeSpan.FromSeconds(10));
         using var answer = new MemoryStream();
         await stream.CopyToAsync(answer, timeout.Token);
         return Encoding.ASCII.GetString(answer.ToArray());

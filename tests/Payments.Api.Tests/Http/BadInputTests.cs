@@ -195,6 +195,22 @@ public abstract class BadInputTests(ApiFixture fixture) : ApiTestBase(fixture)
         Assert.Equal(param, reply.ErrorParam);
     }
 
+    [Theory]
+    [InlineData("/v1/payments?starting_after=%00", "starting_after")]
+    [InlineData("/v1/payments?starting_after=pay_a%00b", "starting_after")]
+    [InlineData("/v1/events?starting_after=%00", "starting_after")]
+    [InlineData("/v1/events?type=%00", "type")]
+    [InlineData("/v1/webhook_endpoints?starting_after=%00", "starting_after")]
+    [InlineData("/v1/payments/pay_x/refunds?starting_after=%00", "starting_after")]
+    [InlineData("/v1/payments?a%00b=1", "a%00b")]
+    public async Task A_nul_in_a_query_parameter_is_the_same_typed_400_on_every_store(string path, string param)
+    {
+        var reply = await GetAsync(A, path);
+
+        Assert.Equal(HttpStatusCode.BadRequest, reply.Status);
+        Assert.Equal(("parameter_invalid", param), (reply.ErrorCode, reply.ErrorParam));
+    }
+
     public static TheoryData<string, string, string?, string?, string?> OddRequests() => new()
     {
         // method, path, Idempotency-Key, content type, body. (An empty key and a %00 in the path never

@@ -74,6 +74,27 @@ public abstract class HttpSemanticsTests(ApiFixture fixture) : ApiTestBase(fixtu
     }
 
     [Fact]
+    public async Task Another_spelling_of_a_documented_route_is_404_and_moves_nothing()
+    {
+        // Routing alone would run these (it ignores case and a trailing slash); the document knows no such paths.
+        var id = (await CreatePaymentAsync(capture: false)).GetProperty("id").GetString();
+
+        foreach (var path in new[] { $"/V1/PAYMENTS/{id}/CAPTURE", $"/v1/payments/{id}/capture/", $"/v1/Payments/{id}/capture" })
+        {
+            var reply = await PostAsync(A, path, """{"amount": 500}""", "spelling-" + Guid.NewGuid().ToString("N"));
+
+            Assert.Equal(HttpStatusCode.NotFound, reply.Status);
+            Assert.Equal("resource_missing", reply.ErrorCode);
+        }
+
+        Assert.Equal(HttpStatusCode.NotFound, (await GetAsync(A, $"/v1/payments/{id}/")).Status);
+        Assert.Equal(HttpStatusCode.NotFound, (await GetAsync(A, "/V1/BALANCE")).Status);
+        var payment = await GetAsync(A, $"/v1/payments/{id}");
+        Assert.Equal(0, payment.Json.GetProperty("amount_captured").GetInt64());
+        Assert.Equal(HttpStatusCode.OK, (await PostAsync(A, $"/v1/payments/{id}/capture", """{"amount": 500}""")).Status);
+    }
+
+    [Fact]
     public async Task An_unknown_route_is_still_404()
     {
         var reply = await GetAsync(A, "/v1/charges?limit=3");

@@ -87,7 +87,7 @@ public sealed class OpenApiDocumentTests(SqliteApiFixture fixture) : ApiTestBase
         var paths = document.GetProperty("paths");
         var create = paths.GetProperty("/v1/payments").GetProperty("post").GetProperty("responses");
 
-        foreach (var status in new[] { "400", "401", "402", "404", "409", "413", "415", "429", "500", "503" })
+        foreach (var status in new[] { "400", "401", "402", "404", "408", "409", "413", "415", "429", "500", "503" })
         {
             Assert.True(create.TryGetProperty(status, out var response), $"POST /v1/payments has no {status}");
             Assert.Equal("#/components/schemas/ErrorEnvelope", response.GetProperty("content").GetProperty("application/json").GetProperty("schema").GetProperty("$ref").GetString());

@@ -48,6 +48,24 @@ public abstract class AuthenticationTests(ApiFixture fixture) : ApiTestBase(fixt
         }
     }
 
+    [Theory]
+    [InlineData("Bearer  {0}", HttpStatusCode.OK)]            // RFC 6750 allows one or more spaces
+    [InlineData("bearer {0}", HttpStatusCode.OK)]             // the scheme is case-insensitive
+    [InlineData("Bearer {0}\u000B", HttpStatusCode.Unauthorized)]
+    [InlineData("Bearer {0}\u000C", HttpStatusCode.Unauthorized)]
+    [InlineData("Bearer {0}\u00A0", HttpStatusCode.Unauthorized)]
+    [InlineData("Bearer \u00A0{0}", HttpStatusCode.Unauthorized)]
+    [InlineData("Bearer {0} {0}", HttpStatusCode.Unauthorized)]
+    public async Task Only_the_key_itself_after_the_scheme_authenticates(string format, HttpStatusCode expected)
+    {
+        using var request = new HttpRequestMessage(HttpMethod.Get, new Uri("/v1/balance", UriKind.Relative));
+        request.Headers.TryAddWithoutValidation("Authorization", string.Format(CultureInfo.InvariantCulture, format, ApiFixture.MerchantAKey));
+
+        using var response = await Fixture.Anonymous.SendAsync(request);
+
+        Assert.Equal(expected, response.StatusCode);
+    }
+
     [Fact]
     public async Task Keys_are_stored_only_as_sha256_hashes()
     {

@@ -101,6 +101,7 @@ public abstract class WebhookEndpointsApiTests(ApiFixture fixture) : ApiTestBase
     [InlineData("""{"url": "https://169.254.169.254/latest/meta-data", "enabled_events": ["payment.created"]}""", "url_forbidden", "url")]
     [InlineData("""{"url": "https://10.0.0.8/", "enabled_events": ["payment.created"]}""", "url_forbidden", "url")]
     [InlineData("""{"url": "https://[fd00::1]/", "enabled_events": ["payment.created"]}""", "url_forbidden", "url")]
+    [InlineData("""{"url": "https://93.184.215.14/\u0000", "enabled_events": ["payment.created"]}""", "url_invalid", "url")]
     [InlineData("""{"url": "https://93.184.215.14/", "enabled_events": ["payment.created"], "secret": "mine"}""", "parameter_unknown", "secret")]
     public async Task Invalid_requests_are_400_with_a_code_and_the_param(string body, string code, string param)
     {

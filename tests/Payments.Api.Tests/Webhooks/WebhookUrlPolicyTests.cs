@@ -36,6 +36,11 @@ public sealed class WebhookUrlPolicyTests
     [InlineData("64:ff9b::a9fe:a9fe")]  // NAT64 of 169.254.169.254
     [InlineData("2002:a00:1::1")]       // 6to4 of 10.0.0.1
     [InlineData("fd00:ec2::254")]       // the IPv6 metadata endpoint (unique local)
+    [InlineData("::ffff:0:7f00:1")]     // IPv4-translated (SIIT) loopback
+    [InlineData("::ffff:0:a9fe:a9fe")]  // IPv4-translated 169.254.169.254
+    [InlineData("64:ff9b:1::a9fe:a9fe")] // local-use NAT64
+    [InlineData("64:ff9b:1::808:808")]  // local-use NAT64, even of a public address
+    [InlineData("2001:0:4136:e378:8000:63bf:f5ff:fffe")] // Teredo of 10.0.0.1
     public void Non_public_addresses_are_refused(string address)
     {
         Assert.False(WebhookUrlPolicy.IsPublic(IPAddress.Parse(address)), address);
@@ -49,6 +54,8 @@ public sealed class WebhookUrlPolicyTests
     [InlineData("172.32.0.1")]          // just outside 172.16/12
     [InlineData("2606:4700::6810:84e5")]
     [InlineData("::ffff:8.8.8.8")]
+    [InlineData("::ffff:0:808:808")]    // IPv4-translated 8.8.8.8
+    [InlineData("2001:0:4136:e378:8000:63bf:f7f7:f7f7")] // Teredo of 8.8.8.8
     public void Public_addresses_are_allowed(string address) =>
         Assert.True(WebhookUrlPolicy.IsPublic(IPAddress.Parse(address)), address);
 
@@ -64,6 +71,14 @@ public sealed class WebhookUrlPolicyTests
     [InlineData("ftp://public.example/hook", "url_invalid")]
     [InlineData("https://user:pw@public.example/hook", "url_invalid")]
     [InlineData("/relative", "url_invalid")]
+    [InlineData("https://public.example/\u0000", "url_invalid")]         // a NUL PostgreSQL cannot store
+    [InlineData("https://public.example/a\r\nX-Injected: 1", "url_invalid")]
+    [InlineData("https://public.example/a b", "url_invalid")]
+    [InlineData("https://public.example/\u007F", "url_invalid")]
+    [InlineData("https://public.example/\u00A0", "url_invalid")]
+    [InlineData("https://public.example:0/", "url_invalid")]             // no delivery can reach port 0
+    [InlineData("https://[::ffff:0:7f00:1]/", "url_forbidden")]
+    [InlineData("https://[64:ff9b:1::a9fe:a9fe]/", "url_forbidden")]
     public async Task Outside_Development_refused_urls_get_a_code(string url, string code)
     {
         var policy = new WebhookUrlPolicy(isDevelopment: false, FakeDns);
@@ -71,6 +86,23 @@ public sealed class WebhookUrlPolicyTests
         var refusal = await policy.CheckAsync(url, CancellationToken.None);
 
         Assert.Equal(code, refusal?.Code);
+    }
+
+    [Fact]
+    public async Task A_host_longer_than_dns_allows_is_refused_before_it_reaches_the_resolver()
+    {
+        var asked = false;
+        var policy = new WebhookUrlPolicy(isDevelopment: false, (host, token) =>
+        {
+            asked = true;
+            return Dns.GetHostAddressesAsync(host, token);
+        });
+        var host = string.Join('.', Enumerable.Repeat(new string('a', 60), 5)) + ".example";
+
+        var refusal = await policy.CheckAsync($"https://{host}/hook", CancellationToken.None);
+
+        Assert.Equal("url_invalid", refusal?.Code);
+        Assert.False(asked);
     }
 
     [Fact]
