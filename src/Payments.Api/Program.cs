@@ -59,7 +59,7 @@ static async Task<int> RunAsync(string[] args)
         {
             return migrate
                 ? await MigrateCommand.RunAsync(app.Services, CancellationToken.None)
-                : await admin!.RunAsync(app.Services, Console.Out, Console.Error);
+                : await admin!.RunAsync(app.Services, Console.In, Console.Out, Console.Error);
         }
     }
 

@@ -167,7 +167,7 @@ public static partial class DashboardApi
         }
 
         var lifetime = TimeSpan.FromHours(options.Value.SessionHours);
-        var token = await sessions.StartAsync(merchantId, lifetime, context.RequestAborted);
+        var token = await sessions.StartAsync(merchantId, MerchantStore.HashKey(key), lifetime, context.RequestAborted);
         context.Response.Cookies.Append(CookieName, token, new CookieOptions
         {
             HttpOnly = true,

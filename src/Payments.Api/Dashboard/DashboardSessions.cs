@@ -15,8 +15,11 @@ public sealed record DashboardSession(string MerchantId, string CsrfToken);
 /// </summary>
 public sealed class DashboardSessions(IConnectionFactory connections, ReadQueries reads, TimeProvider time)
 {
-    /// <summary>Starts a session for <paramref name="merchantId"/>; returns the cookie's token.</summary>
-    public async Task<string> StartAsync(string merchantId, TimeSpan lifetime, CancellationToken cancellationToken)
+    /// <summary>
+    /// Starts a session for <paramref name="merchantId"/>, signed in with the key whose hash is <paramref name="keyHash"/>
+    /// (revoking that key ends the session); returns the cookie's token.
+    /// </summary>
+    public async Task<string> StartAsync(string merchantId, string keyHash, TimeSpan lifetime, CancellationToken cancellationToken)
     {
         var token = Ids.NewSecret("ds_", 43);
         var now = time.GetUtcNow().ToUnixTimeSeconds();
@@ -26,20 +29,25 @@ public sealed class DashboardSessions(IConnectionFactory connections, ReadQuerie
             await ExecuteAsync(connection, transaction, "DELETE FROM dashboard_sessions WHERE expires_at <= @now", cancellationToken, ("now", now));
             await ExecuteAsync(
                 connection, transaction,
-                "INSERT INTO dashboard_sessions (token_hash, merchant_id, csrf_token, created_at, expires_at) VALUES (@token_hash, @merchant_id, @csrf_token, @now, @expires_at)",
+                "INSERT INTO dashboard_sessions (token_hash, merchant_id, csrf_token, created_at, expires_at, key_hash) VALUES (@token_hash, @merchant_id, @csrf_token, @now, @expires_at, @key_hash)",
                 cancellationToken,
-                ("token_hash", Hash(token)), ("merchant_id", merchantId), ("csrf_token", Ids.NewSecret("csrf_", 32)), ("now", now),
+                ("token_hash", Hash(token)), ("merchant_id", merchantId), ("csrf_token", Ids.NewSecret("csrf_", 32)), ("now", now), ("key_hash", keyHash),
                 ("expires_at", now + (long)lifetime.TotalSeconds));
             return true;
         }, cancellationToken);
         return token;
     }
 
-    /// <summary>The live session of <paramref name="token"/>, or null (unknown, ended or expired).</summary>
+    /// <summary>
+    /// The live session of <paramref name="token"/>, or null (unknown, ended, expired, or its key revoked; a session
+    /// from before migration 0009 names no key and is not live either).
+    /// </summary>
     public async Task<DashboardSession?> FindAsync(string token, CancellationToken cancellationToken)
     {
         var rows = await reads.QueryAsync(
-            new Statement("SELECT merchant_id, csrf_token FROM dashboard_sessions WHERE token_hash = @token_hash AND expires_at > @now", true)
+            new Statement(
+                "SELECT s.merchant_id, s.csrf_token FROM dashboard_sessions s JOIN api_keys k ON k.key_hash = s.key_hash " +
+                "WHERE s.token_hash = @token_hash AND s.expires_at > @now AND k.revoked_at IS NULL AND k.merchant_id = s.merchant_id", true)
                 .Add("token_hash", Hash(token)).Add("now", time.GetUtcNow().ToUnixTimeSeconds()),
             cancellationToken);
         return rows.Count == 0 ? null : new DashboardSession((string)rows[0][0]!, (string)rows[0][1]!);

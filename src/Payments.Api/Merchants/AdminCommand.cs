@@ -7,14 +7,22 @@ namespace Payments.Api.Merchants;
 /// <summary>
 /// <c>Payments.Api merchants create [--id acct_x]</c>: migrates the store, creates the merchant when
 /// missing and prints a new secret key on stdout (only the key, so scripts can capture it).
+/// <c>Payments.Api merchants revoke-key</c>: revokes the secret key read from stdin (not an argument, so it stays out
+/// of shell history and process listings); the key then authenticates nothing and its dashboard sessions end.
 /// </summary>
 public sealed class AdminCommand
 {
-    public const string Usage = "usage: Payments.Api merchants create [--id <merchant id>]";
+    // sysexits EX_DATAERR: the input was read but names nothing to act on.
+    public const int DataErrorExitCode = 65;
 
-    private AdminCommand(string? merchantId) => MerchantId = merchantId;
+    public const string Usage = "usage: Payments.Api merchants create [--id <merchant id>] | Payments.Api merchants revoke-key < key-file";
+
+    private AdminCommand(bool revoke, string? merchantId) => (Revoke, MerchantId) = (revoke, merchantId);
 
     public string? MerchantId { get; }
+
+    /// <summary>revoke-key rather than create.</summary>
+    public bool Revoke { get; }
 
     /// <summary>The admin command in <paramref name="args"/>, or null to run the service; the rest of the arguments go to the host.</summary>
     public static AdminCommand? TryParse(string[] args, out string[] hostArgs)
@@ -24,6 +32,12 @@ public sealed class AdminCommand
         if (args.Length < 1 || args[0] != "merchants")
         {
             return null;
+        }
+
+        if (args.Length >= 2 && args[1] == "revoke-key")
+        {
+            hostArgs = args[2..];
+            return new AdminCommand(revoke: true, merchantId: null);
         }
 
         if (args.Length < 2 || args[1] != "create")
@@ -51,20 +65,49 @@ public sealed class AdminCommand
         }
 
         hostArgs = [.. rest];
-        return new AdminCommand(id);
+        return new AdminCommand(revoke: false, id);
     }
 
-    public async Task<int> RunAsync(IServiceProvider services, TextWriter output, TextWriter diagnostics)
+    public async Task<int> RunAsync(IServiceProvider services, TextReader input, TextWriter output, TextWriter diagnostics)
     {
         ArgumentNullException.ThrowIfNull(services);
+        ArgumentNullException.ThrowIfNull(input);
         ArgumentNullException.ThrowIfNull(output);
         ArgumentNullException.ThrowIfNull(diagnostics);
         var migrations = services.GetRequiredService<MigrationRunner>();
         await StartupRetry.RunAtStartAsync(services, migrations.MigrateAsync, CancellationToken.None);
+        if (Revoke)
+        {
+            return await RevokeAsync(services.GetRequiredService<MerchantStore>(), input, diagnostics);
+        }
+
         var merchantId = MerchantId ?? Ids.New("acct_", 16);
         var key = await services.GetRequiredService<MerchantStore>().CreateKeyAsync(merchantId, CancellationToken.None);
         await diagnostics.WriteLineAsync($"merchant {merchantId}: new secret key (shown once, stored hashed):");
         await output.WriteLineAsync(key);
         return 0;
+    }
+
+    private static async Task<int> RevokeAsync(MerchantStore merchants, TextReader input, TextWriter diagnostics)
+    {
+        var key = (await input.ReadLineAsync())?.Trim();
+        if (string.IsNullOrEmpty(key) || !MerchantStore.IsKeyText(key))
+        {
+            await diagnostics.WriteLineAsync("merchants revoke-key: give the secret key on standard input, one line");
+            return StartupFailure.UsageExitCode;
+        }
+
+        switch (await merchants.RevokeAsync(key, CancellationToken.None))
+        {
+            case null:
+                await diagnostics.WriteLineAsync($"no merchant has the key {key[..Math.Min(7, key.Length)]}…; nothing revoked");
+                return DataErrorExitCode;
+            case { AlreadyRevoked: true } done:
+                await diagnostics.WriteLineAsync($"merchant {done.MerchantId}: key {done.KeyPrefix}… was already revoked");
+                return 0;
+            case var (merchantId, prefix, _):
+                await diagnostics.WriteLineAsync($"merchant {merchantId}: key {prefix}… revoked; its dashboard sessions ended (other tasks stop accepting it within 60 s)");
+                return 0;
+        }
     }
 }

@@ -22,7 +22,10 @@ public sealed class MerchantStore(IConnectionFactory connections, ReadQueries re
     public static string HashKey(string secretKey) =>
         Convert.ToHexStringLower(SHA256.HashData(Encoding.UTF8.GetBytes(secretKey)));
 
-    /// <summary>The merchant owning <paramref name="secretKey"/>, or null. Positive answers are cached for a minute.</summary>
+    /// <summary>
+    /// The merchant owning <paramref name="secretKey"/> while it is not revoked, or null. Positive answers are cached
+    /// for a minute, so another process may accept a key for up to that long after its revocation.
+    /// </summary>
     public async ValueTask<string?> AuthenticateAsync(string secretKey, CancellationToken cancellationToken)
     {
         var hash = HashKey(secretKey);
@@ -32,7 +35,7 @@ public sealed class MerchantStore(IConnectionFactory connections, ReadQueries re
             return cached.MerchantId;
         }
 
-        var rows = await reads.QueryAsync(new Statement("SELECT merchant_id FROM api_keys WHERE key_hash = @key_hash", true).Add("key_hash", hash), cancellationToken);
+        var rows = await reads.QueryAsync(new Statement("SELECT merchant_id FROM api_keys WHERE key_hash = @key_hash AND revoked_at IS NULL", true).Add("key_hash", hash), cancellationToken);
         if (rows.Count == 0)
         {
             cache.TryRemove(hash, out _);
@@ -79,6 +82,50 @@ public sealed class MerchantStore(IConnectionFactory connections, ReadQueries re
 
             return true;
         }, cancellationToken);
+    }
+
+    /// <summary>
+    /// Revokes <paramref name="secretKey"/>: from now on it authenticates nothing (in other processes once their minute
+    /// of cache is over), and the dashboard sessions signed in with it end. Null for a key no merchant has; a key
+    /// revoked before stays revoked (<c>AlreadyRevoked</c>).
+    /// </summary>
+    public async Task<(string MerchantId, string KeyPrefix, bool AlreadyRevoked)?> RevokeAsync(string secretKey, CancellationToken cancellationToken)
+    {
+        var hash = HashKey(secretKey);
+        var result = await connections.WriteAsync<(string, string, bool)?>(async (connection, transaction) =>
+        {
+            await using (var read = Db.Command(connection, transaction,
+                "SELECT merchant_id, key_prefix, CASE WHEN revoked_at IS NULL THEN 0 ELSE 1 END FROM api_keys WHERE key_hash = @key_hash", ("key_hash", hash)))
+            await using (var reader = await read.ExecuteReaderAsync(cancellationToken))
+            {
+                if (!await reader.ReadAsync(cancellationToken))
+                {
+                    return null;
+                }
+
+                if (Convert.ToInt32(reader.GetValue(2), System.Globalization.CultureInfo.InvariantCulture) == 1)
+                {
+                    return (reader.GetString(0), reader.GetString(1), true);
+                }
+            }
+
+            await using (var revoke = Db.Command(connection, transaction, "UPDATE api_keys SET revoked_at = CURRENT_TIMESTAMP WHERE key_hash = @key_hash", ("key_hash", hash)))
+            {
+                await revoke.ExecuteNonQueryAsync(cancellationToken);
+            }
+
+            await using (var sessions = Db.Command(connection, transaction, "DELETE FROM dashboard_sessions WHERE key_hash = @key_hash", ("key_hash", hash)))
+            {
+                await sessions.ExecuteNonQueryAsync(cancellationToken);
+            }
+
+            await using var owner = Db.Command(connection, transaction, "SELECT merchant_id, key_prefix FROM api_keys WHERE key_hash = @key_hash", ("key_hash", hash));
+            await using var row = await owner.ExecuteReaderAsync(cancellationToken);
+            await row.ReadAsync(cancellationToken);
+            return (row.GetString(0), row.GetString(1), false);
+        }, cancellationToken);
+        cache.TryRemove(hash, out _);
+        return result;
     }
 
     /// <summary>Creates the merchant when missing and returns a new secret key for it.</summary>

@@ -86,6 +86,46 @@ public abstract partial class DashboardSessionTests(StoreKind store) : IAsyncLif
     }
 
     [Fact]
+    public async Task Revoking_the_key_a_session_signed_in_with_ends_that_session_and_no_other()
+    {
+        var merchants = factory.Services.GetRequiredService<Api.Merchants.MerchantStore>();
+        var revoked = await merchants.CreateKeyAsync(ApiFixture.MerchantAId, CancellationToken.None);
+        using var client = Browser();
+        var ended = await SignInAsync(client, revoked);
+        var kept = await SignInAsync(client, ApiFixture.MerchantAKey);
+        Assert.Equal(HttpStatusCode.OK, (await GetAsync(client, "/dashboard/balance", ended)).StatusCode);
+
+        Assert.False((await merchants.RevokeAsync(revoked, CancellationToken.None))!.Value.AlreadyRevoked);
+
+        var page = await GetAsync(client, "/dashboard/balance", ended);
+        Assert.Equal(HttpStatusCode.Redirect, page.StatusCode);
+        Assert.Equal("/dashboard/sign-in", page.Headers.Location?.OriginalString);
+        Assert.Equal(HttpStatusCode.OK, (await GetAsync(client, "/dashboard/balance", kept)).StatusCode);
+        Assert.Equal(HttpStatusCode.Unauthorized, (await PostFormAsync(client, "/dashboard/sign-in", ("key", revoked))).StatusCode);
+    }
+
+    [Fact]
+    public async Task A_session_that_names_no_key_opens_nothing()
+    {
+        // Sessions started before migration 0009 (or by the release before it, during a deployment) name no key.
+        using var client = Browser();
+        var token = await SignInAsync(client, ApiFixture.MerchantAKey);
+        await StoreSql.ExecuteAsync(factory.Services, "UPDATE dashboard_sessions SET key_hash = NULL");
+
+        var page = await GetAsync(client, "/dashboard/balance", token);
+
+        Assert.Equal(HttpStatusCode.Redirect, page.StatusCode);
+        Assert.Equal("/dashboard/sign-in", page.Headers.Location?.OriginalString);
+    }
+
+    private static async Task<string> SignInAsync(HttpClient client, string key)
+    {
+        var signedIn = await PostFormAsync(client, "/dashboard/sign-in", ("key", key));
+        Assert.Equal(HttpStatusCode.Redirect, signedIn.StatusCode);
+        return signedIn.Headers.GetValues("Set-Cookie").Single().Split(';')[0].Split('=', 2)[1];
+    }
+
+    [Fact]
     public async Task Outside_Development_plain_HTTP_gets_a_page_saying_HTTPS_is_required()
     {
         using var client = factory.CreateClient(new WebApplicationFactoryClientOptions { AllowAutoRedirect = false, HandleCookies = false });

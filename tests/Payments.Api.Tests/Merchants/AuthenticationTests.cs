@@ -91,7 +91,7 @@ public abstract class AuthenticationTests(ApiFixture fixture) : ApiTestBase(fixt
         using var output = new StringWriter();
         using var diagnostics = new StringWriter();
 
-        var exit = await admin.RunAsync(Fixture.Factory.Services, output, diagnostics);
+        var exit = await admin.RunAsync(Fixture.Factory.Services, TextReader.Null, output, diagnostics);
 
         Assert.Equal(0, exit);
         var key = output.ToString().Trim();
@@ -100,6 +100,68 @@ public abstract class AuthenticationTests(ApiFixture fixture) : ApiTestBase(fixt
         using var client = Fixture.ClientWithKey(key);
         var payment = await CreatePaymentAsync(client);
         Assert.Equal(HttpStatusCode.NotFound, (await GetAsync(A, "/v1/payments/" + payment.GetProperty("id").GetString())).Status);
+    }
+
+    [Fact]
+    public async Task A_revoked_key_authenticates_nothing_and_the_merchants_other_keys_keep_working()
+    {
+        var old = await CreateKeyAsync("acct_rotating");
+        var replacement = await CreateKeyAsync("acct_rotating");
+        using var oldClient = Fixture.ClientWithKey(old);
+        using var newClient = Fixture.ClientWithKey(replacement);
+        Assert.Equal(HttpStatusCode.OK, (await GetAsync(oldClient, "/v1/balance")).Status);
+
+        var (exit, diagnostics) = await RevokeAsync(old + "\n");
+
+        Assert.Equal(0, exit);
+        Assert.Contains($"merchant acct_rotating: key {old[..7]}… revoked", diagnostics, StringComparison.Ordinal);
+        Assert.DoesNotContain(old, diagnostics, StringComparison.Ordinal);
+        // This process forgets the key at once (its minute of cache included).
+        var refused = await GetAsync(oldClient, "/v1/balance");
+        Assert.Equal(HttpStatusCode.Unauthorized, refused.Status);
+        Assert.Equal("authentication_error", refused.ErrorType);
+        Assert.Equal(HttpStatusCode.OK, (await GetAsync(newClient, "/v1/balance")).Status);
+        Assert.Equal(1L, await StoreSql.ScalarAsync(Fixture.Factory.Services,
+            $"SELECT COUNT(*) FROM api_keys WHERE key_hash = '{MerchantStore.HashKey(old)}' AND revoked_at IS NOT NULL"));
+
+        // Revoking again says so and changes nothing; an unknown key or no key is an error exit, not a crash.
+        Assert.Equal(0, (await RevokeAsync(old)).Exit);
+        Assert.Contains("already revoked", (await RevokeAsync(old)).Diagnostics, StringComparison.Ordinal);
+        Assert.Equal(65, (await RevokeAsync("sk_test_no_such_key_0123456789")).Exit);
+        Assert.Equal(64, (await RevokeAsync("")).Exit);
+        Assert.Equal(HttpStatusCode.OK, (await GetAsync(newClient, "/v1/balance")).Status);
+    }
+
+    [Fact]
+    public async Task Another_task_on_the_same_store_refuses_a_revoked_key()
+    {
+        var key = await CreateKeyAsync("acct_elsewhere");
+        await using var other = PaymentsApiFactory.SecondInstance(Fixture.Factory);
+        using var otherClient = other.CreateClient(key);
+        Assert.Equal(HttpStatusCode.OK, (await GetAsync(otherClient, "/v1/balance")).Status);
+
+        await RevokeAsync(key);
+        // A task that had the key cached accepts it until its minute is over (docs/api.md); a new one refuses it at once.
+        await using var third = PaymentsApiFactory.SecondInstance(Fixture.Factory);
+        using var thirdClient = third.CreateClient(key);
+
+        Assert.Equal(HttpStatusCode.Unauthorized, (await GetAsync(thirdClient, "/v1/balance")).Status);
+    }
+
+    private async Task<string> CreateKeyAsync(string merchantId) =>
+        await Fixture.Factory.Services.GetRequiredService<MerchantStore>().CreateKeyAsync(merchantId, CancellationToken.None);
+
+    private async Task<(int Exit, string Diagnostics)> RevokeAsync(string input)
+    {
+        var admin = AdminCommand.TryParse(["merchants", "revoke-key"], out var hostArgs);
+        Assert.NotNull(admin);
+        Assert.Empty(hostArgs);
+        using var reader = new StringReader(input);
+        using var output = new StringWriter();
+        using var diagnostics = new StringWriter();
+        var exit = await admin.RunAsync(Fixture.Factory.Services, reader, output, diagnostics);
+        Assert.Equal("", output.ToString());
+        return (exit, diagnostics.ToString());
     }
 
     [Theory]

@@ -197,7 +197,7 @@ public sealed class SqliteWriteLockTests(SqliteApiFixture fixture) : ApiTestBase
             // on a thread and by the real clock, and never count as waiting on the writer.
             var record = voids.RecordAsync(authorization, "pay_lost", "commit_failed", 0, 0, CancellationToken.None);
             await WaitUntil(() => sqlite.WritersWaitingForLock == 1);
-            var signIn = sessions.StartAsync(ApiFixture.MerchantAId, TimeSpan.FromHours(1), CancellationToken.None);
+            var signIn = sessions.StartAsync(ApiFixture.MerchantAId, Api.Merchants.MerchantStore.HashKey(ApiFixture.MerchantAKey), TimeSpan.FromHours(1), CancellationToken.None);
             var key = merchants.CreateKeyAsync(merchant, CancellationToken.None);
             Assert.False(signIn.IsCompleted || key.IsCompleted);
             // One write at the lock, exported as a metric; the other two wait behind it at this process's gate.
@@ -214,7 +214,7 @@ public sealed class SqliteWriteLockTests(SqliteApiFixture fixture) : ApiTestBase
         Assert.Equal(0, await StoreSql.ScalarAsync(service.Services, $"SELECT COUNT(*) FROM pending_voids WHERE authorization_id = '{authorization}'"));
         Assert.Equal(0, await StoreSql.ScalarAsync(service.Services, $"SELECT COUNT(*) FROM merchants WHERE id = '{merchant}'"));
         await voids.RecordAsync(authorization, "pay_lost", "commit_failed", 0, 0, CancellationToken.None);
-        var token = await sessions.StartAsync(ApiFixture.MerchantAId, TimeSpan.FromHours(1), CancellationToken.None);
+        var token = await sessions.StartAsync(ApiFixture.MerchantAId, Api.Merchants.MerchantStore.HashKey(ApiFixture.MerchantAKey), TimeSpan.FromHours(1), CancellationToken.None);
         await merchants.CreateKeyAsync(merchant, CancellationToken.None);
         Assert.Equal(1, await StoreSql.ScalarAsync(service.Services, $"SELECT COUNT(*) FROM pending_voids WHERE authorization_id = '{authorization}'"));
         Assert.NotNull(await sessions.FindAsync(token, CancellationToken.None));
