@@ -7,17 +7,21 @@ namespace Payments.Api.Merchants;
 /// <summary>
 /// <c>Payments.Api merchants create [--id acct_x]</c>: migrates the store, creates the merchant when
 /// missing and prints a new secret key on stdout (only the key, so scripts can capture it).
-/// <c>Payments.Api merchants revoke-key</c>: revokes the secret key read from stdin (not an argument, so it stays out
-/// of shell history and process listings); the key then authenticates nothing and its dashboard sessions end.
+/// <c>Payments.Api merchants revoke-key [--key-hash &lt;sha256&gt;]</c>: revokes the secret key read from stdin (not an
+/// argument, so it stays out of shell history and process listings), or the key with that SHA-256 (for a task started
+/// with a command and no stdin, such as an ECS task); the key then authenticates nothing and its dashboard sessions end.
 /// </summary>
 public sealed class AdminCommand
 {
     // sysexits EX_DATAERR: the input was read but names nothing to act on.
     public const int DataErrorExitCode = 65;
 
-    public const string Usage = "usage: Payments.Api merchants create [--id <merchant id>] | Payments.Api merchants revoke-key < key-file";
+    public const string Usage = "usage: Payments.Api merchants create [--id <merchant id>] | Payments.Api merchants revoke-key [--key-hash <sha256 hex>] < key-file";
 
-    private AdminCommand(bool revoke, string? merchantId) => (Revoke, MerchantId) = (revoke, merchantId);
+    private AdminCommand(bool revoke, string? merchantId, string? keyHash = null) => (Revoke, MerchantId, KeyHash) = (revoke, merchantId, keyHash);
+
+    /// <summary>revoke-key's <c>--key-hash</c>: the SHA-256 of the key to revoke; null to read the key from stdin.</summary>
+    public string? KeyHash { get; }
 
     public string? MerchantId { get; }
 
@@ -36,6 +40,18 @@ public sealed class AdminCommand
 
         if (args.Length >= 2 && args[1] == "revoke-key")
         {
+            if (args.Length >= 3 && args[2] == "--key-hash")
+            {
+                var hash = args.Length >= 4 ? args[3] : throw new UsageException($"--key-hash needs the key's SHA-256; {Usage}");
+                if (hash.Length != 64 || !hash.All(char.IsAsciiHexDigitLower))
+                {
+                    throw new UsageException($"--key-hash must be 64 lower-case hex digits (printf %s \"$KEY\" | sha256sum), got '{hash}'");
+                }
+
+                hostArgs = args[4..];
+                return new AdminCommand(revoke: true, merchantId: null, hash);
+            }
+
             hostArgs = args[2..];
             return new AdminCommand(revoke: true, merchantId: null);
         }
@@ -88,19 +104,29 @@ public sealed class AdminCommand
         return 0;
     }
 
-    private static async Task<int> RevokeAsync(MerchantStore merchants, TextReader input, TextWriter diagnostics)
+    private async Task<int> RevokeAsync(MerchantStore merchants, TextReader input, TextWriter diagnostics)
     {
-        var key = (await input.ReadLineAsync())?.Trim();
-        if (string.IsNullOrEmpty(key) || !MerchantStore.IsKeyText(key))
+        string hash, shown;
+        if (KeyHash is not null)
         {
-            await diagnostics.WriteLineAsync("merchants revoke-key: give the secret key on standard input, one line");
-            return StartupFailure.UsageExitCode;
+            (hash, shown) = (KeyHash, $"with SHA-256 {KeyHash}");
+        }
+        else
+        {
+            var key = (await input.ReadLineAsync())?.Trim();
+            if (string.IsNullOrEmpty(key) || !MerchantStore.IsKeyText(key))
+            {
+                await diagnostics.WriteLineAsync("merchants revoke-key: give the secret key on standard input, one line (or --key-hash)");
+                return StartupFailure.UsageExitCode;
+            }
+
+            (hash, shown) = (MerchantStore.HashKey(key), key[..Math.Min(7, key.Length)] + "…");
         }
 
-        switch (await merchants.RevokeAsync(key, CancellationToken.None))
+        switch (await merchants.RevokeHashAsync(hash, CancellationToken.None))
         {
             case null:
-                await diagnostics.WriteLineAsync($"no merchant has the key {key[..Math.Min(7, key.Length)]}…; nothing revoked");
+                await diagnostics.WriteLineAsync($"no merchant has the key {shown}; nothing revoked");
                 return DataErrorExitCode;
             case { AlreadyRevoked: true } done:
                 await diagnostics.WriteLineAsync($"merchant {done.MerchantId}: key {done.KeyPrefix}… was already revoked");

@@ -89,9 +89,12 @@ public sealed class MerchantStore(IConnectionFactory connections, ReadQueries re
     /// of cache is over), and the dashboard sessions signed in with it end. Null for a key no merchant has; a key
     /// revoked before stays revoked (<c>AlreadyRevoked</c>).
     /// </summary>
-    public async Task<(string MerchantId, string KeyPrefix, bool AlreadyRevoked)?> RevokeAsync(string secretKey, CancellationToken cancellationToken)
+    public Task<(string MerchantId, string KeyPrefix, bool AlreadyRevoked)?> RevokeAsync(string secretKey, CancellationToken cancellationToken) =>
+        RevokeHashAsync(HashKey(secretKey), cancellationToken);
+
+    /// <summary><see cref="RevokeAsync"/> by the key's SHA-256 (lower-case hex), for where the key itself cannot be typed in.</summary>
+    public async Task<(string MerchantId, string KeyPrefix, bool AlreadyRevoked)?> RevokeHashAsync(string hash, CancellationToken cancellationToken)
     {
-        var hash = HashKey(secretKey);
         var result = await connections.WriteAsync<(string, string, bool)?>(async (connection, transaction) =>
         {
             await using (var read = Db.Command(connection, transaction,

@@ -129,6 +129,15 @@ public abstract class AuthenticationTests(ApiFixture fixture) : ApiTestBase(fixt
         Assert.Contains("already revoked", (await RevokeAsync(old)).Diagnostics, StringComparison.Ordinal);
         Assert.Equal(65, (await RevokeAsync("sk_test_no_such_key_0123456789")).Exit);
         Assert.Equal(64, (await RevokeAsync("")).Exit);
+
+        // By hash, as an ECS task started with a command (no stdin) does it.
+        var third = await CreateKeyAsync("acct_rotating");
+        var byHash = AdminCommand.TryParse(["merchants", "revoke-key", "--key-hash", MerchantStore.HashKey(third)], out _);
+        using var diagnosticsByHash = new StringWriter();
+        Assert.Equal(0, await byHash!.RunAsync(Fixture.Factory.Services, TextReader.Null, TextWriter.Null, diagnosticsByHash));
+        Assert.Contains("revoked", diagnosticsByHash.ToString(), StringComparison.Ordinal);
+        using var thirdClient = Fixture.ClientWithKey(third);
+        Assert.Equal(HttpStatusCode.Unauthorized, (await GetAsync(thirdClient, "/v1/balance")).Status);
         Assert.Equal(HttpStatusCode.OK, (await GetAsync(newClient, "/v1/balance")).Status);
     }
 
@@ -170,6 +179,9 @@ public abstract class AuthenticationTests(ApiFixture fixture) : ApiTestBase(fixt
     [InlineData("merchants create --id a")]
     [InlineData("merchants create --id acct/x")]
     [InlineData("merchants create --id")]
+    [InlineData("merchants revoke-key --key-hash")]
+    [InlineData("merchants revoke-key --key-hash sk_test_merchant_a_0123456789")]
+    [InlineData("merchants revoke-key --key-hash 2CF24DBA5FB0A30E26E83B2AC5B9E29E1B161E5C1FA7425E73043362938B9824")]
     public void Admin_command_rejects_bad_usage(string commandLine)
     {
         Assert.Throws<global::Payments.Api.Hosting.UsageException>(() => AdminCommand.TryParse(commandLine.Split(' '), out _));
