@@ -11,7 +11,7 @@ namespace Payments.Api.Payments;
 /// enumeration; the key is <c>Payments:CardFingerprintKey</c> or, when unset, a random secret
 /// generated once per database and kept in <c>settings</c>.
 /// </summary>
-public sealed class CardFingerprinter(IConnectionFactory connections, IConfiguration configuration) : IDisposable
+public sealed partial class CardFingerprinter(IConnectionFactory connections, IConfiguration configuration, ILogger<CardFingerprinter>? logger = null, IHostEnvironment? environment = null) : IDisposable
 {
     // One keyed HMAC per thread, reset after each use: half the cost of HMACSHA256.HashData, which
     // sets up a new OpenSSL context and key schedule on every call.
@@ -24,6 +24,11 @@ public sealed class CardFingerprinter(IConnectionFactory connections, IConfigura
         {
             SetKey(Encoding.UTF8.GetBytes(configured));
             return;
+        }
+
+        if (logger is not null && environment is not null && !environment.IsDevelopment())
+        {
+            LogKeyInDatabase(logger);
         }
 
         const string insert = "INSERT INTO settings (name, value) VALUES ('card_fingerprint_key', @value) ON CONFLICT (name) DO NOTHING";
@@ -40,6 +45,11 @@ public sealed class CardFingerprinter(IConnectionFactory connections, IConfigura
         }, cancellationToken);
         SetKey(Encoding.UTF8.GetBytes(value));
     }
+
+    // Outside a developer's machine the key belongs in a secret store: kept beside the fingerprints, one copy of the
+    // database is enough to turn a fingerprint back into its card number by enumeration.
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Payments:CardFingerprintKey is not set: the card fingerprint key is kept in the database itself, so a copy of the database suffices to reverse fingerprints to card numbers; configure the key from a secret store (on AWS the platform does)")]
+    private static partial void LogKeyInDatabase(ILogger logger);
 
     private void SetKey(byte[] secret)
     {
