@@ -4,6 +4,7 @@ using System.Security.Cryptography;
 using System.Text;
 using System.Text.RegularExpressions;
 using Microsoft.Extensions.Configuration;
+using Microsoft.Extensions.Logging;
 using Payments.Api.Ledger;
 using Payments.Api.Payments;
 using Payments.Api.Storage;
@@ -123,6 +124,24 @@ public abstract partial class ContractEdgeTests(ApiFixture fixture) : ApiTestBas
         await elsewhere.InitializeAsync(CancellationToken.None);
         Assert.NotEqual(fingerprints[first], elsewhere.Fingerprint(Visa));
         Assert.Equal(elsewhere.Fingerprint(Visa), elsewhere.Fingerprint(Visa));
+    }
+
+    [Theory]
+    [InlineData("Production", null, true)]
+    [InlineData("Production", "configured-key", false)]
+    [InlineData("Development", null, false)]
+    public async Task A_fingerprint_key_kept_in_the_database_is_a_warning_outside_development(string environment, string? configuredKey, bool warned)
+    {
+        var lines = new System.Collections.Concurrent.ConcurrentQueue<string>();
+        using var logging = LoggerFactory.Create(builder => builder.AddProvider(new CapturingLoggerProvider(lines)));
+        var configuration = new ConfigurationBuilder().AddInMemoryCollection(new Dictionary<string, string?> { ["Payments:CardFingerprintKey"] = configuredKey }).Build();
+        var host = new Microsoft.Extensions.Hosting.Internal.HostingEnvironment { EnvironmentName = environment };
+        using var fingerprinter = new CardFingerprinter(
+            Fixture.Factory.Services.GetRequiredService<IConnectionFactory>(), configuration, logging.CreateLogger<CardFingerprinter>(), host);
+
+        await fingerprinter.InitializeAsync(CancellationToken.None);
+
+        Assert.Equal(warned, lines.Any(line => line.Contains("Warning Payments:CardFingerprintKey is not set", StringComparison.Ordinal)));
     }
 
     [Fact]
