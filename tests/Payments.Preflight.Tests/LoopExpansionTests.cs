@@ -1,3 +1,6 @@
+using Payments.Preflight.Loading;
+using Payments.Preflight.Model;
+
 namespace Payments.Preflight.Tests;
 
 /// <summary>
@@ -91,6 +94,56 @@ public sealed class LoopExpansionTests
         Assert.Equal(overQuota, quota.Count == 1);
         Assert.All(quota, f => Assert.Contains("with what its Fn::ForEach loops make, the template has at least 501 resources", f.Message, StringComparison.Ordinal));
     }
+
+    [Theory]
+    [InlineData("{}")]                                         // outputs of nothing: a billion steps that make nothing
+    [InlineData("{\"Queue${A}${B}${C}\": {\"Type\": \"AWS::SQS::Queue\"}}")]
+    public void Loops_that_multiply_out_to_millions_stop_at_the_step_budget_with_a_warning(string innermost)
+    {
+        var items = Items("i", 1000);
+        var json = $$$"""
+            {"Transform": "AWS::LanguageExtensions", "Resources": {"Fn::ForEach::A": ["A", {{{items}}},
+              {"Fn::ForEach::B": ["B", {{{items}}}, {"Fn::ForEach::C": ["C", {{{items}}}, {{{innermost}}}]}]}]}}
+            """;
+
+        var template = Load(json);
+        var findings = TestTemplates.Check(json, path: "template.json");
+
+        Assert.True(template.Resources.Count <= LoopExpansion.MaxResources);
+        Assert.Equal(innermost == "{}", template.LoopsCut);
+        if (template.LoopsCut)
+        {
+            Assert.Contains(findings, f => f.RuleId == "PF017" && f.Severity == Severity.Warning
+                && f.Message.Contains($"more than {LoopExpansion.MaxSteps:N0} items and outputs", StringComparison.Ordinal));
+        }
+        else
+        {
+            // Resources stop at one past the quota, which PF017 reports as the error it is.
+            Assert.Contains(findings, f => f.RuleId == "PF017" && f.Severity == Severity.Error);
+        }
+    }
+
+    [Fact]
+    public void Loops_inside_properties_that_multiply_out_stop_at_the_step_budget()
+    {
+        var items = Items("k", 100);
+        var json = """{"Transform": "AWS::LanguageExtensions", "Resources": {"Fn::ForEach::Q": ["Q", ["x"], {"Queue${Q}": {"Type": "AWS::SQS::Queue", "Properties": {"""
+            + $$"""
+              "Fn::ForEach::A": ["A", {{items}}, {"Fn::ForEach::B": ["B", {{items}}, {"Fn::ForEach::C": ["C", {{items}}, {"${A}${B}${C}": 1}]}]}]
+            """
+            + "}}}]}}";
+
+        var template = Load(json);
+
+        var queue = Assert.Single(template.Resources).Value;
+        Assert.InRange(Assert.IsType<MappingNode>(queue.Body["Properties"]).Count, 1, LoopExpansion.MaxSteps);
+        Assert.True(template.LoopsCut);
+    }
+
+    private static string Items(string prefix, int count) => "[" + string.Join(",", Enumerable.Range(0, count).Select(i => $"\"{prefix}{i}\"")) + "]";
+
+    private static Template Load(string json) =>
+        new("template.json", Assert.IsType<MappingNode>(TemplateLoader.Parse("template.json", System.Text.Encoding.UTF8.GetBytes(json))), null, new Dictionary<string, string>());
 
     [Fact]
     public void A_loop_over_a_parameter_makes_nothing_to_judge_before_deploy()

@@ -25,6 +25,36 @@ internal static partial class LoopExpansion
     public const int MaxResources = 501;
 
     /// <summary>
+    /// How many items and outputs the loops of one template may visit in all. The resource quota stops a real
+    /// template's loops at 500 resources and the 1 MB body limit bounds what they put into properties, so this is far
+    /// above any deployable template; loops nested to multiply out to millions (even of nothing: empty outputs) stop
+    /// here in a moment instead of running for minutes. What lies beyond is not in the model (PF017 says so).
+    /// </summary>
+    public const int MaxSteps = 100_000;
+
+    /// <summary>What is left of <see cref="MaxSteps"/> for one template.</summary>
+    public sealed class Budget
+    {
+        private int left = MaxSteps;
+
+        /// <summary>Whether some loop stopped because the steps ran out.</summary>
+        public bool Exhausted { get; private set; }
+
+        /// <summary>Takes one step; false (and <see cref="Exhausted"/>) when none is left.</summary>
+        public bool Take()
+        {
+            if (left == 0)
+            {
+                Exhausted = true;
+                return false;
+            }
+
+            left--;
+            return true;
+        }
+    }
+
+    /// <summary>
     /// <c>${Identifier}</c> or <c>&amp;{Identifier}</c>; no braces inside, so in <c>${Queue${Name}.Arn}</c> the loop's
     /// <c>${Name}</c> is the placeholder.
     /// </summary>
@@ -57,54 +87,64 @@ internal static partial class LoopExpansion
             : null;
 
     /// <summary>The resources a loop of the Resources section makes: logical ID, body and the line of the output key.</summary>
-    public static IEnumerable<(string LogicalId, MappingNode Body, int Line)> Resources(Node loop)
+    public static IEnumerable<(string LogicalId, MappingNode Body, int Line)> Resources(Node loop, Budget budget)
     {
+        // Every key of the Resources section is a resource to the quota, whatever its value.
         var made = 0;
-        foreach (var (key, value, line) in Outputs(loop, new Dictionary<string, string>(StringComparer.Ordinal)))
+        foreach (var (key, value, line) in Outputs(loop, new Dictionary<string, string>(StringComparer.Ordinal), budget))
         {
             if (made == MaxResources)
             {
                 yield break;
             }
 
+            made++;
             if (value is MappingNode body)
             {
-                made++;
                 yield return (key, body, line);
             }
         }
     }
 
     /// <summary>Each output of a loop (inner loops included) for each item of its collection, substituted; nothing when the collection is not spelled out.</summary>
-    private static IEnumerable<(string Key, Node Value, int Line)> Outputs(Node loop, Dictionary<string, string> outer)
+    private static IEnumerable<(string Key, Node Value, int Line)> Outputs(Node loop, Dictionary<string, string> outer, Budget budget)
     {
-        if (Parts(loop) is not var (identifier, collection, outputs) || Items(Substitute(collection, outer)) is not { } items)
+        if (Parts(loop) is not var (identifier, collection, outputs) || Items(Substitute(collection, outer, budget)) is not { } items)
         {
             yield break;
         }
 
         foreach (var item in items)
         {
+            if (!budget.Take())
+            {
+                yield break;
+            }
+
             var bindings = new Dictionary<string, string>(outer, StringComparer.Ordinal) { [identifier.Value] = item };
             foreach (var (key, value) in outputs.Entries)
             {
                 if (IsLoop(key))
                 {
-                    foreach (var inner in Outputs(value, bindings))
+                    foreach (var inner in Outputs(value, bindings, budget))
                     {
                         yield return inner;
                     }
                 }
+                else if (budget.Take())
+                {
+                    yield return (Replace(key, bindings), Substitute(value, bindings, budget), outputs.KeyLine(key));
+                }
                 else
                 {
-                    yield return (Replace(key, bindings), Substitute(value, bindings), outputs.KeyLine(key));
+                    yield break;
                 }
             }
         }
     }
 
     /// <summary>The node with the items put in; the node itself where nothing changes.</summary>
-    private static Node Substitute(Node node, IReadOnlyDictionary<string, string> bindings)
+    private static Node Substitute(Node node, IReadOnlyDictionary<string, string> bindings, Budget budget)
     {
         if (bindings.Count == 0)
         {
@@ -117,7 +157,7 @@ internal static partial class LoopExpansion
                 var replaced = Replace(scalar.Value, bindings);
                 return ReferenceEquals(replaced, scalar.Value) ? scalar : new ScalarNode(replaced, ScalarKind.String, scalar.Line);
             case SequenceNode sequence:
-                return new SequenceNode([.. sequence.Items.Select(i => Substitute(i, bindings))], sequence.Line);
+                return new SequenceNode([.. sequence.Items.Select(i => Substitute(i, bindings, budget))], sequence.Line);
             case MappingNode { IntrinsicName: "Ref", Entries: [{ Value: ScalarNode { Kind: ScalarKind.String } target }] } when bindings.TryGetValue(target.Value, out var value):
                 return new ScalarNode(value, ScalarKind.String, target.Line);
             case MappingNode mapping:
@@ -125,7 +165,7 @@ internal static partial class LoopExpansion
                 var lines = new List<int>(mapping.Count);
                 foreach (var (key, value) in mapping.Entries)
                 {
-                    if (IsLoop(key) && Outputs(value, new Dictionary<string, string>(bindings, StringComparer.Ordinal)).ToList() is { Count: > 0 } made)
+                    if (IsLoop(key) && Outputs(value, new Dictionary<string, string>(bindings, StringComparer.Ordinal), budget).ToList() is { Count: > 0 } made)
                     {
                         // A loop inside a resource whose collection is spelled out: its outputs become keys of this mapping.
                         foreach (var (madeKey, madeValue, line) in made)
@@ -137,7 +177,7 @@ internal static partial class LoopExpansion
                         continue;
                     }
 
-                    entries.Add(new(Replace(key, bindings), Substitute(value, bindings)));
+                    entries.Add(new(Replace(key, bindings), Substitute(value, bindings, budget)));
                     lines.Add(mapping.KeyLine(key));
                 }
 

@@ -32,12 +32,13 @@ internal sealed class Template
         if (root["Resources"] is MappingNode resourceMap)
         {
             var loops = Transforms.Contains(LanguageExtensionsTransform);
+            var budget = new LoopExpansion.Budget();
             foreach (var (logicalId, node) in resourceMap.Entries)
             {
                 if (loops && LoopExpansion.IsLoop(logicalId))
                 {
                     // What the loop makes is judged like any resource; a name the file also defines is PF014's business.
-                    foreach (var (madeId, madeBody, line) in LoopExpansion.Resources(node))
+                    foreach (var (madeId, madeBody, line) in LoopExpansion.Resources(node, budget))
                     {
                         if (madeBody["Type"] is ScalarNode madeType && resourceMap[madeId] is null)
                         {
@@ -50,10 +51,15 @@ internal sealed class Template
                     resources[logicalId] = new Resource(logicalId, type.Value, body, resourceMap.KeyLine(logicalId), SamGlobals(globals, type.Value));
                 }
             }
+
+            LoopsCut = budget.Exhausted;
         }
 
         Resources = resources;
     }
+
+    /// <summary>Whether the template's <c>Fn::ForEach</c> loops make more than the model holds (<see cref="LoopExpansion.MaxSteps"/>).</summary>
+    public bool LoopsCut { get; }
 
     public string Path { get; }
 

@@ -25,7 +25,7 @@ internal sealed class TemplateQuota : Rule
 
     public override RuleDescriptor Descriptor { get; } = new(
         RuleIds.TemplateQuota, Severity.Error, "Template exceeds a CloudFormation quota",
-        "A template declares more than 500 resources, 200 parameters, 200 outputs or 200 mappings, a mapping has more than 200 attributes, or the body is larger than 1 MB: CloudFormation rejects it (\"Template format error: Number of resources, 501, is greater than maximum allowed, 500\"). A body over 51,200 bytes is also refused when passed inline (`aws cloudformation deploy` without `--s3-bucket`, `--template-body`); that one is an info finding, and not reported for CDK cloud assemblies, whose templates CDK uploads to S3.",
+        "A template declares more than 500 resources, 200 parameters, 200 outputs or 200 mappings, a mapping has more than 200 attributes, or the body is larger than 1 MB: CloudFormation rejects it (\"Template format error: Number of resources, 501, is greater than maximum allowed, 500\"). `Fn::ForEach` loops (under `AWS::LanguageExtensions`) that go through more than 100,000 items and outputs are a warning: preflight judges only what the first 100,000 make. A body over 51,200 bytes is also refused when passed inline (`aws cloudformation deploy` without `--s3-bucket`, `--template-body`); that one is an info finding, and not reported for CDK cloud assemblies, whose templates CDK uploads to S3.",
         "Split the stack (CDK: move a part into a nested stack or a stack of its own), or shorten the template; deploy large templates from S3.",
         "000",
         Outputs(201),
@@ -66,6 +66,13 @@ internal sealed class TemplateQuota : Rule
         {
             context.ReportTemplate("Resources", template.Root["Resources"],
                 $"with what its Fn::ForEach loops make, the template has at least {template.Resources.Count:N0} resources, more than the {MaxResources} CloudFormation allows after the transform; it rejects the template");
+        }
+
+        if (template.LoopsCut)
+        {
+            context.ReportTemplate("Resources", template.Root["Resources"],
+                $"its Fn::ForEach loops go through more than {LoopExpansion.MaxSteps:N0} items and outputs: preflight expanded that many and judged only what they make. Loops that multiply out this far are far past what CloudFormation's transform makes into a deployable template (500 resources, 1 MB)",
+                Severity.Warning);
         }
 
         if (template.Bytes > MaxBodyBytes)
