@@ -17,15 +17,7 @@ public sealed class KestrelLimitsTests : IDisposable
     [Fact]
     public async Task Malformed_and_oversized_requests_get_Kestrels_empty_answers()
     {
-        using var service = ServiceProcess.Start(scratch.Path, new Dictionary<string, string>
-        {
-            ["Payments__Store"] = "Sqlite",
-            ["ConnectionStrings__Payments"] = $"Data Source={Path.Combine(scratch.Path, "payments.db")}",
-            ["Payments__Merchants__0__Id"] = "acct_limits",
-            ["Payments__Merchants__0__ApiKey"] = "sk_test_limits_0123456789",
-            ["Payments__TransactionLog__RelayEnabled"] = "false",
-        });
-        await service.WaitUntilReadyAsync();
+        using var service = await StartAsync();
 
         foreach (var (name, request, status) in new (string, byte[], string)[]
         {
@@ -49,19 +41,11 @@ public sealed class KestrelLimitsTests : IDisposable
     [Fact]
     public async Task A_body_that_arrives_too_slowly_is_a_408_error_object_the_served_document_lists()
     {
-        using var service = ServiceProcess.Start(scratch.Path, new Dictionary<string, string>
-        {
-            ["Payments__Store"] = "Sqlite",
-            ["ConnectionStrings__Payments"] = $"Data Source={Path.Combine(scratch.Path, "payments.db")}",
-            ["Payments__Merchants__0__Id"] = "acct_limits",
-            ["Payments__Merchants__0__ApiKey"] = "sk_test_limits_0123456789",
-            ["Payments__TransactionLog__RelayEnabled"] = "false",
-        });
-        await service.WaitUntilReadyAsync();
+        using var service = await StartAsync();
 
         // Five bytes of a promised fifty, then nothing: Kestrel's minimum data rate (240 B/s after a 5 s grace) ends it.
         var answer = await SendRawAsync(service.Port, Encoding.ASCII.GetBytes(
-            "POST /v1/payments HTTP/1.1\r\nHost: x\r\nAuthorization: Bearer sk_test_limits_0123456789\r\n" +
+            $"POST /v1/payments HTTP/1.1\r\nHost: x\r\nAuthorization: Bearer {ApiKey}\r\n" +
             "Content-Type: application/json\r\nContent-Length: 50\r\n\r\n{\"amo"), TimeSpan.FromSeconds(30));
 
         Assert.True(answer.StartsWith("HTTP/1.1 408 Request Timeout\r\n", StringComparison.Ordinal), answer);
@@ -70,6 +54,30 @@ public sealed class KestrelLimitsTests : IDisposable
         using var http = new HttpClient { BaseAddress = new Uri($"http://127.0.0.1:{service.Port}") };
         using var document = System.Text.Json.JsonDocument.Parse(await http.GetStringAsync(new Uri("/openapi/v1.json", UriKind.Relative)));
         Assert.True(document.RootElement.GetProperty("paths").GetProperty("/v1/payments").GetProperty("post").GetProperty("responses").TryGetProperty("408", out _));
+    }
+
+    private const string ApiKey = "sk_test_limits_0123456789";
+
+    private async Task<ServiceProcess> StartAsync()
+    {
+        var service = ServiceProcess.Start(scratch.Path, new Dictionary<string, string>
+        {
+            ["Payments__Store"] = "Sqlite",
+            ["ConnectionStrings__Payments"] = $"Data Source={Path.Combine(scratch.Path, "payments.db")}",
+            ["Payments__Merchants__0__Id"] = "acct_limits",
+            ["Payments__Merchants__0__ApiKey"] = ApiKey,
+            ["Payments__TransactionLog__RelayEnabled"] = "false",
+        });
+        try
+        {
+            await service.WaitUntilReadyAsync();
+            return service;
+        }
+        catch
+        {
+            await service.DisposeAsync();
+            throw;
+        }
     }
 
     /// <summary>Sends <paramref name="request"/> and reads until the server closes the connection.</summary>
