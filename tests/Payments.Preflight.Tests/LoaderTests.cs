@@ -177,6 +177,44 @@ public sealed class LoaderTests
         Assert.NotNull(finding.Line);
     }
 
+    [Theory]
+    [InlineData("t.json", "{\n  \"Resources\": {\n    \"B\": {\n      \"Type\": \"AWS::S3::Bucket\",\n      \"Properties\": { \"BucketName\": \"caf\u00e9\" }\n    }\n  }\n}\n", 5)]
+    [InlineData("t.json", "{\n  \"Resources\": {\n    \"B\u00e9\": { \"Type\": \"AWS::S3::Bucket\" }\n  }\n}\n", 3)]
+    [InlineData("t.yaml", "Resources:\n  B:\n    Type: AWS::S3::Bucket\n    Properties:\n      BucketName: caf\u00e9\n", 5)]
+    public void Bytes_that_are_not_utf8_are_a_parse_finding_at_their_line(string path, string text, int line)
+    {
+        // Latin-1 writes é as the lone byte 0xE9, which is not UTF-8 (a string value, a key, a YAML scalar).
+        var finding = Assert.Throws<TemplateLoadException>(() => TemplateLoader.Parse(path, System.Text.Encoding.Latin1.GetBytes(text)));
+
+        Assert.Equal(("PF001", line), (finding.RuleId, finding.Line));
+        Assert.StartsWith("the file is not UTF-8 text", finding.Message, StringComparison.Ordinal);
+    }
+
+    [Theory]
+    [InlineData("\\ud800\\u0000", false)]
+    [InlineData("\\ud800x", false)]
+    [InlineData("\\udc00", false)]
+    [InlineData("\\ud800\\u0000", true)]
+    public void A_json_escape_of_half_a_surrogate_pair_is_a_parse_finding_at_its_line(string escape, bool inKey)
+    {
+        var json = inKey
+            ? $"{{\n  \"Resources\": {{\n    \"Q{escape}\": {{ \"Type\": \"AWS::SQS::Queue\" }}\n  }}\n}}\n"
+            : $"{{\n  \"Resources\": {{\n    \"Q\": {{\n      \"Type\": \"AWS::SQS::Queue\",\n      \"Properties\": {{ \"QueueName\": \"{escape}\" }}\n    }}\n  }}\n}}\n";
+
+        var finding = Assert.Single(TestTemplates.Check(json, path: "t.json"));
+
+        Assert.Equal(("PF001", inKey ? 3 : 5), (finding.RuleId, finding.Line));
+        Assert.Contains("one half of a UTF-16 surrogate pair", finding.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void A_json_escape_of_a_whole_surrogate_pair_is_one_character()
+    {
+        var root = (MappingNode)TemplateLoader.Parse("t.json", "{\"a\": \"\\ud83d\\ude00\"}"u8.ToArray());
+
+        Assert.Equal("\U0001F600", ((ScalarNode)root["a"]!).Value);
+    }
+
     [Fact]
     public void Yaml_alias_bomb_is_a_finding()
     {

@@ -64,8 +64,8 @@ internal static class JsonTemplateParser
                 Dictionary<string, int>? index = null;
                 while (reader.Read() && reader.TokenType != JsonTokenType.EndObject)
                 {
-                    var key = strings.Get(ref reader);
                     var keyLine = lines.LineOf(start + (int)reader.TokenStartIndex);
+                    var key = strings.Get(ref reader, keyLine);
                     if (LastIndexOf(entries, index, key) is var previous and >= 0)
                     {
                         duplicates.Add(new DuplicateKey(key, keyLines[previous], keyLine));
@@ -97,7 +97,7 @@ internal static class JsonTemplateParser
 
                 return new SequenceNode([.. items], line);
             case JsonTokenType.String:
-                return new ScalarNode(strings.Get(ref reader), ScalarKind.String, line);
+                return new ScalarNode(strings.Get(ref reader, line), ScalarKind.String, line);
             case JsonTokenType.Number:
                 return new ScalarNode(System.Text.Encoding.UTF8.GetString(reader.ValueSpan), ScalarKind.Number, line);
             case JsonTokenType.True:
@@ -138,7 +138,21 @@ internal static class JsonTemplateParser
         private const int MaxPooledLength = 64;
         private readonly Dictionary<string, string> pool = new(StringComparer.Ordinal);
 
-        public string Get(ref Utf8JsonReader reader)
+        public string Get(ref Utf8JsonReader reader, int line)
+        {
+            try
+            {
+                return Read(ref reader);
+            }
+            catch (InvalidOperationException)
+            {
+                // The reader checks \u escapes only when it unescapes a string. TemplateLoader has refused bytes that are
+                // not UTF-8, so what is refused here is an escaped surrogate without its other half: not text.
+                throw new TemplateLoadException(RuleIds.ParseError, "invalid JSON: a string has a \\u escape of one half of a UTF-16 surrogate pair (\\uD800–\\uDFFF) without the other half, which is not text; remove it or escape the whole pair", line);
+            }
+        }
+
+        private string Read(ref Utf8JsonReader reader)
         {
             if (reader.HasValueSequence || reader.ValueSpan.Length > MaxPooledLength)
             {
@@ -190,37 +204,6 @@ internal static class JsonTemplateParser
 
             sequences[depth].Clear();
             return sequences[depth];
-        }
-    }
-
-    private sealed class LineTable
-    {
-        private readonly int[] newlineOffsets;
-
-        public LineTable(ReadOnlySpan<byte> bytes)
-        {
-            var offsets = new List<int>();
-            var span = bytes;
-            var position = 0;
-            while (true)
-            {
-                var next = span[position..].IndexOf((byte)'\n');
-                if (next < 0)
-                {
-                    break;
-                }
-
-                offsets.Add(position + next);
-                position += next + 1;
-            }
-
-            newlineOffsets = [.. offsets];
-        }
-
-        public int LineOf(int offset)
-        {
-            var index = Array.BinarySearch(newlineOffsets, offset);
-            return (index < 0 ? ~index : index) + 1;
         }
     }
 }
