@@ -215,6 +215,17 @@ public sealed class LoaderTests
         Assert.Equal("\U0001F600", ((ScalarNode)root["a"]!).Value);
     }
 
+    [Theory]
+    [InlineData("Resources:\n  Q:\n    Type: AWS::SQS::Queue\n    Properties: {--\n    e\n", 5, "InvalidOperationException")]
+    [InlineData("Resources:\n  Q:\n    Type: AWS::SQS::Queue\n    Properties: !!str!!str]\n    Other: 1\n", 4, "ArgumentException")]
+    public void Yaml_on_which_YamlDotNet_throws_other_than_a_YamlException_is_a_parse_finding_at_its_line(string yaml, int line, string failure)
+    {
+        var finding = Assert.Single(TestTemplates.Check(yaml));
+
+        Assert.Equal(("PF001", line), (finding.RuleId, finding.Line));
+        Assert.Contains($"YamlDotNet stops near this line ({failure}", finding.Message, StringComparison.Ordinal);
+    }
+
     [Fact]
     public void Yaml_alias_bomb_is_a_finding()
     {
