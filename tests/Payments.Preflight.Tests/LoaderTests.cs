@@ -226,6 +226,31 @@ public sealed class LoaderTests
         Assert.Contains($"YamlDotNet stops near this line ({failure}", finding.Message, StringComparison.Ordinal);
     }
 
+    [Theory]
+    [InlineData("Resources:\n  B:\n    Type: AWS::S3::Bucket\n---\nResources:\n  C:\n    Type: AWS::Nope::X\n", 4)]
+    [InlineData("---\nResources:\n  B:\n    Type: AWS::S3::Bucket\n...\n--- garbage: [\n", 6)]
+    [InlineData("Resources:\n  B:\n    Type: AWS::S3::Bucket\n---\n~\n", 4)]
+    [InlineData("Resources:\n  B:\n    Type: AWS::S3::Bucket\n---\n---\nResources: {}\n", 5)]
+    public void A_second_yaml_document_is_a_parse_finding_not_dropped(string yaml, int line)
+    {
+        // cfn-lint: "expected a single document in the stream"; the second document's content or syntax error is reported.
+        var finding = Assert.Single(TestTemplates.Check(yaml));
+
+        Assert.Equal(("PF001", line), (finding.RuleId, finding.Line));
+    }
+
+    [Theory]
+    [InlineData("---\n")]
+    [InlineData("...\n")]
+    [InlineData("---\n...\n")]
+    [InlineData("--- # end of template\n")]
+    public void A_trailing_document_marker_with_nothing_after_it_is_no_second_document(string trailer)
+    {
+        var findings = TestTemplates.Check("Resources:\n  B:\n    Type: AWS::Nope::X\n" + trailer);
+
+        Assert.Equal(("PF013", 3), (Assert.Single(findings).RuleId, findings[0].Line));
+    }
+
     [Fact]
     public void Yaml_alias_bomb_is_a_finding()
     {

@@ -56,12 +56,33 @@ internal sealed class YamlTemplateParser
 
         parser.Consume<DocumentStart>();
         var (root, _) = ParseNode(0);
+        parser.Consume<DocumentEnd>();
+        RefuseFurtherDocuments();
         if (root is MappingNode map)
         {
             map.DocumentDuplicateKeys = duplicates;
         }
 
         return root;
+    }
+
+    /// <summary>
+    /// CloudFormation reads a template from one YAML document (cfn-lint: "expected a single document in the stream"), so
+    /// what a second one holds would be silently dropped. A trailing <c>---</c> with nothing after it makes an empty
+    /// document, which loses nothing.
+    /// </summary>
+    private void RefuseFurtherDocuments()
+    {
+        while (parser.TryConsume<DocumentStart>(out var start))
+        {
+            if (parser.TryConsume<Scalar>(out var scalar) && scalar is { Value: "", Style: ScalarStyle.Plain, Tag.IsEmpty: true, Anchor.IsEmpty: true }
+                && parser.TryConsume<DocumentEnd>(out _))
+            {
+                continue;
+            }
+
+            throw new TemplateLoadException(RuleIds.ParseError, "a second YAML document starts here; CloudFormation reads a template from one document. Remove this `---` and what follows it, or move that into a file of its own", (int)start.Start.Line);
+        }
     }
 
     private (Node Node, long Weight) ParseNode(int depth)
