@@ -191,6 +191,25 @@ public sealed class LoaderTests
     }
 
     [Theory]
+    [InlineData("t.json", "utf-16", true, "UTF-16")]
+    [InlineData("t.json", "utf-16BE", true, "UTF-16")]
+    [InlineData("t.json", "utf-16", false, "UTF-16")]
+    [InlineData("t.yaml", "utf-16", true, "UTF-16")]
+    [InlineData("t.yaml", "utf-32", true, "UTF-32")]
+    [InlineData("t.yaml", "utf-32", false, "UTF-32")]
+    public void Utf16_and_utf32_files_are_a_parse_finding_that_names_the_encoding(string path, string encodingName, bool byteOrderMark, string named)
+    {
+        var encoding = System.Text.Encoding.GetEncoding(encodingName);
+        var text = path.EndsWith(".json", StringComparison.Ordinal) ? "{\"Resources\": {\"Q\": {\"Type\": \"AWS::SQS::Queue\"}}}\n" : "Resources:\n  Q:\n    Type: AWS::SQS::Queue\n";
+        byte[] bytes = [.. byteOrderMark ? encoding.GetPreamble() : [], .. encoding.GetBytes(text)];
+
+        var finding = Assert.Throws<TemplateLoadException>(() => TemplateLoader.Parse(path, bytes));
+
+        Assert.Equal(("PF001", 1), (finding.RuleId, finding.Line));
+        Assert.StartsWith($"the file is {named} text, not UTF-8", finding.Message, StringComparison.Ordinal);
+    }
+
+    [Theory]
     [InlineData("\\ud800\\u0000", false)]
     [InlineData("\\ud800x", false)]
     [InlineData("\\udc00", false)]

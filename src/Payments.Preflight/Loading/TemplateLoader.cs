@@ -46,6 +46,11 @@ internal static class TemplateLoader
 
     public static Node Parse(string path, ReadOnlySpan<byte> bytes)
     {
+        if (WideEncoding(bytes) is { } encoding)
+        {
+            throw new TemplateLoadException(RuleIds.ParseError, $"the file is {encoding} text, not UTF-8; CloudFormation reads templates as UTF-8: save it as UTF-8", 1);
+        }
+
         if (!Utf8.IsValid(bytes))
         {
             throw new TemplateLoadException(RuleIds.ParseError, "the file is not UTF-8 text (the first byte that is not UTF-8 is on this line); CloudFormation reads templates as UTF-8", new LineTable(bytes).LineOf(FirstInvalidUtf8(bytes)));
@@ -59,6 +64,18 @@ internal static class TemplateLoader
 
         return YamlTemplateParser.Parse(Encoding.UTF8.GetString(bytes).TrimStart('\uFEFF'));
     }
+
+    /// <summary>
+    /// UTF-16 or UTF-32, by the byte order mark or, without one, by the zero bytes beside the first character (a
+    /// template starts with an ASCII one), so that the finding names the encoding rather than the first byte a parser
+    /// trips on (UTF-16 without a mark is even valid UTF-8, full of NULs).
+    /// </summary>
+    private static string? WideEncoding(ReadOnlySpan<byte> bytes) => bytes switch
+    {
+        [0xFF, 0xFE, 0, 0, ..] or [0, 0, 0xFE, 0xFF, ..] or [> 0 and < 0x80, 0, 0, 0, ..] or [0, 0, 0, > 0 and < 0x80, ..] => "UTF-32",
+        [0xFF, 0xFE, ..] or [0xFE, 0xFF, ..] or [> 0 and < 0x80, 0, ..] or [0, > 0 and < 0x80, ..] => "UTF-16",
+        _ => null,
+    };
 
     /// <summary>The offset of the first byte sequence in <paramref name="bytes"/> that is not UTF-8.</summary>
     private static int FirstInvalidUtf8(ReadOnlySpan<byte> bytes)
