@@ -305,6 +305,24 @@ public sealed class LoaderTests
         Assert.Equal(("PF402", 5), (finding.RuleId, finding.Line));
     }
 
+    [Theory]
+    [InlineData("\n")]
+    [InlineData("\r\n")]
+    [InlineData("\r")]
+    public void Json_and_yaml_count_lf_crlf_and_cr_line_ends_alike(string lineEnd)
+    {
+        string[] json = ["{", "  \"Resources\": {", "    \"Logs\": {", "      \"Type\": \"AWS::Logs::LogGroup\",", "      \"Properties\": { \"RetentionInDays\": 45 }", "    }", "  }", "}"];
+        string[] yaml = ["Resources:", "  Logs:", "    Type: AWS::Logs::LogGroup", "    Properties:", "      RetentionInDays: 45"];
+
+        var fromJson = Assert.Single(TestTemplates.Check(string.Join(lineEnd, json), path: "t.json"));
+        var fromYaml = Assert.Single(TestTemplates.Check(string.Join(lineEnd, yaml)));
+        var syntaxError = Assert.Single(TestTemplates.Check(string.Join(lineEnd, json[..5]) + lineEnd + "    ]", path: "t.json"));
+
+        Assert.Equal(("PF402", 5), (fromJson.RuleId, fromJson.Line));
+        Assert.Equal(("PF402", 5), (fromYaml.RuleId, fromYaml.Line));
+        Assert.Equal(("PF001", 6), (syntaxError.RuleId, syntaxError.Line));
+    }
+
     [Fact]
     public void Template_extension_is_sniffed_as_json_or_yaml()
     {

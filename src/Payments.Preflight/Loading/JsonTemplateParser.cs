@@ -42,11 +42,28 @@ internal static class JsonTemplateParser
         }
         catch (JsonException exception)
         {
-            var line = exception.LineNumber is { } zeroBased ? (int)zeroBased + 1 : (int?)null;
+            var line = exception.LineNumber is { } newlines && exception.BytePositionInLine is { } column
+                ? lines.LineOf(start + ReaderOffset(bytes[start..], newlines, column))
+                : (int?)null;
             var message = exception.Message;
             var cut = message.IndexOf(" LineNumber:", StringComparison.Ordinal);
             throw new TemplateLoadException(RuleIds.ParseError, $"invalid JSON: {(cut > 0 ? message[..cut] : message)}", line);
         }
+    }
+
+    /// <summary>
+    /// The byte offset of a reader position given as lines and a column: the reader counts lines by <c>\n</c> alone, the
+    /// line table by every line break, so its line numbers are turned back into an offset for the table.
+    /// </summary>
+    private static int ReaderOffset(ReadOnlySpan<byte> json, long newlines, long column)
+    {
+        var offset = 0;
+        for (long i = 0; i < newlines && json[offset..].IndexOf((byte)'\n') is var next and >= 0; i++)
+        {
+            offset += next + 1;
+        }
+
+        return (int)Math.Min(offset + column, json.Length);
     }
 
     private static Node ReadValue(ref Utf8JsonReader reader, LineTable lines, int start, int depth, List<DuplicateKey> duplicates, StringPool strings, Scratch scratch)
