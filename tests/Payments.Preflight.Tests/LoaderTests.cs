@@ -177,6 +177,99 @@ public sealed class LoaderTests
         Assert.NotNull(finding.Line);
     }
 
+    [Theory]
+    [InlineData("t.json", "{\n  \"Resources\": {\n    \"B\": {\n      \"Type\": \"AWS::S3::Bucket\",\n      \"Properties\": { \"BucketName\": \"caf\u00e9\" }\n    }\n  }\n}\n", 5)]
+    [InlineData("t.json", "{\n  \"Resources\": {\n    \"B\u00e9\": { \"Type\": \"AWS::S3::Bucket\" }\n  }\n}\n", 3)]
+    [InlineData("t.yaml", "Resources:\n  B:\n    Type: AWS::S3::Bucket\n    Properties:\n      BucketName: caf\u00e9\n", 5)]
+    public void Bytes_that_are_not_utf8_are_a_parse_finding_at_their_line(string path, string text, int line)
+    {
+        // Latin-1 writes é as the lone byte 0xE9, which is not UTF-8 (a string value, a key, a YAML scalar).
+        var finding = Assert.Throws<TemplateLoadException>(() => TemplateLoader.Parse(path, System.Text.Encoding.Latin1.GetBytes(text)));
+
+        Assert.Equal(("PF001", line), (finding.RuleId, finding.Line));
+        Assert.StartsWith("the file is not UTF-8 text", finding.Message, StringComparison.Ordinal);
+    }
+
+    [Theory]
+    [InlineData("t.json", "utf-16", true, "UTF-16")]
+    [InlineData("t.json", "utf-16BE", true, "UTF-16")]
+    [InlineData("t.json", "utf-16", false, "UTF-16")]
+    [InlineData("t.yaml", "utf-16", true, "UTF-16")]
+    [InlineData("t.yaml", "utf-32", true, "UTF-32")]
+    [InlineData("t.yaml", "utf-32", false, "UTF-32")]
+    public void Utf16_and_utf32_files_are_a_parse_finding_that_names_the_encoding(string path, string encodingName, bool byteOrderMark, string named)
+    {
+        var encoding = System.Text.Encoding.GetEncoding(encodingName);
+        var text = path.EndsWith(".json", StringComparison.Ordinal) ? "{\"Resources\": {\"Q\": {\"Type\": \"AWS::SQS::Queue\"}}}\n" : "Resources:\n  Q:\n    Type: AWS::SQS::Queue\n";
+        byte[] bytes = [.. byteOrderMark ? encoding.GetPreamble() : [], .. encoding.GetBytes(text)];
+
+        var finding = Assert.Throws<TemplateLoadException>(() => TemplateLoader.Parse(path, bytes));
+
+        Assert.Equal(("PF001", 1), (finding.RuleId, finding.Line));
+        Assert.StartsWith($"the file is {named} text, not UTF-8", finding.Message, StringComparison.Ordinal);
+    }
+
+    [Theory]
+    [InlineData("\\ud800\\u0000", false)]
+    [InlineData("\\ud800x", false)]
+    [InlineData("\\udc00", false)]
+    [InlineData("\\ud800\\u0000", true)]
+    public void A_json_escape_of_half_a_surrogate_pair_is_a_parse_finding_at_its_line(string escape, bool inKey)
+    {
+        var json = inKey
+            ? $"{{\n  \"Resources\": {{\n    \"Q{escape}\": {{ \"Type\": \"AWS::SQS::Queue\" }}\n  }}\n}}\n"
+            : $"{{\n  \"Resources\": {{\n    \"Q\": {{\n      \"Type\": \"AWS::SQS::Queue\",\n      \"Properties\": {{ \"QueueName\": \"{escape}\" }}\n    }}\n  }}\n}}\n";
+
+        var finding = Assert.Single(TestTemplates.Check(json, path: "t.json"));
+
+        Assert.Equal(("PF001", inKey ? 3 : 5), (finding.RuleId, finding.Line));
+        Assert.Contains("one half of a UTF-16 surrogate pair", finding.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void A_json_escape_of_a_whole_surrogate_pair_is_one_character()
+    {
+        var root = (MappingNode)TemplateLoader.Parse("t.json", "{\"a\": \"\\ud83d\\ude00\"}"u8.ToArray());
+
+        Assert.Equal("\U0001F600", ((ScalarNode)root["a"]!).Value);
+    }
+
+    [Theory]
+    [InlineData("Resources:\n  Q:\n    Type: AWS::SQS::Queue\n    Properties: {--\n    e\n", 5, "InvalidOperationException")]
+    [InlineData("Resources:\n  Q:\n    Type: AWS::SQS::Queue\n    Properties: !!str!!str]\n    Other: 1\n", 4, "ArgumentException")]
+    public void Yaml_on_which_YamlDotNet_throws_other_than_a_YamlException_is_a_parse_finding_at_its_line(string yaml, int line, string failure)
+    {
+        var finding = Assert.Single(TestTemplates.Check(yaml));
+
+        Assert.Equal(("PF001", line), (finding.RuleId, finding.Line));
+        Assert.Contains($"YamlDotNet stops near this line ({failure}", finding.Message, StringComparison.Ordinal);
+    }
+
+    [Theory]
+    [InlineData("Resources:\n  B:\n    Type: AWS::S3::Bucket\n---\nResources:\n  C:\n    Type: AWS::Nope::X\n", 4)]
+    [InlineData("---\nResources:\n  B:\n    Type: AWS::S3::Bucket\n...\n--- garbage: [\n", 6)]
+    [InlineData("Resources:\n  B:\n    Type: AWS::S3::Bucket\n---\n~\n", 4)]
+    [InlineData("Resources:\n  B:\n    Type: AWS::S3::Bucket\n---\n---\nResources: {}\n", 5)]
+    public void A_second_yaml_document_is_a_parse_finding_not_dropped(string yaml, int line)
+    {
+        // cfn-lint: "expected a single document in the stream"; the second document's content or syntax error is reported.
+        var finding = Assert.Single(TestTemplates.Check(yaml));
+
+        Assert.Equal(("PF001", line), (finding.RuleId, finding.Line));
+    }
+
+    [Theory]
+    [InlineData("---\n")]
+    [InlineData("...\n")]
+    [InlineData("---\n...\n")]
+    [InlineData("--- # end of template\n")]
+    public void A_trailing_document_marker_with_nothing_after_it_is_no_second_document(string trailer)
+    {
+        var findings = TestTemplates.Check("Resources:\n  B:\n    Type: AWS::Nope::X\n" + trailer);
+
+        Assert.Equal(("PF013", 3), (Assert.Single(findings).RuleId, findings[0].Line));
+    }
+
     [Fact]
     public void Yaml_alias_bomb_is_a_finding()
     {
@@ -210,6 +303,24 @@ public sealed class LoaderTests
         var json = "\uFEFF{\r\n  \"Resources\": {\r\n    \"Logs\": {\r\n      \"Type\": \"AWS::Logs::LogGroup\",\r\n      \"Properties\": { \"RetentionInDays\": 45 }\r\n    }\r\n  }\r\n}\r\n";
         var finding = Assert.Single(TestTemplates.Check(json, path: "t.json"));
         Assert.Equal(("PF402", 5), (finding.RuleId, finding.Line));
+    }
+
+    [Theory]
+    [InlineData("\n")]
+    [InlineData("\r\n")]
+    [InlineData("\r")]
+    public void Json_and_yaml_count_lf_crlf_and_cr_line_ends_alike(string lineEnd)
+    {
+        string[] json = ["{", "  \"Resources\": {", "    \"Logs\": {", "      \"Type\": \"AWS::Logs::LogGroup\",", "      \"Properties\": { \"RetentionInDays\": 45 }", "    }", "  }", "}"];
+        string[] yaml = ["Resources:", "  Logs:", "    Type: AWS::Logs::LogGroup", "    Properties:", "      RetentionInDays: 45"];
+
+        var fromJson = Assert.Single(TestTemplates.Check(string.Join(lineEnd, json), path: "t.json"));
+        var fromYaml = Assert.Single(TestTemplates.Check(string.Join(lineEnd, yaml)));
+        var syntaxError = Assert.Single(TestTemplates.Check(string.Join(lineEnd, json[..5]) + lineEnd + "    ]", path: "t.json"));
+
+        Assert.Equal(("PF402", 5), (fromJson.RuleId, fromJson.Line));
+        Assert.Equal(("PF402", 5), (fromYaml.RuleId, fromYaml.Line));
+        Assert.Equal(("PF001", 6), (syntaxError.RuleId, syntaxError.Line));
     }
 
     [Fact]

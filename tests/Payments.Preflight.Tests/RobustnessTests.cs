@@ -112,6 +112,7 @@ public sealed class RobustnessTests : IDisposable
     public void Odd_inputs_become_findings(string name, string text)
     {
         var findings = PreflightEngine.CheckText(name, text, Options);
+        Assert.NotEmpty(findings);
         Assert.DoesNotContain(findings, f => f.RuleId == "PF006");
         Assert.All(findings, f => Assert.False(string.IsNullOrWhiteSpace(f.Message)));
     }

@@ -42,11 +42,28 @@ internal static class JsonTemplateParser
         }
         catch (JsonException exception)
         {
-            var line = exception.LineNumber is { } zeroBased ? (int)zeroBased + 1 : (int?)null;
+            var line = exception.LineNumber is { } newlines && exception.BytePositionInLine is { } column
+                ? lines.LineOf(start + ReaderOffset(bytes[start..], newlines, column))
+                : (int?)null;
             var message = exception.Message;
             var cut = message.IndexOf(" LineNumber:", StringComparison.Ordinal);
             throw new TemplateLoadException(RuleIds.ParseError, $"invalid JSON: {(cut > 0 ? message[..cut] : message)}", line);
         }
+    }
+
+    /// <summary>
+    /// The byte offset of a reader position given as lines and a column: the reader counts lines by <c>\n</c> alone, the
+    /// line table by every line break, so its line numbers are turned back into an offset for the table.
+    /// </summary>
+    private static int ReaderOffset(ReadOnlySpan<byte> json, long newlines, long column)
+    {
+        var offset = 0;
+        for (long i = 0; i < newlines && json[offset..].IndexOf((byte)'\n') is var next and >= 0; i++)
+        {
+            offset += next + 1;
+        }
+
+        return (int)Math.Min(offset + column, json.Length);
     }
 
     private static Node ReadValue(ref Utf8JsonReader reader, LineTable lines, int start, int depth, List<DuplicateKey> duplicates, StringPool strings, Scratch scratch)
@@ -64,8 +81,8 @@ internal static class JsonTemplateParser
                 Dictionary<string, int>? index = null;
                 while (reader.Read() && reader.TokenType != JsonTokenType.EndObject)
                 {
-                    var key = strings.Get(ref reader);
                     var keyLine = lines.LineOf(start + (int)reader.TokenStartIndex);
+                    var key = strings.Get(ref reader, keyLine);
                     if (LastIndexOf(entries, index, key) is var previous and >= 0)
                     {
                         duplicates.Add(new DuplicateKey(key, keyLines[previous], keyLine));
@@ -97,7 +114,7 @@ internal static class JsonTemplateParser
 
                 return new SequenceNode([.. items], line);
             case JsonTokenType.String:
-                return new ScalarNode(strings.Get(ref reader), ScalarKind.String, line);
+                return new ScalarNode(strings.Get(ref reader, line), ScalarKind.String, line);
             case JsonTokenType.Number:
                 return new ScalarNode(System.Text.Encoding.UTF8.GetString(reader.ValueSpan), ScalarKind.Number, line);
             case JsonTokenType.True:
@@ -138,7 +155,21 @@ internal static class JsonTemplateParser
         private const int MaxPooledLength = 64;
         private readonly Dictionary<string, string> pool = new(StringComparer.Ordinal);
 
-        public string Get(ref Utf8JsonReader reader)
+        public string Get(ref Utf8JsonReader reader, int line)
+        {
+            try
+            {
+                return Read(ref reader);
+            }
+            catch (InvalidOperationException)
+            {
+                // The reader checks \u escapes only when it unescapes a string. TemplateLoader has refused bytes that are
+                // not UTF-8, so what is refused here is an escaped surrogate without its other half: not text.
+                throw new TemplateLoadException(RuleIds.ParseError, "invalid JSON: a string has a \\u escape of one half of a UTF-16 surrogate pair (\\uD800–\\uDFFF) without the other half, which is not text; remove it or escape the whole pair", line);
+            }
+        }
+
+        private string Read(ref Utf8JsonReader reader)
         {
             if (reader.HasValueSequence || reader.ValueSpan.Length > MaxPooledLength)
             {
@@ -190,37 +221,6 @@ internal static class JsonTemplateParser
 
             sequences[depth].Clear();
             return sequences[depth];
-        }
-    }
-
-    private sealed class LineTable
-    {
-        private readonly int[] newlineOffsets;
-
-        public LineTable(ReadOnlySpan<byte> bytes)
-        {
-            var offsets = new List<int>();
-            var span = bytes;
-            var position = 0;
-            while (true)
-            {
-                var next = span[position..].IndexOf((byte)'\n');
-                if (next < 0)
-                {
-                    break;
-                }
-
-                offsets.Add(position + next);
-                position += next + 1;
-            }
-
-            newlineOffsets = [.. offsets];
-        }
-
-        public int LineOf(int offset)
-        {
-            var index = Array.BinarySearch(newlineOffsets, offset);
-            return (index < 0 ? ~index : index) + 1;
         }
     }
 }

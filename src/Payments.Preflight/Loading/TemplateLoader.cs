@@ -1,4 +1,6 @@
+using System.Buffers;
 using System.Text;
+using System.Text.Unicode;
 using Payments.Preflight.Model;
 
 namespace Payments.Preflight.Loading;
@@ -44,23 +46,51 @@ internal static class TemplateLoader
 
     public static Node Parse(string path, ReadOnlySpan<byte> bytes)
     {
+        if (WideEncoding(bytes) is { } encoding)
+        {
+            throw new TemplateLoadException(RuleIds.ParseError, $"the file is {encoding} text, not UTF-8; CloudFormation reads templates as UTF-8: save it as UTF-8", 1);
+        }
+
+        if (!Utf8.IsValid(bytes))
+        {
+            throw new TemplateLoadException(RuleIds.ParseError, "the file is not UTF-8 text (the first byte that is not UTF-8 is on this line); CloudFormation reads templates as UTF-8", new LineTable(bytes).LineOf(FirstInvalidUtf8(bytes)));
+        }
+
         var extension = Path.GetExtension(path);
         if (extension.Equals(".json", StringComparison.OrdinalIgnoreCase) || (!extension.Equals(".yaml", StringComparison.OrdinalIgnoreCase) && !extension.Equals(".yml", StringComparison.OrdinalIgnoreCase) && StartsWithBrace(bytes)))
         {
             return JsonTemplateParser.Parse(bytes);
         }
 
-        string text;
-        try
-        {
-            text = new UTF8Encoding(false, true).GetString(bytes);
-        }
-        catch (DecoderFallbackException)
-        {
-            throw new TemplateLoadException(RuleIds.ParseError, "the file is not UTF-8 text", null);
-        }
+        return YamlTemplateParser.Parse(Encoding.UTF8.GetString(bytes).TrimStart('\uFEFF'));
+    }
 
-        return YamlTemplateParser.Parse(text.TrimStart('\uFEFF'));
+    /// <summary>
+    /// UTF-16 or UTF-32, by the byte order mark or, without one, by the zero bytes beside the first character (a
+    /// template starts with an ASCII one), so that the finding names the encoding rather than the first byte a parser
+    /// trips on (UTF-16 without a mark is even valid UTF-8, full of NULs).
+    /// </summary>
+    private static string? WideEncoding(ReadOnlySpan<byte> bytes) => bytes switch
+    {
+        [0xFF, 0xFE, 0, 0, ..] or [0, 0, 0xFE, 0xFF, ..] or [> 0 and < 0x80, 0, 0, 0, ..] or [0, 0, 0, > 0 and < 0x80, ..] => "UTF-32",
+        [0xFF, 0xFE, ..] or [0xFE, 0xFF, ..] or [> 0 and < 0x80, 0, ..] or [0, > 0 and < 0x80, ..] => "UTF-16",
+        _ => null,
+    };
+
+    /// <summary>The offset of the first byte sequence in <paramref name="bytes"/> that is not UTF-8.</summary>
+    private static int FirstInvalidUtf8(ReadOnlySpan<byte> bytes)
+    {
+        Span<char> chars = stackalloc char[1024];
+        var offset = 0;
+        while (true)
+        {
+            var status = Utf8.ToUtf16(bytes[offset..], chars, out var read, out _, replaceInvalidSequences: false);
+            offset += read;
+            if (status != OperationStatus.DestinationTooSmall)
+            {
+                return offset;
+            }
+        }
     }
 
     /// <summary>

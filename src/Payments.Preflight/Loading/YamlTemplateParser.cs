@@ -20,12 +20,16 @@ internal sealed class YamlTemplateParser
         "Contains", "EachMemberEquals", "EachMemberIn", "ValueOf", "ValueOfAll", "RefAll",
     };
 
-    private readonly Parser parser;
+    private readonly LibraryFailures parser;
     private readonly Dictionary<string, (Node Node, long Weight)> anchors = new(StringComparer.Ordinal);
     private readonly List<DuplicateKey> duplicates = [];
     private long expandedNodes;
 
-    private YamlTemplateParser(string text) => parser = new Parser(new StringReader(BlockScalars.BlankLeadingLines(text)));
+    private YamlTemplateParser(string text)
+    {
+        var scanner = new Scanner(new StringReader(BlockScalars.BlankLeadingLines(text)));
+        parser = new LibraryFailures(new Parser(scanner), scanner);
+    }
 
     public static Node Parse(string text)
     {
@@ -52,12 +56,33 @@ internal sealed class YamlTemplateParser
 
         parser.Consume<DocumentStart>();
         var (root, _) = ParseNode(0);
+        parser.Consume<DocumentEnd>();
+        RefuseFurtherDocuments();
         if (root is MappingNode map)
         {
             map.DocumentDuplicateKeys = duplicates;
         }
 
         return root;
+    }
+
+    /// <summary>
+    /// CloudFormation reads a template from one YAML document (cfn-lint: "expected a single document in the stream"), so
+    /// what a second one holds would be silently dropped. A trailing <c>---</c> with nothing after it makes an empty
+    /// document, which loses nothing.
+    /// </summary>
+    private void RefuseFurtherDocuments()
+    {
+        while (parser.TryConsume<DocumentStart>(out var start))
+        {
+            if (parser.TryConsume<Scalar>(out var scalar) && scalar is { Value: "", Style: ScalarStyle.Plain, Tag.IsEmpty: true, Anchor.IsEmpty: true }
+                && parser.TryConsume<DocumentEnd>(out _))
+            {
+                continue;
+            }
+
+            throw new TemplateLoadException(RuleIds.ParseError, "a second YAML document starts here; CloudFormation reads a template from one document. Remove this `---` and what follows it, or move that into a file of its own", (int)start.Start.Line);
+        }
     }
 
     private (Node Node, long Weight) ParseNode(int depth)
@@ -212,5 +237,30 @@ internal sealed class YamlTemplateParser
         }
 
         return new MappingNode([new(key, argument)], new Dictionary<string, int>(StringComparer.Ordinal) { [key] = line }, line);
+    }
+
+    /// <summary>
+    /// On some malformed input YamlDotNet's scanner and parser fail with InvalidOperationException (a state they did not
+    /// expect, an empty internal stack or queue) or ArgumentException (a tag that is not a URI) instead of a
+    /// YamlException. Every call into YamlDotNet goes through <see cref="MoveNext"/>, so these two types are caught only
+    /// where they come from the library, and become a YamlException at the scanner's position; an exception from our
+    /// own code never passes through here.
+    /// </summary>
+    private sealed class LibraryFailures(Parser inner, Scanner scanner) : IParser
+    {
+        public ParsingEvent? Current => inner.Current;
+
+        public bool MoveNext()
+        {
+            try
+            {
+                return inner.MoveNext();
+            }
+            catch (Exception exception) when (exception is InvalidOperationException or ArgumentException)
+            {
+                var position = scanner.CurrentPosition;
+                throw new YamlException(position, position, $"YamlDotNet stops near this line ({exception.GetType().Name}: {exception.Message}); check the syntax here", exception);
+            }
+        }
     }
 }

@@ -18,13 +18,7 @@ internal sealed class Template
         Root = root;
         StackName = stackName;
         StackTags = stackTags;
-        Transforms = root["Transform"] switch
-        {
-            ScalarNode single => [single.Value],
-            SequenceNode list => [.. list.Items.Select(t => t is ScalarNode s ? s.Value : (t as MappingNode)?["Name"] is ScalarNode n ? n.Value : "?")],
-            MappingNode map => [map["Name"] is ScalarNode name ? name.Value : "?"],
-            _ => [],
-        };
+        Transforms = [.. TransformEntries(root["Transform"]).Select(t => t.Name).OfType<string>()];
         Parameters = root["Parameters"] as MappingNode;
         Conditions = root["Conditions"] as MappingNode;
         var resources = new Dictionary<string, Resource>(StringComparer.Ordinal);
@@ -78,7 +72,11 @@ internal sealed class Template
 
     public IReadOnlyDictionary<string, string> StackTags { get; }
 
-    /// <summary>The names of the template's transforms, in order (a macro given as <c>{ Name, Parameters }</c> by its name).</summary>
+    /// <summary>
+    /// The names of the template's transforms, in order (a macro given as <c>{ Name, Parameters }</c> by its name). An
+    /// entry that names no transform is left out: it is not a macro that could rewrite the template, so it must not turn
+    /// the checks off (PF003 reports it).
+    /// </summary>
     public IReadOnlyList<string> Transforms { get; }
 
     /// <summary>
@@ -86,6 +84,39 @@ internal sealed class Template
     /// can judge. A macro may rewrite anything before CloudFormation reads it.
     /// </summary>
     public bool OnlyDocumentedTransforms => Transforms.All(t => t is SamTransform or LanguageExtensionsTransform);
+
+    /// <summary>
+    /// The entries of a `Transform` section: a name (<c>AWS::Serverless-2016-10-31</c>) or <c>{ Name, Parameters }</c>,
+    /// alone or in a list. <c>Name</c> is null for an entry that names no transform: not a string (<c>Transform: 5</c>, a
+    /// list in the list), or a mapping whose Name is not one (the entry is then that Name, at <c>…/Name</c>) or that has
+    /// none. A null section, like an absent one, has no entries.
+    /// </summary>
+    public static IEnumerable<(string Path, Node Node, string? Name)> TransformEntries(Node? section)
+    {
+        switch (section)
+        {
+            case null or ScalarNode { Kind: ScalarKind.Null }:
+                yield break;
+            case SequenceNode list:
+                for (var i = 0; i < list.Items.Count; i++)
+                {
+                    yield return Entry($"Transform/{i}", list.Items[i]);
+                }
+
+                yield break;
+            default:
+                yield return Entry("Transform", section);
+                yield break;
+        }
+
+        static (string, Node, string?) Entry(string path, Node node) => node switch
+        {
+            ScalarNode { Kind: ScalarKind.String } name => (path, node, name.Value),
+            MappingNode map when map["Name"] is ScalarNode { Kind: ScalarKind.String } name => (path, node, name.Value),
+            MappingNode map when map["Name"] is { } notAName => ($"{path}/Name", notAName, null),
+            _ => (path, node, null),
+        };
+    }
 
     public MappingNode? Parameters { get; }
 

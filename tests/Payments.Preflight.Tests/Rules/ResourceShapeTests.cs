@@ -270,6 +270,19 @@ public sealed class ResourceShapeTests
         Assert.NotNull(finding.Line);
     }
 
+    [Theory]
+    [InlineData("Transform: 5")]
+    [InlineData("Transform: [ AWS::Serverless-2016-10-31, { Name: { a: b } } ]")]
+    [InlineData("Transform: ~")]
+    public void A_transform_entry_that_names_no_transform_is_no_macro_and_turns_no_check_off(string transform)
+    {
+        // A macro may rewrite anything, so a macro turns these checks off; an entry that names nothing is no macro.
+        var findings = ShapeFindings($"{transform}\nResources:\n  Q: {{ Type: AWS::Nope::X }}\n");
+
+        var unknownType = Assert.Single(findings, f => f.RuleId == "PF013");
+        Assert.Equal("Resources/Q/Type", unknownType.Path);
+    }
+
     [Fact]
     public void Enum_findings_are_warnings_and_quote_the_data_date()
     {

@@ -762,6 +762,27 @@ public sealed class RuleTableTests
             Resources:
               B: { Type: AWS::S3::Bucket, DeletionPolicy: Keep }
             """, ["B | Resources/B/DeletionPolicy | DeletionPolicy 'Keep' of B is not one of Delete, Retain, Snapshot,"], null },
+        { "PF003 a number for the transform's name", "PF003", """
+            Transform: 5
+            Resources:
+              Q: { Type: AWS::SQS::Queue }
+            """, ["- | Transform | Transform is the number 5, not a transform name"], null },
+        { "PF003 entries of a transform list that name no transform", "PF003", """
+            Transform: [ AWS::Serverless-2016-10-31, { Name: { a: b } }, [ AWS::LanguageExtensions ], { Parameters: { a: 1 } }, ~ ]
+            Resources:
+              Q: { Type: AWS::SQS::Queue }
+            """, ["- | Transform/1/Name | Transform/1/Name is a mapping, not a transform name", "- | Transform/2 | Transform/2 is a list, not a transform name",
+                  "- | Transform/3 | Transform/3 is a mapping without a Name, not a transform name", "- | Transform/4 | Transform/4 is null, not a transform name"], null },
+        { "PF003 transforms named by strings, alone, listed or with parameters", "PF003", """
+            Transform: [ AWS::Serverless-2016-10-31, { Name: AWS::Include, Parameters: { Location: s3://bucket/key } }, "5" ]
+            Resources:
+              Q: { Type: AWS::SQS::Queue }
+            """, [], null },
+        { "PF003 an empty Transform section, like an empty Parameters", "PF003", """
+            Transform:
+            Resources:
+              Q: { Type: AWS::SQS::Queue }
+            """, [], null },
     };
 
     [Theory]

@@ -13,7 +13,7 @@ internal sealed class TemplateStructure : Rule
 
     public override RuleDescriptor Descriptor { get; } = new(
         RuleIds.TemplateStructure, Severity.Error, "Template structure is invalid",
-        "A section or resource has the wrong shape: Resources missing, empty or not a mapping, a resource without a Type string, Properties or Metadata that is not a mapping, an unknown DeletionPolicy, or a property value whose type the resource provider schema rules out (a list where it takes a mapping, a word where it takes an integer; CloudFormation converts scalars, so \"5\" is an integer and \"true\" a boolean). CloudFormation fails validation before creating anything.",
+        "A section or resource has the wrong shape: Resources missing, empty or not a mapping, a Transform that is not a name (a string, a list of them, or `{Name: string, Parameters: mapping}`), a resource without a Type string, Properties or Metadata that is not a mapping, an unknown DeletionPolicy, or a property value whose type the resource provider schema rules out (a list where it takes a mapping, a word where it takes an integer; CloudFormation converts scalars, so \"5\" is an integer and \"true\" a boolean). CloudFormation fails validation before creating anything.",
         "Give the template a Resources mapping, and every resource a `Type` string and a `Properties` mapping; DeletionPolicy is Delete, Retain, Snapshot or RetainExceptOnCreate; give each property the type its resource reference names.",
         "000",
         """
@@ -31,6 +31,22 @@ internal sealed class TemplateStructure : Rule
     public override void Check(RuleContext context)
     {
         var root = context.Template.Root;
+        foreach (var (path, node, name) in Template.TransformEntries(root["Transform"]))
+        {
+            if (name is null)
+            {
+                var what = node switch
+                {
+                    ScalarNode { Kind: ScalarKind.Null } => "null",
+                    ScalarNode scalar => $"the {scalar.Kind.ToString().ToLowerInvariant()} {scalar.Value}",
+                    SequenceNode => "a list",
+                    _ when path.EndsWith("/Name", StringComparison.Ordinal) => "a mapping",
+                    _ => "a mapping without a Name",
+                };
+                context.ReportTemplate(path, node, $"{path} is {what}, not a transform name: a transform is named by a string (`Transform: AWS::Serverless-2016-10-31`), a list of them, or `{{Name: MyMacro, Parameters: {{…}}}}`");
+            }
+        }
+
         switch (root["Resources"])
         {
             case null:
