@@ -98,9 +98,6 @@ internal static partial class References
         }
     }
 
-    [GeneratedRegex(@"\$\{([^}]*)\}")]
-    private static partial Regex SubVariable();
-
     private enum Section { Resources, Outputs, Conditions, Rules }
 
     /// <summary>
@@ -691,7 +688,7 @@ internal static partial class References
             var name = function.Entries[0] switch
             {
                 { Key: "Fn::Sub", Value: ScalarNode { Kind: ScalarKind.String } text }
-                    when SubVariable().Matches(text.Value).All(v => scope?.Find(v.Groups[1].Value) is not null) => text.Value,
+                    when SubText.Placeholders(text.Value).All(p => scope?.Find(p.Name) is not null) => text.Value,
                 { Key: "Ref", Value: ScalarNode { Kind: ScalarKind.String } identifier } when scope?.Find(identifier.Value) is not null => $"${{{identifier.Value}}}",
                 _ => null,
             };
@@ -727,10 +724,10 @@ internal static partial class References
             // In a loop, AWS::LanguageExtensions puts each item in for ${Identifier} before CloudFormation reads the rest.
             foreach (var expanded in Loop.Expand(text.Value, scope))
             {
-                foreach (Match match in SubVariable().Matches(expanded))
+                foreach (var placeholder in SubText.Placeholders(expanded))
                 {
-                    var variable = match.Groups[1].Value;
-                    if (variable.StartsWith('!') || variables?[variable] is not null)
+                    var variable = placeholder.Name;
+                    if (placeholder.IsLiteral || variables?[variable] is not null)
                     {
                         continue; // ${!Literal} is written as ${Literal}; a variable of the mapping is defined there
                     }
@@ -878,7 +875,7 @@ internal static partial class References
 
                     return;
                 case MappingNode { IntrinsicName: "Fn::Sub", Entries: [{ Value: ScalarNode { Kind: ScalarKind.String } text }] } when extensions
-                    && SubVariable().Matches(text.Value).All(v => scope?.Find(v.Groups[1].Value) is not null):
+                    && SubText.Placeholders(text.Value).All(p => scope?.Find(p.Name) is not null):
                     // In a loop, !Sub 'IsEnabled${Id}' becomes a condition's name before CloudFormation reads it.
                     ConditionName(text, path, where);
                     return;
