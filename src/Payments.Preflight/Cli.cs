@@ -264,7 +264,7 @@ internal static class Cli
         var report = PreflightEngine.Check(paths, new PreflightOptions { Include = flowRules });
         foreach (var check in report.AccessChecks.Where(c => answer is null || c.Answer.Equals(answer, StringComparison.OrdinalIgnoreCase)))
         {
-            stdout.WriteLine($"{check.RuleId} {check.Answer,-8} {check.Caller} {check.Action} on {check.Resource}: {check.Reason} [{check.Template}]");
+            stdout.WriteLine($"{check.RuleId} {check.Answer,-8} {Excerpt.Of(check.Caller, Excerpt.MaxMessage)} {check.Action} on {Excerpt.Of(check.Resource, Excerpt.MaxMessage)}: {Excerpt.Of(check.Reason, Excerpt.MaxMessage)} [{check.Template}]");
         }
 
         stdout.WriteLine();

@@ -122,6 +122,51 @@ public sealed class CliTests : IDisposable
         }
     }
 
+    [Theory]
+    [InlineData("text")]
+    [InlineData("json")]
+    [InlineData("sarif")]
+    public void Every_format_shows_a_huge_logical_id_and_value_as_excerpts(string format)
+    {
+        // longstr-id.json and longstr-value.json of the robustness audit: 10 MB gave 20 MB of output.
+        var id = new string('L', 1_000_000);
+        var path = Write("huge.json", $$"""{"Resources": {"{{id}}": {"Type": "AWS::Logs::LogGroup", "Properties": {"RetentionInDays": "{{new string('9', 1_000_000)}}"} } } }""");
+
+        var (_, output, _) = Run("check", path, "--format", format);
+
+        Assert.True(output.Length < 200_000, $"the {format} report is {output.Length:N0} characters");
+        var shown = format == "text" ? output : string.Join('\n', Strings(JsonDocument.Parse(output).RootElement));
+        Assert.Contains("RetentionInDays 999", shown, StringComparison.Ordinal);
+        Assert.Contains("LLL…LLL", shown, StringComparison.Ordinal);
+
+        static IEnumerable<string> Strings(JsonElement element) => element.ValueKind switch
+        {
+            JsonValueKind.String => [element.GetString()!],
+            JsonValueKind.Array => element.EnumerateArray().SelectMany(Strings),
+            JsonValueKind.Object => element.EnumerateObject().SelectMany(p => Strings(p.Value)),
+            _ => [],
+        };
+    }
+
+    [Fact]
+    public void Json_and_sarif_reports_bound_a_message_of_any_length()
+    {
+        // A message beyond what Utf8JsonWriter takes (about 166 million characters) made --format json throw.
+        var message = "m" + new string('x', 1_000_000) + "end";
+        var report = new PreflightReport([new Finding("PF402", Severity.Error, "t.json", "R" + new string('r', 1_000), "Resources/R/Properties/P", 1, message)], 1);
+
+        using var json = JsonDocument.Parse(Payments.Preflight.Output.ReportWriter.Json(report));
+        using var sarif = JsonDocument.Parse(Payments.Preflight.Output.ReportWriter.Sarif(report));
+
+        var finding = json.RootElement.GetProperty("findings")[0];
+        var written = finding.GetProperty("message").GetString()!;
+        Assert.True(written.Length <= 4_096, $"the message is {written.Length:N0} characters");
+        Assert.StartsWith("mxxx", written, StringComparison.Ordinal);
+        Assert.EndsWith("xxxend", written, StringComparison.Ordinal);
+        Assert.True(finding.GetProperty("resource").GetString()!.Length <= 256);
+        Assert.Equal(written, sarif.RootElement.GetProperty("runs")[0].GetProperty("results")[0].GetProperty("message").GetProperty("text").GetString());
+    }
+
     [Fact]
     public void Sarif_without_a_docs_base_url_names_the_rule_page_but_links_nowhere()
     {

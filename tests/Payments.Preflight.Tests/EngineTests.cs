@@ -319,6 +319,67 @@ public sealed class EngineTests : IDisposable
         Assert.Null(new Resolver(model, useParameterDefaults: false).String(properties["A"]));
     }
 
+    [Fact]
+    public void Resolver_resolves_a_sub_variable_once_however_often_the_string_uses_it()
+    {
+        // sub-timebomb.json of the robustness audit: 30 nested Fn::Sub of "${A}${A}" resolved the innermost 2^30 times.
+        var (empty, emptyValue) = ResolveOne(NestedSub(depth: 30, uses: 2, innermost: ""));
+        var (shallow, shallowValue) = ResolveOne(NestedSub(depth: 12, uses: 2, innermost: "x"));
+        var (deep, deepValue) = ResolveOne(NestedSub(depth: 30, uses: 2, innermost: "x"));
+
+        Assert.Equal(string.Empty, empty.String(emptyValue));
+        Assert.Equal(new string('x', 1 << 12), shallow.String(shallowValue));
+        Assert.Null(deep.String(deepValue)); // 2^30 characters: longer than any value CloudFormation could deploy
+    }
+
+    [Fact]
+    public void Resolver_takes_a_value_longer_than_its_cap_as_unknown_but_builds_one_up_to_it()
+    {
+        var (resolver, value) = ResolveOne($$"""{"Fn::Join": ["", ["{{new string('x', Resolver.MaxLength - 1)}}", "y"]]}""");
+        var (longer, longerValue) = ResolveOne($$"""{"Fn::Join": ["", ["{{new string('x', Resolver.MaxLength)}}", "y"]]}""");
+        // join-bomb.json of the audit: a 10,000-character delimiter between 100,000 items.
+        var (bomb, bombValue) = ResolveOne($$"""{"Fn::Join": ["{{new string('-', 10_000)}}", [{{string.Join(", ", Enumerable.Repeat("\"1\"", 100_000))}}]]}""");
+
+        Assert.Equal(Resolver.MaxLength, resolver.String(value)?.Length);
+        Assert.Null(longer.String(longerValue));
+        Assert.Null(bomb.String(bombValue));
+    }
+
+    [Fact]
+    public void Resolver_takes_a_value_as_unknown_when_its_parts_copy_too_much_on_the_way()
+    {
+        // Each item looks up a key half the cap long that a nested Fn::Sub builds: short values, long work.
+        var key = new string('x', Resolver.MaxLength / 2);
+        var item = $$"""{"Fn::FindInMap": ["M", {{NestedSub(depth: 19, uses: 2, innermost: "x")}}, "v"]}""";
+        string Join(int items) => $$"""{"Fn::Join": ["", [{{string.Join(", ", Enumerable.Repeat(item, items))}}]]}""";
+        var mappings = $$"""{"M": {"{{key}}": {"v": "1"} } }""";
+        var (few, fewValue) = ResolveOne(Join(4), mappings);
+        var (many, manyValue) = ResolveOne(Join(40), mappings);
+
+        Assert.Equal("1111", few.String(fewValue));
+        Assert.Null(many.String(manyValue));
+    }
+
+    /// <summary>Fn::Sub nested <paramref name="depth"/> deep, each using its variable A <paramref name="uses"/> times.</summary>
+    private static string NestedSub(int depth, int uses, string innermost)
+    {
+        var json = $"\"{innermost}\"";
+        for (var i = 0; i < depth; i++)
+        {
+            json = $$"""{"Fn::Sub": ["{{string.Concat(Enumerable.Repeat("${A}", uses))}}", {"A": {{json}}}]}""";
+        }
+
+        return json;
+    }
+
+    /// <summary>A resolver (with parameter defaults) over a template whose resource R has <paramref name="valueJson"/> as its property Value.</summary>
+    private static (Resolver Resolver, Payments.Preflight.Model.Node? Value) ResolveOne(string valueJson, string mappingsJson = "{}")
+    {
+        var text = $$"""{"Mappings": {{mappingsJson}}, "Resources": {"R": {"Type": "AWS::SNS::Topic", "Properties": {"Value": {{valueJson}} } } } }""";
+        var model = TemplateLoader.FromBytes("t.json", System.Text.Encoding.UTF8.GetBytes(text), null, new Dictionary<string, string>());
+        return (new Resolver(model, useParameterDefaults: true), model.Resources["R"].Properties!["Value"]);
+    }
+
     private string Write(string relative, string text)
     {
         var path = Path.Combine(directory, relative);

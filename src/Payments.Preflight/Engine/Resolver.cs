@@ -9,8 +9,26 @@ namespace Payments.Preflight.Engine;
 /// </summary>
 internal sealed class Resolver
 {
+    /// <summary>
+    /// The longest value a resolver builds (characters); a longer one is unknown. CloudFormation reads templates of at
+    /// most 1 MB, and what real templates build from them (names, ARNs, policies, inline code, state machine
+    /// definitions) is far shorter. Longer values come from functions nested to multiply text (Fn::Sub of Fn::Sub…,
+    /// Fn::Join with a huge delimiter), whose values would take gigabytes to spell out and no deploy could use.
+    /// </summary>
+    public const int MaxLength = 1 << 20;
+
+    /// <summary>
+    /// What one resolution may do in all: characters copied, intermediate values included, plus one per node visited.
+    /// A value can stay short while each of many parts builds a long one on the way (a long Fn::FindInMap key), or
+    /// while functions nested many deep visit the same nodes again and again (shared YAML anchors).
+    /// </summary>
+    public const long MaxWork = 8L * MaxLength;
+
     private readonly Template template;
     private readonly bool useParameterDefaults;
+
+    // The work of the current call of String so far (see MaxWork); a resolver serves one template's rules, one at a time.
+    private long work;
 
     public Resolver(Template template, bool useParameterDefaults)
     {
@@ -18,9 +36,16 @@ internal sealed class Resolver
         this.useParameterDefaults = useParameterDefaults;
     }
 
-    public string? String(Node? node, int depth = 0)
+    /// <summary>The value of <paramref name="node"/> as a string, or null when the template alone does not decide it.</summary>
+    public string? String(Node? node)
     {
-        if (node is null || depth > 32)
+        work = 0;
+        return Value(node, 0);
+    }
+
+    private string? Value(Node? node, int depth)
+    {
+        if (node is null || depth > 32 || ++work > MaxWork)
         {
             return null;
         }
@@ -54,8 +79,7 @@ internal sealed class Resolver
         _ => null,
     };
 
-    public long? Integer(Node? node) =>
-        long.TryParse(String(node), System.Globalization.NumberStyles.Integer, System.Globalization.CultureInfo.InvariantCulture, out var value) ? value : null;
+    public long? Integer(Node? node) => ParseInteger(String(node));
 
     /// <summary>Items of a list; an unresolvable list gives none (unknown).</summary>
     public static IReadOnlyList<Node> Items(Node? node) => node is SequenceNode sequence ? sequence.Items : [];
@@ -126,45 +150,39 @@ internal sealed class Resolver
                 return null;
         }
 
+        // Each variable is resolved once however often the string uses it: Fn::Sub nested n deep, each using its
+        // variable twice, would otherwise resolve the innermost one 2^n times.
+        Dictionary<string, string?>? known = null;
         var builder = new StringBuilder();
         var position = 0;
-        while (position < text.Length)
+        foreach (var placeholder in SubText.Placeholders(text))
         {
-            var open = text.IndexOf("${", position, StringComparison.Ordinal);
-            if (open < 0)
+            if (!Append(builder, text.AsSpan(position, placeholder.Start - position)))
             {
-                builder.Append(text, position, text.Length - position);
-                break;
+                return null;
             }
 
-            builder.Append(text, position, open - position);
-            var close = text.IndexOf('}', open);
-            if (close < 0)
+            string? value;
+            if (placeholder.IsLiteral)
             {
-                builder.Append(text, open, text.Length - open);
-                break;
+                value = $"${{{placeholder.Name[1..]}}}";
+            }
+            else if (known is null || !known.TryGetValue(placeholder.Name, out value))
+            {
+                var name = placeholder.Name;
+                value = variables?[name] is { } variable ? Value(variable, depth + 1) : name.Contains('.', StringComparison.Ordinal) ? null : RefValue(name);
+                (known ??= new(StringComparer.Ordinal))[name] = value;
             }
 
-            var name = text[(open + 2)..close];
-            if (name.StartsWith('!'))
+            if (value is null || !Append(builder, value))
             {
-                builder.Append("${").Append(name[1..]).Append('}');
-            }
-            else
-            {
-                var value = variables?[name] is { } variable ? String(variable, depth + 1) : name.Contains('.', StringComparison.Ordinal) ? null : RefValue(name);
-                if (value is null)
-                {
-                    return null;
-                }
-
-                builder.Append(value);
+                return null;
             }
 
-            position = close + 1;
+            position = placeholder.End;
         }
 
-        return builder.ToString();
+        return Append(builder, text.AsSpan(position)) ? builder.ToString() : null;
     }
 
     private string? Join(Node argument, int depth)
@@ -174,41 +192,57 @@ internal sealed class Resolver
             return null;
         }
 
-        var values = new List<string>(parts.Items.Count);
-        foreach (var part in parts.Items)
+        var builder = new StringBuilder();
+        for (var i = 0; i < parts.Items.Count; i++)
         {
-            if (String(part, depth + 1) is not { } value)
+            if (Value(parts.Items[i], depth + 1) is not { } value
+                || (i > 0 && !Append(builder, delimiter.Value))
+                || !Append(builder, value))
             {
                 return null;
             }
-
-            values.Add(value);
         }
 
-        return string.Join(delimiter.Value, values);
+        return builder.ToString();
+    }
+
+    /// <summary>Appends unless the value would grow past <see cref="MaxLength"/> or the call past <see cref="MaxWork"/>: then it is unknown.</summary>
+    private bool Append(StringBuilder builder, ReadOnlySpan<char> text)
+    {
+        work += text.Length;
+        if (builder.Length + text.Length > MaxLength || work > MaxWork)
+        {
+            return false;
+        }
+
+        builder.Append(text);
+        return true;
     }
 
     private string? Select(Node argument, int depth)
     {
-        if (argument is not SequenceNode { Items.Count: 2 } sequence || Integer(sequence.Items[0]) is not { } index || sequence.Items[1] is not SequenceNode list)
+        if (argument is not SequenceNode { Items.Count: 2 } sequence || ParseInteger(Value(sequence.Items[0], depth + 1)) is not { } index || sequence.Items[1] is not SequenceNode list)
         {
             return null;
         }
 
-        return index >= 0 && index < list.Items.Count ? String(list.Items[(int)index], depth + 1) : null;
+        return index >= 0 && index < list.Items.Count ? Value(list.Items[(int)index], depth + 1) : null;
     }
 
     private string? FindInMap(Node argument, int depth)
     {
         if (argument is not SequenceNode { Items.Count: >= 3 } keys
-            || String(keys.Items[0], depth + 1) is not { } mapName
-            || String(keys.Items[1], depth + 1) is not { } topKey
-            || String(keys.Items[2], depth + 1) is not { } secondKey)
+            || Value(keys.Items[0], depth + 1) is not { } mapName
+            || Value(keys.Items[1], depth + 1) is not { } topKey
+            || Value(keys.Items[2], depth + 1) is not { } secondKey)
         {
             return null;
         }
 
         var value = ((template.Root["Mappings"] as MappingNode)?[mapName] as MappingNode)?[topKey] is MappingNode top ? top[secondKey] : null;
-        return value is ScalarNode ? String(value, depth + 1) : null;
+        return value is ScalarNode ? Value(value, depth + 1) : null;
     }
+
+    private static long? ParseInteger(string? text) =>
+        long.TryParse(text, System.Globalization.NumberStyles.Integer, System.Globalization.CultureInfo.InvariantCulture, out var value) ? value : null;
 }

@@ -6,7 +6,11 @@ namespace Payments.Preflight.Output;
 
 internal enum OutputFormat { Text, Json, Sarif }
 
-/// <summary>Writes a report as text (cfn-lint-like), JSON (the schema) or SARIF 2.1.0.</summary>
+/// <summary>
+/// Writes a report as text (cfn-lint-like), JSON (the schema) or SARIF 2.1.0. Messages, logical IDs and paths
+/// are shown as <see cref="Excerpt"/>s, so that no finding about a huge value makes a huge report (or one longer than
+/// a JSON writer accepts).
+/// </summary>
 internal static class ReportWriter
 {
     public static string Write(PreflightReport report, OutputFormat format, Uri? docsBaseUrl = null) => format switch
@@ -33,10 +37,10 @@ internal static class ReportWriter
                 .Append(' ').Append(titles.GetValueOrDefault(finding.RuleId, string.Empty));
             if (finding.Resource is not null)
             {
-                builder.Append(" [").Append(finding.Resource).Append(']');
+                builder.Append(" [").Append(Excerpt.Of(finding.Resource)).Append(']');
             }
 
-            builder.AppendLine().Append("  ").AppendLine(finding.Message);
+            builder.AppendLine().Append("  ").AppendLine(Excerpt.Of(finding.Message, Excerpt.MaxMessage));
         }
 
         // One checklist: each thing that must exist is listed once, with every place that needs it.
@@ -46,10 +50,10 @@ internal static class ReportWriter
             builder.AppendLine().AppendLine($"Must exist before deploy ({mustExist.Count}, {RuleIds.MustExistFirst} warnings):");
             foreach (var item in mustExist)
             {
-                builder.Append("  - ").AppendLine(item.Key);
+                builder.Append("  - ").AppendLine(Excerpt.Of(item.Key, Excerpt.MaxMessage));
                 foreach (var finding in item)
                 {
-                    builder.Append("      ").Append(Location(finding)).AppendLine(finding.Resource is null ? string.Empty : $" [{finding.Resource}]");
+                    builder.Append("      ").Append(Location(finding)).AppendLine(finding.Resource is null ? string.Empty : $" [{Excerpt.Of(finding.Resource)}]");
                 }
             }
         }
@@ -76,8 +80,8 @@ internal static class ReportWriter
                 writer.WriteString("ruleId", finding.RuleId);
                 writer.WriteString("severity", SeverityName(finding.Severity));
                 writer.WriteString("template", finding.Template);
-                WriteNullable(writer, "resource", finding.Resource);
-                WriteNullable(writer, "path", finding.Path);
+                WriteNullable(writer, "resource", finding.Resource is null ? null : Excerpt.Of(finding.Resource));
+                WriteNullable(writer, "path", finding.Path is null ? null : Excerpt.Of(finding.Path, Excerpt.MaxMessage));
                 if (finding.Line is { } line)
                 {
                     writer.WriteNumber("line", line);
@@ -87,7 +91,7 @@ internal static class ReportWriter
                     writer.WriteNull("line");
                 }
 
-                writer.WriteString("message", finding.Message);
+                writer.WriteString("message", Excerpt.Of(finding.Message, Excerpt.MaxMessage));
                 writer.WriteEndObject();
             }
 
@@ -165,7 +169,7 @@ internal static class ReportWriter
 
                 writer.WriteString("level", SarifLevel(finding.Severity));
                 writer.WriteStartObject("message");
-                writer.WriteString("text", finding.Message);
+                writer.WriteString("text", Excerpt.Of(finding.Message, Excerpt.MaxMessage));
                 writer.WriteEndObject();
                 writer.WriteStartArray("locations");
                 writer.WriteStartObject();
@@ -185,10 +189,10 @@ internal static class ReportWriter
                 {
                     writer.WriteStartArray("logicalLocations");
                     writer.WriteStartObject();
-                    writer.WriteString("name", finding.Resource);
+                    writer.WriteString("name", Excerpt.Of(finding.Resource));
                     if (finding.Path is not null)
                     {
-                        writer.WriteString("fullyQualifiedName", finding.Path);
+                        writer.WriteString("fullyQualifiedName", Excerpt.Of(finding.Path, Excerpt.MaxMessage));
                     }
 
                     writer.WriteString("kind", "resource");

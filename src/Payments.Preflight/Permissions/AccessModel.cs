@@ -392,7 +392,7 @@ internal sealed class AccessModel
         foreach (var policy in inline)
         {
             var policyName = (policy as MappingNode)?["PolicyName"] is ScalarNode { } n ? n.Value : "?";
-            identity.Add(PolicyDocument.Parse($"inline policy '{policyName}' of role {role.LogicalId}", (policy as MappingNode)?["PolicyDocument"], resolve));
+            identity.Add(PolicyDocument.Parse($"inline policy '{Rules.Excerpt.Of(policyName)}' of role {role.LogicalId}", (policy as MappingNode)?["PolicyDocument"], resolve));
         }
 
         if (role.Property("Policies") is MappingNode { IntrinsicName: not null })

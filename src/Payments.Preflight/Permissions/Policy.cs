@@ -32,7 +32,7 @@ internal sealed record Statement(
     public static Statement OpaqueAt(int? line) => new(null, Effect.Unknown, null, false, null, false, null, false, null, true, line);
 
     /// <summary>How a finding names the statement: its Sid, else its line.</summary>
-    public string Describe() => Sid is { Length: > 0 } ? $"statement '{Sid}'" : Line is { } line ? $"the statement at line {line}" : "a statement";
+    public string Describe() => Sid is { Length: > 0 } ? $"statement '{Rules.Excerpt.Of(Sid)}'" : Line is { } line ? $"the statement at line {line}" : "a statement";
 }
 
 /// <summary>A policy document and where it comes from, e.g. "inline policy 'Pull' of role ApiExecutionRole".</summary>

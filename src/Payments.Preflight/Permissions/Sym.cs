@@ -227,12 +227,41 @@ internal sealed class Sym : IEquatable<Sym>
     {
         var result = new SymPart[parts.Count];
         var length = 0;
-        for (var i = 0; i < parts.Count; i++)
+        var i = 0;
+        while (i < parts.Count)
         {
-            Append(result, ref length, parts[i]);
+            if (parts[i].IsAtom)
+            {
+                result[length++] = parts[i++];
+                continue;
+            }
+
+            // A run of literal parts is joined once: joining them one by one would copy the run's text again for
+            // each part (an Fn::Join of many items).
+            var end = i + 1;
+            while (end < parts.Count && !parts[end].IsAtom)
+            {
+                end++;
+            }
+
+            var text = end - i == 1 ? parts[i].Text : string.Concat(Texts(parts, i, end));
+            if (text.Length > 0)
+            {
+                result[length++] = new SymPart(text, false);
+            }
+
+            i = end;
         }
 
         return length == result.Length ? result : result[..length];
+
+        static IEnumerable<string> Texts(IReadOnlyList<SymPart> parts, int from, int to)
+        {
+            for (var k = from; k < to; k++)
+            {
+                yield return parts[k].Text;
+            }
+        }
     }
 
     /// <summary>Appends a part, dropping empty text and joining text that follows text.</summary>

@@ -24,6 +24,17 @@ internal sealed class SymbolicResolver
     [ThreadStatic]
     private static int cutoffs;
 
+    // Resolutions under way on this thread (across the run's resolvers, as imports lead from one to another), the
+    // work done since the outermost began (bounded as in Engine.Resolver), and the exports being resolved.
+    [ThreadStatic]
+    private static int calls;
+
+    [ThreadStatic]
+    private static long work;
+
+    [ThreadStatic]
+    private static HashSet<string>? importing;
+
     private enum ResourceValue : byte { Ref, Name, Arn }
 
     private const int MaxDepth = 24;
@@ -44,12 +55,30 @@ internal sealed class SymbolicResolver
 
     public Sym? Resolve(Node? node, int depth = 0)
     {
+        if (calls++ == 0)
+        {
+            work = 0;
+        }
+
+        try
+        {
+            return Value(node, depth);
+        }
+        finally
+        {
+            calls--;
+        }
+    }
+
+    private Sym? Value(Node? node, int depth)
+    {
         if (node is null)
         {
             return null;
         }
 
-        if (depth > MaxDepth)
+        // Past the work bound the answer depends on what was resolved before, like one cut short by depth: never memoized.
+        if (depth > MaxDepth || ++work > Engine.Resolver.MaxWork)
         {
             cutoffs++;
             return null;
@@ -72,7 +101,7 @@ internal sealed class SymbolicResolver
                     "Fn::Sub" => Sub(argument, depth),
                     "Fn::Join" => Join(argument, depth),
                     "Fn::Select" => Select(argument, depth),
-                    "Fn::ImportValue" => Resolve(argument, depth + 1) is { Literal: { } export } ? model.Import(export, depth + 1) ?? Sym.Atom($"import:{export}") : null,
+                    "Fn::ImportValue" => Value(argument, depth + 1) is { Literal: { } export } ? Import(export, depth + 1) ?? Sym.Atom($"import:{export}") : null,
                     _ => null,
                 };
             default:
@@ -135,6 +164,23 @@ internal sealed class SymbolicResolver
             return known.Value;
         }
 
+        if (calls++ == 0)
+        {
+            work = 0;
+        }
+
+        try
+        {
+            return Compute(resource, kind, depth);
+        }
+        finally
+        {
+            calls--;
+        }
+    }
+
+    private Sym Compute(Resource resource, ResourceValue kind, int depth)
+    {
         var (outerDeepest, outerCutoffs) = (deepest, cutoffs);
         deepest = depth;
         var value = kind switch
@@ -158,7 +204,7 @@ internal sealed class SymbolicResolver
             => Arn(resource, depth),
         "AWS::SQS::Queue" => Sym.Concat(Sym.Lit("https://sqs."), Region, Sym.Lit(".amazonaws.com/"), Account, Sym.Lit("/"), Name(resource, depth)),
         "AWS::KMS::Key" => Sym.Atom($"{stackKey}/{resource.LogicalId}.KeyId", identity: true),
-        "AWS::SecretsManager::SecretTargetAttachment" => Resolve(resource.Property("SecretId"), depth + 1) ?? Sym.Atom($"{stackKey}/{resource.LogicalId}.Ref", identity: true),
+        "AWS::SecretsManager::SecretTargetAttachment" => Value(resource.Property("SecretId"), depth + 1) ?? Sym.Atom($"{stackKey}/{resource.LogicalId}.Ref", identity: true),
         _ => Name(resource, depth),
     };
 
@@ -193,10 +239,10 @@ internal sealed class SymbolicResolver
         {
             if (resource.Type == "AWS::SQS::Queue" && resource.Property("FifoQueue") is not null)
             {
-                return Resolve(node, depth + 1) ?? Sym.Atom($"{stackKey}/{resource.LogicalId}.Name", identity: true);
+                return Value(node, depth + 1) ?? Sym.Atom($"{stackKey}/{resource.LogicalId}.Name", identity: true);
             }
 
-            return Resolve(node, depth + 1) ?? Sym.Atom($"{stackKey}/{resource.LogicalId}.Name", identity: true);
+            return Value(node, depth + 1) ?? Sym.Atom($"{stackKey}/{resource.LogicalId}.Name", identity: true);
         }
 
         return Sym.Atom($"{stackKey}/{resource.LogicalId}.Name", identity: true);
@@ -221,7 +267,7 @@ internal sealed class SymbolicResolver
             "AWS::CodeBuild::Project" => Regional("codebuild", "project/", name),
             "AWS::CodeDeploy::Application" => Regional("codedeploy", "application:", name),
             "AWS::CodeDeploy::DeploymentConfig" => Regional("codedeploy", "deploymentconfig:", name),
-            "AWS::CodeDeploy::DeploymentGroup" => Regional("codedeploy", "deploymentgroup:", (Resolve(resource.Property("ApplicationName"), depth + 1) ?? Sym.Atom($"{stackKey}/{resource.LogicalId}.App")) + "/" + name),
+            "AWS::CodeDeploy::DeploymentGroup" => Regional("codedeploy", "deploymentgroup:", (Value(resource.Property("ApplicationName"), depth + 1) ?? Sym.Atom($"{stackKey}/{resource.LogicalId}.App")) + "/" + name),
             "AWS::CodePipeline::Pipeline" => Regional("codepipeline", string.Empty, name),
             "AWS::ECS::Cluster" => Regional("ecs", "cluster/", name),
             "AWS::ECS::TaskDefinition" => Regional("ecs", "task-definition/", name) + ":" + Sym.Atom($"{stackKey}/{resource.LogicalId}.Revision"),
@@ -230,6 +276,28 @@ internal sealed class SymbolicResolver
             "AWS::SSM::Parameter" => Regional("ssm", "parameter/", name is { Parts: [{ IsAtom: false } first, ..] } && first.Text.StartsWith('/') ? new Sym([new SymPart(first.Text[1..], false), .. name.Parts.Skip(1)]) : name),
             _ => Sym.Atom($"{stackKey}/{resource.LogicalId}.Arn", identity: true),
         };
+    }
+
+    /// <summary>The value an export of the run has, or null (unknown) when resolving it leads back to itself.</summary>
+    private Sym? Import(string exportName, int depth)
+    {
+        importing ??= new HashSet<string>(StringComparer.Ordinal);
+        if (!importing.Add(exportName))
+        {
+            // Stacks whose exports import each other cannot both be created; their values are unknown, and a value
+            // cut short here depends on where the resolution started, so nothing around it is memoized.
+            cutoffs++;
+            return null;
+        }
+
+        try
+        {
+            return model.Import(exportName, depth);
+        }
+        finally
+        {
+            importing.Remove(exportName);
+        }
     }
 
     private Sym? GetAtt(Node argument, int depth)
@@ -289,54 +357,38 @@ internal sealed class SymbolicResolver
                 return null;
         }
 
+        // Each variable is resolved once however often the string uses it, as in Engine.Resolver.
+        Dictionary<string, Sym?>? known = null;
         var parts = new List<SymPart>();
+        long length = 0;
         var position = 0;
-        while (position < text.Length)
+        foreach (var placeholder in SubText.Placeholders(text))
         {
-            var open = text.IndexOf("${", position, StringComparison.Ordinal);
-            if (open < 0)
-            {
-                parts.Add(new SymPart(text[position..], false));
-                break;
-            }
-
-            parts.Add(new SymPart(text[position..open], false));
-            var close = text.IndexOf('}', open);
-            if (close < 0)
-            {
-                parts.Add(new SymPart(text[open..], false));
-                break;
-            }
-
-            var name = text[(open + 2)..close];
+            parts.Add(new SymPart(text[position..placeholder.Start], false));
             Sym? value;
-            if (name.StartsWith('!'))
+            if (placeholder.IsLiteral)
             {
-                value = Sym.Lit("${" + name[1..] + "}");
+                value = Sym.Lit("${" + placeholder.Name[1..] + "}");
             }
-            else if (variables?[name] is { } variable)
+            else if (known is null || !known.TryGetValue(placeholder.Name, out value))
             {
-                value = Resolve(variable, depth + 1);
-            }
-            else if (name.IndexOf('.', StringComparison.Ordinal) is > 0 and var dot)
-            {
-                value = Attribute(name[..dot], name[(dot + 1)..], depth + 1);
-            }
-            else
-            {
-                value = Ref(name, depth + 1);
+                var name = placeholder.Name;
+                value = variables?[name] is { } variable ? Value(variable, depth + 1)
+                    : name.IndexOf('.', StringComparison.Ordinal) is > 0 and var dot ? Attribute(name[..dot], name[(dot + 1)..], depth + 1)
+                    : Ref(name, depth + 1);
+                (known ??= new(StringComparer.Ordinal))[name] = value;
             }
 
-            if (value is null)
+            if (value is null || !Add(parts, ref length, value.Parts, placeholder.Start - position))
             {
                 return null;
             }
 
-            parts.AddRange(value.Parts);
-            position = close + 1;
+            position = placeholder.End;
         }
 
-        return new Sym(parts);
+        parts.Add(new SymPart(text[position..], false));
+        return Add(parts, ref length, [], text.Length - position) ? new Sym(parts) : null;
     }
 
     private Sym? Join(Node argument, int depth)
@@ -347,9 +399,10 @@ internal sealed class SymbolicResolver
         }
 
         var parts = new List<SymPart>();
+        long length = 0;
         for (var i = 0; i < items.Items.Count; i++)
         {
-            if (Resolve(items.Items[i], depth + 1) is not { } value)
+            if (Value(items.Items[i], depth + 1) is not { } value)
             {
                 return null;
             }
@@ -359,15 +412,48 @@ internal sealed class SymbolicResolver
                 parts.Add(new SymPart(delimiter.Value, false));
             }
 
-            parts.AddRange(value.Parts);
+            if (!Add(parts, ref length, value.Parts, i > 0 ? delimiter.Value.Length : 0))
+            {
+                return null;
+            }
         }
 
         return new Sym(parts);
     }
 
+    /// <summary>
+    /// Adds <paramref name="more"/> to a value being built, whose <paramref name="length"/> counts every character of its
+    /// text and atom names (<paramref name="text"/> more already added): false, for unknown, past Engine.Resolver's
+    /// length or work bound.
+    /// </summary>
+    private static bool Add(List<SymPart> parts, ref long length, IReadOnlyList<SymPart> more, int text)
+    {
+        length += text;
+        work += text;
+        foreach (var part in more)
+        {
+            length += part.Text.Length;
+            work += part.Text.Length + 1;
+            if (length > Engine.Resolver.MaxLength)
+            {
+                return false;
+            }
+
+            parts.Add(part);
+        }
+
+        if (work > Engine.Resolver.MaxWork)
+        {
+            cutoffs++;
+            return false;
+        }
+
+        return length <= Engine.Resolver.MaxLength;
+    }
+
     private Sym? Select(Node argument, int depth)
     {
-        if (argument is not SequenceNode { Items.Count: 2 } sequence || Resolve(sequence.Items[0], depth + 1)?.Literal is not { } indexText
+        if (argument is not SequenceNode { Items.Count: 2 } sequence || Value(sequence.Items[0], depth + 1)?.Literal is not { } indexText
             || !int.TryParse(indexText, System.Globalization.CultureInfo.InvariantCulture, out var index) || index < 0)
         {
             return null;
@@ -376,11 +462,11 @@ internal sealed class SymbolicResolver
         var list = sequence.Items[1];
         if (list is SequenceNode items)
         {
-            return index < items.Items.Count ? Resolve(items.Items[index], depth + 1) : null;
+            return index < items.Items.Count ? Value(items.Items[index], depth + 1) : null;
         }
 
         if (list is MappingNode { IntrinsicName: "Fn::Split" } split && split["Fn::Split"] is SequenceNode { Items.Count: 2 } splitArguments
-            && splitArguments.Items[0] is ScalarNode { Value: [var separator] } && Resolve(splitArguments.Items[1], depth + 1) is { } whole)
+            && splitArguments.Items[0] is ScalarNode { Value: [var separator] } && Value(splitArguments.Items[1], depth + 1) is { } whole)
         {
             var pieces = whole.Split(separator);
             return index < pieces.Count ? pieces[index] : null;

@@ -648,6 +648,18 @@ public sealed class ReferenceTests
     }
 
     [Fact]
+    public void A_sub_string_of_unclosed_placeholders_is_judged_without_rereading_it()
+    {
+        // sub-open.json of the robustness audit: a QueueName of 2,000,000 "${" took PF014 minutes; none is a placeholder.
+        var unclosed = string.Concat(Enumerable.Repeat("${", 2_000_000));
+        var json = "{\"Resources\": {\"Queue\": {\"Type\": \"AWS::SQS::Queue\", \"Properties\": {\"QueueName\": {\"Fn::Sub\": \"" + unclosed + "${Missing\"}}}}}";
+
+        var findings = PreflightEngine.CheckText("template.json", json, new PreflightOptions { Today = TestTemplates.Today, Include = ["PF014", "PF015"] });
+
+        Assert.Empty(findings);
+    }
+
+    [Fact]
     public void Fn_Length_without_the_transform_says_what_it_needs()
     {
         var finding = Assert.Single(Check(Property("!Length [a, b]")), f => f.RuleId == "PF015");

@@ -839,4 +839,32 @@ public sealed class RuleTableTests
             """, "PF302"));
         Assert.Matches(@"Use 8\.0\.\d+\.$", finding.Message);
     }
+
+    [Fact]
+    public void Log_retention_a_template_builds_long_is_judged_and_quoted_as_an_excerpt()
+    {
+        // Far longer than any retention, well within what the resolver builds.
+        var finding = Assert.Single(TestTemplates.CheckRule($$"""
+            Resources:
+              Logs: { Type: AWS::Logs::LogGroup, Properties: { RetentionInDays: !Join ["", ["1", "{{new string('0', 600_000)}}"]] } }
+            """, "PF402"));
+
+        Assert.StartsWith("RetentionInDays 10000", finding.Message, StringComparison.Ordinal);
+        Assert.Contains("0…000", finding.Message, StringComparison.Ordinal);
+        Assert.EndsWith("(nearest: 30).", finding.Message, StringComparison.Ordinal);
+        Assert.True(finding.Message.Length < 1_000, $"the message is {finding.Message.Length:N0} characters");
+    }
+
+    [Theory]
+    [InlineData("!Join [\"{{delimiter}}\", [{{items}}]]")]
+    [InlineData("!Sub [\"${A}${A}${A}${A}${A}${A}${A}${A}${A}${A}\", { A: !Sub [\"${A}${A}${A}${A}${A}${A}${A}${A}${A}${A}\", { A: !Sub [\"${A}${A}${A}${A}${A}${A}${A}${A}${A}${A}\", { A: !Sub [\"${A}${A}${A}${A}${A}${A}${A}${A}${A}${A}\", { A: !Sub [\"${A}${A}${A}${A}${A}${A}${A}${A}${A}${A}\", { A: !Sub [\"${A}${A}${A}${A}${A}${A}${A}${A}${A}${A}\", { A: !Sub [\"${A}${A}${A}${A}${A}${A}${A}${A}${A}${A}\", { A: x }] }] }] }] }] }] }]")]
+    public void Log_retention_that_would_take_gigabytes_to_spell_out_is_unknown(string value)
+    {
+        // join-bomb.json and sub-membomb.json of the robustness audit: 1 GB and 10 GB values.
+        var yaml = $"Resources:\n  Logs: {{ Type: AWS::Logs::LogGroup, Properties: {{ RetentionInDays: {value} }} }}\n"
+            .Replace("{{delimiter}}", new string('x', 10_000), StringComparison.Ordinal)
+            .Replace("{{items}}", string.Join(", ", Enumerable.Repeat("a", 100_000)), StringComparison.Ordinal);
+
+        Assert.Empty(TestTemplates.CheckRule(yaml, "PF402"));
+    }
 }

@@ -55,7 +55,7 @@ internal sealed class DbParameterRange : Rule
                     if (!allowed.Contains(value, StringComparer.OrdinalIgnoreCase))
                     {
                         context.Report(group, $"Properties/Parameters/{name}", node,
-                            $"{name} = '{value}' is not allowed for {kind}; the parameter group fails to create. Allowed: {string.Join(", ", allowed)}.");
+                            $"{name} = '{Excerpt.Of(value)}' is not allowed for {kind}; the parameter group fails to create. Allowed: {string.Join(", ", allowed)}.");
                     }
 
                     continue;
@@ -64,7 +64,7 @@ internal sealed class DbParameterRange : Rule
                 if (!double.TryParse(value, System.Globalization.NumberStyles.Float, System.Globalization.CultureInfo.InvariantCulture, out var number))
                 {
                     context.Report(group, $"Properties/Parameters/{name}", node,
-                        $"{name} = '{value}' is not a number or a {{formula}}; the parameter group fails to create.");
+                        $"{name} = '{Excerpt.Of(value)}' is not a number or a {{formula}}; the parameter group fails to create.");
                 }
                 else if (number < range.Min || number > range.Max)
                 {

@@ -92,7 +92,7 @@ internal sealed partial class MustExistFirst : Rule
                 var path = $"Parameters/{name}/Default";
                 if (SecretArn().Match(arn.Value) is { Success: true } secret)
                 {
-                    context.ReportTemplate(path, arn, $"secret '{secret.Groups["name"].Value}' ({arn.Value}, default of parameter {name}) must exist before deploy");
+                    context.ReportTemplate(path, arn, $"secret '{Excerpt.Of(secret.Groups["name"].Value)}' ({Excerpt.Of(arn.Value)}, default of parameter {name}) must exist before deploy");
                 }
                 else if (ParameterArn().Match(arn.Value) is { Success: true } ssm)
                 {
@@ -110,7 +110,7 @@ internal sealed partial class MustExistFirst : Rule
                 && !defaultValue.Value.StartsWith("/cdk-bootstrap/", StringComparison.Ordinal)
                 && !defaultValue.Value.StartsWith("/aws/service/", StringComparison.Ordinal))
             {
-                context.ReportTemplate($"Parameters/{name}/Default", defaultValue, $"SSM parameter '{defaultValue.Value}' (default of parameter {name}) must exist before deploy");
+                context.ReportTemplate($"Parameters/{name}/Default", defaultValue, $"SSM parameter '{Excerpt.Of(defaultValue.Value)}' (default of parameter {name}) must exist before deploy");
             }
         }
     }
@@ -208,7 +208,7 @@ internal sealed partial class MustExistFirst : Rule
                 }
 
                 var kind = service.StartsWith("ssm", StringComparison.Ordinal) ? "SSM parameter" : "secret";
-                report(resource, PathOf(segments), scalar, $"{kind}:{name}", $"{kind} '{name}' (dynamic reference {{{{resolve:{service}:…}}}}) must exist before deploy");
+                report(resource, PathOf(segments), scalar, $"{kind}:{name}", $"{kind} '{Excerpt.Of(name)}' (dynamic reference {{{{resolve:{service}:…}}}}) must exist before deploy");
             }
         }
 
@@ -219,7 +219,7 @@ internal sealed partial class MustExistFirst : Rule
 
         if (SecretArn().Match(value) is { Success: true } secret)
         {
-            report(resource, PathOf(segments), scalar, $"secret:{secret.Groups["name"].Value}", $"secret '{secret.Groups["name"].Value}' ({value}) must exist before deploy");
+            report(resource, PathOf(segments), scalar, $"secret:{secret.Groups["name"].Value}", $"secret '{Excerpt.Of(secret.Groups["name"].Value)}' ({Excerpt.Of(value)}) must exist before deploy");
         }
         else if (ParameterArn().Match(value) is { Success: true } parameter)
         {

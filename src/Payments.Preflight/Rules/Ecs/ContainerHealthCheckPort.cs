@@ -68,7 +68,7 @@ internal sealed partial class ContainerHealthCheckPort : Rule
                     if (port >= 0 && !ports.Contains(port))
                     {
                         context.Report(task, $"Properties/ContainerDefinitions/{i}/HealthCheck/Command", healthCheck["Command"],
-                            $"the health check of container '{context.Resolve.String(container["Name"])}' calls port {port}, but the container maps only port {string.Join(", ", ports.Order())}; it will always be unhealthy. Check a mapped port.");
+                            $"the health check of container '{Excerpt.Of(context.Resolve.String(container["Name"]) ?? string.Empty)}' calls port {port}, but the container maps only port {string.Join(", ", ports.Order())}; it will always be unhealthy. Check a mapped port.");
                         break;
                     }
                 }

@@ -82,7 +82,7 @@ internal sealed class HealthCheckPortConsistency : Rule
                     if (EcsTaskModel.Containers(task).All(c => context.Resolve.String(c["Name"]) is not null))
                     {
                         context.Report(service, $"{path}/ContainerName", entry["ContainerName"],
-                            $"service {service.LogicalId} sends load-balancer traffic to container '{containerName}', but task definition {task.LogicalId} has no container of that name ({string.Join(", ", EcsTaskModel.Containers(task).Select(c => context.Resolve.String(c["Name"])))}).");
+                            $"service {service.LogicalId} sends load-balancer traffic to container '{Excerpt.Of(containerName)}', but task definition {task.LogicalId} has no container of that name ({string.Join(", ", EcsTaskModel.Containers(task).Select(c => context.Resolve.String(c["Name"])))}).");
                     }
 
                     continue;
@@ -98,7 +98,7 @@ internal sealed class HealthCheckPortConsistency : Rule
                 if (containerPort is { } port && !ports.Contains(port))
                 {
                     context.Report(service, $"{path}/ContainerPort", entry["ContainerPort"],
-                        $"service {service.LogicalId} sends traffic to port {port} of container '{containerName}', which maps only {Describe(ports)}; the service will fail to create. Map the port in the container or use a mapped one.");
+                        $"service {service.LogicalId} sends traffic to port {port} of container '{Excerpt.Of(containerName)}', which maps only {Describe(ports)}; the service will fail to create. Map the port in the container or use a mapped one.");
                 }
 
                 // Only in awsvpc mode (IP targets) is the port the load balancer health-checks the container port itself;
@@ -112,7 +112,7 @@ internal sealed class HealthCheckPortConsistency : Rule
                     && !ports.Contains(healthPort))
                 {
                     context.Report(targetGroup, "Properties/HealthCheckPort", healthPortNode,
-                        $"target group {targetGroup.LogicalId} health-checks port {healthPort}, but container '{containerName}' of service {service.LogicalId} maps only {Describe(ports)}; every health check fails and the service never stabilizes. Use traffic-port or a mapped port.");
+                        $"target group {targetGroup.LogicalId} health-checks port {healthPort}, but container '{Excerpt.Of(containerName)}' of service {service.LogicalId} maps only {Describe(ports)}; every health check fails and the service never stabilizes. Use traffic-port or a mapped port.");
                 }
             }
         }

@@ -49,7 +49,7 @@ internal sealed partial class ManagedPolicyExists : Rule
             if (Classify(name) is { } problem)
             {
                 context.Report(holder, path, node,
-                    $"AWS managed policy '{name}' does not exist (data of {PreflightData.Retrieved("managed-policies.json")}); attaching it fails the deploy. {problem}");
+                    $"AWS managed policy '{Excerpt.Of(name)}' does not exist (data of {PreflightData.Retrieved("managed-policies.json")}); attaching it fails the deploy. {problem}");
             }
         }
     }

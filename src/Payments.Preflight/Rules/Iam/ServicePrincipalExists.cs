@@ -59,12 +59,12 @@ internal sealed partial class ServicePrincipalExists : Rule
                     case PrincipalKind.KnownMistake:
                         anyInvalid = true;
                         context.Report(role, "Properties/AssumeRolePolicyDocument", node,
-                            $"'{name}' is not a service principal; creating role {role.LogicalId} fails with \"Invalid principal in policy\". Use {PreflightData.PrincipalMistakes[name]}.");
+                            $"'{Excerpt.Of(name)}' is not a service principal; creating role {role.LogicalId} fails with \"Invalid principal in policy\". Use {PreflightData.PrincipalMistakes[name]}.");
                         break;
                     case PrincipalKind.WrongDomain:
                         anyInvalid = true;
                         context.Report(role, "Properties/AssumeRolePolicyDocument", node,
-                            $"'{name}' is not a service principal (AWS service principals end in .amazonaws.com); creating role {role.LogicalId} fails with \"Invalid principal in policy\". Check the service's documentation for its principal.");
+                            $"'{Excerpt.Of(name)}' is not a service principal (AWS service principals end in .amazonaws.com); creating role {role.LogicalId} fails with \"Invalid principal in policy\". Check the service's documentation for its principal.");
                         break;
                     case PrincipalKind.Unrecognized:
                         anyInvalid = true; // PF203 warns; the role's use cannot be judged either.

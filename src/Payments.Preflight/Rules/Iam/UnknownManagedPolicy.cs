@@ -49,7 +49,7 @@ internal sealed class UnknownManagedPolicy : Rule
             if (!PreflightData.ManagedPolicies.Contains(name) && ManagedPolicyExists.Classify(name) is null)
             {
                 context.Report(holder, path, node,
-                    $"AWS managed policy '{name}' is not in preflight's data (of {PreflightData.Retrieved("managed-policies.json")}); if it does not exist, attaching it fails the deploy. Check the name and path.");
+                    $"AWS managed policy '{Excerpt.Of(name)}' is not in preflight's data (of {PreflightData.Retrieved("managed-policies.json")}); if it does not exist, attaching it fails the deploy. Check the name and path.");
             }
         }
     }

@@ -48,7 +48,7 @@ internal sealed class UnrecognizedServicePrincipal : Rule
                 if (name is not null && ServicePrincipalExists.Classify(name) == ServicePrincipalExists.PrincipalKind.Unrecognized)
                 {
                     context.Report(role, "Properties/AssumeRolePolicyDocument", node,
-                        $"'{name}' is not a service principal preflight knows (data of {PreflightData.Retrieved("service-principals.json")}); if it is a typo, creating role {role.LogicalId} fails with \"Invalid principal in policy\". Check the service's documentation.");
+                        $"'{Excerpt.Of(name)}' is not a service principal preflight knows (data of {PreflightData.Retrieved("service-principals.json")}); if it is a typo, creating role {role.LogicalId} fails with \"Invalid principal in policy\". Check the service's documentation.");
                 }
             }
         }

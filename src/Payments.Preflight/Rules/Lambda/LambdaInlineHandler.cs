@@ -63,14 +63,14 @@ internal sealed class LambdaInlineHandler : Rule
             if (module != "index" || name.Length == 0)
             {
                 context.Report(function, "Properties/Handler", handlerNode,
-                    $"handler '{handler}' of function {function.LogicalId} does not name the inline module: inline code is saved as index.{(runtime?.StartsWith("python", StringComparison.Ordinal) == true ? "py" : "js")}, so the handler must be index.<function>{(inline.Text is { } t && FirstDefinition(t, runtime) is { } found ? $" (the code defines {found}: use index.{found})" : string.Empty)}.{consequence}", severity);
+                    $"handler '{Excerpt.Of(handler)}' of function {function.LogicalId} does not name the inline module: inline code is saved as index.{(runtime?.StartsWith("python", StringComparison.Ordinal) == true ? "py" : "js")}, so the handler must be index.<function>{(inline.Text is { } t && FirstDefinition(t, runtime) is { } found ? $" (the code defines {found}: use index.{found})" : string.Empty)}.{consequence}", severity);
                 continue;
             }
 
             if (inline.Text is { } code && runtime is not null && !Defines(code, name, runtime))
             {
                 context.Report(function, "Properties/Handler", handlerNode,
-                    $"handler '{handler}' of function {function.LogicalId} names '{name}', which the inline code does not {(runtime.StartsWith("python", StringComparison.Ordinal) ? "define" : "export")}; every invocation fails with Runtime.HandlerNotFound.{(FirstDefinition(code, runtime) is { } found ? $" The code defines {found}." : string.Empty)}{consequence}", severity);
+                    $"handler '{Excerpt.Of(handler)}' of function {function.LogicalId} names '{Excerpt.Of(name)}', which the inline code does not {(runtime.StartsWith("python", StringComparison.Ordinal) ? "define" : "export")}; every invocation fails with Runtime.HandlerNotFound.{(FirstDefinition(code, runtime) is { } found ? $" The code defines {found}." : string.Empty)}{consequence}", severity);
             }
         }
     }

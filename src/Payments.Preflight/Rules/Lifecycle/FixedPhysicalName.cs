@@ -39,7 +39,7 @@ internal sealed class FixedPhysicalName : Rule
                 if (!PhysicalNames.HasEnvironmentPart(context, name))
                 {
                     context.Report(resource, $"Properties/{property}", node,
-                        $"{resource.LogicalId} has the fixed {property} '{name}' with no environment part; a second environment, a replacement or a redeploy after a failed delete fails with \"already exists\". Omit the name or include the environment.");
+                        $"{resource.LogicalId} has the fixed {property} '{Excerpt.Of(name)}' with no environment part; a second environment, a replacement or a redeploy after a failed delete fails with \"already exists\". Omit the name or include the environment.");
                 }
             }
         }

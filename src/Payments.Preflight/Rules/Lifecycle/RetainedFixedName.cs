@@ -37,7 +37,7 @@ internal sealed class RetainedFixedName : Rule
             foreach (var (property, node, name) in PhysicalNames.FixedNames(context, resource))
             {
                 context.Report(resource, $"Properties/{property}", node,
-                    $"{resource.LogicalId} is retained on delete and named '{name}'; recreating the stack fails with \"already exists\" while the retained one remains. Drop the fixed name or the Retain policy.");
+                    $"{resource.LogicalId} is retained on delete and named '{Excerpt.Of(name)}'; recreating the stack fails with \"already exists\" while the retained one remains. Drop the fixed name or the Retain policy.");
             }
         }
     }

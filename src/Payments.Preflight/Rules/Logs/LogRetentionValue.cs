@@ -41,7 +41,7 @@ internal sealed class LogRetentionValue : Rule
                 var allowed = PreflightData.RetentionDays.Order().ToList();
                 var nearest = long.TryParse(text, System.Globalization.CultureInfo.InvariantCulture, out var wanted) ? allowed.MinBy(a => Math.Abs(a - wanted)) : 30;
                 context.Report(logGroup, "Properties/RetentionInDays", node,
-                    $"RetentionInDays {text} is not allowed; creating {logGroup.LogicalId} fails. Allowed: {string.Join(", ", allowed)} (nearest: {nearest}).");
+                    $"RetentionInDays {Excerpt.Of(text)} is not allowed; creating {logGroup.LogicalId} fails. Allowed: {string.Join(", ", allowed)} (nearest: {nearest}).");
             }
         }
     }

@@ -128,7 +128,7 @@ internal sealed class FlowLogDestination : Rule
 
                     break;
                 default:
-                    Report("Properties/LogDestinationType", typeNode, $"unknown LogDestinationType '{type}' (cloud-watch-logs, s3 or kinesis-data-firehose)");
+                    Report("Properties/LogDestinationType", typeNode, $"unknown LogDestinationType '{Excerpt.Of(type)}' (cloud-watch-logs, s3 or kinesis-data-firehose)");
                     break;
             }
         }

@@ -123,7 +123,7 @@ internal sealed class PipelineActionAccess : Rule
                     _ => [],
                 };
                 FlowCheck.Require(context, pipeline, action.Path, action.Action, calls,
-                    $"the release fails at action '{context.Symbols.Resolve(action.Action["Name"])?.Literal ?? "?"}'",
+                    $"the release fails at action '{Excerpt.Of(context.Symbols.Resolve(action.Action["Name"])?.Literal ?? "?")}'",
                     "grant the action's role the calls its action makes (for CodeDeployToECS import the deployment group with its deployment config; for an approval, the topic's KMS key)");
             }
         }

@@ -33,7 +33,7 @@ internal sealed class DuplicateKeys : Rule
         foreach (var duplicate in context.Template.Root.DocumentDuplicateKeys)
         {
             context.ReportLine(duplicate.Line,
-                $"key '{duplicate.Key}' appears again (first on line {duplicate.FirstLine}); CloudFormation keeps only this later value and ignores the one on line {duplicate.FirstLine}.");
+                $"key '{Excerpt.Of(duplicate.Key)}' appears again (first on line {duplicate.FirstLine}); CloudFormation keeps only this later value and ignores the one on line {duplicate.FirstLine}.");
         }
     }
 }

@@ -67,7 +67,7 @@ internal static partial class References
     };
 
     private static string Unresolved(string name) =>
-        $"CloudFormation rejects the template (\"Unresolved resource dependencies [{name}] in the Resources block of the template\")";
+        $"CloudFormation rejects the template (\"Unresolved resource dependencies [{Excerpt.Of(name)}] in the Resources block of the template\")";
 
     private static readonly System.Runtime.CompilerServices.ConditionalWeakTable<Template, List<Issue>> Cache = [];
 
@@ -97,9 +97,6 @@ internal static partial class References
             }
         }
     }
-
-    [GeneratedRegex(@"\$\{([^}]*)\}")]
-    private static partial Regex SubVariable();
 
     private enum Section { Resources, Outputs, Conditions, Rules }
 
@@ -473,7 +470,7 @@ internal static partial class References
                 foreach (var same in loops.Where(l => MakesSameKey(outputKey, l, loops)))
                 {
                     Add(IssueKind.WrongShape, at, new ScalarNode(outputKey, ScalarKind.String, outputs.KeyLine(outputKey)),
-                        $"the output key '{outputKey}' does not use ${{{same.Identifier}}} or &{{{same.Identifier}}}, so the items of that loop's collection make the same key; CloudFormation rejects the template");
+                        $"the output key '{Excerpt.Of(outputKey)}' does not use ${{{same.Identifier}}} or &{{{same.Identifier}}}, so the items of that loop's collection make the same key; CloudFormation rejects the template");
                 }
 
                 output(outputKey, outputValue, at);
@@ -628,7 +625,7 @@ internal static partial class References
                             ? $" without `Transform: {Template.LanguageExtensionsTransform}`"
                             : "";
                         Add(IssueKind.WrongShape, path, call,
-                            $"{name} is not a function CloudFormation knows{hint}; it rejects the template (\"Encountered unsupported function: {name}\")");
+                            $"{Excerpt.Of(name)} is not a function CloudFormation knows{hint}; it rejects the template (\"Encountered unsupported function: {Excerpt.Of(name)}\")");
                         return;
                     }
 
@@ -691,7 +688,7 @@ internal static partial class References
             var name = function.Entries[0] switch
             {
                 { Key: "Fn::Sub", Value: ScalarNode { Kind: ScalarKind.String } text }
-                    when SubVariable().Matches(text.Value).All(v => scope?.Find(v.Groups[1].Value) is not null) => text.Value,
+                    when SubText.Placeholders(text.Value).All(p => scope?.Find(p.Name) is not null) => text.Value,
                 { Key: "Ref", Value: ScalarNode { Kind: ScalarKind.String } identifier } when scope?.Find(identifier.Value) is not null => $"${{{identifier.Value}}}",
                 _ => null,
             };
@@ -727,10 +724,10 @@ internal static partial class References
             // In a loop, AWS::LanguageExtensions puts each item in for ${Identifier} before CloudFormation reads the rest.
             foreach (var expanded in Loop.Expand(text.Value, scope))
             {
-                foreach (Match match in SubVariable().Matches(expanded))
+                foreach (var placeholder in SubText.Placeholders(expanded))
                 {
-                    var variable = match.Groups[1].Value;
-                    if (variable.StartsWith('!') || variables?[variable] is not null)
+                    var variable = placeholder.Name;
+                    if (placeholder.IsLiteral || variables?[variable] is not null)
                     {
                         continue; // ${!Literal} is written as ${Literal}; a variable of the mapping is defined there
                     }
@@ -754,7 +751,7 @@ internal static partial class References
             if (arguments[0] is ScalarNode { Kind: ScalarKind.String } map && mappings?[map.Value] is null)
             {
                 Add(IssueKind.Unresolved, path.Child(0), map,
-                    $"Fn::FindInMap names the mapping '{map.Value}', which the template's Mappings does not define; CloudFormation rejects the template");
+                    $"Fn::FindInMap names the mapping '{Excerpt.Of(map.Value)}', which the template's Mappings does not define; CloudFormation rejects the template");
             }
 
             if (arguments.Count == 4 && !(arguments[3] is MappingNode { Count: 1 } fallback && fallback["DefaultValue"] is not null))
@@ -788,10 +785,10 @@ internal static partial class References
             if (candidate.Contains(Names.Unknown, StringComparison.Ordinal) || candidate == name)
             {
                 var written = name.Replace(Names.Unknown.ToString(), "…", StringComparison.Ordinal);
-                return (written, $"'{written}'");
+                return (written, $"'{Excerpt.Of(written)}'");
             }
 
-            return (candidate, $"'{candidate}' (made from '{name}')");
+            return (candidate, $"'{Excerpt.Of(candidate)}' (made from '{Excerpt.Of(name)}')");
         }
 
         /// <param name="name">The name, with <see cref="Names.Unknown"/> where a value known only at deploy time goes.</param>
@@ -801,13 +798,13 @@ internal static partial class References
         {
             var what = shown is null
                 ? $"{function} to {quoted}"
-                : $"{function} uses ${{{shown.Replace(Names.Unknown.ToString(), "…", StringComparison.Ordinal)}}}";
+                : $"{function} uses ${{{Excerpt.Of(shown.Replace(Names.Unknown.ToString(), "…", StringComparison.Ordinal))}}}";
             if (written.StartsWith("AWS::", StringComparison.Ordinal))
             {
                 if (attribute || !PseudoParameters.Contains(name))
                 {
                     Add(IssueKind.Unresolved, path, node,
-                        $"{what}: '{written}' is not a pseudo parameter (they are {string.Join(", ", PseudoParameters.Order(StringComparer.Ordinal))}); {Unresolved(written)}");
+                        $"{what}: '{Excerpt.Of(written)}' is not a pseudo parameter (they are {string.Join(", ", PseudoParameters.Order(StringComparer.Ordinal))}); {Unresolved(written)}");
                 }
 
                 return;
@@ -873,12 +870,12 @@ internal static partial class References
                     foreach (var candidate in Loop.Expand(name.Value, scope).Where(c => !IsCondition(c)))
                     {
                         Add(IssueKind.Unresolved, path, name,
-                            $"{where} names the condition {Quote(candidate, name.Value).Quoted}, which the template's Conditions does not define; CloudFormation rejects the template (\"Template format error: Unresolved dependencies [{name.Value}]\")");
+                            $"{where} names the condition {Quote(candidate, name.Value).Quoted}, which the template's Conditions does not define; CloudFormation rejects the template (\"Template format error: Unresolved dependencies [{Excerpt.Of(name.Value)}]\")");
                     }
 
                     return;
                 case MappingNode { IntrinsicName: "Fn::Sub", Entries: [{ Value: ScalarNode { Kind: ScalarKind.String } text }] } when extensions
-                    && SubVariable().Matches(text.Value).All(v => scope?.Find(v.Groups[1].Value) is not null):
+                    && SubText.Placeholders(text.Value).All(p => scope?.Find(p.Name) is not null):
                     // In a loop, !Sub 'IsEnabled${Id}' becomes a condition's name before CloudFormation reads it.
                     ConditionName(text, path, where);
                     return;
@@ -908,7 +905,7 @@ internal static partial class References
             {
                 SequenceNode list => $"a list of {list.Items.Count}",
                 MappingNode => "a mapping",
-                _ => $"the scalar '{argument}'",
+                _ => $"the scalar '{Excerpt.Of(argument.ToString() ?? string.Empty)}'",
             };
             Add(IssueKind.WrongShape, path, argument, $"{function} takes {shape}, not {got}; CloudFormation rejects the template");
             return null;

@@ -117,8 +117,8 @@ internal static class ResourceShapes
         }
 
         var message = type.StartsWith("AWS::Serverless::", StringComparison.Ordinal) && !sam
-            ? $"{type} ({resource.LogicalId}) exists only under `Transform: {Template.SamTransform}`; without it CloudFormation rejects the template (\"Unrecognized resource types\")."
-            : $"{type} ({resource.LogicalId}) is not a resource type in the CloudFormation schemas of {ResourceSchemas.Retrieved}; CloudFormation rejects unknown types (\"Unrecognized resource types\"). Check the spelling; a type released after that date is fine.";
+            ? $"{Excerpt.Of(type)} ({resource.LogicalId}) exists only under `Transform: {Template.SamTransform}`; without it CloudFormation rejects the template (\"Unrecognized resource types\")."
+            : $"{Excerpt.Of(type)} ({resource.LogicalId}) is not a resource type in the CloudFormation schemas of {ResourceSchemas.Retrieved}; CloudFormation rejects unknown types (\"Unrecognized resource types\"). Check the spelling; a type released after that date is fine.";
         issues.Add(new ShapeIssue(ShapeIssueKind.UnknownType, resource, "Type", typeNode, message));
     }
 
@@ -151,7 +151,7 @@ internal static class ResourceShapes
                     var known = shape.Properties?.Keys ?? Enumerable.Empty<string>();
                     var suggestion = Closest(key, known) is { } near ? $" Did you mean {near}?" : $" Known: {string.Join(", ", known.Take(12))}{(known.Count() > 12 ? ", …" : "")}.";
                     Add(ShapeIssueKind.UnknownProperty, valuePath, value,
-                        $"{Display(valuePath)} is not a property of {resource.Type} here in the schemas of {ResourceSchemas.Retrieved}; CloudFormation rejects the template (\"extraneous key [{key}] is not permitted\").{suggestion}");
+                        $"{Display(valuePath)} is not a property of {resource.Type} here in the schemas of {ResourceSchemas.Retrieved}; CloudFormation rejects the template (\"extraneous key [{Excerpt.Of(key)}] is not permitted\").{suggestion}");
                 }
             }
         }
@@ -263,9 +263,9 @@ internal static class ResourceShapes
         }
     }
 
-    private static string Display(string path) => path.StartsWith("Properties/", StringComparison.Ordinal) ? path["Properties/".Length..] : path;
+    private static string Display(string path) => Excerpt.Of(path.StartsWith("Properties/", StringComparison.Ordinal) ? path["Properties/".Length..] : path);
 
-    private static string Clip(string value) => value.Length > 40 ? value[..40] + "…" : value;
+    private static string Clip(string value) => Excerpt.Of(value, 40);
 
     private static string Expected(ShapeTypes types)
     {

@@ -75,11 +75,11 @@ internal sealed class TemplateFormat : Rule
                 var path = $"{section}/{name}";
                 if (section == "Resources" && context.Template.Resources.TryGetValue(name, out var resource))
                 {
-                    context.Report(resource, null, null, $"the {singular} name '{name}' {problem}");
+                    context.Report(resource, null, null, $"the {singular} name '{Excerpt.Of(name)}' {problem}");
                 }
                 else
                 {
-                    context.ReportTemplate(path, entries.KeyLine(name), $"the {singular} name '{name}' ({path}) {problem}");
+                    context.ReportTemplate(path, entries.KeyLine(name), $"the {singular} name '{Excerpt.Of(name)}' ({Excerpt.Of(path)}) {problem}");
                 }
             }
         }
@@ -98,7 +98,7 @@ internal sealed class TemplateFormat : Rule
                 if (node is MappingNode parameter && parameter["Type"] is ScalarNode { Kind: ScalarKind.String } type && !IsParameterType(type.Value))
                 {
                     context.ReportTemplate($"Parameters/{name}/Type", type,
-                        $"parameter {name} has the Type '{type.Value}', which CloudFormation does not have; it rejects the template (\"Template format error: Unrecognized parameter type: {type.Value}\"). Types: String, Number, List<Number>, CommaDelimitedList, the AWS-specific types (AWS::EC2::VPC::Id, …), their List<…>, and AWS::SSM::Parameter::Value<…>.");
+                        $"parameter {name} has the Type '{Excerpt.Of(type.Value)}', which CloudFormation does not have; it rejects the template (\"Template format error: Unrecognized parameter type: {Excerpt.Of(type.Value)}\"). Types: String, Number, List<Number>, CommaDelimitedList, the AWS-specific types (AWS::EC2::VPC::Id, …), their List<…>, and AWS::SSM::Parameter::Value<…>.");
                 }
                 else if (node is MappingNode { Count: > 0 } untyped && untyped["Type"] is null)
                 {

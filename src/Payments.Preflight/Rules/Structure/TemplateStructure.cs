@@ -110,7 +110,7 @@ internal sealed class TemplateStructure : Rule
             {
                 if (body[key] is ScalarNode policy && !DeletionPolicies.Contains(policy.Value))
                 {
-                    context.Report(resource, key, policy, $"{key} '{policy.Value}' of {logicalId} is not one of Delete, Retain, Snapshot, RetainExceptOnCreate");
+                    context.Report(resource, key, policy, $"{key} '{Excerpt.Of(policy.Value)}' of {logicalId} is not one of Delete, Retain, Snapshot, RetainExceptOnCreate");
                 }
             }
         }
