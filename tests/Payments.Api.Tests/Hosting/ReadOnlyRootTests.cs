@@ -44,6 +44,7 @@ public sealed class ReadOnlyRootTests : IDisposable
               ASPNETCORE_ENVIRONMENT=Production ASPNETCORE_HTTP_PORTS={port} DOTNET_NOLOGO=1 \
               'ConnectionStrings__Payments=Data Source=/mnt/payments.db' Payments__TransactionLog__Directory=/mnt/transaction-log \
               Payments__Merchants__0__Id=acct_read_only Payments__Merchants__0__ApiKey={ApiKey} \
+              Payments__CardFingerprintKey=read-only-root-fingerprint-key \
               Payments__Shutdown__DrainDelaySeconds=0 Payments__TransactionLog__PollIntervalMs=100 \
               dotnet /opt/Payments.Api.dll
             """.Replace("\r\n", "\n", StringComparison.Ordinal));
