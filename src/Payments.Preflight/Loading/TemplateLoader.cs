@@ -8,15 +8,14 @@ internal static class TemplateLoader
 {
     public static Template Load(TemplateSource source)
     {
-        var info = new FileInfo(source.Path);
-        if (info.Length > LoadLimits.MaxFileBytes)
+        using var stream = InputFiles.OpenRegular(source.Path);
+        if (stream.Length > LoadLimits.MaxFileBytes)
         {
-            throw new TemplateLoadException(RuleIds.TemplateLimits, $"the file is {info.Length:N0} bytes, more than the {LoadLimits.MaxFileBytes:N0} preflight reads (CloudFormation accepts at most 1 MB)", null);
+            throw new TemplateLoadException(RuleIds.TemplateLimits, $"the file is {stream.Length:N0} bytes, more than the {LoadLimits.MaxFileBytes:N0} preflight reads (CloudFormation accepts at most 1 MB)", null);
         }
 
         // The bytes are needed only while parsing (the tree copies what it keeps): one pooled buffer serves every file.
-        using var stream = new FileStream(source.Path, FileMode.Open, FileAccess.Read, FileShare.Read, bufferSize: 1);
-        var length = checked((int)stream.Length);
+        var length = (int)stream.Length;
         var buffer = System.Buffers.ArrayPool<byte>.Shared.Rent(length);
         try
         {
@@ -80,13 +79,14 @@ internal static class TemplateLoader
     {
         try
         {
-            var text = File.ReadAllText(path);
+            using var reader = new StreamReader(InputFiles.OpenRegular(path));
+            var text = reader.ReadToEnd();
             return text.Contains("AWSTemplateFormatVersion", StringComparison.Ordinal)
                 || text.StartsWith("Resources:", StringComparison.Ordinal)
                 || text.Contains("\nResources:", StringComparison.Ordinal)
                 || text.Contains("\"Resources\"", StringComparison.Ordinal);
         }
-        catch (Exception exception) when (exception is IOException or UnauthorizedAccessException)
+        catch (Exception exception) when (exception is TemplateLoadException or IOException or UnauthorizedAccessException)
         {
             return true;
         }

@@ -95,7 +95,7 @@ internal static partial class TemplateDiscovery
 
         foreach (var file in Directory.EnumerateFiles(directory).Order(StringComparer.Ordinal))
         {
-            if (TemplateExtensions.Contains(Path.GetExtension(file), StringComparer.OrdinalIgnoreCase) && seen.Add(Path.GetFullPath(file)))
+            if (TemplateExtensions.Contains(Path.GetExtension(file), StringComparer.OrdinalIgnoreCase) && !InputFiles.IsSpecial(InputFiles.KindOf(file)) && seen.Add(Path.GetFullPath(file)))
             {
                 sources.Add(new TemplateSource(file, null, NoTags, Discovered: true));
             }
@@ -117,13 +117,27 @@ internal static partial class TemplateDiscovery
     {
         try
         {
-            using var document = JsonDocument.Parse(File.ReadAllBytes(path));
+            using var document = JsonDocument.Parse(ReadManifest(path));
             return document.RootElement.ValueKind == JsonValueKind.Object && document.RootElement.TryGetProperty("artifacts", out _);
         }
-        catch (JsonException)
+        catch (Exception exception) when (exception is JsonException or TemplateLoadException or IOException or UnauthorizedAccessException)
         {
             return false;
         }
+    }
+
+    /// <summary>A manifest's bytes, read only from a regular file (not a FIFO or device) within the template size limit.</summary>
+    private static byte[] ReadManifest(string path)
+    {
+        using var stream = InputFiles.OpenRegular(path);
+        if (stream.Length > LoadLimits.MaxFileBytes)
+        {
+            throw new TemplateLoadException(RuleIds.TemplateLimits, $"the cloud assembly manifest is {stream.Length:N0} bytes, more than the {LoadLimits.MaxFileBytes:N0} preflight reads", null);
+        }
+
+        var bytes = new byte[stream.Length];
+        stream.ReadExactly(bytes);
+        return bytes;
     }
 
     /// <summary>Reads a cloud assembly: stack artifacts give templates, nested assemblies (stages) recurse.</summary>
@@ -143,11 +157,11 @@ internal static partial class TemplateDiscovery
         JsonDocument document;
         try
         {
-            document = JsonDocument.Parse(File.ReadAllBytes(manifestPath));
+            document = JsonDocument.Parse(ReadManifest(manifestPath));
         }
-        catch (Exception exception) when (exception is JsonException or IOException or UnauthorizedAccessException)
+        catch (Exception exception) when (exception is JsonException or TemplateLoadException or IOException or UnauthorizedAccessException)
         {
-            problems.Add(new Finding(RuleIds.ParseError, Severity.Error, manifestPath, null, null, (exception as JsonException)?.LineNumber + 1 is long l ? (int)l : null, $"cannot read the cloud assembly manifest: {exception.Message}"));
+            problems.Add(new Finding((exception as TemplateLoadException)?.RuleId ?? RuleIds.ParseError, Severity.Error, manifestPath, null, null, (exception as JsonException)?.LineNumber + 1 is long l ? (int)l : null, $"cannot read the cloud assembly manifest: {exception.Message}"));
             return;
         }
 
@@ -232,7 +246,7 @@ internal static partial class TemplateDiscovery
 
         var regex = new Regex("^" + GlobToRegex(string.Join('/', segments[firstWild..])) + "$", RegexOptions.CultureInvariant, TimeSpan.FromSeconds(1));
         return [.. Directory.EnumerateFiles(baseDirectory, "*", SearchOption.AllDirectories)
-            .Where(file => regex.IsMatch(Path.GetRelativePath(baseDirectory, file).Replace('\\', '/')))
+            .Where(file => regex.IsMatch(Path.GetRelativePath(baseDirectory, file).Replace('\\', '/')) && !InputFiles.IsSpecial(InputFiles.KindOf(file)))
             .Order(StringComparer.Ordinal)];
     }
 
