@@ -1,3 +1,4 @@
+using System.Runtime.Versioning;
 using System.Text.Json;
 
 namespace Payments.Preflight.Tests;
@@ -5,7 +6,9 @@ namespace Payments.Preflight.Tests;
 /// <summary>
 /// Turning the paths a user gives (files, directories, globs, cloud assemblies) into templates: whatever the file system
 /// holds there, the answer is a finding or a usage error, never a crash, a hang or memory without bound.
+/// FIFOs, devices and file modes are Unix's: these tests run on Linux and macOS.
 /// </summary>
+[UnsupportedOSPlatform("windows")]
 public sealed class DiscoveryTests : IDisposable
 {
     private const string Clean = "Resources:\n  Topic:\n    Type: AWS::SNS::Topic\n";
@@ -69,6 +72,33 @@ public sealed class DiscoveryTests : IDisposable
         Assert.Equal(1, walked.RootElement.GetProperty("templates").GetInt32());
     }
 
+    [Fact]
+    public async Task A_directory_that_cannot_be_listed_is_a_finding_and_the_rest_of_the_walk_is_checked()
+    {
+        Write("repo/ok.yaml", Clean);
+        var locked = Path.Combine(scratch.Path, "repo", "locked");
+        Write("repo/locked/hidden.yaml", Clean);
+        File.SetUnixFileMode(locked, UnixFileMode.None);
+        try
+        {
+            var (walkedExit, walked, _) = await CheckUnprivilegedAsync(Path.Combine(scratch.Path, "repo"));
+            Assert.Equal(2, walkedExit);
+            Assert.Equal(1, walked.RootElement.GetProperty("templates").GetInt32());
+            var finding = Assert.Single(Findings(walked));
+            Assert.Equal(("PF001", "error", locked), (finding.RuleId, finding.Severity, finding.Template));
+            Assert.StartsWith("cannot read the directory: ", finding.Message, StringComparison.Ordinal);
+
+            var (namedExit, named, _) = await CheckUnprivilegedAsync(locked);
+            Assert.Equal(2, namedExit);
+            var namedFinding = Assert.Single(Findings(named));
+            Assert.Equal(("PF001", locked), (namedFinding.RuleId, namedFinding.Template));
+        }
+        finally
+        {
+            File.SetUnixFileMode(locked, UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.UserExecute);
+        }
+    }
+
     /// <summary>
     /// Runs the built CLI in its own process with `--format json`: an input that made it wait forever fails the test at
     /// the deadline (the process is killed) instead of stopping the whole test run.
@@ -76,6 +106,21 @@ public sealed class DiscoveryTests : IDisposable
     private static async Task<(int Exit, JsonDocument Report, string Error)> CheckAsync(params string[] paths)
     {
         var result = await CommandRunner.RunAsync("dotnet", [Path.Combine(AppContext.BaseDirectory, "Payments.Preflight.dll"), "check", .. paths, "--format", "json"], TimeSpan.FromSeconds(60));
+        Assert.True(result.StandardOutput.Length > 0, $"no report: exit {result.ExitCode}\n{result.StandardError}");
+        return (result.ExitCode, JsonDocument.Parse(result.StandardOutput), result.StandardError);
+    }
+
+    /// <summary>
+    /// As <see cref="CheckAsync"/>, as a user whom file permissions bind: root reads every file, so as root (this machine,
+    /// CodeBuild) the CLI runs as nobody through setpriv; otherwise as the current user.
+    /// </summary>
+    private static async Task<(int Exit, JsonDocument Report, string Error)> CheckUnprivilegedAsync(params string[] paths)
+    {
+        string[] command = ["dotnet", Path.Combine(AppContext.BaseDirectory, "Payments.Preflight.dll"), "check", .. paths, "--format", "json"];
+        var result = Environment.UserName == "root"
+            ? await CommandRunner.RunAsync("setpriv", ["--reuid=65534", "--regid=65534", "--clear-groups", "env", "HOME=/nonexistent", "DOTNET_NOLOGO=1", .. command], TimeSpan.FromSeconds(60))
+            : await CommandRunner.RunAsync(command[0], command[1..], TimeSpan.FromSeconds(60));
+        Assert.True(result.StandardOutput.Length > 0, $"no report: exit {result.ExitCode}\n{result.StandardError}");
         return (result.ExitCode, JsonDocument.Parse(result.StandardOutput), result.StandardError);
     }
 

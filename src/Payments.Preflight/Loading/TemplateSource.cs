@@ -93,7 +93,12 @@ internal static partial class TemplateDiscovery
             return;
         }
 
-        foreach (var file in Directory.EnumerateFiles(directory).Order(StringComparer.Ordinal))
+        if (!TryList(directory, Directory.EnumerateFiles, problems, out var files) || !TryList(directory, Directory.EnumerateDirectories, problems, out var children))
+        {
+            return;
+        }
+
+        foreach (var file in files)
         {
             if (TemplateExtensions.Contains(Path.GetExtension(file), StringComparer.OrdinalIgnoreCase) && !InputFiles.IsSpecial(InputFiles.KindOf(file)) && seen.Add(Path.GetFullPath(file)))
             {
@@ -101,15 +106,47 @@ internal static partial class TemplateDiscovery
             }
         }
 
-        foreach (var child in Directory.EnumerateDirectories(directory).Order(StringComparer.Ordinal))
+        foreach (var child in children)
         {
             var name = Path.GetFileName(child);
-            if (name == "node_modules" || name.StartsWith('.') || new DirectoryInfo(child).LinkTarget is not null)
+            if (name == "node_modules" || name.StartsWith('.') || IsLink(child))
             {
                 continue;
             }
 
             AddDirectory(child, sources, seen, problems, isRoot: false);
+        }
+    }
+
+    /// <summary>
+    /// Lists a folder in ordinal order. One that cannot be read (no permission, a path too long) is a PF001 error, as an
+    /// unreadable file is: what it holds was not checked, so a gate must not pass silently. The walk goes on without it.
+    /// </summary>
+    private static bool TryList(string directory, Func<string, IEnumerable<string>> list, List<Finding> problems, out List<string> entries)
+    {
+        try
+        {
+            entries = [.. list(directory).Order(StringComparer.Ordinal)];
+            return true;
+        }
+        catch (Exception exception) when (exception is IOException or UnauthorizedAccessException)
+        {
+            problems.Add(new Finding(RuleIds.ParseError, Severity.Error, directory, null, null, null, $"cannot read the directory: {exception.Message}"));
+            entries = [];
+            return false;
+        }
+    }
+
+    /// <summary>Whether a path is a symbolic link; one whose kind cannot be read counts as not, and is then listed (or reported) as it is.</summary>
+    private static bool IsLink(string path)
+    {
+        try
+        {
+            return new FileInfo(path).LinkTarget is not null;
+        }
+        catch (Exception exception) when (exception is IOException or UnauthorizedAccessException)
+        {
+            return false;
         }
     }
 
