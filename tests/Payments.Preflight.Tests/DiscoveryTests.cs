@@ -88,16 +88,77 @@ public sealed class DiscoveryTests : IDisposable
             Assert.Equal(("PF001", "error", locked), (finding.RuleId, finding.Severity, finding.Template));
             Assert.StartsWith("cannot read the directory: ", finding.Message, StringComparison.Ordinal);
 
-            var (namedExit, named, _) = await CheckUnprivilegedAsync(locked);
-            Assert.Equal(2, namedExit);
-            var namedFinding = Assert.Single(Findings(named));
-            Assert.Equal(("PF001", locked), (namedFinding.RuleId, namedFinding.Template));
+            // Named, or reached by a glob (`**` lists it for folders and for files): one finding on the folder each time.
+            foreach (var input in new[] { locked, Path.Combine(locked, "*.yaml"), Path.Combine(scratch.Path, "repo", "**", "*.yaml") })
+            {
+                var (exit, report, _) = await CheckUnprivilegedAsync(input);
+                Assert.Equal(2, exit);
+                var unreadable = Assert.Single(Findings(report));
+                Assert.Equal(("PF001", locked), (unreadable.RuleId, unreadable.Template));
+            }
         }
         finally
         {
             File.SetUnixFileMode(locked, UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.UserExecute);
         }
     }
+
+    [Fact]
+    public async Task A_glob_reads_only_the_folders_its_pattern_reaches_and_never_loops_through_links()
+    {
+        // globloop from the audit: two links back to the folder above make every folder reachable without end. Thirty
+        // `*/` reach both templates through the links (`a/up/…/a/deep`), each once.
+        Write("tree/t.yaml", Clean);
+        Write("tree/a/deep/x.yaml", Clean);
+        Directory.CreateDirectory(Path.Combine(scratch.Path, "tree", "b"));
+        Directory.CreateSymbolicLink(Path.Combine(scratch.Path, "tree", "a", "up"), "..");
+        Directory.CreateSymbolicLink(Path.Combine(scratch.Path, "tree", "b", "up"), "..");
+        var tree = Path.Combine(scratch.Path, "tree");
+
+        foreach (var (pattern, templates) in new[] { ("*.yaml", 1), ("**/*.yaml", 2), ("**", 2), (string.Concat(Enumerable.Repeat("*/", 30)) + "*.yaml", 2) })
+        {
+            var (exit, report, error) = await CheckAsync(Path.Combine(tree, pattern));
+
+            Assert.True(exit == 0, $"{pattern}: exit {exit}\n{error}");
+            var found = report.RootElement.GetProperty("templates").GetInt32();
+            Assert.True(found == templates, $"{pattern}: {found} template(s), expected {templates}");
+        }
+    }
+
+    [Fact]
+    public void A_glob_with_many_double_stars_matches_like_one()
+    {
+        // globre from the audit: twelve `**/` over a deep tree made the pattern's regex backtrack past its timeout.
+        Write(string.Concat(Enumerable.Repeat("d/", 60)) + "x.txt", "not a template");
+        Write("d/d/t.yaml", Clean);
+        var pattern = Path.Combine(scratch.Path, string.Concat(Enumerable.Repeat("**/", 12)) + "*.yaml");
+
+        var report = PreflightEngine.Check([pattern]);
+
+        Assert.Equal(1, report.Templates);
+        Assert.Empty(report.Findings);
+    }
+
+    [Fact]
+    public void A_glob_at_the_file_system_root_lists_only_the_root()
+    {
+        // `/*.json` walked all of / and ended on /proc/1/map_files, which even root may not list.
+        var report = PreflightEngine.Check(["/*.json"]);
+
+        Assert.DoesNotContain(report.Findings, f => f.Template.StartsWith("/proc", StringComparison.Ordinal));
+        Assert.All(report.Findings, f => Assert.Equal("PF005", f.RuleId));
+    }
+
+    [Theory]
+    [InlineData("*.yaml", "a.yaml", true)]
+    [InlineData("*.yaml", "a.yml", false)]
+    [InlineData("a?c.json", "abc.json", true)]
+    [InlineData("a?c.json", "ac.json", false)]
+    [InlineData("*-dev-*.template", "payments-dev-data.template", true)]
+    [InlineData("*a*a*a*a*a*a*a*a*b", "aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa", false)]
+    [InlineData("**.json", "x.json", true)]
+    public void A_pattern_segment_matches_within_one_file_name(string segment, string name, bool matches) =>
+        Assert.Equal(matches, Payments.Preflight.Loading.Glob.Matches(name, segment));
 
     /// <summary>
     /// Runs the built CLI in its own process with `--format json`: an input that made it wait forever fails the test at

@@ -86,6 +86,83 @@ internal static class InputFiles
         return new FileStream(path, FileMode.Open, FileAccess.Read, FileShare.Read, bufferSize: 1);
     }
 
+    /// <summary>Whether a path is a symbolic link; one whose kind cannot be read counts as not, and is then listed (or reported) as it is.</summary>
+    public static bool IsLink(string path)
+    {
+        try
+        {
+            return new FileInfo(path).LinkTarget is not null;
+        }
+        catch (Exception exception) when (exception is IOException or UnauthorizedAccessException)
+        {
+            return false;
+        }
+    }
+
+    /// <summary>
+    /// The path with every symbolic link in it resolved, as realpath(3): two paths name one folder when their real paths
+    /// are equal, which is how a walk that follows links notices it has come back to where it was.
+    /// </summary>
+    public static string RealPath(string path)
+    {
+        const int MaxLinks = 40;
+        var full = Path.GetFullPath(path);
+        var current = Path.GetPathRoot(full) ?? "/";
+        var pending = new Stack<string>();
+        Push(pending, full[current.Length..]);
+        var links = 0;
+        while (pending.TryPop(out var part))
+        {
+            if (part == ".")
+            {
+                continue;
+            }
+
+            if (part == "..")
+            {
+                current = Path.GetDirectoryName(current) ?? current;
+                continue;
+            }
+
+            var next = Path.Join(current, part);
+            string? target;
+            try
+            {
+                target = new FileInfo(next).LinkTarget;
+            }
+            catch (Exception exception) when (exception is IOException or UnauthorizedAccessException)
+            {
+                target = null;
+            }
+
+            // A chain of more links than the kernel itself follows is a loop: the rest is taken as written.
+            if (target is null || ++links > MaxLinks)
+            {
+                current = next;
+                continue;
+            }
+
+            if (Path.IsPathRooted(target))
+            {
+                current = Path.GetPathRoot(target) ?? current;
+                target = target[current.Length..];
+            }
+
+            Push(pending, target);
+        }
+
+        return current;
+
+        static void Push(Stack<string> pending, string relative)
+        {
+            var parts = relative.Split([Path.DirectorySeparatorChar, Path.AltDirectorySeparatorChar], StringSplitOptions.RemoveEmptyEntries);
+            for (var i = parts.Length - 1; i >= 0; i--)
+            {
+                pending.Push(parts[i]);
+            }
+        }
+    }
+
     [DllImport("libSystem.Native", EntryPoint = "SystemNative_Stat", ExactSpelling = true)]
     private static extern int Stat([MarshalAs(UnmanagedType.LPUTF8Str)] string path, [Out] byte[] status);
 }

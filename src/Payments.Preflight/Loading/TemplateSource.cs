@@ -1,5 +1,4 @@
 using System.Text.Json;
-using System.Text.RegularExpressions;
 
 namespace Payments.Preflight.Loading;
 
@@ -13,7 +12,7 @@ namespace Payments.Preflight.Loading;
 internal sealed record TemplateSource(string Path, string? StackName, IReadOnlyDictionary<string, string> StackTags, bool Discovered = false, string? Region = null, string? Account = null);
 
 /// <summary>Turns the paths a user gives (files, directories, globs, cdk.out) into template files.</summary>
-internal static partial class TemplateDiscovery
+internal static class TemplateDiscovery
 {
     private static readonly IReadOnlyDictionary<string, string> NoTags = new Dictionary<string, string>();
     private static readonly string[] TemplateExtensions = [".json", ".yaml", ".yml", ".template"];
@@ -26,8 +25,9 @@ internal static partial class TemplateDiscovery
         {
             if (IsGlob(path))
             {
-                var matches = ExpandGlob(path);
-                if (matches.Count == 0)
+                var problemsBefore = problems.Count;
+                var matches = Glob.Expand(path, problems);
+                if (matches.Count == 0 && problems.Count == problemsBefore)
                 {
                     problems.Add(new Finding(RuleIds.InputNotFound, Severity.Error, path, null, null, null, $"the pattern '{path}' matches no file"));
                 }
@@ -53,7 +53,7 @@ internal static partial class TemplateDiscovery
         return sources;
     }
 
-    public static bool IsGlob(string path) => path.IndexOfAny(['*', '?']) >= 0;
+    public static bool IsGlob(string path) => Glob.IsPattern(path);
 
     private static void AddPath(string path, List<TemplateSource> sources, HashSet<string> seen, List<Finding> problems)
     {
@@ -109,7 +109,7 @@ internal static partial class TemplateDiscovery
         foreach (var child in children)
         {
             var name = Path.GetFileName(child);
-            if (name == "node_modules" || name.StartsWith('.') || IsLink(child))
+            if (name == "node_modules" || name.StartsWith('.') || InputFiles.IsLink(child))
             {
                 continue;
             }
@@ -122,7 +122,7 @@ internal static partial class TemplateDiscovery
     /// Lists a folder in ordinal order. One that cannot be read (no permission, a path too long) is a PF001 error, as an
     /// unreadable file is: what it holds was not checked, so a gate must not pass silently. The walk goes on without it.
     /// </summary>
-    private static bool TryList(string directory, Func<string, IEnumerable<string>> list, List<Finding> problems, out List<string> entries)
+    internal static bool TryList(string directory, Func<string, IEnumerable<string>> list, List<Finding> problems, out List<string> entries)
     {
         try
         {
@@ -133,19 +133,6 @@ internal static partial class TemplateDiscovery
         {
             problems.Add(new Finding(RuleIds.ParseError, Severity.Error, directory, null, null, null, $"cannot read the directory: {exception.Message}"));
             entries = [];
-            return false;
-        }
-    }
-
-    /// <summary>Whether a path is a symbolic link; one whose kind cannot be read counts as not, and is then listed (or reported) as it is.</summary>
-    private static bool IsLink(string path)
-    {
-        try
-        {
-            return new FileInfo(path).LinkTarget is not null;
-        }
-        catch (Exception exception) when (exception is IOException or UnauthorizedAccessException)
-        {
             return false;
         }
     }
@@ -262,55 +249,6 @@ internal static partial class TemplateDiscovery
                 }
             }
         }
-    }
-
-    /// <summary>Expands `*`, `?` and `**` relative to the longest directory prefix without wildcards.</summary>
-    private static List<string> ExpandGlob(string pattern)
-    {
-        var normalized = pattern.Replace('\\', '/');
-        var segments = normalized.Split('/');
-        var firstWild = Array.FindIndex(segments, s => IsGlob(s));
-        var baseDirectory = firstWild == 0 ? "." : string.Join('/', segments[..firstWild]);
-        if (baseDirectory.Length == 0)
-        {
-            baseDirectory = "/";
-        }
-
-        if (!Directory.Exists(baseDirectory))
-        {
-            return [];
-        }
-
-        var regex = new Regex("^" + GlobToRegex(string.Join('/', segments[firstWild..])) + "$", RegexOptions.CultureInvariant, TimeSpan.FromSeconds(1));
-        return [.. Directory.EnumerateFiles(baseDirectory, "*", SearchOption.AllDirectories)
-            .Where(file => regex.IsMatch(Path.GetRelativePath(baseDirectory, file).Replace('\\', '/')) && !InputFiles.IsSpecial(InputFiles.KindOf(file)))
-            .Order(StringComparer.Ordinal)];
-    }
-
-    private static string GlobToRegex(string glob)
-    {
-        var builder = new System.Text.StringBuilder();
-        for (var i = 0; i < glob.Length; i++)
-        {
-            var c = glob[i];
-            if (c == '*' && i + 1 < glob.Length && glob[i + 1] == '*')
-            {
-                var slash = i + 2 < glob.Length && glob[i + 2] == '/';
-                builder.Append(slash ? "(?:.*/)?" : ".*");
-                i += slash ? 2 : 1;
-            }
-            else
-            {
-                builder.Append(c switch
-                {
-                    '*' => "[^/]*",
-                    '?' => "[^/]",
-                    _ => Regex.Escape(c.ToString()),
-                });
-            }
-        }
-
-        return builder.ToString();
     }
 
     /// <summary>The account and region of a stack artifact's `environment` (aws://ACCOUNT/REGION); "unknown-…" is null.</summary>
