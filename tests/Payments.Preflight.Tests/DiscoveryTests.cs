@@ -13,6 +13,9 @@ public sealed class DiscoveryTests : IDisposable
 {
     private const string Clean = "Resources:\n  Topic:\n    Type: AWS::SNS::Topic\n";
 
+    /// <summary>A stack artifact whose template <see cref="WriteAssembly"/> writes beside every manifest.</summary>
+    private const string GoodStack = "\"Good\": {\"type\": \"aws:cloudformation:stack\", \"properties\": {\"templateFile\": \"Good.template.json\"}}";
+
     private readonly ScratchDirectory scratch = new("preflight-discovery-");
 
     public void Dispose() => scratch.Dispose();
@@ -160,6 +163,152 @@ public sealed class DiscoveryTests : IDisposable
     public void A_pattern_segment_matches_within_one_file_name(string segment, string name, bool matches) =>
         Assert.Equal(matches, Payments.Preflight.Loading.Glob.Matches(name, segment));
 
+    [Theory]
+    [InlineData("""{"type": 5, "properties": {}}""", "artifacts/Bad/type", "the artifact's type must be a string, not a number")]
+    [InlineData("""{"properties": {}}""", "artifacts/Bad/type", "the artifact's type must be a string, not missing")]
+    [InlineData("\"aws:cloudformation:stack\"", "artifacts/Bad", "the artifact must be an object, not a string")]
+    [InlineData("""{"type": "aws:cloudformation:stack"}""", "artifacts/Bad/properties", "the artifact needs properties with templateFile")]
+    [InlineData("""{"type": "aws:cloudformation:stack", "properties": {"templateFile": 5}}""", "artifacts/Bad/properties/templateFile", "templateFile must be a string, not a number")]
+    [InlineData("""{"type": "aws:cloudformation:stack", "properties": {"templateFile": "a\u0000b.json"}}""", "artifacts/Bad/properties/templateFile", """templateFile 'a\u0000b.json' holds a NUL character""")]
+    [InlineData("""{"type": "cdk:cloud-assembly", "properties": {"directoryName": ["stage"]}}""", "artifacts/Bad/properties/directoryName", "directoryName must be a string, not an array")]
+    public void A_malformed_artifact_is_a_finding_at_its_path_and_the_other_artifacts_are_read(string artifact, string path, string message)
+    {
+        // man-type and asm-nul from the audit: `"type": 5` and a NUL in templateFile ended the run with an exception.
+        var assembly = WriteAssembly("cdk.out", $$"""{"Bad": {{artifact}}, {{GoodStack}}}""");
+
+        var report = PreflightEngine.Check([assembly]);
+
+        Assert.Equal(1, report.Templates);
+        var finding = Assert.Single(report.Findings);
+        Assert.Equal(("PF001", Severity.Error, Path.Combine(assembly, "manifest.json"), path), (finding.RuleId, finding.Severity, finding.Template, finding.Path));
+        Assert.StartsWith($"the cloud assembly manifest is malformed at {path}: {message}", finding.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void Artifacts_that_are_not_an_object_are_a_finding_when_named_and_no_assembly_when_walked()
+    {
+        var assembly = WriteAssembly("repo/out", """["S"]""");
+
+        var named = PreflightEngine.Check([assembly]);
+        Assert.Contains(named.Findings, f => (f.RuleId, f.Path) == ("PF001", "artifacts") && f.Message.EndsWith("artifacts must be an object, not an array", StringComparison.Ordinal));
+
+        // Found on a walk, such a manifest.json is some other tool's: its folder is walked as any other.
+        var walked = PreflightEngine.Check([Path.Combine(scratch.Path, "repo")]);
+        Assert.Equal(1, walked.Templates);
+        Assert.Empty(walked.Findings);
+    }
+
+    [Theory]
+    [InlineData(new byte[] { 0x74, 0xFF, 0x2E, 0x6A, 0x73, 0x6F, 0x6E })]
+    [InlineData(new byte[] { 0x5C, 0x75, 0x64, 0x38, 0x30, 0x30, 0x2E, 0x6A, 0x73, 0x6F, 0x6E })]
+    public void A_manifest_with_text_that_does_not_decode_is_a_finding(byte[] templateFile)
+    {
+        // man-utf8 from the audit: invalid UTF-8 (or an escaped lone surrogate, `\ud800`) in templateFile.
+        var assembly = Path.Combine(scratch.Path, "cdk.out");
+        Directory.CreateDirectory(assembly);
+        File.WriteAllBytes(Path.Combine(assembly, "manifest.json"),
+            [.. """{"artifacts": {"S": {"type": "aws:cloudformation:stack", "properties": {"templateFile": """u8, (byte)'"', .. templateFile, .. "\"}}}}"u8]);
+
+        var finding = Assert.Single(PreflightEngine.Check([assembly]).Findings);
+
+        Assert.Equal("PF001", finding.RuleId);
+        Assert.Contains("is not valid UTF-8 (or escapes half of a surrogate pair)", finding.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void A_manifest_that_is_not_an_object_is_a_finding()
+    {
+        Write("cdk.out/manifest.json", "[\"artifacts\"]");
+
+        var finding = Assert.Single(PreflightEngine.Check([Path.Combine(scratch.Path, "cdk.out")]).Findings);
+
+        Assert.Equal(("PF001", "cannot read the cloud assembly manifest: it is an array, not an object"), (finding.RuleId, finding.Message));
+    }
+
+    [Fact]
+    public void A_malformed_manifest_found_on_a_walk_is_a_warning_and_the_walk_goes_on()
+    {
+        // man-type-walk from the audit.
+        Write("repo/ok.yaml", Clean);
+        WriteAssembly("repo/x", """{"S": {"type": 5, "properties": {}}}""");
+
+        var report = PreflightEngine.Check([Path.Combine(scratch.Path, "repo")]);
+
+        Assert.Equal(1, report.Templates);
+        var finding = Assert.Single(report.Findings);
+        Assert.Equal(("PF001", Severity.Warning, "artifacts/S/type"), (finding.RuleId, finding.Severity, finding.Path));
+    }
+
+    [Fact]
+    public void A_nested_assembly_that_leads_back_is_one_finding_per_artifact_not_exponential_work()
+    {
+        // asm-self from the audit: two stages with directoryName "." read the assembly 2^17 times.
+        var assembly = WriteAssembly("cdk.out", $$$"""
+            {"N0": {"type": "cdk:cloud-assembly", "properties": {"directoryName": "."}},
+             "N1": {"type": "cdk:cloud-assembly", "properties": {"directoryName": "."}}, {{{GoodStack}}}}
+            """);
+
+        var report = PreflightEngine.Check([assembly, Path.Combine(assembly, "manifest.json")]);
+
+        Assert.Equal(1, report.Templates);
+        Assert.Equal(["artifacts/N0/properties/directoryName", "artifacts/N1/properties/directoryName"], report.Findings.Select(f => f.Path));
+        Assert.All(report.Findings, f => Assert.Contains("'.' is this assembly or one that contains it (a cycle), so it is not read again", f.Message, StringComparison.Ordinal));
+    }
+
+    [Fact]
+    public void A_nested_assembly_that_is_a_link_back_is_found_by_its_real_path()
+    {
+        Directory.CreateDirectory(Path.Combine(scratch.Path, "cdk.out", "stage"));
+        Directory.CreateSymbolicLink(Path.Combine(scratch.Path, "cdk.out", "stage", "up"), "..");
+        var assembly = WriteAssembly("cdk.out", $$$"""{"Stage": {"type": "cdk:cloud-assembly", "properties": {"directoryName": "stage"}}, {{{GoodStack}}}}""");
+        WriteAssembly("cdk.out/stage", """{"Up": {"type": "cdk:cloud-assembly", "properties": {"directoryName": "up"}}}""");
+
+        var finding = Assert.Single(PreflightEngine.Check([assembly]).Findings);
+
+        Assert.Equal(("PF001", Path.Combine(assembly, "stage", "manifest.json"), "artifacts/Up/properties/directoryName"), (finding.RuleId, finding.Template, finding.Path));
+    }
+
+    [Fact]
+    public void An_assembly_nested_in_two_stages_or_named_twice_is_read_once()
+    {
+        var assembly = WriteAssembly("cdk.out", """
+            {"A": {"type": "cdk:cloud-assembly", "properties": {"directoryName": "a"}},
+             "B": {"type": "cdk:cloud-assembly", "properties": {"directoryName": "b"}}}
+            """);
+        WriteAssembly("cdk.out/a", """{"Shared": {"type": "cdk:cloud-assembly", "properties": {"directoryName": "../shared"}}}""");
+        WriteAssembly("cdk.out/b", """{"Shared": {"type": "cdk:cloud-assembly", "properties": {"directoryName": "../shared"}}}""");
+        WriteAssembly("cdk.out/shared", $$"""{"Odd": {"type": true}, {{GoodStack}}}""");
+
+        var report = PreflightEngine.Check([assembly, Path.Combine(assembly, "manifest.json")]);
+
+        Assert.Equal(1, report.Templates);
+        var finding = Assert.Single(report.Findings);
+        Assert.Equal("artifacts/Odd/type", finding.Path);
+    }
+
+    [Fact]
+    public async Task A_manifest_that_cannot_be_read_is_a_finding_named_or_walked()
+    {
+        // m1 and m2 from the audit: an unreadable manifest.json ended the run, because telling whether it is a cloud
+        // assembly's caught only JSON errors.
+        var logs = Write("repo/logs.yaml", "Resources:\n  Logs:\n    Type: AWS::Logs::LogGroup\n    Properties: { RetentionInDays: 45 }\n");
+        var manifest = Write("repo/sub/manifest.json", """{"artifacts": {}}""");
+        File.SetUnixFileMode(manifest, UnixFileMode.None);
+
+        var (namedExit, named, _) = await CheckUnprivilegedAsync(Path.GetDirectoryName(manifest)!);
+        Assert.Equal(2, namedExit);
+        var namedFinding = Assert.Single(Findings(named));
+        Assert.Equal(("PF001", manifest), (namedFinding.RuleId, namedFinding.Template));
+        Assert.StartsWith("cannot read the cloud assembly manifest: ", namedFinding.Message, StringComparison.Ordinal);
+
+        // On the walk it is not known to be an assembly's, so it is an unreadable JSON file; the template beside is checked.
+        var (_, walked, _) = await CheckUnprivilegedAsync(Path.Combine(scratch.Path, "repo"));
+        Assert.Collection(
+            Findings(walked).OrderBy(f => f.RuleId, StringComparer.Ordinal),
+            unreadable => Assert.Equal(("PF001", manifest, true), (unreadable.RuleId, unreadable.Template, unreadable.Message.StartsWith("cannot read the file: ", StringComparison.Ordinal))),
+            retention => Assert.Equal(("PF402", logs), (retention.RuleId, retention.Template)));
+    }
+
     /// <summary>
     /// Runs the built CLI in its own process with `--format json`: an input that made it wait forever fails the test at
     /// the deadline (the process is killed) instead of stopping the whole test run.
@@ -198,6 +347,14 @@ public sealed class DiscoveryTests : IDisposable
         Directory.CreateDirectory(Path.GetDirectoryName(path)!);
         await CommandRunner.RunCheckedAsync("mkfifo", [path], TimeSpan.FromSeconds(10));
         return path;
+    }
+
+    /// <summary>Writes a cloud assembly folder: a manifest whose `artifacts` is <paramref name="artifacts"/> (JSON), and the template <see cref="GoodStack"/> names.</summary>
+    private string WriteAssembly(string name, string artifacts)
+    {
+        Write($"{name}/manifest.json", $"{{\"version\": \"38.0.0\", \"artifacts\": {artifacts}}}");
+        Write($"{name}/Good.template.json", "{\"Resources\": {\"T\": {\"Type\": \"AWS::SNS::Topic\"}}}");
+        return Path.Combine(scratch.Path, name);
     }
 
     private string Write(string name, string text)
