@@ -1,5 +1,6 @@
 using System.Runtime.Versioning;
 using System.Text.Json;
+using Payments.Preflight.Loading;
 
 namespace Payments.Preflight.Tests;
 
@@ -161,7 +162,7 @@ public sealed class DiscoveryTests : IDisposable
     [InlineData("*a*a*a*a*a*a*a*a*b", "aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa", false)]
     [InlineData("**.json", "x.json", true)]
     public void A_pattern_segment_matches_within_one_file_name(string segment, string name, bool matches) =>
-        Assert.Equal(matches, Payments.Preflight.Loading.Glob.Matches(name, segment));
+        Assert.Equal(matches, Glob.Matches(name, segment));
 
     [Theory]
     [InlineData("""{"type": 5, "properties": {}}""", "artifacts/Bad/type", "the artifact's type must be a string, not a number")]
@@ -309,6 +310,31 @@ public sealed class DiscoveryTests : IDisposable
             retention => Assert.Equal(("PF402", logs), (retention.RuleId, retention.Template)));
     }
 
+    [Fact]
+    public void A_file_too_large_to_check_is_reported_on_a_walk_only_if_it_begins_as_a_template_whatever_its_size()
+    {
+        // bigwalk from the audit: a 600 MB data.json beside the templates was read whole to be skipped, and a 3 GB one,
+        // too large to read whole, was reported as a template over the limit.
+        Write("repo/ok.yaml", Clean);
+        Sparse("repo/data.json", 3L << 30);
+        var template = Sparse("repo/big.template.json", LoadLimits.MaxFileBytes + 1, "{\"AWSTemplateFormatVersion\": \"2010-09-09\", \"Resources\": {"u8);
+
+        var report = PreflightEngine.Check([Path.Combine(scratch.Path, "repo")]);
+
+        var finding = Assert.Single(report.Findings);
+        Assert.Equal(("PF002", template), (finding.RuleId, finding.Template));
+    }
+
+    [Fact]
+    public void Telling_whether_a_large_file_is_a_template_reads_no_more_than_preflight_would_parse()
+    {
+        var data = Sparse("data.json", 600L << 20);
+
+        var before = GC.GetAllocatedBytesForCurrentThread();
+        Assert.False(TemplateLoader.MentionsCloudFormation(data));
+        Assert.InRange(GC.GetAllocatedBytesForCurrentThread() - before, 0, 4 * LoadLimits.MaxFileBytes);
+    }
+
     /// <summary>
     /// Runs the built CLI in its own process with `--format json`: an input that made it wait forever fails the test at
     /// the deadline (the process is killed) instead of stopping the whole test run.
@@ -355,6 +381,17 @@ public sealed class DiscoveryTests : IDisposable
         Write($"{name}/manifest.json", $"{{\"version\": \"38.0.0\", \"artifacts\": {artifacts}}}");
         Write($"{name}/Good.template.json", "{\"Resources\": {\"T\": {\"Type\": \"AWS::SNS::Topic\"}}}");
         return Path.Combine(scratch.Path, name);
+    }
+
+    /// <summary>A file of <paramref name="length"/> bytes that takes no disk space: <paramref name="start"/>, then zeros.</summary>
+    private string Sparse(string name, long length, ReadOnlySpan<byte> start = default)
+    {
+        var path = Path.Combine(scratch.Path, name);
+        Directory.CreateDirectory(Path.GetDirectoryName(path)!);
+        using var stream = File.Create(path);
+        stream.Write(start);
+        stream.SetLength(length);
+        return path;
     }
 
     private string Write(string name, string text)

@@ -74,17 +74,36 @@ internal static class TemplateLoader
     /// Whether an unparseable file found by a directory walk was meant as a template (then its parse error is
     /// reported): it names the format version, or has a `Resources` key at the top level (a line starting
     /// `Resources:` in YAML, a `"Resources"` key in JSON). A broken package.json or a test event is not our business.
+    /// Only as much text as preflight would parse is read (<see cref="LoadLimits.MaxFileBytes"/>), a piece at a time:
+    /// a file too large to check (PF002) is reported if its beginning is a template's and skipped otherwise, whatever
+    /// its size, and a data file of gigabytes beside the templates costs one bounded read.
     /// </summary>
     public static bool MentionsCloudFormation(string path)
     {
+        string[] markers = ["AWSTemplateFormatVersion", "\nResources:", "\"Resources\""];
+        var overlap = markers.Max(m => m.Length) - 1;
         try
         {
-            using var reader = new StreamReader(InputFiles.OpenRegular(path));
-            var text = reader.ReadToEnd();
-            return text.Contains("AWSTemplateFormatVersion", StringComparison.Ordinal)
-                || text.StartsWith("Resources:", StringComparison.Ordinal)
-                || text.Contains("\nResources:", StringComparison.Ordinal)
-                || text.Contains("\"Resources\"", StringComparison.Ordinal);
+            using var reader = new StreamReader(InputFiles.OpenRegular(path), Encoding.UTF8, detectEncodingFromByteOrderMarks: true);
+            var buffer = new char[64 * 1024];
+            // A line break before the text, so that `Resources:` on the first line is found as on any other; the tail of
+            // each piece is kept, so that a marker split between two pieces is found too.
+            var carry = "\n";
+            long read = 0;
+            int count;
+            while (read < LoadLimits.MaxFileBytes && (count = reader.Read(buffer, 0, buffer.Length)) > 0)
+            {
+                read += count;
+                var text = string.Concat(carry.AsSpan(), buffer.AsSpan(0, count));
+                if (markers.Any(marker => text.Contains(marker, StringComparison.Ordinal)))
+                {
+                    return true;
+                }
+
+                carry = text[Math.Max(0, text.Length - overlap)..];
+            }
+
+            return false;
         }
         catch (Exception exception) when (exception is TemplateLoadException or IOException or UnauthorizedAccessException)
         {
