@@ -132,7 +132,7 @@ public sealed class DiscoveryTests : IDisposable
     [Fact]
     public void A_glob_with_many_double_stars_matches_like_one()
     {
-        // globre from the audit: twelve `**/` over a deep tree made the pattern's regex backtrack past its timeout.
+        // globre from the audit: twelve `**/` over a chain of folders sixty deep, where a regex for the pattern backtracks.
         Write(string.Concat(Enumerable.Repeat("d/", 60)) + "x.txt", "not a template");
         Write("d/d/t.yaml", Clean);
         var pattern = Path.Combine(scratch.Path, string.Concat(Enumerable.Repeat("**/", 12)) + "*.yaml");
@@ -146,7 +146,7 @@ public sealed class DiscoveryTests : IDisposable
     [Fact]
     public void A_glob_at_the_file_system_root_lists_only_the_root()
     {
-        // `/*.json` walked all of / and ended on /proc/1/map_files, which even root may not list.
+        // `/*.json` needs the root folder only; below it lies /proc/1/map_files, which even root may not list.
         var report = PreflightEngine.Check(["/*.json"]);
 
         Assert.DoesNotContain(report.Findings, f => f.Template.StartsWith("/proc", StringComparison.Ordinal));
@@ -174,7 +174,7 @@ public sealed class DiscoveryTests : IDisposable
     [InlineData("""{"type": "cdk:cloud-assembly", "properties": {"directoryName": ["stage"]}}""", "artifacts/Bad/properties/directoryName", "directoryName must be a string, not an array")]
     public void A_malformed_artifact_is_a_finding_at_its_path_and_the_other_artifacts_are_read(string artifact, string path, string message)
     {
-        // man-type and asm-nul from the audit: `"type": 5` and a NUL in templateFile ended the run with an exception.
+        // man-type and asm-nul from the audit: `"type": 5`, and a NUL in templateFile, which no path can hold.
         var assembly = WriteAssembly("cdk.out", $$"""{"Bad": {{artifact}}, {{GoodStack}}}""");
 
         var report = PreflightEngine.Check([assembly]);
@@ -243,7 +243,7 @@ public sealed class DiscoveryTests : IDisposable
     [Fact]
     public void A_nested_assembly_that_leads_back_is_one_finding_per_artifact_not_exponential_work()
     {
-        // asm-self from the audit: two stages with directoryName "." read the assembly 2^17 times.
+        // asm-self from the audit: two stages with directoryName "." would each read the assembly, and so on, twice over.
         var assembly = WriteAssembly("cdk.out", $$$"""
             {"N0": {"type": "cdk:cloud-assembly", "properties": {"directoryName": "."}},
              "N1": {"type": "cdk:cloud-assembly", "properties": {"directoryName": "."}}, {{{GoodStack}}}}
@@ -290,8 +290,8 @@ public sealed class DiscoveryTests : IDisposable
     [Fact]
     public async Task A_manifest_that_cannot_be_read_is_a_finding_named_or_walked()
     {
-        // m1 and m2 from the audit: an unreadable manifest.json ended the run, because telling whether it is a cloud
-        // assembly's caught only JSON errors.
+        // m1 and m2 from the audit: telling whether a manifest.json is a cloud assembly's must survive not being able to
+        // read it.
         var logs = Write("repo/logs.yaml", "Resources:\n  Logs:\n    Type: AWS::Logs::LogGroup\n    Properties: { RetentionInDays: 45 }\n");
         var manifest = Write("repo/sub/manifest.json", """{"artifacts": {}}""");
         File.SetUnixFileMode(manifest, UnixFileMode.None);
@@ -313,8 +313,8 @@ public sealed class DiscoveryTests : IDisposable
     [Fact]
     public void A_file_too_large_to_check_is_reported_on_a_walk_only_if_it_begins_as_a_template_whatever_its_size()
     {
-        // bigwalk from the audit: a 600 MB data.json beside the templates was read whole to be skipped, and a 3 GB one,
-        // too large to read whole, was reported as a template over the limit.
+        // bigwalk from the audit: a data file of gigabytes beside the templates is skipped as a small one is, and a file
+        // over the limit that begins as a template is reported.
         Write("repo/ok.yaml", Clean);
         Sparse("repo/data.json", 3L << 30);
         var template = Sparse("repo/big.template.json", LoadLimits.MaxFileBytes + 1, "{\"AWSTemplateFormatVersion\": \"2010-09-09\", \"Resources\": {"u8);
