@@ -10,15 +10,14 @@ internal static class TemplateLoader
 {
     public static Template Load(TemplateSource source)
     {
-        var info = new FileInfo(source.Path);
-        if (info.Length > LoadLimits.MaxFileBytes)
+        using var stream = InputFiles.OpenRegular(source.Path);
+        if (stream.Length > LoadLimits.MaxFileBytes)
         {
-            throw new TemplateLoadException(RuleIds.TemplateLimits, $"the file is {info.Length:N0} bytes, more than the {LoadLimits.MaxFileBytes:N0} preflight reads (CloudFormation accepts at most 1 MB)", null);
+            throw new TemplateLoadException(RuleIds.TemplateLimits, $"the file is {stream.Length:N0} bytes, more than the {LoadLimits.MaxFileBytes:N0} preflight reads (CloudFormation accepts at most 1 MB)", null);
         }
 
         // The bytes are needed only while parsing (the tree copies what it keeps): one pooled buffer serves every file.
-        using var stream = new FileStream(source.Path, FileMode.Open, FileAccess.Read, FileShare.Read, bufferSize: 1);
-        var length = checked((int)stream.Length);
+        var length = (int)stream.Length;
         var buffer = System.Buffers.ArrayPool<byte>.Shared.Rent(length);
         try
         {
@@ -105,18 +104,38 @@ internal static class TemplateLoader
     /// Whether an unparseable file found by a directory walk was meant as a template (then its parse error is
     /// reported): it names the format version, or has a `Resources` key at the top level (a line starting
     /// `Resources:` in YAML, a `"Resources"` key in JSON). A broken package.json or a test event is not our business.
+    /// Only as much text as preflight would parse is read (<see cref="LoadLimits.MaxFileBytes"/>), a piece at a time:
+    /// a file too large to check (PF002) is reported if its beginning is a template's and skipped otherwise, whatever
+    /// its size, and a data file of gigabytes beside the templates costs one bounded read.
     /// </summary>
     public static bool MentionsCloudFormation(string path)
     {
+        string[] markers = ["AWSTemplateFormatVersion", "\nResources:", "\"Resources\""];
+        var overlap = markers.Max(m => m.Length) - 1;
         try
         {
-            var text = File.ReadAllText(path);
-            return text.Contains("AWSTemplateFormatVersion", StringComparison.Ordinal)
-                || text.StartsWith("Resources:", StringComparison.Ordinal)
-                || text.Contains("\nResources:", StringComparison.Ordinal)
-                || text.Contains("\"Resources\"", StringComparison.Ordinal);
+            using var reader = new StreamReader(InputFiles.OpenRegular(path), Encoding.UTF8, detectEncodingFromByteOrderMarks: true);
+            var buffer = new char[64 * 1024];
+            // A line break before the text, so that `Resources:` on the first line is found as on any other; the tail of
+            // each piece is kept, so that a marker split between two pieces is found too.
+            var carry = "\n";
+            long read = 0;
+            int count;
+            while (read < LoadLimits.MaxFileBytes && (count = reader.Read(buffer, 0, buffer.Length)) > 0)
+            {
+                read += count;
+                var text = string.Concat(carry.AsSpan(), buffer.AsSpan(0, count));
+                if (markers.Any(marker => text.Contains(marker, StringComparison.Ordinal)))
+                {
+                    return true;
+                }
+
+                carry = text[Math.Max(0, text.Length - overlap)..];
+            }
+
+            return false;
         }
-        catch (Exception exception) when (exception is IOException or UnauthorizedAccessException)
+        catch (Exception exception) when (exception is TemplateLoadException or IOException or UnauthorizedAccessException)
         {
             return true;
         }

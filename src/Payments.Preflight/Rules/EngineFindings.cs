@@ -6,7 +6,7 @@ internal static class EngineFindings
     public static IReadOnlyList<RuleDescriptor> Descriptors { get; } =
     [
         new(RuleIds.ParseError, Severity.Error, "Template cannot be parsed",
-            "The file is not valid JSON or YAML, is empty, is not a mapping at the top level, or uses an unknown YAML tag. CloudFormation rejects it before creating anything.",
+            "The file is not valid JSON or YAML, is empty, is not a mapping at the top level, or uses an unknown YAML tag. CloudFormation rejects it before creating anything. An input preflight cannot read at all is reported here too: a file or directory without read permission, or a FIFO or device named as a template.",
             "Fix the syntax at the reported line; YAML short-form tags must be CloudFormation's (!Ref, !Sub, !GetAtt, …).",
             "000", "Resources:\n  Bucket:\n    Type: AWS::S3::Bucket\n    Properties: [unclosed\n", "Resources:\n  Bucket:\n    Type: AWS::S3::Bucket\n"),
         new(RuleIds.TemplateLimits, Severity.Error, "Template exceeds preflight's safety limits",
