@@ -128,7 +128,7 @@ public sealed class CliTests : IDisposable
     [InlineData("sarif")]
     public void Every_format_shows_a_huge_logical_id_and_value_as_excerpts(string format)
     {
-        // longstr-id.json and longstr-value.json of the robustness audit: 10 MB gave 20 MB of output.
+        // A logical ID and a value of megabytes: each finding quotes them, so each would be as large as the template.
         var id = new string('L', 1_000_000);
         var path = Write("huge.json", $$"""{"Resources": {"{{id}}": {"Type": "AWS::Logs::LogGroup", "Properties": {"RetentionInDays": "{{new string('9', 1_000_000)}}"} } } }""");
 

@@ -110,7 +110,7 @@ public sealed class DiscoveryTests : IDisposable
     [Fact]
     public async Task A_glob_reads_only_the_folders_its_pattern_reaches_and_never_loops_through_links()
     {
-        // globloop from the audit: two links back to the folder above make every folder reachable without end. Thirty
+        // Two links back to the folder above make every folder reachable without end. Thirty
         // `*/` reach both templates through the links (`a/up/…/a/deep`), each once.
         Write("tree/t.yaml", Clean);
         Write("tree/a/deep/x.yaml", Clean);
@@ -132,7 +132,7 @@ public sealed class DiscoveryTests : IDisposable
     [Fact]
     public void A_glob_with_many_double_stars_matches_like_one()
     {
-        // globre from the audit: twelve `**/` over a chain of folders sixty deep, where a regex for the pattern backtracks.
+        // Twelve `**/` over a chain of folders sixty deep, where a regex for the pattern backtracks.
         Write(string.Concat(Enumerable.Repeat("d/", 60)) + "x.txt", "not a template");
         Write("d/d/t.yaml", Clean);
         var pattern = Path.Combine(scratch.Path, string.Concat(Enumerable.Repeat("**/", 12)) + "*.yaml");
@@ -174,7 +174,7 @@ public sealed class DiscoveryTests : IDisposable
     [InlineData("""{"type": "cdk:cloud-assembly", "properties": {"directoryName": ["stage"]}}""", "artifacts/Bad/properties/directoryName", "directoryName must be a string, not an array")]
     public void A_malformed_artifact_is_a_finding_at_its_path_and_the_other_artifacts_are_read(string artifact, string path, string message)
     {
-        // man-type and asm-nul from the audit: `"type": 5`, and a NUL in templateFile, which no path can hold.
+        // `"type": 5`, and a NUL in templateFile, which no path can hold.
         var assembly = WriteAssembly("cdk.out", $$"""{"Bad": {{artifact}}, {{GoodStack}}}""");
 
         var report = PreflightEngine.Check([assembly]);
@@ -204,7 +204,7 @@ public sealed class DiscoveryTests : IDisposable
     [InlineData(new byte[] { 0x5C, 0x75, 0x64, 0x38, 0x30, 0x30, 0x2E, 0x6A, 0x73, 0x6F, 0x6E })]
     public void A_manifest_with_text_that_does_not_decode_is_a_finding(byte[] templateFile)
     {
-        // man-utf8 from the audit: invalid UTF-8 (or an escaped lone surrogate, `\ud800`) in templateFile.
+        // Invalid UTF-8 (or an escaped lone surrogate, `\ud800`) in templateFile.
         var assembly = Path.Combine(scratch.Path, "cdk.out");
         Directory.CreateDirectory(assembly);
         File.WriteAllBytes(Path.Combine(assembly, "manifest.json"),
@@ -229,7 +229,6 @@ public sealed class DiscoveryTests : IDisposable
     [Fact]
     public void A_malformed_manifest_found_on_a_walk_is_a_warning_and_the_walk_goes_on()
     {
-        // man-type-walk from the audit.
         Write("repo/ok.yaml", Clean);
         WriteAssembly("repo/x", """{"S": {"type": 5, "properties": {}}}""");
 
@@ -243,7 +242,7 @@ public sealed class DiscoveryTests : IDisposable
     [Fact]
     public void A_nested_assembly_that_leads_back_is_one_finding_per_artifact_not_exponential_work()
     {
-        // asm-self from the audit: two stages with directoryName "." would each read the assembly, and so on, twice over.
+        // Two stages with directoryName "." would each read the assembly, and so on, twice over.
         var assembly = WriteAssembly("cdk.out", $$$"""
             {"N0": {"type": "cdk:cloud-assembly", "properties": {"directoryName": "."}},
              "N1": {"type": "cdk:cloud-assembly", "properties": {"directoryName": "."}}, {{{GoodStack}}}}
@@ -290,7 +289,7 @@ public sealed class DiscoveryTests : IDisposable
     [Fact]
     public async Task A_manifest_that_cannot_be_read_is_a_finding_named_or_walked()
     {
-        // m1 and m2 from the audit: telling whether a manifest.json is a cloud assembly's must survive not being able to
+        // Telling whether a manifest.json is a cloud assembly's must survive not being able to
         // read it.
         var logs = Write("repo/logs.yaml", "Resources:\n  Logs:\n    Type: AWS::Logs::LogGroup\n    Properties: { RetentionInDays: 45 }\n");
         var manifest = Write("repo/sub/manifest.json", """{"artifacts": {}}""");
@@ -313,7 +312,7 @@ public sealed class DiscoveryTests : IDisposable
     [Fact]
     public void A_file_too_large_to_check_is_reported_on_a_walk_only_if_it_begins_as_a_template_whatever_its_size()
     {
-        // bigwalk from the audit: a data file of gigabytes beside the templates is skipped as a small one is, and a file
+        // A data file of gigabytes beside the templates is skipped as a small one is, and a file
         // over the limit that begins as a template is reported.
         Write("repo/ok.yaml", Clean);
         Sparse("repo/data.json", 3L << 30);

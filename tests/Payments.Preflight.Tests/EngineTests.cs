@@ -322,7 +322,7 @@ public sealed class EngineTests : IDisposable
     [Fact]
     public void Resolver_resolves_a_sub_variable_once_however_often_the_string_uses_it()
     {
-        // sub-timebomb.json of the robustness audit: 30 nested Fn::Sub of "${A}${A}" resolved the innermost 2^30 times.
+        // 30 nested Fn::Sub of "${A}${A}": without resolving each variable once, the innermost would be resolved 2^30 times.
         var (empty, emptyValue) = ResolveOne(NestedSub(depth: 30, uses: 2, innermost: ""));
         var (shallow, shallowValue) = ResolveOne(NestedSub(depth: 12, uses: 2, innermost: "x"));
         var (deep, deepValue) = ResolveOne(NestedSub(depth: 30, uses: 2, innermost: "x"));
@@ -337,7 +337,7 @@ public sealed class EngineTests : IDisposable
     {
         var (resolver, value) = ResolveOne($$"""{"Fn::Join": ["", ["{{new string('x', Resolver.MaxLength - 1)}}", "y"]]}""");
         var (longer, longerValue) = ResolveOne($$"""{"Fn::Join": ["", ["{{new string('x', Resolver.MaxLength)}}", "y"]]}""");
-        // join-bomb.json of the audit: a 10,000-character delimiter between 100,000 items.
+        // A 10,000-character delimiter between 100,000 items.
         var (bomb, bombValue) = ResolveOne($$"""{"Fn::Join": ["{{new string('-', 10_000)}}", [{{string.Join(", ", Enumerable.Repeat("\"1\"", 100_000))}}]]}""");
 
         Assert.Equal(Resolver.MaxLength, resolver.String(value)?.Length);

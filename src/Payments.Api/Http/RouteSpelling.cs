@@ -16,8 +16,7 @@ public static class RouteSpelling
         {
             if (context.Request.Path.StartsWithSegments("/v1", StringComparison.OrdinalIgnoreCase)
                 && context.GetEndpoint() is RouteEndpoint route
-                && Spelled(route.RoutePattern, context.Request.RouteValues) is { } documented
-                && !string.Equals(documented, context.Request.Path.Value, StringComparison.Ordinal))
+                && !IsSpelledAs(route.RoutePattern, context.Request.RouteValues, context.Request.Path.Value))
             {
                 // No endpoint: the status-code pages answer 404 resource_missing, as for any unknown URL.
                 context.SetEndpoint(null);
@@ -26,34 +25,54 @@ public static class RouteSpelling
             return next(context);
         });
 
-    /// <summary>The path as <paramref name="pattern"/> spells it with these values; null for a catch-all or optional parameter.</summary>
-    public static string? Spelled(RoutePattern pattern, RouteValueDictionary values)
+    /// <summary>
+    /// Whether <paramref name="path"/> is <paramref name="pattern"/> spelled as written with these values, compared in
+    /// place (this runs on every /v1 request). A pattern with a catch-all or optional parameter takes any spelling.
+    /// </summary>
+    public static bool IsSpelledAs(RoutePattern pattern, RouteValueDictionary values, ReadOnlySpan<char> path)
     {
         ArgumentNullException.ThrowIfNull(pattern);
         ArgumentNullException.ThrowIfNull(values);
-        var path = new System.Text.StringBuilder();
+        var rest = path;
         foreach (var segment in pattern.PathSegments)
         {
-            path.Append('/');
+            if (!Take(ref rest, "/"))
+            {
+                return false;
+            }
+
             foreach (var part in segment.Parts)
             {
-                switch (part)
+                var spelled = part switch
                 {
-                    case RoutePatternLiteralPart literal:
-                        path.Append(literal.Content);
-                        break;
-                    case RoutePatternSeparatorPart separator:
-                        path.Append(separator.Content);
-                        break;
-                    case RoutePatternParameterPart { IsCatchAll: false, IsOptional: false } parameter when values[parameter.Name] is string value:
-                        path.Append(value);
-                        break;
-                    default:
-                        return null;
+                    RoutePatternLiteralPart literal => literal.Content,
+                    RoutePatternSeparatorPart separator => separator.Content,
+                    RoutePatternParameterPart { IsCatchAll: false, IsOptional: false } parameter => values[parameter.Name] as string,
+                    _ => null,
+                };
+                if (spelled is null)
+                {
+                    return part is RoutePatternParameterPart;
+                }
+
+                if (!Take(ref rest, spelled))
+                {
+                    return false;
                 }
             }
         }
 
-        return path.Length == 0 ? "/" : path.ToString();
+        return rest.IsEmpty || (pattern.PathSegments.Count == 0 && rest is "/");
+    }
+
+    private static bool Take(ref ReadOnlySpan<char> rest, string expected)
+    {
+        if (!rest.StartsWith(expected, StringComparison.Ordinal))
+        {
+            return false;
+        }
+
+        rest = rest[expected.Length..];
+        return true;
     }
 }

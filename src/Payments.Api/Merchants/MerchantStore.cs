@@ -97,6 +97,7 @@ public sealed class MerchantStore(IConnectionFactory connections, ReadQueries re
     {
         var result = await connections.WriteAsync<(string, string, bool)?>(async (connection, transaction) =>
         {
+            string merchantId, prefix;
             await using (var read = Db.Command(connection, transaction,
                 "SELECT merchant_id, key_prefix, CASE WHEN revoked_at IS NULL THEN 0 ELSE 1 END FROM api_keys WHERE key_hash = @key_hash", ("key_hash", hash)))
             await using (var reader = await read.ExecuteReaderAsync(cancellationToken))
@@ -106,9 +107,10 @@ public sealed class MerchantStore(IConnectionFactory connections, ReadQueries re
                     return null;
                 }
 
+                (merchantId, prefix) = (reader.GetString(0), reader.GetString(1));
                 if (Convert.ToInt32(reader.GetValue(2), System.Globalization.CultureInfo.InvariantCulture) == 1)
                 {
-                    return (reader.GetString(0), reader.GetString(1), true);
+                    return (merchantId, prefix, true);
                 }
             }
 
@@ -122,10 +124,7 @@ public sealed class MerchantStore(IConnectionFactory connections, ReadQueries re
                 await sessions.ExecuteNonQueryAsync(cancellationToken);
             }
 
-            await using var owner = Db.Command(connection, transaction, "SELECT merchant_id, key_prefix FROM api_keys WHERE key_hash = @key_hash", ("key_hash", hash));
-            await using var row = await owner.ExecuteReaderAsync(cancellationToken);
-            await row.ReadAsync(cancellationToken);
-            return (row.GetString(0), row.GetString(1), false);
+            return (merchantId, prefix, false);
         }, cancellationToken);
         cache.TryRemove(hash, out _);
         return result;

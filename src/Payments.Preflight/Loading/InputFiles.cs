@@ -28,7 +28,7 @@ internal static class InputFiles
     {
         if (OperatingSystem.IsWindows())
         {
-            return Directory.Exists(path) ? FileKind.Directory : File.Exists(path) ? FileKind.Regular : FileKind.Unknown;
+            return KindDotNetTells(path);
         }
 
         // FileStatus (pal_io.h) begins with int32 Flags, int32 Mode; the buffer is larger than the whole struct.
@@ -43,7 +43,7 @@ internal static class InputFiles
         catch (Exception exception) when (exception is DllNotFoundException or EntryPointNotFoundException)
         {
             // Every .NET runtime ships the shim; a host without it gets the answer .NET alone can give.
-            return Directory.Exists(path) ? FileKind.Directory : File.Exists(path) ? FileKind.Regular : FileKind.Unknown;
+            return KindDotNetTells(path);
         }
 
         return (BitConverter.ToInt32(status, 4) & 0xF000) switch
@@ -57,6 +57,9 @@ internal static class InputFiles
             _ => FileKind.Unknown,
         };
     }
+
+    private static FileKind KindDotNetTells(string path) =>
+        Directory.Exists(path) ? FileKind.Directory : File.Exists(path) ? FileKind.Regular : FileKind.Unknown;
 
     /// <summary>A FIFO, device or socket: never a template, and reading one can block or never end.</summary>
     public static bool IsSpecial(FileKind kind) => kind is FileKind.Fifo or FileKind.CharacterDevice or FileKind.BlockDevice or FileKind.Socket;

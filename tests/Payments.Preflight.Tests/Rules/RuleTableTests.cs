@@ -860,7 +860,7 @@ public sealed class RuleTableTests
     [InlineData("!Sub [\"${A}${A}${A}${A}${A}${A}${A}${A}${A}${A}\", { A: !Sub [\"${A}${A}${A}${A}${A}${A}${A}${A}${A}${A}\", { A: !Sub [\"${A}${A}${A}${A}${A}${A}${A}${A}${A}${A}\", { A: !Sub [\"${A}${A}${A}${A}${A}${A}${A}${A}${A}${A}\", { A: !Sub [\"${A}${A}${A}${A}${A}${A}${A}${A}${A}${A}\", { A: !Sub [\"${A}${A}${A}${A}${A}${A}${A}${A}${A}${A}\", { A: !Sub [\"${A}${A}${A}${A}${A}${A}${A}${A}${A}${A}\", { A: x }] }] }] }] }] }] }]")]
     public void Log_retention_that_would_take_gigabytes_to_spell_out_is_unknown(string value)
     {
-        // join-bomb.json and sub-membomb.json of the robustness audit: 1 GB and 10 GB values.
+        // A Fn::Join and a nested ten-fold Fn::Sub whose values would run to gigabytes if built.
         var yaml = $"Resources:\n  Logs: {{ Type: AWS::Logs::LogGroup, Properties: {{ RetentionInDays: {value} }} }}\n"
             .Replace("{{delimiter}}", new string('x', 10_000), StringComparison.Ordinal)
             .Replace("{{items}}", string.Join(", ", Enumerable.Repeat("a", 100_000)), StringComparison.Ordinal);

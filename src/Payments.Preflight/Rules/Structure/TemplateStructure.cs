@@ -38,7 +38,7 @@ internal sealed class TemplateStructure : Rule
                 var what = node switch
                 {
                     ScalarNode { Kind: ScalarKind.Null } => "null",
-                    ScalarNode scalar => $"the {scalar.Kind.ToString().ToLowerInvariant()} {scalar.Value}",
+                    ScalarNode scalar => $"the {scalar.Kind.ToString().ToLowerInvariant()} {Excerpt.Of(scalar.Value)}",
                     SequenceNode => "a list",
                     _ when path.EndsWith("/Name", StringComparison.Ordinal) => "a mapping",
                     _ => "a mapping without a Name",
